@@ -1,0 +1,81 @@
+package io.walvault.cli;
+
+import io.walvault.core.Version;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+
+/**
+ * The walvault executable. It only assembles the commands of the archiver and restore modules,
+ * maps errors to exit codes ({@link ErrorCode}) and is the only place that calls
+ * {@code System.exit}.
+ */
+@Command(name = "walvault",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class,
+        description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
+        subcommands = {HelpCommand.class},
+        footerHeading = "%nExit codes:%n",
+        footer = {"  0  success", "  1  internal error (a bug: please report it with the log)",
+                "  2  usage error", "  3  configuration error", "  4  interrupted",
+                "  See README.md for the complete list."})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line and returns the exit code (used by tests in-process). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main())
+                .setOut(out)
+                .setErr(err)
+                .setExecutionExceptionHandler(Main::onError)
+                .setParameterExceptionHandler(Main::onUsageError);
+        return cl.execute(args);
+    }
+
+    @Override
+    public void run() {
+        // no command given: show what there is
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    private static int onUsageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("walvault: " + e.getMessage());
+        err.println("HINT: run '" + cl.getCommandSpec().qualifiedName() + " --help' to see the options");
+        return ErrorCode.USAGE.exitCode();
+    }
+
+    private static int onError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        if (e instanceof WalvaultException w) {
+            err.println("walvault: error: " + w.getMessage());
+            for (Throwable c = w.getCause(); c != null; c = c.getCause()) {
+                err.println("  caused by: " + c);
+            }
+            return w.code().exitCode();
+        }
+        err.println("walvault: internal error: " + e);
+        err.println("HINT: this is a bug in walvault; please report it with the trace below");
+        e.printStackTrace(err);
+        return ErrorCode.INTERNAL.exitCode();
+    }
+
+    /** Prints walvault's version and the Java runtime's. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"walvault " + Version.get(),
+                    "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.walvault.core.error;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The one base of walvault's errors: a message a DBA can act on, an {@link ErrorCode} that
+ * becomes the exit code, and the cause chain kept.
+ *
+ * <p>Messages are lowercase, without a final period, quote identifiers, and may end with a
+ * {@code HINT:} sentence saying what to do. Subclasses exist only where a caller catches them.
+ */
+public class WalvaultException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final ErrorCode code;
+
+    public WalvaultException(ErrorCode code, String message) {
+        super(requireNonNull(message, "message is null"));
+        this.code = requireNonNull(code, "code is null");
+    }
+
+    public WalvaultException(ErrorCode code, String message, Throwable cause) {
+        super(requireNonNull(message, "message is null"), cause);
+        this.code = requireNonNull(code, "code is null");
+    }
+
+    public ErrorCode code() {
+        return code;
+    }
+}

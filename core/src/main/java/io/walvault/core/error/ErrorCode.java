@@ -17,6 +17,8 @@ public enum ErrorCode {
     CONFIG(3, "configuration error"),
     /** The operation was interrupted (SIGINT/SIGTERM) before it finished; nothing was left half-done. */
     INTERRUPTED(4, "interrupted"),
+    /** A WAL file's content contradicts its name or the cluster (page address, system identifier, size). */
+    WAL_INVALID(5, "invalid WAL file"),
 
     // ---- 10-29: connection and replication protocol (core.replication) ----
 

@@ -1,0 +1,71 @@
+package io.walvault.core.wal;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One WAL record as {@link WalRecordReader} decodes it: where it is, its resource manager and
+ * opcode, its transaction, and the start of its main data (enough to read commit times and
+ * restore-point names; not the block data).
+ *
+ * @param lsn the record's start
+ * @param end the position just past the record (the next record starts at its MAXALIGN)
+ * @param timeline the timeline of the page the record starts on
+ * @param totalLength xl_tot_len
+ * @param xid xl_xid (0 for records outside a transaction)
+ * @param rmid resource manager id
+ * @param info xl_info
+ * @param mainData the first bytes of the record's main data (at most {@link WalRecordReader#MAIN_DATA_CAPTURE})
+ */
+public record WalRecord(Lsn lsn, Lsn end, long timeline, long totalLength, long xid, int rmid, int info,
+                        byte[] mainData) {
+
+    /** A transaction commit (plain or of a prepared transaction). */
+    public boolean isCommit() {
+        int op = info & WalFormat.XLOG_XACT_OPMASK;
+        return rmid == WalFormat.RM_XACT_ID && (op == WalFormat.XLOG_XACT_COMMIT || op == WalFormat.XLOG_XACT_COMMIT_PREPARED);
+    }
+
+    /** A transaction abort (plain or of a prepared transaction). */
+    public boolean isAbort() {
+        int op = info & WalFormat.XLOG_XACT_OPMASK;
+        return rmid == WalFormat.RM_XACT_ID && (op == WalFormat.XLOG_XACT_ABORT || op == WalFormat.XLOG_XACT_ABORT_PREPARED);
+    }
+
+    /** A restore point created by pg_create_restore_point. */
+    public boolean isRestorePoint() {
+        return rmid == WalFormat.RM_XLOG_ID && (info & 0xF0) == WalFormat.XLOG_RESTORE_POINT;
+    }
+
+    /** A WAL switch: the rest of the segment is padding. */
+    public boolean isSwitch() {
+        return rmid == WalFormat.RM_XLOG_ID && (info & 0xF0) == WalFormat.XLOG_SWITCH;
+    }
+
+    /** The commit or abort time of a transaction record, or the time of a restore point. */
+    public Optional<Instant> timestamp() {
+        if (!(isCommit() || isAbort() || isRestorePoint()) || mainData.length < 8) {
+            return Optional.empty();
+        }
+        long pgMicros = ByteBuffer.wrap(mainData, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long unixMicros = pgMicros + WalFormat.POSTGRES_EPOCH_MICROS;
+        return Optional.of(Instant.ofEpochSecond(Math.floorDiv(unixMicros, 1_000_000L),
+                Math.floorMod(unixMicros, 1_000_000L) * 1000L));
+    }
+
+    /** The name of a restore point. */
+    public Optional<String> restorePointName() {
+        if (!isRestorePoint() || mainData.length < 8 + 1) {
+            return Optional.empty();
+        }
+        int len = 0;
+        int max = Math.min(WalFormat.RESTORE_POINT_NAME_LENGTH, mainData.length - 8);
+        while (len < max && mainData[8 + len] != 0) {
+            len++;
+        }
+        return Optional.of(new String(mainData, 8, len, StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,388 @@
+package io.walvault.core.wal;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * Decodes WAL records from consecutive WAL bytes pushed into it, starting at a segment
+ * boundary: enough of each record to find commit times, transaction ids and restore points
+ * (what a recovery target refers to), with every record's CRC checked.
+ *
+ * <pre>
+ *   segment bytes ──feed()──▶ page headers stripped ──▶ record assembled ──▶ CRC-32C ──▶ listener
+ * </pre>
+ *
+ * <p>Records are handed to the listener in WAL order. Reading ends, for good, at the end of
+ * valid WAL: a zero-length record, a CRC mismatch, a page whose address is not the expected one
+ * (left over from a recycled segment), or a continuation that is missing; {@link #endOfWal()}
+ * then says where. After a WAL switch record the rest of the segment is skipped.
+ *
+ * <p>Memory is bounded: a record is kept whole up to {@link #HEAD_CAPTURE} bytes; of a larger
+ * one only that head and the first {@link #MAIN_DATA_CAPTURE} bytes of its main data are kept.
+ * Not thread-safe.
+ */
+public final class WalRecordReader {
+
+    /** Bytes of each record kept for decoding its fragment headers. */
+    public static final int HEAD_CAPTURE = 1 << 20;
+    /** Bytes of a record's main data handed to the listener. */
+    public static final int MAIN_DATA_CAPTURE = 4096;
+
+    private enum Mode { SKIP_CONTINUATION, RECORD, ALIGN, SWITCH_PADDING, END }
+
+    private final long segmentSize;
+    private final Consumer<WalRecord> listener;
+
+    private long pos;
+    private int blockSize;
+    private int major;
+    private long pageTimeline;
+    private final ByteBuffer header = ByteBuffer.allocate(WalFormat.LONG_PAGE_HEADER_SIZE);
+    private int headerSize;
+    private boolean firstPage = true;
+
+    private Mode mode = Mode.SKIP_CONTINUATION;
+    private long skipRemaining;
+    private long alignRemaining;
+    private Lsn endOfWal;
+
+    // the record being assembled
+    private long recStart;
+    private long recTimeline;
+    private long recTotal = -1;
+    private long recGot;
+    private final byte[] lenBytes = new byte[4];
+    private byte[] head;
+    private int headLen;
+    private final CRC32C crc = new CRC32C();
+    private long mainStart = -1;
+    private byte[] mainBuf;
+    private int mainCaptured;
+
+    /**
+     * @param start the segment boundary the first byte fed belongs to
+     * @param segmentSize the cluster's WAL segment size
+     * @param listener receives each valid record
+     */
+    public WalRecordReader(Lsn start, long segmentSize, Consumer<WalRecord> listener) {
+        requireNonNull(start, "start is null");
+        if (start.segmentOffset(segmentSize) != 0) {
+            throw new IllegalArgumentException("WAL reading starts at a segment boundary, not at " + start);
+        }
+        this.pos = start.value();
+        this.segmentSize = segmentSize;
+        this.listener = requireNonNull(listener, "listener is null");
+    }
+
+    /** Where valid WAL ended, once it has. */
+    public Optional<Lsn> endOfWal() {
+        return Optional.ofNullable(endOfWal);
+    }
+
+    /** The position of the next byte to be fed. */
+    public Lsn position() {
+        return Lsn.of(pos);
+    }
+
+    /** The server major of the WAL read so far (0 before the first page). */
+    public int serverMajor() {
+        return major;
+    }
+
+    public void feed(byte[] b, int off, int len) {
+        int i = off;
+        int end = off + len;
+        while (i < end && mode != Mode.END) {
+            if (mode == Mode.SWITCH_PADDING) {
+                long toSegmentEnd = segmentSize - Long.remainderUnsigned(pos, segmentSize);
+                int n = (int) Math.min(toSegmentEnd, end - i);
+                i += n;
+                pos += n;
+                if (Long.remainderUnsigned(pos, segmentSize) == 0) {
+                    mode = Mode.ALIGN;
+                    alignRemaining = 0;
+                    firstPage = false;
+                }
+                continue;
+            }
+            if (atPageStart() || header.position() > 0) {
+                if (header.position() == 0) {
+                    headerSize = Long.remainderUnsigned(pos, segmentSize) == 0
+                            ? WalFormat.LONG_PAGE_HEADER_SIZE : WalFormat.SHORT_PAGE_HEADER_SIZE;
+                }
+                int n = Math.min(headerSize - header.position(), end - i);
+                header.put(b, i, n);
+                i += n;
+                pos += n;
+                if (header.position() == headerSize) {
+                    header.flip();
+                    WalPageHeader h = WalPageHeader.decode(header);
+                    header.clear();
+                    onPageHeader(h);
+                }
+                continue;
+            }
+            long pageLeft = blockSize - Long.remainderUnsigned(pos, blockSize);
+            int n = (int) Math.min(pageLeft, end - i);
+            switch (mode) {
+                case SKIP_CONTINUATION -> {
+                    int k = (int) Math.min(n, skipRemaining);
+                    i += k;
+                    pos += k;
+                    skipRemaining -= k;
+                    if (skipRemaining == 0) {
+                        mode = Mode.ALIGN;
+                        alignRemaining = WalFormat.maxAlign(pos) - pos;
+                    }
+                }
+                case ALIGN -> {
+                    int k = (int) Math.min(n, alignRemaining);
+                    i += k;
+                    pos += k;
+                    alignRemaining -= k;
+                    if (alignRemaining == 0) {
+                        startRecord();
+                    }
+                }
+                case RECORD -> {
+                    int k = recordBytes(b, i, n);
+                    i += k;
+                    pos += k;
+                }
+                default -> throw new IllegalStateException("unreachable: " + mode);
+            }
+        }
+    }
+
+    private boolean atPageStart() {
+        return blockSize == 0 || Long.remainderUnsigned(pos, blockSize) == 0;
+    }
+
+    private void onPageHeader(WalPageHeader h) {
+        long pageStart = pos - headerSize;
+        if (firstPage) {
+            if (!h.isLong() || WalFormat.majorOfPageMagic(h.magic()).isEmpty() || h.pageAddress().value() != pageStart) {
+                end(pageStart);
+                return;
+            }
+            blockSize = h.blockSize();
+            major = WalFormat.majorOfPageMagic(h.magic()).get();
+            firstPage = false;
+            pageTimeline = h.timeline();
+            if ((h.info() & WalFormat.XLP_FIRST_IS_CONTRECORD) != 0 && h.remainingLength() > 0) {
+                mode = Mode.SKIP_CONTINUATION;
+                skipRemaining = h.remainingLength();
+            } else {
+                startRecord();
+            }
+            return;
+        }
+        if (h.pageAddress().value() != pageStart || WalFormat.majorOfPageMagic(h.magic()).orElse(-1) != major) {
+            end(pageStart);
+            return;
+        }
+        pageTimeline = h.timeline();
+        boolean cont = (h.info() & WalFormat.XLP_FIRST_IS_CONTRECORD) != 0;
+        switch (mode) {
+            case SKIP_CONTINUATION -> {
+                if (cont) {
+                    skipRemaining = h.remainingLength();
+                } else {
+                    startRecord();
+                }
+            }
+            case RECORD -> {
+                if (recGot > 0) {
+                    long expected = recTotal < 0 ? -1 : recTotal - recGot;
+                    if (!cont || expected >= 0 && h.remainingLength() != expected) {
+                        // the record was never finished (a crash overwrote its continuation)
+                        end(recStart);
+                    }
+                }
+            }
+            case ALIGN -> {
+                if (alignRemaining > 0) {
+                    alignRemaining = 0;
+                }
+                startRecord();
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void startRecord() {
+        mode = Mode.RECORD;
+        recStart = pos;
+        recTimeline = pageTimeline;
+        recTotal = -1;
+        recGot = 0;
+        headLen = 0;
+        crc.reset();
+        mainStart = -1;
+        mainBuf = null;
+        mainCaptured = 0;
+    }
+
+    /** Consumes up to {@code n} bytes of the current record; returns how many it took. */
+    private int recordBytes(byte[] b, int off, int n) {
+        int taken = 0;
+        if (recTotal < 0) {
+            int k = (int) Math.min(4 - recGot, n);
+            System.arraycopy(b, off, lenBytes, (int) recGot, k);
+            recGot += k;
+            taken += k;
+            if (recGot < 4) {
+                return taken;
+            }
+            recTotal = Integer.toUnsignedLong(ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getInt());
+            if (recTotal < WalFormat.RECORD_HEADER_SIZE) {
+                end(recStart);
+                return taken;
+            }
+            head = new byte[(int) Math.min(recTotal, HEAD_CAPTURE)];
+            System.arraycopy(lenBytes, 0, head, 0, 4);
+            headLen = 4;
+        }
+        int k = (int) Math.min(recTotal - recGot, n - taken);
+        int from = off + taken;
+        // keep the head
+        if (headLen < head.length) {
+            int h = Math.min(k, head.length - headLen);
+            System.arraycopy(b, from, head, headLen, h);
+            headLen += h;
+        }
+        // CRC covers the payload after the 24-byte header
+        long payloadFrom = Math.max(recGot, WalFormat.RECORD_HEADER_SIZE);
+        long payloadTo = recGot + k;
+        if (payloadTo > payloadFrom) {
+            crc.update(b, from + (int) (payloadFrom - recGot), (int) (payloadTo - payloadFrom));
+        }
+        // beyond the head: catch the start of the main data as it passes
+        if (recTotal > HEAD_CAPTURE) {
+            if (mainStart < 0 && headLen == head.length) {
+                locateMainData(head, headLen);
+            }
+            if (mainBuf != null && mainCaptured < mainBuf.length) {
+                long s = Math.max(recGot, mainStart + mainCaptured);
+                long e = Math.min(recGot + k, mainStart + mainBuf.length);
+                if (e > s) {
+                    System.arraycopy(b, from + (int) (s - recGot), mainBuf, (int) (s - mainStart), (int) (e - s));
+                    mainCaptured += (int) (e - s);
+                }
+            }
+        }
+        recGot += k;
+        taken += k;
+        if (recGot == recTotal) {
+            finishRecord();
+        }
+        return taken;
+    }
+
+    private void finishRecord() {
+        ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+        crc.update(head, 0, WalFormat.RECORD_CRC_OFFSET);
+        int stored = h.getInt(20);
+        if ((int) crc.getValue() != stored) {
+            end(recStart);
+            return;
+        }
+        long xid = Integer.toUnsignedLong(h.getInt(4));
+        int info = Byte.toUnsignedInt(h.get(16));
+        int rmid = Byte.toUnsignedInt(h.get(17));
+        byte[] main;
+        if (recTotal <= HEAD_CAPTURE) {
+            locateMainData(head, headLen);
+            main = mainBuf == null ? new byte[0] : mainBuf;
+            if (mainBuf != null) {
+                System.arraycopy(head, (int) mainStart, mainBuf, 0, mainBuf.length);
+            }
+        } else {
+            main = mainBuf == null ? new byte[0] : java.util.Arrays.copyOf(mainBuf, mainCaptured);
+        }
+        long end = recStart + recTotal;
+        // pos is still where this call's bytes started; the record's end is computed from its start
+        WalRecord r = new WalRecord(Lsn.of(recStart), Lsn.of(end), recTimeline, recTotal, xid, rmid, info, main);
+        listener.accept(r);
+        if (r.isSwitch()) {
+            mode = Mode.SWITCH_PADDING;
+        } else {
+            mode = Mode.ALIGN;
+            alignRemaining = WalFormat.maxAlign(end) - end;
+        }
+        head = null;
+    }
+
+    /** Parses the fragment headers (xlogreader.c DecodeXLogRecord) to find the main data. */
+    private void locateMainData(byte[] rec, int available) {
+        ByteBuffer b = ByteBuffer.wrap(rec, 0, available).order(ByteOrder.LITTLE_ENDIAN);
+        b.position(WalFormat.RECORD_HEADER_SIZE);
+        long remaining = recTotal - WalFormat.RECORD_HEADER_SIZE;
+        long dataTotal = 0;
+        long mainLen = 0;
+        int compressedMask = WalFormat.imageCompressedMask(major);
+        try {
+            while (remaining > dataTotal) {
+                int id = Byte.toUnsignedInt(b.get());
+                remaining -= 1;
+                if (id == WalFormat.XLR_BLOCK_ID_DATA_SHORT) {
+                    mainLen = Byte.toUnsignedInt(b.get());
+                    remaining -= 1;
+                    break;
+                } else if (id == WalFormat.XLR_BLOCK_ID_DATA_LONG) {
+                    mainLen = Integer.toUnsignedLong(b.getInt());
+                    remaining -= 4;
+                    break;
+                } else if (id == WalFormat.XLR_BLOCK_ID_ORIGIN) {
+                    b.getShort();
+                    remaining -= 2;
+                } else if (id == WalFormat.XLR_BLOCK_ID_TOPLEVEL_XID) {
+                    b.getInt();
+                    remaining -= 4;
+                } else if (id <= WalFormat.XLR_MAX_BLOCK_ID) {
+                    int forkFlags = Byte.toUnsignedInt(b.get());
+                    int dataLen = Short.toUnsignedInt(b.getShort());
+                    remaining -= 3;
+                    dataTotal += dataLen;
+                    if ((forkFlags & WalFormat.BKPBLOCK_HAS_IMAGE) != 0) {
+                        int imageLen = Short.toUnsignedInt(b.getShort());
+                        b.getShort(); // hole offset
+                        int bimgInfo = Byte.toUnsignedInt(b.get());
+                        remaining -= 5;
+                        dataTotal += imageLen;
+                        if ((bimgInfo & WalFormat.BKPIMAGE_HAS_HOLE) != 0 && (bimgInfo & compressedMask) != 0) {
+                            b.getShort(); // hole length
+                            remaining -= 2;
+                        }
+                    }
+                    if ((forkFlags & WalFormat.BKPBLOCK_SAME_REL) == 0) {
+                        b.position(b.position() + 12);
+                        remaining -= 12;
+                    }
+                    b.getInt(); // block number
+                    remaining -= 4;
+                } else {
+                    return; // unknown fragment: no main data to offer
+                }
+            }
+        } catch (java.nio.BufferUnderflowException e) {
+            return;
+        }
+        if (mainLen > 0 && mainLen <= recTotal - WalFormat.RECORD_HEADER_SIZE) {
+            mainStart = recTotal - mainLen;
+            mainBuf = new byte[(int) Math.min(mainLen, MAIN_DATA_CAPTURE)];
+        }
+    }
+
+    private void end(long at) {
+        mode = Mode.END;
+        endOfWal = Lsn.of(at);
+        head = null;
+    }
+}

@@ -1,0 +1,166 @@
+package io.walvault.core.wal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.testkit.PgCluster;
+import io.walvault.testkit.PgHarness;
+import io.walvault.testkit.PgTest;
+import io.walvault.testkit.PgVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/** WAL validation and record decoding against segments a real server wrote. */
+class WalReadingIT {
+
+    private static final long SEG = WalSegmentName.DEFAULT_SEGMENT_SIZE;
+
+    private record Commit(long xid, Instant before, Instant after) {
+    }
+
+    @PgTest
+    void recordsCommitTimesRestorePointsAndHugeRecordsAcrossSegments(PgHarness pg, PgVersion version) throws Exception {
+        PgCluster server = pg.cluster().setting("wal_keep_size", "1GB").start();
+        long sysid = Long.parseUnsignedLong(server.queryString("SELECT system_identifier FROM pg_control_system()"));
+        Lsn start = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
+
+        List<Commit> commits = new ArrayList<>();
+        Lsn restorePoint;
+        Lsn afterHuge;
+        try (Connection c = server.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id int, v text)");
+            for (int i = 0; i < 20; i++) {
+                c.setAutoCommit(false);
+                Instant before = Instant.now();
+                ResultSet rs = s.executeQuery("SELECT txid_current()");
+                rs.next();
+                long xid = rs.getLong(1) & 0xFFFFFFFFL;
+                s.execute("INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 200) g");
+                c.commit();
+                commits.add(new Commit(xid, before, Instant.now()));
+                c.setAutoCommit(true);
+            }
+            // a record far larger than a page and than the reader's head capture, crossing segments
+            s.execute("SELECT pg_logical_emit_message(true, 'walvault', repeat('x', 20 * 1024 * 1024))");
+            afterHuge = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
+            ResultSet rs = s.executeQuery("SELECT pg_create_restore_point('before the storm')");
+            rs.next();
+            restorePoint = Lsn.parse(rs.getString(1));
+            s.execute("SELECT pg_switch_wal()");
+        }
+        Lsn end = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
+
+        Path walDir = server.dataDirectory().resolve("pg_wal");
+        WalSegmentName first = WalSegmentName.of(TimelineId.FIRST, start, SEG);
+        WalSegmentName last = WalSegmentName.of(TimelineId.FIRST, end.plus(-1), SEG);
+        List<WalRecord> records = new ArrayList<>();
+        WalRecordReader reader = new WalRecordReader(first.startLsn(), SEG, records::add);
+        int segments = 0;
+        for (WalSegmentName n = first; n.compareTo(last) <= 0; n = n.next()) {
+            byte[] bytes = Files.readAllBytes(walDir.resolve(n.fileName()));
+            WalSegmentValidator v = new WalSegmentValidator(WalFileName.parse(n.fileName()), SEG, OptionalLong.of(sysid));
+            v.update(bytes, 0, bytes.length);
+            WalSegmentValidator.Result r = v.finish();
+            assertEquals(version.major(), r.serverMajor());
+            assertEquals(sysid, r.systemIdentifier());
+            // feed in odd-sized chunks so records and headers straddle feed() calls
+            for (int off = 0; off < bytes.length; off += 7919) {
+                reader.feed(bytes, off, Math.min(7919, bytes.length - off));
+            }
+            segments++;
+        }
+        assertTrue(segments >= 2, "the huge record spans segments: " + segments);
+
+        Map<Long, WalRecord> commitByXid = new HashMap<>();
+        for (WalRecord r : records) {
+            if (r.isCommit()) {
+                commitByXid.put(r.xid(), r);
+            }
+        }
+        for (Commit c : commits) {
+            WalRecord r = commitByXid.get(c.xid());
+            assertTrue(r != null, "commit of xid " + c.xid() + " found");
+            Instant t = r.timestamp().orElseThrow();
+            assertFalse(t.isBefore(c.before().minusMillis(5)), t + " before " + c.before());
+            assertFalse(t.isAfter(c.after().plusMillis(5)), t + " after " + c.after());
+        }
+        WalRecord rp = records.stream().filter(WalRecord::isRestorePoint).findFirst().orElseThrow();
+        assertEquals("before the storm", rp.restorePointName().orElseThrow());
+        // pg_create_restore_point returns where the next record starts: the end of its record, aligned
+        assertEquals(restorePoint, Lsn.of(WalFormat.maxAlign(rp.end().value())));
+        assertTrue(records.stream().anyMatch(r -> r.totalLength() > 20 * 1024 * 1024 && r.end().compareTo(afterHuge) <= 0),
+                "the 20 MiB message record was decoded");
+        assertTrue(records.stream().anyMatch(WalRecord::isSwitch));
+        assertTrue(reader.endOfWal().isEmpty() || reader.endOfWal().get().compareTo(end) >= 0,
+                "valid WAL runs to the end: " + reader.endOfWal());
+
+        // one flipped bit in a commit record: its CRC fails, reading ends exactly there
+        WalRecord victim = commitByXid.get(commits.get(10).xid());
+        WalSegmentName victimSeg = WalSegmentName.of(TimelineId.FIRST, victim.lsn(), SEG);
+        byte[] seg = Files.readAllBytes(walDir.resolve(victimSeg.fileName()));
+        int at = (int) (victim.end().value() - victimSeg.startLsn().value() - 1);
+        seg[at] ^= 0x10;
+        List<WalRecord> again = new ArrayList<>();
+        WalRecordReader corrupt = new WalRecordReader(victimSeg.startLsn(), SEG, again::add);
+        corrupt.feed(seg, 0, seg.length);
+        assertEquals(victim.lsn(), corrupt.endOfWal().orElseThrow());
+        assertTrue(again.stream().noneMatch(r -> r.lsn().equals(victim.lsn())));
+        assertFalse(again.isEmpty(), "records before the damage are still read");
+
+        // positions are strictly increasing and each record starts where the previous one ended (aligned)
+        for (int i = 1; i < records.size(); i++) {
+            Lsn prevEnd = records.get(i - 1).end();
+            assertTrue(records.get(i).lsn().compareTo(prevEnd) >= 0);
+        }
+    }
+
+    @PgTest(min = 18)
+    void aSegmentUnderAnotherNameOrClusterIsRefused(PgHarness pg) throws Exception {
+        PgCluster server = pg.cluster().start();
+        long sysid = Long.parseUnsignedLong(server.queryString("SELECT system_identifier FROM pg_control_system()"));
+        server.execute("SELECT pg_switch_wal()");
+        String name = server.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        WalSegmentName current = WalSegmentName.parse(name, SEG);
+        WalSegmentName previous = current.previous();
+        byte[] bytes = Files.readAllBytes(server.dataDirectory().resolve("pg_wal").resolve(previous.fileName()));
+
+        InvalidWalException renamed = assertThrows(InvalidWalException.class, () -> validate(current.fileName(), bytes, sysid));
+        assertTrue(renamed.getMessage().contains("the file holds another segment"), renamed.getMessage());
+        InvalidWalException foreign = assertThrows(InvalidWalException.class, () -> validate(previous.fileName(), bytes, sysid + 1));
+        assertTrue(foreign.getMessage().contains("system identifier"), foreign.getMessage());
+        // a switched segment is valid, and its valid part ends where the zeroed pages begin
+        WalSegmentValidator whole = new WalSegmentValidator(WalFileName.parse(previous.fileName()), SEG, OptionalLong.of(sysid));
+        whole.update(bytes, 0, bytes.length);
+        long valid = whole.finish().validBytes();
+        assertTrue(valid > 0 && valid < SEG, "valid prefix " + valid);
+        byte[] garbage = bytes.clone();
+        garbage[(int) (SEG - 8192)] = 1;
+        InvalidWalException afterZeros = assertThrows(InvalidWalException.class, () -> validate(previous.fileName(), garbage, sysid));
+        assertTrue(afterZeros.getMessage().contains("after zeroed pages"), afterZeros.getMessage());
+
+        byte[] truncated = java.util.Arrays.copyOf(bytes, (int) (valid / 2 / 8192 * 8192));
+        InvalidWalException shortFile = assertThrows(InvalidWalException.class, () -> validate(previous.fileName(), truncated, sysid));
+        assertTrue(shortFile.getMessage().contains("bytes long"), shortFile.getMessage());
+        // the same bytes as a .partial: valid, with its valid length
+        WalSegmentValidator p = new WalSegmentValidator(WalFileName.parse(previous.fileName() + ".partial"), SEG, OptionalLong.of(sysid));
+        p.update(truncated, 0, truncated.length);
+        assertEquals(truncated.length, p.finish().validBytes());
+    }
+
+    private static void validate(String name, byte[] bytes, long sysid) {
+        WalSegmentValidator v = new WalSegmentValidator(WalFileName.parse(name), SEG, OptionalLong.of(sysid));
+        v.update(bytes, 0, bytes.length);
+        v.finish();
+    }
+}

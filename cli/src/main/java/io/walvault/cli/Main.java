@@ -20,7 +20,7 @@ import picocli.CommandLine.HelpCommand;
         subcommands = {HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the log)",
-                "  2  usage error", "  3  configuration error", "  4  interrupted",
+                "  2  usage error", "  3  configuration error", "  4  interrupted", "  5  invalid WAL file",
                 "  See README.md for the complete list."})
 public final class Main implements Runnable {
 

@@ -18,10 +18,7 @@ import picocli.CommandLine.HelpCommand;
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
         subcommands = {HelpCommand.class},
-        footerHeading = "%nExit codes:%n",
-        footer = {"  0  success", "  1  internal error (a bug: please report it with the log)",
-                "  2  usage error", "  3  configuration error", "  4  interrupted", "  5  invalid WAL file",
-                "  See README.md for the complete list."})
+        footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -38,6 +35,7 @@ public final class Main implements Runnable {
                 .setErr(err)
                 .setExecutionExceptionHandler(Main::onError)
                 .setParameterExceptionHandler(Main::onUsageError);
+        cl.getCommandSpec().usageMessage().footer(exitCodeFooter());
         return cl.execute(args);
     }
 
@@ -45,6 +43,17 @@ public final class Main implements Runnable {
     public void run() {
         // no command given: show what there is
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The exit codes, from the one list that defines them. */
+    private static String[] exitCodeFooter() {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        lines.add(String.format("  %2d  %s", 0, "success"));
+        for (ErrorCode c : ErrorCode.values()) {
+            lines.add(String.format("  %2d  %s", c.exitCode(), c.summary()));
+        }
+        lines.add("  README.md says more about each.");
+        return lines.toArray(String[]::new);
     }
 
     private static int onUsageError(CommandLine.ParameterException e, String[] args) {

@@ -35,6 +35,9 @@ class MainTest {
         assertEquals(0, r.exitCode());
         assertTrue(r.out().contains("Commands:"), r.out());
         assertTrue(r.out().contains("Exit codes:"), r.out());
+        for (io.walvault.core.error.ErrorCode c : io.walvault.core.error.ErrorCode.values()) {
+            assertTrue(r.out().contains(String.format("%2d  %s", c.exitCode(), c.summary())), c + " listed: " + r.out());
+        }
     }
 
     @Test

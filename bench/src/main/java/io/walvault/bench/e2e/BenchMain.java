@@ -1,0 +1,125 @@
+package io.walvault.bench.e2e;
+
+import io.walvault.core.wal.Lsn;
+import io.walvault.testkit.PgCluster;
+import io.walvault.testkit.PgVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The end-to-end benchmark: starts a real PostgreSQL (the test harness's embedded binaries,
+ * with fsync on), builds a dataset of the size asked for, and measures walvault against the
+ * machine's own limits, one {@code name: value unit} line per figure. The figures and how they
+ * were measured go into docs/PERFORMANCE.md.
+ *
+ * <pre>
+ * bench/run [--size-gb 1.5] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]
+ * </pre>
+ */
+public final class BenchMain {
+
+    private final double sizeGb;
+    private final int pgMajor;
+    private final Path out;
+    private final boolean write;
+    private final Report report = new Report(System.out);
+
+    private BenchMain(double sizeGb, int pgMajor, Path out, boolean write) {
+        this.sizeGb = sizeGb;
+        this.pgMajor = pgMajor;
+        this.out = out;
+        this.write = write;
+    }
+
+    public static void main(String[] args) throws Exception {
+        double size = 1.5;
+        int pg = PgVersion.newest().major();
+        Path out = Path.of("docs/PERFORMANCE.md");
+        boolean write = true;
+        List<String> settings = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--size-gb" -> size = Double.parseDouble(args[++i]);
+                case "--pg" -> pg = Integer.parseInt(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--no-write" -> write = false;
+                default -> {
+                    System.err.println("bench: unknown argument '" + args[i] + "'");
+                    System.err.println("usage: bench/run [--size-gb 1.5] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]");
+                    System.exit(2);
+                }
+            }
+        }
+        settings.add("--size-gb " + size);
+        settings.add("--pg " + pg);
+        BenchMain bench = new BenchMain(size, pg, out, write);
+        bench.run(String.join(" ", settings));
+    }
+
+    private void run(String settings) throws Exception {
+        long started = System.nanoTime();
+        Path scratch = Files.createTempDirectory("walvault-bench-");
+        try {
+            report.add("disk_write_MBps", MachineLimits.diskWriteMBps(scratch, 1L << 30), "MB/s",
+                    "1 GiB of random data written sequentially in 1 MiB writes to the temp directory, then fsync");
+            try (PgCluster pg = PgCluster.builder(PgVersion.of(pgMajor)).name("bench")
+                    .setting("fsync", "on")
+                    .setting("shared_buffers", "256MB")
+                    .setting("max_wal_size", "4GB")
+                    .setting("checkpoint_timeout", "30min")
+                    .start()) {
+                int scale = dataset(pg);
+                walGeneration(pg, scale);
+            }
+        } finally {
+            deleteTree(scratch);
+        }
+        report.add("bench_wall_s", (System.nanoTime() - started) / 1e9, "s", "wall time of the whole end-to-end run");
+        if (write) {
+            report.writeInto(out, settings);
+            System.out.println("# figures written to " + out);
+        }
+    }
+
+    private int dataset(PgCluster pg) throws Exception {
+        long t0 = System.nanoTime();
+        int scale;
+        long bytes;
+        try (Connection c = pg.connect()) {
+            scale = Dataset.create(c, (long) (sizeGb * 1e9));
+            bytes = Dataset.size(c);
+        }
+        report.add("dataset_MB", bytes / 1e6, "MB", String.format(Locale.ROOT,
+                "pgbench tables at scale %d plus random bytes, PostgreSQL %d, built in %.0f s",
+                scale, pgMajor, (System.nanoTime() - t0) / 1e9));
+        return scale;
+    }
+
+    private void walGeneration(PgCluster pg, int scale) throws Exception {
+        Lsn before = Lsn.parse(pg.queryString("SELECT pg_current_wal_lsn()"));
+        long t0 = System.nanoTime();
+        try (WalLoad load = WalLoad.start(pg.jdbcUrl("postgres"), PgCluster.SUPERUSER, scale, 2, 0)) {
+            Thread.sleep(Duration.ofSeconds(20).toMillis());
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Lsn after = Lsn.parse(pg.queryString("SELECT pg_current_wal_lsn()"));
+        report.add("wal_load_MBps", after.minus(before) / 1e6 / seconds, "MB/s",
+                "WAL written by 2 clients running 1000-row range UPDATEs of pgbench_accounts for 20 s");
+    }
+
+    private static void deleteTree(Path p) throws java.io.IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path x : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(x);
+            }
+        }
+    }
+}

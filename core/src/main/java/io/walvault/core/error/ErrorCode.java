@@ -33,6 +33,14 @@ public enum ErrorCode {
 
 
     // ---- 70-89: restore and verification (restore) ----
+    /** No backup in the repository can serve the requested recovery target. */
+    NO_BACKUP_FOR_TARGET(70, "no backup for the target"),
+    /** WAL needed to reach the target is missing from the repository. */
+    WAL_GAP(71, "WAL missing from the archive"),
+    /** The target cannot be reached: before the backup's consistent point, or beyond the archived WAL. */
+    TARGET_UNREACHABLE(72, "recovery target unreachable"),
+    /** The requested timeline is not a descendant of the backup's, or is not in the archive. */
+    TIMELINE_INVALID(73, "invalid target timeline"),
 
 
 

@@ -1,0 +1,331 @@
+package io.walvault.restore.plan;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.TimelineHistory;
+import io.walvault.core.wal.TimelineId;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
+import io.walvault.restore.recovery.RecoveryTarget;
+import io.walvault.restore.recovery.TargetTimeline;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Decides what a restore needs before anything is downloaded: which backup, which timelines,
+ * and every WAL file recovery will ask for, refusing at once (with the file's name) when the
+ * archive cannot get recovery to the target.
+ *
+ * <p>Rules, as PostgreSQL applies them during recovery:
+ * <ul>
+ *   <li>The backup is the newest (by wall-clock end time, never by timeline or LSN order) that
+ *       ends before the target; a backup whose consistent point lies after the target cannot
+ *       serve it.</li>
+ *   <li>The target timeline must contain the backup's timeline in its history, and must have left
+ *       it no earlier than the backup's end. "latest" is the newest such timeline; a newer
+ *       timeline that branched elsewhere (a stray) is reported, not followed.</li>
+ *   <li>For each segment, recovery reads the file of the newest timeline on the path that had
+ *       begun by that segment (so the segment holding a switch point comes from the new
+ *       timeline).</li>
+ *   <li>The newest WAL of the target timeline may exist only as a {@code .partial} (streamed but
+ *       unfinished): it is used, not thrown away.</li>
+ * </ul>
+ * Pure logic over a listing; thread-safe.
+ */
+public final class RestorePlanner {
+
+    /**
+     * What the person asked for.
+     *
+     * @param target where recovery stops
+     * @param timeline which timeline to follow
+     * @param backupId a backup chosen by hand, instead of the newest that fits
+     * @param resolvedStop for time, xid and name targets: the position up to which WAL is
+     *                     needed, once the target was found in the WAL (else the plan runs to the
+     *                     end of the archive)
+     */
+    public record Request(RecoveryTarget target, TargetTimeline timeline, Optional<String> backupId,
+                          Optional<Lsn> resolvedStop) {
+        public Request {
+            requireNonNull(target, "target is null");
+            requireNonNull(timeline, "timeline is null");
+            requireNonNull(backupId, "backupId is null");
+            requireNonNull(resolvedStop, "resolvedStop is null");
+        }
+
+        public static Request of(RecoveryTarget target) {
+            return new Request(target, TargetTimeline.latest(), Optional.empty(), Optional.empty());
+        }
+    }
+
+    private RestorePlanner() {
+    }
+
+    public static RestorePlan plan(List<BackupInfo> backups, WalArchiveListing archive, Request request) {
+        List<BackupInfo> candidates = candidates(backups, request);
+        RestorePlanException firstTimelineProblem = null;
+        for (BackupInfo b : candidates) {
+            List<String> warnings = new ArrayList<>();
+            TimelineId target;
+            try {
+                target = targetTimeline(b, archive, request.timeline(), warnings);
+            } catch (RestorePlanException e) {
+                if (firstTimelineProblem == null) {
+                    firstTimelineProblem = e;
+                }
+                if (request.backupId().isPresent()) {
+                    throw e;
+                }
+                continue;
+            }
+            return walPlan(b, archive, request, target, warnings);
+        }
+        if (firstTimelineProblem != null) {
+            throw firstTimelineProblem;
+        }
+        throw new IllegalStateException("unreachable: no candidates and no error");
+    }
+
+    private static List<BackupInfo> candidates(List<BackupInfo> backups, Request request) {
+        if (backups.isEmpty()) {
+            throw new RestorePlanException(ErrorCode.NO_BACKUP_FOR_TARGET, "the repository holds no backup of this cluster"
+                    + " HINT: take one with 'walvault backup'");
+        }
+        if (request.backupId().isPresent()) {
+            String id = request.backupId().get();
+            BackupInfo b = backups.stream().filter(x -> x.id().equals(id)).findFirst()
+                    .orElseThrow(() -> new RestorePlanException(ErrorCode.NO_BACKUP_FOR_TARGET, "backup '" + id
+                            + "' is not in the repository HINT: 'walvault info' lists the backups"));
+            checkBackupServes(b, request);
+            return List.of(b);
+        }
+        List<BackupInfo> sorted = new ArrayList<>(backups);
+        sorted.sort(Comparator.comparing(BackupInfo::endTime).reversed());
+        List<BackupInfo> fit = sorted.stream().filter(b -> serves(b, request)).toList();
+        if (fit.isEmpty()) {
+            BackupInfo oldest = sorted.get(sorted.size() - 1);
+            throw new RestorePlanException(ErrorCode.NO_BACKUP_FOR_TARGET, "no backup ends before the target "
+                    + describe(request.target()) + ": the oldest backup '" + oldest.id() + "' ends at "
+                    + oldest.endTime() + " (" + oldest.endLsn() + ")"
+                    + " HINT: a point in time can only be recovered from a backup that ended before it");
+        }
+        return fit;
+    }
+
+    private static boolean serves(BackupInfo b, Request request) {
+        RecoveryTarget t = request.target();
+        if (request.resolvedStop().isPresent() && !(t instanceof RecoveryTarget.EndOfArchive)
+                && !(t instanceof RecoveryTarget.Immediate)) {
+            return !request.resolvedStop().get().isBefore(b.endLsn());
+        }
+        if (t instanceof RecoveryTarget.AtLsn l) {
+            return !l.lsn().isBefore(b.endLsn());
+        }
+        if (t instanceof RecoveryTarget.Time time) {
+            return !b.endTime().isAfter(time.time());
+        }
+        return true;
+    }
+
+    private static void checkBackupServes(BackupInfo b, Request request) {
+        if (!serves(b, request)) {
+            throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + describe(request.target())
+                    + " is before the consistent point of backup '" + b.id() + "' (" + b.endLsn() + ", " + b.endTime()
+                    + ") HINT: choose an older backup, or leave out --backup to let walvault choose");
+        }
+    }
+
+    static String describe(RecoveryTarget t) {
+        if (t instanceof RecoveryTarget.Time time) {
+            return "time " + time.time();
+        } else if (t instanceof RecoveryTarget.AtLsn l) {
+            return "LSN " + l.lsn();
+        } else if (t instanceof RecoveryTarget.Xid x) {
+            return "transaction " + x.xid();
+        } else if (t instanceof RecoveryTarget.Name n) {
+            return "restore point '" + n.name() + "'";
+        } else if (t instanceof RecoveryTarget.Immediate) {
+            return "'immediate' (the end of the backup)";
+        }
+        return "'end of the archive'";
+    }
+
+    /** The timeline recovery ends on, validated against the backup. */
+    private static TimelineId targetTimeline(BackupInfo b, WalArchiveListing archive, TargetTimeline requested,
+                                             List<String> warnings) {
+        String s = requested.setting();
+        if (s.equals("current")) {
+            return b.timeline();
+        }
+        if (!s.equals("latest")) {
+            TimelineId t = TimelineId.of(Long.parseLong(s));
+            Optional<String> why = whyNotDescendant(b, archive, t);
+            if (why.isPresent()) {
+                throw new RestorePlanException(ErrorCode.TIMELINE_INVALID, "timeline " + t + " cannot be recovered from backup '"
+                        + b.id() + "': " + why.get() + " HINT: valid timelines for this backup: " + validTimelines(b, archive));
+            }
+            return t;
+        }
+        TimelineId best = b.timeline();
+        for (TimelineId t : archive.timelines()) {
+            if (t.compareTo(b.timeline()) <= 0) {
+                continue;
+            }
+            Optional<String> why = whyNotDescendant(b, archive, t);
+            if (why.isEmpty()) {
+                best = t;
+            } else {
+                warnings.add("timeline " + t + " is in the archive but is not followed: " + why.get());
+            }
+        }
+        return best;
+    }
+
+    private static List<TimelineId> validTimelines(BackupInfo b, WalArchiveListing archive) {
+        List<TimelineId> valid = new ArrayList<>();
+        for (TimelineId t : archive.timelines()) {
+            if (t.compareTo(b.timeline()) >= 0 && whyNotDescendant(b, archive, t).isEmpty()) {
+                valid.add(t);
+            }
+        }
+        if (!valid.contains(b.timeline())) {
+            valid.add(0, b.timeline());
+        }
+        return valid;
+    }
+
+    private static Optional<String> whyNotDescendant(BackupInfo b, WalArchiveListing archive, TimelineId t) {
+        if (t.equals(b.timeline())) {
+            return Optional.empty();
+        }
+        if (t.compareTo(b.timeline()) < 0) {
+            return Optional.of("it is older than the backup's timeline " + b.timeline());
+        }
+        Optional<TimelineHistory> h = archive.history(t);
+        if (h.isEmpty()) {
+            return Optional.of("its history file '" + t.historyFileName() + "' is not in the archive");
+        }
+        if (!h.get().includes(b.timeline())) {
+            return Optional.of("it did not branch from the backup's timeline " + b.timeline());
+        }
+        Lsn leftAt = h.get().endOf(b.timeline()).orElseThrow();
+        if (leftAt.isBefore(b.endLsn())) {
+            return Optional.of("it left timeline " + b.timeline() + " at " + leftAt + ", before the backup's consistent point "
+                    + b.endLsn());
+        }
+        return Optional.empty();
+    }
+
+    /** A timeline of the path and the position where it begins. */
+    private record Leg(TimelineId timeline, Lsn begin) {
+    }
+
+    private static List<Leg> path(BackupInfo b, WalArchiveListing archive, TimelineId target) {
+        List<Leg> legs = new ArrayList<>();
+        legs.add(new Leg(b.timeline(), b.startLsn()));
+        if (!target.equals(b.timeline())) {
+            TimelineHistory h = archive.history(target).orElseThrow();
+            List<TimelineHistory.Entry> entries = h.entries();
+            for (int i = 0; i < entries.size(); i++) {
+                TimelineHistory.Entry e = entries.get(i);
+                if (e.timeline().compareTo(b.timeline()) < 0) {
+                    continue;
+                }
+                TimelineId next = i + 1 < entries.size() ? entries.get(i + 1).timeline() : target;
+                legs.add(new Leg(next, e.end()));
+            }
+        }
+        return legs;
+    }
+
+    private static RestorePlan walPlan(BackupInfo b, WalArchiveListing archive, Request request, TimelineId target,
+                                       List<String> warnings) {
+        long seg = archive.segmentSize();
+        List<Leg> legs = path(b, archive, target);
+        RecoveryTarget t = request.target();
+        Optional<Lsn> stop;
+        if (t instanceof RecoveryTarget.Immediate) {
+            stop = Optional.of(b.endLsn());
+        } else if (t instanceof RecoveryTarget.AtLsn l) {
+            stop = Optional.of(l.lsn().plus(1));
+        } else if (t instanceof RecoveryTarget.EndOfArchive) {
+            stop = Optional.empty();
+        } else {
+            stop = request.resolvedStop();
+        }
+        long first = b.startLsn().segmentNumber(seg);
+        long backupLast = b.endLsn().plus(-1).segmentNumber(seg);
+        Long last = stop.map(s -> s.plus(-1).segmentNumber(seg)).orElse(null);
+
+        List<RestorePlan.PlannedWal> wal = new ArrayList<>();
+        long walBytes = 0;
+        long segNo = first;
+        Lsn walEnd = b.startLsn().segmentStart(seg);
+        while (last == null || segNo <= last) {
+            TimelineId tli = timelineOf(legs, segNo, seg);
+            OptionalLong complete = archive.segment(tli, segNo);
+            WalSegmentName name = new WalSegmentName(tli, segNo, seg);
+            if (complete.isPresent()) {
+                wal.add(new RestorePlan.PlannedWal(WalFileName.parse(name.fileName()), complete.getAsLong()));
+                walBytes += complete.getAsLong();
+                walEnd = name.endLsn();
+                segNo++;
+                continue;
+            }
+            OptionalLong partial = archive.partial(tli, segNo);
+            boolean newestOfTarget = tli.equals(target) && archive.newestSegment(tli).orElse(-1) == segNo;
+            if (partial.isPresent() && newestOfTarget) {
+                wal.add(new RestorePlan.PlannedWal(WalFileName.parse(name.fileName() + ".partial"), partial.getAsLong()));
+                walBytes += partial.getAsLong();
+                walEnd = name.endLsn();
+                segNo++;
+                break;
+            }
+            Optional<WalSegmentName> later = newestLater(archive, legs, segNo, seg);
+            if (segNo <= backupLast) {
+                throw new RestorePlanException(ErrorCode.WAL_GAP, "WAL segment '" + name + "' is missing from the archive,"
+                        + " and backup '" + b.id() + "' needs it to become consistent (its WAL runs from " + b.startLsn()
+                        + " to " + b.endLsn() + ") HINT: this backup cannot be restored; choose another with --backup");
+            }
+            if (later.isPresent()) {
+                throw new RestorePlanException(ErrorCode.WAL_GAP, "WAL segment '" + name + "' is missing from the archive;"
+                        + " recovery cannot pass it, though later WAL exists (up to '" + later.get() + "')"
+                        + " HINT: the archive has a gap; a target before " + name.startLsn() + " can still be reached");
+            }
+            if (last != null) {
+                throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + describe(t)
+                        + " needs WAL segment '" + name + "', but the archive ends before it (newest archived WAL ends at "
+                        + walEnd + ") HINT: wait for the WAL to be archived, or choose an earlier target");
+            }
+            break; // the end of the archive
+        }
+        List<TimelineId> timelinePath = legs.stream().map(Leg::timeline).toList();
+        return new RestorePlan(b, t, target, timelinePath, wal, walEnd, b.storedBytes() + walBytes, warnings);
+    }
+
+    private static TimelineId timelineOf(List<Leg> legs, long segNo, long seg) {
+        TimelineId tli = legs.get(0).timeline();
+        for (Leg l : legs) {
+            if (l.begin().segmentNumber(seg) <= segNo) {
+                tli = l.timeline();
+            }
+        }
+        return tli;
+    }
+
+    private static Optional<WalSegmentName> newestLater(WalArchiveListing archive, List<Leg> legs, long segNo, long seg) {
+        WalSegmentName best = null;
+        for (Leg l : legs) {
+            long newest = archive.newestSegment(l.timeline()).orElse(-1);
+            if (newest > segNo && (best == null || newest > best.segmentNumber())) {
+                best = new WalSegmentName(l.timeline(), newest, seg);
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+}

@@ -21,10 +21,11 @@ import java.util.Optional;
  * @param walEnd the position just past the WAL the plan covers
  * @param bytesToFetch the backup's and the WAL's stored bytes
  * @param warnings things the person restoring should know (stray timelines, data after a gap)
+ * @param segmentSize the cluster's WAL segment size
  */
 public record RestorePlan(BackupInfo backup, RecoveryTarget target, TimelineId targetTimeline,
                           List<TimelineId> timelinePath, List<PlannedWal> wal, Lsn walEnd, long bytesToFetch,
-                          List<String> warnings) {
+                          List<String> warnings, long segmentSize) {
 
     /** One WAL file of the plan. */
     public record PlannedWal(WalFileName file, long storedBytes) {

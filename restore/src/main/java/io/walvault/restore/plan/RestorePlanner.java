@@ -305,7 +305,7 @@ public final class RestorePlanner {
             break; // the end of the archive
         }
         List<TimelineId> timelinePath = legs.stream().map(Leg::timeline).toList();
-        return new RestorePlan(b, t, target, timelinePath, wal, walEnd, b.storedBytes() + walBytes, warnings);
+        return new RestorePlan(b, t, target, timelinePath, wal, walEnd, b.storedBytes() + walBytes, warnings, seg);
     }
 
     private static TimelineId timelineOf(List<Leg> legs, long segNo, long seg) {

@@ -41,6 +41,10 @@ public enum ErrorCode {
     TARGET_UNREACHABLE(72, "recovery target unreachable"),
     /** The requested timeline is not a descendant of the backup's, or is not in the archive. */
     TIMELINE_INVALID(73, "invalid target timeline"),
+    /** A restore drill's server did not start, did not reach the target, or a check failed. */
+    DRILL_FAILED(74, "restore drill failed"),
+    /** No usable PostgreSQL server binaries for a drill (wrong major, not found, or root without a user to run as). */
+    DRILL_NO_SERVER(75, "no PostgreSQL server for the drill"),
 
 
 

@@ -38,6 +38,9 @@ public final class RecoveryConfigWriter {
             "recovery_target_action", "recovery_target_timeline", "recovery_end_command", "archive_cleanup_command",
             "primary_conninfo", "primary_slot_name", "promote_trigger_file");
 
+    private static final List<String> TARGET_SETTINGS = List.of("recovery_target", "recovery_target_lsn",
+            "recovery_target_name", "recovery_target_time", "recovery_target_xid");
+
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
@@ -48,22 +51,36 @@ public final class RecoveryConfigWriter {
     static Map<String, String> settings(RecoverySettings s) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("restore_command", s.restoreCommand());
-        m.put("recovery_target", "");
-        m.put("recovery_target_lsn", "");
-        m.put("recovery_target_name", "");
-        m.put("recovery_target_time", "");
-        m.put("recovery_target_xid", "");
+        // Every target setting is written, the unused ones empty and first: PostgreSQL's assign
+        // hook of each target setting fails with "multiple recovery targets specified" when another
+        // target is already set at that moment, even if the new value is empty. Settings apply in
+        // file order, so the empty ones must precede the one that is set.
+        String chosenKey = null;
+        String chosenValue = null;
         RecoveryTarget t = s.target();
         if (t instanceof RecoveryTarget.Immediate) {
-            m.put("recovery_target", "immediate");
+            chosenKey = "recovery_target";
+            chosenValue = "immediate";
         } else if (t instanceof RecoveryTarget.Time time) {
-            m.put("recovery_target_time", TIME.format(time.time()));
+            chosenKey = "recovery_target_time";
+            chosenValue = TIME.format(time.time());
         } else if (t instanceof RecoveryTarget.AtLsn lsn) {
-            m.put("recovery_target_lsn", lsn.lsn().toString());
+            chosenKey = "recovery_target_lsn";
+            chosenValue = lsn.lsn().toString();
         } else if (t instanceof RecoveryTarget.Xid xid) {
-            m.put("recovery_target_xid", Long.toString(xid.xid()));
+            chosenKey = "recovery_target_xid";
+            chosenValue = Long.toString(xid.xid());
         } else if (t instanceof RecoveryTarget.Name name) {
-            m.put("recovery_target_name", name.name());
+            chosenKey = "recovery_target_name";
+            chosenValue = name.name();
+        }
+        for (String k : TARGET_SETTINGS) {
+            if (!k.equals(chosenKey)) {
+                m.put(k, "");
+            }
+        }
+        if (chosenKey != null) {
+            m.put(chosenKey, chosenValue);
         }
         m.put("recovery_target_inclusive", s.inclusive() ? "on" : "off");
         m.put("recovery_target_action", s.action().setting());

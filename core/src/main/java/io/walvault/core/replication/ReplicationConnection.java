@@ -532,7 +532,11 @@ public final class ReplicationConnection implements AutoCloseable {
                 case 'N' -> {
                     try (m) {
                         ServerMessage n = readServerMessage(m, "NoticeResponse");
-                        LOG.info("server {}: {}", transport.endpoint(), n);
+                        if (n.severity().equals("WARNING")) {
+                            LOG.warn("server {}: {}", transport.endpoint(), n);
+                        } else {
+                            LOG.info("server {}: {}", transport.endpoint(), n);
+                        }
                         noticeListener.accept(n);
                     }
                 }

@@ -318,9 +318,10 @@ public final class Transport implements AutoCloseable {
         private volatile Channel channel;
 
         @Override
-        public void channelActive(ChannelHandlerContext ctx) {
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            // before the connect promise completes (channelActive comes after it), so that the
+            // first receive can ask for a read
             channel = ctx.channel();
-            ctx.fireChannelActive();
         }
 
         @Override

@@ -14,7 +14,7 @@ public final class BackendMessage implements AutoCloseable {
     private final byte type;
     private final ByteBuf body;
 
-    BackendMessage(byte type, ByteBuf body) {
+    public BackendMessage(byte type, ByteBuf body) {
         this.type = type;
         this.body = requireNonNull(body, "body is null");
     }

@@ -235,4 +235,76 @@ class BaseBackupIT {
             assertEquals("XX001", allowed.checksumFailure().get().sqlState());
         }
     }
+
+    @PgTest
+    void slowConsumerKeepsMemoryBoundedAndAConsumerCanCancel(PgHarness harness) throws Exception {
+        PgCluster pg = harness.cluster().start();
+        // one file much larger than the client's buffers
+        pg.execute("CREATE TABLE big (id int, v text)",
+                "INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 150000) g");
+        ConnectionSettings s = ReplicationConnectionIT.settings(pg, "user=postgres sslmode=disable");
+
+        try (ReplicationConnection c = ReplicationConnection.open(s)) {
+            AtomicLong largest = new AtomicLong();
+            BaseBackupResult r = c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true), new BaseBackupListener() {
+                long calls;
+
+                @Override
+                public void memberStarted(TarMember m) {
+                    largest.accumulateAndGet(m.size(), Math::max);
+                }
+
+                @Override
+                public void archiveData(ByteBuffer data) {
+                    if (++calls % 64 == 0) {
+                        try {
+                            Thread.sleep(2); // a consumer slower than the network
+                        } catch (InterruptedException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }
+            });
+            assertTrue(largest.get() > 30L << 20, "a file larger than 30 MB was received: " + largest.get());
+            assertTrue(r.bytes() > largest.get());
+            long max = c.transport().maxQueuedBytes();
+            assertTrue(max < io.walvault.core.replication.wire.Transport.HIGH_WATER_BYTES + (1 << 20),
+                    "the client held at most " + max + " bytes of unconsumed messages");
+        }
+
+        // a consumer that gives up: the connection closes and the server aborts the backup
+        try (ReplicationConnection c = ReplicationConnection.open(s)) {
+            IllegalStateException stop = new IllegalStateException("consumer gave up");
+            IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> c.baseBackup(
+                    BaseBackupOptions.defaults().fastCheckpoint(true), new BaseBackupListener() {
+                        int files;
+
+                        @Override
+                        public void memberEnded(TarMember m) {
+                            if (++files == 100) {
+                                throw stop;
+                            }
+                        }
+                    }));
+            assertEquals(stop, thrown);
+            assertTrue(c.isClosed());
+        }
+        WalStreamIT.awaitEquals("0", () -> pg.queryString("SELECT count(*) FROM pg_stat_replication"));
+
+        // the connection breaks in the middle of a backup: the caller learns it as such
+        try (ReplicationConnection c = ReplicationConnection.open(s)) {
+            assertThrows(ConnectionLostException.class, () -> c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true),
+                    new BaseBackupListener() {
+                        boolean done;
+
+                        @Override
+                        public void archiveData(ByteBuffer data) {
+                            if (!done) {
+                                done = true;
+                                pg.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_replication");
+                            }
+                        }
+                    }));
+        }
+    }
 }

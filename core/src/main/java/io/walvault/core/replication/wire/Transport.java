@@ -289,6 +289,14 @@ public final class Transport implements AutoCloseable {
         return channel.eventLoop().scheduleAtFixedRate(task, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * The most bytes ever waiting for the consumer on this connection: stays near
+     * {@link #HIGH_WATER_BYTES} plus one socket read, whatever the size of what is received.
+     */
+    public long maxQueuedBytes() {
+        return inbound.maxQueuedBytes.get();
+    }
+
     public boolean isOpen() {
         return channel.isActive();
     }
@@ -315,6 +323,7 @@ public final class Transport implements AutoCloseable {
     private static final class InboundQueue extends ChannelInboundHandlerAdapter {
         private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         private final AtomicLong queuedBytes = new AtomicLong();
+        private final AtomicLong maxQueuedBytes = new AtomicLong();
         private volatile Channel channel;
 
         @Override
@@ -327,7 +336,8 @@ public final class Transport implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf b) {
-                queuedBytes.addAndGet(b.readableBytes());
+                long now = queuedBytes.addAndGet(b.readableBytes());
+                maxQueuedBytes.accumulateAndGet(now, Math::max);
                 queue.add(b);
             } else {
                 io.netty.util.ReferenceCountUtil.release(msg);

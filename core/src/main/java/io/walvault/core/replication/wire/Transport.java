@@ -115,6 +115,8 @@ public final class Transport implements AutoCloseable {
         EventLoopGroup g = group();
         Bootstrap b = new Bootstrap().group(g)
                 .option(ChannelOption.AUTO_READ, false)
+                // large socket reads: one wake-up of the consumer per up to 256 KiB of messages
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.AdaptiveRecvByteBufAllocator(4096, 65536, 256 * 1024))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .handler(new ChannelInitializer<>() {
                     @Override
@@ -324,6 +326,8 @@ public final class Transport implements AutoCloseable {
         private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
         private final AtomicLong queuedBytes = new AtomicLong();
         private final AtomicLong maxQueuedBytes = new AtomicLong();
+        /** A read was asked for and has not completed: asking again would only cost a wake-up of the event loop. */
+        private final java.util.concurrent.atomic.AtomicBoolean readPending = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile Channel channel;
 
         @Override
@@ -346,6 +350,7 @@ public final class Transport implements AutoCloseable {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            readPending.set(false);
             maybeRead();
         }
 
@@ -363,14 +368,21 @@ public final class Transport implements AutoCloseable {
 
         void maybeRead() {
             Channel ch = channel;
-            if (ch != null && ch.isActive() && queuedBytes.get() < HIGH_WATER_BYTES) {
+            if (ch != null && queuedBytes.get() < HIGH_WATER_BYTES && ch.isActive() && readPending.compareAndSet(false, true)) {
                 ch.read();
             }
         }
 
         Object take(Duration timeout) {
             maybeRead();
-            Object o;
+            Object o = queue.poll();
+            if (o instanceof ByteBuf b) {
+                queuedBytes.addAndGet(-b.readableBytes());
+                maybeRead();
+                return o;
+            } else if (o != null) {
+                return o;
+            }
             try {
                 o = queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {

@@ -72,6 +72,7 @@ final class BaseBackupRun {
     private long bytes;
     private long files;
     private long estimatedTotal;
+    private long lastProgressNanos;
 
     BaseBackupRun(ReplicationConnection conn, BaseBackupOptions options, BaseBackupListener listener) {
         this.conn = conn;
@@ -333,6 +334,11 @@ final class BaseBackupRun {
             throw new ProtocolException("BASE_BACKUP sent archive data outside an archive");
         }
         bytes += data.remaining();
+        if (major < 15 && System.nanoTime() - lastProgressNanos > 1_000_000_000L) {
+            // PostgreSQL 14 sends no progress messages: report what arrived, about once a second
+            lastProgressNanos = System.nanoTime();
+            listener.progress(bytes, estimatedTotal);
+        }
         listener.archiveData(data.asReadOnlyBuffer());
         splitter.write(data.duplicate());
     }

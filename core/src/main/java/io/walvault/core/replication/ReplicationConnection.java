@@ -290,14 +290,26 @@ public final class ReplicationConnection implements AutoCloseable {
         if (timeline.equals(TimelineId.FIRST)) {
             throw new IllegalArgumentException("timeline 1 has no history file");
         }
-        QueryResult r = single("TIMELINE_HISTORY " + timeline.value(), null);
-        String name = r.single("filename");
-        String content = r.single("content");
+        List<List<byte[]>> raw = new ArrayList<>();
+        List<QueryResult> results = query("TIMELINE_HISTORY " + timeline.value(), null, raw);
+        if (results.size() != 1 || raw.size() != 1 || raw.get(0).size() != 2) {
+            throw new ProtocolException("TIMELINE_HISTORY returned " + raw.size() + " rows, exactly one was expected");
+        }
+        String name = results.get(0).single("filename");
         if (!timeline.historyFileName().equals(name)) {
             throw new ProtocolException("TIMELINE_HISTORY " + timeline + " returned file '" + name + "'");
         }
-        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
-        return new TimelineHistoryFile(name, bytes, TimelineHistory.parse(timeline, content));
+        // the content column holds the file's bytes as they are (whatever the server encoding)
+        byte[] bytes = raw.get(0).get(1);
+        if (bytes == null) {
+            throw new ProtocolException("TIMELINE_HISTORY " + timeline + " returned no content");
+        }
+        try {
+            return new TimelineHistoryFile(name, bytes, TimelineHistory.parse(timeline,
+                    new String(bytes, StandardCharsets.ISO_8859_1)));
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("TIMELINE_HISTORY " + timeline + " returned an invalid history file: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -392,6 +404,11 @@ public final class ReplicationConnection implements AutoCloseable {
 
     /** Runs one simple-protocol command and collects its result sets (an error is thrown after ReadyForQuery). */
     List<QueryResult> query(String command, String slot) {
+        return query(command, slot, null);
+    }
+
+    /** As {@link #query(String, String)}, also collecting every row's raw values into {@code rawRows} if not null. */
+    List<QueryResult> query(String command, String slot, List<List<byte[]>> rawRows) {
         ensureOpen();
         LOG.debug("running {}", command);
         transport.send(FrontendMessages.query(command), "Query");
@@ -405,6 +422,9 @@ public final class ReplicationConnection implements AutoCloseable {
                     case 'D' -> {
                         if (current == null) {
                             throw new ProtocolException("DataRow without RowDescription in the answer to " + command);
+                        }
+                        if (rawRows != null) {
+                            rawRows.add(readRawDataRow(m.body().duplicate(), current.columns.size()));
                         }
                         current.rows.add(readDataRow(m, current.columns.size()));
                     }
@@ -476,6 +496,21 @@ public final class ReplicationConnection implements AutoCloseable {
                 ByteBuf v = r.slice(len, "value");
                 row.add(v.toString(StandardCharsets.UTF_8));
             }
+        }
+        r.end();
+        return row;
+    }
+
+    private static List<byte[]> readRawDataRow(ByteBuf body, int columns) {
+        MessageReader r = new MessageReader(body, "DataRow");
+        int n = r.int16("column count");
+        if (n != columns) {
+            throw new ProtocolException("DataRow has " + n + " values for " + columns + " columns");
+        }
+        List<byte[]> row = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int len = r.int32("value length");
+            row.add(len == -1 ? null : r.bytes(len, "value"));
         }
         r.end();
         return row;

@@ -29,6 +29,25 @@ public sealed interface WalEvent permits WalEvent.WalData, WalEvent.EndOfTimelin
         public Lsn end() {
             return start.plus(data.remaining());
         }
+
+        /**
+         * This data cut at segment boundaries: one piece per segment it touches, each a view of
+         * the same bytes (valid as long as this one is).
+         */
+        public java.util.List<WalData> bySegment(long segmentSize) {
+            java.util.List<WalData> out = new java.util.ArrayList<>(2);
+            ByteBuffer rest = data.duplicate();
+            Lsn at = start;
+            while (rest.hasRemaining()) {
+                int n = (int) Math.min(rest.remaining(), segmentSize - at.segmentOffset(segmentSize));
+                ByteBuffer piece = rest.slice();
+                piece.limit(n);
+                out.add(new WalData(at, serverWalEnd, sendTimeMicros, piece));
+                rest.position(rest.position() + n);
+                at = at.plus(n);
+            }
+            return out;
+        }
     }
 
     /**

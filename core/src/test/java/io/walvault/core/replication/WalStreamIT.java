@@ -17,7 +17,6 @@ import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,19 +36,11 @@ class WalStreamIT {
         }
 
         void write(TimelineId tli, WalEvent.WalData d) throws IOException {
-            ByteBuffer data = d.data().duplicate();
-            long pos = d.start().value();
-            while (data.hasRemaining()) {
-                Lsn at = Lsn.of(pos);
-                int n = (int) Math.min(data.remaining(), segSize - at.segmentOffset(segSize));
-                Path file = dir.resolve(WalSegmentName.of(tli, at, segSize).fileName());
+            for (WalEvent.WalData piece : d.bySegment(segSize)) {
+                Path file = dir.resolve(WalSegmentName.of(tli, piece.start(), segSize).fileName());
                 try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-                    ByteBuffer part = data.slice();
-                    part.limit(n);
-                    f.getChannel().write(part, at.segmentOffset(segSize));
+                    f.getChannel().write(piece.data().duplicate(), piece.start().segmentOffset(segSize));
                 }
-                data.position(data.position() + n);
-                pos += n;
             }
         }
 

@@ -65,6 +65,8 @@ public final class ReplicationConnection implements AutoCloseable {
     private int backendPid;
     private volatile Consumer<ServerMessage> noticeListener = n -> { };
     private volatile boolean closed;
+    /** A WAL stream owns the connection until it ends. */
+    private volatile WalStream activeStream;
 
     private ReplicationConnection(Transport transport, ConnectionSettings settings) {
         this.transport = transport;
@@ -599,7 +601,21 @@ public final class ReplicationConnection implements AutoCloseable {
         return settings;
     }
 
+    void streamStarted(WalStream s) {
+        activeStream = s;
+    }
+
+    void streamEnded(WalStream s) {
+        if (activeStream == s) {
+            activeStream = null;
+        }
+    }
+
     private void ensureOpen() {
+        if (activeStream != null) {
+            throw new IllegalStateException("the connection is streaming WAL: close the stream (or read it to its end)"
+                    + " before running another command");
+        }
         if (closed || !transport.isOpen()) {
             throw new ConnectionLostException("the replication connection to '" + transport.endpoint() + "' is closed");
         }

@@ -88,6 +88,7 @@ public final class WalStream implements AutoCloseable {
                 case 'W' -> {
                     readCopyBothResponse(m);
                     s.streaming = true;
+                    conn.streamStarted(s);
                     s.statusTimer = conn.transport().every(options.statusInterval(), () -> s.sendStatus(false));
                 }
                 case 'T' -> {
@@ -383,6 +384,7 @@ public final class WalStream implements AutoCloseable {
     }
 
     private void stopTimer() {
+        conn.streamEnded(this);
         if (statusTimer != null) {
             statusTimer.cancel(false);
             statusTimer = null;

@@ -207,4 +207,46 @@ class WalStreamIT {
             assertEquals(two, c.identifySystem().timeline(), "the connection is ready for the next command");
         }
     }
+
+    @PgTest
+    void aBusyConsumerOutlivesWalSenderTimeoutAndAShutdownEndsTheStream(PgHarness harness) throws Exception {
+        PgCluster pg = harness.cluster().setting("wal_sender_timeout", "2s").start();
+        ConnectionSettings s = ReplicationConnectionIT.settings(pg, "user=postgres sslmode=disable");
+        try (ReplicationConnection c = ReplicationConnection.open(s)) {
+            SystemIdentity id = c.identifySystem();
+            long segSize = c.walSegmentSize();
+            Lsn start = id.flushPosition().segmentStart(segSize);
+            c.createPhysicalSlot("wv_patient", true);
+            try (WalStream stream = c.startReplication(StartReplicationOptions.of("wv_patient", start, id.timeline())
+                    .statusInterval(Duration.ofMillis(500)))) {
+                assertThrows(IllegalStateException.class, c::identifySystem, "the stream owns the connection");
+                // not reading for more than twice wal_sender_timeout: the status timer keeps the session alive
+                Thread.sleep(5000);
+                pg.execute("CREATE TABLE t AS SELECT generate_series(1, 1000) AS id");
+                Lsn target = Lsn.parse(pg.queryString("SELECT pg_current_wal_flush_lsn()"));
+                assertEquals(null, receiveUntil(stream, new SegmentWriter(harness.scratchDirectory("wal"), segSize),
+                        id.timeline(), target));
+                assertFalse(pg.logSinceStart().contains("terminating walsender process due to replication timeout"));
+
+                // a fast shutdown waits for the client to confirm everything, then ends streaming without CopyDone
+                Thread stopper = new Thread(pg::stop, "stopper");
+                stopper.start();
+                WalEvent end = null;
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (end == null && System.nanoTime() < deadline) {
+                    WalEvent e = stream.read(Duration.ofMillis(200));
+                    if (e instanceof WalEvent.WalData d) {
+                        stream.reportWritten(d.end());
+                        stream.reportFlushed(d.end());
+                        stream.sendStatus();
+                    } else if (e != null) {
+                        end = e;
+                    }
+                }
+                stopper.join(60_000);
+                WalEvent.EndOfStream eos = assertInstanceOf(WalEvent.EndOfStream.class, end);
+                assertTrue(eos.commandTag().startsWith("COPY"), eos.commandTag());
+            }
+        }
+    }
 }

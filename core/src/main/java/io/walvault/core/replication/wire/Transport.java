@@ -136,6 +136,8 @@ public final class Transport implements AutoCloseable {
         } else {
             b.channel(Epoll.isAvailable() && g instanceof EpollEventLoopGroup ? EpollSocketChannel.class : NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
+                    // a window large enough that the server keeps sending while the consumer works
+                    .option(ChannelOption.SO_RCVBUF, 1024 * 1024)
                     .option(ChannelOption.SO_KEEPALIVE, true);
             address = new InetSocketAddress(endpoint.address(), endpoint.port());
         }

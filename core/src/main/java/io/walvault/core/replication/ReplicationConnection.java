@@ -65,6 +65,8 @@ public final class ReplicationConnection implements AutoCloseable {
     private int backendPid;
     private volatile Consumer<ServerMessage> noticeListener = n -> { };
     private volatile boolean closed;
+    /** Closed by the caller ({@link #close}), as opposed to lost or closed after an error. */
+    private volatile boolean closedByCaller;
     /** A WAL stream owns the connection until it ends. */
     private volatile WalStream activeStream;
 
@@ -560,6 +562,10 @@ public final class ReplicationConnection implements AutoCloseable {
                 m = transport.receive(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             } catch (WalvaultException e) {
                 closed = true;
+                if (closedByCaller && e instanceof ConnectionLostException) {
+                    throw new WalvaultException(ErrorCode.INTERRUPTED, "the operation on '" + transport.endpoint()
+                            + "' was cancelled: the connection was closed while it ran", e);
+                }
                 throw e;
             }
             if (m == null) {
@@ -634,6 +640,7 @@ public final class ReplicationConnection implements AutoCloseable {
     @Override
     public void close() {
         if (!closed) {
+            closedByCaller = true;
             closed = true;
             transport.terminate();
         }

@@ -291,6 +291,26 @@ class BaseBackupIT {
         }
         WalStreamIT.awaitEquals("0", () -> pg.queryString("SELECT count(*) FROM pg_stat_replication"));
 
+        // another thread closes the connection: the backup stops and says it was cancelled
+        try (ReplicationConnection c = ReplicationConnection.open(s)) {
+            io.walvault.core.error.WalvaultException cancelled = assertThrows(io.walvault.core.error.WalvaultException.class,
+                    () -> c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true), new BaseBackupListener() {
+                        @Override
+                        public void archiveStarted(TablespaceArchive a) {
+                            Thread closer = new Thread(c::close);
+                            closer.start();
+                            try {
+                                closer.join();
+                            } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    }));
+            assertEquals(ErrorCode.INTERRUPTED, cancelled.code());
+            assertTrue(cancelled.getMessage().contains("was cancelled"), cancelled.getMessage());
+        }
+        WalStreamIT.awaitEquals("0", () -> pg.queryString("SELECT count(*) FROM pg_stat_replication"));
+
         // the connection breaks in the middle of a backup: the caller learns it as such
         try (ReplicationConnection c = ReplicationConnection.open(s)) {
             assertThrows(ConnectionLostException.class, () -> c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true),

@@ -5,7 +5,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * One member of a tar archive as its header describes it.
  *
- * @param path the member's path ({@code base/1/1259}); directories without their trailing slash
+ * @param path the member's path ({@code base/1/1259}), never with a trailing slash (directories and
+ *        PostgreSQL's pg_tblspc links have one in the archive)
  * @param type what it is
  * @param size content bytes (0 for anything but regular files)
  * @param mode permission bits

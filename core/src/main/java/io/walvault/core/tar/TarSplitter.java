@@ -183,7 +183,8 @@ public final class TarSplitter {
             case '5' -> TarMember.Type.DIRECTORY;
             default -> TarMember.Type.OTHER;
         };
-        if (type == TarMember.Type.DIRECTORY && path.endsWith("/")) {
+        // directories carry a trailing slash, and PostgreSQL writes one on pg_tblspc links too
+        while (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
         if (path.isEmpty()) {

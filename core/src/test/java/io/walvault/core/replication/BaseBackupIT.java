@@ -201,6 +201,24 @@ class BaseBackupIT {
         assertTrue(manifest.contains("\"Path\": \"pg_tblspc/" + tsOid + "/"), "tablespace files are listed under pg_tblspc/<oid>/");
         assertTrue(manifest.contains("\"Path\": \"global/pg_control\""));
         assertTrue(result.checksumFailure().isEmpty());
+
+        // without a tablespace map the tablespace is a symbolic link in base.tar; SHA-256 file checksums
+        List<TarMember> links = new ArrayList<>();
+        try (ReplicationConnection c = ReplicationConnection.open(s)) {
+            BaseBackupResult r = c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true).tablespaceMap(false)
+                    .manifestChecksums("SHA256").progress(false), new BaseBackupListener() {
+                        @Override
+                        public void memberStarted(TarMember m) {
+                            if (m.type() == TarMember.Type.SYMLINK) {
+                                links.add(m);
+                            }
+                        }
+                    });
+            assertEquals(result.manifest().files() - 1, r.manifest().files(), "the same files, less tablespace_map");
+        }
+        assertEquals(1, links.size(), links.toString());
+        assertEquals("pg_tblspc/" + tsOid, links.get(0).path());
+        assertEquals(tsDir.toString(), links.get(0).linkTarget());
     }
 
     @PgTest

@@ -172,6 +172,18 @@ class ReplicationConnectionIT {
                 assertTrue(full.getMessage().contains("max_wal_senders"), full.getMessage());
             }
             b.dropSlot("wv_busy", true);
+
+            // a start the server does not have yet: the error arrives after streaming has begun
+            Lsn ahead = start.plus(64L * b.walSegmentSize());
+            ServerErrorException future = assertThrows(ServerErrorException.class, () -> {
+                try (WalStream w = b.startReplication(new StartReplicationOptions(Optional.empty(), ahead,
+                        Optional.of(id.timeline()), java.time.Duration.ofSeconds(10)))) {
+                    w.read(java.time.Duration.ofSeconds(10));
+                }
+            });
+            assertEquals(ErrorCode.SERVER_ERROR, future.code());
+            assertTrue(future.getMessage().contains("ahead of the WAL flush position"), future.getMessage());
+            assertEquals(id.systemId(), b.identifySystem().systemId(), "the connection is usable afterwards");
         }
     }
 }

@@ -163,6 +163,27 @@ class WalStreamIT {
             SystemIdentity id = c.identifySystem();
             assertEquals(one, id.timeline());
             Lsn start = id.flushPosition().segmentStart(segSize);
+
+            // a base backup taken from the standby
+            StringBuilder label = new StringBuilder();
+            BaseBackupResult fromStandby = c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true),
+                    new BaseBackupListener() {
+                        private boolean inLabel;
+
+                        @Override
+                        public void memberStarted(io.walvault.core.tar.TarMember m) {
+                            inLabel = m.path().equals("backup_label");
+                        }
+
+                        @Override
+                        public void memberData(java.nio.ByteBuffer data) {
+                            if (inLabel) {
+                                label.append(java.nio.charset.StandardCharsets.UTF_8.decode(data));
+                            }
+                        }
+                    });
+            assertTrue(label.toString().contains("BACKUP FROM: standby"), label.toString());
+            assertEquals(one, fromStandby.endTimeline());
             WalStream stream = c.startReplication(new StartReplicationOptions(Optional.empty(), start, Optional.of(one),
                     Duration.ofSeconds(1)));
             primary.execute("INSERT INTO w SELECT g, md5(g::text) FROM generate_series(1, 20000) g");

@@ -33,6 +33,11 @@ final class ServerErrors {
                             + " HINT: add a line such as 'host replication " + ctx.user()
                             + " <client address>/32 scram-sha-256' before any reject line in pg_hba.conf and reload the server", m);
                 }
+                if (text.startsWith("role ") && text.endsWith("does not exist")) {
+                    return new ServerErrorException(ErrorCode.AUTHENTICATION_FAILED, "role " + user + " does not exist on '"
+                            + ctx.endpoint() + "'" + server + " HINT: CREATE ROLE " + ctx.user()
+                            + " LOGIN REPLICATION PASSWORD '...', or connect as an existing role", m);
+                }
                 if (text.contains("not permitted to log in")) {
                     return new ServerErrorException(ErrorCode.AUTHENTICATION_FAILED, "role " + user + " may not log in" + server
                             + " HINT: ALTER ROLE " + ctx.user() + " LOGIN", m);

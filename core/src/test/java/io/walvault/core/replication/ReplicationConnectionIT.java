@@ -140,6 +140,11 @@ class ReplicationConnectionIT {
         assertEquals(ErrorCode.AUTHENTICATION_FAILED, nologin.code());
         assertTrue(nologin.getMessage().contains("HINT: ALTER ROLE wv_nologin LOGIN"), nologin.getMessage());
 
+        ServerErrorException unknown = assertThrows(ServerErrorException.class,
+                () -> ReplicationConnection.open(settings(pg, "user=wv_nobody sslmode=disable")));
+        assertEquals(ErrorCode.AUTHENTICATION_FAILED, unknown.code());
+        assertTrue(unknown.getMessage().startsWith("role 'wv_nobody' does not exist"), unknown.getMessage());
+
         WalvaultException refused = assertThrows(WalvaultException.class,
                 () -> ReplicationConnection.open(ConnectionSettings.parse("host=127.0.0.1 port=1 sslmode=disable connect_timeout=3",
                         Map.of(), home, "nobody")));

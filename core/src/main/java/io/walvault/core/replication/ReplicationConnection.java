@@ -170,8 +170,18 @@ public final class ReplicationConnection implements AutoCloseable {
                         + settings.user() + "', but none is set HINT: set PGPASSWORD, password in the connection string,"
                         + " or a line in the password file '" + settings.passFile() + "'")));
         boolean authenticated = false;
+        // like libpq's connect_timeout, the whole startup must finish in time (a service that
+        // accepts the connection but never answers must not hang the caller)
+        long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
         while (true) {
-            try (BackendMessage m = next()) {
+            long left = deadline - System.nanoTime();
+            BackendMessage next = left > 0 ? nextOrNull(Duration.ofNanos(left)) : null;
+            if (next == null) {
+                throw new WalvaultException(ErrorCode.CONNECTION_FAILED, "server '" + endpoint + "' did not complete the"
+                        + " connection startup within " + settings.connectTimeout().toSeconds() + " s HINT: check that this"
+                        + " host and port are a PostgreSQL server, or raise connect_timeout");
+            }
+            try (BackendMessage m = next) {
                 switch (m.type()) {
                     case 'R' -> authenticated |= auth.handle(m);
                     case 'K' -> {

@@ -149,6 +149,17 @@ class ReplicationConnectionIT {
                 () -> ReplicationConnection.open(ConnectionSettings.parse("host=127.0.0.1 port=1 sslmode=disable connect_timeout=3",
                         Map.of(), home, "nobody")));
         assertEquals(ErrorCode.CONNECTION_FAILED, refused.code());
+
+        // something that accepts connections but never speaks: the startup gives up after connect_timeout
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            long t0 = System.nanoTime();
+            WalvaultException mute = assertThrows(WalvaultException.class, () -> ReplicationConnection.open(
+                    ConnectionSettings.parse("host=127.0.0.1 port=" + silent.getLocalPort() + " sslmode=disable connect_timeout=2",
+                            Map.of(), home, "nobody")));
+            assertEquals(ErrorCode.CONNECTION_FAILED, mute.code());
+            assertTrue(mute.getMessage().contains("did not complete the connection startup within 2 s"), mute.getMessage());
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+        }
     }
 
     @PgTest

@@ -134,8 +134,17 @@ public final class Transport implements AutoCloseable {
             b.channel(EpollDomainSocketChannel.class);
             address = new DomainSocketAddress(endpoint.socketFile().toString());
         } else {
-            b.channel(Epoll.isAvailable() && g instanceof EpollEventLoopGroup ? EpollSocketChannel.class : NioSocketChannel.class)
-                    .option(ChannelOption.TCP_NODELAY, true)
+            if (g instanceof EpollEventLoopGroup) {
+                // a peer that vanished (host down, network cut) is noticed in about two minutes,
+                // not the kernel's default two hours: a streaming client would otherwise wait that long
+                b.channel(EpollSocketChannel.class)
+                        .option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, 60)
+                        .option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, 10)
+                        .option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, 6);
+            } else {
+                b.channel(NioSocketChannel.class);
+            }
+            b.option(ChannelOption.TCP_NODELAY, true)
                     // a window large enough that the server keeps sending while the consumer works
                     .option(ChannelOption.SO_RCVBUF, 1024 * 1024)
                     .option(ChannelOption.SO_KEEPALIVE, true);

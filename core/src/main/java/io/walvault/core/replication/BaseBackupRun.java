@@ -8,14 +8,15 @@ import io.walvault.core.manifest.ManifestFormatException;
 import io.walvault.core.manifest.ManifestParser;
 import io.walvault.core.manifest.ManifestSummary;
 import io.walvault.core.manifest.ManifestVerifier;
+import io.walvault.core.replication.wire.BackendMessage;
+import io.walvault.core.replication.wire.FrontendMessages;
+import io.walvault.core.replication.wire.MessageReader;
 import io.walvault.core.tar.TarFormatException;
 import io.walvault.core.tar.TarMember;
 import io.walvault.core.tar.TarMemberHandler;
 import io.walvault.core.tar.TarSplitter;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
-import io.walvault.core.replication.wire.BackendMessage;
-import io.walvault.core.replication.wire.MessageReader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +59,10 @@ final class BaseBackupRun {
     private final List<List<String>> resultRows = new ArrayList<>();
     private List<String> resultColumns;
     private int resultSets;
+    private Lsn startLsn;
+    private TimelineId startTli;
     private BackupStart start;
-    private List<TablespaceArchive> archives = new ArrayList<>();
+    private final List<TablespaceArchive> archives = new ArrayList<>();
     private Lsn endLsn;
     private TimelineId endTli;
 
@@ -85,7 +88,7 @@ final class BaseBackupRun {
     BaseBackupResult run() {
         String command = options.command(major);
         LOG.info("starting base backup on '{}': {}", conn.transport().endpoint(), command);
-        conn.transport().send(io.walvault.core.replication.wire.FrontendMessages.query(command), "Query(BASE_BACKUP)");
+        conn.transport().send(FrontendMessages.query(command), "Query(BASE_BACKUP)");
         WalvaultException error = null;
         ServerMessage checksumFailure = null;
         try {
@@ -188,9 +191,6 @@ final class BaseBackupRun {
             throw new ProtocolException("BASE_BACKUP sent an unexpected result set with columns " + resultColumns);
         }
     }
-
-    private Lsn startLsn;
-    private TimelineId startTli;
 
     private void copyOut(BackendMessage m) {
         if (start == null || inCopy) {

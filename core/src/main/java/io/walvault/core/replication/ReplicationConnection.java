@@ -390,6 +390,9 @@ public final class ReplicationConnection implements AutoCloseable {
      *         arrived differs from the manifest
      */
     public BaseBackupResult baseBackup(BaseBackupOptions options, BaseBackupListener listener) {
+        requireNonNull(options, "options is null");
+        requireNonNull(listener, "listener is null");
+        ensureOpen();
         return new BaseBackupRun(this, options, listener).run();
     }
 
@@ -399,6 +402,7 @@ public final class ReplicationConnection implements AutoCloseable {
      * timeline, server shutdown) or is closed.
      */
     public WalStream startReplication(StartReplicationOptions options) {
+        ensureOpen();
         return WalStream.start(this, options);
     }
 

@@ -8,6 +8,7 @@ import io.walvault.core.replication.wire.FrontendMessages;
 import io.walvault.core.replication.wire.MessageReader;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,6 +175,12 @@ public final class WalStream implements AutoCloseable {
                     }
                     default -> throw conn.unexpected(m, "during START_REPLICATION");
                 }
+            } catch (ProtocolException e) {
+                // a malformed or discontinuous stream cannot be resumed on this connection
+                stopTimer();
+                streaming = false;
+                conn.closeQuietly();
+                throw e;
             } finally {
                 if (!keep) {
                     m.close();
@@ -194,7 +201,7 @@ public final class WalStream implements AutoCloseable {
                     throw new ProtocolException("XLogData starts at " + Lsn.of(start) + " but the stream is at "
                             + Lsn.of(received) + " (a gap or an overlap in the WAL sent)");
                 }
-                java.nio.ByteBuffer data = r.rest().nioBuffer().asReadOnlyBuffer();
+                ByteBuffer data = r.rest().nioBuffer().asReadOnlyBuffer();
                 received = start + data.remaining();
                 return new WalEvent.WalData(Lsn.of(start), Lsn.of(walEnd), sendTime, data);
             }

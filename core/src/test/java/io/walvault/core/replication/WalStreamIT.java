@@ -140,6 +140,19 @@ class WalStreamIT {
                 assertTrue(lost.getMessage().contains("HINT:"), lost.getMessage());
             }
         }
+        // the server crashes mid-stream: the same, and the slot resumes from the flush reported before
+        try (ReplicationConnection c = ReplicationConnection.open(s)) {
+            Lsn resume = Lsn.parse(pg.queryString("SELECT restart_lsn FROM pg_replication_slots"));
+            WalStream stream = c.startReplication(StartReplicationOptions.of("wv_stream_slot", resume, TimelineId.FIRST));
+            assertInstanceOf(WalEvent.WalData.class, stream.read(Duration.ofSeconds(30)));
+            pg.crash();
+            assertThrows(ConnectionLostException.class, () -> {
+                for (int i = 0; i < 300; i++) {
+                    stream.read(Duration.ofMillis(100));
+                }
+            });
+        }
+        pg.start();
         try (ReplicationConnection c = ReplicationConnection.open(s)) {
             c.dropSlot("wv_stream_slot", true);
         }

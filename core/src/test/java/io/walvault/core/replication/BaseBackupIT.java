@@ -345,4 +345,22 @@ class BaseBackupIT {
                     }));
         }
     }
+
+    @PgTest
+    void aByteChangedInTransitIsCaughtByTheManifestCheck(PgHarness harness) throws Exception {
+        PgCluster pg = harness.cluster().start();
+        pg.execute("CREATE TABLE marked (id int, v text)",
+                "INSERT INTO marked SELECT g, 'walvault-transit-marker-' || g FROM generate_series(1, 1000) g",
+                "CHECKPOINT");
+        String path = pg.queryString("SELECT pg_relation_filepath('marked')");
+        try (CorruptingProxy proxy = new CorruptingProxy(pg.host(), pg.port(), "walvault-transit-marker-");
+             ReplicationConnection c = ReplicationConnection.open(ConnectionSettings.parse("host=127.0.0.1 port=" + proxy.port()
+                     + " user=postgres sslmode=disable", java.util.Map.of(), Path.of("/nonexistent-home"), "nobody"))) {
+            io.walvault.core.error.WalvaultException e = assertThrows(io.walvault.core.error.WalvaultException.class,
+                    () -> c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true), new BaseBackupListener() { }));
+            assertTrue(proxy.flipped());
+            assertEquals(ErrorCode.BACKUP_MANIFEST_MISMATCH, e.code());
+            assertTrue(e.getMessage().contains("1 problem(s): '" + path + "' has CRC32C "), e.getMessage());
+        }
+    }
 }

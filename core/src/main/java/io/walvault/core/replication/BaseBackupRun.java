@@ -17,6 +17,7 @@ import io.walvault.core.tar.TarMemberHandler;
 import io.walvault.core.tar.TarSplitter;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +54,7 @@ final class BaseBackupRun {
     private final BaseBackupOptions options;
     private final BaseBackupListener listener;
     private final int major;
-    private final ManifestVerifier verifier = new ManifestVerifier();
+    private final ManifestVerifier verifier;
     private final ManifestParser manifestParser;
 
     private final List<List<String>> resultRows = new ArrayList<>();
@@ -77,8 +78,9 @@ final class BaseBackupRun {
     private long estimatedTotal;
     private long lastProgressNanos;
 
-    BaseBackupRun(ReplicationConnection conn, BaseBackupOptions options, BaseBackupListener listener) {
+    BaseBackupRun(ReplicationConnection conn, BaseBackupOptions options, BaseBackupListener listener, int inMemoryFiles) {
         this.conn = conn;
+        this.verifier = new ManifestVerifier(inMemoryFiles);
         this.options = options;
         this.listener = listener;
         this.major = conn.serverVersion().major();
@@ -143,11 +145,18 @@ final class BaseBackupRun {
                     + e.getMessage(), e);
         } catch (ServerErrorException e) {
             throw e;
+        } catch (UncheckedIOException e) {
+            conn.closeQuietly();
+            throw new WalvaultException(ErrorCode.INTERNAL, "cannot keep the list of received files for the manifest check: "
+                    + e.getCause().getMessage() + " HINT: check free space in the temporary directory ('"
+                    + System.getProperty("java.io.tmpdir") + "')", e);
         } catch (RuntimeException e) {
             // a listener gave up, the connection broke, or the stream was malformed: the server
             // aborts the backup when the connection goes away
             conn.closeQuietly();
             throw e;
+        } finally {
+            verifier.close();
         }
     }
 
@@ -367,11 +376,15 @@ final class BaseBackupRun {
             throw new ProtocolException("BASE_BACKUP ended without a backup_manifest");
         }
         ManifestSummary summary = manifestParser.finish();
+        long spilled = verifier.spilled();
+        int disorder = verifier.maxOutOfOrder();
         List<ManifestVerifier.Problem> problems = verifier.finish();
+        LOG.debug("manifest check: {} entries, {} received files kept on disk, at most {} out of order",
+                summary.files(), spilled, disorder);
         if (!problems.isEmpty()) {
             String list = problems.stream().limit(20).map(ManifestVerifier.Problem::toString).collect(Collectors.joining("; "));
             throw new WalvaultException(ErrorCode.BACKUP_MANIFEST_MISMATCH, "the base backup received from '"
-                    + conn.transport().endpoint() + "' does not match the server's backup_manifest: " + problems.size()
+                    + conn.transport().endpoint() + "' does not match the server's backup_manifest: " + verifier.problemCount()
                     + " problem(s): " + list + (problems.size() > 20 ? "; ..." : "")
                     + " HINT: the stream was corrupted in transit or the server is faulty; do not use this backup");
         }

@@ -390,10 +390,15 @@ public final class ReplicationConnection implements AutoCloseable {
      *         arrived differs from the manifest
      */
     public BaseBackupResult baseBackup(BaseBackupOptions options, BaseBackupListener listener) {
+        return baseBackup(options, listener, io.walvault.core.manifest.ManifestVerifier.DEFAULT_IN_MEMORY_LIMIT);
+    }
+
+    /** As {@link #baseBackup(BaseBackupOptions, BaseBackupListener)}, spilling the received-file list after {@code inMemoryFiles}. */
+    BaseBackupResult baseBackup(BaseBackupOptions options, BaseBackupListener listener, int inMemoryFiles) {
         requireNonNull(options, "options is null");
         requireNonNull(listener, "listener is null");
         ensureOpen();
-        return new BaseBackupRun(this, options, listener).run();
+        return new BaseBackupRun(this, options, listener, inMemoryFiles).run();
     }
 
     /**

@@ -134,20 +134,55 @@ class ManifestParserTest {
         v.observed("changed", 5, "CRC32C", "11111111");
         v.observed("extra", 1, "CRC32C", "22222222");
         v.observed("unchecked", 9, "CRC32C", "33333333");
-        v.observed("twice", 1, "CRC32C", "44444444");
-        v.observed("twice", 1, "CRC32C", "44444444");
+        v.observed("algorithm", 9, "CRC32C", "33333333");
         v.check(new ManifestFile("same", 3, "CRC32C", "aabbccdd"));
         v.check(new ManifestFile("resized", 5, "CRC32C", "00000000"));
         v.check(new ManifestFile("changed", 5, "CRC32C", "11111112"));
         v.check(new ManifestFile("missing", 5, "CRC32C", "11111112"));
         v.check(new ManifestFile("unchecked", 9, "NONE", ""));
-        v.check(new ManifestFile("twice", 1, "CRC32C", "44444444"));
+        v.check(new ManifestFile("algorithm", 9, "SHA256", "ab"));
         List<String> problems = v.finish().stream().map(ManifestVerifier.Problem::toString).toList();
-        assertEquals(List.of("'twice' was received twice",
-                "'resized' has 4 bytes, the manifest says 5",
+        assertEquals(List.of("'resized' has 4 bytes, the manifest says 5",
                 "'changed' has CRC32C 11111111, the manifest says 11111112",
                 "'missing' is in the manifest but was not received",
+                "'algorithm' has a SHA256 checksum in the manifest, but CRC32C was computed",
                 "'extra' was received but is not in the manifest"), problems);
+        assertEquals(5, v.problemCount());
         assertEquals(6, v.checked());
+    }
+
+    @Test
+    void verifierSpillsToDiskAndToleratesAnyOrder() {
+        try (ManifestVerifier v = new ManifestVerifier(2)) {
+            for (int i = 0; i < 1000; i++) {
+                v.observed("f" + i, i, "CRC32C", Integer.toHexString(i));
+            }
+            assertEquals(998, v.spilled());
+            // in order, then a stretch out of order, then in order again
+            for (int i = 0; i < 500; i++) {
+                v.check(new ManifestFile("f" + i, i, "CRC32C", Integer.toHexString(i)));
+            }
+            for (int i = 599; i >= 500; i--) {
+                v.check(new ManifestFile("f" + i, i, "CRC32C", Integer.toHexString(i)));
+            }
+            for (int i = 600; i < 999; i++) {
+                v.check(new ManifestFile("f" + i, i, "CRC32C", Integer.toHexString(i)));
+            }
+            v.check(new ManifestFile("f999", 999, "CRC32C", "0"));
+            List<String> problems = v.finish().stream().map(ManifestVerifier.Problem::toString).toList();
+            assertEquals(List.of("'f999' has CRC32C 3e7, the manifest says 0"), problems);
+        }
+    }
+
+    @Test
+    void verifierFindsExtraFilesInTheSpilledPart() {
+        ManifestVerifier v = new ManifestVerifier(1);
+        v.observed("a", 1, "NONE", "");
+        v.observed("b", 1, "NONE", "");
+        v.observed("c", 1, "NONE", "");
+        v.check(new ManifestFile("a", 1, "NONE", ""));
+        v.check(new ManifestFile("c", 1, "NONE", ""));
+        assertEquals(List.of("'b' was received but is not in the manifest"),
+                v.finish().stream().map(ManifestVerifier.Problem::toString).toList());
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
  * One result set of a replication command, in text form (replication commands always answer
  * in text): column names, rows (a value is {@code null} for SQL NULL) and the command tag.
  */
-public record QueryResult(List<String> columns, List<List<String>> rows, String commandTag) {
+record QueryResult(List<String> columns, List<List<String>> rows, String commandTag) {
 
     public QueryResult {
         columns = List.copyOf(columns);

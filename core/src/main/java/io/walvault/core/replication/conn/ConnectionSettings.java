@@ -167,12 +167,6 @@ public record ConnectionSettings(List<Endpoint> endpoints, String user, Optional
         return PgPassFile.lookup(passFile, endpoint, database, user);
     }
 
-    /** A copy with other endpoints (for example one host out of a list). */
-    public ConnectionSettings withEndpoints(List<Endpoint> others) {
-        return new ConnectionSettings(others, user, password, database, passFile, sslMode, sslRootCert, sslCert,
-                sslKey, applicationName, connectTimeout, channelBinding);
-    }
-
     /** A copy with another sslmode. */
     public ConnectionSettings withSslMode(SslMode mode) {
         return new ConnectionSettings(endpoints, user, password, database, passFile, mode, sslRootCert, sslCert,

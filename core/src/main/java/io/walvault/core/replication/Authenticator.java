@@ -127,10 +127,18 @@ final class Authenticator {
                 .password(password.get().toCharArray()).stringPreparation(StringPreparation.POSTGRESQL_PREPARATION);
         X509Certificate cert = transport.serverCertificate().orElse(null);
         if (cert != null && settings.channelBinding() != ChannelBinding.DISABLE) {
+            byte[] data = null;
             try {
-                builder.channelBinding(TlsServerEndpoint.TLS_SERVER_END_POINT, TlsServerEndpoint.getChannelBindingData(cert));
-            } catch (CertificateEncodingException e) {
-                throw new WalvaultException(ErrorCode.TLS_FAILED, "cannot read the server's certificate for channel binding", e);
+                data = TlsServerEndpoint.getChannelBindingData(cert);
+            } catch (CertificateEncodingException | RuntimeException e) {
+                // a signature algorithm without a defined hash (RFC 5929): binding is impossible
+                if (settings.channelBinding() == ChannelBinding.REQUIRE) {
+                    throw new WalvaultException(ErrorCode.AUTHENTICATION_FAILED, "channel binding required, but the server's"
+                            + " certificate (signed with " + cert.getSigAlgName() + ") cannot be used for it", e);
+                }
+            }
+            if (data != null && data.length > 0) {
+                builder.channelBinding(TlsServerEndpoint.TLS_SERVER_END_POINT, data);
             }
         }
         try {

@@ -70,6 +70,17 @@ class TlsIT {
         assertEquals(ErrorCode.TLS_FAILED, wrongName.code());
         assertTrue(wrongName.getMessage().contains("'db.example:" + pg.port() + "'"), wrongName.getMessage());
 
+        // trust authentication cannot bind the channel: refused when binding is required
+        WalvaultException unbound = assertThrows(WalvaultException.class, () -> ReplicationConnection.open(
+                parse("port=" + pg.port() + " host=127.0.0.1 user=postgres sslmode=require channel_binding=require")));
+        assertEquals(ErrorCode.AUTHENTICATION_FAILED, unbound.code());
+        assertTrue(unbound.getMessage().startsWith("channel binding required"), unbound.getMessage());
+
+        // no TLS over a Unix socket: a mode that needs it is refused before anything is sent
+        WalvaultException socket = assertThrows(WalvaultException.class, () -> ReplicationConnection.open(
+                parse("port=" + pg.port() + " host=" + pg.socketDirectory() + " user=postgres sslmode=require")));
+        assertEquals(ErrorCode.TLS_FAILED, socket.code());
+
         // without TLS the server refuses this role (hostnossl ... reject)
         ServerErrorException plain = assertThrows(ServerErrorException.class,
                 () -> ReplicationConnection.open(parse(base + "host=127.0.0.1 sslmode=disable")));

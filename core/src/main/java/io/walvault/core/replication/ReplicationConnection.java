@@ -125,6 +125,14 @@ public final class ReplicationConnection implements AutoCloseable {
                 return openOne(settings, endpoint, SslMode.REQUIRE, oldestMajor);
             }
             throw e;
+        } catch (WalvaultException e) {
+            c.closeQuietly();
+            if (mode == SslMode.PREFER && e.code() == ErrorCode.TLS_FAILED) {
+                // as libpq does: prefer means TLS if it works, plaintext otherwise
+                LOG.info("{}; sslmode=prefer tries without TLS", e.getMessage());
+                return openOne(settings, endpoint, SslMode.DISABLE, oldestMajor);
+            }
+            throw e;
         } catch (RuntimeException e) {
             c.closeQuietly();
             throw e;

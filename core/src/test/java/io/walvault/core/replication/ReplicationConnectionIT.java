@@ -28,7 +28,7 @@ class ReplicationConnectionIT {
     }
 
     @PgTest
-    void commandsOverTcpAndUnixSocketAsSuperuser(PgHarness harness) {
+    void commandsOverTcpAndUnixSocketAsSuperuser(PgHarness harness) throws Exception {
         PgCluster pg = harness.cluster().start();
         String systemId = pg.queryString("SELECT system_identifier FROM pg_control_system()");
 
@@ -66,6 +66,19 @@ class ReplicationConnectionIT {
             assertEquals("0", pg.queryString("SELECT count(*) FROM pg_replication_slots"));
             // the connection stays usable after the server refused a command
             assertEquals(systemId, c.identifySystem().systemId());
+        }
+
+        // sslmode=prefer: TLS is offered but its handshake fails, so plaintext is tried, as libpq does
+        try (BrokenTlsFront front = new BrokenTlsFront(pg.host(), pg.port())) {
+            try (ReplicationConnection c = ReplicationConnection.open(ConnectionSettings.parse("host=127.0.0.1 port="
+                    + front.port() + " user=postgres sslmode=prefer", Map.of(), Path.of("/nonexistent-home"), "nobody"))) {
+                assertFalse(c.isTls());
+                assertEquals(systemId, c.identifySystem().systemId());
+            }
+            WalvaultException required = assertThrows(WalvaultException.class, () -> ReplicationConnection.open(
+                    ConnectionSettings.parse("host=127.0.0.1 port=" + front.port() + " user=postgres sslmode=require",
+                            Map.of(), Path.of("/nonexistent-home"), "nobody")));
+            assertEquals(ErrorCode.TLS_FAILED, required.code());
         }
 
         ConnectionSettings socket = ConnectionSettings.parse("host=" + pg.socketDirectory() + " port=" + pg.port()

@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * Strict, bounds-checked reading of one message body (or CopyData payload): every read checks
  * that the bytes are there, and {@link #end()} checks that none are left over. Any violation is a
  * {@link ProtocolException} naming the message ({@code "DataRow"}, {@code "XLogData"}...).
- * In the style of pg_basebackup's {@code GetCopyData*} helpers.
+ * In the style of pg_basebackup's {@code GetCopyData*} functions.
  *
  * <p>Reads from the buffer's reader index; does not own or release it. Not thread-safe.
  */

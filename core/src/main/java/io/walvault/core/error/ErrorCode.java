@@ -21,6 +21,36 @@ public enum ErrorCode {
     WAL_INVALID(5, "invalid WAL file"),
 
     // ---- 10-29: connection and replication protocol (core.replication) ----
+    /** The server cannot be reached: refused, unknown host, no socket, timeout. */
+    CONNECTION_FAILED(10, "cannot connect to the server"),
+    /** TLS could not be set up or the server's certificate was refused (sslmode). */
+    TLS_FAILED(11, "TLS failure"),
+    /** Authentication failed: wrong or missing password, unsupported method, channel binding refused. */
+    AUTHENTICATION_FAILED(12, "authentication failed"),
+    /** pg_hba.conf rejects the replication connection, or has no line for it. */
+    CONNECTION_REJECTED(13, "connection rejected by pg_hba.conf"),
+    /** The role may log in but lacks the REPLICATION attribute. */
+    REPLICATION_PRIVILEGE_MISSING(14, "role lacks the REPLICATION attribute"),
+    /** The server's major version is outside the supported range. */
+    SERVER_VERSION_UNSUPPORTED(15, "server version unsupported"),
+    /** Every WAL sender slot (max_wal_senders) or connection slot is taken. */
+    TOO_MANY_CONNECTIONS(16, "too many connections"),
+    /** The replication slot is active for another process. */
+    SLOT_IN_USE(17, "replication slot in use"),
+    /** The replication slot does not exist. */
+    SLOT_NOT_FOUND(18, "replication slot not found"),
+    /** A replication slot of that name exists already. */
+    SLOT_ALREADY_EXISTS(19, "replication slot already exists"),
+    /** The connection broke or the server ended the session in the middle of an operation. */
+    CONNECTION_LOST(20, "connection lost"),
+    /** The server sent something the protocol does not allow: a bug or a broken stream. */
+    PROTOCOL_VIOLATION(21, "protocol violation"),
+    /** The server refused or failed a replication command. */
+    SERVER_ERROR(22, "server error"),
+    /** The server found data-checksum failures during BASE_BACKUP. */
+    DATA_CHECKSUM_FAILURE(23, "data checksum failure"),
+    /** What arrived in a base backup does not match the server's backup_manifest. */
+    BACKUP_MANIFEST_MISMATCH(24, "backup does not match its manifest"),
 
 
 

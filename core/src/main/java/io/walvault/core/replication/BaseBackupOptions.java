@@ -1,0 +1,121 @@
+package io.walvault.core.replication;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Locale;
+
+/**
+ * What BASE_BACKUP is asked for. The manifest is always requested (the client verifies the
+ * backup against it) and WAL is never included (walvault streams WAL separately), and the
+ * server is never asked to wait for WAL archiving (NOWAIT / WAIT false).
+ *
+ * @param label the backup label (backup_label's LABEL line)
+ * @param fastCheckpoint an immediate checkpoint instead of a spread one
+ * @param progress ask the server to compute sizes first and report progress
+ * @param manifestChecksums CRC32C (default), SHA224, SHA256, SHA384, SHA512 or NONE
+ * @param tablespaceMap a tablespace_map file instead of symbolic links in pg_tblspc
+ * @param verifyChecksums let the server verify data checksums while it reads (default)
+ * @param allowChecksumFailures finish successfully even when the server reports checksum failures
+ *        (the result says how many; never the default)
+ * @param maxRateKbps throttle in kB/s, 0 for none
+ */
+public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean progress, String manifestChecksums,
+                                boolean tablespaceMap, boolean verifyChecksums, boolean allowChecksumFailures,
+                                int maxRateKbps) {
+
+    public BaseBackupOptions {
+        requireNonNull(label, "label is null");
+        requireNonNull(manifestChecksums, "manifestChecksums is null");
+        manifestChecksums = manifestChecksums.toUpperCase(Locale.ROOT);
+        if (!java.util.Set.of("NONE", "CRC32C", "SHA224", "SHA256", "SHA384", "SHA512").contains(manifestChecksums)) {
+            throw new IllegalArgumentException("manifest checksum algorithm '" + manifestChecksums
+                    + "' is not one of NONE, CRC32C, SHA224, SHA256, SHA384, SHA512");
+        }
+        if (maxRateKbps != 0 && (maxRateKbps < 32 || maxRateKbps > 1048576)) {
+            throw new IllegalArgumentException("max rate " + maxRateKbps + " kB/s is outside 32 to 1048576");
+        }
+        if (label.length() > 1023) {
+            throw new IllegalArgumentException("backup label is longer than 1023 characters");
+        }
+    }
+
+    /** Label "walvault", spread checkpoint, progress, CRC32C manifest, tablespace map, checksums verified. */
+    public static BaseBackupOptions defaults() {
+        return new BaseBackupOptions("walvault", false, true, "CRC32C", true, true, false, 0);
+    }
+
+    public BaseBackupOptions label(String l) {
+        return new BaseBackupOptions(l, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps);
+    }
+
+    public BaseBackupOptions fastCheckpoint(boolean b) {
+        return new BaseBackupOptions(label, b, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps);
+    }
+
+    public BaseBackupOptions progress(boolean b) {
+        return new BaseBackupOptions(label, fastCheckpoint, b, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps);
+    }
+
+    public BaseBackupOptions manifestChecksums(String algorithm) {
+        return new BaseBackupOptions(label, fastCheckpoint, progress, algorithm, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps);
+    }
+
+    public BaseBackupOptions tablespaceMap(boolean b) {
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, b, verifyChecksums, allowChecksumFailures, maxRateKbps);
+    }
+
+    public BaseBackupOptions verifyChecksums(boolean b) {
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, b, allowChecksumFailures, maxRateKbps);
+    }
+
+    public BaseBackupOptions allowChecksumFailures(boolean b) {
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, b, maxRateKbps);
+    }
+
+    public BaseBackupOptions maxRateKbps(int kbps) {
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, kbps);
+    }
+
+    /** The command in the form the server's major version understands. */
+    String command(int serverMajor) {
+        String quotedLabel = "'" + label.replace("'", "''") + "'";
+        StringBuilder sb = new StringBuilder("BASE_BACKUP");
+        if (serverMajor >= 15) {
+            sb.append(" (LABEL ").append(quotedLabel);
+            sb.append(", CHECKPOINT '").append(fastCheckpoint ? "fast" : "spread").append('\'');
+            if (progress) {
+                sb.append(", PROGRESS");
+            }
+            sb.append(", WAIT false");
+            if (tablespaceMap) {
+                sb.append(", TABLESPACE_MAP");
+            }
+            sb.append(", VERIFY_CHECKSUMS ").append(verifyChecksums ? "true" : "false");
+            sb.append(", MANIFEST 'yes', MANIFEST_CHECKSUMS '").append(manifestChecksums).append('\'');
+            if (maxRateKbps > 0) {
+                sb.append(", MAX_RATE ").append(maxRateKbps);
+            }
+            sb.append(", TARGET 'client')");
+        } else {
+            sb.append(" LABEL ").append(quotedLabel);
+            if (progress) {
+                sb.append(" PROGRESS");
+            }
+            if (fastCheckpoint) {
+                sb.append(" FAST");
+            }
+            sb.append(" NOWAIT");
+            if (maxRateKbps > 0) {
+                sb.append(" MAX_RATE ").append(maxRateKbps);
+            }
+            if (tablespaceMap) {
+                sb.append(" TABLESPACE_MAP");
+            }
+            if (!verifyChecksums) {
+                sb.append(" NOVERIFY_CHECKSUMS");
+            }
+            sb.append(" MANIFEST 'yes' MANIFEST_CHECKSUMS '").append(manifestChecksums).append('\'');
+        }
+        return sb.toString();
+    }
+}

@@ -1,5 +1,8 @@
 package io.walvault.cli;
 
+import io.walvault.cli.repo.CatCommand;
+import io.walvault.cli.repo.InitCommand;
+import io.walvault.cli.repo.KeyCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -17,10 +20,12 @@ import picocli.CommandLine.HelpCommand;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
-        subcommands = {HelpCommand.class},
+        subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the log)",
                 "  2  usage error", "  3  configuration error", "  4  interrupted",
+                "  30-41  repository: storage, missing or existing object, corrupt data, wrong or missing key,",
+                "         no or existing repository, unsupported format, encryption mismatch, lock held, content mismatch",
                 "  See README.md for the complete list."})
 public final class Main implements Runnable {
 

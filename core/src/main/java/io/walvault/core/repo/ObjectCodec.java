@@ -48,6 +48,10 @@ public final class ObjectCodec {
         return compression.extension() + (keys != null ? ".enc" : "");
     }
 
+    ObjectKeys keys() {
+        return keys;
+    }
+
     public boolean encrypted() {
         return keys != null;
     }

@@ -170,6 +170,44 @@ public final class Repository implements AutoCloseable {
                 .map(Long::parseUnsignedLong);
     }
 
+    /**
+     * The decode tool's primitive: unpacks any object of the repository into {@code out},
+     * whatever catalog it belongs to, by its extension ({@code .enc}, {@code .lz4}); plain JSON
+     * objects (descriptor, keyring, locks) are copied as they are. {@code boundKey} is the key the
+     * object was written under (normally {@code key}; differs when reading a copy).
+     */
+    public ObjectResult decode(String key, String boundKey, Sink out) throws IOException {
+        if (isPlain(key)) {
+            return copyPlain(storage, key, out);
+        }
+        return ObjectCodec.decode(key, boundKey, storage, codec.keys(), out);
+    }
+
+    /**
+     * {@link #decode} for a location without a readable descriptor (lost or damaged): works for
+     * unencrypted objects, which need no key.
+     */
+    public static ObjectResult decodeWithoutRepository(Storage storage, String key, Sink out) throws IOException {
+        if (isPlain(key)) {
+            return copyPlain(storage, key, out);
+        }
+        return ObjectCodec.decode(key, key, storage, null, out);
+    }
+
+    private static boolean isPlain(String key) {
+        return key.endsWith(".json") || key.endsWith(".lock");
+    }
+
+    private static ObjectResult copyPlain(Storage storage, String key, Sink out) throws IOException {
+        io.walvault.core.pipeline.CountingStage count = new io.walvault.core.pipeline.CountingStage(out);
+        io.walvault.core.pipeline.DigestStage digest = new io.walvault.core.pipeline.DigestStage(count);
+        try (Sink s = digest; InputStream in = storage.newRead(key)) {
+            io.walvault.core.pipeline.Pipelines.copy(in, s);
+            s.finish();
+        }
+        return new ObjectResult(key, count.count(), digest.hex(), -1);
+    }
+
     @Override
     public void close() {
         storage.close();

@@ -53,12 +53,12 @@ public final class BackupCatalog {
 
     /** A writer for bundle {@code bundle} of backup {@code backupId} (create-if-absent). */
     public ObjectWriter newBundle(String backupId, int bundle) throws IOException {
-        return repository.codec().newWriter(bundleKey(backupId, bundle), Storage.WriteMode.CREATE);
+        return repository.codec().newWriter(bundleKey(backupId, bundle), Storage.WriteMode.CREATE, false);
     }
 
     /** Unpacks bundle {@code bundle} into {@code out}. */
     public ObjectResult readBundle(String backupId, int bundle, Sink out) throws IOException {
-        return repository.codec().read(bundleKey(backupId, bundle), out);
+        return repository.codec().read(bundleKey(backupId, bundle), out, false);
     }
 
     /** Starts the manifest of {@code info}'s backup; add every file, then finish it last. */
@@ -68,7 +68,7 @@ public final class BackupCatalog {
             throw new IllegalArgumentException("backup of system " + Long.toUnsignedString(info.systemId())
                     + " written to the catalog of " + Long.toUnsignedString(systemId));
         }
-        ObjectWriter w = repository.codec().newWriter(manifestKey(info.id()), Storage.WriteMode.CREATE);
+        ObjectWriter w = repository.codec().newWriter(manifestKey(info.id()), Storage.WriteMode.CREATE, false);
         ManifestWriter m = new ManifestWriter(w);
         m.line(new Header(MANIFEST_FORMAT, info));
         return m;
@@ -116,7 +116,7 @@ public final class BackupCatalog {
         requireNonNull(files, "files is null");
         String key = manifestKey(backupId);
         LineParser p = new LineParser(key, files);
-        repository.codec().read(key, p);
+        repository.codec().read(key, p, false);
         if (!p.ended) {
             throw new CorruptDataException("object '" + key + "' is corrupt: the manifest has no end record");
         }

@@ -22,12 +22,18 @@ import java.io.InputStream;
  * backwards from the sink.
  *
  * <pre>
- *  write:  bytes ─▶ CountingStage ─▶ DigestStage ─▶ Lz4CompressStage ─▶ AesGcmEncryptStage ─▶ CountingStage ─▶ storage sink
- *                   (plain size)    (plain SHA-256)  (if compressed)     (if encrypted)        (stored size)    (publish on finish)
- *  read:   storage stream ─▶ AesGcmDecryptStage ─▶ Lz4DecompressStage ─▶ DigestStage ─▶ caller's sink
+ *  write:  bytes ─▶ Counting ─▶ [Digest] ──────▶ Lz4Compress ─▶ AesGcmEncrypt ─▶ Digest ───────▶ Counting ─▶ storage sink
+ *                  (plain size) (plain SHA-256,   (if compressed)  (if encrypted)   (stored SHA-256) (stored    (publish on
+ *                               when asked)                                                          size)      finish)
+ *  read:   storage stream ─▶ AesGcmDecrypt ─▶ Lz4Decompress ─▶ [Digest, when asked] ─▶ caller's sink
  * </pre>
  *
- * Whether to encrypt is not the caller's choice: it follows the repository (a codec for an
+ * The plaintext SHA-256 is computed only when the caller needs it (WAL duplicate checks, the
+ * decode tool): at 16 MiB per WAL segment it costs more CPU than LZ4 itself, and backups hash
+ * each file on their own for the manifest. Integrity never depends on it: encrypted objects are
+ * authenticated segment by segment and LZ4 frames carry a content checksum.
+ *
+ * <p>Whether to encrypt is not the caller's choice: it follows the repository (a codec for an
  * encrypted repository has keys, and there is no way to ask it for plaintext). Thread-safe and
  * shared; every writer or read is used by one thread.
  */
@@ -63,9 +69,10 @@ public final class ObjectCodec {
 
     /**
      * A writer that packs what it is given into the object {@code key} (which must carry
-     * {@link #extension()}); {@link ObjectWriter#finish()} publishes it and gives the result.
+     * {@link #extension()}); {@link ObjectWriter#finish()} publishes it and gives the result,
+     * with the plaintext SHA-256 if {@code plainSha256}.
      */
-    public ObjectWriter newWriter(String key, Storage.WriteMode mode) throws IOException {
+    public ObjectWriter newWriter(String key, Storage.WriteMode mode, boolean plainSha256) throws IOException {
         requireNonNull(key, "key is null");
         if (!key.endsWith(extension())) {
             throw new WalvaultException(ErrorCode.INTERNAL, "object key '" + key + "' lacks extension '" + extension() + "'");
@@ -74,17 +81,19 @@ public final class ObjectCodec {
         try {
             // what the store holds, to report and to verify against the store's own size
             CountingStage stored = new CountingStage(sink);
-            Sink s = stored;
+            // checksum of the stored bytes: verifiable without any key
+            DigestStage storedDigest = new DigestStage(stored);
+            Sink s = storedDigest;
             // encryption: only and always when the repository is encrypted
             if (keys != null) {
                 s = new AesGcmEncryptStage(s, keys, key);
             }
             // compression before encryption: ciphertext does not compress
             s = compression.compressTo(s);
-            // checksum of the plaintext: what duplicate checks and manifests compare
-            DigestStage digest = new DigestStage(s);
-            CountingStage plain = new CountingStage(digest);
-            return new ObjectWriter(key, plain, digest, stored);
+            // checksum of the plaintext, when asked: what duplicate checks compare
+            DigestStage digest = plainSha256 ? new DigestStage(s) : null;
+            CountingStage plain = new CountingStage(digest != null ? digest : s);
+            return new ObjectWriter(key, plain, digest, storedDigest, stored);
         } catch (IOException | RuntimeException e) {
             try {
                 sink.close();
@@ -96,8 +105,8 @@ public final class ObjectCodec {
     }
 
     /** Packs all of {@code in} into the object {@code key}. */
-    public ObjectResult put(String key, InputStream in, Storage.WriteMode mode) throws IOException {
-        try (ObjectWriter w = newWriter(key, mode)) {
+    public ObjectResult put(String key, InputStream in, Storage.WriteMode mode, boolean plainSha256) throws IOException {
+        try (ObjectWriter w = newWriter(key, mode, plainSha256)) {
             Pipelines.copy(in, w);
             return w.finishWithResult();
         }
@@ -105,16 +114,16 @@ public final class ObjectCodec {
 
     /**
      * Unpacks the object {@code key} into {@code out} (finished when the whole object has been
-     * verified; on corruption {@code out} is left unfinished) and returns the plaintext's
-     * SHA-256 and size.
+     * verified; on corruption {@code out} is left unfinished) and returns its size and, if
+     * {@code plainSha256}, its SHA-256.
      */
-    public ObjectResult read(String key, Sink out) throws IOException {
+    public ObjectResult read(String key, Sink out, boolean plainSha256) throws IOException {
         requireNonNull(out, "out is null");
         if (keys != null && !key.endsWith(".enc")) {
             throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "object '" + key
                     + "' is named as unencrypted in an encrypted repository; refusing to read it as trusted data");
         }
-        return decode(key, key, storage, keys, out);
+        return decode(key, key, storage, keys, out, plainSha256);
     }
 
     /**
@@ -122,7 +131,8 @@ public final class ObjectCodec {
      * {@code .lz4}: decompress), binding the decryption to {@code boundKey} (normally the same
      * key; the decode tool may read a copy of an object stored elsewhere).
      */
-    static ObjectResult decode(String key, String boundKey, Storage storage, ObjectKeys keys, Sink out) throws IOException {
+    static ObjectResult decode(String key, String boundKey, Storage storage, ObjectKeys keys, Sink out, boolean plainSha256)
+            throws IOException {
         String name = boundKey;
         boolean enc = name.endsWith(".enc");
         if (enc) {
@@ -130,8 +140,8 @@ public final class ObjectCodec {
         }
         boolean lz4 = name.endsWith(Compression.LZ4.extension());
         CountingStage plain = new CountingStage(out);
-        DigestStage digest = new DigestStage(plain);
-        Sink s = digest;
+        DigestStage digest = plainSha256 ? new DigestStage(plain) : null;
+        Sink s = digest != null ? digest : plain;
         if (lz4) {
             s = new Lz4DecompressStage(s, key);
         }
@@ -146,6 +156,6 @@ public final class ObjectCodec {
             Pipelines.copy(in, chain);
             chain.finish();
         }
-        return new ObjectResult(key, plain.count(), digest.hex(), -1);
+        return new ObjectResult(key, plain.count(), digest == null ? null : digest.hex(), -1, null);
     }
 }

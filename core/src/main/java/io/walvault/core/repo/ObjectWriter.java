@@ -15,13 +15,15 @@ public final class ObjectWriter implements Sink {
     private final String key;
     private final CountingStage head;
     private final DigestStage digest;
+    private final DigestStage storedDigest;
     private final CountingStage stored;
     private ObjectResult result;
 
-    ObjectWriter(String key, CountingStage head, DigestStage digest, CountingStage stored) {
+    ObjectWriter(String key, CountingStage head, DigestStage digest, DigestStage storedDigest, CountingStage stored) {
         this.key = key;
         this.head = head;
         this.digest = digest;
+        this.storedDigest = storedDigest;
         this.stored = stored;
     }
 
@@ -33,7 +35,7 @@ public final class ObjectWriter implements Sink {
     @Override
     public void finish() throws IOException {
         head.finish();
-        result = new ObjectResult(key, head.count(), digest.hex(), stored.count());
+        result = new ObjectResult(key, head.count(), digest == null ? null : digest.hex(), stored.count(), storedDigest.hex());
     }
 
     /** {@link #finish()} and the result. */
@@ -44,6 +46,9 @@ public final class ObjectWriter implements Sink {
 
     /** The plaintext SHA-256 once the pipeline has finished, even if publishing then failed (hex). */
     String plainSha256IfKnown() {
+        if (digest == null) {
+            return null;
+        }
         try {
             return digest.hex();
         } catch (IllegalStateException e) {

@@ -180,7 +180,7 @@ public final class Repository implements AutoCloseable {
         if (isPlain(key)) {
             return copyPlain(storage, key, out);
         }
-        return ObjectCodec.decode(key, boundKey, storage, codec.keys(), out);
+        return ObjectCodec.decode(key, boundKey, storage, codec.keys(), out, true);
     }
 
     /**
@@ -191,7 +191,7 @@ public final class Repository implements AutoCloseable {
         if (isPlain(key)) {
             return copyPlain(storage, key, out);
         }
-        return ObjectCodec.decode(key, key, storage, null, out);
+        return ObjectCodec.decode(key, key, storage, null, out, true);
     }
 
     private static boolean isPlain(String key) {
@@ -205,7 +205,7 @@ public final class Repository implements AutoCloseable {
             io.walvault.core.pipeline.Pipelines.copy(in, s);
             s.finish();
         }
-        return new ObjectResult(key, count.count(), digest.hex(), -1);
+        return new ObjectResult(key, count.count(), digest.hex(), -1, null);
     }
 
     @Override

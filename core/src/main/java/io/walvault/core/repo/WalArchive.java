@@ -65,7 +65,7 @@ public final class WalArchive {
             digest.finish();
             return compareWithStored(name, key, digest.hex(), size);
         }
-        try (ObjectWriter w = repository.codec().newWriter(key, mode)) {
+        try (ObjectWriter w = repository.codec().newWriter(key, mode, true)) {
             Pipelines.copy(in, w);
             try {
                 return new PutResult(w.finishWithResult(), false);
@@ -77,7 +77,7 @@ public final class WalArchive {
     }
 
     private PutResult compareWithStored(WalFileName name, String key, String sha256, long size) throws IOException {
-        ObjectResult stored = repository.codec().read(key, new Discard());
+        ObjectResult stored = repository.codec().read(key, new Discard(), true);
         if (!stored.sha256().equals(sha256)) {
             throw new ContentMismatchException("WAL file '" + name + "' is already archived in '"
                     + repository.storage().location() + "' with different content (stored SHA-256 " + stored.sha256()
@@ -86,12 +86,12 @@ public final class WalArchive {
                     + " check the system identifier and archive settings before removing anything");
         }
         return new PutResult(new ObjectResult(key, size >= 0 ? size : stored.size(), sha256,
-                repository.storage().info(key).map(ObjectInfo::size).orElse(-1L)), true);
+                repository.storage().info(key).map(ObjectInfo::size).orElse(-1L), null), true);
     }
 
     /** Restores {@code name} into {@code out}; {@link io.walvault.core.storage.ObjectNotFoundException} if not archived. */
     public ObjectResult get(WalFileName name, Sink out) throws IOException {
-        return repository.codec().read(key(requireNonNull(name, "name is null")), out);
+        return repository.codec().read(key(requireNonNull(name, "name is null")), out, false);
     }
 
     /** Whether and how big {@code name} is in the store, without reading it. */
@@ -101,7 +101,7 @@ public final class WalArchive {
 
     /** The SHA-256 of what is archived as {@code name} (read and verified in full). */
     public String storedSha256(WalFileName name) throws IOException {
-        return repository.codec().read(key(name), new Discard()).sha256();
+        return repository.codec().read(key(name), new Discard(), true).sha256();
     }
 
     /** Every archived WAL file name, in key order (history files first). Close the stream. */

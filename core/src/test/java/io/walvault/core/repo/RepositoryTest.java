@@ -72,6 +72,20 @@ class RepositoryTest {
             byte[] head = in.readNBytes(4);
             assertArrayEquals(new byte[] {0x04, 0x22, 0x4D, 0x18}, head, "a standard LZ4 frame");
         }
+        try (InputStream in = storage.newRead(r.object().key())) {
+            byte[] stored = in.readAllBytes();
+            assertEquals(stored.length, r.object().storedSize());
+            assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(stored)),
+                    r.object().storedSha256(), "the stored bytes' checksum, verifiable without keys");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        try (ObjectWriter w = repo.cluster(SYSID).backups().newBundle("20261121T063000Z", 0)) {
+            w.write(seg, 0, 1000);
+            ObjectResult bundle = w.finishWithResult();
+            assertEquals(null, bundle.sha256(), "bundles skip the plaintext digest: files are hashed for the manifest");
+            assertEquals(1000, bundle.size());
+        }
         Repository reopened = Repository.open(storage, KeyMaterial.none());
         assertArrayEquals(seg, get(reopened, SEG1));
     }
@@ -285,7 +299,7 @@ class RepositoryTest {
         BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
                 "2026-11-21T06:31:00Z", "x");
         // a writer that lost its trailer: write the header and a file, no end record
-        try (ObjectWriter w = repo.codec().newWriter(backups.manifestKey(id), io.walvault.core.storage.Storage.WriteMode.CREATE)) {
+        try (ObjectWriter w = repo.codec().newWriter(backups.manifestKey(id), io.walvault.core.storage.Storage.WriteMode.CREATE, false)) {
             byte[] h = Json.write(new BackupCatalog.Header(1, info));
             w.write(h, 0, h.length);
             w.write(new byte[] {'\n'}, 0, 1);

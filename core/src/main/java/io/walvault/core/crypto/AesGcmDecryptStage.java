@@ -39,6 +39,8 @@ public final class AesGcmDecryptStage extends Stage {
     private byte[] plain;
     private int filled;
     private int index;
+    /** Bytes held back after the segment buffer: the digest trailer, if the object has one. */
+    private int trailerSize;
 
     /** @param objectKey the object's key in the repository: checked, and named in errors */
     public AesGcmDecryptStage(Sink next, ObjectKeys keys, String objectKey) {
@@ -62,7 +64,11 @@ public final class AesGcmDecryptStage extends Stage {
         }
         while (len > 0) {
             if (filled == sealed.length) {
-                open(false);
+                // a full buffer and more to come: its first segment is not the last one
+                int segment = sealed.length - trailerSize;
+                open(false, segment, null);
+                System.arraycopy(sealed, segment, sealed, 0, trailerSize);
+                filled = trailerSize;
             }
             int n = Math.min(len, sealed.length - filled);
             System.arraycopy(b, off, sealed, filled, n);
@@ -109,17 +115,25 @@ public final class AesGcmDecryptStage extends Stage {
         dataKey = new SecretKeySpec(dek, "AES");
         Arrays.fill(dek, (byte) 0);
         System.arraycopy(header, OFF_NONCE_PREFIX, nonce, 0, NONCE_PREFIX_SIZE);
-        sealed = new byte[segmentSize + TAG_SIZE];
+        int flags = header[OFF_FLAGS] & 0xFF;
+        if ((flags & ~FLAG_DIGEST_TRAILER) != 0) {
+            throw corrupt("unknown header flags " + String.format("0x%02X", flags));
+        }
+        trailerSize = (flags & FLAG_DIGEST_TRAILER) != 0 ? TRAILER_SIZE : 0;
+        sealed = new byte[segmentSize + TAG_SIZE + trailerSize];
         plain = new byte[segmentSize];
     }
 
-    private void open(boolean last) throws IOException {
+    private void open(boolean last, int length, byte[] aad) throws IOException {
         putInt(nonce, NONCE_PREFIX_SIZE, index);
         nonce[NONCE_SIZE - 1] = (byte) (last ? 1 : 0);
         int n;
         try {
             cipher.init(Cipher.DECRYPT_MODE, dataKey, new GCMParameterSpec(128, nonce));
-            n = cipher.doFinal(sealed, 0, filled, plain, 0);
+            if (aad != null) {
+                cipher.updateAAD(aad);
+            }
+            n = cipher.doFinal(sealed, 0, length, plain, 0);
         } catch (AEADBadTagException e) {
             throw new CorruptDataException("object '" + objectKey + "' is corrupt: segment " + index
                     + (last ? " (the last one)" : "") + " failed authentication (data altered, reordered, truncated"
@@ -128,7 +142,6 @@ public final class AesGcmDecryptStage extends Stage {
             throw new WalvaultException(ErrorCode.INTERNAL, "AES-GCM decryption failed", e);
         }
         next.write(plain, 0, n);
-        filled = 0;
         index++;
     }
 
@@ -137,10 +150,12 @@ public final class AesGcmDecryptStage extends Stage {
         if (headerFilled < HEADER_SIZE) {
             throw corrupt("truncated: " + headerFilled + " bytes, shorter than the " + HEADER_SIZE + "-byte header");
         }
-        if (filled < TAG_SIZE) {
+        if (filled < TAG_SIZE + trailerSize) {
             throw corrupt("truncated: the last segment is missing or shorter than its tag");
         }
-        open(true);
+        byte[] digest = trailerSize == 0 ? null : Arrays.copyOfRange(sealed, filled - trailerSize, filled);
+        open(true, filled - trailerSize, digest);
+        filled = 0;
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.function.Supplier;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -33,6 +34,7 @@ public final class AesGcmEncryptStage extends Stage {
     private final byte[] nonce = new byte[NONCE_SIZE];
     private final byte[] plain;
     private final byte[] sealed;
+    private final Supplier<byte[]> trailer;
     private int filled;
     private int index;
 
@@ -41,7 +43,17 @@ public final class AesGcmEncryptStage extends Stage {
      * @param objectKey the object's key in the repository, bound into the header's authentication
      */
     public AesGcmEncryptStage(Sink next, ObjectKeys keys, String objectKey) throws IOException {
+        this(next, keys, objectKey, null);
+    }
+
+    /**
+     * As {@link #AesGcmEncryptStage(Sink, ObjectKeys, String)}, ending the object with the
+     * plaintext digest {@code trailer} supplies at finish (32 bytes: a {@code DigestStage}
+     * upstream has finished by then), see {@link CryptoFormat}.
+     */
+    public AesGcmEncryptStage(Sink next, ObjectKeys keys, String objectKey, Supplier<byte[]> trailer) throws IOException {
         super(next);
+        this.trailer = trailer;
         requireNonNull(keys, "keys is null");
         requireNonNull(objectKey, "objectKey is null");
         int segmentSize = DEFAULT_SEGMENT_SIZE;
@@ -51,6 +63,7 @@ public final class AesGcmEncryptStage extends Stage {
         System.arraycopy(MAGIC, 0, header, 0, MAGIC.length);
         header[OFF_VERSION] = VERSION;
         header[OFF_MODE] = (byte) keys.mode();
+        header[OFF_FLAGS] = (byte) (trailer != null ? FLAG_DIGEST_TRAILER : 0);
         putInt(header, OFF_KEY_VERSION, keys.currentVersion());
         putInt(header, OFF_SEGMENT_SIZE, segmentSize);
         byte[] wrapInput = new byte[WRAP_INPUT_SIZE];
@@ -83,7 +96,7 @@ public final class AesGcmEncryptStage extends Stage {
         checkWritable();
         while (len > 0) {
             if (filled == plain.length) {
-                seal(false);
+                seal(false, null);
             }
             int n = Math.min(len, plain.length - filled);
             System.arraycopy(b, off, plain, filled, n);
@@ -93,12 +106,15 @@ public final class AesGcmEncryptStage extends Stage {
         }
     }
 
-    private void seal(boolean last) throws IOException {
+    private void seal(boolean last, byte[] aad) throws IOException {
         putInt(nonce, NONCE_PREFIX_SIZE, index);
         nonce[NONCE_SIZE - 1] = (byte) (last ? 1 : 0);
         int n;
         try {
             cipher.init(Cipher.ENCRYPT_MODE, dataKey, new GCMParameterSpec(128, nonce));
+            if (aad != null) {
+                cipher.updateAAD(aad);
+            }
             n = cipher.doFinal(plain, 0, filled, sealed, 0);
         } catch (GeneralSecurityException e) {
             throw new WalvaultException(ErrorCode.INTERNAL, "AES-GCM encryption failed", e);
@@ -113,7 +129,16 @@ public final class AesGcmEncryptStage extends Stage {
 
     @Override
     protected void onFinish() throws IOException {
-        seal(true);
+        if (trailer == null) {
+            seal(true, null);
+            return;
+        }
+        byte[] digest = trailer.get();
+        if (digest == null || digest.length != TRAILER_SIZE) {
+            throw new IllegalStateException("the digest trailer must be " + TRAILER_SIZE + " bytes");
+        }
+        seal(true, digest);
+        next.write(digest, 0, TRAILER_SIZE);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.walvault.core.compress.Compression;
 import io.walvault.core.compress.Lz4DecompressStage;
 import io.walvault.core.crypto.AesGcmDecryptStage;
 import io.walvault.core.crypto.AesGcmEncryptStage;
+import io.walvault.core.crypto.CryptoFormat;
 import io.walvault.core.crypto.ObjectKeys;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -13,9 +14,11 @@ import io.walvault.core.pipeline.CountingStage;
 import io.walvault.core.pipeline.DigestStage;
 import io.walvault.core.pipeline.Pipelines;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.HexFormat;
 
 /**
  * How every repository object is packed and unpacked: the pipelines, built in one place,
@@ -84,16 +87,19 @@ public final class ObjectCodec {
             // checksum of the stored bytes: verifiable without any key
             DigestStage storedDigest = new DigestStage(stored);
             Sink s = storedDigest;
-            // encryption: only and always when the repository is encrypted
+            // encryption: only and always when the repository is encrypted; with the plaintext
+            // digest as trailer when there is one, so hosts without the private key can compare
+            DigestStage[] digest = new DigestStage[1];
             if (keys != null) {
-                s = new AesGcmEncryptStage(s, keys, key);
+                s = new AesGcmEncryptStage(s, keys, key, plainSha256 ? () -> digest[0].digest() : null);
             }
             // compression before encryption: ciphertext does not compress
             s = compression.compressTo(s);
-            // checksum of the plaintext, when asked: what duplicate checks compare
-            DigestStage digest = plainSha256 ? new DigestStage(s) : null;
-            CountingStage plain = new CountingStage(digest != null ? digest : s);
-            return new ObjectWriter(key, plain, digest, storedDigest, stored);
+            // checksum of the plaintext, when asked: what duplicate checks compare (it finishes
+            // before the stages after it, so the trailer above can take its result)
+            digest[0] = plainSha256 ? new DigestStage(s) : null;
+            CountingStage plain = new CountingStage(digest[0] != null ? digest[0] : s);
+            return new ObjectWriter(key, plain, digest[0], storedDigest, stored);
         } catch (IOException | RuntimeException e) {
             try {
                 sink.close();
@@ -102,6 +108,32 @@ public final class ObjectCodec {
             }
             throw e;
         }
+    }
+
+    /**
+     * The plaintext SHA-256 of the stored object {@code key}, as cheaply as possible: from the
+     * digest trailer of an encrypted object (two small ranged reads, no key needed), else by
+     * reading and verifying it in full (which needs the key if it is encrypted).
+     */
+    public String storedPlainSha256(String key) throws IOException {
+        if (key.endsWith(".enc")) {
+            long size = storage.info(key).orElseThrow(() -> new ObjectNotFoundException(key, storage.location())).size();
+            if (size >= CryptoFormat.HEADER_SIZE + CryptoFormat.TRAILER_SIZE) {
+                byte[] header;
+                byte[] tail;
+                try (InputStream in = storage.newRead(key, 0, CryptoFormat.HEADER_SIZE)) {
+                    header = in.readAllBytes();
+                }
+                try (InputStream in = storage.newRead(key, size - CryptoFormat.TRAILER_SIZE, CryptoFormat.TRAILER_SIZE)) {
+                    tail = in.readAllBytes();
+                }
+                byte[] digest = CryptoFormat.digestTrailer(header, tail);
+                if (digest != null) {
+                    return HexFormat.of().formatHex(digest);
+                }
+            }
+        }
+        return read(key, new WalArchive.Discard(), true).sha256();
     }
 
     /** Packs all of {@code in} into the object {@code key}. */

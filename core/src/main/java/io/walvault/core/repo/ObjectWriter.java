@@ -56,6 +56,11 @@ public final class ObjectWriter implements Sink {
         }
     }
 
+    /** Plaintext bytes written so far. */
+    long plainSize() {
+        return head.count();
+    }
+
     /** The result, after {@link #finish()}. */
     public ObjectResult result() {
         if (result == null) {

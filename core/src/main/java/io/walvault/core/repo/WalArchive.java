@@ -71,21 +71,21 @@ public final class WalArchive {
                 return new PutResult(w.finishWithResult(), false);
             } catch (ObjectExistsException e) {
                 // another push won the race: same content is fine
-                return compareWithStored(name, key, w.plainSha256IfKnown(), -1);
+                return compareWithStored(name, key, w.plainSha256IfKnown(), w.plainSize());
             }
         }
     }
 
     private PutResult compareWithStored(WalFileName name, String key, String sha256, long size) throws IOException {
-        ObjectResult stored = repository.codec().read(key, new Discard(), true);
-        if (!stored.sha256().equals(sha256)) {
+        String storedSha = repository.codec().storedPlainSha256(key);
+        if (!storedSha.equals(sha256)) {
             throw new ContentMismatchException("WAL file '" + name + "' is already archived in '"
-                    + repository.storage().location() + "' with different content (stored SHA-256 " + stored.sha256()
+                    + repository.storage().location() + "' with different content (stored SHA-256 " + storedSha
                     + ", new " + sha256 + ")"
                     + " HINT: another cluster, or a restored copy of this one, may be archiving to the same place;"
                     + " check the system identifier and archive settings before removing anything");
         }
-        return new PutResult(new ObjectResult(key, size >= 0 ? size : stored.size(), sha256,
+        return new PutResult(new ObjectResult(key, size, sha256,
                 repository.storage().info(key).map(ObjectInfo::size).orElse(-1L), null), true);
     }
 
@@ -99,9 +99,12 @@ public final class WalArchive {
         return repository.storage().info(key(name));
     }
 
-    /** The SHA-256 of what is archived as {@code name} (read and verified in full). */
+    /**
+     * The SHA-256 of what is archived as {@code name}: from the encrypted object's digest
+     * trailer (no key needed), or by reading it in full.
+     */
     public String storedSha256(WalFileName name) throws IOException {
-        return repository.codec().read(key(name), new Discard(), true).sha256();
+        return repository.codec().storedPlainSha256(key(name));
     }
 
     /** Every archived WAL file name, in key order (history files first). Close the stream. */

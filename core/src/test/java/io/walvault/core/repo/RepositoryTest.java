@@ -152,6 +152,20 @@ class RepositoryTest {
     }
 
     @Test
+    void publicKeyHostsCompareRePushesWithoutThePrivateKey() throws IOException {
+        create(EncryptionMode.PUBLIC_KEY, X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()));
+        Repository archiver = Repository.open(storage, KeyMaterial.none());
+        byte[] seg = segment(13);
+        String sha = put(archiver, SEG1, seg).object().sha256();
+        WalArchive.PutResult again = put(archiver, SEG1, seg);
+        assertTrue(again.alreadyPresent(), "a retried push of the same segment succeeds on a host that cannot decrypt");
+        assertEquals(sha, again.object().sha256());
+        assertEquals(seg.length, again.object().size());
+        assertEquals(sha, archiver.cluster(SYSID).wal().storedSha256(SEG1));
+        assertThrows(ContentMismatchException.class, () -> put(archiver, SEG1, segment(14)));
+    }
+
+    @Test
     void wrongPrivateKeyIsRefusedWhenOpening() {
         create(EncryptionMode.PUBLIC_KEY, X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()));
         WrongKeyException e = assertThrows(WrongKeyException.class,
@@ -222,8 +236,8 @@ class RepositoryTest {
         assertArrayEquals(old, get(after, SEG1), "written with key version 1, read after rotation");
         String k2 = put(after, SEG2, segment(9)).object().key();
         try (InputStream in = storage.newRead(k2)) {
-            byte[] header = in.readNBytes(10);
-            assertEquals(2, header[9], "new objects name key version 2");
+            byte[] header = in.readNBytes(11);
+            assertEquals(2, header[10], "new objects name key version 2 (bytes 7-10)");
         }
         // a writer that opened before the rotation keeps writing readable objects: no hole
         put(repo, WalFileName.parse("000000010000000000000005"), segment(10));

@@ -27,9 +27,13 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * A repository in a local directory (or a mounted file system: NFS, a backup disk). Each object
@@ -109,28 +113,11 @@ public final class PosixStorage implements Storage {
             return Stream.empty();
         }
         try {
-            Stream<Path> walk = Files.walk(dir);
-            return walk
-                    .filter(p -> !p.getFileName().toString().startsWith("."))
-                    .map(p -> {
-                        try {
-                            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                            if (!a.isRegularFile()) {
-                                return null;
-                            }
-                            String key = root.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-                            return new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant());
-                        } catch (NoSuchFileException e) {
-                            return null; // removed while listing
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        }
-                    })
-                    .filter(i -> i != null && i.key().startsWith(prefix))
-                    .sorted((a, b) -> a.key().compareTo(b.key()))
-                    .onClose(walk::close);
-        } catch (IOException | UncheckedIOException e) {
-            throw StorageErrors.failed("list", prefix, location(), e);
+            Iterator<ObjectInfo> walk = new SortedWalk(root, dir, prefix.substring(slash + 1));
+            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(walk, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                    .filter(i -> i.key().startsWith(prefix));
+        } catch (UncheckedIOException e) {
+            throw StorageErrors.failed("list", prefix, location(), e.getCause());
         }
     }
 

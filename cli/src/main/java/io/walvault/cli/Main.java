@@ -24,8 +24,8 @@ import picocli.CommandLine.HelpCommand;
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the log)",
                 "  2  usage error", "  3  configuration error", "  4  interrupted",
-                "  30-41  repository: storage, missing or existing object, corrupt data, wrong or missing key,",
-                "         no or existing repository, unsupported format, encryption mismatch, lock held, content mismatch",
+                "  30-41  repository: storage, object missing/exists, corrupt data, wrong/missing key,",
+                "         repository missing/exists, format, encryption mismatch, lock held, content mismatch",
                 "  See README.md for the complete list."})
 public final class Main implements Runnable {
 

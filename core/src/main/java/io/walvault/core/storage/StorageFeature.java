@@ -9,7 +9,5 @@ public enum StorageFeature {
      * window can both succeed (the last one wins); callers that need exclusion (the lock) read
      * back what they wrote.
      */
-    ATOMIC_CREATE,
-    /** Objects are files on this host (the decode tool may read them in place). */
-    LOCAL
+    ATOMIC_CREATE
 }

@@ -102,6 +102,7 @@ public abstract class AbstractStorageContractTest {
     @Test
     void missingObjectIsNotFound() {
         Storage s = storage();
+        assertThrows(ObjectNotFoundException.class, () -> s.newRead("no/such/object", 0, 0).close(), "even for an empty range");
         ObjectNotFoundException e = assertThrows(ObjectNotFoundException.class, () -> get(s, "no/such/object"));
         assertTrue(e.getMessage().contains("'no/such/object'"), e.getMessage());
         assertTrue(s.info("no/such/object").isEmpty());

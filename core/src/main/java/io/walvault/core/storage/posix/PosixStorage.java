@@ -135,7 +135,7 @@ public final class PosixStorage implements Storage {
 
     @Override
     public Set<StorageFeature> features() {
-        return EnumSet.of(StorageFeature.ATOMIC_CREATE, StorageFeature.LOCAL);
+        return EnumSet.of(StorageFeature.ATOMIC_CREATE);
     }
 
     @Override

@@ -45,6 +45,10 @@ final class S3ReadStream extends InputStream {
 
     private void request() {
         if (end >= 0 && position >= end) {
+            // nothing to read, but a missing object is still missing
+            if (etag == null && storage.head(key).isEmpty()) {
+                throw storage.notFound(key);
+            }
             body = null;
             return;
         }

@@ -3,6 +3,7 @@ package io.walvault.cli;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
 import io.walvault.cli.repo.KeyCommand;
+import io.walvault.cli.repo.StorageCheckCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -20,7 +21,7 @@ import picocli.CommandLine.HelpCommand;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
-        subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class},
+        subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class, StorageCheckCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  success", "  1  internal error (a bug: please report it with the log)",
                 "  2  usage error", "  3  configuration error", "  4  interrupted",

@@ -2,8 +2,10 @@ package io.walvault.core.repo;
 
 import io.walvault.core.compress.Compression;
 import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.S3Settings;
 import io.walvault.core.repo.Repository.InitOptions;
 import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageCheck;
 import io.walvault.core.storage.posix.PosixStorage;
 import io.walvault.core.storage.s3.S3Storage;
 import java.util.ArrayList;
@@ -18,6 +20,19 @@ public final class Repositories {
     /** The storage the settings point at (not yet checked to hold a repository). */
     public static Storage storage(RepositorySettings s) {
         return s.localPath() != null ? new PosixStorage(s.localPath()) : new S3Storage(s.s3());
+    }
+
+    /**
+     * The self-test of the storage the settings point at ({@code walvault storage-check}); on S3
+     * it also finds out whether the store enforces conditional writes.
+     */
+    public static List<StorageCheck.Step> checkStorage(RepositorySettings s) {
+        try (Storage storage = storage(s);
+             Storage probe = s.s3() == null ? null
+                     : new S3Storage(s.s3().withConditionalWrite(S3Settings.ConditionalWrite.ON))) {
+            long size = s.s3() == null ? 8L * 1024 * 1024 : 2 * s.s3().partSize() + 1024 * 1024;
+            return new StorageCheck(storage, probe, size).run();
+        }
     }
 
     /** The key material the settings give: passphrase, private keys, and the expected mode. */

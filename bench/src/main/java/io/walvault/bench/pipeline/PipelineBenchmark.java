@@ -2,6 +2,8 @@ package io.walvault.bench.pipeline;
 
 import io.walvault.core.compress.Lz4CompressStage;
 import io.walvault.core.compress.Lz4DecompressStage;
+import io.walvault.core.compress.ZstdCompressStage;
+import io.walvault.core.compress.ZstdDecompressStage;
 import io.walvault.core.crypto.AesGcmDecryptStage;
 import io.walvault.core.crypto.AesGcmEncryptStage;
 import io.walvault.core.crypto.RepositoryKeys;
@@ -45,6 +47,7 @@ public class PipelineBenchmark {
 
     private byte[] wal;
     private byte[] compressed;
+    private byte[] zstd;
     private byte[] encrypted;
     private byte[] chain;
     private RepositoryKeys keys;
@@ -54,6 +57,7 @@ public class PipelineBenchmark {
         wal = WalInput.load();
         keys = new RepositoryKeys(Map.of(1, RepositoryKeys.generateKey()), 1);
         compressed = run(s -> new Lz4CompressStage(s), wal);
+        zstd = run(s -> new ZstdCompressStage(s), wal);
         encrypted = run(s -> new AesGcmEncryptStage(s, keys, KEY), wal);
         chain = run(s -> new Lz4CompressStage(new AesGcmEncryptStage(s, keys, KEY)), wal);
     }
@@ -102,6 +106,16 @@ public class PipelineBenchmark {
     }
 
     @Benchmark
+    public long zstdCompress() throws IOException {
+        return through(ZstdCompressStage::new, wal);
+    }
+
+    @Benchmark
+    public long zstdDecompress() throws IOException {
+        return through(s -> new ZstdDecompressStage(s, KEY), zstd);
+    }
+
+    @Benchmark
     public long aesGcmEncrypt() throws IOException {
         return through(s -> new AesGcmEncryptStage(s, keys, KEY), wal);
     }
@@ -126,6 +140,12 @@ public class PipelineBenchmark {
     @Benchmark
     public long chainWriteWithPlainDigest() throws IOException {
         return through(s -> new DigestStage(new Lz4CompressStage(new AesGcmEncryptStage(new DigestStage(s), keys, KEY))), wal);
+    }
+
+    /** The object chain of a zstd repository. */
+    @Benchmark
+    public long chainWriteZstd() throws IOException {
+        return through(s -> new ZstdCompressStage(new AesGcmEncryptStage(new DigestStage(s), keys, KEY)), wal);
     }
 
     /** What archive-get and restore run: AES-GCM, then LZ4 (both verify their own checksums). */

@@ -73,7 +73,7 @@ public final class RepositoryOptions {
     @Option(names = "--private-key-file", paramLabel = "FILE", description = "Private key file(s), comma-separated (restore, decode).")
     String privateKeyFile;
 
-    @Option(names = "--compression", paramLabel = "ALGO", description = "lz4 (default) or none (init only).")
+    @Option(names = "--compression", paramLabel = "ALGO", description = "lz4 (default), zstd or none (init only).")
     String compression;
 
     /** The flags given, by setting name. */

@@ -17,7 +17,7 @@ import java.util.Locale;
  * @param location        {@code file:///path} or {@code s3://bucket/prefix} as given
  * @param localPath       the directory of a {@code file:} repository, else null
  * @param s3              the S3 settings of an {@code s3:} repository, else null
- * @param compression     {@code lz4} (default) or {@code none}: used by init
+ * @param compression     {@code lz4} (default), {@code zstd} or {@code none}: used by init
  * @param encryption      {@code none}, {@code passphrase}, {@code public-key}, or null if not set
  *                        (init requires it; other commands check it against the repository)
  * @param passphrase      from {@code WALVAULT_PASSPHRASE}, the config file, or {@code passphrase-file}; or null
@@ -79,8 +79,8 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
             }
         });
         String compression = s.get("compression").orElse("lz4");
-        if (!compression.equals("lz4") && !compression.equals("none")) {
-            throw config(s, "compression", "'" + compression + "' is not 'lz4' or 'none'");
+        if (!List.of("lz4", "zstd", "none").contains(compression)) {
+            throw config(s, "compression", "'" + compression + "' is not 'lz4', 'zstd' or 'none'");
         }
         String encryption = s.get("encryption").orElse(null);
         if (encryption != null && !List.of("none", "passphrase", "public-key").contains(encryption)) {

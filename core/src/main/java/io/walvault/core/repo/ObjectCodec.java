@@ -3,7 +3,6 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.compress.Compression;
-import io.walvault.core.compress.Lz4DecompressStage;
 import io.walvault.core.crypto.AesGcmDecryptStage;
 import io.walvault.core.crypto.AesGcmEncryptStage;
 import io.walvault.core.crypto.CryptoFormat;
@@ -160,7 +159,7 @@ public final class ObjectCodec {
 
     /**
      * Decodes {@code key} by its extension ({@code .enc}: decrypt with {@code keys};
-     * {@code .lz4}: decompress), binding the decryption to {@code boundKey} (normally the same
+     * {@code .lz4}, {@code .zst}: decompress), binding the decryption to {@code boundKey} (normally the same
      * key; the decode tool may read a copy of an object stored elsewhere).
      */
     static ObjectResult decode(String key, String boundKey, Storage storage, ObjectKeys keys, Sink out, boolean plainSha256)
@@ -170,13 +169,11 @@ public final class ObjectCodec {
         if (enc) {
             name = name.substring(0, name.length() - 4);
         }
-        boolean lz4 = name.endsWith(Compression.LZ4.extension());
+        Compression compression = Compression.ofKey(name);
         CountingStage plain = new CountingStage(out);
         DigestStage digest = plainSha256 ? new DigestStage(plain) : null;
         Sink s = digest != null ? digest : plain;
-        if (lz4) {
-            s = new Lz4DecompressStage(s, key);
-        }
+        s = compression.decompressTo(s, key);
         if (enc) {
             if (keys == null) {
                 throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "object '" + key

@@ -24,6 +24,7 @@ class RepositoryImportsTest {
     private static final Map<String, String> OWNERS = Map.of(
             "software.amazon.awssdk", "storage/s3",
             "net.jpountz", "compress",
+            "com.github.luben", "compress",
             "org.bouncycastle", "crypto",
             "com.fasterxml.jackson", "repo",
             "picocli", "cli");

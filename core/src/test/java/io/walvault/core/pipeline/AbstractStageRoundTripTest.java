@@ -171,7 +171,7 @@ public abstract class AbstractStageRoundTripTest {
     }
 
     @Test
-    void bitFlipInTheHeaderIsDetected() throws IOException {
+    protected void bitFlipInTheHeaderIsDetected() throws IOException {
         byte[] enc = encode(random(1000, 5));
         for (int at = 0; at < 7; at++) {
             byte[] bad = enc.clone();

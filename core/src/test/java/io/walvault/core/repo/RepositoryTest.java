@@ -91,6 +91,27 @@ class RepositoryTest {
     }
 
     @Test
+    void zstdRepositoriesRoundTrip() throws IOException {
+        Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.ZSTD, EncryptionMode.PASSPHRASE,
+                PASS.clone(), null, FAST_KDF));
+        byte[] seg = segment(15);
+        WalArchive.PutResult r = put(repo, SEG1, seg);
+        assertTrue(r.object().key().endsWith("000000010000000000000001.zst.enc"), r.object().key());
+        assertTrue(put(repo, SEG1, seg).alreadyPresent());
+        assertArrayEquals(seg, get(Repository.open(storage, KeyMaterial.passphrase(PASS.clone())), SEG1));
+        MemoryStorage plain = new MemoryStorage("plain");
+        Repository unencrypted = Repository.create(plain, new Repository.InitOptions(Compression.ZSTD, EncryptionMode.NONE,
+                null, null, null));
+        String key = unencrypted.cluster(SYSID).wal().put(SEG2, new ByteArrayInputStream(seg)).object().key();
+        try (InputStream in = plain.newRead(key)) {
+            assertArrayEquals(new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD}, in.readNBytes(4), "a standard zstd frame");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        unencrypted.cluster(SYSID).wal().get(SEG2, new OutputStreamSink(out, false));
+        assertArrayEquals(seg, out.toByteArray());
+    }
+
+    @Test
     void duplicatePushOfIdenticalContentSucceedsAndDifferentContentFails() throws IOException {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         byte[] seg = segment(2);

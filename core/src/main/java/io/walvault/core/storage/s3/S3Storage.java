@@ -12,6 +12,9 @@ import io.walvault.core.storage.StorageFeature;
 import io.walvault.core.storage.StorageKeys;
 import java.io.InputStream;
 import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -20,6 +23,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -35,6 +39,7 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * A repository in an S3 bucket (AWS or an S3-compatible store) through the AWS SDK v2 with its
@@ -159,15 +164,32 @@ public final class S3Storage implements Storage {
     @Override
     public Stream<ObjectInfo> list(String prefix) {
         StorageKeys.checkPrefix(prefix);
-        try {
-            return client.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(keyPrefix + prefix))
-                    .contents().stream()
-                    // directory markers (S3Proxy's filesystem store and some consoles show them) are not objects
-                    .filter(o -> !o.key().endsWith("/"))
-                    .map(o -> new ObjectInfo(o.key().substring(keyPrefix.length()), o.size(), o.lastModified()));
-        } catch (SdkException e) {
-            throw StorageErrors.failed("list", prefix, location(), e);
-        }
+        Iterator<S3Object> pages = client.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(keyPrefix + prefix))
+                .contents().iterator();
+        // pages are fetched while the stream is consumed: their errors must read like the others
+        Iterator<S3Object> objects = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                try {
+                    return pages.hasNext();
+                } catch (SdkException e) {
+                    throw StorageErrors.failed("list", prefix, location(), e);
+                }
+            }
+
+            @Override
+            public S3Object next() {
+                try {
+                    return pages.next();
+                } catch (SdkException e) {
+                    throw StorageErrors.failed("list", prefix, location(), e);
+                }
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(objects, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                // directory markers (S3Proxy's filesystem store and some consoles show them) are not objects
+                .filter(o -> !o.key().endsWith("/"))
+                .map(o -> new ObjectInfo(o.key().substring(keyPrefix.length()), o.size(), o.lastModified()));
     }
 
     @Override

@@ -141,6 +141,52 @@ class S3StorageContractIT extends AbstractStorageContractTest {
         assertArrayEquals(new byte[] {9}, get(s, "retry/single"));
     }
 
+    /** Breaks the body of the first {@code breaks} GET responses after {@code after} bytes, like a reset connection. */
+    private static final class BrokenBodies implements ExecutionInterceptor {
+        final java.util.concurrent.atomic.AtomicInteger left;
+        final long after;
+
+        BrokenBodies(int breaks, long after) {
+            this.left = new java.util.concurrent.atomic.AtomicInteger(breaks);
+            this.after = after;
+        }
+
+        @Override
+        public java.util.Optional<java.io.InputStream> modifyHttpResponseContent(Context.ModifyHttpResponse context,
+                                                                                 ExecutionAttributes attributes) {
+            java.util.Optional<java.io.InputStream> body = context.responseBody();
+            if (!(context.request() instanceof software.amazon.awssdk.services.s3.model.GetObjectRequest)
+                    || body.isEmpty() || left.getAndDecrement() <= 0) {
+                return body;
+            }
+            java.io.InputStream in = body.get();
+            return java.util.Optional.of(new java.io.FilterInputStream(in) {
+                long seen;
+
+                @Override
+                public int read(byte[] b, int off, int len) throws java.io.IOException {
+                    if (seen >= after) {
+                        throw new java.net.SocketException("Connection reset (injected by the test)");
+                    }
+                    int n = super.read(b, off, (int) Math.min(len, after - seen));
+                    seen += Math.max(n, 0);
+                    return n;
+                }
+            });
+        }
+    }
+
+    @Test
+    void aReadThatBreaksHalfWayResumesWhereItStopped() throws Exception {
+        Storage writer = storage();
+        byte[] digest = writeGenerated(writer, "resume/object", 20L * 1024 * 1024, 9);
+        Storage reader = open(settings(), b -> b.addExecutionInterceptor(new BrokenBodies(2, 3L * 1024 * 1024 + 17)));
+        assertArrayEquals(digest, digestOf(reader, "resume/object"), "two broken bodies, resumed by ranged GETs");
+        Storage hopeless = open(settings(), b -> b.addExecutionInterceptor(new BrokenBodies(100, 1024)));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> digestOf(hopeless, "resume/object"));
+        assertTrue(e.getMessage().contains("'resume/object'") && e.getMessage().contains("resumed"), e.getMessage());
+    }
+
     @Test
     void createSendsIfNoneMatchAndStillChecksWhereTheStoreIgnoresIt() throws Exception {
         Headers h = new Headers();

@@ -18,12 +18,14 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
 public record PassphraseKdf(int memoryKib, int iterations, int parallelism, byte[] salt) {
 
     /**
-     * The default: 64 MiB, 3 passes, 1 lane (RFC 9106's second recommendation, for
-     * memory-constrained settings), about 0.2-0.4 s in pure Java on a current core. That is paid
-     * once per short-lived archive-push process and makes a passphrase guess cost as much.
+     * The default: 19 MiB, 2 passes, 1 lane (the OWASP recommendation for Argon2id). A short-lived
+     * archive-push process pays it once per segment in passphrase mode: with the 64 MiB, 3-pass
+     * profile of RFC 9106 that was about 1 s in a C1-only JVM as bin/walvault starts it, with this
+     * one about a fifth of that (docs/PERFORMANCE.md). Every guess at the passphrase costs as
+     * much. The parameters are recorded in the keyring, so they can be raised later.
      */
     public static PassphraseKdf newDefault() {
-        return new PassphraseKdf(64 * 1024, 3, 1, Crypto.randomBytes(16));
+        return new PassphraseKdf(19 * 1024, 2, 1, Crypto.randomBytes(16));
     }
 
     public PassphraseKdf {

@@ -177,7 +177,8 @@ public final class ObjectCodec {
         if (enc) {
             if (keys == null) {
                 throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "object '" + key
-                        + "' is encrypted but the repository is not");
+                        + "' is encrypted but no repository key is at hand to read it (the repository is unencrypted,"
+                        + " or its descriptor could not be read)");
             }
             s = new AesGcmDecryptStage(s, keys, boundKey);
         }

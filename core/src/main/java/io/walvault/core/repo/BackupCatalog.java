@@ -123,6 +123,22 @@ public final class BackupCatalog {
         return p.header.backup();
     }
 
+    /**
+     * Removes a backup: its manifest first (from then on the backup does not exist, even if the
+     * removal of its bundles is interrupted), then every object under the backup's directory.
+     * Callers hold the cluster's backup lock. Returns the number of objects removed.
+     */
+    public int remove(String backupId) {
+        repository.storage().remove(manifestKey(backupId));
+        String dir = RepositoryLayout.backupDir(systemId, backupId);
+        List<String> keys;
+        try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
+            keys = l.map(ObjectInfo::key).toList();
+        }
+        keys.forEach(repository.storage()::remove);
+        return keys.size() + 1;
+    }
+
     /** The ids of complete backups (those with a manifest), oldest first. */
     public List<String> list() {
         String dir = RepositoryLayout.cluster(systemId) + "backups/";

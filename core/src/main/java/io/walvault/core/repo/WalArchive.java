@@ -107,6 +107,11 @@ public final class WalArchive {
         return repository.codec().storedPlainSha256(key(name));
     }
 
+    /** Removes the archived {@code name} (expire); nothing happens if it is not there. */
+    public void remove(WalFileName name) {
+        repository.storage().remove(key(requireNonNull(name, "name is null")));
+    }
+
     /** Every archived WAL file name, in key order (history files first). Close the stream. */
     public Stream<WalFileName> list() {
         String ext = repository.codec().extension();

@@ -146,6 +146,8 @@ class RepositoryTest {
                     l.sorted((a, b) -> repo.cluster(SYSID).wal().key(a).compareTo(repo.cluster(SYSID).wal().key(b))).toList());
         }
         assertThrows(ObjectNotFoundException.class, () -> get(repo, SEG2));
+        repo.cluster(SYSID).wal().remove(SEG1);
+        assertTrue(repo.cluster(SYSID).wal().info(SEG1).isEmpty());
     }
 
     @Test
@@ -324,6 +326,11 @@ class RepositoryTest {
         assertEquals(info, backups.readManifest(id, files::add));
         assertEquals(1000, files.size());
         assertEquals("base/5/16385", files.get(1).path());
+        assertEquals(2, backups.remove(id));
+        assertEquals(List.of(), backups.list());
+        try (var l = storage.list(RepositoryLayout.backupDir(SYSID, id))) {
+            assertEquals(0, l.count(), "bundles removed with the manifest");
+        }
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.walvault.core.storage.s3;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.config.S3Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
@@ -64,7 +66,15 @@ public final class S3Storage implements Storage {
     /** As {@link #S3Storage(S3Settings)}, letting tests adjust the client (interceptors). */
     S3Storage(S3Settings settings, Consumer<ClientOverrideConfiguration.Builder> extra) {
         this.settings = requireNonNull(settings, "settings is null");
-        this.client = newClient(settings, extra);
+        try {
+            this.client = newClient(settings, extra);
+        } catch (SdkException e) {
+            String why = String.valueOf(e.getMessage()).contains("Unable to load region")
+                    ? "no region is configured" : String.valueOf(e.getMessage());
+            throw new WalvaultException(ErrorCode.CONFIG, "cannot set up the S3 client for '" + settings.location() + "': "
+                    + why + " HINT: set the region (--s3-region, WALVAULT_S3_REGION, AWS_REGION or the AWS profile)"
+                    + " and check the endpoint", e);
+        }
         this.keyPrefix = settings.prefix().isEmpty() ? "" : settings.prefix() + "/";
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {

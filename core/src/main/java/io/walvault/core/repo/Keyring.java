@@ -13,9 +13,9 @@ import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageErrors;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,7 +74,7 @@ final class Keyring {
                     throw e; // a rotation removes older files: list again, a few times
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw StorageErrors.failed("read", key, storage.location(), e);
             }
         }
     }
@@ -227,7 +227,7 @@ final class Keyring {
             w.write(bytes, 0, bytes.length);
             w.finish();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageErrors.failed("write", key, storage.location(), e);
         }
     }
 

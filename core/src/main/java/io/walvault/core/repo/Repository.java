@@ -12,9 +12,9 @@ import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageErrors;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -107,7 +107,7 @@ public final class Repository implements AutoCloseable {
             throw new WalvaultException(ErrorCode.REPOSITORY_EXISTS, "another walvault init created a repository at '"
                     + storage.location() + "' at the same time");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageErrors.failed("write", RepositoryLayout.DESCRIPTOR, storage.location(), e);
         }
         LOG.info("created repository '{}' (compression {}, encryption {})", storage.location(), d.compression(), d.encryption());
         return new Repository(storage, d, keys);
@@ -130,7 +130,7 @@ public final class Repository implements AutoCloseable {
                     + storage.location() + "' (no '" + RepositoryLayout.DESCRIPTOR + "')"
                     + " HINT: check the repository location, or create one with 'walvault init'");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageErrors.failed("read", RepositoryLayout.DESCRIPTOR, storage.location(), e);
         }
         return Json.read(bytes, RepositoryDescriptor.class, RepositoryLayout.DESCRIPTOR);
     }

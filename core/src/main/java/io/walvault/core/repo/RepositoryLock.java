@@ -7,9 +7,9 @@ import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageErrors;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -101,7 +101,7 @@ public final class RepositoryLock implements AutoCloseable {
             w.write(json, 0, json.length);
             w.finish();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageErrors.failed("write", key, storage.location(), e);
         }
     }
 
@@ -114,7 +114,7 @@ public final class RepositoryLock implements AutoCloseable {
             // a torn or foreign lock file: treat as held by nobody known, with an ancient heartbeat
             return Optional.of(new Holder("?", "?", -1, Instant.EPOCH.toString(), Instant.EPOCH.toString()));
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw StorageErrors.failed("read", key, storage.location(), e);
         }
     }
 

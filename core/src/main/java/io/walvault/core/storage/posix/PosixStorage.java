@@ -13,7 +13,6 @@ import io.walvault.core.storage.StorageFeature;
 import io.walvault.core.storage.StorageKeys;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -112,13 +111,9 @@ public final class PosixStorage implements Storage {
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return Stream.empty();
         }
-        try {
-            Iterator<ObjectInfo> walk = new SortedWalk(root, dir, prefix.substring(slash + 1));
-            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(walk, Spliterator.ORDERED | Spliterator.NONNULL), false)
-                    .filter(i -> i.key().startsWith(prefix));
-        } catch (UncheckedIOException e) {
-            throw StorageErrors.failed("list", prefix, location(), e.getCause());
-        }
+        Iterator<ObjectInfo> walk = new SortedWalk(root, location(), dir, prefix.substring(slash + 1));
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(walk, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                .filter(i -> i.key().startsWith(prefix));
     }
 
     @Override

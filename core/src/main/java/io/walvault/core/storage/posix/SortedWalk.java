@@ -1,8 +1,8 @@
 package io.walvault.core.storage.posix;
 
 import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.StorageErrors;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,6 +30,7 @@ final class SortedWalk implements Iterator<ObjectInfo> {
     }
 
     private final Path root;
+    private final String location;
     private final Deque<Iterator<Entry>> stack = new ArrayDeque<>();
     private ObjectInfo next;
 
@@ -38,14 +39,15 @@ final class SortedWalk implements Iterator<ObjectInfo> {
      * @param namePrefix only entries of {@code start} whose name starts with it (or, for
      *                   directories, that it starts with) are walked: the rest of a list prefix
      */
-    SortedWalk(Path root, Path start, String namePrefix) {
+    SortedWalk(Path root, String location, Path start, String namePrefix) {
         this.root = root;
+        this.location = location;
         List<Entry> top = entries(start);
         top.removeIf(e -> !(e.sortName().startsWith(namePrefix) || namePrefix.startsWith(e.sortName())));
         stack.push(top.iterator());
     }
 
-    private static List<Entry> entries(Path dir) {
+    private List<Entry> entries(Path dir) {
         List<Entry> list = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -67,7 +69,8 @@ final class SortedWalk implements Iterator<ObjectInfo> {
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // the walk runs while the caller consumes the stream: fail like every storage error
+            throw StorageErrors.failed("list", root.relativize(dir).toString().replace('\\', '/') + "/", location, e);
         }
         list.sort(Comparator.comparing(Entry::sortName));
         return list;

@@ -10,6 +10,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.error.WrongKeyException;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
@@ -226,6 +227,10 @@ final class Keyring {
         try (Sink w = storage.newWrite(key)) {
             w.write(bytes, 0, bytes.length);
             w.finish();
+        } catch (ObjectExistsException e) {
+            throw new WalvaultException(ErrorCode.OBJECT_EXISTS, "key version " + f.current() + " of repository '"
+                    + storage.location() + "' was just created by another 'walvault key rotate' or 'init'"
+                    + " HINT: run the command again if another version is still wanted");
         } catch (IOException e) {
             throw StorageErrors.failed("write", key, storage.location(), e);
         }

@@ -1,5 +1,9 @@
 package io.walvault.cli;
 
+import io.walvault.cli.repo.CatCommand;
+import io.walvault.cli.repo.InitCommand;
+import io.walvault.cli.repo.KeyCommand;
+import io.walvault.cli.repo.StorageCheckCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -17,7 +21,7 @@ import picocli.CommandLine.HelpCommand;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
-        subcommands = {HelpCommand.class},
+        subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class, StorageCheckCommand.class},
         footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 

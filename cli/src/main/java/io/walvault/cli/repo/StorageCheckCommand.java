@@ -1,0 +1,40 @@
+package io.walvault.cli.repo;
+
+import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.storage.StorageCheck;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code walvault storage-check}: tries what the repository needs from its storage. */
+@Command(name = "storage-check", mixinStandardHelpOptions = true,
+        description = {"Check that the repository's storage does what walvault needs: write, read, ranged read,"
+                + " create-if-absent, a multipart stream, list, remove, and (S3) whether conditional writes are enforced.",
+                "Works on throwaway objects under walvault-check/ and removes them; the location need not hold a repository."})
+public final class StorageCheckCommand implements Callable<Integer> {
+
+    @Mixin
+    RepositoryOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<StorageCheck.Step> steps = Repositories.checkStorage(options.repository(System.getenv()));
+        PrintWriter out = spec.commandLine().getOut();
+        boolean ok = true;
+        for (StorageCheck.Step s : steps) {
+            out.printf("%-4s %s: %s%n", s.ok() ? "ok" : "FAIL", s.name(), s.detail());
+            // the conditional-write probe is advice, not a failure: auto mode copes with either answer
+            ok &= s.ok() || s.name().startsWith("conditional writes");
+        }
+        return ok ? 0 : ErrorCode.STORAGE.exitCode();
+    }
+}

@@ -1,0 +1,164 @@
+package io.walvault.cli.repo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.cli.Main;
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.wal.WalFileName;
+import java.io.ByteArrayInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** init, key generate, key rotate and cat through the real command line, on a local repository. */
+class RepositoryCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run walvault(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path file(String name, String content) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        return p;
+    }
+
+    private static byte[] segment() {
+        byte[] b = new byte[1 << 20];
+        new Random(1).nextBytes(b);
+        return b;
+    }
+
+    /** Puts a WAL segment through the core API, as archive-push will, and returns its key. */
+    private static String archive(String repo, String... more) throws Exception {
+        java.util.Map<String, String> flags = new java.util.HashMap<>();
+        flags.put("repo", repo);
+        for (int i = 0; i < more.length; i += 2) {
+            flags.put(more[i], more[i + 1]);
+        }
+        RepositorySettings s = RepositorySettings.from(Settings.load(flags, null, Map.of()));
+        try (Repository r = Repositories.open(s)) {
+            return r.cluster(42).wal().put(WalFileName.parse("000000010000000000000001"),
+                    new ByteArrayInputStream(segment())).object().key();
+        }
+    }
+
+    @Test
+    void passphraseRepositoryInitCatRotate() throws Exception {
+        String repo = dir.resolve("repo").toUri().toString();
+        Path pass = file("pass", "a passphrase long enough\n");
+        Run init = walvault("init", "--repo", repo, "--encryption", "passphrase", "--passphrase-file", pass.toString());
+        assertEquals(0, init.code(), init.err());
+        assertTrue(init.out().contains("encryption passphrase"), init.out());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("repo"))));
+
+        Run again = walvault("init", "--repo", repo, "--encryption", "none");
+        assertEquals(ErrorCode.REPOSITORY_EXISTS.exitCode(), again.code(), again.err());
+
+        String key = archive(repo, "passphrase-file", pass.toString());
+        Path out = dir.resolve("decoded");
+        Run cat = walvault("cat", "--repo", repo, "--passphrase-file", pass.toString(), "-o", out.toString(), key);
+        assertEquals(0, cat.code(), cat.err());
+        assertArrayEquals(segment(), Files.readAllBytes(out));
+
+        Path wrong = file("wrong", "not the passphrase at all\n");
+        Run bad = walvault("cat", "--repo", repo, "--passphrase-file", wrong.toString(), "-o", dir.resolve("x").toString(), key);
+        assertEquals(ErrorCode.WRONG_KEY.exitCode(), bad.code());
+        assertTrue(bad.err().contains("the passphrase does not open repository"), bad.err());
+
+        Path newPass = file("new", "the next long passphrase\n");
+        Run rotate = walvault("key", "rotate", "--repo", repo, "--passphrase-file", pass.toString(),
+                "--new-passphrase-file", newPass.toString());
+        assertEquals(0, rotate.code(), rotate.err());
+        assertTrue(rotate.out().contains("key version 2"), rotate.out());
+        Path out2 = dir.resolve("decoded2");
+        Run cat2 = walvault("cat", "--repo", repo, "--passphrase-file", newPass.toString(), "-o", out2.toString(), key);
+        assertEquals(0, cat2.code(), cat2.err());
+        assertArrayEquals(segment(), Files.readAllBytes(out2));
+    }
+
+    @Test
+    void publicKeyRepositoryArchivesWithoutThePrivateKey() throws Exception {
+        Path priv = dir.resolve("restore.key");
+        Path pub = dir.resolve("repo.pub");
+        Run gen = walvault("key", "generate", "--private-key-file", priv.toString(), "--public-key-file", pub.toString());
+        assertEquals(0, gen.code(), gen.err());
+        assertTrue(gen.out().startsWith("walvault-public-key-1:"), gen.out());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(priv)));
+        String repo = dir.resolve("repo").toUri().toString();
+        Run init = walvault("init", "--repo", repo, "--encryption", "public-key", "--public-key-file", pub.toString());
+        assertEquals(0, init.code(), init.err());
+
+        String key = archive(repo); // no key at all: the public key is in the repository
+        Run noKey = walvault("cat", "--repo", repo, "-o", dir.resolve("x").toString(), key);
+        assertEquals(ErrorCode.KEY_REQUIRED.exitCode(), noKey.code(), noKey.err());
+
+        Path other = dir.resolve("other.key");
+        walvault("key", "generate", "--private-key-file", other.toString());
+        Run wrong = walvault("cat", "--repo", repo, "--private-key-file", other.toString(), "-o", dir.resolve("y").toString(), key);
+        assertEquals(ErrorCode.WRONG_KEY.exitCode(), wrong.code(), wrong.err());
+
+        Path out = dir.resolve("decoded");
+        Run cat = walvault("cat", "--repo", repo, "--private-key-file", priv.toString(), "-o", out.toString(), key);
+        assertEquals(0, cat.code(), cat.err());
+        assertArrayEquals(segment(), Files.readAllBytes(out));
+    }
+
+    @Test
+    void unencryptedObjectsDecodeEvenWithoutTheDescriptor() throws Exception {
+        String repo = dir.resolve("repo").toUri().toString();
+        assertEquals(0, walvault("init", "--repo", repo, "--encryption", "none").code());
+        String key = archive(repo);
+        Files.delete(dir.resolve("repo/walvault.json"));
+        Path out = dir.resolve("decoded");
+        Run cat = walvault("cat", "--repo", repo, "-o", out.toString(), key);
+        assertEquals(0, cat.code(), cat.err());
+        assertArrayEquals(segment(), Files.readAllBytes(out));
+    }
+
+    @Test
+    void corruptObjectFailsWithItsNameAndExitCode() throws Exception {
+        String repo = dir.resolve("repo").toUri().toString();
+        assertEquals(0, walvault("init", "--repo", repo, "--encryption", "none").code());
+        String key = archive(repo);
+        Path f = dir.resolve("repo").resolve(key);
+        byte[] b = Files.readAllBytes(f);
+        b[b.length - 2] ^= 1;
+        Files.write(f, b);
+        Run cat = walvault("cat", "--repo", repo, "-o", dir.resolve("x").toString(), key);
+        assertEquals(ErrorCode.CORRUPT_DATA.exitCode(), cat.code());
+        assertTrue(cat.err().contains("'" + key + "'"), cat.err());
+    }
+
+    @Test
+    void missingSettingsAreConfigErrors() {
+        Run r = walvault("init", "--encryption", "none");
+        assertEquals(ErrorCode.CONFIG.exitCode(), r.code());
+        assertTrue(r.err().contains("HINT:"), r.err());
+        Run noMode = walvault("init", "--repo", dir.resolve("r").toUri().toString());
+        assertEquals(ErrorCode.CONFIG.exitCode(), noMode.code());
+        assertTrue(noMode.err().contains("--encryption"), noMode.err());
+    }
+}

@@ -1,0 +1,112 @@
+package io.walvault.core.cli;
+
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The repository options every command that touches a repository shares, as a picocli mixin.
+ * Each option can also be set as {@code WALVAULT_<NAME>} or in the config file; see
+ * {@link Settings} for the precedence. Secrets (the passphrase, the S3 secret key) have no flag.
+ */
+public final class RepositoryOptions {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file of 'name = value' lines (or WALVAULT_CONFIG).")
+    Path config;
+
+    @Option(names = "--repo", paramLabel = "URI", description = "Repository: file:///path or s3://bucket/prefix (WALVAULT_REPO).")
+    String repo;
+
+    @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3-compatible endpoint (MinIO, Ceph, R2...).")
+    String s3Endpoint;
+
+    @Option(names = "--s3-region", paramLabel = "REGION", description = "S3 region (default: the AWS chain, or us-east-1 with an endpoint).")
+    String s3Region;
+
+    @Option(names = "--s3-path-style", paramLabel = "BOOL", description = "Path-style addressing (most S3-compatible stores).")
+    String s3PathStyle;
+
+    @Option(names = "--s3-storage-class", paramLabel = "CLASS", description = "Storage class of new objects (e.g. STANDARD_IA).")
+    String s3StorageClass;
+
+    @Option(names = "--s3-sse", paramLabel = "MODE", description = "Server-side encryption: none, aes256 or kms.")
+    String s3Sse;
+
+    @Option(names = "--s3-kms-key-id", paramLabel = "ID", description = "KMS key for --s3-sse kms.")
+    String s3KmsKeyId;
+
+    @Option(names = "--s3-checksums", paramLabel = "WHEN", description = "Request checksums: when-required (default; works with"
+            + " S3-compatible stores) or when-supported (AWS only).")
+    String s3Checksums;
+
+    @Option(names = "--s3-conditional-write", paramLabel = "MODE", description = "Create-if-absent: auto (default), on, off.")
+    String s3ConditionalWrite;
+
+    @Option(names = "--s3-part-size", paramLabel = "MIB", description = "Multipart part size in MiB (default 16).")
+    String s3PartSize;
+
+    @Option(names = "--s3-part-concurrency", paramLabel = "N", description = "Parts uploaded in parallel per object (default 4).")
+    String s3PartConcurrency;
+
+    @Option(names = "--s3-max-attempts", paramLabel = "N", description = "Attempts per S3 request (default 10).")
+    String s3MaxAttempts;
+
+    @Option(names = "--s3-access-key-id", paramLabel = "ID", description = "Static access key id (default: the AWS credential chain;"
+            + " the secret comes from WALVAULT_S3_SECRET_ACCESS_KEY or the config file).")
+    String s3AccessKeyId;
+
+    @Option(names = "--encryption", paramLabel = "MODE", description = "none, passphrase or public-key (required by init;"
+            + " elsewhere checked against the repository).")
+    String encryption;
+
+    @Option(names = "--passphrase-file", paramLabel = "FILE", description = "File whose first line is the passphrase"
+            + " (or WALVAULT_PASSPHRASE).")
+    String passphraseFile;
+
+    @Option(names = "--public-key-file", paramLabel = "FILE", description = "Public key: for init, the repository's; elsewhere,"
+            + " pinned (the repository must write to it).")
+    String publicKeyFile;
+
+    @Option(names = "--private-key-file", paramLabel = "FILE", description = "Private key file(s), comma-separated (restore, decode).")
+    String privateKeyFile;
+
+    @Option(names = "--compression", paramLabel = "ALGO", description = "lz4 (default), zstd or none (init only).")
+    String compression;
+
+    /** The flags given, by setting name. */
+    public Map<String, String> flags() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("repo", repo);
+        m.put("s3-endpoint", s3Endpoint);
+        m.put("s3-region", s3Region);
+        m.put("s3-path-style", s3PathStyle);
+        m.put("s3-storage-class", s3StorageClass);
+        m.put("s3-sse", s3Sse);
+        m.put("s3-kms-key-id", s3KmsKeyId);
+        m.put("s3-checksums", s3Checksums);
+        m.put("s3-conditional-write", s3ConditionalWrite);
+        m.put("s3-part-size", s3PartSize);
+        m.put("s3-part-concurrency", s3PartConcurrency);
+        m.put("s3-max-attempts", s3MaxAttempts);
+        m.put("s3-access-key-id", s3AccessKeyId);
+        m.put("encryption", encryption);
+        m.put("passphrase-file", passphraseFile);
+        m.put("public-key-file", publicKeyFile);
+        m.put("private-key-file", privateKeyFile);
+        m.put("compression", compression);
+        return m;
+    }
+
+    /** All settings: these flags, then {@code environment}, then the config file. */
+    public Settings settings(Map<String, String> environment) {
+        return Settings.load(flags(), config, environment);
+    }
+
+    /** The repository settings resolved from flags, {@code environment} and config file. */
+    public RepositorySettings repository(Map<String, String> environment) {
+        return RepositorySettings.from(settings(environment));
+    }
+}

@@ -1,0 +1,181 @@
+package io.walvault.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Where a setting comes from, in the one precedence walvault has (docs/ARCHITECTURE.md,
+ * "Configuration"):
+ *
+ * <pre>
+ *   command-line flag  --s3-region eu-west-1
+ *   &gt; environment      WALVAULT_S3_REGION=eu-west-1
+ *   &gt; config file      s3-region = eu-west-1        (the file given by --config or WALVAULT_CONFIG)
+ *   &gt; default
+ * </pre>
+ *
+ * Names are kebab-case; the environment name is {@code WALVAULT_} plus the name in upper case
+ * with {@code _} for {@code -}. The config file has one {@code name = value} per line and
+ * {@code #} comments; an unknown name in it is an error (a typo must not silently fall back to a
+ * default). Secrets ({@link #SECRETS}) are refused as flags, which other users can see in the
+ * process list, and a config file holding one must not be readable by group or others.
+ * Immutable.
+ */
+public final class Settings {
+
+    /** Every setting name walvault knows. */
+    public static final Set<String> NAMES = Set.of("repo", "compression", "encryption", "passphrase", "passphrase-file",
+            "public-key-file", "private-key-file", "s3-endpoint", "s3-region", "s3-path-style", "s3-storage-class",
+            "s3-sse", "s3-kms-key-id", "s3-checksums", "s3-conditional-write", "s3-part-size", "s3-part-concurrency",
+            "s3-max-attempts", "s3-access-key-id", "s3-secret-access-key");
+
+    /** Settings that may come only from the environment or the config file. */
+    public static final Set<String> SECRETS = Set.of("passphrase", "s3-secret-access-key");
+
+    private final Map<String, String> flags;
+    private final Map<String, String> env;
+    private final Map<String, String> file;
+    private final Path configFile;
+
+    private Settings(Map<String, String> flags, Map<String, String> env, Map<String, String> file, Path configFile) {
+        this.flags = flags;
+        this.env = env;
+        this.file = file;
+        this.configFile = configFile;
+    }
+
+    /**
+     * Reads the settings: {@code flags} (name to value, only those given), the process
+     * environment {@code environment}, and the config file named by the {@code config} flag or
+     * {@code WALVAULT_CONFIG}.
+     */
+    public static Settings load(Map<String, String> flags, Path configFlag, Map<String, String> environment) {
+        requireNonNull(flags, "flags is null");
+        requireNonNull(environment, "environment is null");
+        Map<String, String> f = new LinkedHashMap<>();
+        flags.forEach((k, v) -> {
+            if (v == null) {
+                return;
+            }
+            if (!NAMES.contains(k)) {
+                throw new WalvaultException(ErrorCode.INTERNAL, "unknown setting '" + k + "'");
+            }
+            if (SECRETS.contains(k)) {
+                throw new WalvaultException(ErrorCode.CONFIG, "'" + k + "' cannot be given on the command line"
+                        + " HINT: set " + envName(k) + " or put it in the config file");
+            }
+            f.put(k, v);
+        });
+        Map<String, String> e = new LinkedHashMap<>();
+        for (String name : NAMES) {
+            String v = environment.get(envName(name));
+            if (v != null && !v.isEmpty()) {
+                e.put(name, v);
+            }
+        }
+        Path config = configFlag != null ? configFlag
+                : Optional.ofNullable(environment.get("WALVAULT_CONFIG")).filter(s -> !s.isEmpty()).map(Path::of).orElse(null);
+        Map<String, String> c = config == null ? Map.of() : readConfigFile(config);
+        return new Settings(f, e, c, config);
+    }
+
+    /** {@code WALVAULT_S3_REGION} for {@code s3-region}. */
+    public static String envName(String name) {
+        return "WALVAULT_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    static Map<String, String> readConfigFile(Path path) {
+        java.util.List<String> lines;
+        try {
+            lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new WalvaultException(ErrorCode.CONFIG, "cannot read config file '" + path + "': " + e.getMessage(), e);
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        int n = 0;
+        for (String raw : lines) {
+            n++;
+            String line = raw.strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq <= 0) {
+                throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' line " + n
+                        + " is not 'name = value'");
+            }
+            String name = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            if (!NAMES.contains(name)) {
+                throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' line " + n + ": unknown setting '"
+                        + name + "'");
+            }
+            if (m.put(name, value) != null) {
+                throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' line " + n + ": '" + name
+                        + "' is set twice");
+            }
+        }
+        if (m.keySet().stream().anyMatch(SECRETS::contains)) {
+            try {
+                Set<PosixFilePermission> p = Files.getPosixFilePermissions(path);
+                if (p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
+                    throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' holds a secret and is readable"
+                            + " by others HINT: chmod 600 '" + path + "'");
+                }
+            } catch (UnsupportedOperationException | IOException ignored) {
+                // not a POSIX file system: nothing to check
+            }
+        }
+        return m;
+    }
+
+    /** The value of {@code name} by precedence, if set anywhere. */
+    public Optional<String> get(String name) {
+        if (!NAMES.contains(name)) {
+            throw new WalvaultException(ErrorCode.INTERNAL, "unknown setting '" + name + "'");
+        }
+        String v = flags.get(name);
+        if (v == null) {
+            v = env.get(name);
+        }
+        if (v == null) {
+            v = file.get(name);
+        }
+        return Optional.ofNullable(v);
+    }
+
+    /** Where {@code name}'s value comes from, for messages ("--s3-region", "WALVAULT_S3_REGION", "config file '...'"). */
+    public String source(String name) {
+        if (flags.containsKey(name)) {
+            return "--" + name;
+        }
+        if (env.containsKey(name)) {
+            return envName(name);
+        }
+        if (file.containsKey(name)) {
+            return "'" + name + "' in config file '" + configFile + "'";
+        }
+        return "the default of '" + name + "'";
+    }
+
+    public Optional<Path> configFile() {
+        return Optional.ofNullable(configFile);
+    }
+
+    @Override
+    public String toString() {
+        return "Settings[flags=" + flags.keySet() + ", env=" + env.keySet() + ", file=" + file.keySet() + "]";
+    }
+}

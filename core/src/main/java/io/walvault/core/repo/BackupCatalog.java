@@ -1,0 +1,237 @@
+package io.walvault.core.repo;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.Storage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A cluster's backups. A backup is bundles of files ({@link #newBundle}, written in parallel)
+ * and a manifest written last ({@link #newManifest}): a backup exists if and only if its
+ * manifest does, so an interrupted backup is never mistaken for a complete one. Manifests are
+ * JSON lines streamed through the codec, so millions of files never sit in memory (docs/FORMAT.md,
+ * "Backup manifest"). Thread-safe.
+ */
+public final class BackupCatalog {
+
+    static final int MANIFEST_FORMAT = 1;
+    private static final int MAX_LINE = 1024 * 1024;
+
+    private final Repository repository;
+    private final long systemId;
+
+    BackupCatalog(Repository repository, long systemId) {
+        this.repository = requireNonNull(repository, "repository is null");
+        this.systemId = systemId;
+    }
+
+    record Header(int walvaultManifest, BackupInfo backup) {
+    }
+
+    record End(long files, long bytes) {
+    }
+
+    record Trailer(End end) {
+    }
+
+    public String bundleKey(String backupId, int bundle) {
+        return RepositoryLayout.backupDir(systemId, backupId) + "data/" + String.format("%08d", bundle)
+                + repository.codec().extension();
+    }
+
+    public String manifestKey(String backupId) {
+        return RepositoryLayout.backupDir(systemId, backupId) + "manifest" + repository.codec().extension();
+    }
+
+    /** A writer for bundle {@code bundle} of backup {@code backupId} (create-if-absent). */
+    public ObjectWriter newBundle(String backupId, int bundle) throws IOException {
+        return repository.codec().newWriter(bundleKey(backupId, bundle), Storage.WriteMode.CREATE, false);
+    }
+
+    /** Unpacks bundle {@code bundle} into {@code out}. */
+    public ObjectResult readBundle(String backupId, int bundle, Sink out) throws IOException {
+        return repository.codec().read(bundleKey(backupId, bundle), out, false);
+    }
+
+    /** Starts the manifest of {@code info}'s backup; add every file, then finish it last. */
+    public ManifestWriter newManifest(BackupInfo info) throws IOException {
+        requireNonNull(info, "info is null");
+        if (info.systemId() != systemId) {
+            throw new IllegalArgumentException("backup of system " + Long.toUnsignedString(info.systemId())
+                    + " written to the catalog of " + Long.toUnsignedString(systemId));
+        }
+        ObjectWriter w = repository.codec().newWriter(manifestKey(info.id()), Storage.WriteMode.CREATE, false);
+        ManifestWriter m = new ManifestWriter(w);
+        m.line(new Header(MANIFEST_FORMAT, info));
+        return m;
+    }
+
+    /** Writes manifest lines; {@link #finish()} writes the trailer and publishes the manifest. */
+    public static final class ManifestWriter implements AutoCloseable {
+        private final ObjectWriter out;
+        private long files;
+        private long bytes;
+
+        ManifestWriter(ObjectWriter out) {
+            this.out = out;
+        }
+
+        void line(Object record) throws IOException {
+            byte[] json = Json.write(record);
+            out.write(json, 0, json.length);
+            out.write(new byte[] {'\n'}, 0, 1);
+        }
+
+        public void add(ManifestFile file) throws IOException {
+            line(requireNonNull(file, "file is null"));
+            files++;
+            bytes += file.size();
+        }
+
+        public ObjectResult finish() throws IOException {
+            line(new Trailer(new End(files, bytes)));
+            return out.finishWithResult();
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.close();
+        }
+    }
+
+    /**
+     * Reads the manifest of {@code backupId}, handing each file to {@code files} as it is
+     * decoded, and returns the backup's record. Strict: a missing header or trailer, a count
+     * that does not match or any malformed line is {@link CorruptDataException}.
+     */
+    public BackupInfo readManifest(String backupId, Consumer<ManifestFile> files) throws IOException {
+        requireNonNull(files, "files is null");
+        String key = manifestKey(backupId);
+        LineParser p = new LineParser(key, files);
+        repository.codec().read(key, p, false);
+        if (!p.ended) {
+            throw new CorruptDataException("object '" + key + "' is corrupt: the manifest has no end record");
+        }
+        return p.header.backup();
+    }
+
+    /**
+     * Removes a backup: its manifest first (from then on the backup does not exist, even if the
+     * removal of its bundles is interrupted), then every object under the backup's directory.
+     * Callers hold the cluster's backup lock. Returns the number of objects removed.
+     */
+    public int remove(String backupId) {
+        repository.storage().remove(manifestKey(backupId));
+        String dir = RepositoryLayout.backupDir(systemId, backupId);
+        List<String> keys;
+        try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
+            keys = l.map(ObjectInfo::key).toList();
+        }
+        keys.forEach(repository.storage()::remove);
+        return keys.size() + 1;
+    }
+
+    /** The ids of complete backups (those with a manifest), oldest first. */
+    public List<String> list() {
+        String dir = RepositoryLayout.cluster(systemId) + "backups/";
+        String manifest = "/manifest" + repository.codec().extension();
+        try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
+            return l.map(ObjectInfo::key).filter(k -> k.endsWith(manifest))
+                    .map(k -> k.substring(dir.length(), k.length() - manifest.length()))
+                    .sorted().toList();
+        }
+    }
+
+    /** Splits the decoded manifest into lines and parses each as it completes. */
+    private static final class LineParser implements Sink {
+        private final String key;
+        private final Consumer<ManifestFile> files;
+        private byte[] line = new byte[4096];
+        private int filled;
+        private long lineNo;
+        private Header header;
+        private boolean ended;
+        private long count;
+        private long bytes;
+
+        LineParser(String key, Consumer<ManifestFile> files) {
+            this.key = key;
+            this.files = files;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                if (b[i] == '\n') {
+                    parse();
+                    filled = 0;
+                    continue;
+                }
+                if (filled == line.length) {
+                    if (line.length >= MAX_LINE) {
+                        throw corrupt("line " + (lineNo + 1) + " is longer than " + MAX_LINE + " bytes");
+                    }
+                    line = java.util.Arrays.copyOf(line, line.length * 2);
+                }
+                line[filled++] = b[i];
+            }
+        }
+
+        private void parse() {
+            lineNo++;
+            byte[] bytesOfLine = java.util.Arrays.copyOf(line, filled);
+            if (ended) {
+                throw corrupt("line " + lineNo + " follows the end record");
+            }
+            if (header == null) {
+                header = Json.read(bytesOfLine, Header.class, key);
+                if (header.walvaultManifest() != MANIFEST_FORMAT || header.backup() == null) {
+                    throw corrupt("manifest format " + header.walvaultManifest() + " is not supported");
+                }
+                return;
+            }
+            JsonNode n;
+            try {
+                n = Json.MAPPER.readTree(new String(bytesOfLine, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw corrupt("line " + lineNo + " is not JSON");
+            }
+            if (n.has("end")) {
+                End e = Json.read(bytesOfLine, Trailer.class, key).end();
+                if (e.files() != count || e.bytes() != bytes) {
+                    throw corrupt("the end record counts " + e.files() + " files of " + e.bytes() + " bytes but the manifest lists "
+                            + count + " of " + bytes);
+                }
+                ended = true;
+                return;
+            }
+            ManifestFile f = Json.read(bytesOfLine, ManifestFile.class, key);
+            count++;
+            bytes += f.size();
+            files.accept(f);
+        }
+
+        private CorruptDataException corrupt(String what) {
+            return new CorruptDataException("object '" + key + "' is corrupt: " + what);
+        }
+
+        @Override
+        public void finish() {
+            if (filled != 0) {
+                throw corrupt("the last line is not terminated");
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -1,0 +1,284 @@
+package io.walvault.core.repo;
+
+import io.walvault.core.crypto.Crypto;
+import io.walvault.core.crypto.ObjectKeys;
+import io.walvault.core.crypto.PassphraseKdf;
+import io.walvault.core.crypto.RepositoryKeys;
+import io.walvault.core.crypto.X25519Keys;
+import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.error.WrongKeyException;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectExistsException;
+import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.ObjectNotFoundException;
+import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageErrors;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.crypto.AEADBadTagException;
+
+/**
+ * Reads, creates and rotates the keyring: {@code keyring/<version>.json}, the newest file
+ * holding every version. Opening checks the key at once: a wrong passphrase fails to unseal the
+ * keyring, a private key must match one of the repository's public keys.
+ */
+final class Keyring {
+
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder B64D = Base64.getUrlDecoder();
+
+    private Keyring() {
+    }
+
+    private static byte[] aad(String repositoryId) {
+        return ("walvault keyring v1 " + repositoryId).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The newest keyring file's version, or 0 if there is none. */
+    static int newestVersion(Storage storage) {
+        try (Stream<ObjectInfo> l = storage.list(RepositoryLayout.KEYRING_DIR)) {
+            return l.map(i -> i.key().substring(RepositoryLayout.KEYRING_DIR.length()))
+                    .filter(n -> n.matches("[0-9]{8}\\.json"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(0, 8)))
+                    .max().orElse(0);
+        }
+    }
+
+    static KeyringFile read(Storage storage, String repositoryId) {
+        for (int attempt = 0; ; attempt++) {
+            int v = newestVersion(storage);
+            if (v == 0) {
+                throw new CorruptDataException("repository '" + storage.location() + "' is encrypted but has no keyring"
+                        + " ('" + RepositoryLayout.KEYRING_DIR + "' is empty)");
+            }
+            String key = RepositoryLayout.keyring(v);
+            try (InputStream in = storage.newRead(key)) {
+                KeyringFile f = Json.read(in.readAllBytes(), KeyringFile.class, key);
+                if (f.format() != 1 || !repositoryId.equals(f.repository()) || f.current() != v) {
+                    throw new CorruptDataException("object '" + key + "' is corrupt: it is not version " + v
+                            + " of this repository's keyring");
+                }
+                return f;
+            } catch (ObjectNotFoundException e) {
+                if (attempt >= 2) {
+                    throw e; // a rotation removes older files: list again, a few times
+                }
+            } catch (IOException e) {
+                throw StorageErrors.failed("read", key, storage.location(), e);
+            }
+        }
+    }
+
+    /** The keys for {@code descriptor}'s mode, checked against {@code material}; null when not encrypted. */
+    static ObjectKeys open(Storage storage, RepositoryDescriptor d, KeyMaterial material) {
+        EncryptionMode mode = d.encryptionMode();
+        if (material.expectedMode() != null && material.expectedMode() != mode) {
+            throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "repository '" + storage.location()
+                    + "' uses encryption '" + mode.id() + "' but '" + material.expectedMode().id() + "' is configured"
+                    + " HINT: walvault never writes with another encryption than the repository's; fix the setting"
+                    + " or the repository location");
+        }
+        if (mode == EncryptionMode.NONE) {
+            if (material.hasAnyKey()) {
+                throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "repository '" + storage.location()
+                        + "' is not encrypted but a key or passphrase was given"
+                        + " HINT: walvault will not write unencrypted data for a configuration that expects encryption");
+            }
+            if (newestVersion(storage) != 0) {
+                throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "repository '" + storage.location()
+                        + "' has a keyring but its descriptor says it is not encrypted; refusing to write"
+                        + " HINT: the descriptor may have been altered; check '" + RepositoryLayout.DESCRIPTOR + "'");
+            }
+            return null;
+        }
+        KeyringFile f = read(storage, d.id());
+        if (!mode.id().equals(f.mode())) {
+            throw new CorruptDataException("object '" + RepositoryLayout.keyring(f.current()) + "' is corrupt: mode '"
+                    + f.mode() + "' differs from the descriptor's '" + mode.id() + "'");
+        }
+        return mode == EncryptionMode.PASSPHRASE ? openPassphrase(storage, d, f, material) : openPublic(storage, f, material);
+    }
+
+    private static ObjectKeys openPassphrase(Storage storage, RepositoryDescriptor d, KeyringFile f, KeyMaterial m) {
+        if (m.passphrase() == null) {
+            throw new WalvaultException(ErrorCode.KEY_REQUIRED, "repository '" + storage.location()
+                    + "' is encrypted with a passphrase and none was given"
+                    + " HINT: set WALVAULT_PASSPHRASE or passphrase-file");
+        }
+        Map<Integer, byte[]> keys = unseal(storage, d, f, m.passphrase());
+        return new RepositoryKeys(keys, f.current());
+    }
+
+    private static Map<Integer, byte[]> unseal(Storage storage, RepositoryDescriptor d, KeyringFile f, char[] passphrase) {
+        String key = RepositoryLayout.keyring(f.current());
+        if (f.kdf() == null || f.sealed() == null || !"argon2id".equals(f.kdf().algorithm())) {
+            throw new CorruptDataException("object '" + key + "' is corrupt: no argon2id parameters or sealed keys");
+        }
+        PassphraseKdf kdf;
+        byte[] sealed;
+        try {
+            kdf = new PassphraseKdf(f.kdf().memoryKib(), f.kdf().iterations(), f.kdf().parallelism(), B64D.decode(f.kdf().salt()));
+            sealed = B64D.decode(f.sealed());
+        } catch (IllegalArgumentException e) {
+            throw new CorruptDataException("object '" + key + "' is corrupt: " + e.getMessage(), e);
+        }
+        byte[] kek = kdf.derive(passphrase);
+        byte[] plain;
+        try {
+            plain = Crypto.open(kek, sealed, aad(d.id()));
+        } catch (AEADBadTagException e) {
+            throw new WrongKeyException("the passphrase does not open repository '" + storage.location() + "'"
+                    + " HINT: check WALVAULT_PASSPHRASE or the passphrase file; after 'key rotate' with a new passphrase"
+                    + " only the new one works", e);
+        } finally {
+            Arrays.fill(kek, (byte) 0);
+        }
+        KeyringFile.Sealed s = Json.read(plain, KeyringFile.Sealed.class, key);
+        Arrays.fill(plain, (byte) 0);
+        Map<Integer, byte[]> keys = new LinkedHashMap<>();
+        for (KeyringFile.SecretKeyEntry e : s.keys()) {
+            keys.put(e.version(), B64D.decode(e.key()));
+        }
+        return keys;
+    }
+
+    private static ObjectKeys openPublic(Storage storage, KeyringFile f, KeyMaterial m) {
+        String key = RepositoryLayout.keyring(f.current());
+        if (f.publicKeys() == null || f.publicKeys().isEmpty()) {
+            throw new CorruptDataException("object '" + key + "' is corrupt: no public keys");
+        }
+        Map<Integer, byte[]> pubs = new LinkedHashMap<>();
+        for (KeyringFile.PublicKeyEntry e : f.publicKeys()) {
+            pubs.put(e.version(), B64D.decode(e.publicKey()));
+        }
+        if (m.expectedPublicKey() != null && !Arrays.equals(m.expectedPublicKey(), pubs.get(f.current()))) {
+            throw new WrongKeyException("repository '" + storage.location() + "' writes to public key "
+                    + X25519Keys.fingerprint(pubs.get(f.current())) + " (version " + f.current() + "), not to the pinned key "
+                    + X25519Keys.fingerprint(m.expectedPublicKey())
+                    + " HINT: if the key was rotated, pin the new public key; otherwise the keyring may have been replaced");
+        }
+        Map<Integer, byte[]> privs = new LinkedHashMap<>();
+        for (byte[] priv : m.privateKeys()) {
+            byte[] pub = X25519Keys.publicKeyOf(priv);
+            Integer version = null;
+            for (Map.Entry<Integer, byte[]> e : pubs.entrySet()) {
+                if (Arrays.equals(e.getValue(), pub)) {
+                    version = e.getKey();
+                }
+            }
+            if (version == null) {
+                StringBuilder known = new StringBuilder();
+                pubs.forEach((v, k) -> known.append(known.length() == 0 ? "" : ", ").append(v).append(": ")
+                        .append(X25519Keys.fingerprint(k)));
+                throw new WrongKeyException("the private key with public key " + X25519Keys.fingerprint(pub)
+                        + " is not a key of repository '" + storage.location() + "' (its keys: " + known + ")"
+                        + " HINT: pass the private key file made by 'walvault key generate' for this repository");
+            }
+            privs.put(version, priv);
+        }
+        return new X25519Keys(pubs, privs, f.current());
+    }
+
+    /** Writes version 1 of a new repository's keyring; returns its keys. */
+    static ObjectKeys create(Storage storage, String repositoryId, EncryptionMode mode, char[] passphrase, byte[] publicKey,
+                             PassphraseKdf kdf) {
+        String now = Instant.now().toString();
+        if (mode == EncryptionMode.PASSPHRASE) {
+            byte[] k = RepositoryKeys.generateKey();
+            write(storage, sealedFile(repositoryId, 1, List.of(new KeyringFile.SecretKeyEntry(1, B64.encodeToString(k), now)),
+                    passphrase, kdf));
+            return new RepositoryKeys(Map.of(1, k), 1);
+        }
+        write(storage, new KeyringFile(1, repositoryId, mode.id(), 1, null, null,
+                List.of(new KeyringFile.PublicKeyEntry(1, B64.encodeToString(publicKey), now))));
+        return new X25519Keys(Map.of(1, publicKey), Map.of(), 1);
+    }
+
+    private static KeyringFile sealedFile(String repositoryId, int current, List<KeyringFile.SecretKeyEntry> keys,
+                                          char[] passphrase, PassphraseKdf kdf) {
+        byte[] kek = kdf.derive(passphrase);
+        byte[] plain = Json.write(new KeyringFile.Sealed(keys));
+        try {
+            byte[] sealed = Crypto.seal(kek, plain, aad(repositoryId));
+            return new KeyringFile(1, repositoryId, EncryptionMode.PASSPHRASE.id(), current,
+                    new KeyringFile.Kdf("argon2id", kdf.memoryKib(), kdf.iterations(), kdf.parallelism(),
+                            B64.encodeToString(kdf.salt())),
+                    B64.encodeToString(sealed), null);
+        } finally {
+            Arrays.fill(kek, (byte) 0);
+            Arrays.fill(plain, (byte) 0);
+        }
+    }
+
+    private static void write(Storage storage, KeyringFile f) {
+        String key = RepositoryLayout.keyring(f.current());
+        byte[] bytes = Json.write(f);
+        try (Sink w = storage.newWrite(key)) {
+            w.write(bytes, 0, bytes.length);
+            w.finish();
+        } catch (ObjectExistsException e) {
+            throw new WalvaultException(ErrorCode.OBJECT_EXISTS, "key version " + f.current() + " of repository '"
+                    + storage.location() + "' was just created by another 'walvault key rotate' or 'init'"
+                    + " HINT: run the command again if another version is still wanted");
+        } catch (IOException e) {
+            throw StorageErrors.failed("write", key, storage.location(), e);
+        }
+    }
+
+    /**
+     * Adds key version {@code current + 1}: a new random key (passphrase mode; sealed under
+     * {@code newPassphrase}, or the current one if null) or {@code newPublicKey}. The new keyring
+     * file is created-if-absent (two concurrent rotations: one wins), then older keyring files
+     * are removed, so an old passphrase stops opening the repository. Returns the new version.
+     */
+    static int rotate(Storage storage, RepositoryDescriptor d, KeyMaterial material, char[] newPassphrase,
+                      byte[] newPublicKey, PassphraseKdf kdf) {
+        EncryptionMode mode = d.encryptionMode();
+        KeyringFile f = read(storage, d.id());
+        int next = f.current() + 1;
+        String now = Instant.now().toString();
+        if (mode == EncryptionMode.PASSPHRASE) {
+            if (material.passphrase() == null) {
+                throw new WalvaultException(ErrorCode.KEY_REQUIRED, "rotating the key of repository '" + storage.location()
+                        + "' needs its current passphrase");
+            }
+            Map<Integer, byte[]> keys = unseal(storage, d, f, material.passphrase());
+            List<KeyringFile.SecretKeyEntry> entries = new ArrayList<>();
+            keys.forEach((v, k) -> entries.add(new KeyringFile.SecretKeyEntry(v, B64.encodeToString(k), now)));
+            entries.add(new KeyringFile.SecretKeyEntry(next, B64.encodeToString(RepositoryKeys.generateKey()), now));
+            write(storage, sealedFile(d.id(), next, entries, newPassphrase != null ? newPassphrase : material.passphrase(), kdf));
+        } else if (mode == EncryptionMode.PUBLIC_KEY) {
+            if (newPublicKey == null) {
+                throw new WalvaultException(ErrorCode.USAGE, "rotating the key of a public-key repository needs the new"
+                        + " public key HINT: make one with 'walvault key generate' and pass its public key file");
+            }
+            List<KeyringFile.PublicKeyEntry> entries = new ArrayList<>(f.publicKeys());
+            for (KeyringFile.PublicKeyEntry e : entries) {
+                if (Arrays.equals(B64D.decode(e.publicKey()), newPublicKey)) {
+                    throw new WalvaultException(ErrorCode.USAGE, "that public key is already key version " + e.version()
+                            + " of the repository HINT: generate a new key pair");
+                }
+            }
+            entries.add(new KeyringFile.PublicKeyEntry(next, B64.encodeToString(newPublicKey), now));
+            write(storage, new KeyringFile(1, d.id(), mode.id(), next, null, null, entries));
+        } else {
+            throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "repository '" + storage.location()
+                    + "' is not encrypted: there is no key to rotate");
+        }
+        for (int v = 1; v < next; v++) {
+            storage.remove(RepositoryLayout.keyring(v));
+        }
+        return next;
+    }
+}

@@ -1,0 +1,139 @@
+package io.walvault.core.repo;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.pipeline.DigestStage;
+import io.walvault.core.pipeline.Pipelines;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectExistsException;
+import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.Storage;
+import io.walvault.core.wal.WalFileName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A cluster's archived WAL: segments, {@code .partial} segments, timeline history and backup
+ * history files, one object each, keyed by file name ({@link RepositoryLayout#wal}) so that
+ * archive-get needs no listing.
+ *
+ * <p>{@link #put} is create-if-absent with a content check: pushing a file that is already
+ * archived with identical content succeeds ({@link PutResult#alreadyPresent()}), which is what
+ * PostgreSQL needs after a crash between upload and acknowledgement; different content fails
+ * with {@link ContentMismatchException}. {@code .partial} files are overwritten, since a
+ * streaming agent uploads a growing partial segment again and again. Thread-safe.
+ */
+public final class WalArchive {
+
+    private final Repository repository;
+    private final long systemId;
+
+    WalArchive(Repository repository, long systemId) {
+        this.repository = requireNonNull(repository, "repository is null");
+        this.systemId = systemId;
+    }
+
+    /**
+     * The outcome of {@link #put}.
+     *
+     * @param object         the object's key, plaintext size and SHA-256
+     * @param alreadyPresent true if an identical copy was already archived (nothing written)
+     */
+    public record PutResult(ObjectResult object, boolean alreadyPresent) {
+        public PutResult {
+            requireNonNull(object, "object is null");
+        }
+    }
+
+    /** The object key of {@code name}. */
+    public String key(WalFileName name) {
+        return RepositoryLayout.wal(systemId, name) + repository.codec().extension();
+    }
+
+    /** Archives {@code in} as {@code name}. */
+    public PutResult put(WalFileName name, InputStream in) throws IOException {
+        requireNonNull(name, "name is null");
+        requireNonNull(in, "in is null");
+        String key = key(name);
+        Storage.WriteMode mode = name.kind() == WalFileName.Kind.PARTIAL ? Storage.WriteMode.OVERWRITE : Storage.WriteMode.CREATE;
+        if (mode == Storage.WriteMode.CREATE && repository.storage().info(key).isPresent()) {
+            // already there (a retried push): compare instead of uploading again
+            DigestStage digest = new DigestStage(new Discard());
+            long size = Pipelines.copy(in, digest);
+            digest.finish();
+            return compareWithStored(name, key, digest.hex(), size);
+        }
+        try (ObjectWriter w = repository.codec().newWriter(key, mode, true)) {
+            Pipelines.copy(in, w);
+            try {
+                return new PutResult(w.finishWithResult(), false);
+            } catch (ObjectExistsException e) {
+                // another push won the race: same content is fine
+                return compareWithStored(name, key, w.plainSha256IfKnown(), w.plainSize());
+            }
+        }
+    }
+
+    private PutResult compareWithStored(WalFileName name, String key, String sha256, long size) throws IOException {
+        String storedSha = repository.codec().storedPlainSha256(key);
+        if (!storedSha.equals(sha256)) {
+            throw new ContentMismatchException("WAL file '" + name + "' is already archived in '"
+                    + repository.storage().location() + "' with different content (stored SHA-256 " + storedSha
+                    + ", new " + sha256 + ")"
+                    + " HINT: another cluster, or a restored copy of this one, may be archiving to the same place;"
+                    + " check the system identifier and archive settings before removing anything");
+        }
+        return new PutResult(new ObjectResult(key, size, sha256,
+                repository.storage().info(key).map(ObjectInfo::size).orElse(-1L), null), true);
+    }
+
+    /** Restores {@code name} into {@code out}; {@link io.walvault.core.storage.ObjectNotFoundException} if not archived. */
+    public ObjectResult get(WalFileName name, Sink out) throws IOException {
+        return repository.codec().read(key(requireNonNull(name, "name is null")), out, false);
+    }
+
+    /** Whether and how big {@code name} is in the store, without reading it. */
+    public Optional<ObjectInfo> info(WalFileName name) {
+        return repository.storage().info(key(name));
+    }
+
+    /**
+     * The SHA-256 of what is archived as {@code name}: from the encrypted object's digest
+     * trailer (no key needed), or by reading it in full.
+     */
+    public String storedSha256(WalFileName name) throws IOException {
+        return repository.codec().storedPlainSha256(key(name));
+    }
+
+    /** Removes the archived {@code name} (expire); nothing happens if it is not there. */
+    public void remove(WalFileName name) {
+        repository.storage().remove(key(requireNonNull(name, "name is null")));
+    }
+
+    /** Every archived WAL file name, in key order (history files first). Close the stream. */
+    public Stream<WalFileName> list() {
+        String ext = repository.codec().extension();
+        return repository.storage().list(RepositoryLayout.walDir(systemId))
+                .map(ObjectInfo::key)
+                .filter(k -> k.endsWith(ext))
+                .map(k -> k.substring(k.lastIndexOf('/') + 1, k.length() - ext.length()))
+                .flatMap(n -> WalFileName.tryParse(n).stream());
+    }
+
+    /** A sink that keeps nothing: for verifying and hashing. */
+    static final class Discard implements Sink {
+        @Override
+        public void write(byte[] b, int off, int len) {
+        }
+
+        @Override
+        public void finish() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

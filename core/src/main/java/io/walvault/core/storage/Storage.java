@@ -1,0 +1,88 @@
+package io.walvault.core.storage;
+
+import io.walvault.core.pipeline.Sink;
+import java.io.InputStream;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Where a repository's objects live: a local directory ({@code posix}), an S3 bucket ({@code s3})
+ * or memory ({@code memory}, for tests and benchmarks). Kept as small as the repository needs:
+ * streaming reads (whole or ranged), streaming writes of unknown length, info, list by prefix,
+ * remove. Optional abilities are asked through {@link #features()}, never with
+ * {@code instanceof}.
+ *
+ * <pre>
+ *   catalog (core.repo) ──newWrite(key)──▶ Sink ──finish()──▶ object published whole, or not at all
+ *                       ──newRead(key)───▶ InputStream (ranged: offset, length)
+ * </pre>
+ *
+ * <p><b>Keys</b> are relative, {@code /}-separated paths checked by {@link StorageKeys#check}; the
+ * same key names the same object on every backend.
+ *
+ * <p><b>Writes.</b> {@link #newWrite} returns a {@link Sink}: bytes go in as they come (the length
+ * is not known in advance), {@link Sink#finish()} publishes the object atomically and durably, and
+ * {@link Sink#close()} without a successful finish discards everything: no half-written object is
+ * ever visible under its key. In {@link WriteMode#CREATE} (the default) publishing fails with
+ * {@link ObjectExistsException} if the key exists; whether two racing creates can both "win" is
+ * what {@link StorageFeature#ATOMIC_CREATE} says.
+ *
+ * <p><b>Errors.</b> A missing object is {@link ObjectNotFoundException}; other failures are
+ * {@link io.walvault.core.error.WalvaultException}s with code {@code STORAGE} (or an
+ * {@link java.io.IOException} from streams and sinks), naming the key.
+ *
+ * <p><b>Threads.</b> A storage is thread-safe and meant to be shared (one per process and
+ * repository); each stream and sink it returns is used by one thread. {@link #close()} releases
+ * connections and threads; call it last.
+ */
+public interface Storage extends AutoCloseable {
+
+    /** How {@link #newWrite} treats an existing object. */
+    enum WriteMode {
+        /** Publish only if the key does not exist; otherwise {@link ObjectExistsException}. */
+        CREATE,
+        /** Replace an existing object atomically (readers see the old or the new, whole). */
+        OVERWRITE
+    }
+
+    /** The whole object; {@link ObjectNotFoundException} if it does not exist. */
+    default InputStream newRead(String key) {
+        return newRead(key, 0, -1);
+    }
+
+    /**
+     * {@code length} bytes from {@code offset} ({@code -1}: to the end). Fewer bytes come back if
+     * the object ends first; {@link ObjectNotFoundException} if it does not exist.
+     */
+    InputStream newRead(String key, long offset, long length);
+
+    /** A sink that publishes the object at {@code key} on {@link Sink#finish()}. */
+    Sink newWrite(String key, WriteMode mode);
+
+    /** {@link #newWrite(String, WriteMode)} in {@link WriteMode#CREATE}. */
+    default Sink newWrite(String key) {
+        return newWrite(key, WriteMode.CREATE);
+    }
+
+    /** Size and time of the object, or empty if it does not exist. */
+    Optional<ObjectInfo> info(String key);
+
+    /**
+     * The objects whose key starts with {@code prefix} (a plain string prefix, as on S3), in key
+     * order. The stream may be lazy and must be closed.
+     */
+    Stream<ObjectInfo> list(String prefix);
+
+    /** Removes the object; nothing happens if it does not exist. */
+    void remove(String key);
+
+    /** What this storage can do beyond the contract above. */
+    Set<StorageFeature> features();
+
+    /** Where this storage is, for messages ({@code file:///var/lib/walvault}, {@code s3://bucket/prefix}). */
+    String location();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,172 @@
+package io.walvault.core.storage.posix;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.ObjectNotFoundException;
+import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageErrors;
+import io.walvault.core.storage.StorageFeature;
+import io.walvault.core.storage.StorageKeys;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A repository in a local directory (or a mounted file system: NFS, a backup disk). Each object
+ * is a file at its key's path. Writes go to a hidden temporary file beside the target, which is
+ * fsynced, then linked (create) or renamed (overwrite) into place, then the directory is
+ * fsynced: after {@code finish} returns the object survives a power loss, and before it no file
+ * exists under the key. Files are created 0600 and directories 0700: a repository holds a
+ * database's data. Thread-safe.
+ */
+public final class PosixStorage implements Storage {
+
+    static final FileAttribute<Set<PosixFilePermission>> FILE_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    static final FileAttribute<Set<PosixFilePermission>> DIR_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    private final Path root;
+
+    /** A storage rooted at {@code root}, which is created (0700) on the first write if missing. */
+    public PosixStorage(Path root) {
+        this.root = requireNonNull(root, "root is null").toAbsolutePath().normalize();
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Path path(String key) {
+        return root.resolve(StorageKeys.check(key));
+    }
+
+    @Override
+    public InputStream newRead(String key, long offset, long length) {
+        Path p = path(key);
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset " + offset + " is negative");
+        }
+        try {
+            FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            ch.position(offset);
+            InputStream in = Channels.newInputStream(ch);
+            return length < 0 ? in : new BoundedInputStream(in, length);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException(key, location());
+        } catch (IOException e) {
+            throw StorageErrors.failed("read", key, location(), e);
+        }
+    }
+
+    @Override
+    public Sink newWrite(String key, WriteMode mode) {
+        return new PosixWriteSink(this, key, path(key), requireNonNull(mode, "mode is null"));
+    }
+
+    @Override
+    public Optional<ObjectInfo> info(String key) {
+        Path p = path(key);
+        try {
+            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile()) {
+                return Optional.empty();
+            }
+            return Optional.of(new ObjectInfo(key, a.size(), a.lastModifiedTime().toInstant()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw StorageErrors.failed("stat", key, location(), e);
+        }
+    }
+
+    @Override
+    public Stream<ObjectInfo> list(String prefix) {
+        StorageKeys.checkPrefix(prefix);
+        int slash = prefix.lastIndexOf('/');
+        Path dir = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return Stream.empty();
+        }
+        Iterator<ObjectInfo> walk = new SortedWalk(root, location(), dir, prefix.substring(slash + 1));
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(walk, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                .filter(i -> i.key().startsWith(prefix));
+    }
+
+    @Override
+    public void remove(String key) {
+        Path p = path(key);
+        try {
+            if (Files.deleteIfExists(p)) {
+                fsyncDirectory(p.getParent());
+            }
+        } catch (IOException e) {
+            throw StorageErrors.failed("remove", key, location(), e);
+        }
+    }
+
+    @Override
+    public Set<StorageFeature> features() {
+        return EnumSet.of(StorageFeature.ATOMIC_CREATE);
+    }
+
+    @Override
+    public String location() {
+        return root.toUri().toString();
+    }
+
+    @Override
+    public void close() {
+        // no resources held between calls
+    }
+
+    /** Creates {@code dir} and missing parents with mode 0700, fsyncing each new entry's parent. */
+    void createDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.getParent();
+        if (parent != null) {
+            createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(dir, DIR_MODE);
+            if (parent != null) {
+                fsyncDirectory(parent);
+            }
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) {
+                throw new WalvaultException(ErrorCode.STORAGE, "'" + dir + "' exists and is not a directory", e);
+            }
+        }
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.walvault.core.storage.s3;
+
+import io.walvault.core.storage.StorageErrors;
+import java.io.IOException;
+import java.io.InputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * A ranged GET as a stream. The SDK retries a request, but not a body that breaks half-way (a
+ * reset connection during a multi-GiB restore): this stream then asks again from where it
+ * stopped, pinned to the same object version by its ETag, a few times before giving up.
+ */
+final class S3ReadStream extends InputStream {
+
+    private static final Logger LOG = LoggerFactory.getLogger(S3ReadStream.class);
+    private static final int RESUMES = 3;
+
+    private final S3Storage storage;
+    private final String key;
+    private final long end; // exclusive, or -1: to the object's end
+    private long position;
+    private String etag;
+    private ResponseInputStream<GetObjectResponse> body;
+    private int resumes;
+
+    private S3ReadStream(S3Storage storage, String key, long offset, long length) {
+        this.storage = storage;
+        this.key = key;
+        this.position = offset;
+        this.end = length < 0 ? -1 : offset + length;
+    }
+
+    static InputStream open(S3Storage storage, String key, long offset, long length) {
+        S3ReadStream s = new S3ReadStream(storage, key, offset, length);
+        s.request();
+        return s;
+    }
+
+    private void request() {
+        if (end >= 0 && position >= end) {
+            // nothing to read, but a missing object is still missing
+            if (etag == null && storage.head(key).isEmpty()) {
+                throw storage.notFound(key);
+            }
+            body = null;
+            return;
+        }
+        GetObjectRequest.Builder b = GetObjectRequest.builder().bucket(storage.bucket()).key(storage.s3Key(key));
+        if (position > 0 || end >= 0) {
+            b.range("bytes=" + position + "-" + (end >= 0 ? String.valueOf(end - 1) : ""));
+        }
+        if (etag != null) {
+            b.ifMatch(etag);
+        }
+        try {
+            body = storage.client().getObject(b.build());
+            etag = body.response().eTag();
+        } catch (NoSuchKeyException e) {
+            throw storage.notFound(key);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw storage.notFound(key);
+            }
+            if (e.statusCode() == 416) {
+                body = null; // the range starts at or past the end: nothing to read
+                return;
+            }
+            throw StorageErrors.failed("read", key, storage.location(), e);
+        } catch (SdkException e) {
+            throw StorageErrors.failed("read", key, storage.location(), e);
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xFF;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        while (true) {
+            if (body == null) {
+                return -1;
+            }
+            try {
+                int n = body.read(b, off, len);
+                if (n > 0) {
+                    position += n;
+                }
+                return n;
+            } catch (IOException e) {
+                if (++resumes > RESUMES) {
+                    throw new IOException("cannot read object '" + key + "' in '" + storage.location() + "' at byte "
+                            + position + " after " + RESUMES + " resumed requests: " + e.getMessage(), e);
+                }
+                LOG.debug("read of '{}' broke at byte {}, asking again from there: {}", key, position, e.toString());
+                body.abort();
+                try {
+                    request();
+                } catch (RuntimeException re) {
+                    re.addSuppressed(e);
+                    throw re;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (body != null) {
+            // abort rather than drain: a ranged read may stop early, and draining GiB is worse than a new connection
+            if (end < 0 || position < end) {
+                body.abort();
+            }
+            body.close();
+            body = null;
+        }
+    }
+}

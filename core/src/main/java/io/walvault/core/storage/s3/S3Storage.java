@@ -1,0 +1,235 @@
+package io.walvault.core.storage.s3;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.config.S3Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.ObjectNotFoundException;
+import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageErrors;
+import io.walvault.core.storage.StorageFeature;
+import io.walvault.core.storage.StorageKeys;
+import java.io.InputStream;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A repository in an S3 bucket (AWS or an S3-compatible store) through the AWS SDK v2 with its
+ * synchronous Apache HTTP client. Writes stream as multipart uploads with a bounded number of
+ * parts in flight ({@link S3WriteSink}); reads are ranged GETs that resume after a dropped
+ * connection ({@link S3ReadStream}). Requests are retried by the SDK's standard strategy
+ * (exponential backoff with jitter on throttling, 5xx and connection errors). The only package of
+ * walvault that imports the AWS SDK. Thread-safe; share one per process.
+ */
+public final class S3Storage implements Storage {
+
+    private final S3Settings settings;
+    private final S3Client client;
+    private final ExecutorService uploads;
+    private final String keyPrefix;
+
+    /** A storage with a client built from {@code settings}. */
+    public S3Storage(S3Settings settings) {
+        this(settings, b -> { });
+    }
+
+    /** As {@link #S3Storage(S3Settings)}, letting tests adjust the client (interceptors). */
+    S3Storage(S3Settings settings, Consumer<ClientOverrideConfiguration.Builder> extra) {
+        this.settings = requireNonNull(settings, "settings is null");
+        try {
+            this.client = newClient(settings, extra);
+        } catch (SdkException e) {
+            String why = String.valueOf(e.getMessage()).contains("Unable to load region")
+                    ? "no region is configured" : String.valueOf(e.getMessage());
+            throw new WalvaultException(ErrorCode.CONFIG, "cannot set up the S3 client for '" + settings.location() + "': "
+                    + why + " HINT: set the region (--s3-region, WALVAULT_S3_REGION, AWS_REGION or the AWS profile)"
+                    + " and check the endpoint", e);
+        }
+        this.keyPrefix = settings.prefix().isEmpty() ? "" : settings.prefix() + "/";
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory tf = r -> {
+            Thread t = new Thread(r, "walvault-s3-upload-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        // threads are bounded by the parts in flight: partConcurrency per open write
+        this.uploads = Executors.newCachedThreadPool(tf);
+    }
+
+    static S3Client newClient(S3Settings s, Consumer<ClientOverrideConfiguration.Builder> extra) {
+        AwsCredentialsProvider credentials = s.accessKeyId() != null
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(s.accessKeyId(), s.secretAccessKey()))
+                : DefaultCredentialsProvider.builder().build();
+        S3ClientBuilder b = S3Client.builder()
+                .credentialsProvider(credentials)
+                .forcePathStyle(s.pathStyle())
+                .requestChecksumCalculation(s.checksums() == S3Settings.Checksums.WHEN_REQUIRED
+                        ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED)
+                .responseChecksumValidation(s.checksums() == S3Settings.Checksums.WHEN_REQUIRED
+                        ? ResponseChecksumValidation.WHEN_REQUIRED : ResponseChecksumValidation.WHEN_SUPPORTED)
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(Math.max(50, s.partConcurrency() * 8)))
+                .overrideConfiguration(c -> {
+                    c.retryStrategy(r -> r.maxAttempts(s.maxAttempts()));
+                    c.apiCallAttemptTimeout(s.attemptTimeout());
+                    extra.accept(c);
+                });
+        if (s.endpoint() != null) {
+            b.endpointOverride(s.endpoint());
+        }
+        if (s.region() != null) {
+            b.region(Region.of(s.region()));
+        } else if (s.endpoint() != null) {
+            b.region(Region.US_EAST_1); // S3-compatible stores accept any region in the signature
+        }
+        return b.build();
+    }
+
+    S3Client client() {
+        return client;
+    }
+
+    S3Settings settings() {
+        return settings;
+    }
+
+    ExecutorService uploads() {
+        return uploads;
+    }
+
+    String bucket() {
+        return settings.bucket();
+    }
+
+    /** The bucket key of a repository key. */
+    String s3Key(String key) {
+        return keyPrefix + key;
+    }
+
+    @Override
+    public InputStream newRead(String key, long offset, long length) {
+        StorageKeys.check(key);
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset " + offset + " is negative");
+        }
+        return S3ReadStream.open(this, key, offset, length);
+    }
+
+    @Override
+    public Sink newWrite(String key, WriteMode mode) {
+        StorageKeys.check(key);
+        return new S3WriteSink(this, key, requireNonNull(mode, "mode is null"));
+    }
+
+    @Override
+    public Optional<ObjectInfo> info(String key) {
+        StorageKeys.check(key);
+        return head(key).map(h -> new ObjectInfo(key, h.contentLength(), h.lastModified()));
+    }
+
+    Optional<HeadObjectResponse> head(String key) {
+        try {
+            return Optional.of(client.headObject(b -> b.bucket(bucket()).key(s3Key(key))));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw StorageErrors.failed("stat", key, location(), e);
+        } catch (SdkException e) {
+            throw StorageErrors.failed("stat", key, location(), e);
+        }
+    }
+
+    @Override
+    public Stream<ObjectInfo> list(String prefix) {
+        StorageKeys.checkPrefix(prefix);
+        Iterator<S3Object> pages = client.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(keyPrefix + prefix))
+                .contents().iterator();
+        // pages are fetched while the stream is consumed: their errors must read like the others
+        Iterator<S3Object> objects = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                try {
+                    return pages.hasNext();
+                } catch (SdkException e) {
+                    throw StorageErrors.failed("list", prefix, location(), e);
+                }
+            }
+
+            @Override
+            public S3Object next() {
+                try {
+                    return pages.next();
+                } catch (SdkException e) {
+                    throw StorageErrors.failed("list", prefix, location(), e);
+                }
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(objects, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                // directory markers (S3Proxy's filesystem store and some consoles show them) are not objects
+                .filter(o -> !o.key().endsWith("/"))
+                .map(o -> new ObjectInfo(o.key().substring(keyPrefix.length()), o.size(), o.lastModified()));
+    }
+
+    @Override
+    public void remove(String key) {
+        StorageKeys.check(key);
+        try {
+            client.deleteObject(b -> b.bucket(bucket()).key(s3Key(key)));
+        } catch (SdkException e) {
+            throw StorageErrors.failed("remove", key, location(), e);
+        }
+    }
+
+    @Override
+    public Set<StorageFeature> features() {
+        return settings.conditionalWrite() == S3Settings.ConditionalWrite.ON
+                ? EnumSet.of(StorageFeature.ATOMIC_CREATE) : EnumSet.noneOf(StorageFeature.class);
+    }
+
+    @Override
+    public String location() {
+        return settings.location();
+    }
+
+    ObjectNotFoundException notFound(String key) {
+        return new ObjectNotFoundException(key, location());
+    }
+
+    @Override
+    public void close() {
+        uploads.shutdownNow();
+        client.close();
+    }
+}

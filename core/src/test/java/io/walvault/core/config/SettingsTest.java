@@ -1,0 +1,106 @@
+package io.walvault.core.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+    @TempDir
+    Path dir;
+
+    private Path config(String text) throws Exception {
+        Path p = dir.resolve("walvault.conf");
+        Files.writeString(p, text);
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        return p;
+    }
+
+    private static Map<String, String> flags(String... kv) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    @Test
+    void flagBeatsEnvironmentBeatsConfigFileBeatsDefault() throws Exception {
+        Path c = config("# comment\ns3-region = from-file\ns3-endpoint = http://file:9000\ns3-part-size = 8\nrepo = s3://b-ucket/p\n");
+        Map<String, String> env = Map.of("WALVAULT_S3_REGION", "from-env", "WALVAULT_S3_ENDPOINT", "http://env:9000");
+        Settings s = Settings.load(flags("s3-region", "from-flag"), c, env);
+        assertEquals("from-flag", s.get("s3-region").orElseThrow());
+        assertEquals("--s3-region", s.source("s3-region"));
+        assertEquals("http://env:9000", s.get("s3-endpoint").orElseThrow());
+        assertEquals("WALVAULT_S3_ENDPOINT", s.source("s3-endpoint"));
+        assertEquals("8", s.get("s3-part-size").orElseThrow());
+        assertTrue(s.get("s3-storage-class").isEmpty());
+        RepositorySettings r = RepositorySettings.from(s);
+        assertEquals("b-ucket", r.s3().bucket());
+        assertEquals("p", r.s3().prefix());
+        assertEquals(8L * 1024 * 1024, r.s3().partSize());
+        assertEquals(S3Settings.Checksums.WHEN_REQUIRED, r.s3().checksums(), "the default that works with S3-compatible stores");
+        assertEquals("lz4", r.compression());
+    }
+
+    @Test
+    void configFileFromTheEnvironment() throws Exception {
+        Path c = config("repo = file:///var/lib/walvault\n");
+        Settings s = Settings.load(Map.of(), null, Map.of("WALVAULT_CONFIG", c.toString()));
+        assertEquals(Path.of("/var/lib/walvault"), RepositorySettings.from(s).localPath());
+    }
+
+    @Test
+    void secretsAreRefusedAsFlagsAndTakenFromEnvironment() {
+        WalvaultException e = assertThrows(WalvaultException.class,
+                () -> Settings.load(flags("passphrase", "x"), null, Map.of()));
+        assertEquals(ErrorCode.CONFIG, e.code());
+        assertTrue(e.getMessage().contains("WALVAULT_PASSPHRASE"), e.getMessage());
+        Settings s = Settings.load(flags("repo", "file:///r"), null, Map.of("WALVAULT_PASSPHRASE", "from env secret"));
+        assertEquals("from env secret", new String(RepositorySettings.from(s).passphrase()));
+    }
+
+    @Test
+    void configFileWithASecretMustBePrivate() throws Exception {
+        Path c = config("passphrase = hunter2hunter2\n");
+        Files.setPosixFilePermissions(c, PosixFilePermissions.fromString("rw-r--r--"));
+        WalvaultException e = assertThrows(WalvaultException.class, () -> Settings.load(Map.of(), c, Map.of()));
+        assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+    }
+
+    @Test
+    void typosAndMalformedValuesAreErrorsNamingTheirSource() throws Exception {
+        Path c = config("s3-regoin = x\n");
+        WalvaultException e = assertThrows(WalvaultException.class, () -> Settings.load(Map.of(), c, Map.of()));
+        assertTrue(e.getMessage().contains("unknown setting 's3-regoin'"), e.getMessage());
+        Settings s = Settings.load(flags("repo", "s3://bucket/x"), null, Map.of("WALVAULT_S3_PATH_STYLE", "maybe"));
+        e = assertThrows(WalvaultException.class, () -> RepositorySettings.from(s));
+        assertTrue(e.getMessage().contains("WALVAULT_S3_PATH_STYLE"), e.getMessage());
+        Settings bad = Settings.load(flags("repo", "ftp://x/y"), null, Map.of());
+        assertEquals(ErrorCode.CONFIG, assertThrows(WalvaultException.class, () -> RepositorySettings.from(bad)).code());
+    }
+
+    @Test
+    void passphraseFileLosesItsLineEnd() throws Exception {
+        Path p = dir.resolve("pass");
+        Files.writeString(p, "long passphrase here\r\n");
+        Settings s = Settings.load(flags("repo", "file:///r", "passphrase-file", p.toString()), null, Map.of());
+        assertEquals("long passphrase here", new String(RepositorySettings.from(s).passphrase()));
+    }
+
+    @Test
+    void s3SettingsNeverPrintTheSecret() {
+        S3Settings s = S3Settings.of("bucket", "").withCredentials("AKIDEXAMPLE", "very-secret-value");
+        assertTrue(!s.toString().contains("very-secret-value"), s.toString());
+    }
+}

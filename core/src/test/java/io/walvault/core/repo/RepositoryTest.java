@@ -1,0 +1,411 @@
+package io.walvault.core.repo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.core.compress.Compression;
+import io.walvault.core.crypto.PassphraseKdf;
+import io.walvault.core.crypto.X25519Keys;
+import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.error.WrongKeyException;
+import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectNotFoundException;
+import io.walvault.core.storage.memory.MemoryStorage;
+import io.walvault.core.wal.WalFileName;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RepositoryTest {
+
+    static final long SYSID = 7_400_000_000_000_000_001L;
+    static final char[] PASS = "correct horse battery staple".toCharArray();
+    /** Cheap Argon2 parameters for tests; the default is measured in docs/PERFORMANCE.md. */
+    static final PassphraseKdf FAST_KDF = new PassphraseKdf(8 * 1024, 1, 1, new byte[16]);
+    static final WalFileName SEG1 = WalFileName.parse("000000010000000000000001");
+    static final WalFileName SEG2 = WalFileName.parse("000000010000000000000002");
+
+    final MemoryStorage storage = new MemoryStorage();
+
+    static byte[] segment(long seed) {
+        byte[] b = new byte[1 << 20];
+        new Random(seed).nextBytes(b);
+        java.util.Arrays.fill(b, 1000, 500_000, (byte) 0); // WAL-like: part of it compresses
+        return b;
+    }
+
+    Repository create(EncryptionMode mode, byte[] publicKey) {
+        return Repository.create(storage, new Repository.InitOptions(Compression.LZ4, mode,
+                mode == EncryptionMode.PASSPHRASE ? PASS.clone() : null, publicKey, FAST_KDF));
+    }
+
+    static byte[] get(Repository repo, WalFileName name) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        repo.cluster(SYSID).wal().get(name, new OutputStreamSink(out, false));
+        return out.toByteArray();
+    }
+
+    static WalArchive.PutResult put(Repository repo, WalFileName name, byte[] data) throws IOException {
+        return repo.cluster(SYSID).wal().put(name, new ByteArrayInputStream(data));
+    }
+
+    @Test
+    void unencryptedRepositoryRoundTripsWalAndItsObjectsAreLz4Frames() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        byte[] seg = segment(1);
+        WalArchive.PutResult r = put(repo, SEG1, seg);
+        assertFalse(r.alreadyPresent());
+        assertEquals("clusters/7400000000000000001/wal/00000001/0000000100000000/000000010000000000000001.lz4",
+                r.object().key());
+        assertTrue(r.object().storedSize() < seg.length);
+        try (InputStream in = storage.newRead(r.object().key())) {
+            byte[] head = in.readNBytes(4);
+            assertArrayEquals(new byte[] {0x04, 0x22, 0x4D, 0x18}, head, "a standard LZ4 frame");
+        }
+        try (InputStream in = storage.newRead(r.object().key())) {
+            byte[] stored = in.readAllBytes();
+            assertEquals(stored.length, r.object().storedSize());
+            assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(stored)),
+                    r.object().storedSha256(), "the stored bytes' checksum, verifiable without keys");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+        try (ObjectWriter w = repo.cluster(SYSID).backups().newBundle("20261121T063000Z", 0)) {
+            w.write(seg, 0, 1000);
+            ObjectResult bundle = w.finishWithResult();
+            assertEquals(null, bundle.sha256(), "bundles skip the plaintext digest: files are hashed for the manifest");
+            assertEquals(1000, bundle.size());
+        }
+        Repository reopened = Repository.open(storage, KeyMaterial.none());
+        assertArrayEquals(seg, get(reopened, SEG1));
+    }
+
+    @Test
+    void zstdRepositoriesRoundTrip() throws IOException {
+        Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.ZSTD, EncryptionMode.PASSPHRASE,
+                PASS.clone(), null, FAST_KDF));
+        byte[] seg = segment(15);
+        WalArchive.PutResult r = put(repo, SEG1, seg);
+        assertTrue(r.object().key().endsWith("000000010000000000000001.zst.enc"), r.object().key());
+        assertTrue(put(repo, SEG1, seg).alreadyPresent());
+        assertArrayEquals(seg, get(Repository.open(storage, KeyMaterial.passphrase(PASS.clone())), SEG1));
+        MemoryStorage plain = new MemoryStorage("plain");
+        Repository unencrypted = Repository.create(plain, new Repository.InitOptions(Compression.ZSTD, EncryptionMode.NONE,
+                null, null, null));
+        String key = unencrypted.cluster(SYSID).wal().put(SEG2, new ByteArrayInputStream(seg)).object().key();
+        try (InputStream in = plain.newRead(key)) {
+            assertArrayEquals(new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD}, in.readNBytes(4), "a standard zstd frame");
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        unencrypted.cluster(SYSID).wal().get(SEG2, new OutputStreamSink(out, false));
+        assertArrayEquals(seg, out.toByteArray());
+    }
+
+    @Test
+    void duplicatePushOfIdenticalContentSucceedsAndDifferentContentFails() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        byte[] seg = segment(2);
+        String sha = put(repo, SEG1, seg).object().sha256();
+        WalArchive.PutResult again = put(repo, SEG1, seg);
+        assertTrue(again.alreadyPresent());
+        assertEquals(sha, again.object().sha256());
+        assertEquals(sha, repo.cluster(SYSID).wal().storedSha256(SEG1));
+        byte[] other = segment(3);
+        ContentMismatchException e = assertThrows(ContentMismatchException.class, () -> put(repo, SEG1, other));
+        assertEquals(ErrorCode.CONTENT_MISMATCH, e.code());
+        assertTrue(e.getMessage().contains("'000000010000000000000001'"), e.getMessage());
+        assertArrayEquals(seg, get(repo, SEG1), "the archived copy is untouched");
+    }
+
+    @Test
+    void partialSegmentsAreReplacedHistoryAndBackupFilesHaveTheirPlace() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        WalFileName partial = WalFileName.parse("000000010000000000000003.partial");
+        put(repo, partial, new byte[] {1});
+        put(repo, partial, new byte[] {1, 2});
+        assertArrayEquals(new byte[] {1, 2}, get(repo, partial));
+        WalFileName history = WalFileName.parse("00000002.history");
+        put(repo, history, "1\t0/3000000\tno recovery target specified\n".getBytes());
+        WalFileName backup = WalFileName.parse("000000010000000000000002.00000028.backup");
+        put(repo, backup, "START WAL LOCATION: 0/2000028\n".getBytes());
+        put(repo, SEG1, segment(4));
+        assertEquals("clusters/7400000000000000001/wal/history/00000002.history.lz4",
+                repo.cluster(SYSID).wal().key(history));
+        try (var l = repo.cluster(SYSID).wal().list()) {
+            assertEquals(List.of(SEG1, backup, partial, history),
+                    l.sorted((a, b) -> repo.cluster(SYSID).wal().key(a).compareTo(repo.cluster(SYSID).wal().key(b))).toList());
+        }
+        assertThrows(ObjectNotFoundException.class, () -> get(repo, SEG2));
+        repo.cluster(SYSID).wal().remove(SEG1);
+        assertTrue(repo.cluster(SYSID).wal().info(SEG1).isEmpty());
+    }
+
+    @Test
+    void wrongPassphraseIsRefusedWhenOpening() {
+        create(EncryptionMode.PASSPHRASE, null);
+        WrongKeyException e = assertThrows(WrongKeyException.class,
+                () -> Repository.open(storage, KeyMaterial.passphrase("not the passphrase".toCharArray())));
+        assertTrue(e.getMessage().startsWith("the passphrase does not open repository 'memory://test'"), e.getMessage());
+        assertTrue(e.getMessage().contains("HINT:"));
+        WalvaultException none = assertThrows(WalvaultException.class, () -> Repository.open(storage, KeyMaterial.none()));
+        assertEquals(ErrorCode.KEY_REQUIRED, none.code());
+    }
+
+    @Test
+    void publicKeyHostsWriteWithoutThePrivateKeyAndRestoreNeedsIt() throws IOException {
+        byte[] priv = X25519Keys.generatePrivateKey();
+        create(EncryptionMode.PUBLIC_KEY, X25519Keys.publicKeyOf(priv));
+        Repository archiver = Repository.open(storage, KeyMaterial.none());
+        byte[] seg = segment(5);
+        assertTrue(put(archiver, SEG1, seg).object().key().endsWith(".lz4.enc"));
+        WalvaultException e = assertThrows(WalvaultException.class, () -> get(archiver, SEG1));
+        assertEquals(ErrorCode.KEY_REQUIRED, e.code());
+        Repository restore = Repository.open(storage, KeyMaterial.privateKeys(List.of(priv.clone())));
+        assertArrayEquals(seg, get(restore, SEG1));
+    }
+
+    @Test
+    void publicKeyHostsCompareRePushesWithoutThePrivateKey() throws IOException {
+        create(EncryptionMode.PUBLIC_KEY, X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()));
+        Repository archiver = Repository.open(storage, KeyMaterial.none());
+        byte[] seg = segment(13);
+        String sha = put(archiver, SEG1, seg).object().sha256();
+        WalArchive.PutResult again = put(archiver, SEG1, seg);
+        assertTrue(again.alreadyPresent(), "a retried push of the same segment succeeds on a host that cannot decrypt");
+        assertEquals(sha, again.object().sha256());
+        assertEquals(seg.length, again.object().size());
+        assertEquals(sha, archiver.cluster(SYSID).wal().storedSha256(SEG1));
+        assertThrows(ContentMismatchException.class, () -> put(archiver, SEG1, segment(14)));
+    }
+
+    @Test
+    void wrongPrivateKeyIsRefusedWhenOpening() {
+        create(EncryptionMode.PUBLIC_KEY, X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()));
+        WrongKeyException e = assertThrows(WrongKeyException.class,
+                () -> Repository.open(storage, KeyMaterial.privateKeys(List.of(X25519Keys.generatePrivateKey()))));
+        assertTrue(e.getMessage().contains("is not a key of repository 'memory://test'"), e.getMessage());
+    }
+
+    @Test
+    void pinnedPublicKeyMustMatchTheRepository() {
+        create(EncryptionMode.PUBLIC_KEY, X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()));
+        byte[] other = X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey());
+        assertThrows(WrongKeyException.class, () -> Repository.open(storage, KeyMaterial.none().pinning(other)));
+    }
+
+    @Test
+    void failsClosedRatherThanWritingUnencrypted() throws IOException {
+        create(EncryptionMode.NONE, null);
+        WalvaultException e = assertThrows(WalvaultException.class,
+                () -> Repository.open(storage, KeyMaterial.passphrase(PASS.clone())));
+        assertEquals(ErrorCode.ENCRYPTION_MISMATCH, e.code());
+        e = assertThrows(WalvaultException.class,
+                () -> Repository.open(storage, KeyMaterial.none().expecting(EncryptionMode.PUBLIC_KEY)));
+        assertEquals(ErrorCode.ENCRYPTION_MISMATCH, e.code());
+    }
+
+    @Test
+    void descriptorAlteredToNoEncryptionIsRefused() throws IOException {
+        create(EncryptionMode.PASSPHRASE, null);
+        RepositoryDescriptor d = Repository.readDescriptor(storage);
+        storage.tamper(RepositoryLayout.DESCRIPTOR, Json.write(new RepositoryDescriptor(1, d.id(), d.created(), "lz4", "none", null)));
+        WalvaultException e = assertThrows(WalvaultException.class, () -> Repository.open(storage, KeyMaterial.none()));
+        assertEquals(ErrorCode.ENCRYPTION_MISMATCH, e.code());
+    }
+
+    @Test
+    void tamperedAndSwappedObjectsAreDetectedNamingTheObject() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        String k1 = put(repo, SEG1, segment(6)).object().key();
+        String k2 = put(repo, SEG2, segment(7)).object().key();
+        byte[] one;
+        byte[] two;
+        try (InputStream a = storage.newRead(k1); InputStream b = storage.newRead(k2)) {
+            one = a.readAllBytes();
+            two = b.readAllBytes();
+        }
+        storage.tamper(k1, two);
+        storage.tamper(k2, one);
+        CorruptDataException e = assertThrows(CorruptDataException.class, () -> get(repo, SEG1));
+        assertTrue(e.getMessage().contains("'" + k1 + "'"), e.getMessage());
+        byte[] flipped = one.clone();
+        flipped[flipped.length / 2] ^= 4;
+        storage.tamper(k1, flipped);
+        e = assertThrows(CorruptDataException.class, () -> get(repo, SEG1));
+        assertTrue(e.getMessage().contains("'" + k1 + "'"), e.getMessage());
+        storage.tamper(k1, java.util.Arrays.copyOf(one, one.length - 100));
+        assertThrows(CorruptDataException.class, () -> get(repo, SEG1));
+    }
+
+    @Test
+    void passphraseRotationKeepsOldObjectsReadableAndRetiresTheOldPassphrase() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        byte[] old = segment(8);
+        put(repo, SEG1, old);
+        char[] newPass = "a new and longer passphrase".toCharArray();
+        assertEquals(2, Repository.rotateKey(storage, KeyMaterial.passphrase(PASS.clone()), newPass.clone(), null));
+        assertThrows(WrongKeyException.class, () -> Repository.open(storage, KeyMaterial.passphrase(PASS.clone())));
+        Repository after = Repository.open(storage, KeyMaterial.passphrase(newPass.clone()));
+        assertArrayEquals(old, get(after, SEG1), "written with key version 1, read after rotation");
+        String k2 = put(after, SEG2, segment(9)).object().key();
+        try (InputStream in = storage.newRead(k2)) {
+            byte[] header = in.readNBytes(11);
+            assertEquals(2, header[10], "new objects name key version 2 (bytes 7-10)");
+        }
+        // a writer that opened before the rotation keeps writing readable objects: no hole
+        put(repo, WalFileName.parse("000000010000000000000005"), segment(10));
+        assertArrayEquals(segment(10), get(after, WalFileName.parse("000000010000000000000005")));
+    }
+
+    @Test
+    void publicKeyRotationNeedsOnlyTheNewPublicKey() throws IOException {
+        byte[] priv1 = X25519Keys.generatePrivateKey();
+        create(EncryptionMode.PUBLIC_KEY, X25519Keys.publicKeyOf(priv1));
+        Repository w1 = Repository.open(storage, KeyMaterial.none());
+        put(w1, SEG1, segment(11));
+        byte[] priv2 = X25519Keys.generatePrivateKey();
+        assertEquals(2, Repository.rotateKey(storage, KeyMaterial.none(), null, X25519Keys.publicKeyOf(priv2)));
+        Repository w2 = Repository.open(storage, KeyMaterial.none());
+        put(w2, SEG2, segment(12));
+        Repository both = Repository.open(storage, KeyMaterial.privateKeys(List.of(priv1.clone(), priv2.clone())));
+        assertArrayEquals(segment(11), get(both, SEG1));
+        assertArrayEquals(segment(12), get(both, SEG2));
+        Repository onlyOld = Repository.open(storage, KeyMaterial.privateKeys(List.of(priv1.clone())));
+        assertArrayEquals(segment(11), get(onlyOld, SEG1));
+        assertEquals(ErrorCode.KEY_REQUIRED, assertThrows(WalvaultException.class, () -> get(onlyOld, SEG2)).code());
+    }
+
+    @Test
+    void initRefusesANonEmptyLocationAndOpenAnEmptyOne() {
+        assertEquals(ErrorCode.REPOSITORY_NOT_FOUND,
+                assertThrows(WalvaultException.class, () -> Repository.open(storage, KeyMaterial.none())).code());
+        create(EncryptionMode.NONE, null);
+        assertEquals(ErrorCode.REPOSITORY_EXISTS,
+                assertThrows(WalvaultException.class, () -> create(EncryptionMode.NONE, null)).code());
+    }
+
+    @Test
+    void descriptorOfAnUnknownFormatIsRefused() {
+        create(EncryptionMode.NONE, null);
+        storage.tamper(RepositoryLayout.DESCRIPTOR, "{\"format\":2,\"id\":\"x\",\"created\":\"t\",\"compression\":\"lz4\",\"encryption\":\"none\"}".getBytes());
+        WalvaultException e = assertThrows(WalvaultException.class, () -> Repository.open(storage, KeyMaterial.none()));
+        assertEquals(ErrorCode.REPOSITORY_FORMAT, e.code());
+        assertTrue(e.getMessage().contains("format 2") && e.getMessage().contains("HINT: upgrade walvault"), e.getMessage());
+    }
+
+    @Test
+    void manifestsStreamAndAreCheckedForCompleteness() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        String id = "20261121T063000Z";
+        try (ObjectWriter bundle = backups.newBundle(id, 0)) {
+            bundle.write(new byte[100], 0, 100);
+            bundle.finish();
+        }
+        assertEquals(List.of(), backups.list(), "no manifest, no backup");
+        BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
+                "2026-11-21T06:31:00Z", "nightly");
+        try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
+            for (int i = 0; i < 1000; i++) {
+                m.add(new ManifestFile("base/5/" + (16384 + i), 8192, 1_700_000_000L, "0".repeat(64), 0, 8192L * i));
+            }
+            m.finish();
+        }
+        assertEquals(List.of(id), backups.list());
+        List<ManifestFile> files = new java.util.ArrayList<>();
+        assertEquals(info, backups.readManifest(id, files::add));
+        assertEquals(1000, files.size());
+        assertEquals("base/5/16385", files.get(1).path());
+        assertEquals(2, backups.remove(id));
+        assertEquals(List.of(), backups.list());
+        try (var l = storage.list(RepositoryLayout.backupDir(SYSID, id))) {
+            assertEquals(0, l.count(), "bundles removed with the manifest");
+        }
+    }
+
+    @Test
+    void manifestWithoutItsEndIsCorrupt() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        String id = "20261121T063000Z";
+        BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
+                "2026-11-21T06:31:00Z", "x");
+        // a writer that lost its trailer: write the header and a file, no end record
+        try (ObjectWriter w = repo.codec().newWriter(backups.manifestKey(id), io.walvault.core.storage.Storage.WriteMode.CREATE, false)) {
+            byte[] h = Json.write(new BackupCatalog.Header(1, info));
+            w.write(h, 0, h.length);
+            w.write(new byte[] {'\n'}, 0, 1);
+            w.finish();
+        }
+        CorruptDataException e = assertThrows(CorruptDataException.class, () -> backups.readManifest(id, f -> { }));
+        assertTrue(e.getMessage().contains("no end record"), e.getMessage());
+    }
+
+    @Test
+    void locksExcludeAndStaleOnesAreTakenOver() throws Exception {
+        Repository repo = create(EncryptionMode.NONE, null);
+        ClusterCatalog c = repo.cluster(SYSID);
+        try (RepositoryLock lock = c.lock("backup", java.time.Duration.ofMinutes(10))) {
+            LockHeldException e = assertThrows(LockHeldException.class, () -> c.lock("backup", java.time.Duration.ofMinutes(10)));
+            assertTrue(e.getMessage().contains("process " + ProcessHandle.current().pid()), e.getMessage());
+            lock.refresh();
+        }
+        try (RepositoryLock again = c.lock("backup", java.time.Duration.ofMinutes(10))) {
+            assertTrue(storage.info(RepositoryLayout.lock(SYSID, "backup")).isPresent());
+        }
+        assertTrue(storage.info(RepositoryLayout.lock(SYSID, "backup")).isEmpty(), "released");
+        // a holder on this host whose process is gone
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        String t = java.time.Instant.now().toString();
+        byte[] dead = Json.write(new RepositoryLock.Holder("x", host, p.pid(), t, t));
+        storage.tamper(RepositoryLayout.lock(SYSID, "backup"), dead);
+        try (RepositoryLock taken = c.lock("backup", java.time.Duration.ofMinutes(10))) {
+            assertTrue(taken != null);
+        }
+        // a holder elsewhere, silent for longer than staleAfter
+        String old = java.time.Instant.now().minusSeconds(3600).toString();
+        storage.tamper(RepositoryLayout.lock(SYSID, "backup"), Json.write(new RepositoryLock.Holder("y", "elsewhere", 1, old, old)));
+        assertThrows(LockHeldException.class, () -> c.lock("backup", java.time.Duration.ofHours(2)));
+        try (RepositoryLock taken = c.lock("backup", java.time.Duration.ofMinutes(10))) {
+            assertTrue(taken != null);
+        }
+    }
+
+    @Test
+    void writingIntoAPipelineThatFailsLeavesNoObject() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        InputStream failing = new InputStream() {
+            int n;
+
+            @Override
+            public int read() throws IOException {
+                if (n++ > 100_000) {
+                    throw new IOException("disk read error");
+                }
+                return 1;
+            }
+        };
+        assertThrows(IOException.class, () -> repo.cluster(SYSID).wal().put(SEG1, failing));
+        assertTrue(repo.cluster(SYSID).wal().info(SEG1).isEmpty());
+    }
+
+    @Test
+    void keyMaterialNeverPrintsSecrets() {
+        KeyMaterial m = KeyMaterial.passphrase(PASS.clone());
+        assertFalse(m.toString().contains("horse"));
+        Sink unused = new WalArchive.Discard();
+        assertTrue(unused != null);
+    }
+}

@@ -1,0 +1,16 @@
+package io.walvault.core.storage;
+
+import io.walvault.core.storage.memory.MemoryStorage;
+
+class MemoryStorageContractTest extends AbstractStorageContractTest {
+
+    @Override
+    protected Storage storage() {
+        return new MemoryStorage();
+    }
+
+    @Override
+    protected boolean supportsLargeObjects() {
+        return false;
+    }
+}

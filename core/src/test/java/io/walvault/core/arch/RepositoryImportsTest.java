@@ -20,14 +20,18 @@ class RepositoryImportsTest {
 
     private static final Path MAIN = Path.of("src/main/java/io/walvault/core");
 
-    /** library import prefix -> the one package directory allowed to import it. */
-    private static final Map<String, String> OWNERS = Map.of(
-            "software.amazon.awssdk", "storage/s3",
-            "net.jpountz", "compress",
-            "com.github.luben", "compress",
-            "org.bouncycastle", "crypto",
-            "com.fasterxml.jackson", "repo",
-            "picocli", "cli");
+    /**
+     * library import prefix -> the package directories allowed to import it: one each, except
+     * Jackson, which reads two formats that have nothing else in common: the repository's own
+     * JSON (repo) and PostgreSQL's backup_manifest (manifest, streamed token by token).
+     */
+    private static final Map<String, java.util.Set<String>> OWNERS = Map.of(
+            "software.amazon.awssdk", java.util.Set.of("storage/s3"),
+            "net.jpountz", java.util.Set.of("compress"),
+            "com.github.luben", java.util.Set.of("compress"),
+            "org.bouncycastle", java.util.Set.of("crypto"),
+            "com.fasterxml.jackson", java.util.Set.of("repo", "manifest"),
+            "picocli", java.util.Set.of("cli"));
 
     @Test
     void eachLibraryHasOneOwningPackage() throws IOException {
@@ -46,7 +50,7 @@ class RepositoryImportsTest {
                     }
                     String imported = line.substring(7).replace("static ", "");
                     OWNERS.forEach((lib, owner) -> {
-                        if (imported.startsWith(lib + ".") && !pkgDir.equals(owner)) {
+                        if (imported.startsWith(lib + ".") && !owner.contains(pkgDir)) {
                             violations.add(MAIN.relativize(f) + " imports " + lib);
                         }
                     });

@@ -74,6 +74,7 @@ public final class BenchMain {
                     .setting("checkpoint_timeout", "30min")
                     .start()) {
                 int scale = dataset(pg);
+                protocolLimit(pg);
                 walGeneration(pg, scale);
             }
         } finally {
@@ -98,6 +99,21 @@ public final class BenchMain {
                 "pgbench tables at scale %d plus random bytes, PostgreSQL %d, built in %.0f s",
                 scale, pgMajor, (System.nanoTime() - t0) / 1e9));
         return scale;
+    }
+
+    /** Three rounds each, best kept: later rounds run with a warm JIT and a warm page cache. */
+    private void protocolLimit(PgCluster pg) throws Exception {
+        double raw = 0;
+        double client = 0;
+        for (int round = 0; round < 3; round++) {
+            raw = Math.max(raw, ProtocolLimit.raw(pg).mbps());
+            client = Math.max(client, ProtocolLimit.client(pg).mbps());
+        }
+        report.add("protocol_limit_MBps", raw, "MB/s",
+                "BASE_BACKUP (fast checkpoint, manifest) drained by a plain socket that reads and drops every message; best of 3");
+        report.add("client_receive_MBps", client, "MB/s",
+                "the same BASE_BACKUP received by walvault's client (tar split, CRC-32C per file, manifest verified) and discarded; best of 3");
+        report.add("client_vs_protocol_limit", client / raw, "ratio", "client_receive_MBps / protocol_limit_MBps");
     }
 
     private void walGeneration(PgCluster pg, int scale) throws Exception {

@@ -77,7 +77,7 @@ public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean pr
     }
 
     /** The command in the form the server's major version understands. */
-    String command(int serverMajor) {
+    public String command(int serverMajor) {
         String quotedLabel = "'" + label.replace("'", "''") + "'";
         StringBuilder sb = new StringBuilder("BASE_BACKUP");
         if (serverMajor >= 15) {

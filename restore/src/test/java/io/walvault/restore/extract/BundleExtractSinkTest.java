@@ -1,0 +1,104 @@
+package io.walvault.restore.extract;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.repo.ManifestFile;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleExtractSinkTest {
+
+    private static String sha(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** A bundle: file a, 100 bytes of gap, an empty file, file b. */
+    private record Bundle(byte[] bytes, List<ManifestFile> files, byte[] a, byte[] b) {
+    }
+
+    private static Bundle bundle() throws Exception {
+        byte[] a = random(70_000, 1);
+        byte[] b = random(5_000, 2);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(a);
+        out.writeBytes(new byte[100]);
+        out.writeBytes(b);
+        List<ManifestFile> files = List.of(
+                new ManifestFile("base/5/16384", b.length, 1_700_000_000L, sha(b), 3, a.length + 100),
+                new ManifestFile("global/pg_control", a.length, 1_700_000_000L, sha(a), 3, 0),
+                new ManifestFile("base/5/empty", 0, 1_700_000_000L, sha(new byte[0]), 3, a.length + 100));
+        return new Bundle(out.toByteArray(), files, a, b);
+    }
+
+    private static void feed(BundleExtractSink sink, byte[] bytes, int chunk) throws Exception {
+        for (int off = 0; off < bytes.length; off += chunk) {
+            sink.write(bytes, off, Math.min(chunk, bytes.length - off));
+        }
+    }
+
+    @Test
+    void filesLandAtTheirPlacesOwnerOnlyAndChecked(@TempDir Path dir) throws Exception {
+        Bundle bundle = bundle();
+        try (BundleExtractSink sink = new BundleExtractSink("bundle-3", bundle.files(), f -> dir.resolve(f.path()))) {
+            feed(sink, bundle.bytes(), 7919);
+            sink.finish();
+            assertEquals(bundle.a().length + bundle.b().length, sink.bytesWritten());
+        }
+        assertArrayEquals(bundle.a(), Files.readAllBytes(dir.resolve("global/pg_control")));
+        assertArrayEquals(bundle.b(), Files.readAllBytes(dir.resolve("base/5/16384")));
+        assertEquals(0, Files.size(dir.resolve("base/5/empty")));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("base/5/16384"))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("base/5"))));
+        assertEquals(1_700_000_000_000L, Files.getLastModifiedTime(dir.resolve("base/5/16384")).toMillis());
+    }
+
+    @Test
+    void aFlippedByteNamesTheFile(@TempDir Path dir) throws Exception {
+        Bundle bundle = bundle();
+        byte[] bad = bundle.bytes().clone();
+        bad[bad.length - 10] ^= 1;
+        BundleExtractSink sink = new BundleExtractSink("bundle-3", bundle.files(), f -> dir.resolve(f.path()));
+        CorruptDataException e = assertThrows(CorruptDataException.class, () -> feed(sink, bad, 4096));
+        assertTrue(e.getMessage().contains("'base/5/16384'") && e.getMessage().contains("'bundle-3'"), e.getMessage());
+        sink.close();
+    }
+
+    @Test
+    void aShortBundleFailsAndLeavesNoHalfFile(@TempDir Path dir) throws Exception {
+        Bundle bundle = bundle();
+        BundleExtractSink sink = new BundleExtractSink("bundle-3", bundle.files(), f -> dir.resolve(f.path()));
+        feed(sink, java.util.Arrays.copyOf(bundle.bytes(), bundle.bytes().length - 1000), 65536);
+        CorruptDataException e = assertThrows(CorruptDataException.class, sink::finish);
+        assertTrue(e.getMessage().contains("before file 'base/5/16384'"), e.getMessage());
+        sink.close();
+        assertFalse(Files.exists(dir.resolve("base/5/16384")), "the incomplete file is removed");
+        assertTrue(Files.exists(dir.resolve("global/pg_control")), "complete files stay");
+    }
+
+    @Test
+    void overlappingEntriesAreRefused(@TempDir Path dir) throws Exception {
+        String s = sha(new byte[0]);
+        CorruptDataException e = assertThrows(CorruptDataException.class, () -> new BundleExtractSink("b", List.of(
+                new ManifestFile("x", 10, 0, s, 0, 0), new ManifestFile("y", 10, 0, s, 0, 5)), f -> dir.resolve(f.path())));
+        assertTrue(e.getMessage().contains("over each other"), e.getMessage());
+    }
+}

@@ -110,6 +110,9 @@ public final class Backup {
     private BackupResult run(ReplicationConnection data, ClusterCatalog cluster, long systemId, Instant startTime) {
         BackupCatalog catalog = cluster.backups();
         String backupId = BackupIds.forStart(startTime);
+        for (int n = 2; catalog.isUsed(backupId); n++) {
+            backupId = BackupIds.forStart(startTime) + "-" + n; // another backup started in the same second
+        }
         long segmentSize = data.walSegmentSize();
         int pgVersion = Integer.parseInt(data.show("server_version_num").trim());
         String serverVersion = data.parameter("server_version").orElse(data.serverVersion().text());

@@ -25,7 +25,8 @@ public final class BackupChild {
             BackupResult r = new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true)).run();
             String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
                     .map(l -> l.replaceAll("[^0-9]", "")).findFirst().orElse("-1");
-            System.out.println("backup " + r.info().id() + " " + r.info().files() + " " + r.info().bytes() + " peak-rss-kb " + hwm);
+            System.out.println("backup " + r.info().id() + " " + r.info().files() + " " + r.info().bytes() + " peak-rss-kb " + hwm
+                    + " elapsed-ms " + r.elapsed().toMillis() + " stored " + r.info().storedBytes());
         }
     }
 }

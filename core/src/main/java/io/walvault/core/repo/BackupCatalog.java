@@ -234,6 +234,17 @@ public final class BackupCatalog {
         return keys.size() + 1;
     }
 
+    /**
+     * Whether any object (complete or not) is stored under backup {@code backupId}: a new backup
+     * takes an id that is unused in this sense, so that cleaning up after its failure never
+     * touches another backup's objects.
+     */
+    public boolean isUsed(String backupId) {
+        try (Stream<ObjectInfo> l = repository.storage().list(RepositoryLayout.backupDir(systemId, BackupIds.check(backupId)))) {
+            return l.findAny().isPresent();
+        }
+    }
+
     /** The ids of complete backups (those with a manifest), oldest first. */
     public List<String> list() {
         String dir = RepositoryLayout.cluster(systemId) + "backups/";

@@ -313,6 +313,8 @@ class RepositoryTest {
             bundle.finish();
         }
         assertEquals(List.of(), backups.list(), "no manifest, no backup");
+        assertTrue(backups.isUsed(id), "but the id is taken");
+        assertFalse(backups.isUsed("20261121T063001Z"));
         BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
                 "2026-11-21T06:31:00Z", "nightly");
         try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {

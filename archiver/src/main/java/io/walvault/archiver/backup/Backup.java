@@ -24,7 +24,6 @@ import io.walvault.core.tar.TarMember;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,12 +125,7 @@ public final class Backup {
             BaseBackupOptions bb = BaseBackupOptions.defaults().label(options.label()).fastCheckpoint(options.fastCheckpoint())
                     .maxRateKbps(options.maxRateKbps()).allowChecksumFailures(options.allowChecksumFailures())
                     .manifestChecksums(CHECKSUM).tablespaceMap(true);
-            BaseBackupResult r;
-            try {
-                r = data.baseBackup(bb, listener);
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
+            BaseBackupResult r = data.baseBackup(bb, listener);
             progress.done();
             int bundleCount = bundles.finish();
             serverManifest.finish();
@@ -159,6 +153,17 @@ public final class Backup {
                 removeQuietly(catalog, backupId);
             }
         }
+    }
+
+    /**
+     * An I/O failure inside a stream callback, as the exception that cancels the stream (the
+     * replication client turns an UncheckedIOException into an error about its own files).
+     */
+    private static WalvaultException failed(IOException e) {
+        if (e instanceof InterruptedIOException) {
+            return new WalvaultException(ErrorCode.INTERRUPTED, "the backup was interrupted: " + e.getMessage(), e);
+        }
+        return new WalvaultException(ErrorCode.STORAGE, "the backup could not be stored: " + e.getMessage(), e);
     }
 
     private static void removeQuietly(BackupCatalog catalog, String backupId) {
@@ -214,7 +219,7 @@ public final class Backup {
                     default -> LOG.warn("skipping '{}': a {} in the base backup", path, m.type());
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw failed(e);
             }
         }
 
@@ -224,7 +229,7 @@ public final class Backup {
             try {
                 bundles.write(data);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw failed(e);
             }
         }
 
@@ -237,7 +242,7 @@ public final class Backup {
                 pending.add(ManifestFile.file(prefix + m.path(), m.size(), m.mode(), m.mtime(),
                         CHECKSUM + ":" + checksum.hex(), placement.bundle(), placement.offset()));
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw failed(e);
             }
         }
 
@@ -249,7 +254,7 @@ public final class Backup {
             try {
                 serverManifest.write(b, 0, b.length);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw failed(e);
             }
         }
 

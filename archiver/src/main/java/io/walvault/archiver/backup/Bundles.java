@@ -9,7 +9,6 @@ import io.walvault.core.repo.ObjectResult;
 import io.walvault.core.repo.ObjectWriter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -235,9 +234,5 @@ final class Bundles implements AutoCloseable {
                 slots.release();
             }
         }
-    }
-
-    static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e.getMessage(), e);
     }
 }

@@ -66,6 +66,7 @@ class BackupIT {
     }
 
     RepositorySettings repository(String lines) throws Exception {
+        lines = lines.replace("s3-region", "s3-max-attempts = 2\ns3-region");
         Path pass = dir.resolve("pass");
         Files.writeString(pass, "a long enough passphrase\n");
         Path conf = dir.resolve("walvault.conf");
@@ -139,6 +140,30 @@ class BackupIT {
         }
         try (Repository repo = Repositories.open(rs)) {
             verify(pg, repo, info);
+        }
+    }
+
+    @PgTest(min = 18)
+    void aFailedUploadFailsTheBackupAndLeavesNoManifest(PgHarness harness, S3Bucket bucket) throws Exception {
+        PgCluster pg = server(harness, 1000);
+        RepositorySettings rs = s3Repository(this, bucket);
+        Repositories.create(rs).close();
+        long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
+        try (Repository repo = Repositories.open(rs)) {
+            // after the lock and a few objects, every PUT fails (each after the SDK's retries)
+            bucket.server().failCalls("putBlob", 3, 1_000_000);
+            WalvaultException e = assertThrows(WalvaultException.class,
+                    () -> new Backup(settings(pg), repo, BackupOptions.defaults().fastCheckpoint(true).bundleSize(1024 * 1024)).run());
+            assertTrue(e.code() == ErrorCode.STORAGE || e.code() == ErrorCode.BACKUP_WAL_INCOMPLETE, e.code() + ": " + e.getMessage());
+            assertTrue(bucket.server().failedCalls("putBlob") > 0);
+            bucket.server().clearFaults();
+            assertEquals(List.of(), repo.cluster(systemId).backups().list(), "no manifest: the backup does not exist");
+            try (Stream<ObjectInfo> left = repo.storage().list("clusters/" + Long.toUnsignedString(systemId) + "/backups/")) {
+                assertEquals(List.of(), left.map(ObjectInfo::key).toList(), "its bundles were removed");
+            }
+            // the lock was released and the next backup works
+            BackupInfo info = new Backup(settings(pg), repo, BackupOptions.defaults().fastCheckpoint(true)).run().info();
+            assertEquals(List.of(info.id()), repo.cluster(systemId).backups().list());
         }
     }
 

@@ -2,7 +2,6 @@ package io.walvault.archiver.backup;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
@@ -39,13 +38,20 @@ class BackupThroughputIT {
         System.out.println("database_size: " + pg.queryString("SELECT pg_size_pretty(pg_database_size('postgres'))"));
         BackupIT t = new BackupIT();
         t.dir = dir;
-        RepositorySettings rs = t.localRepository();
-        Repositories.create(rs).close();
+        Repositories.create(t.localRepository()).close();
+        // the same backup into a repository without compression or encryption: what the codec costs
+        Path plainConf = dir.resolve("plain.conf");
+        java.nio.file.Files.writeString(plainConf, "repo = file://" + dir.resolve("plain") + "\ncompression = none\nencryption = none\n");
+        Repositories.create(io.walvault.core.config.RepositorySettings.from(
+                io.walvault.core.config.Settings.load(java.util.Map.of(), plainConf, java.util.Map.of()))).close();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        for (int round = 0; round < Integer.getInteger("walvault.throughput.rounds", 2); round++) {
+        int rounds = Integer.getInteger("walvault.throughput.rounds", 2);
+        for (int round = 0; round < rounds + 1; round++) {
+            Path conf = round < rounds ? dir.resolve("walvault.conf") : plainConf;
+            System.out.println(round < rounds ? "lz4 + passphrase encryption:" : "no compression, no encryption:");
             Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                     BackupChild.class.getName(), "host=127.0.0.1 port=" + pg.port() + " user=wv_backup password='backup pw' sslmode=disable",
-                    dir.resolve("walvault.conf").toString()).redirectErrorStream(true).start();
+                    conf.toString()).redirectErrorStream(true).start();
             String out;
             try (var in = p.getInputStream()) {
                 out = new String(in.readAllBytes(), StandardCharsets.UTF_8);

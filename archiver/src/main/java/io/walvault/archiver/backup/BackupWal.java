@@ -140,7 +140,7 @@ final class BackupWal implements AutoCloseable {
             if (end != null && last != null && !last.endLsn().isBefore(end)) {
                 return;
             }
-            WalEvent e = stream.read(Duration.ofMillis(500));
+            WalEvent e = stream.read(Duration.ofMillis(100)); // short: the end may be set while the last segment is already stored
             if (e == null) {
                 continue;
             }

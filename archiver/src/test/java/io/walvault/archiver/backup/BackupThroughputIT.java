@@ -44,14 +44,19 @@ class BackupThroughputIT {
         java.nio.file.Files.writeString(plainConf, "repo = file://" + dir.resolve("plain") + "\ncompression = none\nencryption = none\n");
         Repositories.create(io.walvault.core.config.RepositorySettings.from(
                 io.walvault.core.config.Settings.load(java.util.Map.of(), plainConf, java.util.Map.of()))).close();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         int rounds = Integer.getInteger("walvault.throughput.rounds", 2);
         for (int round = 0; round < rounds + 1; round++) {
             Path conf = round < rounds ? dir.resolve("walvault.conf") : plainConf;
             System.out.println(round < rounds ? "lz4 + passphrase encryption:" : "no compression, no encryption:");
-            Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                    BackupChild.class.getName(), "host=127.0.0.1 port=" + pg.port() + " user=wv_backup password='backup pw' sslmode=disable",
-                    conf.toString()).redirectErrorStream(true).start();
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "-Xmx256m"));
+            String jfr = System.getProperty("walvault.throughput.jfr"); // a directory: one recording per round
+            if (jfr != null) {
+                cmd.add("-XX:StartFlightRecording=filename=" + Path.of(jfr, "backup-" + round + ".jfr") + ",settings=profile");
+            }
+            cmd.addAll(java.util.List.of("-cp", System.getProperty("java.class.path"), BackupChild.class.getName(),
+                    "host=127.0.0.1 port=" + pg.port() + " user=wv_backup password='backup pw' sslmode=disable", conf.toString()));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out;
             try (var in = p.getInputStream()) {
                 out = new String(in.readAllBytes(), StandardCharsets.UTF_8);

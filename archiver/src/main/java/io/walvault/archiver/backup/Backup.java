@@ -60,6 +60,10 @@ public final class Backup {
     private final Repository repository;
     private final BackupOptions options;
     private final Progress progress;
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean cancelled;
+    private volatile ReplicationConnection dataConnection;
+    private volatile BackupWal walStreamer;
 
     public Backup(ConnectionSettings connection, Repository repository, BackupOptions options) {
         this(connection, repository, options, Progress.silent());
@@ -78,10 +82,64 @@ public final class Backup {
         this.progress = progress;
     }
 
+    /**
+     * {@link #run()}, cancelled cleanly when the JVM is asked to stop (SIGINT, SIGTERM): a
+     * shutdown hook {@linkplain #cancel() cancels} the backup and waits (up to 30 s) until its
+     * cleanup is done, so no lock, no temporary slot and, as far as the store allows, no bundle is
+     * left behind. For the command line.
+     */
+    public BackupResult runUntilShutdown() {
+        Thread hook = new Thread(() -> {
+            cancel();
+            try {
+                finished.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "walvault-backup-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return run();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for this thread's cleanup, which is done
+            }
+        }
+    }
+
+    /**
+     * Cancels a running backup from any thread: the replication connections are closed (the
+     * server aborts the backup and drops the temporary slot) and {@link #run()} fails with
+     * {@code INTERRUPTED} after cleaning up. Nothing is published once this was called.
+     */
+    public void cancel() {
+        cancelled = true;
+        ReplicationConnection c = dataConnection;
+        if (c != null) {
+            c.close();
+        }
+        BackupWal w = walStreamer;
+        if (w != null) {
+            w.close();
+        }
+    }
+
     /** Takes the backup; returns once its manifest is written (the backup exists). */
     public BackupResult run() {
+        try {
+            return runOnce();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private BackupResult runOnce() {
         Instant startTime = Instant.now();
         try (ReplicationConnection data = ReplicationConnection.open(connection)) {
+            dataConnection = data;
+            checkCancelled();
             long systemId = Long.parseUnsignedLong(data.identifySystem().systemId());
             ClusterCatalog cluster = repository.cluster(systemId);
             try (RepositoryLock lock = cluster.lock("backup", LOCK_STALE_AFTER)) {
@@ -120,6 +178,8 @@ public final class Backup {
              Bundles bundles = new Bundles(catalog, backupId, options.bundleSize(), options.uploads());
              BackupCatalog.PendingManifest pending = catalog.pendingManifest();
              ObjectWriter serverManifest = catalog.newServerManifest(backupId)) {
+            walStreamer = wal;
+            checkCancelled();
             wal.reserve();
             Listener listener = new Listener(wal, bundles, pending, serverManifest);
             BaseBackupOptions bb = BaseBackupOptions.defaults().label(options.label()).fastCheckpoint(options.fastCheckpoint())
@@ -131,12 +191,14 @@ public final class Backup {
             serverManifest.finish();
             wal.stopAt(r.endLsn());
             WalSegmentName[] walRange = wal.await(options.walTimeout());
+            checkCancelled();
             Instant stopTime = Instant.now();
             BackupInfo info = new BackupInfo(backupId, systemId, pgVersion, r.start().startTimeline().value(),
                     r.start().startLsn().toString(), r.endLsn().toString(), startTime.toString(), stopTime.toString(),
                     options.label(), r.endTimeline().value(), serverVersion, segmentSize, walRange[0].fileName(),
                     walRange[1].fileName(), pending.regularFiles(), pending.fileBytes(), bundles.storedBytes(), bundleCount,
                     true);
+            checkCancelled();
             pending.publish(info);
             published = true;
             LOG.info("backup {} complete: {} files, {} bytes, WAL {} to {}", backupId, info.files(), info.bytes(),
@@ -152,6 +214,12 @@ public final class Backup {
             if (!published) {
                 removeQuietly(catalog, backupId);
             }
+        }
+    }
+
+    private void checkCancelled() {
+        if (cancelled) {
+            throw new WalvaultException(ErrorCode.INTERRUPTED, "the backup was cancelled");
         }
     }
 

@@ -106,6 +106,9 @@ final class BackupWal implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new WalvaultException(ErrorCode.INTERRUPTED, "interrupted while waiting for the backup's WAL");
         }
+        if (closed) {
+            throw new WalvaultException(ErrorCode.INTERRUPTED, "the backup was cancelled while its WAL was streamed");
+        }
         Throwable t = failure.get();
         if (t != null) {
             throw new WalvaultException(ErrorCode.BACKUP_WAL_INCOMPLETE, "the backup's WAL could not be stored: "
@@ -181,7 +184,7 @@ final class BackupWal implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         if (thread != null) {
             try {

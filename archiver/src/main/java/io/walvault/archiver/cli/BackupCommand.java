@@ -86,7 +86,7 @@ public final class BackupCommand implements Callable<Integer> {
                 default -> throw new WalvaultException(ErrorCode.USAGE, "--progress '" + progressMode
                         + "' is not one of auto, bar, lines, none");
             };
-            r = backup.run();
+            r = backup.runUntilShutdown();
         }
         BackupInfo i = r.info();
         double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);

@@ -225,7 +225,7 @@ final class Bundles implements AutoCloseable {
                     uploadedBytes.addAndGet(b.length);
                 }
                 ObjectResult r = w.finishWithResult();
-                storedBytes.addAndGet(r.storedSize());
+                storedBytes.addAndGet(Math.max(0, r.storedSize())); // -1: the store did not say
             } catch (InterruptedException e) {
                 failure.compareAndSet(null, new InterruptedIOException("bundle " + number + " was cancelled"));
             } catch (IOException | RuntimeException | Error e) {

@@ -83,6 +83,9 @@ public enum ErrorCode {
 
     // ---- 50-69: archiving and backup (archiver) ----
 
+    /** A backup's WAL (start to end LSN) could not be streamed into the repository: the backup was not kept. */
+    BACKUP_WAL_INCOMPLETE(55, "backup WAL incomplete"),
+
 
 
     // ---- 70-89: restore and verification (restore) ----

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  */
 public final class BackupCatalog {
 
-    static final int MANIFEST_FORMAT = 1;
+    static final int MANIFEST_FORMAT = 2;
     private static final int MAX_LINE = 1024 * 1024;
 
     private final Repository repository;
@@ -96,6 +96,16 @@ public final class BackupCatalog {
             bytes += file.size();
         }
 
+        /** Copies lines already serialized by a {@link PendingManifest}. */
+        void addLines(java.io.InputStream lines, long fileCount, long byteCount) throws IOException {
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = lines.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+            }
+            files += fileCount;
+            bytes += byteCount;
+        }
+
         public ObjectResult finish() throws IOException {
             line(new Trailer(new End(files, bytes)));
             return out.finishWithResult();
@@ -104,6 +114,91 @@ public final class BackupCatalog {
         @Override
         public void close() throws IOException {
             out.close();
+        }
+    }
+
+    /** The key of the server's backup_manifest kept with backup {@code backupId}. */
+    public String serverManifestKey(String backupId) {
+        return RepositoryLayout.backupDir(systemId, backupId) + "backup_manifest" + repository.codec().extension();
+    }
+
+    /** A writer for the server's backup_manifest of backup {@code backupId} (create-if-absent). */
+    public ObjectWriter newServerManifest(String backupId) throws IOException {
+        return repository.codec().newWriter(serverManifestKey(backupId), Storage.WriteMode.CREATE, false);
+    }
+
+    /** Writes the server's backup_manifest of {@code backupId} into {@code out}. */
+    public ObjectResult readServerManifest(String backupId, Sink out) throws IOException {
+        return repository.codec().read(serverManifestKey(backupId), out, false);
+    }
+
+    /**
+     * Collects a backup's entries while the backup runs, before its {@link BackupInfo} (stop
+     * position, sizes) is known: they go to a private temporary file (0600, removed on close), so
+     * millions of files never sit in memory, and {@link #publish} writes the manifest last.
+     */
+    public PendingManifest pendingManifest() throws IOException {
+        return new PendingManifest(this);
+    }
+
+    /** Entries of a manifest not yet written. One thread at a time. */
+    public static final class PendingManifest implements AutoCloseable {
+        private final BackupCatalog catalog;
+        private final java.nio.file.Path file;
+        private final java.io.OutputStream out;
+        private long files;
+        private long bytes;
+        private long fileBytes;
+        private long regularFiles;
+
+        PendingManifest(BackupCatalog catalog) throws IOException {
+            this.catalog = catalog;
+            this.file = java.nio.file.Files.createTempFile("walvault-manifest-", ".jsonl",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            this.out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file), 64 * 1024);
+        }
+
+        public void add(ManifestFile entry) throws IOException {
+            requireNonNull(entry, "entry is null");
+            byte[] json = Json.write(entry);
+            out.write(json);
+            out.write('\n');
+            files++;
+            bytes += entry.size();
+            if (entry.isFile()) {
+                regularFiles++;
+                fileBytes += entry.size();
+            }
+        }
+
+        /** Regular files added so far. */
+        public long regularFiles() {
+            return regularFiles;
+        }
+
+        /** Their bytes. */
+        public long fileBytes() {
+            return fileBytes;
+        }
+
+        /** Writes and publishes the manifest: the header {@code info}, every entry, the end record. */
+        public ObjectResult publish(BackupInfo info) throws IOException {
+            out.flush();
+            try (ManifestWriter m = catalog.newManifest(info);
+                 java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+                m.addLines(in, files, bytes);
+                return m.finish();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                out.close();
+            } finally {
+                java.nio.file.Files.deleteIfExists(file);
+            }
         }
     }
 
@@ -137,6 +232,17 @@ public final class BackupCatalog {
         }
         keys.forEach(repository.storage()::remove);
         return keys.size() + 1;
+    }
+
+    /**
+     * Whether any object (complete or not) is stored under backup {@code backupId}: a new backup
+     * takes an id that is unused in this sense, so that cleaning up after its failure never
+     * touches another backup's objects.
+     */
+    public boolean isUsed(String backupId) {
+        try (Stream<ObjectInfo> l = repository.storage().list(RepositoryLayout.backupDir(systemId, BackupIds.check(backupId)))) {
+            return l.findAny().isPresent();
+        }
     }
 
     /** The ids of complete backups (those with a manifest), oldest first. */
@@ -193,7 +299,7 @@ public final class BackupCatalog {
             }
             if (header == null) {
                 header = Json.read(bytesOfLine, Header.class, key);
-                if (header.walvaultManifest() != MANIFEST_FORMAT || header.backup() == null) {
+                if (header.walvaultManifest() < 1 || header.walvaultManifest() > MANIFEST_FORMAT || header.backup() == null) {
                     throw corrupt("manifest format " + header.walvaultManifest() + " is not supported");
                 }
                 return;

@@ -2,29 +2,89 @@ package io.walvault.core.repo;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
- * One file of a backup, and where it lives: in bundle {@code bundle}, at {@code offset} of the
- * bundle's unpacked bytes.
+ * One entry of a backup: a regular file and where it lives (in bundle {@code bundle}, at
+ * {@code offset} of the bundle's unpacked bytes), or a directory or symbolic link (no content).
  *
- * @param path   relative to the data directory ({@code base/5/16384}), or {@code pg_tblspc/<oid>/...}
- * @param size   bytes
- * @param mtime  modification time, seconds since the epoch
- * @param sha256 lowercase hex
- * @param bundle the bundle number within the backup
- * @param offset where the file starts in the bundle's plaintext
+ * @param path       relative to the data directory ({@code base/5/16384}), or {@code pg_tblspc/<oid>/...}
+ * @param type       {@code file}, {@code dir} or {@code link}; absent (null) in manifest format 1, meaning {@code file}
+ * @param size       bytes (0 for directories and links)
+ * @param mode       permission bits as the server sent them, or null when not recorded
+ * @param mtime      modification time, seconds since the epoch
+ * @param sha256     lowercase hex SHA-256 of the content, or null when {@code checksum} is given instead
+ * @param checksum   the content's checksum in the server's backup_manifest form, {@code <ALGORITHM>:<hex>}
+ *                   ({@code CRC32C:1a2b3c4d}), or null
+ * @param linkTarget the target of a link, null otherwise
+ * @param bundle     the bundle number within the backup (0 for directories and links)
+ * @param offset     where the file starts in the bundle's plaintext (0 for directories and links)
  */
-public record ManifestFile(String path, long size, long mtime, String sha256, int bundle, long offset) {
+public record ManifestFile(String path, String type, long size, Integer mode, long mtime, String sha256, String checksum,
+                           String linkTarget, int bundle, long offset) {
+
+    public static final String FILE = "file";
+    public static final String DIRECTORY = "dir";
+    public static final String LINK = "link";
+
     public ManifestFile {
         requireNonNull(path, "path is null");
-        requireNonNull(sha256, "sha256 is null");
+        type = type == null ? FILE : type;
         if (path.isEmpty() || path.startsWith("/") || path.contains("..")) {
             throw new IllegalArgumentException("manifest path '" + path + "' is not a safe relative path");
         }
         if (size < 0 || offset < 0 || bundle < 0) {
             throw new IllegalArgumentException("manifest entry '" + path + "' has a negative size, offset or bundle");
         }
-        if (!sha256.matches("[0-9a-f]{64}")) {
+        if (sha256 != null && !sha256.matches("[0-9a-f]{64}")) {
             throw new IllegalArgumentException("manifest entry '" + path + "' has an invalid sha256");
         }
+        if (checksum != null && !checksum.matches("[A-Z0-9]+:[0-9a-f]*")) {
+            throw new IllegalArgumentException("manifest entry '" + path + "' has an invalid checksum '" + checksum + "'");
+        }
+        switch (type) {
+            case FILE -> {
+                if (sha256 == null && checksum == null) {
+                    throw new IllegalArgumentException("manifest entry '" + path + "' has no checksum");
+                }
+                if (linkTarget != null) {
+                    throw new IllegalArgumentException("manifest entry '" + path + "' is a file with a link target");
+                }
+            }
+            case DIRECTORY -> {
+                if (size != 0 || linkTarget != null) {
+                    throw new IllegalArgumentException("manifest entry '" + path + "' is a directory with content");
+                }
+            }
+            case LINK -> {
+                if (size != 0 || linkTarget == null || linkTarget.isEmpty()) {
+                    throw new IllegalArgumentException("manifest entry '" + path + "' is a link without a target");
+                }
+            }
+            default -> throw new IllegalArgumentException("manifest entry '" + path + "' has unknown type '" + type + "'");
+        }
+    }
+
+    /** A regular file checksummed with SHA-256 (manifest format 1's only kind of entry). */
+    public static ManifestFile file(String path, long size, long mtime, String sha256, int bundle, long offset) {
+        return new ManifestFile(path, FILE, size, null, mtime, sha256, null, null, bundle, offset);
+    }
+
+    /** A regular file with the server's checksum ({@code CRC32C:1a2b3c4d}). */
+    public static ManifestFile file(String path, long size, int mode, long mtime, String checksum, int bundle, long offset) {
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, bundle, offset);
+    }
+
+    public static ManifestFile directory(String path, int mode, long mtime) {
+        return new ManifestFile(path, DIRECTORY, 0, mode, mtime, null, null, null, 0, 0);
+    }
+
+    public static ManifestFile link(String path, String target, long mtime) {
+        return new ManifestFile(path, LINK, 0, null, mtime, null, null, target, 0, 0);
+    }
+
+    @JsonIgnore
+    public boolean isFile() {
+        return FILE.equals(type);
     }
 }

@@ -313,11 +313,13 @@ class RepositoryTest {
             bundle.finish();
         }
         assertEquals(List.of(), backups.list(), "no manifest, no backup");
+        assertTrue(backups.isUsed(id), "but the id is taken");
+        assertFalse(backups.isUsed("20261121T063001Z"));
         BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
                 "2026-11-21T06:31:00Z", "nightly");
         try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
             for (int i = 0; i < 1000; i++) {
-                m.add(new ManifestFile("base/5/" + (16384 + i), 8192, 1_700_000_000L, "0".repeat(64), 0, 8192L * i));
+                m.add(ManifestFile.file("base/5/" + (16384 + i), 8192, 1_700_000_000L, "0".repeat(64), 0, 8192L * i));
             }
             m.finish();
         }
@@ -331,6 +333,32 @@ class RepositoryTest {
         try (var l = storage.list(RepositoryLayout.backupDir(SYSID, id))) {
             assertEquals(0, l.count(), "bundles removed with the manifest");
         }
+    }
+
+    @Test
+    void pendingManifestKeepsEntriesOnDiskUntilTheBackupInfoIsKnown() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        String id = "20261121T063000Z";
+        try (BackupCatalog.PendingManifest p = backups.pendingManifest()) {
+            p.add(ManifestFile.directory("base", 0700, 1_700_000_000L));
+            p.add(ManifestFile.file("base/1/1259", 16384, 0600, 1_700_000_000L, "CRC32C:0badf00d", 0, 0));
+            p.add(ManifestFile.link("pg_wal", "/elsewhere", 1_700_000_000L));
+            assertEquals(List.of(), backups.list(), "nothing is published before the info");
+            assertEquals(1, p.regularFiles());
+            assertEquals(16384, p.fileBytes());
+            BackupInfo info = new BackupInfo(id, SYSID, 180001, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
+                    "2026-11-21T06:31:00Z", "nightly", 1L, "18.1", 16777216L, "000000010000000000000002",
+                    "000000010000000000000002", 1L, 16384L, 900L, 1, true);
+            p.publish(info);
+            List<ManifestFile> files = new java.util.ArrayList<>();
+            assertEquals(info, backups.readManifest(id, files::add));
+            assertEquals(List.of("dir", "file", "link"), files.stream().map(ManifestFile::type).toList());
+            assertEquals("CRC32C:0badf00d", files.get(1).checksum());
+            assertEquals(0600, files.get(1).mode());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ManifestFile("f", "file", 1, null, 0, null, null, null, 0, 0),
+                "a file needs a checksum");
     }
 
     @Test

@@ -1,0 +1,335 @@
+package io.walvault.archiver.backup;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.manifest.FileChecksum;
+import io.walvault.core.replication.BackupStart;
+import io.walvault.core.replication.BaseBackupListener;
+import io.walvault.core.replication.BaseBackupOptions;
+import io.walvault.core.replication.BaseBackupResult;
+import io.walvault.core.replication.ReplicationConnection;
+import io.walvault.core.replication.TablespaceArchive;
+import io.walvault.core.replication.conn.ConnectionSettings;
+import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.BackupIds;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ClusterCatalog;
+import io.walvault.core.repo.ManifestFile;
+import io.walvault.core.repo.ObjectWriter;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.repo.RepositoryLock;
+import io.walvault.core.tar.TarMember;
+import io.walvault.core.wal.WalSegmentName;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code walvault backup}: a base backup streamed straight into the repository.
+ *
+ * <pre>
+ * connection 1: BASE_BACKUP ─▶ Listener ─▶ Bundles (bounded queues; compress ▶ encrypt ▶ upload per bundle thread)
+ *                                      ├─▶ PendingManifest (entries, on local disk until the end)
+ *                                      └─▶ backup_manifest object (the server's manifest, verified by the client)
+ * connection 2: temporary slot, START_REPLICATION from the start LSN ─▶ BackupWal ─▶ WAL archive
+ * then: bundles stored ▶ WAL to the end LSN stored ▶ manifest written last (the backup exists)
+ * </pre>
+ *
+ * <p>The cluster's {@code backup} lock is held throughout (expire takes it too) and its heartbeat
+ * refreshed. On any failure nothing is published as complete: no manifest is written, and the
+ * objects already stored under the backup's directory are removed on a best-effort basis (what
+ * remains is an orphan that expire may remove later). One backup per instance; not thread-safe.
+ */
+public final class Backup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Backup.class);
+    private static final Duration LOCK_STALE_AFTER = Duration.ofMinutes(10);
+    private static final String CHECKSUM = "CRC32C";
+
+    private final ConnectionSettings connection;
+    private final Repository repository;
+    private final BackupOptions options;
+    private final Progress progress;
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean cancelled;
+    private volatile ReplicationConnection dataConnection;
+    private volatile BackupWal walStreamer;
+
+    public Backup(ConnectionSettings connection, Repository repository, BackupOptions options) {
+        this(connection, repository, options, Progress.silent());
+    }
+
+    /** With progress reports on {@code out}: a bar when {@code terminal}, periodic lines otherwise. */
+    public Backup(ConnectionSettings connection, Repository repository, BackupOptions options, java.io.PrintWriter out,
+                  boolean terminal) {
+        this(connection, repository, options, new Progress(out, terminal, options.progressInterval()));
+    }
+
+    private Backup(ConnectionSettings connection, Repository repository, BackupOptions options, Progress progress) {
+        this.connection = requireNonNull(connection, "connection is null");
+        this.repository = requireNonNull(repository, "repository is null");
+        this.options = requireNonNull(options, "options is null");
+        this.progress = progress;
+    }
+
+    /**
+     * {@link #run()}, cancelled cleanly when the JVM is asked to stop (SIGINT, SIGTERM): a
+     * shutdown hook {@linkplain #cancel() cancels} the backup and waits (up to 30 s) until its
+     * cleanup is done, so no lock, no temporary slot and, as far as the store allows, no bundle is
+     * left behind. For the command line.
+     */
+    public BackupResult runUntilShutdown() {
+        Thread hook = new Thread(() -> {
+            cancel();
+            try {
+                finished.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "walvault-backup-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return run();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for this thread's cleanup, which is done
+            }
+        }
+    }
+
+    /**
+     * Cancels a running backup from any thread: the replication connections are closed (the
+     * server aborts the backup and drops the temporary slot) and {@link #run()} fails with
+     * {@code INTERRUPTED} after cleaning up. Nothing is published once this was called.
+     */
+    public void cancel() {
+        cancelled = true;
+        ReplicationConnection c = dataConnection;
+        if (c != null) {
+            c.close();
+        }
+        BackupWal w = walStreamer;
+        if (w != null) {
+            w.close();
+        }
+    }
+
+    /** Takes the backup; returns once its manifest is written (the backup exists). */
+    public BackupResult run() {
+        try {
+            return runOnce();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private BackupResult runOnce() {
+        Instant startTime = Instant.now();
+        try (ReplicationConnection data = ReplicationConnection.open(connection)) {
+            dataConnection = data;
+            checkCancelled();
+            long systemId = Long.parseUnsignedLong(data.identifySystem().systemId());
+            ClusterCatalog cluster = repository.cluster(systemId);
+            try (RepositoryLock lock = cluster.lock("backup", LOCK_STALE_AFTER)) {
+                ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "walvault-backup-lock");
+                    t.setDaemon(true);
+                    return t;
+                });
+                heartbeat.scheduleAtFixedRate(() -> {
+                    try {
+                        lock.refresh();
+                    } catch (RuntimeException e) {
+                        LOG.warn("cannot refresh the backup lock: {}", e.getMessage());
+                    }
+                }, 1, 1, TimeUnit.MINUTES);
+                try {
+                    return run(data, cluster, systemId, startTime);
+                } finally {
+                    heartbeat.shutdownNow();
+                }
+            }
+        }
+    }
+
+    private BackupResult run(ReplicationConnection data, ClusterCatalog cluster, long systemId, Instant startTime) {
+        BackupCatalog catalog = cluster.backups();
+        String backupId = BackupIds.forStart(startTime);
+        for (int n = 2; catalog.isUsed(backupId); n++) {
+            backupId = BackupIds.forStart(startTime) + "-" + n; // another backup started in the same second
+        }
+        long segmentSize = data.walSegmentSize();
+        int pgVersion = Integer.parseInt(data.show("server_version_num").trim());
+        String serverVersion = data.parameter("server_version").orElse(data.serverVersion().text());
+        boolean published = false;
+        try (BackupWal wal = new BackupWal(ReplicationConnection.open(connection), cluster.wal(), systemId, segmentSize);
+             Bundles bundles = new Bundles(catalog, backupId, options.bundleSize(), options.uploads());
+             BackupCatalog.PendingManifest pending = catalog.pendingManifest();
+             ObjectWriter serverManifest = catalog.newServerManifest(backupId)) {
+            walStreamer = wal;
+            checkCancelled();
+            wal.reserve();
+            Listener listener = new Listener(wal, bundles, pending, serverManifest);
+            BaseBackupOptions bb = BaseBackupOptions.defaults().label(options.label()).fastCheckpoint(options.fastCheckpoint())
+                    .maxRateKbps(options.maxRateKbps()).allowChecksumFailures(options.allowChecksumFailures())
+                    .manifestChecksums(CHECKSUM).tablespaceMap(true);
+            BaseBackupResult r = data.baseBackup(bb, listener);
+            progress.done();
+            int bundleCount = bundles.finish();
+            serverManifest.finish();
+            wal.stopAt(r.endLsn());
+            WalSegmentName[] walRange = wal.await(options.walTimeout());
+            checkCancelled();
+            Instant stopTime = Instant.now();
+            BackupInfo info = new BackupInfo(backupId, systemId, pgVersion, r.start().startTimeline().value(),
+                    r.start().startLsn().toString(), r.endLsn().toString(), startTime.toString(), stopTime.toString(),
+                    options.label(), r.endTimeline().value(), serverVersion, segmentSize, walRange[0].fileName(),
+                    walRange[1].fileName(), pending.regularFiles(), pending.fileBytes(), bundles.storedBytes(), bundleCount,
+                    true);
+            checkCancelled();
+            pending.publish(info);
+            published = true;
+            LOG.info("backup {} complete: {} files, {} bytes, WAL {} to {}", backupId, info.files(), info.bytes(),
+                    info.firstWal(), info.lastWal());
+            return new BackupResult(info, Duration.between(startTime, stopTime), wal.segmentsStored(),
+                    r.checksumFailure().map(m -> m.message()));
+        } catch (InterruptedIOException e) {
+            throw new WalvaultException(ErrorCode.INTERRUPTED, "backup '" + backupId + "' was interrupted", e);
+        } catch (IOException e) {
+            throw new WalvaultException(ErrorCode.STORAGE, "backup '" + backupId + "' failed: " + e.getMessage(), e);
+        } finally {
+            progress.done();
+            if (!published) {
+                removeQuietly(catalog, backupId);
+            }
+        }
+    }
+
+    private void checkCancelled() {
+        if (cancelled) {
+            throw new WalvaultException(ErrorCode.INTERRUPTED, "the backup was cancelled");
+        }
+    }
+
+    /**
+     * An I/O failure inside a stream callback, as the exception that cancels the stream (the
+     * replication client turns an UncheckedIOException into an error about its own files).
+     */
+    private static WalvaultException failed(IOException e) {
+        if (e instanceof InterruptedIOException) {
+            return new WalvaultException(ErrorCode.INTERRUPTED, "the backup was interrupted: " + e.getMessage(), e);
+        }
+        return new WalvaultException(ErrorCode.STORAGE, "the backup could not be stored: " + e.getMessage(), e);
+    }
+
+    private static void removeQuietly(BackupCatalog catalog, String backupId) {
+        try {
+            catalog.remove(backupId);
+        } catch (RuntimeException e) {
+            LOG.warn("backup '{}' failed and its objects could not all be removed ({}); 'walvault expire' removes them later",
+                    backupId, e.getMessage());
+        }
+    }
+
+    /** Turns the stream's events into bundle bytes and manifest entries (on the stream thread). */
+    private final class Listener implements BaseBackupListener {
+        private final BackupWal wal;
+        private final Bundles bundles;
+        private final BackupCatalog.PendingManifest pending;
+        private final ObjectWriter serverManifest;
+        private String prefix = "";
+        private FileChecksum checksum;
+        private Bundles.Placement placement;
+
+        Listener(BackupWal wal, Bundles bundles, BackupCatalog.PendingManifest pending, ObjectWriter serverManifest) {
+            this.wal = wal;
+            this.bundles = bundles;
+            this.pending = pending;
+            this.serverManifest = serverManifest;
+        }
+
+        @Override
+        public void started(BackupStart start) {
+            wal.begin(start.startLsn(), start.startTimeline());
+        }
+
+        @Override
+        public void archiveStarted(TablespaceArchive archive) {
+            prefix = archive.oid().isPresent() ? "pg_tblspc/" + archive.oid().getAsLong() + "/" : "";
+        }
+
+        @Override
+        public void memberStarted(TarMember m) {
+            String path = prefix + m.path();
+            if (m.path().isEmpty()) {
+                return;
+            }
+            try {
+                switch (m.type()) {
+                    case FILE -> {
+                        placement = bundles.place(m.size());
+                        checksum = FileChecksum.of(CHECKSUM);
+                    }
+                    case DIRECTORY -> pending.add(ManifestFile.directory(path, m.mode(), m.mtime()));
+                    case SYMLINK -> pending.add(ManifestFile.link(path, m.linkTarget(), m.mtime()));
+                    default -> LOG.warn("skipping '{}': a {} in the base backup", path, m.type());
+                }
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void memberData(ByteBuffer data) {
+            checksum.update(data.duplicate());
+            try {
+                bundles.write(data);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void memberEnded(TarMember m) {
+            if (!m.isFile() || m.path().isEmpty()) {
+                return;
+            }
+            try {
+                pending.add(ManifestFile.file(prefix + m.path(), m.size(), m.mode(), m.mtime(),
+                        CHECKSUM + ":" + checksum.hex(), placement.bundle(), placement.offset()));
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void manifestData(ByteBuffer data) {
+            ByteBuffer d = data.duplicate();
+            byte[] b = new byte[d.remaining()];
+            d.get(b);
+            try {
+                serverManifest.write(b, 0, b.length);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void progress(long doneBytes, long totalBytes) {
+            progress.update(doneBytes, totalBytes, bundles.storedBytes());
+        }
+    }
+
+}

@@ -1,0 +1,71 @@
+package io.walvault.archiver.backup;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+
+/**
+ * What {@link Backup} is asked to do.
+ *
+ * @param label          the backup label (backup_label's LABEL line)
+ * @param fastCheckpoint an immediate checkpoint instead of a spread one
+ * @param maxRateKbps    the server's throttle in kB/s (BASE_BACKUP MAX_RATE), 0 for none
+ * @param allowChecksumFailures keep a backup in which the server found data-checksum failures
+ * @param bundleSize     a bundle is closed once it holds this many bytes (a larger file gets a bundle of its own)
+ * @param uploads        bundles compressed, encrypted and uploaded at the same time
+ * @param walTimeout     how long to wait, after the data, for the WAL up to the backup's end
+ * @param progressInterval how often to report progress
+ */
+public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbps, boolean allowChecksumFailures,
+                            long bundleSize, int uploads, Duration walTimeout, Duration progressInterval) {
+
+    public BackupOptions {
+        requireNonNull(label, "label is null");
+        requireNonNull(walTimeout, "walTimeout is null");
+        requireNonNull(progressInterval, "progressInterval is null");
+        if (bundleSize < 1024 * 1024 || bundleSize > 4L * 1024 * 1024 * 1024) {
+            throw new IllegalArgumentException("bundle size " + bundleSize + " is outside 1 MiB to 4 GiB");
+        }
+        if (uploads < 1 || uploads > 16) {
+            throw new IllegalArgumentException("uploads " + uploads + " is outside 1 to 16");
+        }
+    }
+
+    /** Label "walvault", spread checkpoint, no throttle, 64 MiB bundles, 2 uploads, 5 minutes for the WAL. */
+    public static BackupOptions defaults() {
+        return new BackupOptions("walvault", false, 0, false, 64L * 1024 * 1024, 2, Duration.ofMinutes(5),
+                Duration.ofSeconds(10));
+    }
+
+    public BackupOptions label(String l) {
+        return new BackupOptions(l, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval);
+    }
+
+    public BackupOptions fastCheckpoint(boolean b) {
+        return new BackupOptions(label, b, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval);
+    }
+
+    public BackupOptions maxRateKbps(int r) {
+        return new BackupOptions(label, fastCheckpoint, r, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval);
+    }
+
+    public BackupOptions allowChecksumFailures(boolean b) {
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, b, bundleSize, uploads, walTimeout, progressInterval);
+    }
+
+    public BackupOptions bundleSize(long s) {
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, s, uploads, walTimeout, progressInterval);
+    }
+
+    public BackupOptions uploads(int n) {
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, n, walTimeout, progressInterval);
+    }
+
+    public BackupOptions walTimeout(Duration d) {
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, d, progressInterval);
+    }
+
+    public BackupOptions progressInterval(Duration d) {
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, d);
+    }
+}

@@ -1,0 +1,139 @@
+package io.walvault.archiver.cli;
+
+import io.walvault.archiver.backup.Backup;
+import io.walvault.archiver.backup.BackupOptions;
+import io.walvault.archiver.backup.BackupResult;
+import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.replication.conn.ConnectionSettings;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code walvault backup}: parses the command line and runs {@link Backup}. The connection string
+ * comes from {@code --pg}, else {@code WALVAULT_PG}, completed by the PG* environment and the
+ * password file as libpq does.
+ */
+@Command(name = "backup", mixinStandardHelpOptions = true,
+        description = {"Take a base backup over the replication protocol, streamed straight into the repository.",
+                "The backup's WAL (start to end) is streamed over a second replication connection and stored in the"
+                        + " WAL archive before the manifest is written: a backup is restorable on its own.",
+                "The role needs LOGIN REPLICATION, and the server two free WAL senders."})
+public final class BackupCommand implements Callable<Integer> {
+
+    @Mixin
+    RepositoryOptions repository;
+
+    @Option(names = "--pg", paramLabel = "CONNINFO", description = "libpq connection string or URI of the server"
+            + " (WALVAULT_PG; PG* variables and ~/.pgpass apply as with libpq).")
+    String pg;
+
+    @Option(names = "--label", paramLabel = "TEXT", description = "Backup label (default: walvault).")
+    String label = "walvault";
+
+    @Option(names = "--checkpoint", paramLabel = "MODE", description = "spread (default) or fast.")
+    String checkpoint = "spread";
+
+    @Option(names = "--max-rate", paramLabel = "RATE", description = "Bandwidth limit, in kB/s or with a suffix k or M"
+            + " (e.g. 20M); 32k to 1024M. The server throttles.")
+    String maxRate;
+
+    @Option(names = "--allow-checksum-failures", description = "Keep the backup even when the server reports"
+            + " data-checksum failures (reported, never silently).")
+    boolean allowChecksumFailures;
+
+    @Option(names = "--bundle-size", paramLabel = "MIB", description = "Bundle size in MiB (default 64).")
+    long bundleMib = 64;
+
+    @Option(names = "--uploads", paramLabel = "N", description = "Bundles uploaded in parallel (default 2).")
+    int uploads = 2;
+
+    @Option(names = "--wal-timeout", paramLabel = "SECONDS", description = "How long to wait for the backup's last"
+            + " WAL segment after the data (default 300).")
+    long walTimeoutSeconds = 300;
+
+    @Option(names = "--progress", paramLabel = "MODE", description = "auto (default: a bar on a terminal, a line every"
+            + " 10 s otherwise), bar, lines or none.")
+    String progressMode = "auto";
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        BackupOptions options = options();
+        String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
+        ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
+        PrintWriter err = spec.commandLine().getErr();
+        BackupResult r;
+        try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
+            Backup backup = switch (progressMode) {
+                case "none" -> new Backup(settings, repo, options);
+                case "bar" -> new Backup(settings, repo, options, err, true);
+                case "lines" -> new Backup(settings, repo, options, err, false);
+                case "auto" -> new Backup(settings, repo, options, err, System.console() != null);
+                default -> throw new WalvaultException(ErrorCode.USAGE, "--progress '" + progressMode
+                        + "' is not one of auto, bar, lines, none");
+            };
+            r = backup.runUntilShutdown();
+        }
+        BackupInfo i = r.info();
+        double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "backup %s complete: %d files, %.1f MiB (%.1f MiB stored in %d bundles), %.1f s, %.0f MB/s%n",
+                i.id(), i.files(), i.bytes() / 1048576.0, i.storedBytes() / 1048576.0, i.bundles(), secs, i.bytes() / secs / 1e6);
+        out.printf(Locale.ROOT, "  start %s, end %s, timeline %d; WAL %s to %s in the archive%n", i.startLsn(), i.stopLsn(),
+                i.timeline(), i.firstWal(), i.lastWal());
+        r.checksumFailure().ifPresent(m -> err.println("walvault: warning: the server reported data-checksum failures"
+                + " (kept because of --allow-checksum-failures): " + m));
+        return 0;
+    }
+
+    private BackupOptions options() {
+        boolean fast = switch (checkpoint) {
+            case "fast" -> true;
+            case "spread" -> false;
+            default -> throw new WalvaultException(ErrorCode.USAGE, "--checkpoint '" + checkpoint + "' is not fast or spread");
+        };
+        try {
+            return BackupOptions.defaults().label(label).fastCheckpoint(fast).maxRateKbps(maxRate == null ? 0 : parseRate(maxRate))
+                    .allowChecksumFailures(allowChecksumFailures).bundleSize(bundleMib * 1024 * 1024).uploads(uploads)
+                    .walTimeout(Duration.ofSeconds(walTimeoutSeconds));
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
+        }
+    }
+
+    /** kB/s from {@code 500}, {@code 500k} or {@code 20M}. */
+    static int parseRate(String text) {
+        String t = text.trim();
+        long factor = 1;
+        if (t.endsWith("k") || t.endsWith("K")) {
+            t = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("M") || t.endsWith("m")) {
+            factor = 1024;
+            t = t.substring(0, t.length() - 1);
+        }
+        long v;
+        try {
+            v = Long.parseLong(t) * factor;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--max-rate '" + text + "' is not a rate (500k, 20M)");
+        }
+        if (v < 32 || v > 1048576) {
+            throw new IllegalArgumentException("--max-rate '" + text + "' is outside 32k to 1024M");
+        }
+        return (int) v;
+    }
+}

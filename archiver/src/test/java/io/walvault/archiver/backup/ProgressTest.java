@@ -1,0 +1,45 @@
+package io.walvault.archiver.backup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ProgressTest {
+
+    @Test
+    void linesWhenNotOnATerminal() {
+        StringWriter out = new StringWriter();
+        Progress p = new Progress(new PrintWriter(out, true), false, Duration.ZERO);
+        p.update(1024 * 1024, 4 * 1024 * 1024, 512 * 1024);
+        p.update(2 * 1024 * 1024, 0, 512 * 1024);
+        p.done();
+        String[] lines = out.toString().split("\n");
+        assertEquals(2, lines.length, out.toString());
+        assertTrue(lines[0].startsWith("backup: 1.0 MiB of 4.0 MiB received (25%), 0.5 MiB stored, "), lines[0]);
+        assertTrue(lines[1].startsWith("backup: 2.0 MiB of ? received (?), "), lines[1]);
+    }
+
+    @Test
+    void oneLineIsNotRepeatedWithinTheInterval() {
+        StringWriter out = new StringWriter();
+        Progress p = new Progress(new PrintWriter(out, true), false, Duration.ofHours(1));
+        p.update(1, 2, 0);
+        assertEquals("", out.toString(), "nothing before the first interval has passed");
+    }
+
+    @Test
+    void aBarRedrawnInPlaceOnATerminal() throws Exception {
+        StringWriter out = new StringWriter();
+        Progress p = new Progress(new PrintWriter(out, true), true, Duration.ofSeconds(10));
+        Thread.sleep(250); // the bar is redrawn at most five times a second
+        p.update(3 * 1024 * 1024, 4 * 1024 * 1024, 0);
+        p.done();
+        String s = out.toString();
+        assertTrue(s.startsWith("\r[" + "#".repeat(22) + ".".repeat(8) + "] 3.0 MiB / 4.0 MiB "), s);
+        assertTrue(s.endsWith(System.lineSeparator()), "the bar's line is ended");
+    }
+}

@@ -28,6 +28,8 @@ public final class BenchMain {
     private final Path out;
     private final boolean write;
     private final Report report = new Report(System.out);
+    private double protocolLimitMBps;
+    private long datasetBytes;
 
     private BenchMain(double sizeGb, int pgMajor, Path out, boolean write) {
         this.sizeGb = sizeGb;
@@ -75,6 +77,7 @@ public final class BenchMain {
                     .start()) {
                 int scale = dataset(pg);
                 protocolLimit(pg);
+                backup(pg, scratch);
                 walGeneration(pg, scale);
             }
         } finally {
@@ -95,6 +98,7 @@ public final class BenchMain {
             scale = Dataset.create(c, (long) (sizeGb * 1e9));
             bytes = Dataset.size(c);
         }
+        datasetBytes = bytes;
         report.add("dataset_MB", bytes / 1e6, "MB", String.format(Locale.ROOT,
                 "pgbench tables at scale %d plus random bytes, PostgreSQL %d, built in %.0f s",
                 scale, pgMajor, (System.nanoTime() - t0) / 1e9));
@@ -109,11 +113,54 @@ public final class BenchMain {
             raw = Math.max(raw, ProtocolLimit.raw(pg).mbps());
             client = Math.max(client, ProtocolLimit.client(pg).mbps());
         }
+        protocolLimitMBps = raw;
         report.add("protocol_limit_MBps", raw, "MB/s",
                 "BASE_BACKUP (fast checkpoint, manifest) drained by a plain socket that reads and drops every message; best of 3");
         report.add("client_receive_MBps", client, "MB/s",
                 "the same BASE_BACKUP received by walvault's client (tar split, CRC-32C per file, manifest verified) and discarded; best of 3");
         report.add("client_vs_protocol_limit", client / raw, "ratio", "client_receive_MBps / protocol_limit_MBps");
+    }
+
+    /**
+     * walvault backup with LZ4 and passphrase encryption into a local directory and into S3
+     * (S3Proxy on loopback), each in a child JVM with a 256 MiB heap.
+     */
+    private void backup(PgCluster pg, Path scratch) throws Exception {
+        pg.execute("DROP ROLE IF EXISTS wv_bench", "CREATE ROLE wv_bench LOGIN REPLICATION PASSWORD 'bench pw'");
+        String conninfo = "host=127.0.0.1 port=" + pg.port() + " user=wv_bench password='bench pw' sslmode=disable";
+        Path pass = scratch.resolve("passphrase");
+        Files.writeString(pass, "a long enough bench passphrase\n");
+        Path local = config(scratch.resolve("local.conf"), "repo = file://" + scratch.resolve("repo") + "\n", pass);
+        io.walvault.core.repo.Repositories.create(repoSettings(local)).close();
+        BackupRun.Result r = BackupRun.inChildJvm(conninfo, local, "256m");
+        report.add("backup_MBps", r.mbps(), "MB/s", "walvault backup, LZ4 + AES-256-GCM (passphrase), into a local"
+                + " directory, fast checkpoint, its own WAL streamed; child JVM with -Xmx256m");
+        report.add("backup_vs_protocol_limit", r.mbps() / protocolLimitMBps, "ratio", "backup_MBps / protocol_limit_MBps");
+        report.add("backup_peak_rss_MB", r.peakRssKb() / 1024.0, "MB", "VmHWM of the backup's JVM (-Xmx256m)");
+        report.add("repository_over_database", (double) r.storedBytes() / datasetBytes, "ratio",
+                "stored bytes of the backup / database size (LZ4 on pgbench tables plus random bytes)");
+        try (io.walvault.testkit.S3Server s3 = io.walvault.testkit.S3Server.start()) {
+            io.walvault.testkit.S3Bucket bucket = s3.createBucket();
+            Path s3conf = config(scratch.resolve("s3.conf"), "repo = s3://" + bucket.name() + "/bench\ns3-endpoint = "
+                    + s3.endpoint() + "\ns3-path-style = true\ns3-region = " + s3.region() + "\ns3-access-key-id = "
+                    + s3.accessKey() + "\ns3-secret-access-key = " + s3.secretKey() + "\n", pass);
+            io.walvault.core.repo.Repositories.create(repoSettings(s3conf)).close();
+            Thread.sleep(1100); // backup ids are per second
+            BackupRun.Result s = BackupRun.inChildJvm(conninfo, s3conf, "256m");
+            report.add("backup_s3_MBps", s.mbps(), "MB/s", "the same backup into S3Proxy on loopback (in this JVM)");
+            report.add("backup_s3_vs_protocol_limit", s.mbps() / protocolLimitMBps, "ratio", "backup_s3_MBps / protocol_limit_MBps");
+        }
+    }
+
+    private static Path config(Path file, String repoLines, Path passphrase) throws java.io.IOException {
+        Files.writeString(file, repoLines + "encryption = passphrase\npassphrase-file = " + passphrase + "\n");
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    private static io.walvault.core.config.RepositorySettings repoSettings(Path conf) {
+        return io.walvault.core.config.RepositorySettings.from(
+                io.walvault.core.config.Settings.load(java.util.Map.of(), conf, java.util.Map.of()));
     }
 
     private void walGeneration(PgCluster pg, int scale) throws Exception {

@@ -3,6 +3,7 @@ package io.walvault.restore.extract;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.manifest.FileChecksum;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.ManifestFile;
 import java.io.IOException;
@@ -14,11 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -26,7 +24,7 @@ import java.util.function.Function;
 /**
  * The end of a bundle's read chain: receives the bundle's plaintext and writes each file the
  * manifest places in it, at its offset, to where {@code placement} says, checking every file's
- * SHA-256 as it is written.
+ * checksum as it is written (the server's own backup_manifest checksum, or SHA-256).
  *
  * <pre>
  *   bundle object ─▶ AesGcmDecryptStage ─▶ Lz4DecompressStage ─▶ BundleExtractSink ─▶ files
@@ -43,7 +41,7 @@ public final class BundleExtractSink implements Sink {
     private final String bundleKey;
     private final List<ManifestFile> files;
     private final Function<ManifestFile, Path> placement;
-    private final MessageDigest digest;
+    private FileChecksum checksum;
     private int index;
     private long position;
     private FileChannel current;
@@ -53,12 +51,18 @@ public final class BundleExtractSink implements Sink {
 
     /**
      * @param bundleKey the bundle's object key, for messages
-     * @param files the manifest entries of this bundle (any order)
+     * @param files the manifest's regular files in this bundle (any order)
      * @param placement where each file goes (the data directory, or a remapped tablespace)
      */
     public BundleExtractSink(String bundleKey, List<ManifestFile> files, Function<ManifestFile, Path> placement) {
         this.bundleKey = requireNonNull(bundleKey, "bundleKey is null");
-        List<ManifestFile> sorted = new ArrayList<>(files);
+        List<ManifestFile> sorted = new ArrayList<>();
+        for (ManifestFile f : files) {
+            if (!ManifestFile.FILE.equals(f.type())) {
+                throw new IllegalArgumentException("'" + f.path() + "' is a " + f.type() + ", not a file of bundle '" + bundleKey + "'");
+            }
+            sorted.add(f);
+        }
         // by offset; an empty file sharing its offset with the next one comes first
         sorted.sort(Comparator.comparingLong(ManifestFile::offset).thenComparingLong(ManifestFile::size));
         for (int i = 1; i < sorted.size(); i++) {
@@ -70,11 +74,6 @@ public final class BundleExtractSink implements Sink {
         }
         this.files = sorted;
         this.placement = requireNonNull(placement, "placement is null");
-        try {
-            this.digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** File bytes written so far. */
@@ -103,7 +102,7 @@ public final class BundleExtractSink implements Sink {
             }
             int n = (int) Math.min(f.size() - writtenOfCurrent, end - i);
             ByteBuffer buf = ByteBuffer.wrap(b, i, n);
-            digest.update(b, i, n);
+            checksum.update(ByteBuffer.wrap(b, i, n));
             while (buf.hasRemaining()) {
                 current.write(buf);
             }
@@ -131,20 +130,30 @@ public final class BundleExtractSink implements Sink {
         current = FileChannel.open(target, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         writtenOfCurrent = 0;
-        digest.reset();
+        checksum = FileChecksum.of(expected(f)[0]);
     }
 
     private void close(ManifestFile f) throws IOException {
         current.force(false);
         current.close();
         current = null;
-        String got = HexFormat.of().formatHex(digest.digest());
-        if (!got.equals(f.sha256())) {
-            throw new CorruptDataException("file '" + f.path() + "' from bundle '" + bundleKey + "' has SHA-256 " + got
-                    + ", but the backup's manifest says " + f.sha256());
+        String[] want = expected(f);
+        String got = checksum.hex();
+        if (!got.equals(want[1])) {
+            throw new CorruptDataException("file '" + f.path() + "' from bundle '" + bundleKey + "' has " + want[0]
+                    + " " + got + ", but the backup's manifest says " + want[1]);
         }
         Files.setLastModifiedTime(placement.apply(f), FileTime.fromMillis(f.mtime() * 1000));
         index++;
+    }
+
+    /** The algorithm (as backup_manifest names it) and hex value a file must have. */
+    private static String[] expected(ManifestFile f) {
+        if (f.sha256() != null) {
+            return new String[] {"SHA256", f.sha256()};
+        }
+        int colon = f.checksum().indexOf(':');
+        return new String[] {f.checksum().substring(0, colon), f.checksum().substring(colon + 1)};
     }
 
     @Override

@@ -43,9 +43,9 @@ class BundleExtractSinkTest {
         out.writeBytes(new byte[100]);
         out.writeBytes(b);
         List<ManifestFile> files = List.of(
-                new ManifestFile("base/5/16384", b.length, 1_700_000_000L, sha(b), 3, a.length + 100),
-                new ManifestFile("global/pg_control", a.length, 1_700_000_000L, sha(a), 3, 0),
-                new ManifestFile("base/5/empty", 0, 1_700_000_000L, sha(new byte[0]), 3, a.length + 100));
+                ManifestFile.file("base/5/16384", b.length, 1_700_000_000L, sha(b), 3, a.length + 100),
+                ManifestFile.file("global/pg_control", a.length, 1_700_000_000L, sha(a), 3, 0),
+                ManifestFile.file("base/5/empty", 0, 1_700_000_000L, sha(new byte[0]), 3, a.length + 100));
         return new Bundle(out.toByteArray(), files, a, b);
     }
 
@@ -98,7 +98,26 @@ class BundleExtractSinkTest {
     void overlappingEntriesAreRefused(@TempDir Path dir) throws Exception {
         String s = sha(new byte[0]);
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> new BundleExtractSink("b", List.of(
-                new ManifestFile("x", 10, 0, s, 0, 0), new ManifestFile("y", 10, 0, s, 0, 5)), f -> dir.resolve(f.path())));
+                ManifestFile.file("x", 10, 0, s, 0, 0), ManifestFile.file("y", 10, 0, s, 0, 5)), f -> dir.resolve(f.path())));
         assertTrue(e.getMessage().contains("over each other"), e.getMessage());
+    }
+
+    @Test
+    void theServersCrc32cIsCheckedToo(@TempDir Path dir) throws Exception {
+        byte[] content = random(10_000, 3);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(content);
+        String le = HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) crc.getValue()).array());
+        ManifestFile good = ManifestFile.file("base/1/1", content.length, 0600, 1_700_000_000L, "CRC32C:" + le, 0, 0);
+        try (BundleExtractSink sink = new BundleExtractSink("b", List.of(good), f -> dir.resolve(f.path()))) {
+            feed(sink, content, 1000);
+            sink.finish();
+        }
+        ManifestFile wrong = ManifestFile.file("base/1/2", content.length, 0600, 1_700_000_000L, "CRC32C:00000000", 0, 0);
+        BundleExtractSink sink = new BundleExtractSink("b", List.of(wrong), f -> dir.resolve(f.path()));
+        CorruptDataException e = assertThrows(CorruptDataException.class, () -> feed(sink, content, 1000));
+        assertTrue(e.getMessage().contains("CRC32C " + le), e.getMessage());
+        sink.close();
     }
 }

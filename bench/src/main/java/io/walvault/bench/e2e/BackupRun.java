@@ -1,0 +1,72 @@
+package io.walvault.bench.e2e;
+
+import io.walvault.archiver.backup.Backup;
+import io.walvault.archiver.backup.BackupOptions;
+import io.walvault.archiver.backup.BackupResult;
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import io.walvault.core.replication.conn.ConnectionSettings;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One backup in its own JVM, so its heap can be capped and its peak RSS read from
+ * /proc/self/status: {@code BackupRun <conninfo> <config file>} prints
+ * {@code backup-result <bytes> <stored bytes> <elapsed ms> <peak RSS kB>}.
+ */
+public final class BackupRun {
+
+    /** What the child reported. */
+    record Result(long bytes, long storedBytes, long millis, long peakRssKb) {
+        double mbps() {
+            return bytes / 1e3 / millis;
+        }
+    }
+
+    private BackupRun() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ConnectionSettings cs = ConnectionSettings.parse(args[0], Map.of(), Path.of("/nonexistent-home"), "nobody");
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of(), Path.of(args[1]), Map.of()));
+        try (Repository repo = Repositories.open(rs)) {
+            BackupResult r = new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true)).run();
+            String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
+                    .map(l -> l.replaceAll("[^0-9]", "")).findFirst().orElse("-1");
+            System.out.println("backup-result " + r.info().bytes() + " " + r.info().storedBytes() + " "
+                    + r.elapsed().toMillis() + " " + hwm);
+        }
+    }
+
+    /** Runs a backup in a child JVM with {@code heap} (such as 256m) and returns what it reported. */
+    static Result inChildJvm(String conninfo, Path config, String heap) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heap, "-cp", System.getProperty("java.class.path"), BackupRun.class.getName(), conninfo,
+                config.toString()));
+        Path log = Files.createTempFile("walvault-bench-backup", ".log");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(30, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the backup did not finish within 30 minutes");
+            }
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IllegalStateException("the backup failed (exit " + p.exitValue() + "):\n" + out);
+            }
+            String[] f = out.lines().filter(l -> l.startsWith("backup-result ")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no result from the backup:\n" + out)).split(" ");
+            return new Result(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+}

@@ -264,8 +264,26 @@ public final class Transport implements AutoCloseable {
 
     /** Switches from raw bytes to framed messages (after the SSL negotiation). */
     public void startFraming() {
-        channel.pipeline().addBefore("queue", "frames",
-                new LengthFieldBasedFrameDecoder(MAX_MESSAGE_BYTES, 1, 4, -4, 0, true));
+        channel.pipeline().addBefore("queue", "frames", new CopyingFrameDecoder());
+    }
+
+    /**
+     * Frames messages as copies, not slices of the read buffer: queued messages that slice the
+     * decoder's cumulation buffer keep it alive, so each later read must copy it into a larger
+     * one, and a consumer that falls behind made the decoder ask for tens of MiB of direct memory
+     * at once. A copy per message keeps memory proportional to what is queued.
+     */
+    private static final class CopyingFrameDecoder extends LengthFieldBasedFrameDecoder {
+        CopyingFrameDecoder() {
+            super(MAX_MESSAGE_BYTES, 1, 4, -4, 0, true);
+        }
+
+        @Override
+        protected ByteBuf extractFrame(io.netty.channel.ChannelHandlerContext ctx, ByteBuf buffer, int index, int length) {
+            ByteBuf frame = ctx.alloc().buffer(length);
+            frame.writeBytes(buffer, index, length);
+            return frame;
+        }
     }
 
     /** Sends one encoded message; {@code what} names it in the TRACE log. Any thread. */

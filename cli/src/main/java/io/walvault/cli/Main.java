@@ -1,5 +1,6 @@
 package io.walvault.cli;
 
+import io.walvault.archiver.cli.ArchivePushCommand;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
 import io.walvault.cli.repo.KeyCommand;
@@ -21,7 +22,8 @@ import picocli.CommandLine.HelpCommand;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
-        subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class, StorageCheckCommand.class},
+        subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class, StorageCheckCommand.class,
+                ArchivePushCommand.class},
         footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 

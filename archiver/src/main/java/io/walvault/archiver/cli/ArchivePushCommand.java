@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 /** {@code walvault archive-push %p}: PostgreSQL's archive_command. Parses and delegates to {@link ArchivePush}. */
 @Command(name = "archive-push", mixinStandardHelpOptions = true,
         description = {"Archive one WAL file; for PostgreSQL's archive_command:",
-                "  archive_command = 'walvault archive-push --repo URI %p'",
+                "  archive_command = 'walvault archive-push --repo URI %%p'",
                 "Exits 0 only once the file is durable in the repository (an identical copy already there counts);"
                         + " a different file under the same name is refused (41), never overwritten. Segments are"
                         + " checked (system identifier, segment size, page addresses) before they are stored.",
@@ -29,7 +29,7 @@ public final class ArchivePushCommand implements Callable<Integer> {
     @Mixin
     RepositoryOptions options;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The WAL file (%p: relative to the data directory).")
+    @Parameters(index = "0", paramLabel = "FILE", description = "The WAL file (%%p: relative to the data directory).")
     Path file;
 
     @Option(names = "--system-identifier", paramLabel = "ID", description = "Accept only WAL of this cluster"

@@ -18,8 +18,8 @@ import picocli.CommandLine.Parameters;
 /** {@code walvault archive-get %f %p}: PostgreSQL's restore_command. Parses and delegates to {@link ArchiveGet}. */
 @Command(name = "archive-get", mixinStandardHelpOptions = true,
         description = {"Restore one archived WAL file; for PostgreSQL's restore_command:",
-                "  restore_command = 'walvault archive-get --repo URI %f %p'",
-                "Exits 0 once the file is complete at %p (written under a temporary name, fsynced, renamed);"
+                "  restore_command = 'walvault archive-get --repo URI %%f %%p'",
+                "Exits 0 once the file is complete at %%p (written under a temporary name, fsynced, renamed);"
                         + " 76 when the archive does not have it (recovery's normal end of the archive). A segment"
                         + " archived only as the newest .partial of its timeline is served from it.",
                 "Fetches the following segments ahead, in parallel, into pg_wal/.walvault-prefetch."})
@@ -28,10 +28,10 @@ public final class ArchiveGetCommand implements Callable<Integer> {
     @Mixin
     RepositoryOptions options;
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The archived file's name (%f).")
+    @Parameters(index = "0", paramLabel = "NAME", description = "The archived file's name (%%f).")
     String name;
 
-    @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it (%p).")
+    @Parameters(index = "1", paramLabel = "PATH", description = "Where to write it (%%p).")
     Path target;
 
     @Option(names = "--system-identifier", paramLabel = "ID", description = "The cluster whose WAL to restore (default: the"

@@ -33,7 +33,7 @@ class ArchiveGetIT {
     void restoresPrefetchesAndServesTheNewestPartial(PgHarness pg) throws Exception {
         PgCluster source = pg.cluster().name("source").setting("wal_keep_size", "1GB").start();
         source.execute("CREATE TABLE t (id int, pad text)");
-        for (int i = 0; i < 6; i++) {
+        for (int i = 0; i < 8; i++) {
             source.execute("INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()");
         }
         long systemId = Long.parseUnsignedLong(source.queryString("SELECT system_identifier FROM pg_control_system()"));

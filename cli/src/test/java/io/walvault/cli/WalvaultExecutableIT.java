@@ -50,4 +50,42 @@ class WalvaultExecutableIT {
         assertEquals(3, p.exitValue(), out);
         assertTrue(out.contains("HINT: build it with"), out);
     }
+
+    @Test
+    void archivePushAcknowledgesAFilePushedAheadWithoutStartingJava(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path wal = java.nio.file.Files.createDirectories(dir.resolve("pg_wal"));
+        Path segment = java.nio.file.Files.write(wal.resolve("000000010000000000000007"), new byte[8192]);
+        Path markers = java.nio.file.Files.createDirectories(wal.resolve(".walvault-pushed"));
+        Process stat = new ProcessBuilder("stat", "-c", "%s %Y %i", segment.toString()).start();
+        String identity = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, stat.waitFor());
+        Path marker = java.nio.file.Files.writeString(markers.resolve(segment.getFileName()), identity + " file:///r\n");
+
+        // another repository than the marker's: not acknowledged here (the missing jar shows that Java was asked)
+        assertEquals(3, pushWithoutJar(dir, "--repo", "file:///other", "pg_wal/000000010000000000000007").exitCode());
+        assertTrue(java.nio.file.Files.exists(marker));
+
+        // the file changed since it was pushed: Java is asked
+        java.nio.file.Files.setLastModifiedTime(segment, java.nio.file.attribute.FileTime.fromMillis(0));
+        assertEquals(3, pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007").exitCode());
+        java.nio.file.Files.writeString(marker, new String(new ProcessBuilder("stat", "-c", "%s %Y %i", segment.toString())
+                .start().getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip() + " file:///r\n");
+
+        // unchanged, same repository (flag or environment): exit 0 without Java, the marker consumed
+        Result ok = pushWithoutJar(dir, "--look-ahead", "4", "--repo=file:///r", "pg_wal/000000010000000000000007");
+        assertEquals(0, ok.exitCode(), ok.out());
+        assertTrue(java.nio.file.Files.notExists(marker));
+    }
+
+    private static Result pushWithoutJar(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString(), "archive-push"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");
+        pb.environment().remove("WALVAULT_REPO");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), out);
+    }
 }

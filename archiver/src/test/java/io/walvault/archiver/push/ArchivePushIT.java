@@ -72,6 +72,11 @@ class ArchivePushIT {
             assertEquals(0, first.lookAheadFailed());
             PushMarkers markers = new PushMarkers(walDir, rs.location());
             assertTrue(markers.isPushed(segments.get(1)));
+            // the line bin/walvault's fast path compares: stat -c '%s %Y %i' FILE, then the repository as configured
+            Process stat = new ProcessBuilder("stat", "-c", "%s %Y %i", segments.get(1).toString()).start();
+            String statLine = new String(stat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            assertEquals(0, stat.waitFor());
+            assertEquals(java.util.Optional.of(statLine + " " + location), markers.read(segments.get(1)));
             assertEquals("0700", mode(markers.directory()));
             assertEquals("0600", mode(markers.directory().resolve(segments.get(1).getFileName())));
 

@@ -84,6 +84,7 @@ class ArchiveHooksIT {
                 .setting("archive_command", ShellQuote.word(archiveScript.toString()) + " %p")
                 .setting("wal_keep_size", "1GB")
                 .env("WALVAULT_JAR", jar.toString())
+                .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString())
                 .start();
         source.execute("CREATE TABLE t (id int, pad text)");
         load(source, 0, 4);
@@ -102,6 +103,11 @@ class ArchiveHooksIT {
         String expected = source.queryString("SELECT count(*) || ':' || sum(id) FROM t");
         long systemId = Long.parseUnsignedLong(source.queryString("SELECT system_identifier FROM pg_control_system()"));
         source.stop();
+
+        // the first call dumped the hooks' classes for the later calls to share
+        try (Stream<Path> cds = Files.list(scratch.resolve("cds"))) {
+            assertEquals(1, cds.filter(p -> p.getFileName().toString().matches("walvault-[0-9-]+\\.jsa")).count());
+        }
 
         // two pushes were killed in the middle and retried by PostgreSQL
         List<String> killed = Files.readAllLines(scratch.resolve("killed.log"));

@@ -18,7 +18,7 @@ import java.util.OptionalLong;
 public record ArchivePushSettings(OptionalLong systemId, int lookAhead, int parallel) {
 
     /** Defaults: enough to drain a backlog quickly without holding PostgreSQL's archiver long. */
-    public static final int DEFAULT_LOOK_AHEAD = 16;
+    public static final int DEFAULT_LOOK_AHEAD = 64;
     public static final int DEFAULT_PARALLEL = 4;
 
     public ArchivePushSettings {

@@ -45,6 +45,11 @@ public final class ArchivePushCommand implements Callable<Integer> {
             + ArchivePushSettings.DEFAULT_PARALLEL + "; WALVAULT_ARCHIVE_PUSH_PARALLEL).")
     String parallel;
 
+    @Option(names = "--watch", description = "Instead of archiving FILE, keep pushing the .ready files of its directory"
+            + " as they appear, until none has appeared for 20 s (at most 10 min); one watcher per directory."
+            + " bin/walvault starts one in the background after a successful push (WALVAULT_ARCHIVE_PUSH_WATCH=off: never).")
+    boolean watch;
+
     @Override
     public Integer call() throws IOException {
         Map<String, String> own = new LinkedHashMap<>();
@@ -52,7 +57,12 @@ public final class ArchivePushCommand implements Callable<Integer> {
         own.put("archive-push-look-ahead", lookAhead);
         own.put("archive-push-parallel", parallel);
         Settings s = options.settings(own, System.getenv());
-        new ArchivePush(RepositorySettings.from(s), ArchivePushSettings.from(s)).run(file);
+        ArchivePush push = new ArchivePush(RepositorySettings.from(s), ArchivePushSettings.from(s));
+        if (watch) {
+            push.watch(file, java.time.Duration.ofSeconds(20), java.time.Duration.ofMinutes(10));
+        } else {
+            push.run(file);
+        }
         return 0;
     }
 }

@@ -108,6 +108,66 @@ public final class ArchivePush {
         }
     }
 
+    /**
+     * Watches {@code pg_wal/archive_status} of {@code file}'s directory and pushes each
+     * {@code .ready} file as it appears (durable, then marked), so that PostgreSQL's calls find
+     * markers and return without Java. Runs until nothing became ready for {@code idle}, or for
+     * at most {@code lifetime} (so changed settings take effect), or until the directory is gone.
+     * At most one watcher runs per directory (a lock in the marker directory); another returns at
+     * once. Returns how many files it pushed.
+     */
+    public int watch(Path file, java.time.Duration idle, java.time.Duration lifetime) throws IOException {
+        Path walDir = file.toAbsolutePath().getParent();
+        PushMarkers markers = new PushMarkers(walDir, repositorySettings.location());
+        markers.ensureDirectory();
+        Path lockFile = markers.directory().resolve("watch.lock");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
+                java.util.Set.of(java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+             java.nio.channels.FileLock lock = tryLock(ch)) {
+            if (lock == null) {
+                return 0; // another watcher serves this directory
+            }
+            Path pidFile = markers.directory().resolve("watch.pid");
+            Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+            long start = System.nanoTime();
+            long lastWork = start;
+            int pushed = 0;
+            try (Repository repo = opener.get()) {
+                while (Files.isDirectory(walDir.resolve("archive_status"))
+                        && System.nanoTime() - start < lifetime.toNanos()) {
+                    List<ArchivePushFile.Result> done = new ArrayList<>();
+                    lookAhead(repo, walDir, null, markers, done);
+                    if (!done.isEmpty()) {
+                        pushed += done.size();
+                        lastWork = System.nanoTime();
+                    } else if (System.nanoTime() - lastWork > idle.toNanos()) {
+                        break;
+                    } else {
+                        try {
+                            Thread.sleep(10);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                }
+            } finally {
+                Files.deleteIfExists(pidFile);
+            }
+            LOG.info("watcher of '{}' pushed {} files ahead", walDir, pushed);
+            return pushed;
+        }
+    }
+
+    private static java.nio.channels.FileLock tryLock(java.nio.channels.FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null; // held by a watcher of this process
+        }
+    }
+
     /** Pushes the next ready files; returns how many failed. */
     private int lookAhead(Repository repo, Path walDir, WalFileName own, PushMarkers markers, List<ArchivePushFile.Result> done) {
         markers.removeStale(walDir);
@@ -115,7 +175,7 @@ public final class ArchivePush {
         if (next.isEmpty()) {
             return 0;
         }
-        int threads = Math.min(settings.parallel(), next.size());
+        int threads = Math.max(1, Math.min(settings.parallel(), next.size()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "archive-push-ahead");
             t.setDaemon(true);

@@ -99,6 +99,9 @@ final class PushMarkers {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path m : ds) {
                 String n = m.getFileName().toString();
+                if (n.equals("watch.lock") || n.equals("watch.pid")) {
+                    continue;
+                }
                 if (n.startsWith(".") || Files.notExists(walDirectory.resolve(n))) {
                     Files.deleteIfExists(m);
                 }
@@ -114,7 +117,7 @@ final class PushMarkers {
         return Files.exists(marker) ? Optional.of(Files.readString(marker, StandardCharsets.UTF_8).strip()) : Optional.empty();
     }
 
-    private void ensureDirectory() throws IOException {
+    void ensureDirectory() throws IOException {
         if (!Files.isDirectory(dir)) {
             try {
                 Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));

@@ -152,7 +152,36 @@ class ArchivePushIT {
             assertEquals(ErrorCode.WAL_CLUSTER_UNKNOWN, code(() -> noAhead.run(lone)));
             new ArchivePush(rs, new ArchivePushSettings(OptionalLong.of(systemId), 0, 1)).run(lone);
             assertArrayEquals(Files.readAllBytes(lone), decode(wal, name(lone)));
+
+            // a watcher pushes files as they become ready, one watcher per directory, and ends when idle
+            Path watched = Files.createDirectories(scratch.resolve("watched/pg_wal/archive_status")).getParent();
+            Path w1 = Files.copy(segments.get(2), watched.resolve(segments.get(2).getFileName()));
+            Files.createFile(watched.resolve("archive_status/" + w1.getFileName() + ".ready"));
+            ArchivePush watcher = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 4, 2));
+            java.util.concurrent.CompletableFuture<Integer> running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return watcher.watch(w1, java.time.Duration.ofSeconds(2), java.time.Duration.ofMinutes(1));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            PushMarkers watchedMarkers = new PushMarkers(watched, rs.location());
+            awaitMarked(watchedMarkers, w1);
+            assertEquals(0, watcher.watch(w1, java.time.Duration.ofSeconds(2), java.time.Duration.ofMinutes(1)), "second watcher");
+            Path w2 = Files.copy(segments.get(segments.size() - 1), watched.resolve(segments.get(segments.size() - 1).getFileName()));
+            Files.createFile(watched.resolve("archive_status/" + w2.getFileName() + ".ready"));
+            awaitMarked(watchedMarkers, w2);
+            assertEquals(2, running.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertArrayEquals(Files.readAllBytes(w2), decode(wal, name(w2)));
+            assertEquals(ArchivePush.Outcome.PUSHED_AHEAD, noAhead.run(w2).outcome());
         }
+    }
+
+    private static void awaitMarked(PushMarkers markers, Path file) throws InterruptedException {
+        for (int i = 0; i < 1000 && !markers.isPushed(file); i++) {
+            Thread.sleep(20);
+        }
+        assertTrue(markers.isPushed(file), "not pushed by the watcher: " + file);
     }
 
     private static WalFileName name(Path p) {

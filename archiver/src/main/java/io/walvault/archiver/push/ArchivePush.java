@@ -103,7 +103,7 @@ public final class ArchivePush {
             markers.remove(file);
             LOG.info("archived '{}' ({} bytes{})", name, own.size(), own.alreadyPresent() ? ", already there" : "");
             List<ArchivePushFile.Result> ahead = new ArrayList<>();
-            int failed = settings.lookAhead() == 0 ? 0 : lookAhead(repo, walDir, name, markers, ahead);
+            int failed = settings.lookAhead() == 0 ? 0 : lookAhead(repo, walDir, name, markers, ahead, new java.util.HashSet<>());
             return new Report(own.alreadyPresent() ? Outcome.ALREADY_ARCHIVED : Outcome.PUSHED, ahead, failed);
         }
     }
@@ -133,11 +133,12 @@ public final class ArchivePush {
             long start = System.nanoTime();
             long lastWork = start;
             int pushed = 0;
+            java.util.Set<Path> failed = new java.util.HashSet<>(); // left to PostgreSQL's own calls, which fail visibly
             try (Repository repo = opener.get()) {
                 while (Files.isDirectory(walDir.resolve("archive_status"))
                         && System.nanoTime() - start < lifetime.toNanos()) {
                     List<ArchivePushFile.Result> done = new ArrayList<>();
-                    lookAhead(repo, walDir, null, markers, done);
+                    lookAhead(repo, walDir, null, markers, done, failed);
                     if (!done.isEmpty()) {
                         pushed += done.size();
                         lastWork = System.nanoTime();
@@ -169,9 +170,10 @@ public final class ArchivePush {
     }
 
     /** Pushes the next ready files; returns how many failed. */
-    private int lookAhead(Repository repo, Path walDir, WalFileName own, PushMarkers markers, List<ArchivePushFile.Result> done) {
+    private int lookAhead(Repository repo, Path walDir, WalFileName own, PushMarkers markers, List<ArchivePushFile.Result> done,
+            java.util.Set<Path> skip) {
         markers.removeStale(walDir);
-        List<Path> next = readyFiles(walDir, own, markers);
+        List<Path> next = readyFiles(walDir, own, markers, skip);
         if (next.isEmpty()) {
             return 0;
         }
@@ -198,6 +200,7 @@ public final class ArchivePush {
                     done.add(futures.get(i).get());
                 } catch (java.util.concurrent.ExecutionException e) {
                     failed++;
+                    skip.add(next.get(i));
                     LOG.warn("look-ahead could not archive '{}' (PostgreSQL's own call will retry it): {}",
                             next.get(i).getFileName(), e.getCause().getMessage());
                 } catch (InterruptedException e) {
@@ -221,7 +224,7 @@ public final class ArchivePush {
      * The files of {@code archive_status/*.ready} other than {@code own} and not yet marked, in the
      * order PostgreSQL archives them (history files first, then by name), at most the look-ahead.
      */
-    private List<Path> readyFiles(Path walDir, WalFileName own, PushMarkers markers) {
+    private List<Path> readyFiles(Path walDir, WalFileName own, PushMarkers markers, java.util.Set<Path> skip) {
         Path status = walDir.resolve("archive_status");
         List<WalFileName> ready = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(status, "*.ready")) {
@@ -242,7 +245,7 @@ public final class ArchivePush {
                 break;
             }
             Path p = walDir.resolve(w.name());
-            if (Files.exists(p) && !markers.isPushed(p)) {
+            if (!skip.contains(p) && Files.exists(p) && !markers.isPushed(p)) {
                 out.add(p);
             }
         }

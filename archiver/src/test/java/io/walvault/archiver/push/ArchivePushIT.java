@@ -168,7 +168,7 @@ class ArchivePushIT {
             PushMarkers watchedMarkers = new PushMarkers(watched, rs.location());
             awaitMarked(watchedMarkers, w1);
             assertEquals(0, watcher.watch(w1, java.time.Duration.ofSeconds(2), java.time.Duration.ofMinutes(1)), "second watcher");
-            Path w2 = Files.copy(segments.get(segments.size() - 1), watched.resolve(segments.get(segments.size() - 1).getFileName()));
+            Path w2 = Files.copy(segments.get(1), watched.resolve(segments.get(1).getFileName()));
             Files.createFile(watched.resolve("archive_status/" + w2.getFileName() + ".ready"));
             awaitMarked(watchedMarkers, w2);
             assertEquals(2, running.get(30, java.util.concurrent.TimeUnit.SECONDS));

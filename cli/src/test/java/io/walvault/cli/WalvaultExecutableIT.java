@@ -88,4 +88,40 @@ class WalvaultExecutableIT {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         return new Result(p.exitValue(), out);
     }
+
+    @Test
+    void archiveGetHandsOverAPrefetchedSegmentWithoutStartingJava(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // a data directory whose pg_control names cluster 7400000000000000001, and a spool filled for it
+        java.nio.file.Files.createDirectories(dir.resolve("global"));
+        java.nio.file.Files.write(dir.resolve("global/pg_control"), java.nio.ByteBuffer.allocate(64)
+                .order(java.nio.ByteOrder.nativeOrder()).putLong(7400000000000000001L).array());
+        Path spool = java.nio.file.Files.createDirectories(dir.resolve("pg_wal/.walvault-prefetch"));
+        java.nio.file.Files.writeString(spool.resolve("origin"), "file:///r 7400000000000000001\n");
+        java.nio.file.Files.writeString(spool.resolve("000000010000000000000009"), "segment");
+
+        // another repository or cluster than the spool's: Java is asked (the missing jar shows it)
+        assertEquals(3, run(dir, "archive-get", "--repo", "file:///other", "000000010000000000000009", "pg_wal/RECOVERYXLOG").exitCode());
+        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "000000010000000000000009",
+                "pg_wal/RECOVERYXLOG").exitCode());
+        // not prefetched: Java is asked
+        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000A", "pg_wal/RECOVERYXLOG").exitCode());
+
+        Result ok = run(dir, "archive-get", "--repo", "file:///r", "000000010000000000000009", "pg_wal/RECOVERYXLOG");
+        assertEquals(0, ok.exitCode(), ok.out());
+        assertEquals("segment", java.nio.file.Files.readString(dir.resolve("pg_wal/RECOVERYXLOG")));
+        assertTrue(java.nio.file.Files.notExists(spool.resolve("000000010000000000000009")));
+    }
+
+    private static Result run(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");
+        pb.environment().remove("WALVAULT_REPO");
+        pb.environment().remove("WALVAULT_SYSTEM_IDENTIFIER");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), out);
+    }
 }

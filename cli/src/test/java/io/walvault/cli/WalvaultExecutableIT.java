@@ -50,4 +50,78 @@ class WalvaultExecutableIT {
         assertEquals(3, p.exitValue(), out);
         assertTrue(out.contains("HINT: build it with"), out);
     }
+
+    @Test
+    void archivePushAcknowledgesAFilePushedAheadWithoutStartingJava(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path wal = java.nio.file.Files.createDirectories(dir.resolve("pg_wal"));
+        Path segment = java.nio.file.Files.write(wal.resolve("000000010000000000000007"), new byte[8192]);
+        Path markers = java.nio.file.Files.createDirectories(wal.resolve(".walvault-pushed"));
+        Process stat = new ProcessBuilder("stat", "-c", "%s %Y %i", segment.toString()).start();
+        String identity = new String(stat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, stat.waitFor());
+        Path marker = java.nio.file.Files.writeString(markers.resolve(segment.getFileName()), identity + " file:///r\n");
+
+        // another repository than the marker's: not acknowledged here (the missing jar shows that Java was asked)
+        assertEquals(3, pushWithoutJar(dir, "--repo", "file:///other", "pg_wal/000000010000000000000007").exitCode());
+        assertTrue(java.nio.file.Files.exists(marker));
+
+        // the file changed since it was pushed: Java is asked
+        java.nio.file.Files.setLastModifiedTime(segment, java.nio.file.attribute.FileTime.fromMillis(0));
+        assertEquals(3, pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007").exitCode());
+        java.nio.file.Files.writeString(marker, new String(new ProcessBuilder("stat", "-c", "%s %Y %i", segment.toString())
+                .start().getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip() + " file:///r\n");
+
+        // unchanged, same repository (flag or environment): exit 0 without Java, the marker consumed
+        Result ok = pushWithoutJar(dir, "--look-ahead", "4", "--repo=file:///r", "pg_wal/000000010000000000000007");
+        assertEquals(0, ok.exitCode(), ok.out());
+        assertTrue(java.nio.file.Files.notExists(marker));
+    }
+
+    private static Result pushWithoutJar(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString(), "archive-push"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");
+        pb.environment().remove("WALVAULT_REPO");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), out);
+    }
+
+    @Test
+    void archiveGetHandsOverAPrefetchedSegmentWithoutStartingJava(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // a data directory whose pg_control names cluster 7400000000000000001, and a spool filled for it
+        java.nio.file.Files.createDirectories(dir.resolve("global"));
+        java.nio.file.Files.write(dir.resolve("global/pg_control"), java.nio.ByteBuffer.allocate(64)
+                .order(java.nio.ByteOrder.nativeOrder()).putLong(7400000000000000001L).array());
+        Path spool = java.nio.file.Files.createDirectories(dir.resolve("pg_wal/.walvault-prefetch"));
+        java.nio.file.Files.writeString(spool.resolve("origin"), "file:///r 7400000000000000001\n");
+        java.nio.file.Files.writeString(spool.resolve("000000010000000000000009"), "segment");
+
+        // another repository or cluster than the spool's: Java is asked (the missing jar shows it)
+        assertEquals(3, run(dir, "archive-get", "--repo", "file:///other", "000000010000000000000009", "pg_wal/RECOVERYXLOG").exitCode());
+        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "000000010000000000000009",
+                "pg_wal/RECOVERYXLOG").exitCode());
+        // not prefetched: Java is asked
+        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000A", "pg_wal/RECOVERYXLOG").exitCode());
+
+        Result ok = run(dir, "archive-get", "--repo", "file:///r", "000000010000000000000009", "pg_wal/RECOVERYXLOG");
+        assertEquals(0, ok.exitCode(), ok.out());
+        assertEquals("segment", java.nio.file.Files.readString(dir.resolve("pg_wal/RECOVERYXLOG")));
+        assertTrue(java.nio.file.Files.notExists(spool.resolve("000000010000000000000009")));
+    }
+
+    private static Result run(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
+        pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");
+        pb.environment().remove("WALVAULT_REPO");
+        pb.environment().remove("WALVAULT_SYSTEM_IDENTIFIER");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), out);
+    }
 }

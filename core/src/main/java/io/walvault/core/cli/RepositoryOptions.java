@@ -105,6 +105,16 @@ public final class RepositoryOptions {
         return Settings.load(flags(), config, environment);
     }
 
+    /**
+     * All settings: these flags plus a command's own {@code extraFlags} (setting name to value,
+     * null when not given), then {@code environment}, then the config file.
+     */
+    public Settings settings(Map<String, String> extraFlags, Map<String, String> environment) {
+        Map<String, String> all = flags();
+        all.putAll(extraFlags);
+        return Settings.load(all, config, environment);
+    }
+
     /** The repository settings resolved from flags, {@code environment} and config file. */
     public RepositorySettings repository(Map<String, String> environment) {
         return RepositorySettings.from(settings(environment));

@@ -82,6 +82,10 @@ public enum ErrorCode {
     CONTENT_MISMATCH(41, "content mismatch"),
 
     // ---- 50-69: archiving and backup (archiver) ----
+    /** archive-push: the WAL file PostgreSQL named is missing or cannot be read. */
+    WAL_FILE_UNREADABLE(50, "WAL file to archive missing or unreadable"),
+    /** archive-push: a history or backup file's cluster is unknown (no setting and no WAL segment beside it). */
+    WAL_CLUSTER_UNKNOWN(51, "cluster of the WAL file unknown"),
 
     /** A backup's WAL (start to end LSN) could not be streamed into the repository: the backup was not kept. */
     BACKUP_WAL_INCOMPLETE(55, "backup WAL incomplete"),
@@ -101,6 +105,12 @@ public enum ErrorCode {
     DRILL_FAILED(74, "restore drill failed"),
     /** No usable PostgreSQL server binaries for a drill (wrong major, not found, or root without a user to run as). */
     DRILL_NO_SERVER(75, "no PostgreSQL server for the drill"),
+    /** archive-get: the archive does not hold the requested file (what recovery expects at the end of the archive). */
+    WAL_NOT_ARCHIVED(76, "WAL file not in the archive"),
+    /** archive-get: the cluster to restore from is unknown (no setting, no pg_control, several clusters in the repository). */
+    RESTORE_CLUSTER_UNKNOWN(77, "cluster to restore WAL for unknown"),
+    /** archive-get: the destination file could not be written. */
+    WAL_WRITE_FAILED(78, "cannot write the restored WAL file"),
 
 
 

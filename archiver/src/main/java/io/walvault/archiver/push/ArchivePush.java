@@ -1,0 +1,254 @@
+package io.walvault.archiver.push;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.wal.WalFileName;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * archive-push, PostgreSQL's {@code archive_command}: archives the file PostgreSQL names, then
+ * looks ahead.
+ *
+ * <pre>
+ *  %p ─▶ marker matches? ──yes──▶ done (no repository opened)
+ *          │ no
+ *          ▼
+ *        cluster of the file ─▶ open repository ─▶ ArchivePushFile (validate while storing, durable)
+ *          ▼
+ *        look-ahead: next .ready files of pg_wal/archive_status, WAL order, N at a time
+ *          ─▶ ArchivePushFile each ─▶ marker (only after the durable push)
+ * </pre>
+ *
+ * <p>The call succeeds only once its own file is durable in the repository; it never reports a
+ * file archived that is not. A look-ahead failure is only logged: that file is pushed again, and
+ * fails visibly, when PostgreSQL asks for it. One instance per call; not thread-safe.
+ */
+public final class ArchivePush {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ArchivePush.class);
+
+    /** How a call ended. */
+    public enum Outcome {
+        /** The file was stored now. */
+        PUSHED,
+        /** An identical copy was already in the repository. */
+        ALREADY_ARCHIVED,
+        /** An earlier call's look-ahead had pushed it: nothing to do. */
+        PUSHED_AHEAD
+    }
+
+    /**
+     * What a call did.
+     *
+     * @param outcome   for the file PostgreSQL named
+     * @param lookAhead the files the look-ahead pushed (durable, marked)
+     * @param lookAheadFailed how many look-ahead pushes failed (left for PostgreSQL's own call)
+     */
+    public record Report(Outcome outcome, List<ArchivePushFile.Result> lookAhead, int lookAheadFailed) {
+        public Report {
+            requireNonNull(outcome, "outcome is null");
+            lookAhead = List.copyOf(lookAhead);
+        }
+    }
+
+    private final RepositorySettings repositorySettings;
+    private final ArchivePushSettings settings;
+    private final Supplier<Repository> opener;
+
+    public ArchivePush(RepositorySettings repositorySettings, ArchivePushSettings settings) {
+        this(repositorySettings, settings, () -> Repositories.open(repositorySettings));
+    }
+
+    /** With the repository opened by {@code opener} (tests share one). */
+    ArchivePush(RepositorySettings repositorySettings, ArchivePushSettings settings, Supplier<Repository> opener) {
+        this.repositorySettings = requireNonNull(repositorySettings, "repositorySettings is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.opener = requireNonNull(opener, "opener is null");
+    }
+
+    /** Archives {@code file} (PostgreSQL's %p) and returns what was done; throws if it is not durably archived. */
+    public Report run(Path file) throws IOException {
+        requireNonNull(file, "file is null");
+        WalFileName name = ArchivePushFile.nameOf(file);
+        if (!Files.exists(file)) {
+            throw ArchivePushFile.missing(file, new NoSuchFileException(file.toString()));
+        }
+        Path walDir = file.toAbsolutePath().getParent();
+        PushMarkers markers = new PushMarkers(walDir, repositorySettings.location());
+        if (markers.isPushed(file)) {
+            markers.remove(file);
+            LOG.debug("'{}' was archived ahead", name);
+            return new Report(Outcome.PUSHED_AHEAD, List.of(), 0);
+        }
+        long systemId = ArchivePushFile.clusterOf(file, name, settings.systemId());
+        try (Repository repo = opener.get()) {
+            ArchivePushFile.Result own = ArchivePushFile.push(repo, file, name, systemId);
+            markers.remove(file);
+            LOG.info("archived '{}' ({} bytes{})", name, own.size(), own.alreadyPresent() ? ", already there" : "");
+            List<ArchivePushFile.Result> ahead = new ArrayList<>();
+            int failed = settings.lookAhead() == 0 ? 0 : lookAhead(repo, walDir, name, markers, ahead, new java.util.HashSet<>());
+            return new Report(own.alreadyPresent() ? Outcome.ALREADY_ARCHIVED : Outcome.PUSHED, ahead, failed);
+        }
+    }
+
+    /**
+     * Watches {@code pg_wal/archive_status} of {@code file}'s directory and pushes each
+     * {@code .ready} file as it appears (durable, then marked), so that PostgreSQL's calls find
+     * markers and return without Java. Runs until nothing became ready for {@code idle}, or for
+     * at most {@code lifetime} (so changed settings take effect), or until the directory is gone.
+     * At most one watcher runs per directory (a lock in the marker directory); another returns at
+     * once. Returns how many files it pushed.
+     */
+    public int watch(Path file, java.time.Duration idle, java.time.Duration lifetime) throws IOException {
+        Path walDir = file.toAbsolutePath().getParent();
+        PushMarkers markers = new PushMarkers(walDir, repositorySettings.location());
+        markers.ensureDirectory();
+        Path lockFile = markers.directory().resolve("watch.lock");
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
+                java.util.Set.of(java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+             java.nio.channels.FileLock lock = tryLock(ch)) {
+            if (lock == null) {
+                return 0; // another watcher serves this directory
+            }
+            Path pidFile = markers.directory().resolve("watch.pid");
+            Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+            long start = System.nanoTime();
+            long lastWork = start;
+            int pushed = 0;
+            java.util.Set<Path> failed = new java.util.HashSet<>(); // left to PostgreSQL's own calls, which fail visibly
+            try (Repository repo = opener.get()) {
+                while (Files.isDirectory(walDir.resolve("archive_status"))
+                        && System.nanoTime() - start < lifetime.toNanos()) {
+                    List<ArchivePushFile.Result> done = new ArrayList<>();
+                    lookAhead(repo, walDir, null, markers, done, failed);
+                    if (!done.isEmpty()) {
+                        pushed += done.size();
+                        lastWork = System.nanoTime();
+                    } else if (System.nanoTime() - lastWork > idle.toNanos()) {
+                        break;
+                    } else {
+                        try {
+                            Thread.sleep(10);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            break;
+                        }
+                    }
+                }
+            } finally {
+                Files.deleteIfExists(pidFile);
+            }
+            LOG.info("watcher of '{}' pushed {} files ahead", walDir, pushed);
+            return pushed;
+        }
+    }
+
+    private static java.nio.channels.FileLock tryLock(java.nio.channels.FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null; // held by a watcher of this process
+        }
+    }
+
+    /** Pushes the next ready files; returns how many failed. */
+    private int lookAhead(Repository repo, Path walDir, WalFileName own, PushMarkers markers, List<ArchivePushFile.Result> done,
+            java.util.Set<Path> skip) {
+        markers.removeStale(walDir);
+        List<Path> next = readyFiles(walDir, own, markers, skip);
+        if (next.isEmpty()) {
+            return 0;
+        }
+        int threads = Math.max(1, Math.min(settings.parallel(), next.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "archive-push-ahead");
+            t.setDaemon(true);
+            return t;
+        });
+        int failed = 0;
+        try {
+            List<Future<ArchivePushFile.Result>> futures = new ArrayList<>();
+            for (Path p : next) {
+                futures.add(pool.submit(() -> {
+                    String identity = PushMarkers.identity(p);
+                    WalFileName n = WalFileName.parse(p.getFileName().toString());
+                    ArchivePushFile.Result r = ArchivePushFile.push(repo, p, n, ArchivePushFile.clusterOf(p, n, settings.systemId()));
+                    markers.mark(p, identity); // only now: the push is durable
+                    return r;
+                }));
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    done.add(futures.get(i).get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failed++;
+                    skip.add(next.get(i));
+                    LOG.warn("look-ahead could not archive '{}' (PostgreSQL's own call will retry it): {}",
+                            next.get(i).getFileName(), e.getCause().getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failed += futures.size() - i;
+                    break;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return failed;
+    }
+
+    /**
+     * The files of {@code archive_status/*.ready} other than {@code own} and not yet marked, in the
+     * order PostgreSQL archives them (history files first, then by name), at most the look-ahead.
+     */
+    private List<Path> readyFiles(Path walDir, WalFileName own, PushMarkers markers, java.util.Set<Path> skip) {
+        Path status = walDir.resolve("archive_status");
+        List<WalFileName> ready = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(status, "*.ready")) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                WalFileName.tryParse(n.substring(0, n.length() - ".ready".length()))
+                        .filter(w -> !w.equals(own))
+                        .ifPresent(ready::add);
+            }
+        } catch (IOException e) {
+            LOG.debug("no look-ahead: cannot list '{}': {}", status, e.toString());
+            return List.of();
+        }
+        ready.sort(Comparator.comparing((WalFileName w) -> w.kind() != WalFileName.Kind.HISTORY).thenComparing(WalFileName::name));
+        List<Path> out = new ArrayList<>();
+        for (WalFileName w : ready) {
+            if (out.size() == settings.lookAhead()) {
+                break;
+            }
+            Path p = walDir.resolve(w.name());
+            if (!skip.contains(p) && Files.exists(p) && !markers.isPushed(p)) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+}

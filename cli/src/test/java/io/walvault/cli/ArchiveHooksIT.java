@@ -1,0 +1,196 @@
+package io.walvault.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.repo.WalArchive;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.restore.recovery.RecoveryConfigWriter;
+import io.walvault.restore.recovery.RecoverySettings;
+import io.walvault.restore.recovery.RecoveryTarget;
+import io.walvault.restore.recovery.ShellQuote;
+import io.walvault.restore.recovery.TargetAction;
+import io.walvault.restore.recovery.TargetTimeline;
+import io.walvault.testkit.PgCluster;
+import io.walvault.testkit.PgHarness;
+import io.walvault.testkit.PgTest;
+import io.walvault.testkit.ServerUser;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The built executable as PostgreSQL's archive_command and restore_command, run by the servers
+ * (as their own unprivileged user): every segment archived byte for byte, through kill -9 in the
+ * middle of a push, then replayed by a copy of the server through archive-get.
+ */
+class ArchiveHooksIT {
+
+    private static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
+
+    @PgTest
+    void archivesEverySegmentThroughKillsAndRecoversACopyFromTheArchive(PgHarness pg) throws Exception {
+        Path scratch = pg.scratchDirectory("hooks");
+        Path jar = Files.copy(ROOT.resolve("cli/target/walvault.jar"), scratch.resolve("walvault.jar"));
+        Path repoDir = scratch.resolve("repo");
+        String repoUri = repoDir.toUri().toString();
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", repoUri, "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        Files.createDirectories(scratch.resolve("killed"));
+        // archive_command: the first push of two segments is killed (-9) once its object is being written
+        // (without a watcher, bin/walvault execs Java, so the pid is the JVM's)
+        Path archiveScript = scratch.resolve("archive.sh");
+        String walvault = ROOT.resolve("bin/walvault").toString();
+        Files.writeString(archiveScript, String.join("\n",
+                "#!/bin/bash",
+                "p=\"$1\"; f=\"$(basename \"$p\")\"; k=" + ShellQuote.word(scratch.resolve("killed").toString()),
+                "if [[ \"$f\" =~ ^[0-9A-F]{24}$ && ! -e \"$k/$f\" && $(ls \"$k\" | wc -l) -lt 2 ]]; then",
+                "  touch \"$k/$f\"",
+                "  WALVAULT_ARCHIVE_PUSH_WATCH=off " + ShellQuote.word(walvault) + " archive-push --look-ahead 0 --repo " + ShellQuote.word(repoUri) + " \"$p\" &",
+                "  pid=$!",
+                "  for i in $(seq 1 3000); do",
+                "    if find " + ShellQuote.word(repoDir.toString()) + " -name \"*$f*.tmp\" | grep -q .; then",
+                "      kill -9 $pid; echo \"$f\" >> \"$k.log\"; break",
+                "    fi",
+                "    kill -0 $pid 2>/dev/null || break",
+                "    sleep 0.002",
+                "  done",
+                "  wait $pid; exit 1",
+                "fi",
+                "exec " + ShellQuote.word(walvault) + " archive-push --repo " + ShellQuote.word(repoUri) + " \"$p\"",
+                ""));
+        Files.setPosixFilePermissions(archiveScript, PosixFilePermissions.fromString("rwx------"));
+        ServerUser.get().adopt(scratch);
+
+        PgCluster source = pg.cluster().name("source")
+                .setting("archive_mode", "on")
+                .setting("archive_command", ShellQuote.word(archiveScript.toString()) + " %p")
+                .setting("wal_keep_size", "1GB")
+                .env("WALVAULT_JAR", jar.toString())
+                .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString())
+                .start();
+        source.execute("CREATE TABLE t (id int, pad text)");
+        load(source, 0, 4);
+        source.stop();
+
+        // a cold copy stands in for a base backup
+        Path copyDir = pg.scratchDirectory("copy");
+        Path copy = copyDir.resolve("data");
+        copyTree(source.dataDirectory(), copy);
+
+        source.start();
+        load(source, 4, 8);
+        String last = source.queryString("SELECT pg_walfile_name(pg_current_wal_lsn() - 1)");
+        source.execute("SELECT pg_switch_wal()");
+        awaitArchived(source, last);
+        String expected = source.queryString("SELECT count(*) || ':' || sum(id) FROM t");
+        long systemId = Long.parseUnsignedLong(source.queryString("SELECT system_identifier FROM pg_control_system()"));
+        source.stop();
+
+        // the first call dumped the hooks' classes for the later calls to share
+        try (Stream<Path> cds = Files.list(scratch.resolve("cds"))) {
+            assertEquals(1, cds.filter(p -> p.getFileName().toString().matches("walvault-[0-9-]+\\.jsa")).count());
+        }
+
+        // two pushes were killed in the middle and retried by PostgreSQL
+        List<String> killed = Files.readAllLines(scratch.resolve("killed.log"));
+        assertFalse(killed.isEmpty(), "no push was killed mid-write");
+
+        // every segment PostgreSQL has archived is in the repository, byte for byte
+        List<String> done = new ArrayList<>();
+        try (Stream<Path> s = Files.list(source.dataDirectory().resolve("pg_wal/archive_status"))) {
+            s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".done"))
+                    .map(n -> n.substring(0, n.length() - 5)).sorted().forEach(done::add);
+        }
+        assertTrue(done.containsAll(killed), done + " " + killed);
+        try (Repository repo = Repositories.open(rs)) {
+            WalArchive wal = repo.cluster(systemId).wal();
+            List<String> archived = wal.list().map(WalFileName::name).sorted().toList();
+            for (String n : done) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                wal.get(WalFileName.parse(n), new OutputStreamSink(out, false));
+                assertArrayEquals(Files.readAllBytes(source.dataDirectory().resolve("pg_wal/" + n)), out.toByteArray(), n);
+            }
+            assertTrue(archived.containsAll(done), archived + " " + done);
+            // no gap: the archived segments are consecutive up to the last one switched out
+            List<String> segs = archived.stream().filter(n -> n.length() == 24).toList();
+            assertTrue(segs.contains(last), segs + " lacks " + last);
+            for (int i = 1; i < segs.size(); i++) {
+                assertEquals(Long.parseLong(segs.get(i - 1).substring(16), 16) + 1, Long.parseLong(segs.get(i).substring(16), 16),
+                        "gap after " + segs.get(i - 1));
+            }
+        }
+
+        // a file the archive lacks: the not-found code, fast
+        Instant t0 = Instant.now();
+        Process probe = new ProcessBuilder(walvault, "archive-get", "--repo", repoUri, "--system-identifier",
+                Long.toUnsignedString(systemId), "00000009.history", scratch.resolve("probe").toString())
+                .redirectErrorStream(true).start();
+        String probeOut = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(probe.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(ErrorCode.WAL_NOT_ARCHIVED.exitCode(), probe.exitValue(), probeOut);
+        assertTrue(Duration.between(t0, Instant.now()).toSeconds() < 10, "not-found took " + Duration.between(t0, Instant.now()));
+
+        // the copy replays the archived WAL through archive-get and ends with the source's data
+        RecoveryConfigWriter.write(copy, new RecoverySettings(ShellQuote.word(walvault) + " archive-get --repo "
+                + ShellQuote.word(repoUri) + " %f %p", new RecoveryTarget.EndOfArchive(), true, TargetAction.PROMOTE,
+                TargetTimeline.latest(), true));
+        PgCluster restored = pg.cluster().name("restored").dataDirectory(copy).env("WALVAULT_JAR", jar.toString()).create();
+        restored.startNoWait();
+        assertEquals(PgCluster.RecoveryOutcome.PROMOTED, restored.awaitRecoveryEnd(Duration.ofSeconds(120)), restored.logSinceStart());
+        assertEquals(expected, restored.queryString("SELECT count(*) || ':' || sum(id) FROM t"));
+        assertTrue(restored.logSinceStart().contains("restored log file \"" + last + "\" from archive"), restored.logSinceStart());
+    }
+
+    /** Rows {@code from} to {@code to} (thousands), a WAL switch after each thousand. */
+    private static void load(PgCluster pg, int from, int to) {
+        for (int i = from; i < to; i++) {
+            pg.execute("INSERT INTO t SELECT g, repeat('x', 300) FROM generate_series(" + (i * 1000 + 1) + ", " + (i + 1) * 1000 + ") g",
+                    "SELECT pg_switch_wal()");
+        }
+    }
+
+    private static void awaitArchived(PgCluster pg, String segment) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (Instant.now().isBefore(deadline)) {
+            String lastArchived = pg.queryString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+            if (lastArchived.length() == 24 && lastArchived.compareTo(segment) >= 0) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("'" + segment + "' not archived in time: " + pg.queryString("SELECT row(a.*)::text FROM pg_stat_archiver a")
+                + "\n" + pg.logTail(40));
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else if (!p.getFileName().toString().equals("postmaster.pid")) {
+                    Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package io.walvault.restore.get;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.repo.WalArchive;
+import io.walvault.core.storage.ObjectNotFoundException;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalFormat;
+import io.walvault.core.wal.WalPageHeader;
+import io.walvault.core.wal.WalSegmentName;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * archive-get, PostgreSQL's {@code restore_command}: writes the archived file PostgreSQL names
+ * to the path it names, or reports that the archive does not have it.
+ *
+ * <pre>
+ *  %f ─▶ in the prefetch spool? ──yes──▶ rename to %p (no repository opened unless the spool runs low)
+ *          │ no
+ *          ▼
+ *        open repository ─▶ WalFileWriter (decode, validate, fsync, rename to %p)
+ *          │ not archived, but SEG.partial is, and it is its timeline's newest WAL ─▶ served, zero-padded
+ *          │ not archived at all ─▶ WAL_NOT_ARCHIVED (76): recovery's normal end of the archive
+ *          ▼
+ *        prefetch: the next segments, in parallel, into the spool
+ * </pre>
+ *
+ * <p>The cluster is the {@code system-identifier} setting, else the data directory's
+ * {@code global/pg_control} (restore_command runs in the data directory), else the repository's
+ * only cluster. One instance per call; not thread-safe.
+ */
+public final class ArchiveGet {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ArchiveGet.class);
+
+    /** Where the file PostgreSQL asked for came from. */
+    public enum Outcome {
+        /** Fetched from the repository now. */
+        FETCHED,
+        /** Taken from the prefetch spool. */
+        PREFETCHED,
+        /** The segment exists only as the newest {@code .partial} of its timeline, which was served. */
+        PARTIAL
+    }
+
+    /**
+     * What a call did.
+     *
+     * @param outcome    for the file PostgreSQL asked for
+     * @param prefetched how many segments this call put into the spool
+     */
+    public record Report(Outcome outcome, int prefetched) {
+        public Report {
+            requireNonNull(outcome, "outcome is null");
+        }
+    }
+
+    private final RepositorySettings repositorySettings;
+    private final ArchiveGetSettings settings;
+    private final Path dataDirectory;
+    private final Supplier<Repository> opener;
+
+    /**
+     * @param dataDirectory the data directory (restore_command's working directory), where
+     *                      {@code global/pg_control} names the cluster
+     */
+    public ArchiveGet(RepositorySettings repositorySettings, ArchiveGetSettings settings, Path dataDirectory) {
+        this(repositorySettings, settings, dataDirectory, () -> Repositories.open(repositorySettings));
+    }
+
+    ArchiveGet(RepositorySettings repositorySettings, ArchiveGetSettings settings, Path dataDirectory, Supplier<Repository> opener) {
+        this.repositorySettings = requireNonNull(repositorySettings, "repositorySettings is null");
+        this.settings = requireNonNull(settings, "settings is null");
+        this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
+        this.opener = requireNonNull(opener, "opener is null");
+    }
+
+    /** Writes archived {@code fileName} (PostgreSQL's %f) to {@code target} (%p). */
+    public Report run(String fileName, Path target) throws IOException {
+        requireNonNull(fileName, "fileName is null");
+        requireNonNull(target, "target is null");
+        WalFileName name = WalFileName.tryParse(fileName).orElseThrow(() -> new WalvaultException(ErrorCode.USAGE,
+                "'" + fileName + "' is not a WAL file name HINT: restore_command must pass %f %p"));
+        boolean segment = name.kind() == WalFileName.Kind.SEGMENT;
+        PrefetchSpool spool = new PrefetchSpool(target.toAbsolutePath().getParent());
+        OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : controlFileSystemId();
+        if (segment && known.isPresent() && settings.prefetch() > 0
+                && spool.take(name.name(), origin(known.getAsLong()), target)) {
+            long segmentSize = segmentSize(target);
+            int ahead = countAhead(spool, name, segmentSize);
+            int fetched = 0;
+            if (ahead <= settings.prefetch() / 2) {
+                try (Repository repo = opener.get()) {
+                    fetched = prefetch(repo.cluster(known.getAsLong()).wal(), spool, name, segmentSize, known.getAsLong());
+                }
+            }
+            LOG.debug("restored '{}' from the prefetch spool", name);
+            return new Report(Outcome.PREFETCHED, fetched);
+        }
+        try (Repository repo = opener.get()) {
+            long systemId = known.isPresent() ? known.getAsLong() : onlyCluster(repo);
+            WalArchive wal = repo.cluster(systemId).wal();
+            Outcome outcome;
+            try {
+                WalFileWriter.write(wal, name, OptionalLong.of(systemId), target);
+                outcome = Outcome.FETCHED;
+            } catch (ObjectNotFoundException e) {
+                if (!segment || !servePartial(wal, name, systemId, target)) {
+                    throw notArchived(name, e);
+                }
+                outcome = Outcome.PARTIAL;
+            }
+            LOG.info("restored '{}'{}", name, outcome == Outcome.PARTIAL ? " from its .partial (the newest WAL of its timeline)" : "");
+            int fetched = 0;
+            if (segment && outcome == Outcome.FETCHED && settings.prefetch() > 0) {
+                spool.open(origin(systemId));
+                fetched = prefetch(wal, spool, name, segmentSize(target), systemId);
+            }
+            return new Report(outcome, fetched);
+        }
+    }
+
+    /** Serves {@code name}'s {@code .partial} if the archive has one and nothing of its timeline follows it. */
+    private boolean servePartial(WalArchive wal, WalFileName name, long systemId, Path target) throws IOException {
+        WalFileName partial = WalFileName.parse(name.name() + ".partial");
+        if (wal.info(partial).isEmpty()) {
+            return false;
+        }
+        // decoded beside the target first: its header gives the segment size, needed to name what follows
+        Path candidate = target.toAbsolutePath().getParent().resolve("." + name.name() + ".partial-candidate");
+        try {
+            WalFileWriter.write(wal, partial, OptionalLong.of(systemId), candidate);
+            WalSegmentName next = WalSegmentName.parse(name.name(), segmentSize(candidate)).next();
+            WalFileName nextName = WalFileName.parse(next.fileName());
+            if (wal.info(nextName).isPresent() || wal.info(WalFileName.parse(next.fileName() + ".partial")).isPresent()) {
+                return false; // WAL of this timeline goes on: the partial is not its end
+            }
+            Files.move(candidate, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        } finally {
+            Files.deleteIfExists(candidate);
+        }
+    }
+
+    /** Fetches the segments after {@code name} that the spool lacks, in parallel, until the first that is not archived. */
+    private int prefetch(WalArchive wal, PrefetchSpool spool, WalFileName name, long segmentSize, long systemId) {
+        spool.removeBefore(name.name());
+        List<WalSegmentName> wanted = new ArrayList<>();
+        WalSegmentName s = WalSegmentName.parse(name.name(), segmentSize);
+        for (int i = 0; i < settings.prefetch(); i++) {
+            s = s.next();
+            if (Files.notExists(spool.path(s.fileName()))) {
+                wanted.add(s);
+            }
+        }
+        if (wanted.isEmpty()) {
+            return 0;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(settings.parallel(), wanted.size()), r -> {
+            Thread t = new Thread(r, "archive-get-prefetch");
+            t.setDaemon(true);
+            return t;
+        });
+        int fetched = 0;
+        try {
+            List<Future<Boolean>> futures = new ArrayList<>();
+            for (WalSegmentName w : wanted) {
+                futures.add(pool.submit(() -> {
+                    try {
+                        WalFileWriter.write(wal, WalFileName.parse(w.fileName()), OptionalLong.of(systemId), spool.path(w.fileName()));
+                        return true;
+                    } catch (ObjectNotFoundException e) {
+                        return false;
+                    }
+                }));
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    if (futures.get(i).get()) {
+                        fetched++;
+                    }
+                } catch (ExecutionException e) {
+                    LOG.warn("prefetch of '{}' failed (recovery will fetch it itself): {}", wanted.get(i).fileName(),
+                            e.getCause().getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return fetched;
+    }
+
+    private static int countAhead(PrefetchSpool spool, WalFileName name, long segmentSize) {
+        WalSegmentName s = WalSegmentName.parse(name.name(), segmentSize);
+        int n = 0;
+        while (Files.exists(spool.path((s = s.next()).fileName()))) {
+            n++;
+        }
+        return n;
+    }
+
+    private String origin(long systemId) {
+        return repositorySettings.location() + " " + Long.toUnsignedString(systemId);
+    }
+
+    /** The system identifier in the data directory's pg_control (its first field), if there is one. */
+    private OptionalLong controlFileSystemId() {
+        Path control = dataDirectory.resolve("global/pg_control");
+        try (FileChannel ch = FileChannel.open(control, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+            while (b.hasRemaining() && ch.read(b) != -1) {
+                // read on
+            }
+            return b.hasRemaining() ? OptionalLong.empty() : OptionalLong.of(b.getLong(0));
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    private static long onlyCluster(Repository repo) {
+        List<Long> ids = repo.clusters().toList();
+        if (ids.size() != 1) {
+            throw new WalvaultException(ErrorCode.RESTORE_CLUSTER_UNKNOWN, "cannot tell which cluster's WAL to restore:"
+                    + " no readable 'global/pg_control' in the working directory and " + ids.size() + " clusters in '"
+                    + repo.storage().location() + "' HINT: set system-identifier (WALVAULT_SYSTEM_IDENTIFIER)");
+        }
+        return ids.get(0);
+    }
+
+    private static long segmentSize(Path segment) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(WalFormat.LONG_PAGE_HEADER_SIZE);
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
+            while (b.hasRemaining() && ch.read(b) != -1) {
+                // read on
+            }
+        }
+        b.flip();
+        WalPageHeader h = WalPageHeader.decode(b);
+        return h.segmentSize();
+    }
+
+    private static WalvaultException notArchived(WalFileName name, ObjectNotFoundException e) {
+        return new WalvaultException(ErrorCode.WAL_NOT_ARCHIVED, "WAL file '" + name + "' is not in the archive", e);
+    }
+}

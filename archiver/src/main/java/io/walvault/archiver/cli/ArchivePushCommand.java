@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code walvault archive-push %p}: PostgreSQL's archive_command. Parses and delegates to {@link ArchivePush}. */
 @Command(name = "archive-push", mixinStandardHelpOptions = true,
+        header = "Archive one WAL file durably (PostgreSQL's archive_command).",
         description = {"Archive one WAL file; for PostgreSQL's archive_command:",
                 "  archive_command = 'walvault archive-push --repo URI %%p'",
                 "Exits 0 only once the file is durable in the repository (an identical copy already there counts);"

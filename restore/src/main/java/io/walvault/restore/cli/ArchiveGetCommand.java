@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code walvault archive-get %f %p}: PostgreSQL's restore_command. Parses and delegates to {@link ArchiveGet}. */
 @Command(name = "archive-get", mixinStandardHelpOptions = true,
+        header = "Restore one archived WAL file (PostgreSQL's restore_command).",
         description = {"Restore one archived WAL file; for PostgreSQL's restore_command:",
                 "  restore_command = 'walvault archive-get --repo URI %%f %%p'",
                 "Exits 0 once the file is complete at %%p (written under a temporary name, fsynced, renamed);"

@@ -1,0 +1,107 @@
+package io.walvault.restore.cli;
+
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.restore.info.ClusterReport;
+import io.walvault.restore.info.TimelineWal;
+import java.util.List;
+
+/** The JSON form of {@code walvault info}: stable field names for scripts and monitoring. */
+final class InfoJson {
+
+    private InfoJson() {
+    }
+
+    static String write(List<ClusterReport> reports) {
+        StringBuilder sb = new StringBuilder("{\"clusters\":[");
+        for (int i = 0; i < reports.size(); i++) {
+            ClusterReport r = reports.get(i);
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"systemIdentifier\":").append(str(Long.toUnsignedString(r.systemId()))).append(",\"backups\":[");
+            for (int j = 0; j < r.backups().size(); j++) {
+                BackupInfo b = r.backups().get(j);
+                if (j > 0) {
+                    sb.append(',');
+                }
+                sb.append("{\"id\":").append(str(b.id()))
+                        .append(",\"label\":").append(str(b.label()))
+                        .append(",\"serverVersion\":").append(str(b.serverVersion()))
+                        .append(",\"timeline\":").append(b.timeline())
+                        .append(",\"startLsn\":").append(str(b.startLsn()))
+                        .append(",\"stopLsn\":").append(str(b.stopLsn()))
+                        .append(",\"startTime\":").append(str(b.startTime()))
+                        .append(",\"stopTime\":").append(str(b.stopTime()))
+                        .append(",\"files\":").append(num(b.files()))
+                        .append(",\"bytes\":").append(num(b.bytes()))
+                        .append(",\"storedBytes\":").append(num(b.storedBytes()))
+                        .append(",\"firstWal\":").append(str(b.firstWal()))
+                        .append(",\"lastWal\":").append(str(b.lastWal()))
+                        .append('}');
+            }
+            sb.append("],\"wal\":[");
+            for (int j = 0; j < r.wal().size(); j++) {
+                TimelineWal w = r.wal().get(j);
+                if (j > 0) {
+                    sb.append(',');
+                }
+                sb.append("{\"timeline\":").append(w.timeline().value())
+                        .append(",\"first\":").append(str(w.first().fileName()))
+                        .append(",\"last\":").append(str(w.last().fileName()))
+                        .append(",\"segments\":").append(w.segments())
+                        .append(",\"newestPartial\":").append(str(w.newestPartial().map(p -> p.fileName()).orElse(null)))
+                        .append(",\"gaps\":[");
+                for (int k = 0; k < w.gaps().size(); k++) {
+                    TimelineWal.Gap g = w.gaps().get(k);
+                    if (k > 0) {
+                        sb.append(',');
+                    }
+                    sb.append("{\"from\":").append(str(g.from().fileName())).append(",\"to\":").append(str(g.to().fileName()))
+                            .append(",\"segments\":").append(g.count()).append('}');
+                }
+                sb.append("]}");
+            }
+            sb.append("],\"earliestRecoveryPoint\":").append(str(r.earliest().orElse(null)))
+                    .append(",\"latestRecoveryPoint\":").append(str(r.latest().orElse(null)))
+                    .append(",\"problems\":[");
+            for (int j = 0; j < r.problems().size(); j++) {
+                if (j > 0) {
+                    sb.append(',');
+                }
+                sb.append(str(r.problems().get(j)));
+            }
+            sb.append("]}");
+        }
+        return sb.append("]}\n").toString();
+    }
+
+    private static String num(Long v) {
+        return v == null ? "null" : v.toString();
+    }
+
+    /** A JSON string literal (or null). */
+    static String str(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder sb = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

@@ -18,6 +18,7 @@ import io.walvault.core.wal.WalSegmentName;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import io.walvault.testkit.WriteLoad;
 import io.walvault.testkit.ServerUser;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -27,13 +28,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -66,25 +64,11 @@ class BackupRestoreIT {
 
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        AtomicBoolean stop = new AtomicBoolean();
-        Thread load = new Thread(() -> {
-            try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-                for (int a = 1; !stop.get(); a = a + 1000 > 50000 ? 1 : a + 1000) {
-                    s.executeUpdate("UPDATE t SET v = v + 1 WHERE id BETWEEN " + a + " AND " + (a + 999));
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        load.start();
         int rc;
-        try {
+        try (WriteLoad load = new WriteLoad(pg, "t", 50000)) {
             rc = Main.run(new String[] {"backup", "--config", conf.toString(), "--pg", "host=127.0.0.1 port=" + pg.port()
                     + " user=wv_backup password='backup pw' sslmode=disable", "--checkpoint", "fast", "--label", "restorable",
                     "--progress", "lines"}, new PrintWriter(out, true), new PrintWriter(err, true));
-        } finally {
-            stop.set(true);
-            load.join(30_000);
         }
         assertEquals(0, rc, out + "\n" + err);
         assertTrue(out.toString().contains(" complete: "), out.toString());

@@ -27,6 +27,7 @@ import io.walvault.core.wal.WalSegmentValidator;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import io.walvault.testkit.WriteLoad;
 import io.walvault.testkit.S3Bucket;
 import io.walvault.testkit.S3Extension;
 import io.walvault.testkit.S3Server;
@@ -37,16 +38,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -106,7 +102,7 @@ class BackupIT {
         RepositorySettings rs = localRepository();
         Repositories.create(rs).close();
         BackupResult r;
-        try (WriteLoad load = new WriteLoad(pg, 200_000); Repository repo = Repositories.open(rs)) {
+        try (WriteLoad load = new WriteLoad(pg, "t", 200_000); Repository repo = Repositories.open(rs)) {
             while (load.updates() < 20) {
                 Thread.sleep(20);
             }
@@ -134,7 +130,7 @@ class BackupIT {
         RepositorySettings rs = s3Repository(this, bucket);
         Repositories.create(rs).close();
         BackupInfo info;
-        try (WriteLoad load = new WriteLoad(pg, 50_000); Repository repo = Repositories.open(rs)) {
+        try (WriteLoad load = new WriteLoad(pg, "t", 50_000); Repository repo = Repositories.open(rs)) {
             info = new Backup(settings(pg), repo, BackupOptions.defaults().fastCheckpoint(true).bundleSize(4L * 1024 * 1024)
                     .uploads(3)).run().info();
         }
@@ -293,40 +289,4 @@ class BackupIT {
         }
     }
 
-    /** A JDBC write load: {@code UPDATE t SET v = v + 1} over 1000 rows at a time. */
-    static final class WriteLoad implements AutoCloseable {
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final AtomicLong updates = new AtomicLong();
-        private final AtomicReference<Exception> failure = new AtomicReference<>();
-        private final Thread thread;
-
-        WriteLoad(PgCluster pg, int rows) {
-            thread = new Thread(() -> {
-                try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-                    int a = 1;
-                    while (!stop.get()) {
-                        s.executeUpdate("UPDATE t SET v = v + 1 WHERE id BETWEEN " + a + " AND " + (a + 999));
-                        updates.incrementAndGet();
-                        a = a + 1000 > rows ? 1 : a + 1000;
-                    }
-                } catch (Exception e) {
-                    failure.set(e);
-                }
-            }, "write-load");
-            thread.start();
-        }
-
-        long updates() {
-            return updates.get();
-        }
-
-        @Override
-        public void close() throws Exception {
-            stop.set(true);
-            thread.join(30_000);
-            if (failure.get() != null) {
-                throw failure.get();
-            }
-        }
-    }
 }

@@ -12,18 +12,15 @@ import io.walvault.core.tar.TarMember;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import io.walvault.testkit.WriteLoad;
 import java.io.ByteArrayOutputStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** BASE_BACKUP against real servers, both protocol forms (14 and 15+). */
 class BaseBackupIT {
@@ -112,43 +109,6 @@ class BaseBackupIT {
         @Override
         public void progress(long done, long total) {
             progressCalls++;
-        }
-    }
-
-    /** UPDATEs ranges of a table from a background thread until stopped. */
-    static final class WriteLoad implements AutoCloseable {
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final AtomicLong updates = new AtomicLong();
-        private final AtomicReference<Exception> failure = new AtomicReference<>();
-        private final Thread thread;
-
-        WriteLoad(PgCluster pg, String table, int rows) {
-            thread = new Thread(() -> {
-                try (Connection c = pg.connect(); Statement s = c.createStatement()) {
-                    int a = 1;
-                    while (!stop.get()) {
-                        s.executeUpdate("UPDATE " + table + " SET v = v + 1 WHERE id BETWEEN " + a + " AND " + (a + 999));
-                        updates.incrementAndGet();
-                        a = a + 1000 > rows ? 1 : a + 1000;
-                    }
-                } catch (Exception e) {
-                    failure.set(e);
-                }
-            }, "write-load");
-            thread.start();
-        }
-
-        long updates() {
-            return updates.get();
-        }
-
-        @Override
-        public void close() throws Exception {
-            stop.set(true);
-            thread.join(30_000);
-            if (failure.get() != null) {
-                throw failure.get();
-            }
         }
     }
 

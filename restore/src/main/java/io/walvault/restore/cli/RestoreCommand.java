@@ -103,7 +103,7 @@ public final class RestoreCommand implements Callable<Integer> {
                 : Optional.of(Restore.launcher(Optional.ofNullable(System.getenv("WALVAULT_LAUNCHER"))));
         PrintWriter out = spec.commandLine().getOut();
         new Restore(settings, new Restore.Options(pgdata, settings.get("system-identifier"), target.target(), target.inclusive(),
-                action(), target.timeline(), Optional.ofNullable(backup), map, dryRun, jobs, launcher, archiveOff), out).run();
+                action(), target.timeline(), Optional.ofNullable(backup), map, dryRun, jobs, launcher, archiveOff, Optional.empty()), out).run();
         return 0;
     }
 

@@ -98,11 +98,13 @@ public final class Restore {
      * @param jobs bundles downloaded and written at once
      * @param launcher the absolute path of bin/walvault, for restore_command
      * @param disableArchiving turn archive_mode off in the restored server (scratch restores)
+     * @param tablespaceRoot when given, every tablespace is restored into its own directory
+     *                       {@code <root>/<oid>} (a drill's scratch), whatever {@code tablespaceMap} says
      */
     public record Options(Path dataDirectory, Optional<String> systemIdentifier, RecoveryTarget target, boolean inclusive,
                           TargetAction action, TargetTimeline timeline, Optional<String> backupId,
                           Map<String, String> tablespaceMap, boolean dryRun, int jobs, Optional<Path> launcher,
-                          boolean disableArchiving) {
+                          boolean disableArchiving, Optional<Path> tablespaceRoot) {
         public Options {
             requireNonNull(dataDirectory, "dataDirectory is null");
             requireNonNull(systemIdentifier, "systemIdentifier is null");
@@ -112,6 +114,7 @@ public final class Restore {
             requireNonNull(backupId, "backupId is null");
             tablespaceMap = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tablespaceMap));
             requireNonNull(launcher, "launcher is null");
+            requireNonNull(tablespaceRoot, "tablespaceRoot is null");
             if (jobs < 1 || jobs > 64) {
                 throw new IllegalArgumentException("jobs must be 1 to 64, not " + jobs);
             }
@@ -167,8 +170,15 @@ public final class Restore {
             RestorePlan plan = planned.plan();
             BackupCatalog catalog = cluster.backups();
             try (ManifestSpool manifest = ManifestSpool.read(catalog, plan.backup().id())) {
-                TablespaceLayout layout = TablespaceLayout.of(options.dataDirectory(), tablespaces(catalog, manifest),
-                        options.tablespaceMap());
+                Map<String, String> original = tablespaces(catalog, manifest);
+                Map<String, String> remap = options.tablespaceMap();
+                if (options.tablespaceRoot().isPresent()) {
+                    remap = new LinkedHashMap<>();
+                    for (Map.Entry<String, String> t : original.entrySet()) {
+                        remap.put(t.getValue(), options.tablespaceRoot().get().resolve(t.getKey()).toAbsolutePath().toString());
+                    }
+                }
+                TablespaceLayout layout = TablespaceLayout.of(options.dataDirectory(), original, remap);
                 printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout);
                 checkEmpty(options.dataDirectory(), "data directory");
                 for (Map.Entry<String, Path> t : layout.locations().entrySet()) {

@@ -83,6 +83,9 @@ class RestoreIT {
                     "CREATE TABLE t2 (id int PRIMARY KEY, v text) TABLESPACE wv_ts",
                     "INSERT INTO t2 SELECT g, md5(g::text) FROM generate_series(1, 20000) g",
                     "CREATE TABLE after_backup (id int)",
+                    // one relation file larger than the restoring JVM's heap (WALVAULT_JAVA_OPTS below)
+                    "CREATE TABLE big (id int, v text)",
+                    "INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 400000) g",
                     "CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'");
         }
 
@@ -105,6 +108,7 @@ class RestoreIT {
         /** Writes rows after the backup and waits until their WAL is archived. */
         void writeAfterBackupAndArchive() throws Exception {
             pg.execute("INSERT INTO after_backup SELECT generate_series(1, 1000)", "SELECT pg_switch_wal()",
+                    "SELECT pg_create_restore_point('after-first-thousand')",
                     "INSERT INTO after_backup SELECT generate_series(1001, 2000)");
             String last = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
             pg.execute("SELECT pg_switch_wal()");
@@ -133,6 +137,8 @@ class RestoreIT {
             b.environment().keySet().removeIf(k -> k.startsWith("WALVAULT_"));
             b.environment().put("WALVAULT_JAR", jar.toString());
             b.environment().put("WALVAULT_PASSPHRASE", PASSPHRASE);
+            // memory must not grow with the data: the largest file and bundle are bigger than this heap
+            b.environment().put("WALVAULT_JAVA_OPTS", "-Xmx96m");
             b.environment().putAll(env);
             Process p = b.start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -179,6 +185,15 @@ class RestoreIT {
         assertTrue(plan.out().contains("-> '" + dry + "-ts'"), plan.out());
         assertFalse(Files.exists(dry), "a dry run created the data directory");
 
+        // a restore point: found in the archived WAL at plan time; one that does not exist is refused
+        Run named = f.restore(dry, "--dry-run", "--target-name", "after-first-thousand", "--tablespace-map", f.tablespace + "=" + dry + "-ts");
+        assertEquals(0, named.rc(), named.out());
+        assertTrue(named.out().contains("restore point 'after-first-thousand': recovery stops after the record at"), named.out());
+        Run noSuchName = f.restore(dry, "--dry-run", "--target-name", "no-such-point", "--tablespace-map", f.tablespace + "=" + dry + "-ts");
+        assertEquals(ErrorCode.TARGET_UNREACHABLE.exitCode(), noSuchName.rc(), noSuchName.out());
+        assertTrue(noSuchName.out().contains("'no-such-point' is not in the archived WAL"), noSuchName.out());
+        assertFalse(Files.exists(dry), "a dry run created the data directory");
+
         // the tablespace's original directory is the primary's: refused, nothing written
         Path refused = harness.scratchDirectory("refused").resolve("data");
         Run inUse = f.restore(refused, "--target", "immediate");
@@ -207,6 +222,7 @@ class RestoreIT {
         assertRestoredLayout(immediate);
         PgCluster a = f.start("immediate", immediate, immediateTs);
         assertEquals("50000", a.queryString("SELECT count(*) FROM t"));
+        assertEquals("400000", a.queryString("SELECT count(*) FROM big"));
         assertEquals(t2, a.queryString("SELECT count(*) || ':' || md5(string_agg(v, ',' ORDER BY id)) FROM t2"));
         assertEquals("0", a.queryString("SELECT count(*) FROM after_backup"));
         assertEquals(immediateTs.toString(), a.queryString("SELECT pg_tablespace_location(oid) FROM pg_tablespace WHERE spcname = 'wv_ts'"));

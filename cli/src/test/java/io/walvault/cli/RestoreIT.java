@@ -220,6 +220,7 @@ class RestoreIT {
         assertTrue(first.out().contains("restore complete: "), first.out());
         assertTrue(first.out().contains("pg_ctl -D " + immediate + " start"), first.out());
         assertRestoredLayout(immediate);
+        first.out().lines().filter(l -> l.startsWith("restore complete")).forEach(l -> System.out.println("RestoreIT " + l));
         PgCluster a = f.start("immediate", immediate, immediateTs);
         assertEquals("50000", a.queryString("SELECT count(*) FROM t"));
         assertEquals("400000", a.queryString("SELECT count(*) FROM big"));

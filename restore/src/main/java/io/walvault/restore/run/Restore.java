@@ -170,6 +170,10 @@ public final class Restore {
             RestorePlan plan = planned.plan();
             BackupCatalog catalog = cluster.backups();
             try (ManifestSpool manifest = ManifestSpool.read(catalog, plan.backup().id())) {
+                if (manifest.topLevelFile("backup_label").isEmpty()) {
+                    throw new CorruptDataException("the manifest of backup '" + plan.backup().id() + "' lists no backup_label;"
+                            + " PostgreSQL cannot recover the backup without it HINT: choose another backup with --backup");
+                }
                 Map<String, String> original = tablespaces(catalog, manifest);
                 Map<String, String> remap = options.tablespaceMap();
                 if (options.tablespaceRoot().isPresent()) {

@@ -48,18 +48,38 @@ final class RecoveryAccess {
     private RecoveryAccess() {
     }
 
-    /** The launcher named by {@code WALVAULT_LAUNCHER}, checked. */
+    /**
+     * The launcher: {@code WALVAULT_LAUNCHER} when set (bin/walvault exports its own absolute
+     * path), else a {@code bin/walvault} found above the jar or classes walvault runs from (the
+     * build tree, or an installation's {@code lib/} beside its {@code bin/}: for walvault run
+     * in-process, as by tests).
+     */
     static Path launcher(Optional<String> fromEnvironment) {
-        String l = fromEnvironment.filter(s -> !s.isBlank()).orElseThrow(() -> new WalvaultException(ErrorCode.CONFIG,
-                "cannot tell where the walvault launcher is, for the restore_command of the restored server"
-                        + " HINT: run restore through bin/walvault (it sets WALVAULT_LAUNCHER), or set WALVAULT_LAUNCHER to"
-                        + " the absolute path of bin/walvault"));
-        Path p = Path.of(l);
-        if (!p.isAbsolute() || !Files.isRegularFile(p) || !Files.isExecutable(p)) {
-            throw new WalvaultException(ErrorCode.CONFIG, "WALVAULT_LAUNCHER '" + l + "' is not an absolute path to an executable"
-                    + " HINT: set it to the absolute path of bin/walvault");
+        if (fromEnvironment.isPresent() && !fromEnvironment.get().isBlank()) {
+            String l = fromEnvironment.get();
+            Path p = Path.of(l);
+            if (!p.isAbsolute() || !Files.isRegularFile(p) || !Files.isExecutable(p)) {
+                throw new WalvaultException(ErrorCode.CONFIG, "WALVAULT_LAUNCHER '" + l + "' is not an absolute path to an"
+                        + " executable HINT: set it to the absolute path of bin/walvault");
+            }
+            return p;
         }
-        return p;
+        try {
+            java.security.CodeSource source = RecoveryAccess.class.getProtectionDomain().getCodeSource();
+            if (source != null) {
+                for (Path dir = Path.of(source.getLocation().toURI()).toAbsolutePath(); dir != null; dir = dir.getParent()) {
+                    Path candidate = dir.resolve("bin/walvault");
+                    if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                        return candidate.toRealPath();
+                    }
+                }
+            }
+        } catch (java.net.URISyntaxException | IOException | IllegalArgumentException | SecurityException e) {
+            // fall through to the error below
+        }
+        throw new WalvaultException(ErrorCode.CONFIG, "cannot tell where the walvault launcher is, for the restore_command of"
+                + " the restored server HINT: run restore through bin/walvault (it sets WALVAULT_LAUNCHER), or set"
+                + " WALVAULT_LAUNCHER to the absolute path of bin/walvault");
     }
 
     /**

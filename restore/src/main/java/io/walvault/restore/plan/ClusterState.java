@@ -13,7 +13,6 @@ import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -127,9 +126,32 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Wal
         return backups.stream().filter(b -> b.id().equals(id)).findFirst();
     }
 
-    /** Archived WAL, decoded one file at a time into memory (a segment is at most 1 GiB, usually 16 MiB). */
+    /**
+     * Archived WAL, decoded one file at a time into a private temporary file (0600, removed when
+     * the stream closes): segments can be up to 1 GiB, more than a small heap holds.
+     */
     public WalSource walSource() {
-        return file -> new ByteArrayInputStream(read(cluster, file));
+        return file -> {
+            java.nio.file.Path tmp = java.nio.file.Files.createTempFile("walvault-wal-", ".tmp",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            try (java.io.OutputStream o = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(tmp), 1 << 16)) {
+                cluster.wal().get(file, new io.walvault.core.pipeline.OutputStreamSink(o, false));
+            } catch (IOException | RuntimeException e) {
+                java.nio.file.Files.deleteIfExists(tmp);
+                throw e;
+            }
+            return new java.io.FilterInputStream(java.nio.file.Files.newInputStream(tmp)) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        java.nio.file.Files.deleteIfExists(tmp);
+                    }
+                }
+            };
+        };
     }
 
     private static byte[] read(ClusterCatalog cluster, WalFileName name) throws IOException {

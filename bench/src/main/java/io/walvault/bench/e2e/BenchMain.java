@@ -36,6 +36,19 @@ public final class BenchMain {
     record Options(double sizeGb, double smallGb, double replayGb, int archiveSeconds, int drainSegments, long diskBytes,
                    int pgMajor, Path out, boolean write, boolean quick) {
 
+        Options {
+            java.util.Objects.requireNonNull(out, "out is null");
+            if (!(sizeGb > 0 && smallGb > 0 && replayGb > 0)) {
+                throw new IllegalArgumentException("sizes must be positive");
+            }
+            if (archiveSeconds < 5) {
+                throw new IllegalArgumentException("--archive-s must be at least 5");
+            }
+            if (drainSegments < 1) {
+                throw new IllegalArgumentException("--drain-segments must be at least 1");
+            }
+        }
+
         static Options parse(String[] args) {
             boolean quick = List.of(args).contains("--quick");
             double size = quick ? 0.3 : 1.5;

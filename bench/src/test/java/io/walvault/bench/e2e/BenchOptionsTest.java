@@ -36,5 +36,7 @@ class BenchOptionsTest {
     @Test
     void rejectsUnknownArguments() {
         assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--size", "1"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--replay-gb", "0"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--drain-segments", "0"}));
     }
 }

@@ -47,6 +47,7 @@ public final class BenchMain {
             if (drainSegments < 1) {
                 throw new IllegalArgumentException("--drain-segments must be at least 1");
             }
+            PgVersion.of(pgMajor); // fails on a version the harness has no binaries for
         }
 
         static Options parse(String[] args) {

@@ -38,5 +38,6 @@ class BenchOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--size", "1"}));
         assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--replay-gb", "0"}));
         assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--drain-segments", "0"}));
+        assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--pg", "13"}));
     }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -18,58 +17,117 @@ import java.util.Locale;
  * were measured go into docs/PERFORMANCE.md.
  *
  * <pre>
- * bench/run [--size-gb 1.5] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]
+ * bench/run [--quick] [--size-gb 1.5] [--small-gb 0.3] [--replay-gb 1.0] [--archive-s 40]
+ *           [--drain-segments 200] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]
  * </pre>
+ *
+ * <p>Two servers, one after the other: the first holds the main dataset (protocol limit,
+ * backups local and S3, restore, WAL rate); the second a small dataset (backup and restore
+ * memory at a second size) with archiving on, for the WAL figures ({@link WalBench}). Every
+ * server, child process and temporary directory is gone when the run ends, failed or not.
+ * Must run from the source tree's root (bench/run does), after a build of cli/target/walvault.jar.
  */
 public final class BenchMain {
 
-    private final double sizeGb;
-    private final int pgMajor;
-    private final Path out;
-    private final boolean write;
+    static final String USAGE = "usage: bench/run [--quick] [--size-gb 1.5] [--small-gb 0.3] [--replay-gb 1.0]"
+            + " [--archive-s 40] [--drain-segments 200] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]";
+
+    /** What a run measures; {@code --quick} shrinks everything for development. */
+    record Options(double sizeGb, double smallGb, double replayGb, int archiveSeconds, int drainSegments, long diskBytes,
+                   int pgMajor, Path out, boolean write, boolean quick) {
+
+        Options {
+            java.util.Objects.requireNonNull(out, "out is null");
+            if (!(sizeGb > 0 && smallGb > 0 && replayGb > 0)) {
+                throw new IllegalArgumentException("sizes must be positive");
+            }
+            if (archiveSeconds < 5) {
+                throw new IllegalArgumentException("--archive-s must be at least 5");
+            }
+            if (drainSegments < 1) {
+                throw new IllegalArgumentException("--drain-segments must be at least 1");
+            }
+            PgVersion.of(pgMajor); // fails on a version the harness has no binaries for
+        }
+
+        static Options parse(String[] args) {
+            boolean quick = List.of(args).contains("--quick");
+            double size = quick ? 0.3 : 1.5;
+            double small = quick ? 0.1 : 0.3;
+            double replay = quick ? 0.2 : 1.0;
+            int archive = quick ? 15 : 40;
+            int drain = quick ? 30 : 200;
+            long disk = quick ? 256L << 20 : 1L << 30;
+            int pg = PgVersion.newest().major();
+            Path out = Path.of("docs/PERFORMANCE.md");
+            boolean write = true;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> { }
+                    case "--size-gb" -> size = Double.parseDouble(args[++i]);
+                    case "--small-gb" -> small = Double.parseDouble(args[++i]);
+                    case "--replay-gb" -> replay = Double.parseDouble(args[++i]);
+                    case "--archive-s" -> archive = Integer.parseInt(args[++i]);
+                    case "--drain-segments" -> drain = Integer.parseInt(args[++i]);
+                    case "--pg" -> pg = Integer.parseInt(args[++i]);
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--no-write" -> write = false;
+                    default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
+                }
+            }
+            return new Options(size, small, replay, archive, drain, disk, pg, out, write, quick);
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "%s--size-gb %s --small-gb %s --replay-gb %s --archive-s %d --drain-segments %d --pg %d",
+                    quick ? "--quick " : "", sizeGb, smallGb, replayGb, archiveSeconds, drainSegments, pgMajor);
+        }
+    }
+
+    private final Options options;
     private final Report report = new Report(System.out);
     private double protocolLimitMBps;
+    private double diskWriteMBps;
     private long datasetBytes;
+    private Walvault walvault;
+    private boolean restoreKnown;
 
-    private BenchMain(double sizeGb, int pgMajor, Path out, boolean write) {
-        this.sizeGb = sizeGb;
-        this.pgMajor = pgMajor;
-        this.out = out;
-        this.write = write;
+    private BenchMain(Options options) {
+        this.options = options;
     }
 
     public static void main(String[] args) throws Exception {
-        double size = 1.5;
-        int pg = PgVersion.newest().major();
-        Path out = Path.of("docs/PERFORMANCE.md");
-        boolean write = true;
-        List<String> settings = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--size-gb" -> size = Double.parseDouble(args[++i]);
-                case "--pg" -> pg = Integer.parseInt(args[++i]);
-                case "--out" -> out = Path.of(args[++i]);
-                case "--no-write" -> write = false;
-                default -> {
-                    System.err.println("bench: unknown argument '" + args[i] + "'");
-                    System.err.println("usage: bench/run [--size-gb 1.5] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]");
-                    System.exit(2);
-                }
-            }
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (RuntimeException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
         }
-        settings.add("--size-gb " + size);
-        settings.add("--pg " + pg);
-        BenchMain bench = new BenchMain(size, pg, out, write);
-        bench.run(String.join(" ", settings));
+        try {
+            new BenchMain(options).run();
+        } catch (Throwable e) {
+            System.err.println("bench: failed");
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0); // JDBC and S3 threads must not keep the JVM alive
     }
 
-    private void run(String settings) throws Exception {
+    private void run() throws Exception {
         long started = System.nanoTime();
         Path scratch = Files.createTempDirectory("walvault-bench-");
-        try {
-            report.add("disk_write_MBps", MachineLimits.diskWriteMBps(scratch, 1L << 30), "MB/s",
-                    "1 GiB of random data written sequentially in 1 MiB writes to the temp directory, then fsync");
-            try (PgCluster pg = PgCluster.builder(PgVersion.of(pgMajor)).name("bench")
+        // the hooks' directory is the server user's: it must not sit below the root-only scratch
+        Path hooks = Files.createTempDirectory("walvault-bench-hooks-");
+        try (Walvault wv = new Walvault(Path.of("").toAbsolutePath(), hooks)) {
+            walvault = wv;
+            restoreKnown = wv.knows("restore");
+            diskWriteMBps = MachineLimits.diskWriteMBps(scratch, options.diskBytes());
+            report.add("disk_write_MBps", diskWriteMBps, "MB/s", String.format(Locale.ROOT, "%d MiB of random data"
+                    + " written sequentially in 1 MiB writes to the temp directory, then fsync", options.diskBytes() >> 20));
+            try (PgCluster pg = PgCluster.builder(PgVersion.of(options.pgMajor())).name("bench")
                     .setting("fsync", "on")
                     .setting("shared_buffers", "256MB")
                     .setting("max_wal_size", "4GB")
@@ -80,13 +138,27 @@ public final class BenchMain {
                 backup(pg, scratch);
                 walGeneration(pg, scale);
             }
+            try (WalBench wal = WalBench.open(report, wv, options.pgMajor())) {
+                smallDataset(wal, scratch);
+                wal.pushUnderLoad(options.archiveSeconds());
+                wal.drain(options.drainSegments());
+                wal.replay(options.replayGb());
+                wal.coldPush(5);
+                if (wv.knows("agent")) {
+                    wal.agentRpo(benchRole(wal.cluster()));
+                } else {
+                    report.unavailable("agent_rpo_s", "s", "agent command not available",
+                            "age of the newest WAL in the repository when the server is killed under load, `walvault agent` running");
+                }
+            }
         } finally {
+            deleteTree(hooks);
             deleteTree(scratch);
         }
         report.add("bench_wall_s", (System.nanoTime() - started) / 1e9, "s", "wall time of the whole end-to-end run");
-        if (write) {
-            report.writeInto(out, settings);
-            System.out.println("# figures written to " + out);
+        if (options.write()) {
+            report.writeInto(options.out(), options.describe());
+            System.out.println("# figures written to " + options.out());
         }
     }
 
@@ -95,13 +167,13 @@ public final class BenchMain {
         int scale;
         long bytes;
         try (Connection c = pg.connect()) {
-            scale = Dataset.create(c, (long) (sizeGb * 1e9));
+            scale = Dataset.create(c, (long) (options.sizeGb() * 1e9));
             bytes = Dataset.size(c);
         }
         datasetBytes = bytes;
         report.add("dataset_MB", bytes / 1e6, "MB", String.format(Locale.ROOT,
                 "pgbench tables at scale %d plus random bytes, PostgreSQL %d, built in %.0f s",
-                scale, pgMajor, (System.nanoTime() - t0) / 1e9));
+                scale, options.pgMajor(), (System.nanoTime() - t0) / 1e9));
         return scale;
     }
 
@@ -126,8 +198,7 @@ public final class BenchMain {
      * (S3Proxy on loopback), each in a child JVM with a 256 MiB heap.
      */
     private void backup(PgCluster pg, Path scratch) throws Exception {
-        pg.execute("DROP ROLE IF EXISTS wv_bench", "CREATE ROLE wv_bench LOGIN REPLICATION PASSWORD 'bench pw'");
-        String conninfo = "host=127.0.0.1 port=" + pg.port() + " user=wv_bench password='bench pw' sslmode=disable";
+        String conninfo = benchRole(pg);
         Path pass = scratch.resolve("passphrase");
         Files.writeString(pass, "a long enough bench passphrase\n");
         Path local = config(scratch.resolve("local.conf"), "repo = file://" + scratch.resolve("repo") + "\n", pass);
@@ -139,6 +210,7 @@ public final class BenchMain {
         report.add("backup_peak_rss_MB", r.peakRssKb() / 1024.0, "MB", "VmHWM of the backup's JVM (-Xmx256m)");
         report.add("repository_over_database", (double) r.storedBytes() / datasetBytes, "ratio",
                 "stored bytes of the backup / database size (LZ4 on pgbench tables plus random bytes)");
+        restore(local, scratch.resolve("restored"), datasetBytes, "");
         try (io.walvault.testkit.S3Server s3 = io.walvault.testkit.S3Server.start()) {
             io.walvault.testkit.S3Bucket bucket = s3.createBucket();
             Path s3conf = config(scratch.resolve("s3.conf"), "repo = s3://" + bucket.name() + "/bench\ns3-endpoint = "
@@ -150,6 +222,59 @@ public final class BenchMain {
             report.add("backup_s3_MBps", s.mbps(), "MB/s", "the same backup into S3Proxy on loopback (in this JVM)");
             report.add("backup_s3_vs_protocol_limit", s.mbps() / protocolLimitMBps, "ratio", "backup_s3_MBps / protocol_limit_MBps");
         }
+    }
+
+    /** A login role with REPLICATION and a password (the backup authenticates as a user would); its conninfo. */
+    private static String benchRole(PgCluster pg) {
+        pg.execute("DROP ROLE IF EXISTS wv_bench", "CREATE ROLE wv_bench LOGIN REPLICATION PASSWORD 'bench pw'");
+        return "host=127.0.0.1 port=" + pg.port() + " user=wv_bench password='bench pw' sslmode=disable";
+    }
+
+    /**
+     * restore_MBps and restore_peak_rss_MB (with {@code suffix}): {@code walvault restore
+     * --pgdata DIR --target immediate} of the newest backup of the repository {@code config}
+     * names, in a child JVM with -Xmx256m. Until the jar has the command, the figure is n/a.
+     */
+    private void restore(Path config, Path target, long bytes, String suffix) throws Exception {
+        String method = "`walvault restore --pgdata DIR --target immediate` of that backup (download, decrypt,"
+                + " decompress, write, verify), child JVM with -Xmx256m";
+        if (!restoreKnown) {
+            report.unavailable("restore_MBps" + suffix, "MB/s", "restore command not available", method);
+            report.unavailable("restore_peak_rss_MB" + suffix, "MB", "restore command not available", "VmHWM of the restore's JVM");
+            return;
+        }
+        Walvault.ChildResult r = walvault.childJvm("256m", List.of("restore", "--pgdata", target.toString(), "--target",
+                "immediate", "--config", config.toString()), 3600);
+        if (r.run().exitCode() == 2 && r.run().output().contains("Unmatched argument")) {
+            report.unavailable("restore_MBps" + suffix, "MB/s", "restore command not available", method);
+            return;
+        }
+        if (r.run().exitCode() != 0) {
+            throw new IllegalStateException("walvault restore failed (exit " + r.run().exitCode() + "):\n" + r.run().output());
+        }
+        double mbps = bytes / 1e3 / (r.run().nanos() / 1e6);
+        report.add("restore_MBps" + suffix, mbps, "MB/s", method + "; database bytes / wall time of the command");
+        if (suffix.isEmpty()) {
+            report.add("restore_vs_protocol_limit", mbps / protocolLimitMBps, "ratio", "restore_MBps / protocol_limit_MBps");
+            report.add("restore_vs_disk_write", mbps / diskWriteMBps, "ratio", "restore_MBps / disk_write_MBps");
+        }
+        report.add("restore_peak_rss_MB" + suffix, r.peakRssKb() / 1024.0, "MB", "VmHWM of the restore's JVM (-Xmx256m),"
+                + " written by a shutdown hook");
+        deleteTree(target);
+    }
+
+    /** The second, smaller dataset: the WAL figures' server, backed up and restored for memory at two sizes. */
+    private void smallDataset(WalBench wal, Path scratch) throws Exception {
+        long bytes = wal.dataset((long) (options.smallGb() * 1e9));
+        report.add("dataset_small_MB", bytes / 1e6, "MB", "the second server's dataset (same shape), for memory at"
+                + " two sizes and the WAL figures");
+        Path pass = scratch.resolve("passphrase");
+        Path conf = config(scratch.resolve("small.conf"), "repo = file://" + scratch.resolve("repo-small") + "\n", pass);
+        io.walvault.core.repo.Repositories.create(repoSettings(conf)).close();
+        BackupRun.Result r = BackupRun.inChildJvm(benchRole(wal.cluster()), conf, "256m");
+        report.add("backup_small_MBps", r.mbps(), "MB/s", "the same local backup of the small dataset");
+        report.add("backup_peak_rss_MB_small", r.peakRssKb() / 1024.0, "MB", "VmHWM of that backup's JVM (-Xmx256m)");
+        restore(conf, scratch.resolve("restored-small"), bytes, "_small");
     }
 
     private static Path config(Path file, String repoLines, Path passphrase) throws java.io.IOException {

@@ -25,6 +25,9 @@ public record Figure(String name, double value, String unit, String method) {
 
     /** The value with sensible precision. */
     public String formattedValue() {
+        if (Double.isNaN(value)) {
+            return "n/a";
+        }
         double a = Math.abs(value);
         if (a >= 100 || value == Math.rint(value)) {
             return String.format(Locale.ROOT, "%.0f", value);

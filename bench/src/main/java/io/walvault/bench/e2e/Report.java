@@ -40,6 +40,16 @@ public final class Report {
         add(new Figure(name, value, unit, method));
     }
 
+    /**
+     * A figure this run could not measure, printed as {@code name: n/a (reason)} and listed as
+     * n/a in the table, so a missing figure is visible rather than absent.
+     */
+    public void unavailable(String name, String unit, String reason, String method) {
+        figures.add(new Figure(name, Double.NaN, unit, method + " (n/a: " + reason + ")"));
+        out.println(name + ": n/a (" + reason + ")");
+        out.flush();
+    }
+
     /** A sentence about the run (a missed target, a limit met). */
     public void note(String text) {
         notes.add(text);

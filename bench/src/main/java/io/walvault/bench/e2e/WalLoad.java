@@ -20,6 +20,7 @@ public final class WalLoad implements AutoCloseable {
 
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong transactions = new AtomicLong();
+    private final AtomicLong lastCommitMillis = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -54,6 +55,7 @@ public final class WalLoad implements AutoCloseable {
                     ps.setLong(1, a);
                     ps.setLong(2, a);
                     ps.executeUpdate();
+                    lastCommitMillis.accumulateAndGet(System.currentTimeMillis(), Math::max);
                     transactions.incrementAndGet();
                     if (pauseMillis > 0) {
                         Thread.sleep(pauseMillis);
@@ -82,6 +84,11 @@ public final class WalLoad implements AutoCloseable {
     /** Transactions committed so far. */
     public long transactions() {
         return transactions.get();
+    }
+
+    /** Wall-clock time (ms since the epoch) at which the last acknowledged commit returned, or 0. */
+    public long lastCommitMillis() {
+        return lastCommitMillis.get();
     }
 
     /** Errors the clients met (connection losses while a server is killed on purpose are expected). */

@@ -8,6 +8,8 @@ import io.walvault.cli.repo.KeyCommand;
 import io.walvault.cli.repo.StorageCheckCommand;
 import io.walvault.restore.cli.ArchiveGetCommand;
 import io.walvault.restore.cli.InfoCommand;
+import io.walvault.restore.cli.RestoreCommand;
+import io.walvault.restore.cli.VerifyCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -26,7 +28,8 @@ import picocli.CommandLine.HelpCommand;
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
         subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class, StorageCheckCommand.class,
-                BackupCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class, InfoCommand.class},
+                BackupCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class, InfoCommand.class,
+                RestoreCommand.class, VerifyCommand.class},
         footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 

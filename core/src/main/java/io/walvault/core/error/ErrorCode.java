@@ -111,6 +111,16 @@ public enum ErrorCode {
     RESTORE_CLUSTER_UNKNOWN(77, "cluster to restore WAL for unknown"),
     /** archive-get: the destination file could not be written. */
     WAL_WRITE_FAILED(78, "cannot write the restored WAL file"),
+    /** restore: the data directory or a tablespace's directory exists and is not empty; nothing was written there. */
+    RESTORE_TARGET_NOT_EMPTY(79, "restore target directory not empty"),
+    /** restore: a --tablespace-map entry is malformed, names no tablespace of the backup, or maps two onto one place. */
+    TABLESPACE_MAP_INVALID(80, "invalid tablespace mapping"),
+    /** restore: the restored directory could not be written (disk full, permission denied); it was left unstartable. */
+    RESTORE_WRITE_FAILED(81, "cannot write the restored data directory"),
+    /** restore, verify: the repository holds several clusters (or none) and none was named. */
+    CLUSTER_AMBIGUOUS(82, "which cluster to use is ambiguous"),
+    /** verify: a backup or the WAL it needs failed a check; the report lists every failure. */
+    VERIFY_FAILED(83, "verification failed"),
 
 
 

@@ -55,6 +55,19 @@ public final class BundleExtractSink implements Sink {
      * @param placement where each file goes (the data directory, or a remapped tablespace)
      */
     public BundleExtractSink(String bundleKey, List<ManifestFile> files, Function<ManifestFile, Path> placement) {
+        this(bundleKey, files, requireNonNull(placement, "placement is null"), true);
+    }
+
+    /**
+     * A sink that checks every file of the bundle against the manifest (sizes, checksums, the
+     * bundle's length) without writing anything: for {@code walvault verify}.
+     */
+    public static BundleExtractSink checkOnly(String bundleKey, List<ManifestFile> files) {
+        return new BundleExtractSink(bundleKey, files, null, false);
+    }
+
+    private BundleExtractSink(String bundleKey, List<ManifestFile> files, Function<ManifestFile, Path> placement,
+                              boolean write) {
         this.bundleKey = requireNonNull(bundleKey, "bundleKey is null");
         List<ManifestFile> sorted = new ArrayList<>();
         for (ManifestFile f : files) {
@@ -73,7 +86,12 @@ public final class BundleExtractSink implements Sink {
             }
         }
         this.files = sorted;
-        this.placement = requireNonNull(placement, "placement is null");
+        this.placement = write ? placement : null;
+    }
+
+    /** Files completed (written if extracting) with a matching checksum. */
+    public int filesDone() {
+        return index;
     }
 
     /** File bytes written so far. */
@@ -97,13 +115,13 @@ public final class BundleExtractSink implements Sink {
                 position += skip;
                 continue;
             }
-            if (current == null) {
+            if (checksum == null) {
                 open(f);
             }
             int n = (int) Math.min(f.size() - writtenOfCurrent, end - i);
             ByteBuffer buf = ByteBuffer.wrap(b, i, n);
             checksum.update(ByteBuffer.wrap(b, i, n));
-            while (buf.hasRemaining()) {
+            while (current != null && buf.hasRemaining()) {
                 current.write(buf);
             }
             i += n;
@@ -122,6 +140,11 @@ public final class BundleExtractSink implements Sink {
     }
 
     private void open(ManifestFile f) throws IOException {
+        writtenOfCurrent = 0;
+        checksum = FileChecksum.of(expected(f)[0]);
+        if (placement == null) {
+            return;
+        }
         Path target = placement.apply(f);
         Path parent = target.getParent();
         if (parent != null && !Files.isDirectory(parent)) {
@@ -129,21 +152,24 @@ public final class BundleExtractSink implements Sink {
         }
         current = FileChannel.open(target, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        writtenOfCurrent = 0;
-        checksum = FileChecksum.of(expected(f)[0]);
     }
 
     private void close(ManifestFile f) throws IOException {
-        current.force(false);
-        current.close();
-        current = null;
+        if (current != null) {
+            current.force(false);
+            current.close();
+            current = null;
+        }
         String[] want = expected(f);
         String got = checksum.hex();
+        checksum = null;
         if (!got.equals(want[1])) {
             throw new CorruptDataException("file '" + f.path() + "' from bundle '" + bundleKey + "' has " + want[0]
                     + " " + got + ", but the backup's manifest says " + want[1]);
         }
-        Files.setLastModifiedTime(placement.apply(f), FileTime.fromMillis(f.mtime() * 1000));
+        if (placement != null) {
+            Files.setLastModifiedTime(placement.apply(f), FileTime.fromMillis(f.mtime() * 1000));
+        }
         index++;
     }
 
@@ -180,7 +206,7 @@ public final class BundleExtractSink implements Sink {
                 current = null;
             }
         }
-        if (!finished && index < files.size()) {
+        if (!finished && placement != null && index < files.size()) {
             // an unfinished file must not look restored: remove what was written of it
             try {
                 Files.deleteIfExists(placement.apply(files.get(index)));

@@ -120,4 +120,26 @@ class BundleExtractSinkTest {
         assertTrue(e.getMessage().contains("CRC32C " + le), e.getMessage());
         sink.close();
     }
+
+    @Test
+    void checkOnlyVerifiesEveryFileAndWritesNothing(@TempDir Path dir) throws Exception {
+        Bundle bundle = bundle();
+        try (BundleExtractSink sink = BundleExtractSink.checkOnly("bundle-3", bundle.files())) {
+            feed(sink, bundle.bytes(), 4096);
+            sink.finish();
+            assertEquals(3, sink.filesDone());
+            assertEquals(bundle.a().length + bundle.b().length, sink.bytesWritten());
+        }
+        byte[] bad = bundle.bytes().clone();
+        bad[10] ^= 1;
+        BundleExtractSink sink = BundleExtractSink.checkOnly("bundle-3", bundle.files());
+        CorruptDataException e = assertThrows(CorruptDataException.class, () -> feed(sink, bad, 4096));
+        assertTrue(e.getMessage().contains("'global/pg_control' from bundle 'bundle-3'"), e.getMessage());
+        BundleExtractSink shortOne = BundleExtractSink.checkOnly("bundle-3", bundle.files());
+        feed(shortOne, java.util.Arrays.copyOf(bundle.bytes(), 1000), 4096);
+        assertThrows(CorruptDataException.class, shortOne::finish);
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            assertEquals(0, s.count());
+        }
+    }
 }

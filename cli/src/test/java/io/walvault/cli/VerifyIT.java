@@ -1,0 +1,76 @@
+package io.walvault.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.core.error.ErrorCode;
+import io.walvault.testkit.PgHarness;
+import io.walvault.testkit.PgTest;
+import io.walvault.testkit.ServerUser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code walvault verify} with the built executable, on a backup taken under load with its WAL
+ * archived: it passes on the intact repository, and a drill restores the backup into a scratch
+ * directory, starts it with the harness's own server binaries, runs the user's SQL and removes
+ * the scratch cluster; a corrupted bundle and a deleted WAL segment each fail verification,
+ * naming the object.
+ */
+class VerifyIT {
+
+    @PgTest
+    void verifiesDrillsAndNamesWhatIsBroken(PgHarness harness) throws Exception {
+        RestoreIT.Fixture f = new RestoreIT.Fixture(harness);
+        f.backup();
+        f.writeAfterBackupAndArchive();
+
+        RestoreIT.Run ok = f.walvault(Map.of(), "verify", "--repo", f.repoUri, "--jobs", "2");
+        assertEquals(0, ok.rc(), ok.out());
+        assertTrue(ok.out().contains("checked against the manifest: ok"), ok.out());
+        assertTrue(ok.out().matches("(?s).*WAL of backup '[^']+' to the end of the archive: .* files \\(\\d+ checked now\\): ok.*"), ok.out());
+
+        // a drill: restore into scratch, start the server, run the checks, clean up
+        Path scratch = harness.scratchDirectory("drill");
+        List<String> drill = new ArrayList<>(List.of("verify", "--repo", f.repoUri, "--drill", "--scratch", scratch.toString(),
+                "--pg-bin", f.pg.installation().bin("postgres").getParent().toString(),
+                "--sql", "SELECT count(*) FROM after_backup", "--sql", "SELECT count(*) FROM t2"));
+        if (ServerUser.jvmIsRoot()) {
+            drill.addAll(List.of("--run-as", ServerUser.get().name()));
+        }
+        RestoreIT.Run drilled = f.walvault(Map.of(), drill.toArray(String[]::new));
+        assertEquals(0, drilled.rc(), drilled.out());
+        assertTrue(drilled.out().contains("drill: recovery ended (promoted)"), drilled.out());
+        assertTrue(drilled.out().contains("drill: check 'SELECT count(*) FROM after_backup' returned '2000'"), drilled.out());
+        assertTrue(drilled.out().contains("drill: check 'SELECT count(*) FROM t2' returned '20000'"), drilled.out());
+        assertTrue(drilled.out().contains("drill: ok"), drilled.out());
+        try (Stream<Path> s = Files.list(scratch)) {
+            assertEquals(List.of(), s.toList(), "the scratch cluster was not removed");
+        }
+
+        // a corrupted bundle: named
+        Path bundle = RestoreIT.largest(f.repoDir.resolve("clusters"), "/data/");
+        byte[] original = Files.readAllBytes(bundle);
+        byte[] damaged = original.clone();
+        damaged[damaged.length / 3] ^= 0x01;
+        Files.write(bundle, damaged);
+        RestoreIT.Run corrupt = f.walvault(Map.of(), "verify", "--repo", f.repoUri);
+        Files.write(bundle, original);
+        assertEquals(ErrorCode.VERIFY_FAILED.exitCode(), corrupt.rc(), corrupt.out());
+        assertTrue(corrupt.out().contains("bundle '") && corrupt.out().contains(bundle.getFileName().toString()), corrupt.out());
+
+        // a deleted WAL segment: named
+        List<String> segments = RestoreIT.walObjects(f.repoDir.resolve("clusters"));
+        String victim = segments.get(segments.size() - 2);
+        try (Stream<Path> s = Files.walk(f.repoDir.resolve("clusters"))) {
+            Files.delete(s.filter(p -> p.getFileName().toString().startsWith(victim)).findFirst().orElseThrow());
+        }
+        RestoreIT.Run gap = f.walvault(Map.of(), "verify", "--repo", f.repoUri);
+        assertEquals(ErrorCode.VERIFY_FAILED.exitCode(), gap.rc(), gap.out());
+        assertTrue(gap.out().contains("'" + victim + "'"), gap.out());
+    }
+}

@@ -1,0 +1,120 @@
+package io.walvault.restore.cli;
+
+import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.core.config.Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.restore.recovery.TargetAction;
+import io.walvault.restore.run.Restore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code walvault restore}: parses the options and delegates to {@link Restore}. */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        header = "Restore a backup into a new data directory, set up to recover to a target.",
+        description = {"Plans first (backup, timelines, every WAL file needed, bytes) and stops with the missing file's name"
+                + " if the archive cannot reach the target; then downloads and writes the backup's bundles in parallel,"
+                + " checks every file against the backup's manifest, and writes backup_label, tablespace_map, the"
+                + " server's backup_manifest, recovery.signal and the recovery settings (restore_command runs"
+                + " 'walvault archive-get'). Start the server afterwards as printed.",
+                "Refuses a non-empty data directory or tablespace directory. On failure the directory is left marked"
+                        + " incomplete (" + Restore.MARKER + ") and will not start."})
+public final class RestoreCommand implements Callable<Integer> {
+
+    @Mixin
+    RepositoryOptions repository;
+
+    @Mixin
+    TargetOptions target;
+
+    @Option(names = "--pgdata", required = true, paramLabel = "DIR", description = "The data directory to restore into"
+            + " (new or empty).")
+    Path pgdata;
+
+    @Option(names = "--system-identifier", paramLabel = "ID", description = "The cluster to restore, when the repository"
+            + " holds several (WALVAULT_SYSTEM_IDENTIFIER).")
+    String systemIdentifier;
+
+    @Option(names = "--backup", paramLabel = "ID", description = "The backup to restore (default: the newest that ends"
+            + " before the target).")
+    String backup;
+
+    @Option(names = "--target-action", paramLabel = "ACTION", description = "What the server does at the target: pause"
+            + " (default, as PostgreSQL), promote or shutdown.")
+    String action;
+
+    @Option(names = "--tablespace-map", paramLabel = "OLD=NEW", description = "Restore the tablespace located at OLD in the"
+            + " backup into the new or empty directory NEW (repeatable).")
+    List<String> tablespaceMap = List.of();
+
+    @Option(names = "--dry-run", description = "Print the plan and check the archive, write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--archive-mode", paramLabel = "MODE", description = "preserve (default): the restored server keeps"
+            + " the backed-up archive settings; off: archive_mode = off, so a copy (a test, a report server) never"
+            + " archives into the repository it came from.")
+    String archiveMode = "preserve";
+
+    @Option(names = "--jobs", paramLabel = "N", description = "Bundles downloaded and written at once (default 4).")
+    int jobs = 4;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Map<String, String> own = new LinkedHashMap<>();
+        own.put("system-identifier", systemIdentifier);
+        Settings settings = repository.settings(own, System.getenv());
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String m : tablespaceMap) {
+            int eq = m.indexOf('=');
+            if (eq <= 0 || eq == m.length() - 1) {
+                throw new WalvaultException(ErrorCode.TABLESPACE_MAP_INVALID, "--tablespace-map '" + m + "' is not OLD=NEW"
+                        + " HINT: OLD is the tablespace's location in the backup, NEW the directory to restore it into");
+            }
+            if (map.put(m.substring(0, eq), m.substring(eq + 1)) != null) {
+                throw new WalvaultException(ErrorCode.TABLESPACE_MAP_INVALID, "--tablespace-map names '" + m.substring(0, eq)
+                        + "' twice");
+            }
+        }
+        if (jobs < 1 || jobs > 64) {
+            throw new WalvaultException(ErrorCode.USAGE, "--jobs " + jobs + " is not between 1 and 64");
+        }
+        boolean archiveOff = switch (archiveMode.strip().toLowerCase(Locale.ROOT)) {
+            case "preserve" -> false;
+            case "off" -> true;
+            default -> throw new WalvaultException(ErrorCode.USAGE, "--archive-mode '" + archiveMode + "' is not preserve or off");
+        };
+        // restore_command names the launcher by its absolute path (bin/walvault exports it)
+        Optional<Path> launcher = dryRun ? Optional.empty()
+                : Optional.of(Restore.launcher(Optional.ofNullable(System.getenv("WALVAULT_LAUNCHER"))));
+        PrintWriter out = spec.commandLine().getOut();
+        new Restore(settings, new Restore.Options(pgdata, settings.get("system-identifier"), target.target(), target.inclusive(),
+                action(), target.timeline(), Optional.ofNullable(backup), map, dryRun, jobs, launcher, archiveOff, Optional.empty()), out).run();
+        return 0;
+    }
+
+    private TargetAction action() {
+        if (action == null) {
+            return TargetAction.PAUSE;
+        }
+        try {
+            return TargetAction.valueOf(action.strip().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.USAGE, "--target-action '" + action + "' is not pause, promote or shutdown");
+        }
+    }
+}

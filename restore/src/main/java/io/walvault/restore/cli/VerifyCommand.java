@@ -1,0 +1,128 @@
+package io.walvault.restore.cli;
+
+import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.restore.plan.ClusterState;
+import io.walvault.restore.run.Restore;
+import io.walvault.restore.verify.Verify;
+import io.walvault.restore.verify.VerifyDrill;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code walvault verify}: parses the options and delegates to {@link Verify} (and {@link VerifyDrill}). */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        header = "Check that a backup and the WAL it needs can be restored, without writing a data directory.",
+        description = {"Decodes every bundle of the backup and checks each file against the manifest, checks the manifest is"
+                + " complete, and checks that the WAL from the backup to the target (default: the end of the archive) is"
+                + " archived without a gap and that every segment decodes and validates. Exits 0 only if everything"
+                + " checked; otherwise lists every failure and exits " + 83 + ".",
+                "--drill also restores into a scratch directory, starts PostgreSQL on it (--pg-bin, or found on PATH;"
+                        + " --run-as USER when run as root), waits for recovery to reach the target, runs the checks"
+                        + " (connect, databases and relation counts, --sql), and removes the scratch cluster (--keep keeps it)."})
+public final class VerifyCommand implements Callable<Integer> {
+
+    @Mixin
+    RepositoryOptions repository;
+
+    @Mixin
+    TargetOptions target;
+
+    @Option(names = "--system-identifier", paramLabel = "ID", description = "The cluster, when the repository holds several"
+            + " (WALVAULT_SYSTEM_IDENTIFIER).")
+    String systemIdentifier;
+
+    @Option(names = "--backup", paramLabel = "ID", description = "The backup to verify (default: the newest).")
+    String backup;
+
+    @Option(names = "--all", description = "Verify every backup of the cluster.")
+    boolean all;
+
+    @Option(names = "--jobs", paramLabel = "N", description = "Objects checked at once (default 4).")
+    int jobs = 4;
+
+    @Option(names = "--drill", description = "Also restore into a scratch directory, start PostgreSQL on it and run checks.")
+    boolean drill;
+
+    @Option(names = "--scratch", paramLabel = "DIR", description = "Drill: the scratch directory (new or empty; default: a"
+            + " temporary directory).")
+    Path scratch;
+
+    @Option(names = "--keep", description = "Drill: keep the scratch cluster afterwards.")
+    boolean keep;
+
+    @Option(names = "--pg-bin", paramLabel = "DIR", description = "Drill: the directory holding the 'postgres' of the"
+            + " backup's major version (default: PATH, then the usual package directories).")
+    Path pgBin;
+
+    @Option(names = "--run-as", paramLabel = "USER", description = "Drill: the OS user the server runs as (required as root).")
+    String runAs;
+
+    @Option(names = "--db-user", paramLabel = "ROLE", description = "Drill: the role to connect as (default postgres).")
+    String dbUser = "postgres";
+
+    @Option(names = "--sql", paramLabel = "SQL", description = "Drill: a query that must succeed on the restored cluster"
+            + " (repeatable); its first value is reported.")
+    List<String> sql = List.of();
+
+    @Option(names = "--drill-timeout", paramLabel = "SECONDS", description = "Drill: how long recovery may take (default 600).")
+    long drillTimeout = 600;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        if (jobs < 1 || jobs > 64) {
+            throw new WalvaultException(ErrorCode.USAGE, "--jobs " + jobs + " is not between 1 and 64");
+        }
+        if (drill && all) {
+            throw new WalvaultException(ErrorCode.USAGE, "--drill restores one backup; it cannot be combined with --all");
+        }
+        Map<String, String> own = new LinkedHashMap<>();
+        own.put("system-identifier", systemIdentifier);
+        Settings settings = repository.settings(own, System.getenv());
+        RepositorySettings rs = RepositorySettings.from(settings);
+        Path launcher = drill ? Restore.launcher(Optional.ofNullable(System.getenv("WALVAULT_LAUNCHER"))) : null;
+        PrintWriter out = spec.commandLine().getOut();
+        Verify.Report report = new Verify(rs, new Verify.Options(settings.get("system-identifier"), Optional.ofNullable(backup), all,
+                target.target(), target.timeline(), target.inclusive(), jobs), out).run();
+        if (!report.failures().isEmpty()) {
+            StringBuilder sb = new StringBuilder("verification failed: " + report.failures().size() + " problem"
+                    + (report.failures().size() == 1 ? "" : "s") + ":");
+            report.failures().forEach(f -> sb.append("\n  - ").append(f));
+            throw new WalvaultException(ErrorCode.VERIFY_FAILED, sb.toString());
+        }
+        out.println("verify: everything checked is intact (" + String.join(", ", report.backups()) + ")");
+        out.flush();
+        if (drill) {
+            String id = report.backups().get(0);
+            BackupInfo info;
+            try (Repository repo = Repositories.open(rs)) {
+                info = ClusterState.load(repo.cluster(report.systemId())).backup(id).orElseThrow();
+            }
+            VerifyDrill.run(settings, report.systemId(), id, info.pgVersion() / 10000, target.target(), target.timeline(),
+                    target.inclusive(), jobs, launcher, new VerifyDrill.Options(Optional.ofNullable(scratch), keep,
+                            Optional.ofNullable(pgBin), Optional.ofNullable(runAs), dbUser, sql, Duration.ofSeconds(drillTimeout)),
+                    out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,153 @@
+package io.walvault.restore.plan;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ClusterCatalog;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.TimelineHistory;
+import io.walvault.core.wal.TimelineId;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * What planning needs from the repository for one cluster, read once: its backups (the
+ * manifests' header records) and a listing of its WAL archive with the timeline histories.
+ * Also the cluster's choice ({@link #chooseCluster}) and a {@link WalSource} over its archive,
+ * shared by restore and verify. Immutable once loaded.
+ *
+ * @param cluster the cluster's catalog
+ * @param backups its complete backups, oldest end first
+ * @param listing its WAL archive
+ */
+public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, WalArchiveListing listing) {
+
+    public ClusterState {
+        requireNonNull(cluster, "cluster is null");
+        backups = List.copyOf(backups);
+        requireNonNull(listing, "listing is null");
+    }
+
+    /**
+     * The cluster to work on: {@code systemIdentifier} when given (it must be in the repository),
+     * else the repository's only cluster.
+     */
+    public static ClusterCatalog chooseCluster(Repository repo, Optional<String> systemIdentifier) {
+        List<Long> clusters;
+        try (Stream<Long> s = repo.clusters()) {
+            clusters = s.sorted().toList();
+        }
+        if (systemIdentifier.isPresent()) {
+            long id;
+            try {
+                id = Long.parseUnsignedLong(systemIdentifier.get().strip());
+            } catch (NumberFormatException e) {
+                throw new WalvaultException(ErrorCode.CONFIG, "system identifier '" + systemIdentifier.get()
+                        + "' is not a number HINT: 'walvault info' lists the clusters of the repository");
+            }
+            if (!clusters.contains(id)) {
+                throw new WalvaultException(ErrorCode.CLUSTER_AMBIGUOUS, "the repository holds no cluster with system identifier "
+                        + Long.toUnsignedString(id) + " HINT: 'walvault info' lists the clusters of the repository: "
+                        + names(clusters));
+            }
+            return repo.cluster(id);
+        }
+        if (clusters.size() != 1) {
+            throw new WalvaultException(ErrorCode.CLUSTER_AMBIGUOUS, clusters.isEmpty()
+                    ? "the repository holds no cluster yet HINT: take a backup with 'walvault backup' first"
+                    : "the repository holds " + clusters.size() + " clusters (" + names(clusters) + ")"
+                            + " HINT: name one with --system-identifier");
+        }
+        return repo.cluster(clusters.get(0));
+    }
+
+    private static String names(List<Long> clusters) {
+        return clusters.stream().map(Long::toUnsignedString).reduce((a, b) -> a + ", " + b).orElse("none");
+    }
+
+    /** Reads the backups' header records and lists the WAL archive. */
+    public static ClusterState load(ClusterCatalog cluster) {
+        try {
+            List<BackupInfo> backups = new ArrayList<>();
+            for (String id : cluster.backups().list()) {
+                backups.add(cluster.backups().readManifest(id, f -> { }));
+            }
+            backups.sort(Comparator.comparing(BackupInfo::stopTime));
+            long segmentSize = backups.stream().map(BackupInfo::walSegmentSize).filter(s -> s != null)
+                    .reduce((a, b) -> b).orElse(WalSegmentName.DEFAULT_SEGMENT_SIZE);
+            WalArchiveListing listing = new WalArchiveListing(segmentSize);
+            List<WalFileName> names;
+            try (Stream<WalFileName> s = cluster.wal().list()) {
+                names = s.toList();
+            }
+            for (WalFileName n : names) {
+                switch (n.kind()) {
+                    case SEGMENT, PARTIAL -> listing.add(n, 0);
+                    case HISTORY -> listing.addHistory(TimelineHistory.parse(n.timeline(),
+                            new String(read(cluster, n), StandardCharsets.UTF_8)));
+                    default -> {
+                    }
+                }
+            }
+            return new ClusterState(cluster, backups, listing);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The backups as the planner sees them. */
+    public List<io.walvault.restore.plan.BackupInfo> forPlanning() {
+        return backups.stream().map(ClusterState::forPlanning).toList();
+    }
+
+    /** One backup's record as the planner sees it. */
+    public static io.walvault.restore.plan.BackupInfo forPlanning(BackupInfo b) {
+        return new io.walvault.restore.plan.BackupInfo(b.id(), b.label() == null ? "" : b.label(), Lsn.parse(b.startLsn()),
+                Lsn.parse(b.stopLsn()), TimelineId.of(b.timeline()), Instant.parse(b.startTime()), Instant.parse(b.stopTime()),
+                b.storedBytes() == null ? 0 : b.storedBytes());
+    }
+
+    /** The backup {@code id}'s record. */
+    public Optional<BackupInfo> backup(String id) {
+        return backups.stream().filter(b -> b.id().equals(id)).findFirst();
+    }
+
+    /** Archived WAL, decoded one file at a time into memory (a segment is at most 1 GiB, usually 16 MiB). */
+    public WalSource walSource() {
+        return file -> new ByteArrayInputStream(read(cluster, file));
+    }
+
+    private static byte[] read(ClusterCatalog cluster, WalFileName name) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        cluster.wal().get(name, new Sink() {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                bytes.write(b, off, len);
+            }
+
+            @Override
+            public void finish() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        return bytes.toByteArray();
+    }
+}

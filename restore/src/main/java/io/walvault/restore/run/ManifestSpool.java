@@ -1,0 +1,203 @@
+package io.walvault.restore.run;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ManifestFile;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * A backup's manifest read once and kept so that a restore or a verify can take the files of
+ * one bundle at a time without holding millions of entries in memory: regular files go to a
+ * private temporary file (0600, removed on close), with, per bundle, only the positions of its
+ * entries (8 bytes a file); directories, links and the top-level files walvault treats
+ * specially (backup_label, tablespace_map) stay in memory.
+ *
+ * <p>Built by one thread; then {@link #filesOf} may be called from several threads at once.
+ */
+final class ManifestSpool implements AutoCloseable {
+
+    private final Path file;
+    private final Map<Integer, long[]> positions = new TreeMap<>();
+    private final Map<Integer, Integer> counts = new HashMap<>();
+    private final List<ManifestFile> directories = new ArrayList<>();
+    private final List<ManifestFile> links = new ArrayList<>();
+    private final Map<String, ManifestFile> topLevel = new HashMap<>();
+    private final java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream(256);
+    private final DataOutputStream recordOut = new DataOutputStream(record);
+    private BackupInfo info;
+    private long files;
+    private long bytes;
+
+    private ManifestSpool() throws IOException {
+        file = Files.createTempFile("walvault-restore-", ".entries",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
+
+    /** Reads the manifest of {@code backupId} from {@code catalog}. */
+    static ManifestSpool read(BackupCatalog catalog, String backupId) throws IOException {
+        ManifestSpool s = new ManifestSpool();
+        try (BufferedOutputStream out = new BufferedOutputStream(Files.newOutputStream(s.file), 64 * 1024)) {
+            long[] written = {0};
+            s.info = catalog.readManifest(backupId, f -> {
+                try {
+                    written[0] += s.add(out, written[0], f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private int add(java.io.OutputStream out, long position, ManifestFile f) throws IOException {
+        switch (f.type()) {
+            case ManifestFile.DIRECTORY -> directories.add(f);
+            case ManifestFile.LINK -> links.add(f);
+            default -> {
+                if (!f.path().contains("/")) {
+                    topLevel.put(f.path(), f);
+                }
+                int n = counts.merge(f.bundle(), 1, Integer::sum);
+                long[] p = positions.computeIfAbsent(f.bundle(), b -> new long[16]);
+                if (n > p.length) {
+                    p = Arrays.copyOf(p, p.length * 2);
+                    positions.put(f.bundle(), p);
+                }
+                p[n - 1] = position;
+                files++;
+                bytes += f.size();
+                record.reset();
+                write(recordOut, f);
+                record.writeTo(out);
+                return record.size();
+            }
+        }
+        return 0;
+    }
+
+    private static void write(DataOutputStream out, ManifestFile f) throws IOException {
+        out.writeUTF(f.path());
+        out.writeLong(f.size());
+        out.writeInt(f.mode() == null ? -1 : f.mode());
+        out.writeLong(f.mtime());
+        out.writeUTF(f.sha256() == null ? "" : f.sha256());
+        out.writeUTF(f.checksum() == null ? "" : f.checksum());
+        out.writeInt(f.bundle());
+        out.writeLong(f.offset());
+    }
+
+    private static ManifestFile readEntry(java.io.DataInput in) throws IOException {
+        String path = in.readUTF();
+        long size = in.readLong();
+        int mode = in.readInt();
+        long mtime = in.readLong();
+        String sha = in.readUTF();
+        String checksum = in.readUTF();
+        int bundle = in.readInt();
+        long offset = in.readLong();
+        return new ManifestFile(path, ManifestFile.FILE, size, mode < 0 ? null : mode, mtime, sha.isEmpty() ? null : sha,
+                checksum.isEmpty() ? null : checksum, null, bundle, offset);
+    }
+
+    /** The backup's header record. */
+    BackupInfo info() {
+        return info;
+    }
+
+    /** The bundles that hold files, in order. */
+    List<Integer> bundles() {
+        return List.copyOf(positions.keySet());
+    }
+
+    /** Regular files in the backup. */
+    long files() {
+        return files;
+    }
+
+    /** Their bytes. */
+    long bytes() {
+        return bytes;
+    }
+
+    List<ManifestFile> directories() {
+        return List.copyOf(directories);
+    }
+
+    List<ManifestFile> links() {
+        return List.copyOf(links);
+    }
+
+    /** A regular file directly in the data directory ({@code backup_label}, {@code tablespace_map}). */
+    java.util.Optional<ManifestFile> topLevelFile(String name) {
+        return java.util.Optional.ofNullable(topLevel.get(name));
+    }
+
+    /** The files of bundle {@code bundle}. Thread-safe. */
+    List<ManifestFile> filesOf(int bundle) throws IOException {
+        long[] p = positions.get(bundle);
+        if (p == null) {
+            return List.of();
+        }
+        int n = counts.get(bundle);
+        List<ManifestFile> out = new ArrayList<>(n);
+        long[] sorted = Arrays.copyOf(p, n);
+        Arrays.sort(sorted);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            ch.position(sorted[0]);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(java.nio.channels.Channels.newInputStream(ch), 64 * 1024));
+            // the buffered stream reads ahead: count what the entries consumed, not what was read
+            long at = sorted[0];
+            for (int i = 0; i < n; i++) {
+                if (sorted[i] > at) {
+                    in.skipNBytes(sorted[i] - at);
+                    at = sorted[i];
+                }
+                ManifestFile f = readEntry(in);
+                out.add(f);
+                at += entryLength(f);
+            }
+        }
+        return out;
+    }
+
+    /** The bytes {@link #write} takes for {@code f}. */
+    private static long entryLength(ManifestFile f) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(256);
+        write(new DataOutputStream(b), f);
+        return b.size();
+    }
+
+    /** Every regular file, in manifest order. */
+    void forEachFile(Consumer<ManifestFile> each) throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 64 * 1024))) {
+            for (long i = 0; i < files; i++) {
+                each.accept(readEntry(in));
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        Files.deleteIfExists(file);
+    }
+}

@@ -1,0 +1,221 @@
+package io.walvault.restore.verify;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ClusterCatalog;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentValidator;
+import io.walvault.restore.plan.ClusterState;
+import io.walvault.restore.plan.RestorePlan;
+import io.walvault.restore.plan.TargetPlanning;
+import io.walvault.restore.recovery.RecoveryTarget;
+import io.walvault.restore.recovery.TargetTimeline;
+import io.walvault.restore.run.BackupCheck;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * {@code walvault verify}: proves, without writing a data directory, that backups can be
+ * restored: every bundle decodes (authenticated decryption, decompression checksums) to files
+ * whose checksums match the manifest, the manifest is complete, the server's backup_manifest
+ * decodes, and the WAL from the backup's start to the target (default: the end of the archive
+ * after the backup) is in the archive without a gap, each segment decoding and validating
+ * ({@link WalSegmentValidator}: page magic, addresses, timeline, system identifier).
+ *
+ * <p>Bundles and segments are checked {@code jobs} at a time, each streamed through fixed
+ * buffers: memory does not grow with the backup. Every failure is collected, so one run lists
+ * them all. One run per instance.
+ */
+public final class Verify {
+
+    /**
+     * What to verify.
+     *
+     * @param systemIdentifier the cluster, when the repository holds several
+     * @param backupId one backup (default: the newest)
+     * @param all every backup of the cluster
+     * @param target how far the WAL must reach (end of archive: all WAL after the backup)
+     * @param timeline which timeline the WAL follows
+     * @param inclusive recovery_target_inclusive, for time and xid targets
+     * @param jobs objects checked at once
+     */
+    public record Options(Optional<String> systemIdentifier, Optional<String> backupId, boolean all, RecoveryTarget target,
+                          TargetTimeline timeline, boolean inclusive, int jobs) {
+        public Options {
+            requireNonNull(systemIdentifier, "systemIdentifier is null");
+            requireNonNull(backupId, "backupId is null");
+            requireNonNull(target, "target is null");
+            requireNonNull(timeline, "timeline is null");
+            if (all && backupId.isPresent()) {
+                throw new WalvaultException(ErrorCode.USAGE, "--all and --backup exclude each other");
+            }
+            if (jobs < 1 || jobs > 64) {
+                throw new IllegalArgumentException("jobs must be 1 to 64, not " + jobs);
+            }
+        }
+    }
+
+    /**
+     * What was found.
+     *
+     * @param systemId the cluster
+     * @param backups the backups checked
+     * @param failures every check that failed, one line each; empty when everything checked
+     */
+    public record Report(long systemId, List<String> backups, List<String> failures) {
+        public Report {
+            backups = List.copyOf(backups);
+            failures = List.copyOf(failures);
+        }
+    }
+
+    private final RepositorySettings repositorySettings;
+    private final Options options;
+    private final PrintWriter out;
+
+    public Verify(RepositorySettings repositorySettings, Options options, PrintWriter out) {
+        this.repositorySettings = requireNonNull(repositorySettings, "repositorySettings is null");
+        this.options = requireNonNull(options, "options is null");
+        this.out = requireNonNull(out, "out is null");
+    }
+
+    /** Checks everything and returns the report; failures are in the report, not thrown. */
+    public Report run() throws IOException {
+        try (Repository repo = Repositories.open(repositorySettings)) {
+            ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());
+            ClusterState state = ClusterState.load(cluster);
+            List<BackupInfo> chosen = choose(state);
+            List<String> failures = Collections.synchronizedList(new ArrayList<>());
+            Set<String> walDone = Collections.synchronizedSet(new LinkedHashSet<>());
+            ExecutorService pool = Executors.newFixedThreadPool(options.jobs(), r -> {
+                Thread t = new Thread(r, "walvault-verify");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                for (BackupInfo b : chosen) {
+                    verifyBackup(cluster, b, pool, failures);
+                    verifyWal(state, b, pool, failures, walDone);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            out.flush();
+            return new Report(cluster.systemId(), chosen.stream().map(BackupInfo::id).toList(), failures);
+        }
+    }
+
+    private List<BackupInfo> choose(ClusterState state) {
+        if (state.backups().isEmpty()) {
+            throw new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET, "the repository holds no backup of cluster "
+                    + Long.toUnsignedString(state.cluster().systemId()) + " HINT: take one with 'walvault backup'");
+        }
+        if (options.all()) {
+            return state.backups();
+        }
+        if (options.backupId().isPresent()) {
+            String id = options.backupId().get();
+            return List.of(state.backup(id).orElseThrow(() -> new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET,
+                    "backup '" + id + "' is not in the repository HINT: 'walvault info' lists the backups")));
+        }
+        return List.of(state.backups().get(state.backups().size() - 1));
+    }
+
+    private void verifyBackup(ClusterCatalog cluster, BackupInfo b, ExecutorService pool, List<String> failures) {
+        BackupCheck.Result r = BackupCheck.run(cluster.backups(), b, pool);
+        failures.addAll(r.failures());
+        synchronized (out) {
+            out.printf(Locale.ROOT, "backup '%s': %d bundles, %d files, %.1f MB checked against the manifest: %s%n", b.id(),
+                    r.bundles(), r.files(), r.bytes() / 1e6, r.failures().isEmpty() ? "ok" : r.failures().size() + " FAILED");
+            out.flush();
+        }
+    }
+
+    private void verifyWal(ClusterState state, BackupInfo b, ExecutorService pool, List<String> failures, Set<String> walDone) {
+        RestorePlan plan;
+        try {
+            plan = TargetPlanning.plan(state, options.target(), options.timeline(), Optional.of(b.id()), options.inclusive()).plan();
+        } catch (WalvaultException e) {
+            failures.add("WAL of backup '" + b.id() + "': " + e.getMessage());
+            synchronized (out) {
+                out.println("WAL of backup '" + b.id() + "': FAILED: " + e.getMessage());
+            }
+            return;
+        }
+        List<Future<String>> results = new ArrayList<>();
+        long segmentSize = plan.segmentSize();
+        long systemId = state.cluster().systemId();
+        for (RestorePlan.PlannedWal w : plan.wal()) {
+            if (!walDone.add(w.file().name())) {
+                continue;
+            }
+            results.add(pool.submit(() -> checkSegment(state.cluster(), w.file(), segmentSize, systemId)));
+        }
+        int bad = 0;
+        for (Future<String> f : results) {
+            String problem;
+            try {
+                problem = f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WalvaultException(ErrorCode.INTERRUPTED, "verify interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                problem = "WAL check failed: " + e.getCause();
+            }
+            if (problem != null) {
+                failures.add(problem);
+                bad++;
+            }
+        }
+        synchronized (out) {
+            out.printf(Locale.ROOT, "WAL of backup '%s' to %s: %s to %s, %d files (%d checked now): %s%n", b.id(),
+                    plan.target() instanceof RecoveryTarget.EndOfArchive ? "the end of the archive" : "the target",
+                    plan.firstWal().map(WalFileName::name).orElse("-"), plan.lastWal().map(WalFileName::name).orElse("-"),
+                    plan.wal().size(), results.size(), bad == 0 ? "ok" : bad + " FAILED");
+            out.flush();
+        }
+    }
+
+    /** Decodes and validates one archived WAL file; returns what is wrong with it, or null. */
+    private static String checkSegment(ClusterCatalog cluster, WalFileName file, long segmentSize, long systemId) {
+        WalSegmentValidator validator = new WalSegmentValidator(file, segmentSize, OptionalLong.of(systemId));
+        try {
+            cluster.wal().get(file, new Sink() {
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    validator.update(b, off, len);
+                }
+
+                @Override
+                public void finish() {
+                }
+
+                @Override
+                public void close() {
+                }
+            });
+            validator.finish();
+            return null;
+        } catch (RuntimeException | IOException e) {
+            return "WAL file '" + file.name() + "' (object '" + cluster.wal().key(file) + "'): " + e.getMessage();
+        }
+    }
+}

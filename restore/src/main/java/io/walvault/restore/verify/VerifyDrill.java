@@ -1,0 +1,146 @@
+package io.walvault.restore.verify;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.config.Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.restore.drill.Drill;
+import io.walvault.restore.drill.DrillReport;
+import io.walvault.restore.drill.OsUser;
+import io.walvault.restore.drill.ServerBinaries;
+import io.walvault.restore.recovery.RecoveryTarget;
+import io.walvault.restore.recovery.TargetAction;
+import io.walvault.restore.recovery.TargetTimeline;
+import io.walvault.restore.run.Restore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code walvault verify --drill}: a tested restore in one command. Restores the backup into a
+ * scratch directory (tablespaces under it too, archiving off), starts it with {@link Drill}
+ * (a private server on loopback), waits for recovery to reach the target, runs the checks, and
+ * removes the scratch cluster unless asked to keep it.
+ */
+public final class VerifyDrill {
+
+    /**
+     * @param scratch the directory to restore into (new or empty), or empty for a temporary one
+     * @param keep keep the scratch cluster afterwards
+     * @param pgBin the directory holding {@code postgres}, or empty to search PATH and the usual places
+     * @param runAs the OS user the server runs as (required as root)
+     * @param databaseUser the role to connect as
+     * @param sql the user's checks
+     * @param timeout how long recovery may take
+     */
+    public record Options(Optional<Path> scratch, boolean keep, Optional<Path> pgBin, Optional<String> runAs,
+                          String databaseUser, List<String> sql, Duration timeout) {
+        public Options {
+            requireNonNull(scratch, "scratch is null");
+            requireNonNull(pgBin, "pgBin is null");
+            requireNonNull(runAs, "runAs is null");
+            requireNonNull(databaseUser, "databaseUser is null");
+            sql = List.copyOf(sql);
+            requireNonNull(timeout, "timeout is null");
+        }
+    }
+
+    private VerifyDrill() {
+    }
+
+    /**
+     * Runs the drill on backup {@code backupId} of the cluster {@code systemId}.
+     *
+     * @param pgMajor the backup's PostgreSQL major version
+     */
+    public static DrillReport run(Settings settings, long systemId, String backupId, int pgMajor, RecoveryTarget target,
+                                  TargetTimeline timeline, boolean inclusive, int jobs, Path launcher, Options o,
+                                  PrintWriter out) throws IOException {
+        ServerBinaries binaries = ServerBinaries.find(o.pgBin(), pgMajor);
+        Optional<OsUser> runAs = o.runAs().map(OsUser::lookup);
+        if (OsUser.processIsRoot() && runAs.isEmpty()) {
+            throw new WalvaultException(ErrorCode.DRILL_NO_SERVER, "walvault runs as root and PostgreSQL refuses to run as root"
+                    + " HINT: name an unprivileged user for the drill's server with --run-as");
+        }
+        Path root = o.scratch().isPresent() ? o.scratch().get().toAbsolutePath()
+                : Files.createTempDirectory("walvault-drill-scratch-", PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+        Path data = root.resolve("data");
+        boolean ok = false;
+        try {
+            out.println("drill: restoring backup '" + backupId + "' into scratch directory '" + root + "'");
+            Restore.Options ro = new Restore.Options(data, Optional.of(Long.toUnsignedString(systemId)), target, inclusive,
+                    TargetAction.PROMOTE, timeline, Optional.of(backupId), Map.of(), false, jobs, Optional.of(launcher), true,
+                    Optional.of(root.resolve("tablespaces")));
+            new Restore(settings, ro, out).run();
+            runAs.ifPresent(u -> u.adopt(root));
+            Drill drill = new Drill(new Drill.Settings(data, binaries, runAs, o.databaseUser(), o.sql(), o.timeout()));
+            DrillReport report;
+            try {
+                report = drill.run();
+            } catch (WalvaultException e) {
+                String log = drill.log();
+                String tail = log.lines().skip(Math.max(0, log.lines().count() - 20)).reduce("", (a, b) -> a + "\n    " + b);
+                throw new WalvaultException(e.code(), e.getMessage() + (tail.isBlank() ? "" : "\n  server log (last lines):" + tail), e);
+            }
+            print(report, out);
+            ok = true;
+            return report;
+        } finally {
+            if (o.keep()) {
+                out.println("drill: scratch cluster kept in '" + root + "'" + (ok ? "" : " (the drill failed)"));
+            } else {
+                removeTree(root, o.scratch().isEmpty());
+            }
+            out.flush();
+        }
+    }
+
+    private static void print(DrillReport r, PrintWriter out) {
+        out.printf(Locale.ROOT, "drill: recovery %s after %.1f s, replayed until %s%s%n", switch (r.outcome()) {
+            case PROMOTED -> "ended (promoted)";
+            case PAUSED_AT_TARGET -> "paused at the target";
+            case SHUT_DOWN_AT_TARGET -> "stopped at the target (shut down)";
+        }, r.recoveryTime().toMillis() / 1000.0, r.replayedUntil(), r.lastTransaction().map(t -> ", last transaction " + t).orElse(""));
+        for (DrillReport.DatabaseSummary d : r.databases()) {
+            out.printf(Locale.ROOT, "drill: database '%s': %d relations, %.1f MB%n", d.name(), d.relations(), d.sizeBytes() / 1e6);
+        }
+        for (DrillReport.CheckResult c : r.checks()) {
+            out.println("drill: check '" + c.sql() + "' returned '" + c.result() + "'");
+        }
+        out.println("drill: ok");
+    }
+
+    /** Removes the scratch cluster (without following links out of it); the root itself only if walvault created it. */
+    private static void removeTree(Path root, boolean removeRoot) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (!dir.equals(root) || removeRoot) {
+                    Files.delete(dir);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

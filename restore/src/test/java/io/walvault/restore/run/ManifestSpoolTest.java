@@ -1,0 +1,54 @@
+package io.walvault.restore.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.walvault.core.compress.Compression;
+import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.EncryptionMode;
+import io.walvault.core.repo.ManifestFile;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.storage.memory.MemoryStorage;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ManifestSpoolTest {
+
+    @Test
+    void givesEachBundleItsFilesWhateverTheManifestOrder() throws Exception {
+        Repository repo = Repository.create(new MemoryStorage(), new Repository.InitOptions(Compression.LZ4, EncryptionMode.NONE,
+                null, null, null));
+        BackupCatalog catalog = repo.cluster(42).backups();
+        List<ManifestFile> entries = new ArrayList<>();
+        entries.add(ManifestFile.directory("base", 0700, 1));
+        entries.add(ManifestFile.file("backup_label", 10, 0600, 1, "CRC32C:00000001", 0, 0));
+        for (int i = 0; i < 3000; i++) {
+            // bundles interleaved, paths of varying length
+            entries.add(ManifestFile.file("base/5/" + i + "x".repeat(i % 7), i, 0600, 1, "CRC32C:0000abcd", i % 3, i * 10L));
+        }
+        entries.add(ManifestFile.link("pg_tblspc/16384", "/srv/ts", 1));
+        try (BackupCatalog.ManifestWriter w = catalog.newManifest(new BackupInfo("20261121T090000Z", 42, 180000, 1,
+                "0/2000028", "0/3000000", "2026-11-21T09:00:00Z", "2026-11-21T09:01:00Z", "x"))) {
+            for (ManifestFile f : entries) {
+                w.add(f);
+            }
+            w.finish();
+        }
+        try (ManifestSpool s = ManifestSpool.read(catalog, "20261121T090000Z")) {
+            assertEquals(List.of(0, 1, 2), s.bundles());
+            assertEquals(3001, s.files());
+            assertEquals(1, s.directories().size());
+            assertEquals("/srv/ts", s.links().get(0).linkTarget());
+            assertEquals(entries.get(1), s.topLevelFile("backup_label").orElseThrow());
+            for (int b = 0; b < 3; b++) {
+                int bundle = b;
+                List<ManifestFile> want = entries.stream().filter(ManifestFile::isFile).filter(f -> f.bundle() == bundle).toList();
+                assertEquals(want, s.filesOf(bundle));
+            }
+            List<ManifestFile> all = new ArrayList<>();
+            s.forEachFile(all::add);
+            assertEquals(entries.stream().filter(ManifestFile::isFile).toList(), all);
+        }
+    }
+}

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -42,8 +41,8 @@ class PointInTimeRecoveryIT {
     private static final String WALVAULT = ROOT.resolve("bin/walvault").toString();
 
     /** The tables' contents, exactly: an md5 of every row of each, in key order. */
-    private static final String CHECKSUMS = "SELECT (SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM accounts)"
-            + " || ' ' || (SELECT md5(coalesce(string_agg(h::text, ',' ORDER BY id), '')) FROM history)"
+    private static final String CHECKSUMS = "SELECT (SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM accounts a)"
+            + " || ' ' || (SELECT md5(coalesce(string_agg(h::text, ',' ORDER BY id), '')) FROM history h)"
             + " || ' ' || (SELECT count(*) FROM accounts) || ' ' || (SELECT count(*) FROM history)";
 
     @PgTest
@@ -101,28 +100,28 @@ class PointInTimeRecoveryIT {
         awaitArchived(source, last);
 
         // the end of the backup
-        PgCluster immediate = restoreAndStart(pg, jar, conf, "immediate", PgCluster.RecoveryOutcome.PROMOTED, null,
+        PgCluster immediate = restoreAndStart(pg, jar, conf, "immediate", PgCluster.RecoveryOutcome.PROMOTED, false,
                 "--target", "immediate", "--target-action", "promote");
         assertEquals(atBackup, immediate.queryString(CHECKSUMS));
         immediate.close();
 
         // T1 by time, by LSN, by transaction id (paused there, read-only)
-        PgCluster byTime = restoreAndStart(pg, jar, conf, "time", PgCluster.RecoveryOutcome.PROMOTED, null,
+        PgCluster byTime = restoreAndStart(pg, jar, conf, "time", PgCluster.RecoveryOutcome.PROMOTED, false,
                 "--target-time", targetTime, "--target-action", "promote");
         assertEquals(atT1, byTime.queryString(CHECKSUMS));
         byTime.close();
-        PgCluster byLsn = restoreAndStart(pg, jar, conf, "lsn", PgCluster.RecoveryOutcome.PROMOTED, null,
+        PgCluster byLsn = restoreAndStart(pg, jar, conf, "lsn", PgCluster.RecoveryOutcome.PROMOTED, false,
                 "--target-lsn", targetLsn, "--target-action", "promote");
         assertEquals(atT1, byLsn.queryString(CHECKSUMS));
         byLsn.close();
-        PgCluster byXid = restoreAndStart(pg, jar, conf, "xid", PgCluster.RecoveryOutcome.PAUSED, null,
+        PgCluster byXid = restoreAndStart(pg, jar, conf, "xid", PgCluster.RecoveryOutcome.PAUSED, false,
                 "--target-xid", targetXid, "--target-action", "pause");
         assertEquals(atT1, byXid.queryString(CHECKSUMS));
         assertEquals("t", byXid.queryString("SELECT pg_is_in_recovery()"));
         byXid.close();
 
         // T1 by restore point; this server, promoted onto a new timeline, archives into the repository
-        PgCluster byName = restoreAndStart(pg, jar, conf, "name", PgCluster.RecoveryOutcome.PROMOTED, archiveCommand,
+        PgCluster byName = restoreAndStart(pg, jar, conf, "name", PgCluster.RecoveryOutcome.PROMOTED, true,
                 "--target-name", "wv_before_delete", "--target-action", "promote");
         assertEquals(atT1, byName.queryString(CHECKSUMS));
         String newTimeline = byName.queryString("SELECT timeline_id FROM pg_control_checkpoint()");
@@ -138,7 +137,7 @@ class PointInTimeRecoveryIT {
         byName.execute("SELECT pg_switch_wal()");
         awaitArchived(byName, lastOnNew);
         byName.close();
-        PgCluster onNew = restoreAndStart(pg, jar, conf, "new-timeline", PgCluster.RecoveryOutcome.PROMOTED, null,
+        PgCluster onNew = restoreAndStart(pg, jar, conf, "new-timeline", PgCluster.RecoveryOutcome.PROMOTED, false,
                 "--target-name", "wv_on_new_timeline", "--target-action", "promote");
         assertEquals(onNewTimeline, onNew.queryString(CHECKSUMS));
         assertTrue(onNew.logSinceStart().contains("restored log file \"" + String.format("%08X", Integer.parseInt(newTimeline))),
@@ -148,20 +147,24 @@ class PointInTimeRecoveryIT {
 
     /**
      * {@code walvault restore} into a new directory with the given target flags, then a server
-     * started on it until recovery ends as {@code expected}. The restored server archives with
-     * {@code archiveCommand}, or not at all when it is null (so that test servers do not archive
-     * into the repository the later restores read).
+     * started on it until recovery ends as {@code expected}. Unless {@code archiving}, the restore
+     * turns the copy's archiving off (so that test servers do not archive into the repository
+     * the later restores read); otherwise it keeps the source's archive_command.
      */
     private static PgCluster restoreAndStart(PgHarness pg, Path jar, Path conf, String name, PgCluster.RecoveryOutcome expected,
-                                             String archiveCommand, String... target) throws Exception {
+                                             boolean archiving, String... target) throws Exception {
         Path data = pg.scratchDirectory("restore-" + name).resolve("data");
         List<String> args = new ArrayList<>(List.of("restore", "--config", conf.toString(), "--pgdata", data.toString()));
         args.addAll(List.of(target));
+        if (!archiving) {
+            args.addAll(List.of("--archive-mode", "off"));
+        }
         Result r = walvault(jar, args.toArray(String[]::new));
         assertEquals(0, r.code(), "walvault " + String.join(" ", args) + "\n" + r.output());
         assertTrue(Files.exists(data.resolve("recovery.signal")), r.output());
-        Files.writeString(data.resolve("postgresql.auto.conf"), archiveCommand == null ? "archive_mode = 'off'\n"
-                : "archive_mode = 'on'\narchive_command = '" + archiveCommand.replace("'", "''") + "'\n", StandardOpenOption.APPEND);
+        String settings = Files.readString(data.resolve("postgresql.auto.conf"));
+        assertTrue(settings.contains("restore_command"), settings);
+        assertEquals(archiving, !settings.contains("archive_mode = 'off'"), settings);
         PgCluster restored = pg.cluster().name(name).dataDirectory(data).env("WALVAULT_JAR", jar.toString()).create();
         restored.startNoWait();
         PgCluster.RecoveryOutcome outcome = restored.awaitRecoveryEnd(Duration.ofSeconds(180));

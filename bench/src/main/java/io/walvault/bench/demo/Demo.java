@@ -136,8 +136,7 @@ public final class Demo {
             step("restore to the moment before the incident (the plan is printed first, every file is verified)");
             Path data = scratch.resolve("restored");
             walvault("restore", "--config", config.toString(), "--pgdata", data.toString(), "--target-time", targetTime,
-                    "--target-action", "promote");
-            Files.writeString(data.resolve("postgresql.auto.conf"), "archive_mode = 'off'\n", java.nio.file.StandardOpenOption.APPEND);
+                    "--target-action", "promote", "--archive-mode", "off");
 
             step("start PostgreSQL on the restored directory: it replays the WAL through walvault archive-get");
             try (PgCluster restored = PgCluster.builder(version).name("demo-restored").dataDirectory(data)

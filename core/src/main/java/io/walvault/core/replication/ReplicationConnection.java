@@ -242,6 +242,9 @@ public final class ReplicationConnection implements AutoCloseable {
         return transport.isTls();
     }
 
+    /** Whether IDENTIFY_SYSTEM ran on this connection (a cascading walsender of 14 needs it before streaming). */
+    private volatile boolean identified;
+
     /** Receives the server's NoticeResponses (warnings) from now on; they are also logged. */
     public void onNotice(Consumer<ServerMessage> listener) {
         this.noticeListener = requireNonNull(listener, "listener is null");
@@ -250,6 +253,7 @@ public final class ReplicationConnection implements AutoCloseable {
     /** IDENTIFY_SYSTEM: system identifier, current timeline and WAL flush position. */
     public SystemIdentity identifySystem() {
         QueryResult r = single("IDENTIFY_SYSTEM", null);
+        identified = true;
         try {
             return new SystemIdentity(r.single("systemid"), TimelineId.of(Long.parseLong(r.single("timeline"))),
                     Lsn.parse(r.single("xlogpos")));
@@ -412,10 +416,14 @@ public final class ReplicationConnection implements AutoCloseable {
     /**
      * START_REPLICATION PHYSICAL: streams WAL from {@code options.start()} on
      * {@code options.timeline()}. The connection belongs to the stream until it ends (end of
-     * timeline, server shutdown) or is closed.
+     * timeline, server shutdown) or is closed. A standby of PostgreSQL 14 refuses it on a
+     * connection that has not run IDENTIFY_SYSTEM, so that is run first when it was not.
      */
     public WalStream startReplication(StartReplicationOptions options) {
         ensureOpen();
+        if (!identified) {
+            identifySystem();
+        }
         return WalStream.start(this, options);
     }
 

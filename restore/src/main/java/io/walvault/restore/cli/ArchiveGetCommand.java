@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
                 "Exits 0 once the file is complete at %%p (written under a temporary name, fsynced, renamed);"
                         + " 76 when the archive does not have it (recovery's normal end of the archive). A segment"
                         + " archived only as the newest .partial of its timeline is served from it.",
-                "Fetches the following segments ahead, in parallel, into pg_wal/.walvault-prefetch."})
+                "Fetches the following segments ahead, in parallel, into pg_wal/.walvault-prefetch (through"
+                        + " bin/walvault: a detached follower keeps that spool filled while recovery replays)."})
 public final class ArchiveGetCommand implements Callable<Integer> {
 
     @Mixin
@@ -43,13 +44,28 @@ public final class ArchiveGetCommand implements Callable<Integer> {
             + ArchiveGetSettings.DEFAULT_PREFETCH + "; 0: off; WALVAULT_ARCHIVE_GET_PREFETCH).")
     String prefetch;
 
+    @Option(names = "--background-prefetch", hidden = true, description = "Leave fetching ahead to a follower"
+            + " (bin/walvault starts one).")
+    boolean background;
+
+    @Option(names = "--follow", hidden = true, description = "Be the follower: keep the prefetch spool filled while"
+            + " recovery takes from it (bin/walvault starts it detached).")
+    boolean follow;
+
     @Override
     public Integer call() throws IOException {
         Map<String, String> own = new LinkedHashMap<>();
         own.put("system-identifier", systemIdentifier);
         own.put("archive-get-prefetch", prefetch);
         Settings s = options.settings(own, System.getenv());
-        new ArchiveGet(RepositorySettings.from(s), ArchiveGetSettings.from(s), Path.of("").toAbsolutePath()).run(name, target);
+        ArchiveGetSettings settings = ArchiveGetSettings.from(s);
+        ArchiveGet get = new ArchiveGet(RepositorySettings.from(s), background ? settings.inBackground() : settings,
+                Path.of("").toAbsolutePath());
+        if (follow) {
+            get.follow();
+        } else {
+            get.run(name, target);
+        }
         return 0;
     }
 }

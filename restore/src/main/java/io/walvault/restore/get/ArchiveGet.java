@@ -109,6 +109,10 @@ public final class ArchiveGet {
         if (segment && known.isPresent() && settings.prefetch() > 0
                 && spool.take(name.name(), origin(known.getAsLong()), target)) {
             long segmentSize = segmentSize(target);
+            if (settings.background()) {
+                spool.writeWanted(name.name(), segmentSize);
+                return new Report(Outcome.PREFETCHED, 0);
+            }
             int ahead = countAhead(spool, name, segmentSize);
             int fetched = 0;
             if (ahead <= settings.prefetch() / 2) {
@@ -136,9 +140,151 @@ public final class ArchiveGet {
             int fetched = 0;
             if (segment && outcome == Outcome.FETCHED && settings.prefetch() > 0) {
                 spool.open(origin(systemId));
-                fetched = prefetch(wal, spool, name, segmentSize(target), systemId);
+                if (settings.background()) {
+                    // the follower sees this and fetches what follows, on this timeline
+                    spool.removeBefore(name.name(), true, false);
+                    spool.writeWanted(name.name(), segmentSize(target));
+                } else {
+                    fetched = prefetch(wal, spool, name, segmentSize(target), systemId);
+                }
             }
             return new Report(outcome, fetched);
+        }
+    }
+
+    /**
+     * The follower: a background process ({@code archive-get --follow}, started detached by
+     * {@code bin/walvault} after a call) that keeps the spool holding the {@code prefetch}
+     * segments after the newest one recovery asked for, fetching {@code parallel} at once, while
+     * recovery takes them (by the launcher's rename, without a JVM). So redo never waits for a
+     * fetch or a JVM start, as long as the store keeps up. One per spool (a file lock); it
+     * follows a timeline switch that a call records, and exits when the archive has nothing
+     * more for 5 s or recovery has taken nothing for 30 s. Best effort: a failure only means
+     * the next call fetches its segment itself.
+     */
+    public void follow() throws IOException {
+        PrefetchSpool spool = new PrefetchSpool(dataDirectory.resolve("pg_wal"));
+        if (!Files.isDirectory(spool.directory()) || settings.prefetch() == 0) {
+            return;
+        }
+        try (FileChannel lockFile = FileChannel.open(spool.path(PrefetchSpool.FOLLOW_LOCK), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); java.nio.channels.FileLock lock = tryLock(lockFile)) {
+            if (lock == null) {
+                return; // another follower is at work
+            }
+            Files.writeString(spool.path(PrefetchSpool.FOLLOW_PID), ProcessHandle.current().pid() + "\n");
+            try {
+                followLocked(spool);
+            } finally {
+                Files.deleteIfExists(spool.path(PrefetchSpool.FOLLOW_PID));
+            }
+        }
+    }
+
+    private static java.nio.channels.FileLock tryLock(FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null; // held in this JVM
+        }
+    }
+
+    private void followLocked(PrefetchSpool spool) throws IOException {
+        OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : controlFileSystemId();
+        java.util.Optional<PrefetchSpool.Wanted> first = spool.wanted();
+        if (known.isEmpty() || first.isEmpty() || !spool.origin().equals(origin(known.getAsLong()))) {
+            return;
+        }
+        long segmentSize = first.get().segmentSize();
+        String wanted = first.get().name();
+        WalSegmentName highest = WalSegmentName.parse(wanted, segmentSize);
+        long quietSince = System.nanoTime();
+        int lastCount = -1;
+        int endOfArchive = 0;
+        ExecutorService pool = Executors.newFixedThreadPool(settings.parallel(), r -> {
+            Thread t = new Thread(r, "archive-get-follow");
+            t.setDaemon(true);
+            return t;
+        });
+        try (Repository repo = opener.get()) {
+            WalArchive wal = repo.cluster(known.getAsLong()).wal();
+            while (true) {
+                java.util.Optional<PrefetchSpool.Wanted> now = spool.wanted();
+                if (now.isPresent() && !now.get().name().equals(wanted)) {
+                    wanted = now.get().name();
+                    WalSegmentName w = WalSegmentName.parse(wanted, segmentSize);
+                    if (!w.timeline().equals(highest.timeline()) || w.compareTo(highest) > 0) {
+                        highest = w; // a timeline switch, or recovery overtook the spool
+                        spool.removeBefore(wanted, true, false);
+                        endOfArchive = 0;
+                    }
+                }
+                int count = spool.segments();
+                if (count != lastCount) {
+                    lastCount = count;
+                    quietSince = System.nanoTime();
+                } else if (System.nanoTime() - quietSince > TimeUnit.SECONDS.toNanos(30)) {
+                    return; // recovery is paused, has ended, or is gone
+                }
+                int room = settings.prefetch() - count;
+                if (room <= 0) {
+                    sleepMillis(20);
+                    continue;
+                }
+                List<WalSegmentName> batch = new ArrayList<>();
+                WalSegmentName s = highest;
+                for (int i = 0; i < Math.min(room, settings.parallel()); i++) {
+                    s = s.next();
+                    batch.add(s);
+                }
+                List<Future<Boolean>> futures = new ArrayList<>();
+                for (WalSegmentName b : batch) {
+                    futures.add(pool.submit(() -> {
+                        try {
+                            WalFileWriter.write(wal, WalFileName.parse(b.fileName()), known, spool.path(b.fileName()));
+                            return true;
+                        } catch (ObjectNotFoundException e) {
+                            return false;
+                        }
+                    }));
+                }
+                boolean gap = false;
+                for (int i = 0; i < batch.size(); i++) {
+                    boolean got;
+                    try {
+                        got = futures.get(i).get();
+                    } catch (ExecutionException e) {
+                        LOG.warn("prefetch of '{}' failed: {}", batch.get(i).fileName(), e.getCause().getMessage());
+                        got = false;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    if (got && !gap) {
+                        highest = batch.get(i);
+                    } else {
+                        gap = true;
+                    }
+                }
+                if (gap) {
+                    if (++endOfArchive >= 5) {
+                        return; // nothing more in the archive
+                    }
+                    sleepMillis(1000);
+                } else {
+                    endOfArchive = 0;
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void sleepMillis(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -13,11 +13,19 @@ import java.util.OptionalLong;
  * @param prefetch how many following segments one call fetches into the local spool
  *                 ({@code archive-get-prefetch}; 0 turns prefetch off)
  * @param parallel how many of those are fetched at once
+ * @param background whether a follower process (started by {@code bin/walvault}, see
+ *                 {@link ArchiveGet#follow}) fetches ahead, so that this call only hands over the
+ *                 file asked for and records it
  */
-public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parallel) {
+public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parallel, boolean background) {
 
     public static final int DEFAULT_PREFETCH = 16;
     public static final int DEFAULT_PARALLEL = 4;
+
+    /** Settings for a call that prefetches itself, before returning. */
+    public ArchiveGetSettings(OptionalLong systemId, int prefetch, int parallel) {
+        this(systemId, prefetch, parallel, false);
+    }
 
     public ArchiveGetSettings {
         if (systemId == null) {
@@ -54,6 +62,11 @@ public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parall
                         + s.source("archive-get-prefetch") + ") is not a number");
             }
         }
-        return new ArchiveGetSettings(id, prefetch, DEFAULT_PARALLEL);
+        return new ArchiveGetSettings(id, prefetch, DEFAULT_PARALLEL, false);
+    }
+
+    /** These settings with the prefetch left to a follower process. */
+    public ArchiveGetSettings inBackground() {
+        return new ArchiveGetSettings(systemId, prefetch, parallel, true);
     }
 }

@@ -26,6 +26,16 @@ final class PrefetchSpool {
 
     static final String DIRECTORY = ".walvault-prefetch";
     private static final String ORIGIN = "origin";
+    /** The segment recovery last asked a Java call for, and the segment size: "NAME SIZE". */
+    private static final String WANTED = "wanted";
+    /** The follower's pid (read by bin/walvault) and its lock. */
+    static final String FOLLOW_PID = "follow.pid";
+    static final String FOLLOW_LOCK = "follow.lock";
+    private static final java.util.Set<String> OWN = java.util.Set.of(ORIGIN, WANTED, FOLLOW_PID, FOLLOW_LOCK);
+
+    /** What recovery asked for last, as written by {@link #writeWanted}. */
+    record Wanted(String name, long segmentSize) {
+    }
 
     private final Path dir;
 
@@ -81,15 +91,21 @@ final class PrefetchSpool {
         }
     }
 
-    /** Removes prefetched segments that sort before {@code name} (recovery has passed them) and leftovers. */
-    void removeBefore(String name) {
+    /**
+     * Removes prefetched segments that sort before {@code name} (recovery has passed them),
+     * those of other timelines when {@code otherTimelines} (recovery has switched), and leftover
+     * temporary files when {@code leftovers} (only a caller that knows no writer is at work).
+     */
+    void removeBefore(String name, boolean otherTimelines, boolean leftovers) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (n.equals(ORIGIN)) {
+                if (OWN.contains(n)) {
                     continue;
                 }
-                if (n.startsWith(".") || n.substring(8).compareTo(name.substring(Math.min(8, name.length()))) < 0) {
+                boolean segment = n.length() == 24 && n.matches("[0-9A-F]{24}");
+                if (segment ? n.substring(8).compareTo(name.substring(8)) < 0
+                        || otherTimelines && !n.regionMatches(0, name, 0, 8) : leftovers && n.startsWith(".")) {
                     Files.deleteIfExists(p);
                 }
             }
@@ -98,19 +114,61 @@ final class PrefetchSpool {
         }
     }
 
-    private void clear() throws IOException {
+    /** Removes prefetched segments before {@code name} and leftover temporary files. */
+    void removeBefore(String name) {
+        removeBefore(name, false, true);
+    }
+
+    /** How many prefetched segments the spool holds. */
+    int segments() {
+        int n = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                Files.deleteIfExists(p);
+                String f = p.getFileName().toString();
+                if (f.length() == 24 && f.matches("[0-9A-F]{24}")) {
+                    n++;
+                }
             }
+        } catch (IOException e) {
+            return 0;
+        }
+        return n;
+    }
+
+    /** Records that recovery asked for {@code name} (segment size {@code segmentSize}), for the follower. */
+    void writeWanted(String name, long segmentSize) throws IOException {
+        Path tmp = dir.resolve("." + WANTED + "." + ProcessHandle.current().pid() + ".tmp");
+        Files.writeString(tmp, name + " " + segmentSize + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(WANTED), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** What {@link #writeWanted} recorded last, if anything readable. */
+    java.util.Optional<Wanted> wanted() {
+        try {
+            String[] f = Files.readString(dir.resolve(WANTED), StandardCharsets.UTF_8).strip().split(" ");
+            return f.length == 2 && f[0].matches("[0-9A-F]{24}")
+                    ? java.util.Optional.of(new Wanted(f[0], Long.parseLong(f[1]))) : java.util.Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
         }
     }
 
-    private String origin() {
+    /** The spool's origin (repository and cluster) as {@link #open} recorded it, or "". */
+    String origin() {
         try {
             return Files.readString(dir.resolve(ORIGIN), StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             return "";
+        }
+    }
+
+    private void clear() throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                if (!p.getFileName().toString().equals(FOLLOW_LOCK)) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.walvault.restore.get;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,6 +112,80 @@ class ArchiveGetIT {
         ArchiveGet named = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 0, 1), scratch);
         assertEquals(ArchiveGet.Outcome.FETCHED, named.run(name(segments.get(1)).name(), absent).outcome());
         assertArrayEquals(Files.readAllBytes(segments.get(1)), Files.readAllBytes(absent));
+    }
+
+    @PgTest(min = 18)
+    void aFollowerKeepsTheSpoolFilledWhileRecoveryTakesFromIt(PgHarness pg) throws Exception {
+        PgCluster source = pg.cluster().name("source").setting("wal_keep_size", "1GB").start();
+        source.execute("CREATE TABLE t (id int, pad text)");
+        for (int i = 0; i < 10; i++) {
+            source.execute("INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()");
+        }
+        long systemId = Long.parseUnsignedLong(source.queryString("SELECT system_identifier FROM pg_control_system()"));
+        String current = source.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        source.stop();
+        List<Path> segments = new ArrayList<>();
+        try (Stream<Path> s = Files.list(source.dataDirectory().resolve("pg_wal"))) {
+            s.sorted().filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}")
+                    && p.getFileName().toString().compareTo(current) < 0).forEach(segments::add);
+        }
+        assertTrue(segments.size() >= 8, "segments: " + segments);
+        Path scratch = pg.scratchDirectory("follow");
+        Path data = scratch.resolve("data");
+        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", scratch.resolve("repo").toUri().toString(),
+                "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        try (Repository repo = Repositories.open(rs)) {
+            for (Path p : segments) {
+                repo.cluster(systemId).wal().put(name(p), Files.newInputStream(p));
+            }
+        }
+
+        // the call recovery makes first fetches only its segment and records it for the follower
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 3, 2).inBackground(), data);
+        Path target = walDir.resolve("RECOVERYXLOG");
+        ArchiveGet.Report first = get.run(name(segments.get(0)).name(), target);
+        assertEquals(ArchiveGet.Outcome.FETCHED, first.outcome());
+        assertEquals(0, first.prefetched());
+        PrefetchSpool spool = new PrefetchSpool(walDir);
+        assertEquals(0, spool.segments());
+
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread follower = new Thread(() -> {
+            try {
+                get.follow();
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        }, "follower");
+        follower.start();
+        // recovery takes the following segments from the spool by rename, as bin/walvault does
+        int most = 0;
+        for (int i = 1; i < segments.size(); i++) {
+            Path next = spool.path(segments.get(i).getFileName().toString());
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (Files.notExists(next)) {
+                assertTrue(System.nanoTime() < deadline, "the follower did not fetch segment " + i);
+                Thread.sleep(5);
+            }
+            most = Math.max(most, spool.segments());
+            Files.move(next, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            assertArrayEquals(Files.readAllBytes(segments.get(i)), Files.readAllBytes(target), "segment " + i);
+            if (i == 1) {
+                // one follower per spool: a second returns at once
+                long t0 = System.nanoTime();
+                get.follow();
+                assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "a second follower ran");
+                assertTrue(Files.exists(spool.path(PrefetchSpool.FOLLOW_PID)), "the follower's pid file");
+            }
+        }
+        assertTrue(most <= 3, "the spool held at most the prefetch window: " + most);
+        // past the end of the archive the follower gives up and cleans up after itself
+        follower.join(30_000);
+        assertFalse(follower.isAlive(), "the follower did not stop at the end of the archive");
+        assertEquals(null, failed.get());
+        assertTrue(Files.notExists(spool.path(PrefetchSpool.FOLLOW_PID)));
     }
 
     private static boolean allZero(byte[] b, int from) {

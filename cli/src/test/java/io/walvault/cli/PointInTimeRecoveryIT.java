@@ -1,0 +1,236 @@
+package io.walvault.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.restore.recovery.ShellQuote;
+import io.walvault.testkit.PgCluster;
+import io.walvault.testkit.PgHarness;
+import io.walvault.testkit.PgTest;
+import io.walvault.testkit.ServerUser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The incident every DBA fears, on real servers: a backup at T0, writes, a moment T1 whose
+ * data is recorded exactly, a destructive {@code DELETE} at T2; {@code walvault restore} to T1
+ * by time, LSN, transaction id and restore point (and to the end of the backup) must give back
+ * exactly the data of that moment, nothing after it and nothing missing. Then the restored
+ * server, promoted onto a new timeline and archiving, writes more, and a restore to a point on
+ * that new timeline follows it.
+ *
+ * <p>Everything a DBA would run goes through the built executable ({@code bin/walvault}); the
+ * restored servers fetch their WAL through {@code walvault archive-get} as restore_command, run
+ * by PostgreSQL as its own unprivileged user.
+ */
+class PointInTimeRecoveryIT {
+
+    private static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
+    private static final String WALVAULT = ROOT.resolve("bin/walvault").toString();
+
+    /** The tables' contents, exactly: an md5 of every row of each, in key order. */
+    private static final String CHECKSUMS = "SELECT (SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM accounts a)"
+            + " || ' ' || (SELECT md5(coalesce(string_agg(h::text, ',' ORDER BY id), '')) FROM history h)"
+            + " || ' ' || (SELECT count(*) FROM accounts) || ' ' || (SELECT count(*) FROM history)";
+
+    @PgTest
+    void restoresExactlyTheMomentBeforeTheDeleteByEveryKindOfTarget(PgHarness pg) throws Exception {
+        Path scratch = pg.scratchDirectory("pitr");
+        Path jar = Files.copy(ROOT.resolve("cli/target/walvault.jar"), scratch.resolve("walvault.jar"));
+        Path pass = scratch.resolve("passphrase");
+        Files.writeString(pass, "correct horse battery staple, twice\n");
+        Path conf = scratch.resolve("walvault.conf");
+        Files.writeString(conf, "repo = " + scratch.resolve("repo").toUri() + "\nencryption = passphrase\npassphrase-file = " + pass + "\n");
+        for (Path p : List.of(pass, conf)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        }
+        ServerUser.get().adopt(scratch);
+        Result init = walvault(jar, "init", "--config", conf.toString());
+        assertEquals(0, init.code(), init.output());
+        String archiveCommand = ShellQuote.word(WALVAULT) + " archive-push --config " + ShellQuote.word(conf.toString()) + " %p";
+
+        PgCluster source = pg.cluster().name("source")
+                .setting("archive_mode", "on")
+                .setting("archive_command", archiveCommand)
+                .setting("wal_level", "replica")
+                .env("WALVAULT_JAR", jar.toString())
+                .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString())
+                .start();
+        source.execute("CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'",
+                "CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, note text NOT NULL)",
+                "CREATE TABLE history (id bigserial PRIMARY KEY, aid int NOT NULL, delta int NOT NULL, pad text NOT NULL)",
+                "INSERT INTO accounts SELECT g, 0, md5(g::text) FROM generate_series(1, 20000) g");
+
+        // T0: the backup, on a quiet server so that its end state is known exactly
+        String atBackup = source.queryString(CHECKSUMS);
+        Result backup = walvault(jar, "backup", "--config", conf.toString(), "--pg", "host=127.0.0.1 port=" + source.port()
+                + " user=wv_backup password='backup pw' sslmode=disable", "--checkpoint", "fast", "--label", "t0", "--progress", "lines");
+        assertEquals(0, backup.code(), backup.output());
+
+        // writes after the backup, over several WAL segments; the last transaction's id is the xid target
+        String targetXid = writeTransactions(source, 0, 300);
+        source.execute("SELECT pg_switch_wal()");
+        targetXid = writeTransactions(source, 300, 400);
+
+        // T1: the moment to come back to, recorded four ways, with the data's exact checksums
+        String atT1 = source.queryString(CHECKSUMS);
+        String targetLsn = source.queryString("SELECT pg_create_restore_point('wv_before_delete')");
+        String targetTime = source.queryString("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
+        Thread.sleep(50);
+
+        // after T1: more writes, then T2, the destructive DELETE, then more writes
+        writeTransactions(source, 400, 450);
+        source.execute("DELETE FROM accounts WHERE id % 3 = 0");
+        writeTransactions(source, 450, 500);
+        assertNotEquals(atT1, source.queryString(CHECKSUMS));
+        String last = source.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        source.execute("SELECT pg_switch_wal()");
+        awaitArchived(source, last);
+
+        // the end of the backup
+        PgCluster immediate = restoreAndStart(pg, jar, conf, "immediate", PgCluster.RecoveryOutcome.PROMOTED, false,
+                "--target", "immediate", "--target-action", "promote");
+        assertEquals(atBackup, immediate.queryString(CHECKSUMS));
+        immediate.close();
+
+        // T1 by time, by LSN, by transaction id (paused there, read-only)
+        PgCluster byTime = restoreAndStart(pg, jar, conf, "time", PgCluster.RecoveryOutcome.PROMOTED, false,
+                "--target-time", targetTime, "--target-action", "promote");
+        assertEquals(atT1, byTime.queryString(CHECKSUMS));
+        byTime.close();
+        PgCluster byLsn = restoreAndStart(pg, jar, conf, "lsn", PgCluster.RecoveryOutcome.PROMOTED, false,
+                "--target-lsn", targetLsn, "--target-action", "promote");
+        assertEquals(atT1, byLsn.queryString(CHECKSUMS));
+        byLsn.close();
+        PgCluster byXid = restoreAndStart(pg, jar, conf, "xid", PgCluster.RecoveryOutcome.PAUSED, false,
+                "--target-xid", targetXid, "--target-action", "pause");
+        assertEquals(atT1, byXid.queryString(CHECKSUMS));
+        assertEquals("t", byXid.queryString("SELECT pg_is_in_recovery()"));
+        byXid.close();
+
+        // T1 by restore point; this server, promoted onto a new timeline, archives into the repository
+        PgCluster byName = restoreAndStart(pg, jar, conf, "name", PgCluster.RecoveryOutcome.PROMOTED, true,
+                "--target-name", "wv_before_delete", "--target-action", "promote");
+        assertEquals(atT1, byName.queryString(CHECKSUMS));
+        String newTimeline = byName.queryString("SELECT timeline_id FROM pg_control_checkpoint()");
+        assertNotEquals("1", newTimeline);
+        source.stop();
+
+        // the timeline test: writes on the new timeline, a restore point there, archived; restore to it
+        writeTransactions(byName, 1000, 1100);
+        String onNewTimeline = byName.queryString(CHECKSUMS);
+        byName.queryString("SELECT pg_create_restore_point('wv_on_new_timeline')");
+        writeTransactions(byName, 1100, 1120);
+        String lastOnNew = byName.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        byName.execute("SELECT pg_switch_wal()");
+        awaitArchived(byName, lastOnNew);
+        byName.close();
+        PgCluster onNew = restoreAndStart(pg, jar, conf, "new-timeline", PgCluster.RecoveryOutcome.PROMOTED, false,
+                "--target-name", "wv_on_new_timeline", "--target-action", "promote");
+        assertEquals(onNewTimeline, onNew.queryString(CHECKSUMS));
+        assertTrue(onNew.logSinceStart().contains("restored log file \"" + String.format("%08X", Integer.parseInt(newTimeline))),
+                "no WAL of timeline " + newTimeline + " was replayed:\n" + onNew.logSinceStart());
+        onNew.close();
+    }
+
+    /**
+     * {@code walvault restore} into a new directory with the given target flags, then a server
+     * started on it until recovery ends as {@code expected}. Unless {@code archiving}, the restore
+     * turns the copy's archiving off (so that test servers do not archive into the repository
+     * the later restores read); otherwise it keeps the source's archive_command.
+     */
+    private static PgCluster restoreAndStart(PgHarness pg, Path jar, Path conf, String name, PgCluster.RecoveryOutcome expected,
+                                             boolean archiving, String... target) throws Exception {
+        Path data = pg.scratchDirectory("restore-" + name).resolve("data");
+        List<String> args = new ArrayList<>(List.of("restore", "--config", conf.toString(), "--pgdata", data.toString()));
+        args.addAll(List.of(target));
+        if (!archiving) {
+            args.addAll(List.of("--archive-mode", "off"));
+        }
+        Result r = walvault(jar, args.toArray(String[]::new));
+        assertEquals(0, r.code(), "walvault " + String.join(" ", args) + "\n" + r.output());
+        assertTrue(Files.exists(data.resolve("recovery.signal")), r.output());
+        String settings = Files.readString(data.resolve("postgresql.auto.conf"));
+        assertTrue(settings.contains("restore_command"), settings);
+        assertEquals(archiving, !settings.contains("archive_mode = 'off'"), settings);
+        PgCluster restored = pg.cluster().name(name).dataDirectory(data).env("WALVAULT_JAR", jar.toString()).create();
+        restored.startNoWait();
+        PgCluster.RecoveryOutcome outcome = restored.awaitRecoveryEnd(Duration.ofSeconds(180));
+        assertEquals(expected, outcome, "restore " + name + ":\n" + r.output() + "\n" + restored.logSinceStart());
+        return restored;
+    }
+
+    /**
+     * Transactions {@code from} (inclusive) to {@code to} (exclusive), each moving money between
+     * two accounts and logging it with some padding (so the WAL spans segments); returns the id
+     * of the last one.
+     */
+    private static String writeTransactions(PgCluster pg, int from, int to) throws Exception {
+        String xid = null;
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (int i = from; i < to; i++) {
+                int a = 1 + (i * 7919) % 20000;
+                int b = 1 + (i * 104729) % 20000;
+                s.executeUpdate("UPDATE accounts SET balance = balance - " + i + " WHERE id = " + a);
+                s.executeUpdate("UPDATE accounts SET balance = balance + " + i + " WHERE id = " + b);
+                s.executeUpdate("INSERT INTO history (aid, delta, pad) SELECT " + a + ", " + i + ", repeat(md5(g::text), 20)"
+                        + " FROM generate_series(1, 40) g");
+                try (ResultSet rs = s.executeQuery("SELECT pg_current_xact_id()::text")) {
+                    rs.next();
+                    xid = rs.getString(1);
+                }
+                c.commit();
+            }
+        }
+        return xid;
+    }
+
+    private static void awaitArchived(PgCluster pg, String segment) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (Instant.now().isBefore(deadline)) {
+            String lastArchived = pg.queryString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+            if (lastArchived.length() == 24 && lastArchived.compareTo(segment) >= 0) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("'" + segment + "' not archived in time: " + pg.queryString("SELECT row(a.*)::text FROM pg_stat_archiver a")
+                + "\n" + pg.logTail(40));
+    }
+
+    record Result(int code, String output) {
+    }
+
+    /**
+     * Runs the executable as a DBA would: as the OS user the servers run as (whose archive_command
+     * shares the repository), with the test's jar copy.
+     */
+    private static Result walvault(Path jar, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(WALVAULT);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(ServerUser.get().wrap(cmd)).directory(jar.getParent().toFile()).redirectErrorStream(true);
+        pb.environment().put("WALVAULT_JAR", jar.toString());
+        pb.environment().put("WALVAULT_CDS_DIR", "off");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("walvault " + String.join(" ", args) + " did not finish:\n" + out);
+        }
+        return new Result(p.exitValue(), out);
+    }
+}

@@ -181,7 +181,8 @@ final class Walvault implements AutoCloseable {
                     "-Xmx" + heap, "-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(),
                     hwm.toString(), "io.walvault.cli.Main"));
             cmd.addAll(args);
-            Run r = run(cmd, Map.of(), dir, timeoutSeconds);
+            // restore writes a restore_command naming the launcher, which bin/walvault would have exported
+            Run r = run(cmd, Map.of("WALVAULT_LAUNCHER", executable().toString(), "WALVAULT_JAR", jar.toString()), dir, timeoutSeconds);
             String s = Files.readString(hwm, StandardCharsets.UTF_8).trim();
             return new ChildResult(r, s.isEmpty() ? -1 : Long.parseLong(s));
         } finally {

@@ -48,6 +48,7 @@ public final class BundleExtractSink implements Sink {
     private long writtenOfCurrent;
     private long bytesWritten;
     private boolean finished;
+    private Flusher flusher;
 
     /**
      * @param bundleKey the bundle's object key, for messages
@@ -56,6 +57,16 @@ public final class BundleExtractSink implements Sink {
      */
     public BundleExtractSink(String bundleKey, List<ManifestFile> files, Function<ManifestFile, Path> placement) {
         this(bundleKey, files, requireNonNull(placement, "placement is null"), true);
+    }
+
+    /**
+     * Like {@link #BundleExtractSink(String, List, Function)}, but each file, once written,
+     * closed and checked, is handed to {@code flusher} to be made durable instead of being
+     * fsynced on this thread; the caller awaits the flusher before calling the files restored.
+     */
+    public BundleExtractSink(String bundleKey, List<ManifestFile> files, Function<ManifestFile, Path> placement, Flusher flusher) {
+        this(bundleKey, files, requireNonNull(placement, "placement is null"), true);
+        this.flusher = requireNonNull(flusher, "flusher is null");
     }
 
     /**
@@ -156,7 +167,9 @@ public final class BundleExtractSink implements Sink {
 
     private void close(ManifestFile f) throws IOException {
         if (current != null) {
-            current.force(false);
+            if (flusher == null) {
+                current.force(false);
+            }
             current.close();
             current = null;
         }
@@ -168,7 +181,11 @@ public final class BundleExtractSink implements Sink {
                     + " " + got + ", but the backup's manifest says " + want[1]);
         }
         if (placement != null) {
-            Files.setLastModifiedTime(placement.apply(f), FileTime.fromMillis(f.mtime() * 1000));
+            Path target = placement.apply(f);
+            Files.setLastModifiedTime(target, FileTime.fromMillis(f.mtime() * 1000));
+            if (flusher != null) {
+                flusher.flush(target);
+            }
         }
         index++;
     }

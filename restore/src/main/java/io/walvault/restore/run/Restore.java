@@ -17,6 +17,7 @@ import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.restore.extract.BundleExtractSink;
+import io.walvault.restore.extract.Flusher;
 import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.TargetPlanning;
@@ -444,6 +445,7 @@ public final class Restore {
             t.setDaemon(true);
             return t;
         });
+        Flusher flusher = new Flusher(8);
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int bundle : bundles) {
@@ -453,7 +455,7 @@ public final class Restore {
                     }
                     List<ManifestFile> entries = manifest.filesOf(bundle);
                     String key = catalog.bundleKey(id, bundle);
-                    try (BundleExtractSink sink = new BundleExtractSink(key, entries, f -> layout.place(f.path()))) {
+                    try (BundleExtractSink sink = new BundleExtractSink(key, entries, f -> layout.place(f.path()), flusher)) {
                         Sink guarded = new Sink() {
                             @Override
                             public void write(byte[] b, int off, int len) throws IOException {
@@ -505,8 +507,14 @@ public final class Restore {
                     break;
                 }
             }
+            if (failure.get() == null) {
+                flusher.await(); // every restored file on disk before anything says it is restored
+            }
+        } catch (WalvaultException e) {
+            failure.compareAndSet(null, e);
         } finally {
             pool.shutdownNow();
+            flusher.close();
         }
         Throwable t = failure.get();
         if (t != null) {

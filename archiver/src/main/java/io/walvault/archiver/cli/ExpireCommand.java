@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
  * prints its report. The cluster is {@code system-identifier}, else the repository's only one.
  */
 @Command(name = "expire", mixinStandardHelpOptions = true,
+        header = "Remove backups and WAL the retention policy does not keep.",
         description = {"Remove the backups a retention policy does not keep, the WAL no kept backup needs, and what"
                 + " interrupted backups left (backup directories without a manifest).",
                 "Retention must be explicit: --retain-full, --retain-window, or both; with both, a backup either of them"

@@ -85,8 +85,8 @@ public record ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<
                     t.first(), t.last(), t.files(), bytes(t.bytes())));
         }
         plan.walKeptFrom().ifPresentOrElse(
-                k -> out.add(String.format(Locale.ROOT, "kept: %d WAL files (%s) from segment %s on, every timeline, and every"
-                        + " history file: needed from the start of backup %s", walKept, bytes(walKeptBytes), k.segment().substring(8),
+                k -> out.add(String.format(Locale.ROOT, "kept: %d WAL files (%s): from segment %s on (on every timeline) and"
+                        + " every history file: needed from the start of backup %s", walKept, bytes(walKeptBytes), k.segment(),
                         k.backupId())),
                 () -> out.add(String.format(Locale.ROOT, "kept: all %d WAL files (%s): no backup to bound them", walKept,
                         bytes(walKeptBytes))));

@@ -13,6 +13,7 @@ import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -26,9 +27,6 @@ import picocli.CommandLine.HelpCommand;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
-        subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class, StorageCheckCommand.class,
-                BackupCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class, InfoCommand.class,
-                ExpireCommand.class},
         footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
@@ -39,14 +37,31 @@ public final class Main implements Runnable {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
+    /** The commands, in the order {@code --help} lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(HelpCommand.class, InitCommand.class, KeyCommand.class,
+            CatCommand.class, StorageCheckCommand.class, BackupCommand.class, ArchivePushCommand.class,
+            ArchiveGetCommand.class, InfoCommand.class, ExpireCommand.class);
+
     /** Runs the command line and returns the exit code (used by tests in-process). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main())
-                .setOut(out)
+        CommandLine cl = new CommandLine(new Main());
+        // picocli builds a model of every command it is given, by reflection, before parsing: for
+        // PostgreSQL's hooks, started once per WAL file, that is most of the start-up. A command
+        // named first is all that is needed to run it; anything else gets the whole tree.
+        Class<?> named = args.length == 0 ? null : COMMANDS.stream()
+                .filter(c -> c != HelpCommand.class && c.getAnnotation(Command.class).name().equals(args[0]))
+                .findFirst().orElse(null);
+        if (named != null) {
+            cl.addSubcommand(named);
+        } else {
+            COMMANDS.forEach(cl::addSubcommand);
+            cl.getCommandSpec().usageMessage().footer(exitCodeFooter());
+        }
+        // after the subcommands: picocli hands these settings to the subcommands it has
+        cl.setOut(out)
                 .setErr(err)
                 .setExecutionExceptionHandler(Main::onError)
                 .setParameterExceptionHandler(Main::onUsageError);
-        cl.getCommandSpec().usageMessage().footer(exitCodeFooter());
         return cl.execute(args);
     }
 

@@ -377,7 +377,7 @@ public final class BackupCatalog {
             }
             JsonNode n;
             try {
-                n = Json.MAPPER.readTree(new String(bytesOfLine, StandardCharsets.UTF_8));
+                n = Json.mapper().readTree(new String(bytesOfLine, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw corrupt("line " + lineNo + " is not JSON");
             }

@@ -304,6 +304,23 @@ class RepositoryTest {
     }
 
     @Test
+    void malformedDescriptorsAreCorruptNamingTheObject() {
+        create(EncryptionMode.NONE, null).close();
+        String good = "\"format\":1,\"id\":\"x\",\"created\":\"t\",\"compression\":\"lz4\",\"encryption\":\"none\"";
+        storage.tamper(RepositoryLayout.DESCRIPTOR, ("{" + good + "}").getBytes());
+        Repository.open(storage, KeyMaterial.none()).close();
+        for (String bad : List.of("{" + good + ",\"extra\":1}", "{" + good + "} {}", "{" + good + ",\"id\":\"y\"}",
+                "{\"format\":1,\"id\":\"x\",\"created\":\"t\",\"compression\":\"lz4\"}",
+                "{\"format\":\"1\",\"id\":\"x\",\"created\":\"t\",\"compression\":\"lz4\",\"encryption\":\"none\"}",
+                "{" + good + ",\"cipher\":[1]}", "null", "[" + good + "]", "{" + good)) {
+            storage.tamper(RepositoryLayout.DESCRIPTOR, bad.getBytes());
+            WalvaultException e = assertThrows(WalvaultException.class, () -> Repository.open(storage, KeyMaterial.none()), bad);
+            assertEquals(ErrorCode.CORRUPT_DATA, e.code(), bad);
+            assertTrue(e.getMessage().contains("object 'walvault.json' is corrupt"), e.getMessage());
+        }
+    }
+
+    @Test
     void manifestsStreamAndAreCheckedForCompleteness() throws IOException {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         BackupCatalog backups = repo.cluster(SYSID).backups();

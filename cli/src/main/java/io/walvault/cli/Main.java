@@ -44,6 +44,17 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (used by tests in-process). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        if (args.length > 0 && args[0].equals("archive-push")) {
+            // PostgreSQL runs it for every WAL file: its plain command lines skip picocli altogether
+            try {
+                java.util.Optional<Integer> rc = ArchivePushCommand.runDirect(java.util.Arrays.copyOfRange(args, 1, args.length));
+                if (rc.isPresent()) {
+                    return rc.get();
+                }
+            } catch (Exception e) {
+                return report(e, err);
+            }
+        }
         CommandLine cl = new CommandLine(new Main());
         // picocli builds a model of every command it is given, by reflection, before parsing: for
         // PostgreSQL's hooks, started once per WAL file, that is most of the start-up. A command
@@ -91,7 +102,11 @@ public final class Main implements Runnable {
     }
 
     private static int onError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-        PrintWriter err = cl.getErr();
+        return report(e, cl.getErr());
+    }
+
+    /** Prints an error as walvault does and returns its exit code. */
+    private static int report(Exception e, PrintWriter err) {
         if (e instanceof WalvaultException w) {
             err.println("walvault: error: " + w.getMessage());
             for (Throwable c = w.getCause(); c != null; c = c.getCause()) {

@@ -2,6 +2,7 @@ package io.walvault.cli;
 
 import io.walvault.archiver.cli.BackupCommand;
 import io.walvault.archiver.cli.ArchivePushCommand;
+import io.walvault.archiver.cli.ExpireCommand;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
 import io.walvault.cli.repo.KeyCommand;
@@ -14,6 +15,7 @@ import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -27,9 +29,6 @@ import picocli.CommandLine.HelpCommand;
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
-        subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class, StorageCheckCommand.class,
-                BackupCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class, InfoCommand.class,
-                RestoreCommand.class, VerifyCommand.class},
         footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
@@ -40,14 +39,42 @@ public final class Main implements Runnable {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
+    /** The commands, in the order {@code --help} lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(HelpCommand.class, InitCommand.class, KeyCommand.class,
+            CatCommand.class, StorageCheckCommand.class, BackupCommand.class, ArchivePushCommand.class,
+            ArchiveGetCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class, ExpireCommand.class);
+
     /** Runs the command line and returns the exit code (used by tests in-process). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main())
-                .setOut(out)
+        if (args.length > 0 && args[0].equals("archive-push")) {
+            // PostgreSQL runs it for every WAL file: its plain command lines skip picocli altogether
+            try {
+                java.util.Optional<Integer> rc = ArchivePushCommand.runDirect(java.util.Arrays.copyOfRange(args, 1, args.length));
+                if (rc.isPresent()) {
+                    return rc.get();
+                }
+            } catch (Exception e) {
+                return report(e, err);
+            }
+        }
+        CommandLine cl = new CommandLine(new Main());
+        // picocli builds a model of every command it is given, by reflection, before parsing: for
+        // PostgreSQL's hooks, started once per WAL file, that is most of the start-up. A command
+        // named first is all that is needed to run it; anything else gets the whole tree.
+        Class<?> named = args.length == 0 ? null : COMMANDS.stream()
+                .filter(c -> c != HelpCommand.class && c.getAnnotation(Command.class).name().equals(args[0]))
+                .findFirst().orElse(null);
+        if (named != null) {
+            cl.addSubcommand(named);
+        } else {
+            COMMANDS.forEach(cl::addSubcommand);
+            cl.getCommandSpec().usageMessage().footer(exitCodeFooter());
+        }
+        // after the subcommands: picocli hands these settings to the subcommands it has
+        cl.setOut(out)
                 .setErr(err)
                 .setExecutionExceptionHandler(Main::onError)
                 .setParameterExceptionHandler(Main::onUsageError);
-        cl.getCommandSpec().usageMessage().footer(exitCodeFooter());
         return cl.execute(args);
     }
 
@@ -77,7 +104,11 @@ public final class Main implements Runnable {
     }
 
     private static int onError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-        PrintWriter err = cl.getErr();
+        return report(e, cl.getErr());
+    }
+
+    /** Prints an error as walvault does and returns its exit code. */
+    private static int report(Exception e, PrintWriter err) {
         if (e instanceof WalvaultException w) {
             err.println("walvault: error: " + w.getMessage());
             for (Throwable c = w.getCause(); c != null; c = c.getCause()) {

@@ -48,4 +48,41 @@ class MainTest {
         assertTrue(r.err().contains("HINT: run 'walvault --help'"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace for a usage error: " + r.err());
     }
+
+    @Test
+    void expireRefusesToRunWithoutAnExplicitRetention(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String repo = dir.resolve("repo").toUri().toString();
+        assertEquals(0, run("init", "--repo", repo, "--encryption", "none").exitCode());
+        Run r = run("expire", "--repo", repo, "--system-identifier", "7400000000000000001");
+        assertEquals(63, r.exitCode(), r.err());
+        assertTrue(r.err().contains("no retention given") && r.err().contains("HINT: pass --retain-full N"), r.err());
+        Run bad = run("expire", "--repo", repo, "--retain-window", "7 days");
+        assertEquals(2, bad.exitCode(), bad.err());
+        assertTrue(bad.err().contains("'7 days' is not a duration"), bad.err());
+        assertEquals(2, run("expire", "--repo", repo, "--retain-full", "0").exitCode());
+    }
+
+    @Test
+    void expireOfAnEmptyClusterRemovesNothingAndSaysWhy(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String repo = dir.resolve("repo").toUri().toString();
+        assertEquals(0, run("init", "--repo", repo, "--encryption", "none").exitCode());
+        Run none = run("expire", "--repo", repo, "--retain-full", "1");
+        assertEquals(3, none.exitCode(), "no cluster to choose: " + none.err());
+        assertTrue(none.err().contains("holds no cluster") && none.err().contains("--system-identifier"), none.err());
+        Run r = run("expire", "--repo", repo, "--retain-full", "2", "--retain-window", "36h", "--dry-run",
+                "--system-identifier", "7400000000000000001");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("dry run: nothing removed; cluster 7400000000000000001, retention: newest 2 full backups"
+                + " and a 36h recovery window"), r.out());
+        assertTrue(r.out().contains("no complete backup: no backup or WAL is removed"), r.out());
+    }
+
+    @Test
+    void expireHelpSaysBothPoliciesKeepWhatEitherKeeps() {
+        Run r = run("expire", "--help");
+        assertEquals(0, r.exitCode());
+        String text = r.out().replaceAll("\\s+", " "); // help is wrapped
+        assertTrue(text.contains("with both, a backup either of them keeps is kept"), r.out());
+        assertTrue(r.out().contains("--dry-run") && r.out().contains("--orphan-grace"), r.out());
+    }
 }

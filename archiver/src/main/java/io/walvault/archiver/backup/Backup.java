@@ -130,6 +130,13 @@ public final class Backup {
     public BackupResult run() {
         try {
             return runOnce();
+        } catch (RuntimeException e) {
+            if (cancelled) {
+                // said here, before the shutdown hook is released: once it returns the JVM halts,
+                // possibly before the caller could print anything
+                LOG.warn("{}", e.getMessage());
+            }
+            throw e;
         } finally {
             finished.countDown();
         }

@@ -51,6 +51,84 @@ public final class ArchivePushCommand implements Callable<Integer> {
             + " bin/walvault starts one in the background after a successful push (WALVAULT_ARCHIVE_PUSH_WATCH=off: never).")
     boolean watch;
 
+    /** This command's own options and the settings they set. */
+    private static final Map<String, String> OWN_OPTIONS = Map.of("--system-identifier", "system-identifier",
+            "--look-ahead", "archive-push-look-ahead", "--parallel", "archive-push-parallel");
+
+    /**
+     * A command line PostgreSQL runs, parsed without picocli.
+     *
+     * @param config   the {@code --config} file, or null
+     * @param settings setting name to value, for every option given
+     * @param file     the WAL file
+     */
+    record Direct(Path config, Map<String, String> settings, Path file) {
+    }
+
+    /**
+     * Parses the arguments after {@code archive-push} when they are only {@code --NAME VALUE} or
+     * {@code --NAME=VALUE} options of this command (repository options included), each at most
+     * once, and one file; anything else ({@code --help}, {@code --watch}, an unknown or repeated
+     * option, a value or file starting with {@code -}) is empty, for picocli to parse and report.
+     * picocli's classes are too old (Java 5 class files) for Java 17's class-data sharing, and its
+     * reflective model of the command costs more CPU than the rest of a call's start-up, which
+     * PostgreSQL pays for every WAL file.
+     */
+    static java.util.Optional<Direct> parseDirect(String[] args) {
+        java.util.Set<String> repositoryOptions = new RepositoryOptions().flags().keySet();
+        Map<String, String> settings = new LinkedHashMap<>();
+        Path config = null;
+        Path file = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("-")) {
+                if (file != null) {
+                    return java.util.Optional.empty();
+                }
+                file = Path.of(a);
+                continue;
+            }
+            int eq = a.indexOf('=');
+            String option = eq < 0 ? a : a.substring(0, eq);
+            String value;
+            if (eq >= 0) {
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                return java.util.Optional.empty();
+            }
+            String name = option.equals("--config") ? "config" : OWN_OPTIONS.get(option);
+            if (name == null && option.startsWith("--") && repositoryOptions.contains(option.substring(2))) {
+                name = option.substring(2);
+            }
+            if (name == null || value.startsWith("-") || settings.containsKey(name)) {
+                return java.util.Optional.empty();
+            }
+            settings.put(name, value);
+        }
+        if (file == null) {
+            return java.util.Optional.empty();
+        }
+        String c = settings.remove("config");
+        config = c == null ? null : Path.of(c);
+        return java.util.Optional.of(new Direct(config, settings, file));
+    }
+
+    /**
+     * Runs {@code walvault archive-push ARGS} without picocli when {@link #parseDirect} can parse
+     * them (the same settings, precedence and work as {@link #call()}); empty otherwise.
+     */
+    public static java.util.Optional<Integer> runDirect(String[] args) throws IOException {
+        java.util.Optional<Direct> d = parseDirect(args);
+        if (d.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        Settings s = Settings.load(d.get().settings(), d.get().config(), System.getenv());
+        new ArchivePush(RepositorySettings.from(s), ArchivePushSettings.from(s)).run(d.get().file());
+        return java.util.Optional.of(0);
+    }
+
     @Override
     public Integer call() throws IOException {
         Map<String, String> own = new LinkedHashMap<>();

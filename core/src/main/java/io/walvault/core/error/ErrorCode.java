@@ -90,6 +90,11 @@ public enum ErrorCode {
     /** A backup's WAL (start to end LSN) could not be streamed into the repository: the backup was not kept. */
     BACKUP_WAL_INCOMPLETE(55, "backup WAL incomplete"),
 
+    /** expire: no retention was given (retention must be explicit: a number of full backups and/or a window). */
+    RETENTION_NOT_SET(63, "no retention policy given"),
+    /** expire: a backup or another expire of the cluster holds its {@code backup} lock. */
+    EXPIRE_LOCKED(64, "backup lock held: expire refused"),
+
 
 
     // ---- 70-89: restore and verification (restore) ----

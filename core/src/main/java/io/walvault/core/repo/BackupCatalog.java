@@ -24,6 +24,7 @@ public final class BackupCatalog {
 
     static final int MANIFEST_FORMAT = 2;
     private static final int MAX_LINE = 1024 * 1024;
+    private static final int REMOVE_BATCH = 1000;
 
     private final Repository repository;
     private final long systemId;
@@ -225,13 +226,83 @@ public final class BackupCatalog {
      */
     public int remove(String backupId) {
         repository.storage().remove(manifestKey(backupId));
+        return 1 + removeObjects(backupId);
+    }
+
+    /**
+     * Removes every object under backup {@code backupId}'s directory, in batches (a backup of
+     * many bundles never sits in memory whole). For a backup without a manifest (an orphan);
+     * callers hold the cluster's backup lock. Returns the number of objects removed.
+     */
+    public int removeObjects(String backupId) {
         String dir = RepositoryLayout.backupDir(systemId, backupId);
-        List<String> keys;
-        try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
-            keys = l.map(ObjectInfo::key).toList();
+        int removed = 0;
+        List<String> previous = List.of();
+        while (true) {
+            List<String> keys;
+            try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
+                keys = l.map(ObjectInfo::key).limit(REMOVE_BATCH).toList();
+            }
+            if (keys.isEmpty()) {
+                return removed;
+            }
+            if (!previous.isEmpty() && previous.contains(keys.get(0))) {
+                throw new io.walvault.core.error.WalvaultException(io.walvault.core.error.ErrorCode.STORAGE, "object '"
+                        + keys.get(0) + "' in '" + repository.storage().location() + "' is still listed after its removal");
+            }
+            repository.storage().removeAll(keys);
+            removed += keys.size();
+            previous = keys;
         }
-        keys.forEach(repository.storage()::remove);
-        return keys.size() + 1;
+    }
+
+    /**
+     * What is stored under one backup directory, complete (with a manifest) or not.
+     *
+     * @param id       the backup id
+     * @param complete whether its manifest exists (the backup exists)
+     * @param objects  objects under its directory
+     * @param bytes    their stored bytes
+     * @param newest   when the most recent of them was written
+     */
+    public record StoredBackup(String id, boolean complete, long objects, long bytes, java.time.Instant newest) {
+        public StoredBackup {
+            BackupIds.check(id);
+            requireNonNull(newest, "newest is null");
+        }
+    }
+
+    /**
+     * Every backup directory, complete or not (an interrupted backup leaves bundles without a
+     * manifest: an orphan), oldest id first. One listing of the cluster's backups; memory is
+     * one record per directory, not per object.
+     */
+    public List<StoredBackup> stored() {
+        String dir = RepositoryLayout.cluster(systemId) + "backups/";
+        String manifest = "manifest" + repository.codec().extension();
+        java.util.Map<String, StoredBackup> byId = new java.util.TreeMap<>();
+        try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
+            l.forEach(i -> {
+                String rest = i.key().substring(dir.length());
+                int slash = rest.indexOf('/');
+                if (slash <= 0) {
+                    return; // not inside a backup directory
+                }
+                String id = rest.substring(0, slash);
+                try {
+                    BackupIds.check(id);
+                } catch (IllegalArgumentException notABackup) {
+                    return;
+                }
+                boolean isManifest = rest.substring(slash + 1).equals(manifest);
+                StoredBackup was = byId.get(id);
+                byId.put(id, was == null
+                        ? new StoredBackup(id, isManifest, 1, i.size(), i.lastModified())
+                        : new StoredBackup(id, was.complete() || isManifest, was.objects() + 1, was.bytes() + i.size(),
+                                i.lastModified().isAfter(was.newest()) ? i.lastModified() : was.newest()));
+            });
+        }
+        return List.copyOf(byId.values());
     }
 
     /**
@@ -306,7 +377,7 @@ public final class BackupCatalog {
             }
             JsonNode n;
             try {
-                n = Json.MAPPER.readTree(new String(bytesOfLine, StandardCharsets.UTF_8));
+                n = Json.mapper().readTree(new String(bytesOfLine, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 throw corrupt("line " + lineNo + " is not JSON");
             }

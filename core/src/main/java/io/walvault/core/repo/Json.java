@@ -1,7 +1,11 @@
 package io.walvault.core.repo;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -9,24 +13,41 @@ import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** The repository's JSON: strict on reading (unknown fields, trailing data, nulls for numbers fail). */
 final class Json {
 
-    static final ObjectMapper MAPPER = new ObjectMapper()
-            .findAndRegisterModules()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
-            .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
-            .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true)
-            .configure(SerializationFeature.INDENT_OUTPUT, false)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    /**
+     * The parser alone, for {@link #readFlatObject}: without the ObjectMapper, whose set-up (some
+     * 500 classes, module discovery) is most of what a short-lived process would spend on JSON.
+     */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    /** Set up on first use only (see {@link #FACTORY}). */
+    private static final class Lazy {
+        static final ObjectMapper MAPPER = new ObjectMapper()
+                .findAndRegisterModules()
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+                .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+                .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true)
+                .configure(SerializationFeature.INDENT_OUTPUT, false)
+                .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    }
+
+    /** The ObjectMapper of the repository's records. */
+    static ObjectMapper mapper() {
+        return Lazy.MAPPER;
+    }
 
     private Json() {
     }
 
     static byte[] write(Object value) {
         try {
-            return MAPPER.writeValueAsBytes(value);
+            return mapper().writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new WalvaultException(ErrorCode.INTERNAL, "cannot serialize " + value.getClass().getSimpleName(), e);
         }
@@ -35,7 +56,7 @@ final class Json {
     /** Parses {@code bytes} of the object {@code key}; any deviation is corruption naming the key. */
     static <T> T read(byte[] bytes, Class<T> type, String key) {
         try {
-            T v = MAPPER.readValue(bytes, type);
+            T v = mapper().readValue(bytes, type);
             if (v == null) {
                 throw new CorruptDataException("object '" + key + "' is corrupt: it is JSON null");
             }
@@ -46,6 +67,40 @@ final class Json {
                     throw w; // a record's own check (an unknown format version): keep its code and hint
                 }
             }
+            throw new CorruptDataException("object '" + key + "' is corrupt: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Parses {@code bytes} of the object {@code key} as one JSON object whose fields are strings,
+     * integers or null (the descriptor), as strictly as {@link #read}: anything else, a duplicate
+     * field or trailing data is corruption naming the key. Callers check which fields they know.
+     */
+    static Map<String, Object> readFlatObject(byte[] bytes, String key) {
+        try (JsonParser p = FACTORY.createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new CorruptDataException("object '" + key + "' is corrupt: it is not a JSON object");
+            }
+            Map<String, Object> fields = new LinkedHashMap<>();
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (v == JsonToken.VALUE_STRING) {
+                    fields.put(name, p.getText());
+                } else if (v == JsonToken.VALUE_NUMBER_INT) {
+                    fields.put(name, p.getLongValue());
+                } else if (v == JsonToken.VALUE_NULL) {
+                    fields.put(name, null);
+                } else {
+                    throw new CorruptDataException("object '" + key + "' is corrupt: field '" + name
+                            + "' is not a string or an integer");
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new CorruptDataException("object '" + key + "' is corrupt: data follows the JSON object");
+            }
+            return fields;
+        } catch (IOException e) {
             throw new CorruptDataException("object '" + key + "' is corrupt: " + firstLine(e.getMessage()), e);
         }
     }

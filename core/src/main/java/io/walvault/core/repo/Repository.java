@@ -132,7 +132,8 @@ public final class Repository implements AutoCloseable {
         } catch (IOException e) {
             throw StorageErrors.failed("read", RepositoryLayout.DESCRIPTOR, storage.location(), e);
         }
-        return Json.read(bytes, RepositoryDescriptor.class, RepositoryLayout.DESCRIPTOR);
+        // the parser alone: every short-lived process (archive-push, archive-get) opens the repository
+        return RepositoryDescriptor.fromFields(Json.readFlatObject(bytes, RepositoryLayout.DESCRIPTOR), RepositoryLayout.DESCRIPTOR);
     }
 
     /** Adds a key version for new writes; see {@code walvault key rotate}. Returns the new version. */

@@ -56,4 +56,35 @@ public record RepositoryDescriptor(int format, String id, String created, String
     public EncryptionMode encryptionMode() {
         return EncryptionMode.parse(encryption);
     }
+
+    /**
+     * The descriptor from the fields of {@code walvault.json} ({@link Json#readFlatObject}): every
+     * field known, of its type, the required ones present; otherwise corruption naming {@code key}.
+     */
+    static RepositoryDescriptor fromFields(java.util.Map<String, Object> f, String key) {
+        for (String name : f.keySet()) {
+            if (!java.util.Set.of("format", "id", "created", "compression", "encryption", "cipher").contains(name)) {
+                throw new io.walvault.core.error.CorruptDataException("object '" + key + "' is corrupt: unknown field '"
+                        + name + "'");
+            }
+        }
+        if (!(f.get("format") instanceof Long format) || format < Integer.MIN_VALUE || format > Integer.MAX_VALUE) {
+            throw new io.walvault.core.error.CorruptDataException("object '" + key + "' is corrupt: 'format' is missing"
+                    + " or not an integer");
+        }
+        return new RepositoryDescriptor(format.intValue(), text(f, "id", key, true), text(f, "created", key, true),
+                text(f, "compression", key, true), text(f, "encryption", key, true), text(f, "cipher", key, false));
+    }
+
+    private static String text(java.util.Map<String, Object> f, String name, String key, boolean required) {
+        Object v = f.get(name);
+        if (v == null && !required) {
+            return null;
+        }
+        if (!(v instanceof String s)) {
+            throw new io.walvault.core.error.CorruptDataException("object '" + key + "' is corrupt: '" + name + "' is "
+                    + (v == null ? "missing" : "not a string"));
+        }
+        return s;
+    }
 }

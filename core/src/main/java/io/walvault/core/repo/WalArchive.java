@@ -112,14 +112,34 @@ public final class WalArchive {
         repository.storage().remove(key(requireNonNull(name, "name is null")));
     }
 
-    /** Every archived WAL file name, in key order (history files first). Close the stream. */
+    /** Every archived WAL file name, in key order (timeline by timeline, history files last). Close the stream. */
     public Stream<WalFileName> list() {
+        return listObjects().map(ArchivedWal::name);
+    }
+
+    /**
+     * An archived WAL file and its object.
+     *
+     * @param name   the file name
+     * @param object the stored object (key, stored size, time)
+     */
+    public record ArchivedWal(WalFileName name, ObjectInfo object) {
+        public ArchivedWal {
+            requireNonNull(name, "name is null");
+            requireNonNull(object, "object is null");
+        }
+    }
+
+    /**
+     * {@link #list()} with each file's object, as the storage lists it: lazily, page by page, so
+     * memory does not grow with the archive. Close the stream.
+     */
+    public Stream<ArchivedWal> listObjects() {
         String ext = repository.codec().extension();
         return repository.storage().list(RepositoryLayout.walDir(systemId))
-                .map(ObjectInfo::key)
-                .filter(k -> k.endsWith(ext))
-                .map(k -> k.substring(k.lastIndexOf('/') + 1, k.length() - ext.length()))
-                .flatMap(n -> WalFileName.tryParse(n).stream());
+                .filter(i -> i.key().endsWith(ext))
+                .flatMap(i -> WalFileName.tryParse(i.key().substring(i.key().lastIndexOf('/') + 1, i.key().length() - ext.length()))
+                        .map(n -> new ArchivedWal(n, i)).stream());
     }
 
     /** A sink that keeps nothing: for verifying and hashing. */

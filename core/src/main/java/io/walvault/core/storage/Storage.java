@@ -77,6 +77,17 @@ public interface Storage extends AutoCloseable {
     /** Removes the object; nothing happens if it does not exist. */
     void remove(String key);
 
+    /**
+     * Removes every object of {@code keys} (missing ones are ignored), in as few requests as the
+     * backend allows (S3: {@code DeleteObjects}, 1000 keys a request; others: one by one). Not
+     * atomic: on failure some may be gone and others not, so callers remove in an order that
+     * leaves nothing broken (expire: a backup's manifest before its bundles). Callers pass
+     * bounded batches, never a whole listing.
+     */
+    default void removeAll(java.util.Collection<String> keys) {
+        keys.forEach(this::remove);
+    }
+
     /** What this storage can do beyond the contract above. */
     Set<StorageFeature> features();
 

@@ -304,6 +304,23 @@ class RepositoryTest {
     }
 
     @Test
+    void malformedDescriptorsAreCorruptNamingTheObject() {
+        create(EncryptionMode.NONE, null).close();
+        String good = "\"format\":1,\"id\":\"x\",\"created\":\"t\",\"compression\":\"lz4\",\"encryption\":\"none\"";
+        storage.tamper(RepositoryLayout.DESCRIPTOR, ("{" + good + "}").getBytes());
+        Repository.open(storage, KeyMaterial.none()).close();
+        for (String bad : List.of("{" + good + ",\"extra\":1}", "{" + good + "} {}", "{" + good + ",\"id\":\"y\"}",
+                "{\"format\":1,\"id\":\"x\",\"created\":\"t\",\"compression\":\"lz4\"}",
+                "{\"format\":\"1\",\"id\":\"x\",\"created\":\"t\",\"compression\":\"lz4\",\"encryption\":\"none\"}",
+                "{" + good + ",\"cipher\":[1]}", "null", "[" + good + "]", "{" + good)) {
+            storage.tamper(RepositoryLayout.DESCRIPTOR, bad.getBytes());
+            WalvaultException e = assertThrows(WalvaultException.class, () -> Repository.open(storage, KeyMaterial.none()), bad);
+            assertEquals(ErrorCode.CORRUPT_DATA, e.code(), bad);
+            assertTrue(e.getMessage().contains("object 'walvault.json' is corrupt"), e.getMessage());
+        }
+    }
+
+    @Test
     void manifestsStreamAndAreCheckedForCompleteness() throws IOException {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         BackupCatalog backups = repo.cluster(SYSID).backups();
@@ -333,6 +350,47 @@ class RepositoryTest {
         try (var l = storage.list(RepositoryLayout.backupDir(SYSID, id))) {
             assertEquals(0, l.count(), "bundles removed with the manifest");
         }
+    }
+
+    @Test
+    void storedBackupsIncludeOrphansAndOrphansAreRemovedInBatches() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        String orphan = "20261120T063000Z";
+        String complete = "20261121T063000Z";
+        for (int i = 0; i < 1003; i++) { // more than one removal batch
+            try (ObjectWriter bundle = backups.newBundle(orphan, i)) {
+                bundle.write(new byte[10], 0, 10);
+                bundle.finish();
+            }
+        }
+        BackupInfo info = new BackupInfo(complete, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
+                "2026-11-21T06:31:00Z", "nightly");
+        try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
+            m.finish();
+        }
+        List<BackupCatalog.StoredBackup> stored = backups.stored();
+        assertEquals(List.of(orphan, complete), stored.stream().map(BackupCatalog.StoredBackup::id).toList());
+        assertFalse(stored.get(0).complete());
+        assertEquals(1003, stored.get(0).objects());
+        assertTrue(stored.get(1).complete());
+        assertEquals(1, stored.get(1).objects());
+        assertEquals(1003, backups.removeObjects(orphan));
+        assertEquals(List.of(complete), backups.stored().stream().map(BackupCatalog.StoredBackup::id).toList());
+    }
+
+    @Test
+    void walListingCarriesEachObject() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        put(repo, SEG1, segment(1));
+        put(repo, WalFileName.parse("00000002.history"), "1\t0/3000000\tno recovery target specified\n".getBytes());
+        List<WalArchive.ArchivedWal> all;
+        try (var l = repo.cluster(SYSID).wal().listObjects()) {
+            all = l.toList();
+        }
+        assertEquals(List.of(SEG1.name(), "00000002.history"), all.stream().map(a -> a.name().name()).toList());
+        assertEquals(repo.cluster(SYSID).wal().key(SEG1), all.get(0).object().key());
+        assertEquals(storage.info(all.get(0).object().key()).orElseThrow().size(), all.get(0).object().size());
     }
 
     @Test

@@ -174,6 +174,30 @@ public abstract class AbstractStorageContractTest {
         assertArrayEquals(new byte[] {2}, get(s, "d/one"));
     }
 
+    /** How many keys {@link #removesManyAtOnce} removes: more than one request holds, where the driver batches. */
+    protected int manyKeys() {
+        return 25;
+    }
+
+    @Test
+    void removesManyAtOnce() throws IOException {
+        Storage s = storage();
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < manyKeys(); i++) {
+            keys.add(String.format("many/%05d", i));
+        }
+        for (String k : keys.subList(0, keys.size() - 2)) {
+            put(s, k, new byte[] {1});
+        }
+        put(s, "many0", new byte[] {2});
+        put(s, "many/kept", new byte[] {3});
+        s.removeAll(keys); // the last two were never written: ignored
+        assertEquals(List.of("many/kept"), keys(s, "many/"));
+        assertArrayEquals(new byte[] {2}, get(s, "many0"));
+        s.removeAll(List.of());
+        assertThrows(WalvaultException.class, () -> s.removeAll(List.of("many/kept", "../up")));
+    }
+
     @Test
     void refusesInvalidKeys() {
         Storage s = storage();

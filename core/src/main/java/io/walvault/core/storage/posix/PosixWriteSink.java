@@ -12,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One local write: {@code .<name>.<random>.tmp} beside the target, created 0600 on the first
@@ -40,7 +40,10 @@ final class PosixWriteSink implements Sink {
 
     private void open() throws IOException {
         storage.createDirectories(target.getParent());
-        temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        // unique by CREATE_NEW; the name only has to make a clash unlikely (a UUID's SecureRandom
+        // costs a short-lived process tens of milliseconds of start-up)
+        temp = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                + Long.toHexString(System.nanoTime()) + ".tmp");
         channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixStorage.FILE_MODE);
     }

@@ -13,7 +13,9 @@ import io.walvault.core.storage.StorageErrors;
 import io.walvault.core.storage.StorageFeature;
 import io.walvault.core.storage.StorageKeys;
 import java.io.InputStream;
+import java.util.Collection;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Iterator;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -26,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -36,11 +40,15 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -53,10 +61,17 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3Storage implements Storage {
 
+    private static final Logger LOG = LoggerFactory.getLogger(S3Storage.class);
+
+    /** Keys per DeleteObjects request: S3's limit. */
+    static final int DELETE_BATCH = 1000;
+
     private final S3Settings settings;
     private final S3Client client;
     private final ExecutorService uploads;
     private final String keyPrefix;
+    private volatile int deleteBatch = DELETE_BATCH;
+    private volatile boolean multiDelete = true;
 
     /** A storage with a client built from {@code settings}. */
     public S3Storage(S3Settings settings) {
@@ -103,6 +118,11 @@ public final class S3Storage implements Storage {
                     c.apiCallAttemptTimeout(s.attemptTimeout());
                     extra.accept(c);
                 });
+        if (s.checksums() == S3Settings.Checksums.WHEN_REQUIRED) {
+            // DeleteObjects requires a checksum: Content-MD5 too (the SDK itself sends only its CRC32
+            // header), which S3-compatible stores that predate flexible checksums ask for
+            b.addPlugin(LegacyMd5Plugin.create());
+        }
         if (s.endpoint() != null) {
             b.endpointOverride(s.endpoint());
         }
@@ -112,6 +132,14 @@ public final class S3Storage implements Storage {
             b.region(Region.US_EAST_1); // S3-compatible stores accept any region in the signature
         }
         return b.build();
+    }
+
+    /** Fewer keys per DeleteObjects request: lets tests cross a request boundary with few objects. */
+    void deleteBatch(int keys) {
+        if (keys < 1 || keys > DELETE_BATCH) {
+            throw new IllegalArgumentException("delete batch " + keys + " is outside 1 to " + DELETE_BATCH);
+        }
+        this.deleteBatch = keys;
     }
 
     S3Client client() {
@@ -209,6 +237,47 @@ public final class S3Storage implements Storage {
             client.deleteObject(b -> b.bucket(bucket()).key(s3Key(key)));
         } catch (SdkException e) {
             throw StorageErrors.failed("remove", key, location(), e);
+        }
+    }
+
+    /**
+     * Up to 1000 keys per {@code DeleteObjects} request (the S3 limit), quiet mode: only failures
+     * come back. A store that does not implement the request as the SDK sends it (HTTP 501: S3Proxy
+     * 2.6 refuses its checksum header; some stores have no multi-object delete) gets one
+     * {@code DeleteObject} per key from then on.
+     */
+    @Override
+    public void removeAll(Collection<String> keys) {
+        List<String> all = List.copyOf(keys);
+        all.forEach(StorageKeys::check);
+        for (int from = 0; from < all.size(); from += deleteBatch) {
+            List<String> part = all.subList(from, Math.min(all.size(), from + deleteBatch));
+            if (!multiDelete) {
+                part.forEach(this::remove);
+                continue;
+            }
+            List<ObjectIdentifier> batch = part.stream().map(k -> ObjectIdentifier.builder().key(s3Key(k)).build()).toList();
+            DeleteObjectsResponse r;
+            try {
+                r = client.deleteObjects(b -> b.bucket(bucket()).delete(d -> d.objects(batch).quiet(true)));
+            } catch (S3Exception e) {
+                if (e.statusCode() == 501) {
+                    LOG.info("'{}' does not implement DeleteObjects ({}); removing objects one by one", location(), e.getMessage());
+                    multiDelete = false;
+                    part.forEach(this::remove);
+                    continue;
+                }
+                throw StorageErrors.failed("remove", part.size() + " objects from " + part.get(0) + ", the first", location(), e);
+            } catch (SdkException e) {
+                throw StorageErrors.failed("remove", part.size() + " objects from " + part.get(0) + ", the first", location(), e);
+            }
+            List<S3Error> failed = r.errors().stream().filter(e -> !"NoSuchKey".equals(e.code())).toList();
+            if (!failed.isEmpty()) {
+                S3Error first = failed.get(0);
+                throw new WalvaultException(ErrorCode.STORAGE, "cannot remove " + failed.size() + " of " + batch.size()
+                        + " objects in '" + location() + "', the first '" + first.key().substring(keyPrefix.length())
+                        + "': " + first.code() + " " + first.message());
+            }
         }
     }
 

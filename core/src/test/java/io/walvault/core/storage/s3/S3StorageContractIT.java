@@ -64,7 +64,9 @@ class S3StorageContractIT extends AbstractStorageContractTest {
 
     @Override
     protected Storage storage() {
-        return open(settings(), b -> { });
+        S3Storage st = open(settings(), b -> { });
+        st.deleteBatch(10); // removesManyAtOnce then sends three DeleteObjects requests
+        return st;
     }
 
     /** Every object in the bucket, prefix or not: garbage shows up here. */

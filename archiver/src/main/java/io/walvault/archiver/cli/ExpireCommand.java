@@ -1,0 +1,109 @@
+package io.walvault.archiver.cli;
+
+import io.walvault.archiver.expire.Expire;
+import io.walvault.archiver.expire.ExpireReport;
+import io.walvault.archiver.expire.RetentionPolicy;
+import io.walvault.archiver.push.ArchivePushSettings;
+import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code walvault expire}: parses the retention options, runs {@link Expire} on one cluster and
+ * prints its report. The cluster is {@code system-identifier}, else the repository's only one.
+ */
+@Command(name = "expire", mixinStandardHelpOptions = true,
+        header = "Remove backups and WAL the retention policy does not keep.",
+        description = {"Remove the backups a retention policy does not keep, the WAL no kept backup needs, and what"
+                + " interrupted backups left (backup directories without a manifest).",
+                "Retention must be explicit: --retain-full, --retain-window, or both; with both, a backup either of them"
+                        + " keeps is kept. The newest complete backup is never removed, history files always stay, and"
+                        + " WAL is removed only before the start of the oldest kept backup (on every timeline).",
+                "Takes the cluster's backup lock: refused (exit 64) while a backup or another expire runs."})
+public final class ExpireCommand implements Callable<Integer> {
+
+    @Mixin
+    RepositoryOptions repository;
+
+    @Option(names = "--retain-full", paramLabel = "N", description = "Keep the newest N complete backups (by end time).")
+    Integer retainFull;
+
+    @Option(names = "--retain-window", paramLabel = "DURATION", description = "Keep what recovery to any point of the last"
+            + " DURATION needs (36h, 7d, 2w): backups that ended inside it and the newest one that ended before it.")
+    String retainWindow;
+
+    @Option(names = "--orphan-grace", paramLabel = "DURATION", description = "Remove a backup directory without a manifest"
+            + " only when nothing in it was written for DURATION (default 1d; 0h: at once).")
+    String orphanGrace;
+
+    @Option(names = "--dry-run", description = "List what would be removed (and what is kept, and why); remove nothing.")
+    boolean dryRun;
+
+    @Option(names = "--system-identifier", paramLabel = "ID", description = "The cluster to expire (pg_controldata's"
+            + " 'Database system identifier'; WALVAULT_SYSTEM_IDENTIFIER); default: the repository's only cluster.")
+    String systemIdentifier;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        RetentionPolicy policy = policy();
+        Map<String, String> own = new LinkedHashMap<>();
+        own.put("system-identifier", systemIdentifier);
+        Settings s = repository.settings(own, System.getenv());
+        OptionalLong pinned = ArchivePushSettings.systemIdentifier(s);
+        ExpireReport report;
+        try (Repository repo = Repositories.open(RepositorySettings.from(s))) {
+            long systemId = pinned.isPresent() ? pinned.getAsLong() : onlyCluster(repo);
+            report = new Expire(repo, systemId, policy).run(dryRun);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        report.lines().forEach(out::println);
+        return 0;
+    }
+
+    /** The policy from the options; usage errors for malformed values, RETENTION_NOT_SET for none. */
+    RetentionPolicy policy() {
+        try {
+            Duration window = retainWindow == null ? null : RetentionPolicy.parseDuration(retainWindow);
+            Duration grace = orphanGrace == null ? RetentionPolicy.DEFAULT_ORPHAN_GRACE : RetentionPolicy.parseDuration(orphanGrace);
+            if (retainFull != null && retainFull < 1) {
+                throw new IllegalArgumentException("--retain-full " + retainFull + " must be at least 1");
+            }
+            return new RetentionPolicy(retainFull == null ? 0 : retainFull, window, grace);
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
+        }
+    }
+
+    private static long onlyCluster(Repository repo) {
+        List<Long> clusters;
+        try (var c = repo.clusters()) {
+            clusters = c.toList();
+        }
+        if (clusters.size() != 1) {
+            throw new WalvaultException(ErrorCode.CONFIG, "the repository '" + repo.storage().location() + "' holds "
+                    + (clusters.isEmpty() ? "no cluster" : clusters.size() + " clusters ("
+                    + String.join(", ", clusters.stream().map(Long::toUnsignedString).toList()) + ")")
+                    + ": expire needs to know which HINT: name it with --system-identifier (WALVAULT_SYSTEM_IDENTIFIER)");
+        }
+        return clusters.get(0);
+    }
+}

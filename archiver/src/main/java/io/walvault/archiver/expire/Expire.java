@@ -1,0 +1,220 @@
+package io.walvault.archiver.expire;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.archiver.expire.ExpirePlan.BackupDecision;
+import io.walvault.archiver.expire.ExpirePlan.OrphanDecision;
+import io.walvault.archiver.expire.ExpireReport.TimelineWal;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.BackupCatalog.StoredBackup;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ClusterCatalog;
+import io.walvault.core.repo.LockHeldException;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.repo.RepositoryLock;
+import io.walvault.core.repo.WalArchive;
+import io.walvault.core.repo.WalArchive.ArchivedWal;
+import io.walvault.core.wal.TimelineId;
+import io.walvault.core.wal.WalFileName;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code walvault expire}: removes the backups a {@link RetentionPolicy} does not keep, the WAL
+ * no kept backup needs, and orphans (backup directories without a manifest) past their grace
+ * period. The streaming agent calls it after each scheduled backup:
+ *
+ * <pre>{@code
+ * ExpireReport r = new Expire(repository, systemId, RetentionPolicy.full(2).withWindow(Duration.ofDays(7))).run(false);
+ * r.lines().forEach(LOG::info);
+ * }</pre>
+ *
+ * <p><b>Order</b> (a crash at any point leaves only orphans, which a later expire removes, and
+ * never a kept backup without its WAL):
+ *
+ * <pre>
+ *  take the cluster's "backup" lock (a running backup holds it: refused with EXPIRE_LOCKED, 64)
+ *  read every manifest's header ─▶ {@link ExpirePlan} (nothing removed yet; an unreadable manifest stops here)
+ *  each removed backup, oldest first: its manifest (the backup stops existing), then its bundles and backup_manifest
+ *  each orphan past the grace period: its objects
+ *  WAL: one streamed listing; files before the kept WAL removed in batches (S3: DeleteObjects of 1000)
+ *  release the lock
+ * </pre>
+ *
+ * <p>A dry run ({@code run(true)}) takes the lock too, so it lists exactly what a run at that
+ * moment would remove, and removes nothing.
+ *
+ * <p><b>Memory</b> grows with the number of backups (one manifest header each), not with the WAL:
+ * the WAL listing is streamed (posix: one directory of at most 256 segments at a time; S3: one
+ * page of 1000 keys) and removed in batches of 1000 keys. Reading a header decodes the whole
+ * manifest (streamed, bounded memory; time grows with the backup's file count).
+ *
+ * <p>Needs the repository's key when it is encrypted (manifests are encrypted): a public-key
+ * archiving host cannot expire. One run per instance at a time; not thread-safe.
+ */
+public final class Expire {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Expire.class);
+    /** The lock's name and staleness: the same as {@code archiver.backup.Backup}'s. */
+    static final String LOCK = "backup";
+    static final Duration LOCK_STALE_AFTER = Duration.ofMinutes(10);
+    private static final Duration HEARTBEAT = Duration.ofMinutes(1);
+    private static final int BATCH = 1000;
+
+    private final Repository repository;
+    private final long systemId;
+    private final RetentionPolicy policy;
+    private final Clock clock;
+
+    public Expire(Repository repository, long systemId, RetentionPolicy policy) {
+        this(repository, systemId, policy, Clock.systemUTC());
+    }
+
+    /** With the clock the window is measured by (tests). */
+    Expire(Repository repository, long systemId, RetentionPolicy policy, Clock clock) {
+        this.repository = requireNonNull(repository, "repository is null");
+        this.systemId = systemId;
+        this.policy = requireNonNull(policy, "policy is null");
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    /** Applies the policy ({@code dryRun}: only reports); returns what was (or would be) removed and kept. */
+    public ExpireReport run(boolean dryRun) {
+        ClusterCatalog cluster = repository.cluster(systemId);
+        RepositoryLock lock;
+        try {
+            lock = cluster.lock(LOCK, LOCK_STALE_AFTER);
+        } catch (LockHeldException e) {
+            throw new WalvaultException(ErrorCode.EXPIRE_LOCKED, "cannot expire cluster '" + Long.toUnsignedString(systemId)
+                    + "' while a backup or another expire runs: " + e.getMessage(), e);
+        }
+        try (lock) {
+            Heartbeat heartbeat = new Heartbeat(lock);
+            ExpirePlan plan = plan(cluster.backups());
+            if (!dryRun) {
+                removeBackups(cluster.backups(), plan, heartbeat);
+            }
+            WalResult wal = expireWal(cluster.wal(), plan, dryRun, heartbeat);
+            ExpireReport report = new ExpireReport(systemId, dryRun, plan, wal.removed(), wal.kept(), wal.keptBytes());
+            if (!dryRun) {
+                LOG.info("expired cluster {}: {} backups, {} orphans and {} WAL files removed; {} backups kept",
+                        Long.toUnsignedString(systemId), plan.removedBackups().size(), plan.removedOrphans().size(),
+                        report.walFilesRemoved(), plan.keptBackups().size());
+            }
+            return report;
+        }
+    }
+
+    /** Reads every complete backup's header; nothing is removed if one cannot be read. */
+    private ExpirePlan plan(BackupCatalog catalog) {
+        List<StoredBackup> stored = catalog.stored();
+        List<BackupInfo> complete = new ArrayList<>();
+        for (StoredBackup s : stored) {
+            if (!s.complete()) {
+                continue;
+            }
+            try {
+                complete.add(catalog.readManifest(s.id(), f -> { }));
+            } catch (WalvaultException e) {
+                throw new WalvaultException(e.code(), "cannot read the manifest of backup '" + s.id() + "', so expire removed"
+                        + " nothing: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new WalvaultException(ErrorCode.STORAGE, "cannot read the manifest of backup '" + s.id()
+                        + "', so expire removed nothing: " + e.getMessage(), e);
+            }
+        }
+        return ExpirePlan.of(policy, clock.instant(), complete, stored);
+    }
+
+    private void removeBackups(BackupCatalog catalog, ExpirePlan plan, Heartbeat heartbeat) {
+        for (BackupDecision d : plan.removedBackups()) {
+            int objects = catalog.remove(d.backup().id()); // manifest first: from then on the backup does not exist
+            LOG.info("removed backup {} (ended {}, {} objects)", d.backup().id(), d.backup().stopTime(), objects);
+            heartbeat.beat();
+        }
+        for (OrphanDecision o : plan.removedOrphans()) {
+            int objects = catalog.removeObjects(o.orphan().id());
+            LOG.info("removed orphan {} ({} objects): {}", o.orphan().id(), objects, o.reason());
+            heartbeat.beat();
+        }
+    }
+
+    private record WalResult(List<TimelineWal> removed, long kept, long keptBytes) {
+    }
+
+    /** One streamed listing; removal in batches, after the backups (never before: a crash then leaves only orphans). */
+    private WalResult expireWal(WalArchive wal, ExpirePlan plan, boolean dryRun, Heartbeat heartbeat) {
+        Map<TimelineId, TimelineWal> removed = new TreeMap<>();
+        List<String> batch = new ArrayList<>(BATCH);
+        long kept = 0;
+        long keptBytes = 0;
+        try (Stream<ArchivedWal> files = wal.listObjects()) {
+            for (ArchivedWal f : (Iterable<ArchivedWal>) files::iterator) {
+                WalFileName n = f.name();
+                if (!plan.removesWal(n)) {
+                    kept++;
+                    keptBytes += f.object().size();
+                    continue;
+                }
+                removed.merge(n.timeline(), new TimelineWal(n.timeline(), n.name(), n.name(), 1, f.object().size()),
+                        (a, b) -> new TimelineWal(a.timeline(), min(a.first(), b.first()), max(a.last(), b.last()),
+                                a.files() + 1, a.bytes() + b.bytes()));
+                if (!dryRun) {
+                    batch.add(f.object().key());
+                    if (batch.size() == BATCH) {
+                        remove(batch, heartbeat);
+                    }
+                }
+            }
+        }
+        if (!batch.isEmpty()) {
+            remove(batch, heartbeat);
+        }
+        return new WalResult(List.copyOf(removed.values()), kept, keptBytes);
+    }
+
+    private void remove(List<String> batch, Heartbeat heartbeat) {
+        repository.storage().removeAll(batch);
+        LOG.debug("removed {} WAL files, the last '{}'", batch.size(), batch.get(batch.size() - 1));
+        batch.clear();
+        heartbeat.beat();
+    }
+
+    private static String min(String a, String b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String max(String a, String b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** Refreshes the lock's heartbeat once a minute while expire works, so no one takes it over as stale. */
+    private final class Heartbeat {
+        private final RepositoryLock lock;
+        private Instant last;
+
+        Heartbeat(RepositoryLock lock) {
+            this.lock = lock;
+            this.last = Instant.now();
+        }
+
+        void beat() {
+            Instant now = Instant.now();
+            if (Duration.between(last, now).compareTo(HEARTBEAT) >= 0) {
+                lock.refresh(); // fails with LockHeldException if it was taken over: stop removing
+                last = now;
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package io.walvault.archiver.expire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.archiver.backup.Backup;
+import io.walvault.archiver.backup.BackupOptions;
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.replication.conn.ConnectionSettings;
+import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ObjectWriter;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.repo.RepositoryLock;
+import io.walvault.core.repo.WalArchive;
+import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
+import io.walvault.testkit.PgCluster;
+import io.walvault.testkit.PgHarness;
+import io.walvault.testkit.PgTest;
+import io.walvault.testkit.S3Bucket;
+import io.walvault.testkit.S3Extension;
+import io.walvault.testkit.S3Server;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Expire} on backups taken from a real server with {@link Backup}, and the WAL that server
+ * archived, in a local directory and in S3 (S3Proxy).
+ */
+@ExtendWith(S3Extension.class)
+class ExpireIT {
+
+    private static final long SEGMENT = 16L * 1024 * 1024;
+
+    @TempDir
+    Path dir;
+
+    @PgTest
+    void retainFullOneRemovesTheOlderBackupAndTheWalBeforeTheKeptOne(PgHarness harness) throws Exception {
+        RepositorySettings rs = RepositorySettings.from(Settings.load(
+                Map.of("repo", dir.resolve("repo").toUri().toString(), "encryption", "none"), null, Map.of()));
+        scenario(harness, rs);
+    }
+
+    @PgTest(min = 18)
+    void retainFullOneInS3(PgHarness harness, S3Bucket bucket) throws Exception {
+        S3Server s = bucket.server();
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", "s3://" + bucket.name() + "/pg",
+                "encryption", "none", "s3-endpoint", s.endpoint().toString(), "s3-path-style", "true", "s3-region", s.region(),
+                "s3-access-key-id", s.accessKey(), "s3-max-attempts", "2"), null,
+                Map.of("WALVAULT_S3_SECRET_ACCESS_KEY", s.secretKey())));
+        scenario(harness, rs);
+    }
+
+    private void scenario(PgHarness harness, RepositorySettings rs) throws Exception {
+        PgCluster pg = harness.cluster().setting("wal_keep_size", "1GB").start();
+        pg.execute("CREATE TABLE t (id int, pad text)", "CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'");
+        long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
+        Repositories.create(rs).close();
+        try (Repository repo = Repositories.open(rs)) {
+            BackupCatalog backups = repo.cluster(systemId).backups();
+            WalArchive wal = repo.cluster(systemId).wal();
+            BackupInfo older = backup(pg, repo);
+            for (int i = 0; i < 2; i++) {
+                pg.execute("INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 2000) g", "SELECT pg_switch_wal()");
+            }
+            BackupInfo newer = backup(pg, repo);
+            pg.execute("INSERT INTO t SELECT g, repeat('y', 200) FROM generate_series(1, 2000) g", "SELECT pg_switch_wal()");
+            archiveAsArchiveCommandWould(pg, wal);
+            // what a promotion and a streaming agent would have left: a history file and a partial segment
+            put(wal, "00000002.history", "1\t0/9000000\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8));
+            put(wal, older.firstWal() + ".partial", new byte[8192]);
+            // what a killed backup leaves: a bundle without a manifest
+            try (ObjectWriter w = backups.newBundle("20200101T000000Z", 0)) {
+                w.write(new byte[100], 0, 100);
+                w.finish();
+            }
+            assertTrue(position(older.firstWal()).compareTo(position(newer.firstWal())) < 0, older + " / " + newer);
+            Set<String> walBefore = walNames(wal);
+            assertTrue(walBefore.contains(older.firstWal()) && walBefore.contains(newer.lastWal()), walBefore.toString());
+            RetentionPolicy keepOne = RetentionPolicy.full(1).withOrphanGrace(Duration.ZERO);
+
+            // a dry run lists what would go and removes nothing
+            Set<String> everything = keys(repo);
+            ExpireReport dry = new Expire(repo, systemId, keepOne).run(true);
+            assertEquals(everything, keys(repo), "a dry run removes nothing");
+            assertEquals(List.of(older.id()), dry.removedBackups().stream().map(BackupInfo::id).toList());
+            assertEquals(List.of(newer.id()), dry.keptBackups().stream().map(BackupInfo::id).toList());
+            String dryText = String.join("\n", dry.lines());
+            assertTrue(dryText.contains("would remove: backup " + older.id() + " (ended " + older.stopTime()), dryText);
+            assertTrue(dryText.contains("kept: backup " + newer.id()) && dryText.contains("newest 1 full backup"), dryText);
+            assertTrue(dryText.contains("would remove: orphan 20200101T000000Z (1 objects"), dryText);
+            assertTrue(dryText.contains("would remove: WAL of timeline 1, " + walBefore.iterator().next()), dryText);
+            long expectedWalRemoved = walBefore.stream().filter(n -> !n.endsWith(".history"))
+                    .filter(n -> position(n).compareTo(position(newer.firstWal())) < 0).count();
+            assertEquals(expectedWalRemoved, dry.walFilesRemoved());
+
+            // a held backup lock (a running backup) refuses, naming the holder
+            try (RepositoryLock held = repo.cluster(systemId).lock("backup", Duration.ofMinutes(10))) {
+                WalvaultException e = assertThrows(WalvaultException.class, () -> new Expire(repo, systemId, keepOne).run(false));
+                assertEquals(ErrorCode.EXPIRE_LOCKED, e.code());
+                assertEquals(64, e.code().exitCode());
+                assertTrue(e.getMessage().contains("held by process " + ProcessHandle.current().pid()), e.getMessage());
+            }
+            assertEquals(everything, keys(repo), "a refused expire removes nothing");
+
+            ExpireReport r = new Expire(repo, systemId, keepOne).run(false);
+            assertEquals(dry.removedBackups(), r.removedBackups());
+            assertEquals(dry.walRemoved(), r.walRemoved(), "the dry run listed exactly what was removed");
+            assertEquals(List.of(newer.id()), backups.list());
+            assertEquals(List.of(newer.id()), backups.stored().stream().map(BackupCatalog.StoredBackup::id).toList(),
+                    "nothing left of the older backup or the orphan");
+            assertEquals(newer, backups.readManifest(newer.id(), f -> { }));
+
+            Set<String> walAfter = walNames(wal);
+            assertTrue(walAfter.contains("00000002.history"), "history files stay");
+            for (String n : walAfter) {
+                assertTrue(n.endsWith(".history") || position(n).compareTo(position(newer.firstWal())) >= 0,
+                        n + " is before the kept backup's start " + newer.firstWal());
+            }
+            assertFalse(walAfter.contains(older.firstWal()));
+            assertFalse(walAfter.contains(older.firstWal() + ".partial"));
+            // the kept backup has all its WAL, and the WAL archived after it is untouched
+            for (WalSegmentName s = WalSegmentName.parse(newer.firstWal(), SEGMENT); ; s = s.next()) {
+                assertTrue(walAfter.contains(s.fileName()), "segment " + s.fileName() + " of the kept backup");
+                if (s.fileName().equals(newer.lastWal())) {
+                    break;
+                }
+            }
+            Set<String> kept = new TreeSet<>(walBefore);
+            kept.removeIf(n -> !n.endsWith(".history") && position(n).compareTo(position(newer.firstWal())) < 0);
+            assertEquals(kept, walAfter);
+
+            // a second run finds nothing more to do
+            ExpireReport again = new Expire(repo, systemId, keepOne).run(false);
+            assertEquals(List.of(), again.removedBackups());
+            assertEquals(0, again.walFilesRemoved());
+            assertEquals(walAfter, walNames(wal));
+        }
+    }
+
+    private static BackupInfo backup(PgCluster pg, Repository repo) {
+        ConnectionSettings c = ConnectionSettings.parse("host=127.0.0.1 port=" + pg.port()
+                + " user=wv_backup password='backup pw' sslmode=disable", Map.of(), Path.of("/nonexistent-home"), "nobody");
+        return new Backup(c, repo, BackupOptions.defaults().fastCheckpoint(true)).run().info();
+    }
+
+    /** Every complete segment and backup history file of pg_wal not yet archived, as archive_command would push them. */
+    private static void archiveAsArchiveCommandWould(PgCluster pg, WalArchive wal) throws Exception {
+        String current = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        try (Stream<Path> files = Files.list(pg.dataDirectory().resolve("pg_wal"))) {
+            for (Path p : files.sorted().toList()) {
+                WalFileName n = WalFileName.tryParse(p.getFileName().toString()).orElse(null);
+                if (n == null || n.kind() == WalFileName.Kind.PARTIAL || n.kind() == WalFileName.Kind.HISTORY
+                        || n.segment().compareTo(current) >= 0 || wal.info(n).isPresent()) {
+                    continue;
+                }
+                try (InputStream in = Files.newInputStream(p)) {
+                    wal.put(n, in);
+                }
+            }
+        }
+    }
+
+    private static void put(WalArchive wal, String name, byte[] content) throws Exception {
+        wal.put(WalFileName.parse(name), new java.io.ByteArrayInputStream(content));
+    }
+
+    private static String position(String walFileName) {
+        return walFileName.substring(8, 24);
+    }
+
+    private static Set<String> walNames(WalArchive wal) {
+        try (Stream<WalFileName> l = wal.list()) {
+            return l.map(WalFileName::name).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    private static Set<String> keys(Repository repo) {
+        try (Stream<ObjectInfo> l = repo.storage().list("")) {
+            return l.map(ObjectInfo::key).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+}

@@ -29,6 +29,14 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class AesGcmEncryptStage extends Stage {
 
+    /**
+     * Plaintext bytes per {@code Cipher.update} call. A cold JVM runs JCE's AES-GCM in plain
+     * Java (~60 MB/s) until the JIT has compiled its callers, which it does after some
+     * thousand calls; with one call per 64 KiB segment that took the first ~300 MB of every
+     * backup. 8 KiB slices reach it 8 times sooner and cost nothing once compiled.
+     */
+    static final int UPDATE_SLICE = 8 * 1024;
+
     private final Cipher cipher;
     private final SecretKeySpec dataKey;
     private final byte[] nonce = new byte[NONCE_SIZE];
@@ -115,7 +123,14 @@ public final class AesGcmEncryptStage extends Stage {
             if (aad != null) {
                 cipher.updateAAD(aad);
             }
-            n = cipher.doFinal(plain, 0, filled, sealed, 0);
+            // in slices through update, then an empty doFinal: the same bytes as one doFinal,
+            // but the JIT compiles the update path (and with it the CPU's AES-GCM instructions)
+            // after a few MB instead of a few hundred (it counts calls, one per slice)
+            n = 0;
+            for (int off = 0; off < filled; off += UPDATE_SLICE) {
+                n += cipher.update(plain, off, Math.min(UPDATE_SLICE, filled - off), sealed, n);
+            }
+            n += cipher.doFinal(sealed, n);
         } catch (GeneralSecurityException e) {
             throw new WalvaultException(ErrorCode.INTERNAL, "AES-GCM encryption failed", e);
         }

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.manifest.FileChecksum;
 import io.walvault.core.replication.BackupStart;
 import io.walvault.core.replication.BaseBackupListener;
 import io.walvault.core.replication.BaseBackupOptions;
@@ -130,6 +129,13 @@ public final class Backup {
     public BackupResult run() {
         try {
             return runOnce();
+        } catch (RuntimeException e) {
+            if (cancelled) {
+                // said here, before the shutdown hook lets the JVM halt: the caller's own report of
+                // the exception may come too late to be printed
+                LOG.warn("the backup was cancelled and cleaned up ({})", e.getMessage());
+            }
+            throw e;
         } finally {
             finished.countDown();
         }
@@ -250,7 +256,7 @@ public final class Backup {
         private final BackupCatalog.PendingManifest pending;
         private final ObjectWriter serverManifest;
         private String prefix = "";
-        private FileChecksum checksum;
+        private String checksum; // of the current file, from the client's manifest check
         private Bundles.Placement placement;
 
         Listener(BackupWal wal, Bundles bundles, BackupCatalog.PendingManifest pending, ObjectWriter serverManifest) {
@@ -280,7 +286,7 @@ public final class Backup {
                 switch (m.type()) {
                     case FILE -> {
                         placement = bundles.place(m.size());
-                        checksum = FileChecksum.of(CHECKSUM);
+                        checksum = null;
                     }
                     case DIRECTORY -> pending.add(ManifestFile.directory(path, m.mode(), m.mtime()));
                     case SYMLINK -> pending.add(ManifestFile.link(path, m.linkTarget(), m.mtime()));
@@ -293,7 +299,6 @@ public final class Backup {
 
         @Override
         public void memberData(ByteBuffer data) {
-            checksum.update(data.duplicate());
             try {
                 bundles.write(data);
             } catch (IOException e) {
@@ -302,13 +307,25 @@ public final class Backup {
         }
 
         @Override
+        public void memberChecksum(TarMember m, String algorithm, String hex) {
+            if (!algorithm.equals(CHECKSUM)) {
+                throw new WalvaultException(ErrorCode.INTERNAL, "the client computed " + algorithm + " for '" + m.path()
+                        + "', not " + CHECKSUM);
+            }
+            checksum = hex;
+        }
+
+        @Override
         public void memberEnded(TarMember m) {
             if (!m.isFile() || m.path().isEmpty()) {
                 return;
             }
+            if (checksum == null) {
+                throw new WalvaultException(ErrorCode.INTERNAL, "no checksum for '" + prefix + m.path() + "'");
+            }
             try {
                 pending.add(ManifestFile.file(prefix + m.path(), m.size(), m.mode(), m.mtime(),
-                        CHECKSUM + ":" + checksum.hex(), placement.bundle(), placement.offset()));
+                        CHECKSUM + ":" + checksum, placement.bundle(), placement.offset()));
             } catch (IOException e) {
                 throw failed(e);
             }

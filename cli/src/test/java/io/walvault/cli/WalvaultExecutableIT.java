@@ -41,6 +41,30 @@ class WalvaultExecutableIT {
     }
 
     @Test
+    void backupKeepsTheOptimisingCompilerOtherCommandsTheFirstTier(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // a "java" that prints the options it was started with
+        Path fakeJava = dir.resolve("java");
+        java.nio.file.Files.writeString(fakeJava, "#!/bin/sh\necho \"$@\"\n");
+        java.nio.file.Files.setPosixFilePermissions(fakeJava,
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path jar = java.nio.file.Files.writeString(dir.resolve("walvault.jar"), "");
+        for (String command : List.of("backup", "info")) {
+            ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), command, "--help")
+                    .redirectErrorStream(true);
+            pb.environment().put("WALVAULT_JAVA", fakeJava.toString());
+            pb.environment().put("WALVAULT_JAR", jar.toString());
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("-jar " + jar + " " + command + " --help"), out);
+            // the first tier alone has no AES-GCM, SHA-256 or CRC-32C intrinsics: a backup needs the second
+            assertEquals(!command.equals("backup"), out.contains("-XX:TieredStopAtLevel=1"), command + ": " + out);
+        }
+    }
+
+    @Test
     void aMissingJarIsAConfigurationErrorWithAHint() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), "--help").redirectErrorStream(true);
         pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * </pre>
  *
  * <p>Memory is bounded: at most {@code uploads} bundles are open, each with at most
- * {@value #QUEUED_CHUNKS} queued chunks of {@value #CHUNK} bytes plus what its storage driver
+ * {@value #QUEUED_CHUNKS} queued chunks of {@value #CHUNK} bytes (the arrays are reused) plus what its storage driver
  * buffers (S3: (part concurrency + 1) × part size). When they are full the stream thread waits,
  * which stops reading from the server (backpressure onto the replication connection).
  *
@@ -42,7 +42,11 @@ final class Bundles implements AutoCloseable {
 
     static final int CHUNK = 1024 * 1024;
     static final int QUEUED_CHUNKS = 4;
-    private static final byte[] END = new byte[0];
+    private static final Chunk END = new Chunk(new byte[0], 0);
+
+    /** {@code length} bytes at the start of {@code data}. */
+    private record Chunk(byte[] data, int length) {
+    }
 
     /** Where a file goes. */
     record Placement(int bundle, long offset) {
@@ -56,6 +60,12 @@ final class Bundles implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicLong storedBytes = new AtomicLong();
     private final AtomicLong uploadedBytes = new AtomicLong();
+    /**
+     * Chunks the bundle threads are done with, for the stream thread to fill again: a 1 MiB
+     * array is a humongous object to G1 with a small heap, and allocating one per MiB kept its
+     * collector busy. Bounded by what can be in flight (queued, being filled, being written).
+     */
+    private final BlockingQueue<byte[]> free;
     private Uploader current;
     private int nextBundle;
     private byte[] chunk;
@@ -67,6 +77,7 @@ final class Bundles implements AutoCloseable {
         this.backupId = requireNonNull(backupId, "backupId is null");
         this.bundleSize = bundleSize;
         this.slots = new Semaphore(uploads);
+        this.free = new ArrayBlockingQueue<>(uploads * (QUEUED_CHUNKS + 2));
     }
 
     /** Chooses the bundle and offset of the next file, of {@code size} bytes, opening a bundle if needed. */
@@ -84,14 +95,17 @@ final class Bundles implements AutoCloseable {
         current.size += d.remaining();
         while (d.hasRemaining()) {
             if (chunk == null) {
-                chunk = new byte[CHUNK];
+                chunk = free.poll();
+                if (chunk == null) {
+                    chunk = new byte[CHUNK];
+                }
                 chunkFill = 0;
             }
             int n = Math.min(d.remaining(), CHUNK - chunkFill);
             d.get(chunk, chunkFill, n);
             chunkFill += n;
             if (chunkFill == CHUNK) {
-                hand(chunk);
+                hand(new Chunk(chunk, CHUNK));
                 chunk = null;
             }
         }
@@ -136,7 +150,7 @@ final class Bundles implements AutoCloseable {
             return;
         }
         if (chunk != null && chunkFill > 0) {
-            hand(java.util.Arrays.copyOf(chunk, chunkFill));
+            hand(new Chunk(chunk, chunkFill));
         }
         chunk = null;
         hand(END);
@@ -154,7 +168,7 @@ final class Bundles implements AutoCloseable {
         }
     }
 
-    private void hand(byte[] b) throws IOException {
+    private void hand(Chunk b) throws IOException {
         try {
             while (!current.queue.offer(b, 100, TimeUnit.MILLISECONDS)) {
                 rethrow();
@@ -200,7 +214,7 @@ final class Bundles implements AutoCloseable {
     /** One bundle: takes chunks from its queue and writes them through the codec. */
     private final class Uploader implements Runnable {
         final int number;
-        final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
+        final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
         final Thread thread;
         long size; // written by the stream thread only
 
@@ -214,15 +228,16 @@ final class Bundles implements AutoCloseable {
         public void run() {
             try (ObjectWriter w = catalog.newBundle(backupId, number)) {
                 while (true) {
-                    byte[] b = queue.take();
-                    if (b == END) {
+                    Chunk c = queue.take();
+                    if (c == END) {
                         break;
                     }
                     if (closed || failure.get() != null) {
                         return; // abandoned: closing the writer without finishing publishes nothing
                     }
-                    w.write(b, 0, b.length);
-                    uploadedBytes.addAndGet(b.length);
+                    w.write(c.data(), 0, c.length());
+                    uploadedBytes.addAndGet(c.length());
+                    free.offer(c.data()); // dropped when the pool is full
                 }
                 ObjectResult r = w.finishWithResult();
                 storedBytes.addAndGet(Math.max(0, r.storedSize())); // -1: the store did not say

@@ -20,14 +20,19 @@ import java.util.concurrent.TimeUnit;
 /**
  * One backup in its own JVM, so its heap can be capped and its peak RSS read from
  * /proc/self/status: {@code BackupRun <conninfo> <config file>} prints
- * {@code backup-result <bytes> <stored bytes> <elapsed ms> <peak RSS kB>}.
+ * {@code backup-result <bytes> <stored bytes> <elapsed ms> <peak RSS kB> <CPU ms>}.
  */
 public final class BackupRun {
 
     /** What the child reported. */
-    record Result(long bytes, long storedBytes, long millis, long peakRssKb) {
+    record Result(long bytes, long storedBytes, long millis, long peakRssKb, long cpuMillis) {
         double mbps() {
             return bytes / 1e3 / millis;
+        }
+
+        /** CPU time (user + system, all threads) of the backup per GB of database. */
+        double cpuMsPerGb() {
+            return cpuMillis / (bytes / 1e9);
         }
     }
 
@@ -38,18 +43,36 @@ public final class BackupRun {
         ConnectionSettings cs = ConnectionSettings.parse(args[0], Map.of(), Path.of("/nonexistent-home"), "nobody");
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of(), Path.of(args[1]), Map.of()));
         try (Repository repo = Repositories.open(rs)) {
-            BackupResult r = new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true)).run();
+            if (System.getenv("WALVAULT_BENCH_BACKUP_WARM") != null) {
+                // one backup first, so the figures below are a warm JVM's (the JIT's fixed cost left out)
+                new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true)).run();
+            }
+            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            long cpu0 = os.getProcessCpuTime();
+            BackupResult r;
+            try (ThreadCpu threads = new ThreadCpu()) {
+                r = new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true)).run();
+                threads.close();
+                threads.millisByName().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                        .forEach(e -> System.out.println("backup-thread-cpu " + e.getValue() + " ms " + e.getKey()));
+            }
             String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
                     .map(l -> l.replaceAll("[^0-9]", "")).findFirst().orElse("-1");
             System.out.println("backup-result " + r.info().bytes() + " " + r.info().storedBytes() + " "
-                    + r.elapsed().toMillis() + " " + hwm);
+                    + r.elapsed().toMillis() + " " + hwm + " " + (os.getProcessCpuTime() - cpu0) / 1_000_000);
         }
     }
 
     /** Runs a backup in a child JVM with {@code heap} (such as 256m) and returns what it reported. */
     static Result inChildJvm(String conninfo, Path config, String heap) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + heap, "-cp", System.getProperty("java.class.path"), BackupRun.class.getName(), conninfo,
+                "-Xmx" + heap));
+        // extra options for the backup's JVM only, such as a flight recording
+        String extra = System.getenv("WALVAULT_BENCH_BACKUP_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BackupRun.class.getName(), conninfo,
                 config.toString()));
         Path log = Files.createTempFile("walvault-bench-backup", ".log");
         try {
@@ -59,12 +82,14 @@ public final class BackupRun {
                 throw new IllegalStateException("the backup did not finish within 30 minutes");
             }
             String out = Files.readString(log, StandardCharsets.UTF_8);
+            out.lines().filter(l -> l.startsWith("backup-thread-cpu ")).forEach(l -> System.out.println("# " + l));
             if (p.exitValue() != 0) {
                 throw new IllegalStateException("the backup failed (exit " + p.exitValue() + "):\n" + out);
             }
             String[] f = out.lines().filter(l -> l.startsWith("backup-result ")).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no result from the backup:\n" + out)).split(" ");
-            return new Result(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]));
+            return new Result(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
+                    Long.parseLong(f[5]));
         } finally {
             Files.deleteIfExists(log);
         }

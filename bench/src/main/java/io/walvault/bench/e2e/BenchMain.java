@@ -208,6 +208,8 @@ public final class BenchMain {
                 + " directory, fast checkpoint, its own WAL streamed; child JVM with -Xmx256m");
         report.add("backup_vs_protocol_limit", r.mbps() / protocolLimitMBps, "ratio", "backup_MBps / protocol_limit_MBps");
         report.add("backup_peak_rss_MB", r.peakRssKb() / 1024.0, "MB", "VmHWM of the backup's JVM (-Xmx256m)");
+        report.add("backup_cpu_ms_per_GB", r.cpuMsPerGb(), "ms/GB", "CPU time (user + system, all threads) of the backup's"
+                + " JVM during the backup, per GB of database");
         report.add("repository_over_database", (double) r.storedBytes() / datasetBytes, "ratio",
                 "stored bytes of the backup / database size (LZ4 on pgbench tables plus random bytes)");
         restore(local, scratch.resolve("restored"), datasetBytes, "");

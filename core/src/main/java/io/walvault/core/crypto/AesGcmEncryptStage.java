@@ -29,6 +29,16 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class AesGcmEncryptStage extends Stage {
 
+    /**
+     * Plaintext bytes per {@code Cipher.update} call. A cold JVM runs JCE's AES-GCM in plain
+     * Java (~70 MB/s per core) until the JIT has compiled its callers, which it does after some
+     * thousand calls: with one call per 64 KiB segment that took the first ~300 MB of every
+     * backup. Measured in CPU time on a cold JVM, slices of 8, 4 and 2 KiB reach the compiled
+     * code (3-4 GB/s) after ~60, ~45 and ~25 MB; smaller slices cost a few percent once
+     * compiled.
+     */
+    static final int UPDATE_SLICE = 4 * 1024;
+
     private final Cipher cipher;
     private final SecretKeySpec dataKey;
     private final byte[] nonce = new byte[NONCE_SIZE];
@@ -37,6 +47,32 @@ public final class AesGcmEncryptStage extends Stage {
     private final Supplier<byte[]> trailer;
     private int filled;
     private int index;
+
+    /**
+     * Has the JIT compile the encryption path before bulk data arrives: the calls {@link #write}
+     * makes, 12,000 times on 16 bytes with a throwaway key. Measured in CPU time on a cold JVM:
+     * ~75 ms, after which 64 KiB segments encrypt at 3 GB/s from the first byte, where without
+     * it the first ~50 MB go through JCE's interpreted GCM (~0.3 s). For writers that are about
+     * to encrypt much data (a backup runs it on a thread of its own while the server takes its
+     * checkpoint); no effect on what is written. Thread-safe.
+     */
+    public static void warmUp() {
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            SecretKeySpec key = new SecretKeySpec(Crypto.randomBytes(KEY_SIZE), "AES");
+            byte[] nonce = new byte[NONCE_SIZE];
+            byte[] in = new byte[16];
+            byte[] out = new byte[16 + TAG_SIZE];
+            for (int i = 0; i < 12_000; i++) {
+                putInt(nonce, NONCE_PREFIX_SIZE, i);
+                c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
+                int n = c.update(in, 0, in.length, out, 0);
+                c.doFinal(out, n);
+            }
+        } catch (GeneralSecurityException e) {
+            throw new WalvaultException(ErrorCode.INTERNAL, "AES-GCM is not available in this Java runtime", e);
+        }
+    }
 
     /**
      * @param keys      the repository keys (the current version wraps the data key)
@@ -115,7 +151,14 @@ public final class AesGcmEncryptStage extends Stage {
             if (aad != null) {
                 cipher.updateAAD(aad);
             }
-            n = cipher.doFinal(plain, 0, filled, sealed, 0);
+            // in slices through update, then an empty doFinal: the same bytes as one doFinal,
+            // but the JIT compiles the update path (and with it the CPU's AES-GCM instructions)
+            // after a few MB instead of a few hundred (it counts calls, one per slice)
+            n = 0;
+            for (int off = 0; off < filled; off += UPDATE_SLICE) {
+                n += cipher.update(plain, off, Math.min(UPDATE_SLICE, filled - off), sealed, n);
+            }
+            n += cipher.doFinal(sealed, n);
         } catch (GeneralSecurityException e) {
             throw new WalvaultException(ErrorCode.INTERNAL, "AES-GCM encryption failed", e);
         }

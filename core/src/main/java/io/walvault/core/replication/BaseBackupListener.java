@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  * <pre>
  * started
  * ( archiveStarted
- *     ( archiveData* interleaved with: memberStarted memberData* memberEnded )*
+ *     ( archiveData* interleaved with: memberStarted memberData* [memberChecksum] memberEnded )*
  *   archiveEnded )+            one per tablespace, the main directory (base.tar) last
  * manifestData+                 the server's backup_manifest, after all archives
  * progress may come at any time (only with PROGRESS)
@@ -43,6 +43,15 @@ public interface BaseBackupListener {
 
     /** Content of the current member (regular files only). */
     default void memberData(ByteBuffer data) {
+    }
+
+    /**
+     * The checksum the client computed of the regular file {@code member} for its manifest check
+     * ({@code algorithm} as in {@link BaseBackupOptions#manifestChecksums}, {@code hex} as the
+     * server's backup_manifest writes it), just before {@link #memberEnded}: a consumer that
+     * needs the same checksum need not compute it again.
+     */
+    default void memberChecksum(TarMember member, String algorithm, String hex) {
     }
 
     default void memberEnded(TarMember member) {

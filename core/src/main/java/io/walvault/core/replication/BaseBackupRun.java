@@ -328,7 +328,9 @@ final class BaseBackupRun {
             public void memberEnded(TarMember member) {
                 if (member.isFile()) {
                     files++;
-                    verifier.observed(prefix + member.path(), size, checksum.algorithm(), checksum.hex());
+                    String hex = checksum.hex();
+                    verifier.observed(prefix + member.path(), size, checksum.algorithm(), hex);
+                    listener.memberChecksum(member, checksum.algorithm(), hex);
                     checksum = null;
                 }
                 listener.memberEnded(member);

@@ -52,9 +52,11 @@ public final class BackupCatalog {
         return RepositoryLayout.backupDir(systemId, backupId) + "manifest" + repository.codec().extension();
     }
 
-    /** A writer for bundle {@code bundle} of backup {@code backupId} (create-if-absent). */
+    /** A writer for bundle {@code bundle} of backup {@code backupId} (create-if-absent); its result has no stored SHA-256. */
     public ObjectWriter newBundle(String backupId, int bundle) throws IOException {
-        return repository.codec().newWriter(bundleKey(backupId, bundle), Storage.WriteMode.CREATE, false);
+        // no SHA-256 of the stored bytes: nothing reads it for bundles, and on incompressible data
+        // it cost more CPU than LZ4 and AES-GCM together
+        return repository.codec().newWriter(bundleKey(backupId, bundle), Storage.WriteMode.CREATE, false, false);
     }
 
     /** Unpacks bundle {@code bundle} into {@code out}. */

@@ -24,9 +24,9 @@ import java.util.HexFormat;
  * backwards from the sink.
  *
  * <pre>
- *  write:  bytes ─▶ Counting ─▶ [Digest] ──────▶ Lz4Compress ─▶ AesGcmEncrypt ─▶ Digest ───────▶ Counting ─▶ storage sink
- *                  (plain size) (plain SHA-256,   (if compressed)  (if encrypted)   (stored SHA-256) (stored    (publish on
- *                               when asked)                                                          size)      finish)
+ *  write:  bytes ─▶ Counting ─▶ [Digest] ──────▶ Lz4Compress ─▶ AesGcmEncrypt ─▶ [Digest] ─────▶ Counting ─▶ storage sink
+ *                  (plain size) (plain SHA-256,   (if compressed)  (if encrypted)   (stored SHA-256, (stored    (publish on
+ *                               when asked)                                          unless declined) size)      finish)
  *  read:   storage stream ─▶ AesGcmDecrypt ─▶ Lz4Decompress ─▶ [Digest, when asked] ─▶ caller's sink
  * </pre>
  *
@@ -75,6 +75,17 @@ public final class ObjectCodec {
      * with the plaintext SHA-256 if {@code plainSha256}.
      */
     public ObjectWriter newWriter(String key, Storage.WriteMode mode, boolean plainSha256) throws IOException {
+        return newWriter(key, mode, plainSha256, true);
+    }
+
+    /**
+     * As {@link #newWriter(String, Storage.WriteMode, boolean)}, computing the SHA-256 of the
+     * stored bytes only if {@code storedSha256} (else {@link ObjectResult#storedSha256()} is
+     * null): on incompressible data it costs more CPU than compression and encryption together,
+     * so writers whose callers never read it (backup bundles) leave it out.
+     */
+    public ObjectWriter newWriter(String key, Storage.WriteMode mode, boolean plainSha256, boolean storedSha256)
+            throws IOException {
         requireNonNull(key, "key is null");
         if (!key.endsWith(extension())) {
             throw new WalvaultException(ErrorCode.INTERNAL, "object key '" + key + "' lacks extension '" + extension() + "'");
@@ -83,9 +94,9 @@ public final class ObjectCodec {
         try {
             // what the store holds, to report and to verify against the store's own size
             CountingStage stored = new CountingStage(sink);
-            // checksum of the stored bytes: verifiable without any key
-            DigestStage storedDigest = new DigestStage(stored);
-            Sink s = storedDigest;
+            // checksum of the stored bytes, when asked: verifiable without any key
+            DigestStage storedDigest = storedSha256 ? new DigestStage(stored) : null;
+            Sink s = storedDigest != null ? storedDigest : stored;
             // encryption: only and always when the repository is encrypted; with the plaintext
             // digest as trailer when there is one, so hosts without the private key can compare
             DigestStage[] digest = new DigestStage[1];

@@ -35,7 +35,8 @@ public final class ObjectWriter implements Sink {
     @Override
     public void finish() throws IOException {
         head.finish();
-        result = new ObjectResult(key, head.count(), digest == null ? null : digest.hex(), stored.count(), storedDigest.hex());
+        result = new ObjectResult(key, head.count(), digest == null ? null : digest.hex(), stored.count(),
+                storedDigest == null ? null : storedDigest.hex());
     }
 
     /** {@link #finish()} and the result. */

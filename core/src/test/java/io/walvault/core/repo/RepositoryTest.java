@@ -84,7 +84,9 @@ class RepositoryTest {
             w.write(seg, 0, 1000);
             ObjectResult bundle = w.finishWithResult();
             assertEquals(null, bundle.sha256(), "bundles skip the plaintext digest: files are hashed for the manifest");
+            assertEquals(null, bundle.storedSha256(), "and the stored bytes' digest: nothing reads it");
             assertEquals(1000, bundle.size());
+            assertTrue(bundle.storedSize() > 0);
         }
         Repository reopened = Repository.open(storage, KeyMaterial.none());
         assertArrayEquals(seg, get(reopened, SEG1));

@@ -53,6 +53,12 @@ final class S3WriteSink implements Sink {
     private final WriteMode mode;
     private final Semaphore slots;
     private final List<Future<CompletedPart>> parts = new ArrayList<>();
+    /**
+     * Part buffers whose upload has ended, for the writer to fill again instead of allocating
+     * one per part (tens of MiB each, garbage G1 had to collect). Arrays alive stay at most the
+     * one being filled plus partConcurrency.
+     */
+    private final java.util.concurrent.BlockingQueue<byte[]> spare;
     private byte[] buffer = new byte[FIRST_BUFFER];
     private int filled;
     private long written;
@@ -68,6 +74,7 @@ final class S3WriteSink implements Sink {
         this.s3Key = storage.s3Key(key);
         this.mode = mode;
         this.slots = new Semaphore(settings.partConcurrency());
+        this.spare = new java.util.concurrent.ArrayBlockingQueue<>(settings.partConcurrency());
     }
 
     private int partSize() {
@@ -135,6 +142,7 @@ final class S3WriteSink implements Sink {
                     partFailure = t;
                     throw t;
                 } finally {
+                    spare.offer(data); // the upload, retries included, is done with it
                     slots.release();
                 }
             }));
@@ -142,7 +150,9 @@ final class S3WriteSink implements Sink {
             slots.release();
             throw e;
         }
-        buffer = new byte[Math.min(partSize(), Math.max(FIRST_BUFFER, length))];
+        int next = Math.min(partSize(), Math.max(FIRST_BUFFER, length));
+        byte[] reused = spare.poll();
+        buffer = reused != null && reused.length == next ? reused : new byte[next];
         filled = 0;
     }
 

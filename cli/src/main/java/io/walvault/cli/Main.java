@@ -1,6 +1,7 @@
 package io.walvault.cli;
 
 import io.walvault.archiver.cli.BackupCommand;
+import io.walvault.archiver.cli.AgentCommand;
 import io.walvault.archiver.cli.ArchivePushCommand;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
@@ -26,7 +27,7 @@ import picocli.CommandLine.HelpCommand;
         versionProvider = Main.VersionProvider.class,
         description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
         subcommands = {HelpCommand.class, InitCommand.class, KeyCommand.class, CatCommand.class, StorageCheckCommand.class,
-                BackupCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class, InfoCommand.class},
+                BackupCommand.class, AgentCommand.class, ArchivePushCommand.class, ArchiveGetCommand.class, InfoCommand.class},
         footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 

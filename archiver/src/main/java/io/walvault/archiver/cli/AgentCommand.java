@@ -1,6 +1,9 @@
 package io.walvault.archiver.cli;
 
+import io.walvault.archiver.backup.BackupOptions;
+import io.walvault.archiver.stream.AfterBackup;
 import io.walvault.archiver.stream.Agent;
+import io.walvault.archiver.stream.BackupSchedule;
 import io.walvault.archiver.stream.AgentMetrics;
 import io.walvault.archiver.stream.AgentOptions;
 import io.walvault.core.cli.RepositoryOptions;
@@ -12,9 +15,13 @@ import io.walvault.core.replication.conn.ConnectionSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalTime;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,6 +35,8 @@ import picocli.CommandLine.Option;
                         + " NAME.partial; the slot's flush position advances only once the repository holds the WAL.",
                 "Stops cleanly on SIGTERM (ships what it holds first). The role needs LOGIN REPLICATION."})
 public final class AgentCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
 
     @Mixin
     RepositoryOptions repository;
@@ -63,6 +72,26 @@ public final class AgentCommand implements Callable<Integer> {
             + " (default 30s).")
     String reconnectMax = "30s";
 
+    @Option(names = "--backup-every", paramLabel = "DURATION", description = "Take a backup this often, counted from the"
+            + " agent's start (e.g. 24h, 6h). A failed backup is logged, counted and retried at the next slot; WAL streaming"
+            + " goes on regardless.")
+    String backupEvery;
+
+    @Option(names = "--backup-at", paramLabel = "HH:MM", description = "Take a backup every day at this time, UTC.")
+    String backupAt;
+
+    @Option(names = "--backup-checkpoint", paramLabel = "MODE", description = "Checkpoint of scheduled backups: spread"
+            + " (default) or fast.")
+    String backupCheckpoint = "spread";
+
+    @Option(names = "--retain-full", paramLabel = "N", description = "Retention after each scheduled backup: keep N full"
+            + " backups (not applied yet: logs that retention is not configured).")
+    Integer retainFull;
+
+    @Option(names = "--retain-window", paramLabel = "DURATION", description = "Retention after each scheduled backup: keep"
+            + " what restores to any point in this window (not applied yet: logs that retention is not configured).")
+    String retainWindow;
+
     @Override
     public Integer call() {
         AgentOptions options = options();
@@ -70,9 +99,53 @@ public final class AgentCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
+            agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint)),
+                    schedule(), afterBackup());
             agent.runUntilShutdown();
         }
         return 0;
+    }
+
+    BackupSchedule schedule() {
+        try {
+            return new BackupSchedule(Optional.ofNullable(backupEvery).map(t -> duration("--backup-every", t)),
+                    Optional.ofNullable(backupAt).map(AgentCommand::timeOfDay));
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
+        }
+    }
+
+    /**
+     * Retention after each scheduled backup. {@code walvault expire} is not part of this build:
+     * the retention options are accepted and a clear line says nothing was removed. This is where
+     * {@code archiver.expire.Expire} plugs in.
+     */
+    AfterBackup afterBackup() {
+        if (retainFull == null && retainWindow == null) {
+            return AfterBackup.NONE;
+        }
+        if (retainFull != null && retainFull < 1) {
+            throw new WalvaultException(ErrorCode.USAGE, "--retain-full " + retainFull + " is not a positive number");
+        }
+        if (retainWindow != null) {
+            try {
+                duration("--retain-window", retainWindow);
+            } catch (IllegalArgumentException e) {
+                throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
+            }
+        }
+        String wanted = (retainFull != null ? " --retain-full " + retainFull : "") + (retainWindow != null ? " --retain-window "
+                + retainWindow : "");
+        return r -> LOG.warn("agent: retention not configured: this walvault cannot expire yet, nothing was removed after backup"
+                + " {} (asked for{})", r.info().id(), wanted);
+    }
+
+    static LocalTime timeOfDay(String text) {
+        try {
+            return LocalTime.parse(text.length() == 4 ? "0" + text : text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("--backup-at '" + text + "' is not a time of day HH:MM (UTC)");
+        }
     }
 
     AgentOptions options() {

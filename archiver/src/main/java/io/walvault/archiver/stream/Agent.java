@@ -2,6 +2,7 @@ package io.walvault.archiver.stream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.ClusterCatalog;
@@ -83,6 +84,7 @@ public final class Agent {
     private final List<Runnable> onStart = new ArrayList<>();
     private volatile boolean stopping;
     private volatile ReplicationConnection current;
+    private BackupScheduler scheduler;
     private Long systemId;
     private WalArchive wal;
     private ClusterCatalog cluster;
@@ -104,9 +106,24 @@ public final class Agent {
         this.metrics = requireNonNull(metrics, "metrics is null");
     }
 
-    /** Runs {@code task} (on the agent's thread) once the cluster is known and its lock held: for the backup scheduler. */
+    /** Runs {@code task} (on the agent's thread) once the cluster is known and its lock held. */
     public void whenStarted(Runnable task) {
         onStart.add(requireNonNull(task, "task is null"));
+    }
+
+    /**
+     * Takes backups on {@code schedule} (from when the agent holds its lock until it stops), with
+     * {@code after} run after each one that succeeded. Call before {@link #run()}.
+     */
+    public void scheduleBackups(BackupOptions backupOptions, BackupSchedule schedule, AfterBackup after) {
+        if (schedule.isEmpty()) {
+            return;
+        }
+        BackupScheduler s = new BackupScheduler(connection, repository, backupOptions, schedule, after, metrics);
+        whenStarted(() -> {
+            scheduler = s;
+            s.start();
+        });
     }
 
     /** The cluster's system identifier, once the first connection told it. */
@@ -194,6 +211,9 @@ public final class Agent {
             LOG.info("agent stopped; WAL up to {} is in the repository", metrics.durable());
         } finally {
             metrics.streaming(false);
+            if (scheduler != null) {
+                scheduler.close();
+            }
             if (http != null) {
                 http.close();
             }
@@ -433,6 +453,7 @@ public final class Agent {
         try {
             while (true) {
                 if (stopping) {
+                    drain(s, spool);
                     shipAll(spool, s);
                     s.close();
                     return true;
@@ -496,6 +517,22 @@ public final class Agent {
         } finally {
             metrics.streaming(false);
             spool.close();
+        }
+    }
+
+    /**
+     * On stop: takes in what the server already sent (WAL it flushed just before the signal), until
+     * nothing arrives for a moment, at most a few seconds; a timeline's end is left for next time.
+     */
+    private void drain(WalStream s, WalSpool spool) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            WalEvent e = s.read(Duration.ofMillis(100));
+            if (!(e instanceof WalEvent.WalData d)) {
+                return;
+            }
+            spool.write(d.start(), d.data());
+            metrics.serverWalEnd(d.serverWalEnd());
         }
     }
 

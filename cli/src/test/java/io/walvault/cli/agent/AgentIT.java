@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.Lsn;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
@@ -14,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -35,7 +40,8 @@ class AgentIT {
         ArchiveCheck.init(repoUri);
         long systemId = ArchiveCheck.systemId(pg);
 
-        try (AgentProcess agent = AgentProcess.start(work, repoUri, pg.conninfo(), SLOT, "--partial-interval", "1s");
+        try (AgentProcess agent = AgentProcess.start(work, repoUri, pg.conninfo(), SLOT, "--partial-interval", "1s",
+                "--backup-every", "4s", "--backup-checkpoint", "fast", "--retain-full", "2");
              ArchiveCheck archive = new ArchiveCheck(repoUri, systemId)) {
             awaitSlotActive(pg, agent);
             String first;
@@ -76,6 +82,15 @@ class AgentIT {
             assertTrue(m.headers().firstValue("Content-Type").orElse("").contains("version=0.0.4"));
             assertEquals(200, agent.get("/health").statusCode());
 
+            // scheduled backups run beside the stream; retention is announced as not configured
+            await(() -> metric(agent, "walvault_agent_backups_total{result=\"success\"} ") >= 1, Duration.ofSeconds(90),
+                    () -> "no scheduled backup:\n" + agent.output());
+            await(() -> agent.output().contains("retention not configured"), Duration.ofSeconds(10), agent::output);
+            assertTrue(metric(agent, "walvault_agent_last_backup_success ") == 1, agent.output());
+            try (Repository r = Repositories.open(RepositorySettings.from(Settings.load(Map.of("repo", repoUri, "encryption", "none"), null, Map.of())))) {
+                assertFalse(r.cluster(systemId).backups().list().isEmpty(), "no backup in the repository");
+            }
+
             // a second agent on the same slot is refused, naming the holder
             try (AgentProcess second = AgentProcess.start(work.resolve("second"), repoUri, pg.conninfo(), SLOT)) {
                 assertEquals(ErrorCode.AGENT_ALREADY_RUNNING.exitCode(), second.waitFor(Duration.ofSeconds(90)), second.output());
@@ -100,6 +115,20 @@ class AgentIT {
             assertFalse(slotRestart(pg).isBefore(before), "slot at " + slotRestart(pg) + " after SIGTERM, expected " + before);
             assertEquals("f", pg.queryString("SELECT active FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'"));
             ArchiveCheck.assertNoTemporaryFiles(work.resolve("repo"));
+        }
+    }
+
+    /** The value of the metric line starting with {@code prefix}, or -1. */
+    static double metric(AgentProcess agent, String prefix) {
+        try {
+            for (String line : agent.get("/metrics").body().split("\n")) {
+                if (line.startsWith(prefix)) {
+                    return Double.parseDouble(line.substring(prefix.length()).trim());
+                }
+            }
+            return -1;
+        } catch (Exception e) {
+            return -1;
         }
     }
 

@@ -23,6 +23,7 @@ import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalSegmentName;
 import io.walvault.core.wal.WalSegmentValidator;
 import java.io.ByteArrayInputStream;
@@ -312,8 +313,12 @@ public final class Agent {
             try {
                 info = conn.readSlot(name);
             } catch (WalvaultException e) {
-                if (e.code() == ErrorCode.SERVER_ERROR && e.getMessage().contains("not a physical one")) {
-                    throw new WalvaultException(ErrorCode.AGENT_SLOT_UNUSABLE, e.getMessage()
+                // walvault's own check (15, 16), or the server's refusal (17+: "cannot use READ_REPLICATION_SLOT with a
+                // logical replication slot")
+                if (e.code() == ErrorCode.SERVER_ERROR && (e.getMessage().contains("not a physical one")
+                        || e.getMessage().contains("logical replication slot"))) {
+                    throw new WalvaultException(ErrorCode.AGENT_SLOT_UNUSABLE, "replication slot '" + name
+                            + "' is a logical slot; the agent streams physical WAL (" + e.getMessage() + ")"
                             + " HINT: give the agent a physical slot of its own with --slot", e);
                 }
                 throw e;
@@ -484,7 +489,7 @@ public final class Agent {
                     TimelineId old = spool.timeline();
                     spool.flush();
                     Optional<WalSpool.PartialSegment> last = spool.switchTimeline(t.nextTimeline(), restart);
-                    if (last.isPresent()) {
+                    if (last.isPresent() && last.get().validBytes() >= WalFormat.LONG_PAGE_HEADER_SIZE) {
                         shipPartial(last.get(), null);
                     }
                     LOG.info("agent: timeline {} ended at {}; following timeline {}", old, t.switchPoint(), t.nextTimeline());
@@ -582,8 +587,8 @@ public final class Agent {
             return;
         }
         Lsn end = p.get().name().startLsn().plus(p.get().validBytes());
-        if (!end.isAfter(metrics.durable())) {
-            return; // nothing new since the last upload
+        if (!end.isAfter(metrics.durable()) || p.get().validBytes() < WalFormat.LONG_PAGE_HEADER_SIZE) {
+            return; // nothing new since the last upload, or not even a page header yet
         }
         spool.flush();
         shipPartial(p.get(), s);

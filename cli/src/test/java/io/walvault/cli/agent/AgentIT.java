@@ -118,6 +118,19 @@ class AgentIT {
         }
     }
 
+    @PgTest
+    void refusesALogicalSlot(PgHarness harness) throws Exception {
+        PgCluster pg = harness.cluster().setting("wal_level", "logical").start();
+        pg.execute("SELECT pg_create_logical_replication_slot('wv_logical', 'pgoutput')");
+        Path work = harness.scratchDirectory("agent");
+        String repoUri = work.resolve("repo").toUri().toString();
+        ArchiveCheck.init(repoUri);
+        try (AgentProcess agent = AgentProcess.start(work, repoUri, pg.conninfo(), "wv_logical")) {
+            assertEquals(ErrorCode.AGENT_SLOT_UNUSABLE.exitCode(), agent.waitFor(Duration.ofSeconds(90)), agent.output());
+            assertTrue(agent.output().contains("wv_logical"), agent.output());
+        }
+    }
+
     /** The value of the metric line starting with {@code prefix}, or -1. */
     static double metric(AgentProcess agent, String prefix) {
         try {

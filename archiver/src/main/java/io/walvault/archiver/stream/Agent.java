@@ -86,6 +86,9 @@ public final class Agent {
     private volatile boolean stopping;
     private volatile ReplicationConnection current;
     private BackupScheduler scheduler;
+    private MetricsServer http;
+    /** WAL arrived in the current session: the reconnection backoff starts over after it. */
+    private boolean sessionStreamed;
     private Long systemId;
     private WalArchive wal;
     private ClusterCatalog cluster;
@@ -171,13 +174,11 @@ public final class Agent {
      */
     public void run() {
         Backoff backoff = new Backoff(options.reconnectMin(), options.reconnectMax());
-        MetricsServer http = options.metricsListen().map(a -> new MetricsServer(a, metrics)).orElse(null);
-        if (http != null) {
-            LOG.info("agent: serving /metrics and /health on {}", http.address());
-        }
         try {
+            startMetrics(false);
             while (!stopping) {
                 boolean streamed = false;
+                sessionStreamed = false;
                 try {
                     streamed = session();
                 } catch (WalvaultException e) {
@@ -195,7 +196,7 @@ public final class Agent {
                 }
                 metrics.reconnect();
                 Duration wait;
-                if (streamed) {
+                if (streamed || sessionStreamed) {
                     backoff.reset();
                     wait = options.reconnectMin();
                 } else {
@@ -232,6 +233,26 @@ public final class Agent {
         }
     }
 
+    /**
+     * Serves the metrics. The port may be taken by another agent of the same configuration: then
+     * the lock decides (a clear "already running"), and the port is tried again once the lock is
+     * ours ({@code mustBind}), failing with a configuration error if it is still taken.
+     */
+    private void startMetrics(boolean mustBind) {
+        if (options.metricsListen().isEmpty() || http != null) {
+            return;
+        }
+        try {
+            http = new MetricsServer(options.metricsListen().get(), metrics);
+            LOG.info("agent: serving /metrics and /health on {}", http.address());
+        } catch (WalvaultException e) {
+            if (mustBind) {
+                throw e;
+            }
+            LOG.warn("agent: {} (trying again once the agent holds its lock)", e.getMessage());
+        }
+    }
+
     private static boolean fatal(WalvaultException e) {
         return switch (e.code()) {
             case CONNECTION_FAILED, CONNECTION_LOST, SERVER_ERROR, TOO_MANY_CONNECTIONS, SLOT_NOT_FOUND, SLOT_IN_USE,
@@ -262,6 +283,7 @@ public final class Agent {
                 cluster = repository.cluster(sys);
                 wal = cluster.wal();
                 acquireLock(sys);
+                startMetrics(true);
                 systemId = sys;
                 onStart.forEach(Runnable::run);
             } else if (sys != systemId) {
@@ -471,6 +493,7 @@ public final class Agent {
                 }
                 if (e instanceof WalEvent.WalData d) {
                     streamed = true;
+                    sessionStreamed = true;
                     if (metrics.oldestUndurable() == 0) {
                         metrics.oldestUndurable(System.currentTimeMillis());
                     }

@@ -91,8 +91,8 @@ class AgentIT {
                 assertFalse(r.cluster(systemId).backups().list().isEmpty(), "no backup in the repository");
             }
 
-            // a second agent on the same slot is refused, naming the holder
-            try (AgentProcess second = AgentProcess.start(work.resolve("second"), repoUri, pg.conninfo(), SLOT)) {
+            // a second agent on the same slot (same configuration, so the same metrics port) is refused, naming the holder
+            try (AgentProcess second = AgentProcess.start(work.resolve("second"), repoUri, pg.conninfo(), SLOT, agent.metricsPort)) {
                 assertEquals(ErrorCode.AGENT_ALREADY_RUNNING.exitCode(), second.waitFor(Duration.ofSeconds(90)), second.output());
                 assertTrue(second.output().contains("process " + agent.pid()), second.output());
             }

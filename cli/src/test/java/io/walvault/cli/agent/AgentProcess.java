@@ -31,7 +31,11 @@ final class AgentProcess implements AutoCloseable {
 
     /** Starts {@code walvault agent} with {@code args} after the repository, connection and spool. */
     static AgentProcess start(Path work, String repoUri, String conninfo, String slot, String... args) throws IOException {
-        int port = freePort();
+        return start(work, repoUri, conninfo, slot, freePort(), args);
+    }
+
+    /** As {@link #start(Path, String, String, String, String...)}, serving metrics on {@code port}. */
+    static AgentProcess start(Path work, String repoUri, String conninfo, String slot, int port, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString(), "agent", "--repo", repoUri,
                 "--pg", conninfo, "--slot", slot, "--spool", work.resolve("spool-" + slot).toString(),
                 "--metrics-listen", "127.0.0.1:" + port, "--reconnect-max", "2s"));

@@ -84,6 +84,7 @@ public final class Agent {
     private final List<WalSpool.CompletedSegment> completed = new ArrayList<>();
     private final List<Runnable> onStart = new ArrayList<>();
     private volatile boolean stopping;
+    private volatile LockHeldException lockLost;
     private volatile ReplicationConnection current;
     private BackupScheduler scheduler;
     private MetricsServer http;
@@ -211,6 +212,11 @@ public final class Agent {
                 }
             }
             LOG.info("agent stopped; WAL up to {} is in the repository", metrics.durable());
+            LockHeldException lost = lockLost;
+            if (lost != null) {
+                throw new WalvaultException(ErrorCode.AGENT_ALREADY_RUNNING, "another walvault agent took over slot '"
+                        + options.slot() + "': " + lost.getMessage(), lost);
+            }
         } finally {
             metrics.streaming(false);
             if (scheduler != null) {
@@ -319,6 +325,7 @@ public final class Agent {
                 lock.refresh();
             } catch (LockHeldException e) {
                 LOG.error("agent: the lock was taken over: {}", e.getMessage());
+                lockLost = e;
                 stop();
             } catch (RuntimeException e) {
                 metrics.error("storage");

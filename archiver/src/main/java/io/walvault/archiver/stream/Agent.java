@@ -74,6 +74,8 @@ public final class Agent {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     private static final Duration LOCK_STALE_AFTER = Duration.ofSeconds(90);
     private static final Duration READ_TIMEOUT = Duration.ofMillis(200);
+    /** --synchronous: at most this many XLogData messages are written before an fsync and a status update. */
+    private static final int SYNC_BATCH = 64;
 
     private final ConnectionSettings connection;
     private final Repository repository;
@@ -481,6 +483,7 @@ public final class Agent {
         resume = from;
         WalStream s = start(conn, from);
         boolean streamed = false;
+        int unsynced = 0;
         reportedWritten = 0;
         lastPartialShip = System.nanoTime();
         metrics.streaming(true);
@@ -494,9 +497,16 @@ public final class Agent {
                 }
                 WalEvent e;
                 try {
-                    e = s.read(READ_TIMEOUT);
+                    // --synchronous: what is already queued is written before one fsync covers it all
+                    e = s.read(unsynced > 0 ? Duration.ZERO : READ_TIMEOUT);
                 } catch (ServerErrorException ex) {
                     throw classify(ex, new ResumePoint(spool.position(), spool.timeline()));
+                }
+                if (unsynced > 0 && (!(e instanceof WalEvent.WalData) || unsynced >= SYNC_BATCH)) {
+                    spool.flush();
+                    reportWritten(s, spool.flushed());
+                    s.sendStatus();
+                    unsynced = 0;
                 }
                 if (e instanceof WalEvent.WalData d) {
                     streamed = true;
@@ -507,9 +517,7 @@ public final class Agent {
                     metrics.serverWalEnd(d.serverWalEnd());
                     spool.write(d.start(), d.data());
                     if (options.synchronous()) {
-                        spool.flush();
-                        reportWritten(s, spool.flushed());
-                        s.sendStatus();
+                        unsynced++;
                     }
                     shipCompleted(spool, s);
                     metrics.spoolBytes(Math.max(0, spool.position().minus(maxLsn(metrics.durable(), from.position()))));

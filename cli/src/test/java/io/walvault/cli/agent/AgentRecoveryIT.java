@@ -16,7 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The agent through what production does to it: kill -9 at random moments and a restart, a
- * server restart, and a gap (the slot dropped and its WAL removed) that stops it with its exit
+ * server restart, a connection ended by the server, and a gap (the slot dropped and its WAL removed) that stops it with its exit
  * code until told to accept it.
  */
 class AgentRecoveryIT {
@@ -49,11 +49,16 @@ class AgentRecoveryIT {
             try (WriteLoad load = new WriteLoad(pg, "t", 20000)) {
                 Thread.sleep(1500);
                 pg.execute("SELECT pg_switch_wal()");
+                // a network drop: the server ends the agent's connection under load
+                AgentProcess a = agent;
+                awaitSlotActive(pg, a);
+                pg.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'");
                 Thread.sleep(1000);
             }
             String last = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
             pg.execute("SELECT pg_switch_wal()");
             AgentProcess a = agent;
+            awaitSlotActive(pg, a);
             await(() -> archive.names().contains(last), Duration.ofSeconds(60), () -> last + " not archived\n" + a.output());
             archive.assertSegmentsMatch(pg, tli, last);
             assertTrue(agent.output().contains("reconnecting"), agent.output());

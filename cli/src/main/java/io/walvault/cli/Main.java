@@ -1,6 +1,7 @@
 package io.walvault.cli;
 
 import io.walvault.archiver.cli.BackupCommand;
+import io.walvault.archiver.cli.AgentCommand;
 import io.walvault.archiver.cli.ArchivePushCommand;
 import io.walvault.archiver.cli.ExpireCommand;
 import io.walvault.cli.repo.CatCommand;
@@ -41,7 +42,7 @@ public final class Main implements Runnable {
 
     /** The commands, in the order {@code --help} lists them. */
     private static final List<Class<?>> COMMANDS = List.of(HelpCommand.class, InitCommand.class, KeyCommand.class,
-            CatCommand.class, StorageCheckCommand.class, BackupCommand.class, ArchivePushCommand.class,
+            CatCommand.class, StorageCheckCommand.class, BackupCommand.class, AgentCommand.class, ArchivePushCommand.class,
             ArchiveGetCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class, ExpireCommand.class);
 
     /** Runs the command line and returns the exit code (used by tests in-process). */

@@ -90,6 +90,14 @@ public enum ErrorCode {
     /** A backup's WAL (start to end LSN) could not be streamed into the repository: the backup was not kept. */
     BACKUP_WAL_INCOMPLETE(55, "backup WAL incomplete"),
 
+    // ---- 56-62: the streaming agent (archiver.stream) ----
+    /** agent: the replication slot cannot be used (a logical slot, or the server refuses it for physical streaming). */
+    AGENT_SLOT_UNUSABLE(56, "replication slot unusable for the agent"),
+    /** agent: the WAL the repository lacks is no longer on the server: the archive has a gap; nothing past it is acknowledged. */
+    AGENT_WAL_GAP(57, "WAL gap between the repository and the server"),
+    /** agent: another agent holds the slot's repository lock, or another process streams from the slot. */
+    AGENT_ALREADY_RUNNING(58, "agent already running for the slot"),
+
     /** expire: no retention was given (retention must be explicit: a number of full backups and/or a window). */
     RETENTION_NOT_SET(63, "no retention policy given"),
     /** expire: a backup or another expire of the cluster holds its {@code backup} lock. */

@@ -1,0 +1,211 @@
+package io.walvault.archiver.cli;
+
+import io.walvault.archiver.backup.BackupOptions;
+import io.walvault.archiver.stream.AfterBackup;
+import io.walvault.archiver.stream.Agent;
+import io.walvault.archiver.stream.BackupSchedule;
+import io.walvault.archiver.stream.AgentMetrics;
+import io.walvault.archiver.stream.AgentOptions;
+import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.replication.conn.ConnectionSettings;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code walvault agent}: parses the command line and runs {@link Agent} until SIGTERM/SIGINT.
+ * The connection string comes from {@code --pg}, else {@code WALVAULT_PG}, completed by the PG*
+ * environment and the password file as libpq does.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Stream WAL from a physical replication slot into the repository, continuously.",
+                "Each segment is stored as soon as it is complete, the segment in progress every --partial-interval as"
+                        + " NAME.partial; the slot's flush position advances only once the repository holds the WAL.",
+                "Stops cleanly on SIGTERM (ships what it holds first). The role needs LOGIN REPLICATION."})
+public final class AgentCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCommand.class);
+
+    @Mixin
+    RepositoryOptions repository;
+
+    @Option(names = "--pg", paramLabel = "CONNINFO", description = "libpq connection string or URI of the server"
+            + " (WALVAULT_PG; PG* variables and ~/.pgpass apply as with libpq). Its application_name is the name to list in"
+            + " synchronous_standby_names.")
+    String pg;
+
+    @Option(names = "--slot", paramLabel = "NAME", description = "Physical replication slot (created if missing; default walvault).")
+    String slot = "walvault";
+
+    @Option(names = "--spool", paramLabel = "DIR", required = true, description = "Local spool directory (created 0700).")
+    Path spool;
+
+    @Option(names = "--partial-interval", paramLabel = "DURATION", description = "How often the segment in progress is"
+            + " uploaded as .partial when it grew (default 3s; e.g. 500ms, 2s, 1m).")
+    String partialInterval = "3s";
+
+    @Option(names = "--synchronous", description = "Report WAL written as soon as it is fsynced in the spool, for"
+            + " synchronous_standby_names with synchronous_commit = remote_write (RPO zero); flush still waits for the repository.")
+    boolean synchronous;
+
+    @Option(names = "--accept-gap", description = "If the server no longer has WAL the repository lacks, stream on from the"
+            + " slot's position instead of stopping (take a new backup first: restores cannot cross the gap).")
+    boolean acceptGap;
+
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT", description = "Serve /metrics (Prometheus) and /health"
+            + " there (e.g. 127.0.0.1:9187).")
+    String metricsListen;
+
+    @Option(names = "--reconnect-max", paramLabel = "DURATION", description = "Longest wait between reconnection attempts"
+            + " (default 30s).")
+    String reconnectMax = "30s";
+
+    @Option(names = "--backup-every", paramLabel = "DURATION", description = "Take a backup this often, counted from the"
+            + " agent's start (e.g. 24h, 6h). A failed backup is logged, counted and retried at the next slot; WAL streaming"
+            + " goes on regardless.")
+    String backupEvery;
+
+    @Option(names = "--backup-at", paramLabel = "HH:MM", description = "Take a backup every day at this time, UTC.")
+    String backupAt;
+
+    @Option(names = "--backup-checkpoint", paramLabel = "MODE", description = "Checkpoint of scheduled backups: spread"
+            + " (default) or fast.")
+    String backupCheckpoint = "spread";
+
+    @Option(names = "--retain-full", paramLabel = "N", description = "Retention after each scheduled backup: keep N full"
+            + " backups (not applied yet: logs that retention is not configured).")
+    Integer retainFull;
+
+    @Option(names = "--retain-window", paramLabel = "DURATION", description = "Retention after each scheduled backup: keep"
+            + " what restores to any point in this window (not applied yet: logs that retention is not configured).")
+    String retainWindow;
+
+    @Override
+    public Integer call() {
+        AgentOptions options = options();
+        String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
+        ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
+        try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
+            Agent agent = new Agent(settings, repo, options, new AgentMetrics());
+            agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint)),
+                    schedule(), afterBackup());
+            agent.runUntilShutdown();
+        }
+        return 0;
+    }
+
+    BackupSchedule schedule() {
+        try {
+            return new BackupSchedule(Optional.ofNullable(backupEvery).map(t -> duration("--backup-every", t)),
+                    Optional.ofNullable(backupAt).map(AgentCommand::timeOfDay));
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
+        }
+    }
+
+    /**
+     * Retention after each scheduled backup. {@code walvault expire} is not part of this build:
+     * the retention options are accepted and a clear line says nothing was removed. This is where
+     * {@code archiver.expire.Expire} plugs in.
+     */
+    AfterBackup afterBackup() {
+        if (retainFull == null && retainWindow == null) {
+            return AfterBackup.NONE;
+        }
+        if (retainFull != null && retainFull < 1) {
+            throw new WalvaultException(ErrorCode.USAGE, "--retain-full " + retainFull + " is not a positive number");
+        }
+        if (retainWindow != null) {
+            try {
+                duration("--retain-window", retainWindow);
+            } catch (IllegalArgumentException e) {
+                throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
+            }
+        }
+        String wanted = (retainFull != null ? " --retain-full " + retainFull : "") + (retainWindow != null ? " --retain-window "
+                + retainWindow : "");
+        return r -> LOG.warn("agent: retention not configured: this walvault cannot expire yet, nothing was removed after backup"
+                + " {} (asked for{})", r.info().id(), wanted);
+    }
+
+    static LocalTime timeOfDay(String text) {
+        try {
+            return LocalTime.parse(text.length() == 4 ? "0" + text : text);
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException("--backup-at '" + text + "' is not a time of day HH:MM (UTC)");
+        }
+    }
+
+    AgentOptions options() {
+        try {
+            AgentOptions o = AgentOptions.defaults(spool).slot(slot).partialInterval(duration("--partial-interval", partialInterval))
+                    .synchronous(synchronous).acceptGap(acceptGap)
+                    .reconnect(Duration.ofMillis(500), duration("--reconnect-max", reconnectMax));
+            if (metricsListen != null) {
+                o = o.metricsListen(address(metricsListen));
+            }
+            return o;
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
+        }
+    }
+
+    /** {@code 500ms}, {@code 3s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 ({@code PT5M}). */
+    static Duration duration(String option, String text) {
+        String t = text.trim();
+        try {
+            if (t.startsWith("P") || t.startsWith("p")) {
+                return Duration.parse(t);
+            }
+            int i = 0;
+            while (i < t.length() && Character.isDigit(t.charAt(i))) {
+                i++;
+            }
+            long n = Long.parseLong(t.substring(0, i));
+            return switch (t.substring(i)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s", "" -> Duration.ofSeconds(n);
+                case "m", "min" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                case "d" -> Duration.ofDays(n);
+                default -> throw new IllegalArgumentException("unit");
+            };
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(option + " '" + text + "' is not a duration (500ms, 3s, 5m, 2h, 1d)");
+        }
+    }
+
+    /** {@code host:port}, {@code :port} (all interfaces) or {@code [v6]:port}. */
+    static InetSocketAddress address(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("--metrics-listen '" + text + "' is not HOST:PORT");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--metrics-listen '" + text + "' has no valid port");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--metrics-listen '" + text + "' has no valid port");
+        }
+        return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+    }
+}

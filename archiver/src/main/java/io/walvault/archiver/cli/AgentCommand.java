@@ -1,6 +1,8 @@
 package io.walvault.archiver.cli;
 
 import io.walvault.archiver.backup.BackupOptions;
+import io.walvault.archiver.expire.Expire;
+import io.walvault.archiver.expire.RetentionPolicy;
 import io.walvault.archiver.stream.AfterBackup;
 import io.walvault.archiver.stream.Agent;
 import io.walvault.archiver.stream.BackupSchedule;
@@ -85,11 +87,11 @@ public final class AgentCommand implements Callable<Integer> {
     String backupCheckpoint = "spread";
 
     @Option(names = "--retain-full", paramLabel = "N", description = "Retention after each scheduled backup: keep N full"
-            + " backups (not applied yet: logs that retention is not configured).")
+            + " backups (as walvault expire --retain-full).")
     Integer retainFull;
 
     @Option(names = "--retain-window", paramLabel = "DURATION", description = "Retention after each scheduled backup: keep"
-            + " what restores to any point in this window (not applied yet: logs that retention is not configured).")
+            + " what restores to any point in this window: 36h, 7d, 2w (as walvault expire --retain-window).")
     String retainWindow;
 
     @Override
@@ -100,7 +102,7 @@ public final class AgentCommand implements Callable<Integer> {
         try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
             agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint)),
-                    schedule(), afterBackup());
+                    schedule(), afterBackup(repo));
             agent.runUntilShutdown();
         }
         return 0;
@@ -116,28 +118,33 @@ public final class AgentCommand implements Callable<Integer> {
     }
 
     /**
-     * Retention after each scheduled backup. {@code walvault expire} is not part of this build:
-     * the retention options are accepted and a clear line says nothing was removed. This is where
-     * {@code archiver.expire.Expire} plugs in.
+     * Retention after each scheduled backup: {@link Expire} with the policy of
+     * {@code --retain-full} / {@code --retain-window}, as {@code walvault expire} applies it
+     * (under the cluster's {@code backup} lock; what it removed and kept is logged). Without
+     * either option, nothing is removed.
      */
-    AfterBackup afterBackup() {
-        if (retainFull == null && retainWindow == null) {
+    AfterBackup afterBackup(Repository repo) {
+        RetentionPolicy policy = retentionPolicy();
+        if (policy == null) {
             return AfterBackup.NONE;
+        }
+        return r -> new Expire(repo, r.info().systemId(), policy).run(false).lines().forEach(l -> LOG.info("agent: expire: {}", l));
+    }
+
+    /** The retention the options ask for, or null for none. */
+    RetentionPolicy retentionPolicy() {
+        if (retainFull == null && retainWindow == null) {
+            return null;
         }
         if (retainFull != null && retainFull < 1) {
             throw new WalvaultException(ErrorCode.USAGE, "--retain-full " + retainFull + " is not a positive number");
         }
-        if (retainWindow != null) {
-            try {
-                duration("--retain-window", retainWindow);
-            } catch (IllegalArgumentException e) {
-                throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
-            }
+        try {
+            return new RetentionPolicy(retainFull == null ? 0 : retainFull,
+                    retainWindow == null ? null : RetentionPolicy.parseDuration(retainWindow), RetentionPolicy.DEFAULT_ORPHAN_GRACE);
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.USAGE, "--retain-window: " + e.getMessage());
         }
-        String wanted = (retainFull != null ? " --retain-full " + retainFull : "") + (retainWindow != null ? " --retain-window "
-                + retainWindow : "");
-        return r -> LOG.warn("agent: retention not configured: this walvault cannot expire yet, nothing was removed after backup"
-                + " {} (asked for{})", r.info().id(), wanted);
     }
 
     static LocalTime timeOfDay(String text) {

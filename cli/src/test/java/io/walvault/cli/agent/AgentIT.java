@@ -41,7 +41,7 @@ class AgentIT {
         long systemId = ArchiveCheck.systemId(pg);
 
         try (AgentProcess agent = AgentProcess.start(work, repoUri, pg.conninfo(), SLOT, "--partial-interval", "1s",
-                "--backup-every", "4s", "--backup-checkpoint", "fast", "--retain-full", "2");
+                "--backup-every", "4s", "--backup-checkpoint", "fast", "--retain-full", "50");
              ArchiveCheck archive = new ArchiveCheck(repoUri, systemId)) {
             awaitSlotActive(pg, agent);
             String first;
@@ -82,10 +82,12 @@ class AgentIT {
             assertTrue(m.headers().firstValue("Content-Type").orElse("").contains("version=0.0.4"));
             assertEquals(200, agent.get("/health").statusCode());
 
-            // scheduled backups run beside the stream; retention is announced as not configured
+            // scheduled backups run beside the stream, each followed by retention (expire; 50 kept: nothing removed here)
             await(() -> metric(agent, "walvault_agent_backups_total{result=\"success\"} ") >= 1, Duration.ofSeconds(90),
                     () -> "no scheduled backup:\n" + agent.output());
-            await(() -> agent.output().contains("retention not configured"), Duration.ofSeconds(10), agent::output);
+            await(() -> agent.output().contains("agent: expire: kept: backup "), Duration.ofSeconds(30), agent::output);
+            assertTrue(agent.output().contains("agent: expire: cluster " + Long.toUnsignedString(systemId)
+                    + ", retention: newest 50 full backups"), agent.output());
             assertTrue(metric(agent, "walvault_agent_last_backup_success ") == 1, agent.output());
             try (Repository r = Repositories.open(RepositorySettings.from(Settings.load(Map.of("repo", repoUri, "encryption", "none"), null, Map.of())))) {
                 assertFalse(r.cluster(systemId).backups().list().isEmpty(), "no backup in the repository");

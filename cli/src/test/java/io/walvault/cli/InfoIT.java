@@ -55,6 +55,7 @@ class InfoIT {
         String sysid = pg.queryString("SELECT system_identifier FROM pg_control_system()");
         assertTrue(info.out().contains("cluster " + sysid), info.out());
         assertTrue(info.out().contains("label 'nightly'"), info.out());
+        assertTrue(info.out().matches("(?s).*, end [0-9A-F]+/[0-9A-F]+ at \\S+ \\(took [0-9]+\\.[0-9] s\\).*"), info.out());
         assertTrue(info.out().contains("timeline 1: "), info.out());
         assertTrue(!info.out().contains("earliest recovery point: none"), info.out());
         assertTrue(!info.out().contains("latest recovery point:   none"), info.out());
@@ -64,6 +65,7 @@ class InfoIT {
         JsonNode cluster = root.get("clusters").get(0);
         assertEquals(sysid, cluster.get("systemIdentifier").asText());
         assertEquals("nightly", cluster.get("backups").get(0).get("label").asText());
+        assertTrue(cluster.get("backups").get(0).get("durationSeconds").asDouble() > 0, cluster.toString());
         assertTrue(cluster.get("wal").get(0).get("segments").asLong() >= 1);
         assertTrue(cluster.get("latestRecoveryPoint").isTextual());
 

@@ -58,6 +58,11 @@ public record BackupInfo(String id, long systemId, int pgVersion, long timeline,
         }
     }
 
+    /** How long the backup took: from its start time to its stop time. */
+    public java.time.Duration elapsed() {
+        return java.time.Duration.between(Instant.parse(startTime), Instant.parse(stopTime));
+    }
+
     /** A format-1 record: identity and WAL positions only. */
     public BackupInfo(String id, long systemId, int pgVersion, long timeline, String startLsn, String stopLsn,
                       String startTime, String stopTime, String label) {

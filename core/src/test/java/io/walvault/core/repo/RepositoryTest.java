@@ -336,6 +336,7 @@ class RepositoryTest {
         assertFalse(backups.isUsed("20261121T063001Z"));
         BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
                 "2026-11-21T06:31:00Z", "nightly");
+        assertEquals(java.time.Duration.ofMinutes(1), info.elapsed());
         try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
             for (int i = 0; i < 1000; i++) {
                 m.add(ManifestFile.file("base/5/" + (16384 + i), 8192, 1_700_000_000L, "0".repeat(64), 0, 8192L * i));

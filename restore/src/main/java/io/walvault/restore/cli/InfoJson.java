@@ -32,6 +32,7 @@ final class InfoJson {
                         .append(",\"stopLsn\":").append(str(b.stopLsn()))
                         .append(",\"startTime\":").append(str(b.startTime()))
                         .append(",\"stopTime\":").append(str(b.stopTime()))
+                        .append(",\"durationSeconds\":").append(b.elapsed().toMillis() / 1000.0)
                         .append(",\"files\":").append(num(b.files()))
                         .append(",\"bytes\":").append(num(b.bytes()))
                         .append(",\"storedBytes\":").append(num(b.storedBytes()))

@@ -388,7 +388,7 @@ final class WalBench implements AutoCloseable {
         long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
         Path spool = Files.createDirectories(dir.resolve("agent-spool"));
         Path log = dir.resolve("agent.log");
-        ProcessBuilder pb = new ProcessBuilder(walvault.executable().toString(), "agent", "--connection", conninfo,
+        ProcessBuilder pb = new ProcessBuilder(walvault.executable().toString(), "agent", "--pg", conninfo,
                 "--slot", "wv_bench_agent", "--spool", spool.toString(), "--repo", agentUri, "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(walvault.serverEnv());

@@ -100,7 +100,7 @@ class ArchiveHooksIT {
         load(source, 4, 8);
         String last = source.queryString("SELECT pg_walfile_name(pg_current_wal_lsn() - 1)");
         source.execute("SELECT pg_switch_wal()");
-        awaitArchived(source, last);
+        source.awaitArchived(last, Duration.ofMinutes(2));
         String expected = source.queryString("SELECT count(*) || ':' || sum(id) FROM t");
         long systemId = Long.parseUnsignedLong(source.queryString("SELECT system_identifier FROM pg_control_system()"));
         source.stop();
@@ -166,19 +166,6 @@ class ArchiveHooksIT {
             pg.execute("INSERT INTO t SELECT g, repeat('x', 300) FROM generate_series(" + (i * 1000 + 1) + ", " + (i + 1) * 1000 + ") g",
                     "SELECT pg_switch_wal()");
         }
-    }
-
-    private static void awaitArchived(PgCluster pg, String segment) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (Instant.now().isBefore(deadline)) {
-            String lastArchived = pg.queryString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-            if (lastArchived.length() == 24 && lastArchived.compareTo(segment) >= 0) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("'" + segment + "' not archived in time: " + pg.queryString("SELECT row(a.*)::text FROM pg_stat_archiver a")
-                + "\n" + pg.logTail(40));
     }
 
     private static void copyTree(Path from, Path to) throws Exception {

@@ -18,7 +18,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -97,7 +96,7 @@ class PointInTimeRecoveryIT {
         assertNotEquals(atT1, source.queryString(CHECKSUMS));
         String last = source.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
         source.execute("SELECT pg_switch_wal()");
-        awaitArchived(source, last);
+        source.awaitArchived(last, Duration.ofMinutes(2));
 
         // the end of the backup
         PgCluster immediate = restoreAndStart(pg, jar, conf, "immediate", PgCluster.RecoveryOutcome.PROMOTED, false,
@@ -135,7 +134,7 @@ class PointInTimeRecoveryIT {
         writeTransactions(byName, 1100, 1120);
         String lastOnNew = byName.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
         byName.execute("SELECT pg_switch_wal()");
-        awaitArchived(byName, lastOnNew);
+        byName.awaitArchived(lastOnNew, Duration.ofMinutes(2));
         byName.close();
         PgCluster onNew = restoreAndStart(pg, jar, conf, "new-timeline", PgCluster.RecoveryOutcome.PROMOTED, false,
                 "--target-name", "wv_on_new_timeline", "--target-action", "promote");
@@ -196,19 +195,6 @@ class PointInTimeRecoveryIT {
             }
         }
         return xid;
-    }
-
-    private static void awaitArchived(PgCluster pg, String segment) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (Instant.now().isBefore(deadline)) {
-            String lastArchived = pg.queryString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-            if (lastArchived.length() == 24 && lastArchived.compareTo(segment) >= 0) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("'" + segment + "' not archived in time: " + pg.queryString("SELECT row(a.*)::text FROM pg_stat_archiver a")
-                + "\n" + pg.logTail(40));
     }
 
     record Result(int code, String output) {

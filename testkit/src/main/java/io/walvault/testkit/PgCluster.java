@@ -281,6 +281,25 @@ public final class PgCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until archive_command has archived WAL segment {@code segment} (its 24-character
+     * name) or a later one, as {@code pg_stat_archiver} reports; fails with the archiver's
+     * state and the log's tail after {@code timeout}.
+     */
+    public void awaitArchived(String segment, Duration timeout) {
+        requireNonNull(segment, "segment is null");
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            String last = queryString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+            if (last.length() == 24 && last.compareTo(segment) >= 0) {
+                return;
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException("'" + segment + "' was not archived by " + name + " within " + timeout + ": "
+                + queryString("SELECT row(a.*)::text FROM pg_stat_archiver a") + "\n" + logTail(40));
+    }
+
     /** Re-reads the configuration files. */
     public void reload() {
         ProcessRunner.Result r = pgCtl("reload");

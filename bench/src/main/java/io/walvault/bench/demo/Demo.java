@@ -128,7 +128,8 @@ public final class Demo {
             System.out.println("   the data now: " + pg.queryString(CHECKSUM));
             String last = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
             pg.execute("SELECT pg_switch_wal()");
-            awaitArchived(pg, last);
+            pg.awaitArchived(last, Duration.ofMinutes(2));
+            System.out.println("   archived up to " + last + " by walvault archive-push");
 
             step("what the repository can restore");
             walvault("info", "--config", config.toString());
@@ -185,19 +186,6 @@ public final class Demo {
         if (p.exitValue() != 0) {
             throw new IllegalStateException("walvault " + args[0] + " failed with exit code " + p.exitValue());
         }
-    }
-
-    private static void awaitArchived(PgCluster pg, String segment) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (Instant.now().isBefore(deadline)) {
-            String archived = pg.queryString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-            if (archived.length() == 24 && archived.compareTo(segment) >= 0) {
-                System.out.println("   archived up to " + archived);
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("'" + segment + "' was not archived within 2 minutes:\n" + pg.logTail(30));
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -479,6 +479,9 @@ public final class Agent {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear the spool '" + options.spool() + "'", e);
         }
+        // segments a failed session completed but could not store were stored from the spool
+        // directory before this session (shipSpoolLeftovers) and their files are gone: forget them
+        completed.clear();
         spool = new WalSpool(options.spool(), segmentSize, from.timeline(), from.position(), completed::add);
         resume = from;
         WalStream s = start(conn, from);

@@ -14,6 +14,7 @@ import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
+import io.walvault.testkit.PgInstallation;
 import io.walvault.testkit.PgTest;
 import io.walvault.testkit.PgVersion;
 import io.walvault.testkit.ServerUser;
@@ -61,7 +62,7 @@ class DrillIT {
 
     @PgTest(min = 18)
     void binariesOfAnotherMajorAreRefused(PgHarness pg) {
-        Path bin = PgCluster.builder(PgVersion.of(14)).create().installation().home().resolve("bin");
+        Path bin = PgInstallation.of(PgVersion.of(14)).home().resolve("bin");
         WalvaultException e = assertThrows(WalvaultException.class, () -> ServerBinaries.find(Optional.of(bin), 18));
         assertEquals(ErrorCode.DRILL_NO_SERVER, e.code());
         assertTrue(e.getMessage().contains("is PostgreSQL 14, but the backup was taken from PostgreSQL 18"), e.getMessage());

@@ -237,30 +237,13 @@ public final class ArchiveGet {
                     s = s.next();
                     batch.add(s);
                 }
-                List<Future<Boolean>> futures = new ArrayList<>();
-                for (WalSegmentName b : batch) {
-                    futures.add(pool.submit(() -> {
-                        try {
-                            WalFileWriter.write(wal, WalFileName.parse(b.fileName()), known, spool.path(b.fileName()));
-                            return true;
-                        } catch (ObjectNotFoundException e) {
-                            return false;
-                        }
-                    }));
+                List<Boolean> got = fetchIntoSpool(pool, wal, spool, batch, known);
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
                 }
                 boolean gap = false;
                 for (int i = 0; i < batch.size(); i++) {
-                    boolean got;
-                    try {
-                        got = futures.get(i).get();
-                    } catch (ExecutionException e) {
-                        LOG.warn("prefetch of '{}' failed: {}", batch.get(i).fileName(), e.getCause().getMessage());
-                        got = false;
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    if (got && !gap) {
+                    if (got.get(i) && !gap) {
                         highest = batch.get(i);
                     } else {
                         gap = true;
@@ -331,30 +314,7 @@ public final class ArchiveGet {
         });
         int fetched = 0;
         try {
-            List<Future<Boolean>> futures = new ArrayList<>();
-            for (WalSegmentName w : wanted) {
-                futures.add(pool.submit(() -> {
-                    try {
-                        WalFileWriter.write(wal, WalFileName.parse(w.fileName()), OptionalLong.of(systemId), spool.path(w.fileName()));
-                        return true;
-                    } catch (ObjectNotFoundException e) {
-                        return false;
-                    }
-                }));
-            }
-            for (int i = 0; i < futures.size(); i++) {
-                try {
-                    if (futures.get(i).get()) {
-                        fetched++;
-                    }
-                } catch (ExecutionException e) {
-                    LOG.warn("prefetch of '{}' failed (recovery will fetch it itself): {}", wanted.get(i).fileName(),
-                            e.getCause().getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+            fetched = (int) fetchIntoSpool(pool, wal, spool, wanted, OptionalLong.of(systemId)).stream().filter(b -> b).count();
         } finally {
             pool.shutdownNow();
             try {
@@ -364,6 +324,42 @@ public final class ArchiveGet {
             }
         }
         return fetched;
+    }
+
+    /**
+     * Fetches {@code names} into the spool on {@code pool}, in parallel; for each, whether it is
+     * there now (false: not archived, or the fetch failed, which is logged: recovery will fetch it
+     * itself). An interruption leaves the rest false and the thread interrupted.
+     */
+    private static List<Boolean> fetchIntoSpool(ExecutorService pool, WalArchive wal, PrefetchSpool spool,
+                                                List<WalSegmentName> names, OptionalLong systemId) {
+        List<Future<Boolean>> futures = new ArrayList<>();
+        for (WalSegmentName n : names) {
+            futures.add(pool.submit(() -> {
+                try {
+                    WalFileWriter.write(wal, WalFileName.parse(n.fileName()), systemId, spool.path(n.fileName()));
+                    return true;
+                } catch (ObjectNotFoundException e) {
+                    return false;
+                }
+            }));
+        }
+        List<Boolean> got = new ArrayList<>();
+        for (int i = 0; i < futures.size(); i++) {
+            boolean ok = false;
+            if (!Thread.currentThread().isInterrupted()) {
+                try {
+                    ok = futures.get(i).get();
+                } catch (ExecutionException e) {
+                    LOG.warn("prefetch of '{}' failed (recovery will fetch it itself): {}", names.get(i).fileName(),
+                            e.getCause().getMessage());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            got.add(ok);
+        }
+        return got;
     }
 
     private static int countAhead(PrefetchSpool spool, WalFileName name, long segmentSize) {

@@ -2,7 +2,7 @@ package io.walvault.archiver.backup;
 
 import static java.util.Objects.requireNonNull;
 
-import io.walvault.core.crypto.AesGcmEncryptStage;
+import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.replication.BackupStart;
@@ -147,9 +147,7 @@ public final class Backup {
         if (repository.codec().encrypted()) {
             // compiled AES-GCM from the first bundle on, for ~75 ms of CPU while the server
             // takes its checkpoint (a cold JVM would run the first ~50 MB through interpreted GCM)
-            Thread warmUp = new Thread(AesGcmEncryptStage::warmUp, "walvault-backup-warmup");
-            warmUp.setDaemon(true);
-            warmUp.start();
+            GcmWarmUp.startInBackground(GcmWarmUp.Direction.ENCRYPT, "walvault-backup-warmup");
         }
         try (ReplicationConnection data = ReplicationConnection.open(connection)) {
             dataConnection = data;

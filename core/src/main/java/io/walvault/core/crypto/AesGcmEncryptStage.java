@@ -49,32 +49,6 @@ public final class AesGcmEncryptStage extends Stage {
     private int index;
 
     /**
-     * Has the JIT compile the encryption path before bulk data arrives: the calls {@link #write}
-     * makes, 12,000 times on 16 bytes with a throwaway key. Measured in CPU time on a cold JVM:
-     * ~75 ms, after which 64 KiB segments encrypt at 3 GB/s from the first byte, where without
-     * it the first ~50 MB go through JCE's interpreted GCM (~0.3 s). For writers that are about
-     * to encrypt much data (a backup runs it on a thread of its own while the server takes its
-     * checkpoint); no effect on what is written. Thread-safe.
-     */
-    public static void warmUp() {
-        try {
-            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
-            SecretKeySpec key = new SecretKeySpec(Crypto.randomBytes(KEY_SIZE), "AES");
-            byte[] nonce = new byte[NONCE_SIZE];
-            byte[] in = new byte[16];
-            byte[] out = new byte[16 + TAG_SIZE];
-            for (int i = 0; i < 12_000; i++) {
-                putInt(nonce, NONCE_PREFIX_SIZE, i);
-                c.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, nonce));
-                int n = c.update(in, 0, in.length, out, 0);
-                c.doFinal(out, n);
-            }
-        } catch (GeneralSecurityException e) {
-            throw new WalvaultException(ErrorCode.INTERNAL, "AES-GCM is not available in this Java runtime", e);
-        }
-    }
-
-    /**
      * @param keys      the repository keys (the current version wraps the data key)
      * @param objectKey the object's key in the repository, bound into the header's authentication
      */

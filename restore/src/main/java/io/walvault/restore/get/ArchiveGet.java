@@ -3,6 +3,7 @@ package io.walvault.restore.get;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.Repositories;
@@ -207,6 +208,10 @@ public final class ArchiveGet {
             return t;
         });
         try (Repository repo = opener.get()) {
+            if (repo.codec().encrypted()) {
+                // it decrypts segment after segment for the whole recovery: compiled AES-GCM from the first
+                GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "archive-get-follow-warmup");
+            }
             WalArchive wal = repo.cluster(known.getAsLong()).wal();
             while (true) {
                 java.util.Optional<PrefetchSpool.Wanted> now = spool.wanted();

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
+import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -164,6 +165,10 @@ public final class Restore {
     public Summary run() throws IOException {
         Instant started = Instant.now();
         try (Repository repo = Repositories.open(repositorySettings)) {
+            if (repo.codec().encrypted() && !options.dryRun()) {
+                // compiled AES-GCM from the first bundle on, while the plan is made
+                GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-restore-warmup");
+            }
             ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());
             ClusterState state = ClusterState.load(cluster);
             TargetPlanning.Planned planned = TargetPlanning.plan(state, options.target(), options.timeline(),

@@ -3,6 +3,7 @@ package io.walvault.restore.verify;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
@@ -100,6 +101,9 @@ public final class Verify {
     /** Checks everything and returns the report; failures are in the report, not thrown. */
     public Report run() throws IOException {
         try (Repository repo = Repositories.open(repositorySettings)) {
+            if (repo.codec().encrypted()) {
+                GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-verify-warmup");
+            }
             ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());
             ClusterState state = ClusterState.load(cluster);
             List<BackupInfo> chosen = choose(state);

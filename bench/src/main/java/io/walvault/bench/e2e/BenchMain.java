@@ -17,9 +17,12 @@ import java.util.Locale;
  * were measured go into docs/PERFORMANCE.md.
  *
  * <pre>
- * bench/run [--quick] [--size-gb 1.5] [--small-gb 0.3] [--replay-gb 1.0] [--archive-s 40]
- *           [--drain-segments 200] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]
+ * bench/run [--quick] [--only SECTION,...] [--size-gb 1.5] [--small-gb 0.3] [--replay-gb 1.0]
+ *           [--archive-s 40] [--drain-segments 200] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]
  * </pre>
+ *
+ * <p>{@code --only} (with {@code --no-write}) measures some {@link Section}s alone, e.g.
+ * {@code --only pitr --no-write} the PITR ratio in a few minutes.
  *
  * <p>Two servers, one after the other: the first holds the main dataset (protocol limit,
  * backups local and S3, restore, WAL rate); the second a small dataset (backup and restore
@@ -29,15 +32,19 @@ import java.util.Locale;
  */
 public final class BenchMain {
 
-    static final String USAGE = "usage: bench/run [--quick] [--size-gb 1.5] [--small-gb 0.3] [--replay-gb 1.0]"
-            + " [--archive-s 40] [--drain-segments 200] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]";
+    static final String USAGE = "usage: bench/run [--quick] [--only SECTION,...] [--size-gb 1.5] [--small-gb 0.3]"
+            + " [--replay-gb 1.0] [--archive-s 40] [--drain-segments 200] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]";
 
     /** What a run measures; {@code --quick} shrinks everything for development. */
     record Options(double sizeGb, double smallGb, double replayGb, int archiveSeconds, int drainSegments, long diskBytes,
-                   int pgMajor, Path out, boolean write, boolean quick) {
+                   int pgMajor, Path out, boolean write, boolean quick, java.util.Set<Section> only) {
 
         Options {
             java.util.Objects.requireNonNull(out, "out is null");
+            only = java.util.Set.copyOf(only);
+            if (!only.isEmpty() && write) {
+                throw new IllegalArgumentException("--only measures part of the table: add --no-write");
+            }
             if (!(sizeGb > 0 && smallGb > 0 && replayGb > 0)) {
                 throw new IllegalArgumentException("sizes must be positive");
             }
@@ -61,6 +68,7 @@ public final class BenchMain {
             int pg = PgVersion.newest().major();
             Path out = Path.of("docs/PERFORMANCE.md");
             boolean write = true;
+            java.util.Set<Section> only = java.util.EnumSet.noneOf(Section.class);
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> { }
@@ -72,15 +80,56 @@ public final class BenchMain {
                     case "--pg" -> pg = Integer.parseInt(args[++i]);
                     case "--out" -> out = Path.of(args[++i]);
                     case "--no-write" -> write = false;
+                    case "--only" -> {
+                        for (String name : args[++i].split(",")) {
+                            only.add(Section.named(name));
+                        }
+                    }
                     default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
                 }
             }
-            return new Options(size, small, replay, archive, drain, disk, pg, out, write, quick);
+            return new Options(size, small, replay, archive, drain, disk, pg, out, write, quick, only);
+        }
+
+        /** Whether {@code section} is measured (every section unless --only names some). */
+        boolean runs(Section section) {
+            return only.isEmpty() || only.contains(section);
         }
 
         String describe() {
             return String.format(Locale.ROOT, "%s--size-gb %s --small-gb %s --replay-gb %s --archive-s %d --drain-segments %d --pg %d",
                     quick ? "--quick " : "", sizeGb, smallGb, replayGb, archiveSeconds, drainSegments, pgMajor);
+        }
+    }
+
+    /**
+     * Parts of the run that {@code --only} can select, to measure one figure again without the
+     * whole run (the table is then not written).
+     */
+    enum Section {
+        /** disk, the main dataset, protocol limit, backups (local and S3), restore, WAL rate. */
+        BACKUP,
+        /** the small dataset's backup and restore (memory at a second size). */
+        SMALL,
+        /** archive_push_p50/p90 under load. */
+        PUSH,
+        /** the drain of a ready backlog. */
+        DRAIN,
+        /** PITR redo through archive-get against redo from pg_wal. */
+        PITR,
+        /** cold archive-push calls. */
+        COLD,
+        /** the agent's RPO. */
+        AGENT;
+
+        static Section named(String name) {
+            for (Section s : values()) {
+                if (s.name().equalsIgnoreCase(name.strip())) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("--only: unknown section '" + name + "' (sections: backup, small, push,"
+                    + " drain, pitr, cold, agent)");
         }
     }
 
@@ -124,27 +173,39 @@ public final class BenchMain {
         try (Walvault wv = new Walvault(Path.of("").toAbsolutePath(), hooks)) {
             walvault = wv;
             restoreKnown = wv.knows("restore");
-            diskWriteMBps = MachineLimits.diskWriteMBps(scratch, options.diskBytes());
-            report.add("disk_write_MBps", diskWriteMBps, "MB/s", String.format(Locale.ROOT, "%d MiB of random data"
-                    + " written sequentially in 1 MiB writes to the temp directory, then fsync", options.diskBytes() >> 20));
-            try (PgCluster pg = PgCluster.builder(PgVersion.of(options.pgMajor())).name("bench")
-                    .setting("fsync", "on")
-                    .setting("shared_buffers", "256MB")
-                    .setting("max_wal_size", "4GB")
-                    .setting("checkpoint_timeout", "30min")
-                    .start()) {
-                int scale = dataset(pg);
-                protocolLimit(pg);
-                backup(pg, scratch);
-                walGeneration(pg, scale);
+            if (options.runs(Section.BACKUP)) {
+                diskWriteMBps = MachineLimits.diskWriteMBps(scratch, options.diskBytes());
+                report.add("disk_write_MBps", diskWriteMBps, "MB/s", String.format(Locale.ROOT, "%d MiB of random data"
+                        + " written sequentially in 1 MiB writes to the temp directory, then fsync", options.diskBytes() >> 20));
+                try (PgCluster pg = PgCluster.builder(PgVersion.of(options.pgMajor())).name("bench")
+                        .setting("fsync", "on")
+                        .setting("shared_buffers", "256MB")
+                        .setting("max_wal_size", "4GB")
+                        .setting("checkpoint_timeout", "30min")
+                        .start()) {
+                    int scale = dataset(pg);
+                    protocolLimit(pg);
+                    backup(pg, scratch);
+                    walGeneration(pg, scale);
+                }
             }
             try (WalBench wal = WalBench.open(report, wv, options.pgMajor())) {
                 smallDataset(wal, scratch);
-                wal.pushUnderLoad(options.archiveSeconds());
-                wal.drain(options.drainSegments());
-                wal.replay(options.replayGb());
-                wal.coldPush(5);
-                if (wv.knows("agent")) {
+                if (options.runs(Section.PUSH)) {
+                    wal.pushUnderLoad(options.archiveSeconds());
+                }
+                if (options.runs(Section.DRAIN)) {
+                    wal.drain(options.drainSegments());
+                }
+                if (options.runs(Section.PITR)) {
+                    wal.replay(options.replayGb());
+                }
+                if (options.runs(Section.COLD)) {
+                    wal.coldPush(5);
+                }
+                if (!options.runs(Section.AGENT)) {
+                    // not measured in this run
+                } else if (wv.knows("agent")) {
                     wal.agentRpo(benchRole(wal.cluster()));
                 } else {
                     report.unavailable("agent_rpo_s", "s", "agent command not available",
@@ -270,6 +331,9 @@ public final class BenchMain {
         long bytes = wal.dataset((long) (options.smallGb() * 1e9));
         report.add("dataset_small_MB", bytes / 1e6, "MB", "the second server's dataset (same shape), for memory at"
                 + " two sizes and the WAL figures");
+        if (!options.runs(Section.SMALL)) {
+            return;
+        }
         Path pass = scratch.resolve("passphrase");
         Path conf = config(scratch.resolve("small.conf"), "repo = file://" + scratch.resolve("repo-small") + "\n", pass);
         io.walvault.core.repo.Repositories.create(repoSettings(conf)).close();

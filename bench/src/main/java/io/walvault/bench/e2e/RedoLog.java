@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
 public final class RedoLog {
 
     private static final Pattern STAMP = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})");
+    private static final Pattern RESTORED_BY_SERVER = Pattern.compile("restored log file \"[0-9A-F]{24}\" from archive");
+    private static final Pattern FETCHED_BY_JAVA = Pattern.compile("restored '[0-9A-F]{24}'");
     private static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
 
     private RedoLog() {
@@ -32,6 +34,29 @@ public final class RedoLog {
             }
         }
         return start != null && done != null ? Optional.of(Duration.between(start, done)) : Optional.empty();
+    }
+
+    /** How many files the server restored through restore_command ("restored log file ... from archive"). */
+    public static int restoredFromArchive(String log) {
+        return count(log, RESTORED_BY_SERVER);
+    }
+
+    /**
+     * How many of those a Java archive-get call fetched itself (its "restored 'NAME'" line), as
+     * opposed to the launcher's rename of a segment the follower had fetched ahead.
+     */
+    public static int fetchedByJavaCalls(String log) {
+        return count(log, FETCHED_BY_JAVA);
+    }
+
+    private static int count(String log, Pattern p) {
+        int n = 0;
+        for (String line : log.split("\n")) {
+            if (p.matcher(line).find()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     private static LocalDateTime stamp(String line) {

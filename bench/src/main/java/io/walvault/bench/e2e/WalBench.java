@@ -279,10 +279,14 @@ final class WalBench implements AutoCloseable {
         report.add("local_recovery_s", local.wallSeconds(), "s", "the whole recovery from pg_wal: server start to promoted");
         report.add("pitr_vs_local_recovery", pitr.wallSeconds() / local.wallSeconds(), "ratio",
                 "pitr_recovery_s / local_recovery_s");
+        report.add("pitr_segments_restored", pitr.restored(), "files", "segments the server restored through archive-get"
+                + " in that recovery (its \"restored log file\" lines)");
+        report.add("pitr_segments_fetched_by_calls", pitr.byJava(), "files", "of those, fetched by a Java archive-get call"
+                + " itself (the others were renamed out of the follower's spool by the launcher, without a JVM)");
         pg.start();
     }
 
-    private record Recovery(double redoSeconds, double wallSeconds) {
+    private record Recovery(double redoSeconds, double wallSeconds, int restored, int byJava) {
     }
 
     private Recovery recover(String name, String restoreCommand, boolean copyWal, String last) throws Exception {
@@ -316,7 +320,7 @@ final class WalBench implements AutoCloseable {
                 throw new IllegalStateException(name + ": '" + last + "' was not restored\n" + r.logTail(40));
             }
             double redo = RedoLog.redoPhase(log).map(d -> d.toMillis() / 1e3).orElse(wall);
-            return new Recovery(redo, wall);
+            return new Recovery(redo, wall, RedoLog.restoredFromArchive(log), RedoLog.fetchedByJavaCalls(log));
         } finally {
             Walvault.stopWatcher(data.resolve("pg_wal"));
         }

@@ -34,6 +34,22 @@ class BenchOptionsTest {
     }
 
     @Test
+    void onlySelectsSectionsAndNeverWritesAPartialTable() {
+        BenchMain.Options o = BenchMain.Options.parse(new String[] {"--only", "pitr,Cold", "--no-write"});
+        assertTrue(o.runs(BenchMain.Section.PITR));
+        assertTrue(o.runs(BenchMain.Section.COLD));
+        assertFalse(o.runs(BenchMain.Section.BACKUP));
+        assertFalse(o.runs(BenchMain.Section.AGENT));
+        assertTrue(BenchMain.Options.parse(new String[0]).runs(BenchMain.Section.AGENT));
+        IllegalArgumentException partial = assertThrows(IllegalArgumentException.class,
+                () -> BenchMain.Options.parse(new String[] {"--only", "pitr"}));
+        assertTrue(partial.getMessage().contains("--no-write"), partial.getMessage());
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> BenchMain.Options.parse(new String[] {"--only", "pitr,restore", "--no-write"}));
+        assertTrue(unknown.getMessage().contains("'restore'"), unknown.getMessage());
+    }
+
+    @Test
     void rejectsUnknownArguments() {
         assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--size", "1"}));
         assertThrows(IllegalArgumentException.class, () -> BenchMain.Options.parse(new String[] {"--replay-gb", "0"}));

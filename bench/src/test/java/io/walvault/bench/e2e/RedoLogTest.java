@@ -25,4 +25,17 @@ class RedoLogTest {
         assertTrue(RedoLog.redoPhase("2026-11-21 09:00:00.500 UTC [1] LOG:  redo starts at 0/2000028\n").isEmpty());
         assertTrue(RedoLog.redoPhase("2026-11-21 09:00:00.500 UTC [1] LOG:  redo is not required\n").isEmpty());
     }
+
+    @Test
+    void countsRestoredSegmentsAndThoseAJavaCallFetched() {
+        String log = String.join("\n",
+                "2026-11-21 09:00:00.400 UTC [123] LOG:  restored log file \"00000001000000000000003F\" from archive",
+                "12:00:00.450 [main] INFO io.walvault.restore.get.ArchiveGet - restored '000000010000000000000040'",
+                "2026-11-21 09:00:00.500 UTC [123] LOG:  restored log file \"000000010000000000000040\" from archive",
+                "2026-11-21 09:00:00.600 UTC [123] LOG:  restored log file \"000000010000000000000041\" from archive",
+                "2026-11-21 09:00:00.700 UTC [123] LOG:  restored log file \"00000002.history\" from archive");
+        assertEquals(3, RedoLog.restoredFromArchive(log));
+        assertEquals(1, RedoLog.fetchedByJavaCalls(log));
+        assertEquals(0, RedoLog.fetchedByJavaCalls("LOG:  restored log file \"000000010000000000000040\" from archive"));
+    }
 }

@@ -136,6 +136,68 @@ class WalvaultExecutableIT {
         assertTrue(java.nio.file.Files.notExists(spool.resolve("000000010000000000000009")));
     }
 
+    @Test
+    void archiveGetWaitsForTheFollowerAndKnowsTheEndOfTheArchiveWithoutStartingJava(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path spool = java.nio.file.Files.createDirectories(dir.resolve("pg_wal/.walvault-prefetch"));
+        java.nio.file.Files.writeString(spool.resolve("origin"), "file:///r 42\n");
+        java.nio.file.Files.writeString(spool.resolve("wanted"), "000000010000000000000009 16777216\n");
+        java.nio.file.Files.writeString(spool.resolve("ahead"), "00000001000000000000000A\n");
+        Process follower = new ProcessBuilder("sleep", "60").start(); // stands for a live follower
+        try {
+            java.nio.file.Files.writeString(spool.resolve("follow.pid"), follower.pid() + "\n");
+
+            // the follower is on its way to 0B: the call waits for it instead of starting Java
+            Thread later = new Thread(() -> {
+                try {
+                    Thread.sleep(400);
+                    java.nio.file.Files.writeString(spool.resolve(".0B.tmp"), "segment 0B");
+                    java.nio.file.Files.move(spool.resolve(".0B.tmp"), spool.resolve("00000001000000000000000B"),
+                            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            later.start();
+            Result waited = run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000B",
+                    "pg_wal/RECOVERYXLOG");
+            later.join();
+            assertEquals(0, waited.exitCode(), waited.out());
+            assertEquals("segment 0B", java.nio.file.Files.readString(dir.resolve("pg_wal/RECOVERYXLOG")));
+
+            // a segment at or before the follower's newest is not on its way (recovery asks again at its end): Java
+            assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000A",
+                    "pg_wal/RECOVERYXLOG").exitCode());
+            // nor one of another timeline
+            assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000002000000000000000C",
+                    "pg_wal/RECOVERYXLOG").exitCode());
+
+            // the follower found 0C missing just now: "not archived" (76) at once
+            java.nio.file.Files.writeString(spool.resolve("missing"), "00000001000000000000000C\n");
+            long t0 = System.nanoTime();
+            Result end = run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000C",
+                    "pg_wal/RECOVERYXLOG");
+            assertEquals(76, end.exitCode(), end.out());
+            assertTrue(end.out().contains("'00000001000000000000000C' is not in the archive"), end.out());
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "it waited for the follower");
+            // news older than the follower's retry interval is not trusted: Java checks the archive
+            java.nio.file.Files.setLastModifiedTime(spool.resolve("missing"),
+                    java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 10_000));
+            assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000C",
+                    "pg_wal/RECOVERYXLOG").exitCode());
+        } finally {
+            follower.destroy();
+        }
+        // no follower alive: neither a wait nor an answer from the spool
+        java.nio.file.Files.writeString(spool.resolve("missing"), "00000001000000000000000C\n");
+        long t0 = System.nanoTime();
+        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000D",
+                "pg_wal/RECOVERYXLOG").exitCode());
+        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000C",
+                "pg_wal/RECOVERYXLOG").exitCode());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "it waited for a follower that is gone");
+    }
+
     private static Result run(Path cwd, String... args) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString()));
         cmd.addAll(List.of(args));

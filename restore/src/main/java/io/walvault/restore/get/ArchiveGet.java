@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
 public final class ArchiveGet {
 
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveGet.class);
+    /** How long a follower started beside recovery's first call waits for that call to record its segment. */
+    private static final java.time.Duration WAIT_FOR_FIRST_CALL = java.time.Duration.ofSeconds(10);
 
     /** Where the file PostgreSQL asked for came from. */
     public enum Outcome {
@@ -125,6 +127,10 @@ public final class ArchiveGet {
             return new Report(Outcome.PREFETCHED, fetched);
         }
         try (Repository repo = opener.get()) {
+            if (repo.codec().encrypted() && (segment || name.kind() == WalFileName.Kind.PARTIAL)) {
+                // 16 MiB to decrypt in a cold JVM: compiled GCM after ~90 ms of CPU on the other core
+                GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "archive-get-warmup");
+            }
             long systemId = known.isPresent() ? known.getAsLong() : onlyCluster(repo);
             WalArchive wal = repo.cluster(systemId).wal();
             Outcome outcome;
@@ -133,6 +139,9 @@ public final class ArchiveGet {
                 outcome = Outcome.FETCHED;
             } catch (ObjectNotFoundException e) {
                 if (!segment || !servePartial(wal, name, systemId, target)) {
+                    if (segment && settings.background()) {
+                        recordMissing(spool, name);
+                    }
                     throw notArchived(name, e);
                 }
                 outcome = Outcome.PARTIAL;
@@ -145,6 +154,7 @@ public final class ArchiveGet {
                     // the follower sees this and fetches what follows, on this timeline
                     spool.removeBefore(name.name(), true, false);
                     spool.writeWanted(name.name(), segmentSize(target));
+                    spool.clearMissing(name.name());
                 } else {
                     fetched = prefetch(wal, spool, name, segmentSize(target), systemId);
                 }
@@ -155,19 +165,24 @@ public final class ArchiveGet {
 
     /**
      * The follower: a background process ({@code archive-get --follow}, started detached by
-     * {@code bin/walvault} after a call) that keeps the spool holding the {@code prefetch}
+     * {@code bin/walvault} beside a Java call) that keeps the spool holding the {@code prefetch}
      * segments after the newest one recovery asked for, fetching {@code parallel} at once, while
      * recovery takes them (by the launcher's rename, without a JVM). So redo never waits for a
-     * fetch or a JVM start, as long as the store keeps up. One per spool (a file lock); it
-     * follows a timeline switch that a call records, and exits when the archive has nothing
-     * more for 5 s or recovery has taken nothing for 30 s. Best effort: a failure only means
-     * the next call fetches its segment itself.
+     * fetch or a JVM start, as long as the store keeps up. It creates the spool if the call
+     * beside it has not yet, and waits up to 10 s for that call to record its segment
+     * ({@code wanted}). One per spool (a file lock); it follows a timeline switch that a call
+     * records, records the first segment the archive lacks ({@code missing}), and exits when
+     * the archive has had nothing more for 5 s or recovery has taken nothing for 30 s. Best
+     * effort: a failure only means the next call fetches its segment itself.
      */
     public void follow() throws IOException {
-        PrefetchSpool spool = new PrefetchSpool(dataDirectory.resolve("pg_wal"));
-        if (!Files.isDirectory(spool.directory()) || settings.prefetch() == 0) {
+        OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : controlFileSystemId();
+        if (settings.prefetch() == 0 || known.isEmpty()) {
             return;
         }
+        PrefetchSpool spool = new PrefetchSpool(dataDirectory.resolve("pg_wal"));
+        // started beside recovery's first call, before that call has made the spool
+        spool.open(origin(known.getAsLong()));
         try (FileChannel lockFile = FileChannel.open(spool.path(PrefetchSpool.FOLLOW_LOCK), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); java.nio.channels.FileLock lock = tryLock(lockFile)) {
             if (lock == null) {
@@ -175,7 +190,7 @@ public final class ArchiveGet {
             }
             Files.writeString(spool.path(PrefetchSpool.FOLLOW_PID), ProcessHandle.current().pid() + "\n");
             try {
-                followLocked(spool);
+                followLocked(spool, known.getAsLong());
             } finally {
                 Files.deleteIfExists(spool.path(PrefetchSpool.FOLLOW_PID));
             }
@@ -190,12 +205,21 @@ public final class ArchiveGet {
         }
     }
 
-    private void followLocked(PrefetchSpool spool) throws IOException {
-        OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : controlFileSystemId();
+    private void followLocked(PrefetchSpool spool, long systemId) throws IOException {
+        // what an earlier follower knew is not this one's
+        spool.clearMissing();
+        spool.clearAhead();
+        // started beside recovery's first call: it learns where recovery is once that call has fetched its segment
+        long waitUntil = System.nanoTime() + WAIT_FOR_FIRST_CALL.toNanos();
         java.util.Optional<PrefetchSpool.Wanted> first = spool.wanted();
-        if (known.isEmpty() || first.isEmpty() || !spool.origin().equals(origin(known.getAsLong()))) {
+        while (first.isEmpty() && System.nanoTime() < waitUntil && !Thread.currentThread().isInterrupted()) {
+            sleepMillis(20);
+            first = spool.wanted();
+        }
+        if (first.isEmpty() || !spool.origin().equals(origin(systemId))) {
             return;
         }
+        OptionalLong known = OptionalLong.of(systemId);
         long segmentSize = first.get().segmentSize();
         String wanted = first.get().name();
         WalSegmentName highest = WalSegmentName.parse(wanted, segmentSize);
@@ -218,9 +242,13 @@ public final class ArchiveGet {
                 if (now.isPresent() && !now.get().name().equals(wanted)) {
                     wanted = now.get().name();
                     WalSegmentName w = WalSegmentName.parse(wanted, segmentSize);
-                    if (!w.timeline().equals(highest.timeline()) || w.compareTo(highest) > 0) {
-                        highest = w; // a timeline switch, or recovery overtook the spool
+                    if (!w.timeline().equals(highest.timeline()) || w.compareTo(highest) > 0
+                            || Files.notExists(spool.path(w.next().fileName()))) {
+                        // a timeline switch, recovery overtook the spool, or it started again from an earlier
+                        // point (a wanted left by an earlier recovery)
+                        highest = w;
                         spool.removeBefore(wanted, true, false);
+                        spool.writeAhead(highest.fileName());
                         endOfArchive = 0;
                     }
                 }
@@ -242,18 +270,26 @@ public final class ArchiveGet {
                     s = s.next();
                     batch.add(s);
                 }
-                List<Boolean> got = fetchIntoSpool(pool, wal, spool, batch, known);
+                List<Fetch> got = fetchIntoSpool(pool, wal, spool, batch, known);
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
                 boolean gap = false;
                 for (int i = 0; i < batch.size(); i++) {
-                    if (got.get(i) && !gap) {
+                    if (got.get(i) == Fetch.FETCHED && !gap) {
                         highest = batch.get(i);
-                    } else {
+                    } else if (!gap) {
                         gap = true;
+                        if (got.get(i) == Fetch.NOT_ARCHIVED) {
+                            // never after a failure: bin/walvault answers "not archived" from this, which ends recovery
+                            spool.writeMissing(batch.get(i).fileName());
+                        }
                     }
                 }
+                if (!gap) {
+                    spool.clearMissing();
+                }
+                spool.writeAhead(highest.fileName());
                 if (gap) {
                     if (++endOfArchive >= 5) {
                         return; // nothing more in the archive
@@ -273,6 +309,20 @@ public final class ArchiveGet {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Tells bin/walvault that the archive lacks {@code name} (for now): a standby polling for it
+     * then neither waits for the follower nor starts one at each poll. Best effort.
+     */
+    private static void recordMissing(PrefetchSpool spool, WalFileName name) {
+        if (Files.isDirectory(spool.directory())) {
+            try {
+                spool.writeMissing(name.name());
+            } catch (IOException e) {
+                LOG.debug("cannot record '{}' as missing in the spool: {}", name, e.toString());
+            }
         }
     }
 
@@ -319,7 +369,8 @@ public final class ArchiveGet {
         });
         int fetched = 0;
         try {
-            fetched = (int) fetchIntoSpool(pool, wal, spool, wanted, OptionalLong.of(systemId)).stream().filter(b -> b).count();
+            fetched = (int) fetchIntoSpool(pool, wal, spool, wanted, OptionalLong.of(systemId)).stream()
+                    .filter(f -> f == Fetch.FETCHED).count();
         } finally {
             pool.shutdownNow();
             try {
@@ -332,29 +383,29 @@ public final class ArchiveGet {
     }
 
     /**
-     * Fetches {@code names} into the spool on {@code pool}, in parallel; for each, whether it is
-     * there now (false: not archived, or the fetch failed, which is logged: recovery will fetch it
-     * itself). An interruption leaves the rest false and the thread interrupted.
+     * Fetches {@code names} into the spool on {@code pool}, in parallel; for each, what became of
+     * it (a failure is logged: recovery will fetch it itself). An interruption leaves the rest
+     * FAILED and the thread interrupted.
      */
-    private static List<Boolean> fetchIntoSpool(ExecutorService pool, WalArchive wal, PrefetchSpool spool,
-                                                List<WalSegmentName> names, OptionalLong systemId) {
-        List<Future<Boolean>> futures = new ArrayList<>();
+    private static List<Fetch> fetchIntoSpool(ExecutorService pool, WalArchive wal, PrefetchSpool spool,
+                                              List<WalSegmentName> names, OptionalLong systemId) {
+        List<Future<Fetch>> futures = new ArrayList<>();
         for (WalSegmentName n : names) {
             futures.add(pool.submit(() -> {
                 try {
                     WalFileWriter.write(wal, WalFileName.parse(n.fileName()), systemId, spool.path(n.fileName()));
-                    return true;
+                    return Fetch.FETCHED;
                 } catch (ObjectNotFoundException e) {
-                    return false;
+                    return Fetch.NOT_ARCHIVED;
                 }
             }));
         }
-        List<Boolean> got = new ArrayList<>();
+        List<Fetch> got = new ArrayList<>();
         for (int i = 0; i < futures.size(); i++) {
-            boolean ok = false;
+            Fetch f = Fetch.FAILED;
             if (!Thread.currentThread().isInterrupted()) {
                 try {
-                    ok = futures.get(i).get();
+                    f = futures.get(i).get();
                 } catch (ExecutionException e) {
                     LOG.warn("prefetch of '{}' failed (recovery will fetch it itself): {}", names.get(i).fileName(),
                             e.getCause().getMessage());
@@ -362,9 +413,17 @@ public final class ArchiveGet {
                     Thread.currentThread().interrupt();
                 }
             }
-            got.add(ok);
+            got.add(f);
         }
         return got;
+    }
+
+    /** What a fetch into the spool did. Only NOT_ARCHIVED says anything about the archive. */
+    private enum Fetch {
+        FETCHED,
+        NOT_ARCHIVED,
+        /** failed (store, file system) or interrupted: recovery's own call will fetch it */
+        FAILED
     }
 
     private static int countAhead(PrefetchSpool spool, WalFileName name, long segmentSize) {

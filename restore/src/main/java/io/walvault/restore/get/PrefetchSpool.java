@@ -31,7 +31,14 @@ final class PrefetchSpool {
     /** The follower's pid (read by bin/walvault) and its lock. */
     static final String FOLLOW_PID = "follow.pid";
     static final String FOLLOW_LOCK = "follow.lock";
-    private static final java.util.Set<String> OWN = java.util.Set.of(ORIGIN, WANTED, FOLLOW_PID, FOLLOW_LOCK);
+    /**
+     * The first segment the follower found missing from the archive (the end of the archive, for
+     * now): bin/walvault does not wait for the follower to fetch that one.
+     */
+    static final String MISSING = "missing";
+    /** The newest segment the follower has fetched: bin/walvault waits only for segments after it. */
+    static final String AHEAD = "ahead";
+    private static final java.util.Set<String> OWN = java.util.Set.of(ORIGIN, WANTED, FOLLOW_PID, FOLLOW_LOCK, MISSING, AHEAD);
 
     /** What recovery asked for last, as written by {@link #writeWanted}. */
     record Wanted(String name, long segmentSize) {
@@ -142,6 +149,51 @@ final class PrefetchSpool {
         Files.move(tmp, dir.resolve(WANTED), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /**
+     * Records that the archive does not have segment {@code name} (yet). The follower writes it
+     * again at each attempt, so its age tells bin/walvault how fresh the news is.
+     */
+    void writeMissing(String name) throws IOException {
+        replace(MISSING, name);
+    }
+
+    /** Records that the follower has fetched every segment up to {@code name}. */
+    void writeAhead(String name) throws IOException {
+        replace(AHEAD, name);
+    }
+
+    /** Forgets {@link #writeAhead}: a new follower starts from what recovery asks for. */
+    void clearAhead() throws IOException {
+        Files.deleteIfExists(dir.resolve(AHEAD));
+    }
+
+    private void replace(String file, String line) throws IOException {
+        Path tmp = dir.resolve("." + file + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().getId() + ".tmp");
+        Files.writeString(tmp, line + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(file), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Forgets {@link #writeMissing}: the follower is fetching again. */
+    void clearMissing() throws IOException {
+        Files.deleteIfExists(dir.resolve(MISSING));
+    }
+
+    /** Forgets {@link #writeMissing} if it named {@code name}, which turned out to be archived. */
+    void clearMissing(String name) throws IOException {
+        if (missing().equals(name)) {
+            clearMissing();
+        }
+    }
+
+    /** The segment {@link #writeMissing} recorded, or "". */
+    String missing() {
+        try {
+            return Files.readString(dir.resolve(MISSING), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** What {@link #writeWanted} recorded last, if anything readable. */
     java.util.Optional<Wanted> wanted() {
         try {
@@ -165,7 +217,8 @@ final class PrefetchSpool {
     private void clear() throws IOException {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
-                if (!p.getFileName().toString().equals(FOLLOW_LOCK)) {
+                String n = p.getFileName().toString();
+                if (!n.equals(FOLLOW_LOCK) && !n.equals(FOLLOW_PID)) { // the follower's, which may be starting now
                     Files.deleteIfExists(p);
                 }
             }

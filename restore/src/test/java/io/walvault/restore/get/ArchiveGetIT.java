@@ -14,6 +14,7 @@ import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
@@ -142,15 +143,9 @@ class ArchiveGetIT {
             }
         }
 
-        // the call recovery makes first fetches only its segment and records it for the follower
+        // bin/walvault starts the follower beside recovery's first call: it makes the spool and waits for the call
         ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 3, 2).inBackground(), data);
-        Path target = walDir.resolve("RECOVERYXLOG");
-        ArchiveGet.Report first = get.run(name(segments.get(0)).name(), target);
-        assertEquals(ArchiveGet.Outcome.FETCHED, first.outcome());
-        assertEquals(0, first.prefetched());
         PrefetchSpool spool = new PrefetchSpool(walDir);
-        assertEquals(0, spool.segments());
-
         java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
         Thread follower = new Thread(() -> {
             try {
@@ -160,6 +155,20 @@ class ArchiveGetIT {
             }
         }, "follower");
         follower.start();
+        long made = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (Files.notExists(spool.path(PrefetchSpool.FOLLOW_PID))) {
+            assertTrue(System.nanoTime() < made, "the follower did not start");
+            Thread.sleep(5);
+        }
+        Thread.sleep(300);
+        assertEquals(0, spool.segments(), "the follower fetched before recovery said where it is");
+        assertTrue(follower.isAlive(), "the follower did not wait for the first call");
+
+        // the call recovery makes first fetches only its segment and records it for the follower
+        Path target = walDir.resolve("RECOVERYXLOG");
+        ArchiveGet.Report first = get.run(name(segments.get(0)).name(), target);
+        assertEquals(ArchiveGet.Outcome.FETCHED, first.outcome());
+        assertEquals(0, first.prefetched());
         // recovery takes the following segments from the spool by rename, as bin/walvault does
         int most = 0;
         for (int i = 1; i < segments.size(); i++) {
@@ -181,6 +190,14 @@ class ArchiveGetIT {
             }
         }
         assertTrue(most <= 3, "the spool held at most the prefetch window: " + most);
+        // the end of the archive is recorded for bin/walvault, which then neither waits nor starts a follower for it
+        String end = WalSegmentName.parse(segments.get(segments.size() - 1).getFileName().toString(), 16L * 1024 * 1024)
+                .next().fileName();
+        long told = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!spool.missing().equals(end)) {
+            assertTrue(System.nanoTime() < told, "the follower did not record the end of the archive: '" + spool.missing() + "'");
+            Thread.sleep(5);
+        }
         // past the end of the archive the follower gives up and cleans up after itself
         follower.join(30_000);
         assertFalse(follower.isAlive(), "the follower did not stop at the end of the archive");

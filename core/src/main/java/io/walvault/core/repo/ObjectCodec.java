@@ -143,7 +143,7 @@ public final class ObjectCodec {
                 }
             }
         }
-        return read(key, new WalArchive.Discard(), true).sha256();
+        return read(key, new io.walvault.core.pipeline.DiscardSink(), true).sha256();
     }
 
     /** Packs all of {@code in} into the object {@code key}. */

@@ -2,6 +2,7 @@ package io.walvault.core.repo;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.pipeline.DiscardSink;
 import io.walvault.core.pipeline.DigestStage;
 import io.walvault.core.pipeline.Pipelines;
 import io.walvault.core.pipeline.Sink;
@@ -60,7 +61,7 @@ public final class WalArchive {
         Storage.WriteMode mode = name.kind() == WalFileName.Kind.PARTIAL ? Storage.WriteMode.OVERWRITE : Storage.WriteMode.CREATE;
         if (mode == Storage.WriteMode.CREATE && repository.storage().info(key).isPresent()) {
             // already there (a retried push): compare instead of uploading again
-            DigestStage digest = new DigestStage(new Discard());
+            DigestStage digest = new DigestStage(new DiscardSink());
             long size = Pipelines.copy(in, digest);
             digest.finish();
             return compareWithStored(name, key, digest.hex(), size);
@@ -140,20 +141,5 @@ public final class WalArchive {
                 .filter(i -> i.key().endsWith(ext))
                 .flatMap(i -> WalFileName.tryParse(i.key().substring(i.key().lastIndexOf('/') + 1, i.key().length() - ext.length()))
                         .map(n -> new ArchivedWal(n, i)).stream());
-    }
-
-    /** A sink that keeps nothing: for verifying and hashing. */
-    static final class Discard implements Sink {
-        @Override
-        public void write(byte[] b, int off, int len) {
-        }
-
-        @Override
-        public void finish() {
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

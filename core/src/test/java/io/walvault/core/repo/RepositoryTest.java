@@ -494,7 +494,7 @@ class RepositoryTest {
     void keyMaterialNeverPrintsSecrets() {
         KeyMaterial m = KeyMaterial.passphrase(PASS.clone());
         assertFalse(m.toString().contains("horse"));
-        Sink unused = new WalArchive.Discard();
+        Sink unused = new io.walvault.core.pipeline.DiscardSink();
         assertTrue(unused != null);
     }
 }

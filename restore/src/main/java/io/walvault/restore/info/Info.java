@@ -1,6 +1,6 @@
 package io.walvault.restore.info;
 
-import io.walvault.core.pipeline.Sink;
+import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repository;
@@ -131,20 +131,7 @@ public final class Info {
 
     private static String read(ClusterCatalog cluster, WalFileName name) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        cluster.wal().get(name, new Sink() {
-            @Override
-            public void write(byte[] b, int off, int len) {
-                bytes.write(b, off, len);
-            }
-
-            @Override
-            public void finish() {
-            }
-
-            @Override
-            public void close() {
-            }
-        });
+        cluster.wal().get(name, new OutputStreamSink(bytes, false));
         return bytes.toString(StandardCharsets.UTF_8);
     }
 }

@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.pipeline.Sink;
+import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repository;
@@ -136,7 +136,7 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Wal
                     java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                             java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
             try (java.io.OutputStream o = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(tmp), 1 << 16)) {
-                cluster.wal().get(file, new io.walvault.core.pipeline.OutputStreamSink(o, false));
+                cluster.wal().get(file, new OutputStreamSink(o, false));
             } catch (IOException | RuntimeException e) {
                 java.nio.file.Files.deleteIfExists(tmp);
                 throw e;
@@ -156,20 +156,7 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Wal
 
     private static byte[] read(ClusterCatalog cluster, WalFileName name) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        cluster.wal().get(name, new Sink() {
-            @Override
-            public void write(byte[] b, int off, int len) {
-                bytes.write(b, off, len);
-            }
-
-            @Override
-            public void finish() {
-            }
-
-            @Override
-            public void close() {
-            }
-        });
+        cluster.wal().get(name, new OutputStreamSink(bytes, false));
         return bytes.toByteArray();
     }
 }

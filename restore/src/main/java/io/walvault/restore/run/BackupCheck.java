@@ -2,7 +2,7 @@ package io.walvault.restore.run;
 
 import static java.util.Objects.requireNonNull;
 
-import io.walvault.core.pipeline.Sink;
+import io.walvault.core.pipeline.DiscardSink;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ManifestFile;
@@ -90,19 +90,7 @@ public final class BackupCheck {
             }
             if (Boolean.TRUE.equals(info.serverManifest())) {
                 try {
-                    catalog.readServerManifest(id, new Sink() {
-                        @Override
-                        public void write(byte[] b, int off, int len) {
-                        }
-
-                        @Override
-                        public void finish() {
-                        }
-
-                        @Override
-                        public void close() {
-                        }
-                    });
+                    catalog.readServerManifest(id, new DiscardSink());
                 } catch (RuntimeException | IOException e) {
                     failures.add("backup '" + id + "': backup_manifest '" + catalog.serverManifestKey(id) + "': " + e.getMessage());
                 }

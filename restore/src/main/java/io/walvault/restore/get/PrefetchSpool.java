@@ -92,9 +92,7 @@ final class PrefetchSpool {
         }
         if (!origin.equals(origin())) {
             clear();
-            Path tmp = dir.resolve("." + ORIGIN + ".tmp");
-            Files.writeString(tmp, origin + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(ORIGIN), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            replace(ORIGIN, origin);
         }
     }
 
@@ -144,9 +142,7 @@ final class PrefetchSpool {
 
     /** Records that recovery asked for {@code name} (segment size {@code segmentSize}), for the follower. */
     void writeWanted(String name, long segmentSize) throws IOException {
-        Path tmp = dir.resolve("." + WANTED + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.writeString(tmp, name + " " + segmentSize + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, dir.resolve(WANTED), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        replace(WANTED, name + " " + segmentSize);
     }
 
     /**
@@ -167,6 +163,7 @@ final class PrefetchSpool {
         Files.deleteIfExists(dir.resolve(AHEAD));
     }
 
+    /** Replaces {@code file} with one {@code line}, atomically (readers see the old or the new line). */
     private void replace(String file, String line) throws IOException {
         Path tmp = dir.resolve("." + file + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().getId() + ".tmp");
         Files.writeString(tmp, line + "\n", StandardCharsets.UTF_8);
@@ -187,28 +184,29 @@ final class PrefetchSpool {
 
     /** The segment {@link #writeMissing} recorded, or "". */
     String missing() {
-        try {
-            return Files.readString(dir.resolve(MISSING), StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            return "";
-        }
+        return line(MISSING);
     }
 
     /** What {@link #writeWanted} recorded last, if anything readable. */
     java.util.Optional<Wanted> wanted() {
         try {
-            String[] f = Files.readString(dir.resolve(WANTED), StandardCharsets.UTF_8).strip().split(" ");
+            String[] f = line(WANTED).split(" ");
             return f.length == 2 && f[0].matches("[0-9A-F]{24}")
                     ? java.util.Optional.of(new Wanted(f[0], Long.parseLong(f[1]))) : java.util.Optional.empty();
-        } catch (IOException | RuntimeException e) {
+        } catch (NumberFormatException e) {
             return java.util.Optional.empty();
         }
     }
 
     /** The spool's origin (repository and cluster) as {@link #open} recorded it, or "". */
     String origin() {
+        return line(ORIGIN);
+    }
+
+    /** The line {@link #replace} wrote into {@code file}, or "" if there is none. */
+    private String line(String file) {
         try {
-            return Files.readString(dir.resolve(ORIGIN), StandardCharsets.UTF_8).strip();
+            return Files.readString(dir.resolve(file), StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
             return "";
         }

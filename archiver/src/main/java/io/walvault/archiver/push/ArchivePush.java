@@ -99,11 +99,7 @@ public final class ArchivePush {
             return new Report(Outcome.PUSHED_AHEAD, List.of(), 0);
         }
         long systemId = ArchivePushFile.clusterOf(file, name, settings.systemId());
-        boolean warming = warmUpIfEncrypted(null);
-        try (Repository repo = opener.get()) {
-            if (!warming) {
-                warmUpIfEncrypted(repo);
-            }
+        try (Repository repo = openWarmingUp()) {
             ArchivePushFile.Result own = ArchivePushFile.push(repo, file, name, systemId);
             markers.remove(file);
             LOG.info("archived '{}' ({} bytes{})", name, own.size(), own.alreadyPresent() ? ", already there" : "");
@@ -139,11 +135,7 @@ public final class ArchivePush {
             long lastWork = start;
             int pushed = 0;
             java.util.Set<Path> failed = new java.util.HashSet<>(); // left to PostgreSQL's own calls, which fail visibly
-            boolean warming = warmUpIfEncrypted(null);
-            try (Repository repo = opener.get()) {
-                if (!warming) {
-                    warmUpIfEncrypted(repo);
-                }
+            try (Repository repo = openWarmingUp()) {
                 while (Files.isDirectory(walDir.resolve("archive_status"))
                         && System.nanoTime() - start < lifetime.toNanos()) {
                     List<ArchivePushFile.Result> done = new ArrayList<>();
@@ -179,20 +171,24 @@ public final class ArchivePush {
     }
 
     /**
-     * Starts the encryption warm-up ({@link GcmWarmUp}) on a thread of its own when the
-     * repository encrypts: from the settings before the repository is opened ({@code repo}
-     * null; the key derivation runs meanwhile), else from the opened repository. A cold JVM
+     * Opens the repository, with the encryption warm-up ({@link GcmWarmUp}) started on a thread
+     * of its own when the repository encrypts: before opening when the settings say so (the key
+     * derivation runs meanwhile), else once the opened repository tells. A cold JVM
      * would encrypt a segment in JCE's plain-Java GCM; the warm-up costs ~75 ms of CPU on the
      * other core and took the median cold call from 835-898 ms to 593-686 ms (bench --only
-     * cold, incompressible WAL). True if it was started.
+     * cold, incompressible WAL).
      */
-    private boolean warmUpIfEncrypted(Repository repo) {
+    private Repository openWarmingUp() {
         String e = repositorySettings.encryption();
-        boolean encrypted = repo == null ? e != null && !e.equals("none") : repo.codec().encrypted();
-        if (encrypted) {
+        boolean started = e != null && !e.equals("none");
+        if (started) {
             GcmWarmUp.startInBackground(GcmWarmUp.Direction.ENCRYPT, "archive-push-warmup");
         }
-        return encrypted;
+        Repository repo = opener.get();
+        if (!started && repo.codec().encrypted()) {
+            GcmWarmUp.startInBackground(GcmWarmUp.Direction.ENCRYPT, "archive-push-warmup");
+        }
+        return repo;
     }
 
     /** Pushes the next ready files; returns how many failed. */

@@ -28,11 +28,13 @@ final class ArchiveCheck implements AutoCloseable {
 
     final Repository repo;
     final WalArchive wal;
+    final long systemId;
 
     ArchiveCheck(String repoUri, long systemId) {
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", repoUri, "encryption", "none"), null, Map.of()));
         repo = Repositories.open(rs);
         wal = repo.cluster(systemId).wal();
+        this.systemId = systemId;
     }
 
     static void init(String repoUri) {
@@ -57,10 +59,17 @@ final class ArchiveCheck implements AutoCloseable {
 
     /**
      * The end of the WAL the repository holds on timeline {@code tliHex} contiguously from its
-     * first segment: complete segments, then the next segment's partial if there is one.
+     * first segment (or, once a backup exists, from the first segment of the oldest backup:
+     * retention may be removing what precedes it while this reads): complete segments, then the
+     * next segment's partial if there is one.
      */
     Lsn contiguousEnd(String tliHex) throws Exception {
-        List<String> segs = names().stream().filter(n -> n.length() == 24 && n.startsWith(tliHex)).toList();
+        List<String> listed = names();
+        // read after the listing: with no backup then, no retention ran before or during it
+        long floor = repo.cluster(systemId).backups().list().isEmpty() ? 0
+                : WalSegmentName.parse(oldestBackupFirstWal(), SEG).segmentNumber();
+        List<String> segs = listed.stream().filter(n -> n.length() == 24 && n.startsWith(tliHex)
+                && WalSegmentName.parse(n, SEG).segmentNumber() >= floor).toList();
         WalSegmentName last = null;
         for (String n : segs) {
             WalSegmentName s = WalSegmentName.parse(n, SEG);
@@ -86,7 +95,18 @@ final class ArchiveCheck implements AutoCloseable {
 
     /** Every complete segment of the repository on the timeline that pg_wal still has is byte-identical; consecutive. */
     int assertSegmentsMatch(PgCluster pg, String tliHex, String upTo) throws Exception {
-        List<String> segs = names().stream().filter(n -> n.length() == 24 && n.startsWith(tliHex)).toList();
+        return assertSegmentsMatch(pg, tliHex, tliHex + "0000000000000000", upTo);
+    }
+
+    /**
+     * As {@link #assertSegmentsMatch(PgCluster, String, String)} for the segments from {@code from} on:
+     * with backups and retention running, the WAL before the oldest kept backup may be removed at any
+     * moment, even during the check (a segment the agent ships late is removed by the next expire).
+     */
+    int assertSegmentsMatch(PgCluster pg, String tliHex, String from, String upTo) throws Exception {
+        long floor = WalSegmentName.parse(from, SEG).segmentNumber();
+        List<String> segs = names().stream().filter(n -> n.length() == 24 && n.startsWith(tliHex)
+                && WalSegmentName.parse(n, SEG).segmentNumber() >= floor).toList();
         assertTrue(segs.contains(upTo), upTo + " not archived: " + segs);
         int compared = 0;
         for (int i = 0; i < segs.size(); i++) {
@@ -102,6 +122,14 @@ final class ArchiveCheck implements AutoCloseable {
         }
         assertTrue(compared > 0, "no archived segment left in pg_wal to compare: " + segs);
         return compared;
+    }
+
+    /** The first WAL segment the oldest complete backup needs: retention keeps everything from it on. */
+    String oldestBackupFirstWal() throws Exception {
+        var backups = repo.cluster(systemId).backups();
+        List<String> ids = backups.list();
+        assertTrue(!ids.isEmpty(), "no complete backup");
+        return backups.readManifest(ids.get(0), f -> { }).firstWal();
     }
 
     /** No hidden temporary object (a half-written upload) is left in a local repository. */

@@ -110,7 +110,7 @@ public final class RestorePlanner {
         if (fit.isEmpty()) {
             BackupInfo oldest = sorted.get(sorted.size() - 1);
             throw new RestorePlanException(ErrorCode.NO_BACKUP_FOR_TARGET, "no backup ends before the target "
-                    + describe(request.target()) + ": the oldest backup '" + oldest.id() + "' ends at "
+                    + request.target().describe() + ": the oldest backup '" + oldest.id() + "' ends at "
                     + oldest.endTime() + " (" + oldest.endLsn() + ")"
                     + " HINT: a point in time can only be recovered from a backup that ended before it");
         }
@@ -134,26 +134,12 @@ public final class RestorePlanner {
 
     private static void checkBackupServes(BackupInfo b, Request request) {
         if (!serves(b, request)) {
-            throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + describe(request.target())
+            throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + request.target().describe()
                     + " is before the consistent point of backup '" + b.id() + "' (" + b.endLsn() + ", " + b.endTime()
                     + ") HINT: choose an older backup, or leave out --backup to let walvault choose");
         }
     }
 
-    static String describe(RecoveryTarget t) {
-        if (t instanceof RecoveryTarget.Time time) {
-            return "time " + time.time();
-        } else if (t instanceof RecoveryTarget.AtLsn l) {
-            return "LSN " + l.lsn();
-        } else if (t instanceof RecoveryTarget.Xid x) {
-            return "transaction " + x.xid();
-        } else if (t instanceof RecoveryTarget.Name n) {
-            return "restore point '" + n.name() + "'";
-        } else if (t instanceof RecoveryTarget.Immediate) {
-            return "'immediate' (the end of the backup)";
-        }
-        return "'end of the archive'";
-    }
 
     /** The timeline recovery ends on, validated against the backup. */
     private static TimelineId targetTimeline(BackupInfo b, WalArchiveListing archive, TargetTimeline requested,
@@ -298,7 +284,7 @@ public final class RestorePlanner {
                         + " HINT: the archive has a gap; a target before " + name.startLsn() + " can still be reached");
             }
             if (last != null) {
-                throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + describe(t)
+                throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + t.describe()
                         + " needs WAL segment '" + name + "', but the archive ends before it (newest archived WAL ends at "
                         + walEnd + ") HINT: wait for the WAL to be archived, or choose an earlier target");
             }

@@ -73,7 +73,7 @@ public final class TargetResolver {
             String last = finder.lastCommit == null ? "no transaction committed in the archived WAL after the backup"
                     : "the newest archived commit is at " + finder.lastCommit;
             throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target "
-                    + RestorePlanner.describe(target) + " is not in the archived WAL after backup '" + plan.backup().id()
+                    + target.describe() + " is not in the archived WAL after backup '" + plan.backup().id()
                     + "' (" + last + "); PostgreSQL would end recovery before reaching it and refuse to start"
                     + " HINT: leave the target out to replay all archived WAL, or choose a target the archive holds");
         }
@@ -81,7 +81,7 @@ public final class TargetResolver {
         boolean before = finder.stopsBefore;
         Lsn stopPoint = before ? r.lsn() : r.end();
         if (stopPoint.isBefore(plan.backup().endLsn())) {
-            throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + RestorePlanner.describe(target)
+            throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + target.describe()
                     + " lies at " + r.lsn() + ", before the consistent point " + plan.backup().endLsn() + " of backup '"
                     + plan.backup().id() + "' HINT: restore from an older backup (--backup)");
         }

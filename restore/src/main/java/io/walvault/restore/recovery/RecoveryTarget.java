@@ -11,6 +11,22 @@ import java.time.Instant;
  */
 public sealed interface RecoveryTarget {
 
+    /** The target as a DBA reads it, in plan printouts and error messages. */
+    default String describe() {
+        if (this instanceof Time time) {
+            return "time " + time.time();
+        } else if (this instanceof AtLsn l) {
+            return "LSN " + l.lsn();
+        } else if (this instanceof Xid x) {
+            return "transaction " + x.xid();
+        } else if (this instanceof Name n) {
+            return "restore point '" + n.name() + "'";
+        } else if (this instanceof Immediate) {
+            return "immediate (the end of the backup)";
+        }
+        return "the end of the archive (all archived WAL replayed)";
+    }
+
     /** No target: replay all WAL the archive has. */
     record EndOfArchive() implements RecoveryTarget {
     }

@@ -300,7 +300,7 @@ public final class Restore {
                 b.serverVersion() == null ? Integer.toString(b.pgVersion()) : b.serverVersion(), b.timeline());
         out.printf(Locale.ROOT, "              started %s at %s, consistent at %s (ended %s)%n", b.startLsn(), b.startTime(),
                 b.stopLsn(), b.stopTime());
-        out.println("  target:     " + describe(plan.target()) + (resolution.map(r -> ": recovery stops "
+        out.println("  target:     " + plan.target().describe() + (resolution.map(r -> ": recovery stops "
                 + (r.stopsBefore() ? "before" : "after") + " the record at " + r.stopRecord()
                 + r.lastCommitTime().map(t -> " (last commit kept at " + t + ")").orElse("")).orElse("")));
         if (!(plan.target() instanceof RecoveryTarget.EndOfArchive)) {
@@ -340,20 +340,6 @@ public final class Restore {
         out.flush();
     }
 
-    static String describe(RecoveryTarget t) {
-        if (t instanceof RecoveryTarget.Time time) {
-            return "time " + time.time();
-        } else if (t instanceof RecoveryTarget.AtLsn l) {
-            return "LSN " + l.lsn();
-        } else if (t instanceof RecoveryTarget.Xid x) {
-            return "transaction " + x.xid();
-        } else if (t instanceof RecoveryTarget.Name n) {
-            return "restore point '" + n.name() + "'";
-        } else if (t instanceof RecoveryTarget.Immediate) {
-            return "immediate (the end of the backup)";
-        }
-        return "none: replay all archived WAL";
-    }
 
     static String mb(long bytes) {
         return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);

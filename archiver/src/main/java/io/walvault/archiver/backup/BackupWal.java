@@ -132,7 +132,7 @@ final class BackupWal implements AutoCloseable {
         TimelineId tli = from.timeline();
         if (tli.value() > 1) {
             TimelineHistoryFile h = connection.timelineHistory(tli);
-            archive.put(WalFileName.parse(h.fileName()), new ByteArrayInputStream(h.content()));
+            archive.put(WalFileName.parse(h.fileName()), () -> new ByteArrayInputStream(h.content()));
         }
         byte[] buffer = new byte[(int) segmentSize];
         WalSegmentName segment = from;
@@ -179,7 +179,7 @@ final class BackupWal implements AutoCloseable {
         WalSegmentValidator v = new WalSegmentValidator(name, segmentSize, OptionalLong.of(systemId));
         v.update(buffer, 0, buffer.length);
         v.finish();
-        WalArchive.PutResult r = archive.put(name, new ByteArrayInputStream(buffer));
+        WalArchive.PutResult r = archive.put(name, () -> new ByteArrayInputStream(buffer));
         LOG.debug("backup WAL {} {}", name, r.alreadyPresent() ? "was already archived" : "stored");
     }
 

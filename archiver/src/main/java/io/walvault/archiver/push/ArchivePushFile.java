@@ -84,21 +84,27 @@ public final class ArchivePushFile {
         requireNonNull(repository, "repository is null");
         WalArchive archive = repository.cluster(systemId).wal();
         long segmentSize = isSegment(name) ? readHeader(file, name).segmentSize() : 0;
-        try (InputStream raw = open(file, name)) {
-            InputStream in = raw;
-            if (isSegment(name)) {
-                in = new ValidatingInputStream(raw, new WalSegmentValidator(name, segmentSize, OptionalLong.of(systemId)));
-            } else if (Files.size(file) == 0) {
-                throw new InvalidWalException("WAL file '" + name + "' is empty");
-            }
-            WalArchive.PutResult r = archive.put(name, in);
-            return new Result(name, systemId, r.object().size(), r.alreadyPresent());
+        if (!isSegment(name) && size(file) == 0) {
+            throw new InvalidWalException("WAL file '" + name + "' is empty");
         }
+        // validated each time it is read: while it is stored, and if it is read again to compare
+        WalArchive.PutResult r = archive.put(name, () -> isSegment(name)
+                ? new ValidatingInputStream(open(file, name), new WalSegmentValidator(name, segmentSize, OptionalLong.of(systemId)))
+                : open(file, name));
+        return new Result(name, systemId, r.object().size(), r.alreadyPresent());
     }
 
     private static WalPageHeader readHeader(Path file, WalFileName name) throws IOException {
         try {
             return WalFileHeader.read(file, name);
+        } catch (NoSuchFileException e) {
+            throw missing(file, e);
+        }
+    }
+
+    private static long size(Path file) throws IOException {
+        try {
+            return Files.size(file);
         } catch (NoSuchFileException e) {
             throw missing(file, e);
         }

@@ -379,7 +379,7 @@ public final class Agent {
         }
         TimelineHistoryFile h = conn.timelineHistory(tli);
         try {
-            WalArchive.PutResult r = wal.put(WalFileName.parse(h.fileName()), new ByteArrayInputStream(h.content()));
+            WalArchive.PutResult r = wal.put(WalFileName.parse(h.fileName()), () -> new ByteArrayInputStream(h.content()));
             if (!r.alreadyPresent()) {
                 LOG.info("agent: archived timeline history file '{}'", h.fileName());
             }
@@ -666,8 +666,8 @@ public final class Agent {
         WalSegmentValidator v = new WalSegmentValidator(name, segmentSize, OptionalLong.of(systemId));
         v.update(bytes, 0, length);
         v.finish();
-        try (InputStream in = new ByteArrayInputStream(bytes, 0, length)) {
-            wal.put(name, in);
+        try {
+            wal.put(name, () -> new ByteArrayInputStream(bytes, 0, length));
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.STORAGE, "cannot store '" + name + "' in the repository: " + e.getMessage(), e);
         }

@@ -174,15 +174,13 @@ class ExpireIT {
                         || n.segment().compareTo(current) >= 0 || wal.info(n).isPresent()) {
                     continue;
                 }
-                try (InputStream in = Files.newInputStream(p)) {
-                    wal.put(n, in);
-                }
+                wal.put(n, () -> Files.newInputStream(p));
             }
         }
     }
 
     private static void put(WalArchive wal, String name, byte[] content) throws Exception {
-        wal.put(WalFileName.parse(name), new java.io.ByteArrayInputStream(content));
+        wal.put(WalFileName.parse(name), () -> new java.io.ByteArrayInputStream(content));
     }
 
     private static String position(String walFileName) {

@@ -57,6 +57,6 @@ public class ColdPushBenchmark {
     @Benchmark
     public Object openAndPushOneSegment() throws IOException {
         Repository repo = Repository.open(storage, KeyMaterial.none());
-        return repo.cluster(1).wal().put(WalFileName.parse("000000010000000000000001"), new ByteArrayInputStream(segment));
+        return repo.cluster(1).wal().put(WalFileName.parse("000000010000000000000001"), () -> new ByteArrayInputStream(segment));
     }
 }

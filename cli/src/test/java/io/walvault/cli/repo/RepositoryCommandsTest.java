@@ -61,7 +61,7 @@ class RepositoryCommandsTest {
         RepositorySettings s = RepositorySettings.from(Settings.load(flags, null, Map.of()));
         try (Repository r = Repositories.open(s)) {
             return r.cluster(42).wal().put(WalFileName.parse("000000010000000000000001"),
-                    new ByteArrayInputStream(segment())).object().key();
+                    () -> new ByteArrayInputStream(segment())).object().key();
         }
     }
 

@@ -33,11 +33,14 @@ public enum Compression {
         return extension;
     }
 
-    /** Wraps {@code next} in this compression's encoder (or returns it unchanged for {@link #NONE}). */
-    public Sink compressTo(Sink next) {
+    /**
+     * Wraps {@code next} in this compression's encoder (or returns it unchanged for {@link #NONE});
+     * its frame carries a content checksum if {@code contentChecksum}.
+     */
+    public Sink compressTo(Sink next, boolean contentChecksum) {
         return switch (this) {
-            case LZ4 -> new Lz4CompressStage(next);
-            case ZSTD -> new ZstdCompressStage(next);
+            case LZ4 -> new Lz4CompressStage(next, contentChecksum);
+            case ZSTD -> new ZstdCompressStage(next, contentChecksum);
             case NONE -> next;
         };
     }

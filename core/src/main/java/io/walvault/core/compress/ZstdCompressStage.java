@@ -28,10 +28,16 @@ public final class ZstdCompressStage extends Stage {
     private final ByteBuffer out = ByteBuffer.allocateDirect((int) ZstdOutputStreamNoFinalizer.recommendedCOutSize());
     private final byte[] copy = new byte[out.capacity()];
 
+    /** A frame with a content checksum. */
     public ZstdCompressStage(Sink next) {
+        this(next, true);
+    }
+
+    /** @param contentChecksum whether the frame carries the XXH64 of its content (redundant under AES-GCM) */
+    public ZstdCompressStage(Sink next, boolean contentChecksum) {
         super(next);
         ctx.setLevel(LEVEL);
-        ctx.setChecksum(true);
+        ctx.setChecksum(contentChecksum);
     }
 
     @Override

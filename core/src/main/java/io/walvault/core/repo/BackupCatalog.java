@@ -56,7 +56,7 @@ public final class BackupCatalog {
     public ObjectWriter newBundle(String backupId, int bundle) throws IOException {
         // no SHA-256 of the stored bytes: nothing reads it for bundles, and on incompressible data
         // it cost more CPU than LZ4 and AES-GCM together
-        return repository.codec().newWriter(bundleKey(backupId, bundle), Storage.WriteMode.CREATE, false, false);
+        return repository.codec().newWriter(bundleKey(backupId, bundle), Storage.WriteMode.CREATE, false);
     }
 
     /** Unpacks bundle {@code bundle} into {@code out}. */

@@ -64,6 +64,15 @@ public final class ObjectCodec {
         return keys != null;
     }
 
+    /**
+     * Whether a host that writes objects may be unable to read them: public-key encryption, where
+     * archiving hosts need not hold the private key. What such a host must compare later (WAL)
+     * carries its plaintext digest as a trailer.
+     */
+    public boolean writersMayNotRead() {
+        return keys instanceof io.walvault.core.crypto.X25519Keys;
+    }
+
     /** Whether objects can be read (false in a public-key repository opened without a private key). */
     public boolean canRead() {
         return keys == null || keys.canDecrypt();
@@ -75,17 +84,6 @@ public final class ObjectCodec {
      * with the plaintext SHA-256 if {@code plainSha256}.
      */
     public ObjectWriter newWriter(String key, Storage.WriteMode mode, boolean plainSha256) throws IOException {
-        return newWriter(key, mode, plainSha256, true);
-    }
-
-    /**
-     * As {@link #newWriter(String, Storage.WriteMode, boolean)}, computing the SHA-256 of the
-     * stored bytes only if {@code storedSha256} (else {@link ObjectResult#storedSha256()} is
-     * null): on incompressible data it costs more CPU than compression and encryption together,
-     * so writers whose callers never read it (backup bundles) leave it out.
-     */
-    public ObjectWriter newWriter(String key, Storage.WriteMode mode, boolean plainSha256, boolean storedSha256)
-            throws IOException {
         requireNonNull(key, "key is null");
         if (!key.endsWith(extension())) {
             throw new WalvaultException(ErrorCode.INTERNAL, "object key '" + key + "' lacks extension '" + extension() + "'");
@@ -94,22 +92,21 @@ public final class ObjectCodec {
         try {
             // what the store holds, to report and to verify against the store's own size
             CountingStage stored = new CountingStage(sink);
-            // checksum of the stored bytes, when asked: verifiable without any key
-            DigestStage storedDigest = storedSha256 ? new DigestStage(stored) : null;
-            Sink s = storedDigest != null ? storedDigest : stored;
+            Sink s = stored;
             // encryption: only and always when the repository is encrypted; with the plaintext
             // digest as trailer when there is one, so hosts without the private key can compare
             DigestStage[] digest = new DigestStage[1];
             if (keys != null) {
                 s = new AesGcmEncryptStage(s, keys, key, plainSha256 ? () -> digest[0].digest() : null);
             }
-            // compression before encryption: ciphertext does not compress
-            s = compression.compressTo(s);
+            // compression before encryption: ciphertext does not compress; the frame's content
+            // checksum only where nothing else checks the bytes (AES-GCM authenticates them all)
+            s = compression.compressTo(s, keys == null);
             // checksum of the plaintext, when asked: what duplicate checks compare (it finishes
             // before the stages after it, so the trailer above can take its result)
             digest[0] = plainSha256 ? new DigestStage(s) : null;
             CountingStage plain = new CountingStage(digest[0] != null ? digest[0] : s);
-            return new ObjectWriter(key, plain, digest[0], storedDigest, stored);
+            return new ObjectWriter(key, plain, digest[0], stored);
         } catch (IOException | RuntimeException e) {
             try {
                 sink.close();
@@ -197,6 +194,6 @@ public final class ObjectCodec {
             Pipelines.copy(in, chain);
             chain.finish();
         }
-        return new ObjectResult(key, plain.count(), digest == null ? null : digest.hex(), -1, null);
+        return new ObjectResult(key, plain.count(), digest == null ? null : digest.hex(), -1);
     }
 }

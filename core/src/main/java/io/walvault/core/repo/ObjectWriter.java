@@ -15,15 +15,13 @@ public final class ObjectWriter implements Sink {
     private final String key;
     private final CountingStage head;
     private final DigestStage digest;
-    private final DigestStage storedDigest;
     private final CountingStage stored;
     private ObjectResult result;
 
-    ObjectWriter(String key, CountingStage head, DigestStage digest, DigestStage storedDigest, CountingStage stored) {
+    ObjectWriter(String key, CountingStage head, DigestStage digest, CountingStage stored) {
         this.key = key;
         this.head = head;
         this.digest = digest;
-        this.storedDigest = storedDigest;
         this.stored = stored;
     }
 
@@ -35,8 +33,7 @@ public final class ObjectWriter implements Sink {
     @Override
     public void finish() throws IOException {
         head.finish();
-        result = new ObjectResult(key, head.count(), digest == null ? null : digest.hex(), stored.count(),
-                storedDigest == null ? null : storedDigest.hex());
+        result = new ObjectResult(key, head.count(), digest == null ? null : digest.hex(), stored.count());
     }
 
     /** {@link #finish()} and the result. */

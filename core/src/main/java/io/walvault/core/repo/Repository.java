@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   Repository.open(storage, keys)     one small GET of walvault.json (+ a LIST and GET of the keyring if encrypted)
  *     .cluster(systemId)
- *        .wal().put(name, in)          archive-push: create-if-absent; identical re-push is fine
+ *        .wal().put(name, source)      archive-push: create-if-absent; identical re-push is fine
  *        .wal().get(name, sink)        archive-get
  *        .backups()...                 bundles, manifests
  *        .lock("backup")               exclusion between backup and expire
@@ -206,7 +206,7 @@ public final class Repository implements AutoCloseable {
             io.walvault.core.pipeline.Pipelines.copy(in, s);
             s.finish();
         }
-        return new ObjectResult(key, count.count(), digest.hex(), -1, null);
+        return new ObjectResult(key, count.count(), digest.hex(), -1);
     }
 
     @Override

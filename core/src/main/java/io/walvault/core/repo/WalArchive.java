@@ -25,8 +25,19 @@ import java.util.stream.Stream;
  * PostgreSQL needs after a crash between upload and acknowledgement; different content fails
  * with {@link ContentMismatchException}. {@code .partial} files are overwritten, since a
  * streaming agent uploads a growing partial segment again and again. Thread-safe.
+ *
+ * <p>A push hashes its content (SHA-256) only where the repository needs the digest trailer:
+ * with public-key encryption, whose archiving hosts cannot decrypt what they compare against.
+ * Elsewhere the comparison, needed only when the name is already taken, reads the content again
+ * ({@link Source}): the hash was about a third of a push's CPU.
  */
 public final class WalArchive {
+
+    /** The content of a WAL file to store, opened once to store it and again only to compare it. */
+    @FunctionalInterface
+    public interface Source {
+        InputStream open() throws IOException;
+    }
 
     private final Repository repository;
     private final long systemId;
@@ -53,28 +64,37 @@ public final class WalArchive {
         return RepositoryLayout.wal(systemId, name) + repository.codec().extension();
     }
 
-    /** Archives {@code in} as {@code name}. */
-    public PutResult put(WalFileName name, InputStream in) throws IOException {
+    /** Archives the content of {@code source} as {@code name}. */
+    public PutResult put(WalFileName name, Source source) throws IOException {
         requireNonNull(name, "name is null");
-        requireNonNull(in, "in is null");
+        requireNonNull(source, "source is null");
         String key = key(name);
         Storage.WriteMode mode = name.kind() == WalFileName.Kind.PARTIAL ? Storage.WriteMode.OVERWRITE : Storage.WriteMode.CREATE;
         if (mode == Storage.WriteMode.CREATE && repository.storage().info(key).isPresent()) {
             // already there (a retried push): compare instead of uploading again
-            DigestStage digest = new DigestStage(new DiscardSink());
-            long size = Pipelines.copy(in, digest);
-            digest.finish();
-            return compareWithStored(name, key, digest.hex(), size);
+            return compareWithStored(name, key, source);
         }
-        try (ObjectWriter w = repository.codec().newWriter(key, mode, true)) {
+        try (ObjectWriter w = repository.codec().newWriter(key, mode, repository.codec().writersMayNotRead());
+             InputStream in = source.open()) {
             Pipelines.copy(in, w);
             try {
                 return new PutResult(w.finishWithResult(), false);
             } catch (ObjectExistsException e) {
                 // another push won the race: same content is fine
-                return compareWithStored(name, key, w.plainSha256IfKnown(), w.plainSize());
+                String sha = w.plainSha256IfKnown();
+                return sha != null ? compareWithStored(name, key, sha, w.plainSize()) : compareWithStored(name, key, source);
             }
         }
+    }
+
+    private PutResult compareWithStored(WalFileName name, String key, Source source) throws IOException {
+        DigestStage digest = new DigestStage(new DiscardSink());
+        long size;
+        try (InputStream in = source.open()) {
+            size = Pipelines.copy(in, digest);
+        }
+        digest.finish();
+        return compareWithStored(name, key, digest.hex(), size);
     }
 
     private PutResult compareWithStored(WalFileName name, String key, String sha256, long size) throws IOException {
@@ -87,7 +107,7 @@ public final class WalArchive {
                     + " check the system identifier and archive settings before removing anything");
         }
         return new PutResult(new ObjectResult(key, size, sha256,
-                repository.storage().info(key).map(ObjectInfo::size).orElse(-1L), null), true);
+                repository.storage().info(key).map(ObjectInfo::size).orElse(-1L)), true);
     }
 
     /** Restores {@code name} into {@code out}; {@link io.walvault.core.storage.ObjectNotFoundException} if not archived. */

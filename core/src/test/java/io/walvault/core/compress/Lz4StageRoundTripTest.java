@@ -1,6 +1,7 @@
 package io.walvault.core.compress;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -58,17 +59,45 @@ class Lz4StageRoundTripTest extends AbstractStageRoundTripTest {
         assertCorrupt(enc);
     }
 
+    /** The frame encrypted objects use: the same blocks, no content checksum (AES-GCM checks every byte). */
+    private static byte[] encodeWithoutChecksum(byte[] data, int chunk) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (Sink s = new Lz4CompressStage(new io.walvault.core.pipeline.OutputStreamSink(out, false), false)) {
+            for (int off = 0; off < data.length; off += chunk) {
+                s.write(data, off, Math.min(chunk, data.length - off));
+            }
+            s.finish();
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void framesWithoutAContentChecksumRoundTripAndSayTheyHaveNone() throws IOException {
+        for (byte[] data : new byte[][] {new byte[0], new byte[] {7}, random(300_001, 11), walLike(16 << 20)}) {
+            byte[] with = encode(data, 65536);
+            byte[] without = encodeWithoutChecksum(data, 4099);
+            assertEquals(0, without[4] & Lz4Format.FLG_CONTENT_CHECKSUM, "content checksum flag");
+            assertEquals(with.length - Lz4Format.CHECKSUM_SIZE, without.length, "the same frame less the checksum");
+            assertArrayEquals(data, decode(without, 777));
+        }
+        byte[] enc = encodeWithoutChecksum(random(1000, 12), 100);
+        assertCorrupt(Arrays.copyOf(enc, enc.length - 4)); // end mark missing: still detected
+    }
+
     @Test
     void theLz4CommandReadsWhatWeWrite(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(LZ4_CLI), "lz4 command not installed");
         byte[] data = walLike(3 * 1024 * 1024 + 17);
-        Path in = dir.resolve("x.lz4");
-        Files.write(in, encode(data));
-        Path out = dir.resolve("x");
-        Process p = new ProcessBuilder(LZ4_CLI.toString(), "-d", "-q", in.toString(), out.toString())
-                .redirectErrorStream(true).start();
-        assertTrue(p.waitFor() == 0, new String(p.getInputStream().readAllBytes()));
-        assertArrayEquals(data, Files.readAllBytes(out));
+        for (byte[] frame : new byte[][] {encode(data), encodeWithoutChecksum(data, 65536)}) {
+            Path in = dir.resolve("x.lz4");
+            Files.write(in, frame);
+            Path out = dir.resolve("x");
+            Files.deleteIfExists(out);
+            Process p = new ProcessBuilder(LZ4_CLI.toString(), "-d", "-q", in.toString(), out.toString())
+                    .redirectErrorStream(true).start();
+            assertTrue(p.waitFor() == 0, new String(p.getInputStream().readAllBytes()));
+            assertArrayEquals(data, Files.readAllBytes(out));
+        }
     }
 
     @Test

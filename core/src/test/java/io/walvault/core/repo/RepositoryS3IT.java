@@ -62,14 +62,14 @@ class RepositoryS3IT {
         WalFileName name = WalFileName.parse("000000010000000000000003");
         byte[] seg = segment(1);
         try (Repository repo = Repositories.create(s)) {
-            WalArchive.PutResult r = repo.cluster(42).wal().put(name, new ByteArrayInputStream(seg));
+            WalArchive.PutResult r = repo.cluster(42).wal().put(name, () -> new ByteArrayInputStream(seg));
             assertFalse(r.alreadyPresent());
             assertTrue(r.object().storedSize() < seg.length / 2);
         }
         try (Repository repo = Repositories.open(s)) {
             WalArchive wal = repo.cluster(42).wal();
-            assertTrue(wal.put(name, new ByteArrayInputStream(seg)).alreadyPresent(), "identical re-push succeeds");
-            assertThrows(ContentMismatchException.class, () -> wal.put(name, new ByteArrayInputStream(segment(2))));
+            assertTrue(wal.put(name, () -> new ByteArrayInputStream(seg)).alreadyPresent(), "identical re-push succeeds");
+            assertThrows(ContentMismatchException.class, () -> wal.put(name, () -> new ByteArrayInputStream(segment(2))));
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             wal.get(name, new OutputStreamSink(out, false));
             assertArrayEquals(seg, out.toByteArray());
@@ -90,7 +90,7 @@ class RepositoryS3IT {
         WalFileName name = WalFileName.parse("000000010000000000000004");
         String key;
         try (Repository repo = Repositories.create(s)) {
-            key = repo.cluster(42).wal().put(name, new ByteArrayInputStream(segment(3))).object().key();
+            key = repo.cluster(42).wal().put(name, () -> new ByteArrayInputStream(segment(3))).object().key();
         }
         try (S3Client c = bucket.newClient()) {
             byte[] b = c.getObjectAsBytes(r -> r.bucket(bucket.name()).key("pg/main/" + key)).asByteArray();

@@ -22,6 +22,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -56,7 +57,7 @@ class RepositoryTest {
     }
 
     static WalArchive.PutResult put(Repository repo, WalFileName name, byte[] data) throws IOException {
-        return repo.cluster(SYSID).wal().put(name, new ByteArrayInputStream(data));
+        return repo.cluster(SYSID).wal().put(name, () -> new ByteArrayInputStream(data));
     }
 
     @Test
@@ -69,22 +70,17 @@ class RepositoryTest {
                 r.object().key());
         assertTrue(r.object().storedSize() < seg.length);
         try (InputStream in = storage.newRead(r.object().key())) {
-            byte[] head = in.readNBytes(4);
-            assertArrayEquals(new byte[] {0x04, 0x22, 0x4D, 0x18}, head, "a standard LZ4 frame");
+            byte[] head = in.readNBytes(5);
+            assertArrayEquals(new byte[] {0x04, 0x22, 0x4D, 0x18}, Arrays.copyOf(head, 4), "a standard LZ4 frame");
+            assertEquals(0x04, head[4] & 0x04, "with a content checksum: nothing else checks an unencrypted object");
         }
         try (InputStream in = storage.newRead(r.object().key())) {
-            byte[] stored = in.readAllBytes();
-            assertEquals(stored.length, r.object().storedSize());
-            assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(stored)),
-                    r.object().storedSha256(), "the stored bytes' checksum, verifiable without keys");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
+            assertEquals(in.readAllBytes().length, r.object().storedSize());
         }
         try (ObjectWriter w = repo.cluster(SYSID).backups().newBundle("20261121T063000Z", 0)) {
             w.write(seg, 0, 1000);
             ObjectResult bundle = w.finishWithResult();
             assertEquals(null, bundle.sha256(), "bundles skip the plaintext digest: files are hashed for the manifest");
-            assertEquals(null, bundle.storedSha256(), "and the stored bytes' digest: nothing reads it");
             assertEquals(1000, bundle.size());
             assertTrue(bundle.storedSize() > 0);
         }
@@ -104,7 +100,7 @@ class RepositoryTest {
         MemoryStorage plain = new MemoryStorage("plain");
         Repository unencrypted = Repository.create(plain, new Repository.InitOptions(Compression.ZSTD, EncryptionMode.NONE,
                 null, null, null));
-        String key = unencrypted.cluster(SYSID).wal().put(SEG2, new ByteArrayInputStream(seg)).object().key();
+        String key = unencrypted.cluster(SYSID).wal().put(SEG2, () -> new ByteArrayInputStream(seg)).object().key();
         try (InputStream in = plain.newRead(key)) {
             assertArrayEquals(new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD}, in.readNBytes(4), "a standard zstd frame");
         }
@@ -117,7 +113,8 @@ class RepositoryTest {
     void duplicatePushOfIdenticalContentSucceedsAndDifferentContentFails() throws IOException {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         byte[] seg = segment(2);
-        String sha = put(repo, SEG1, seg).object().sha256();
+        String sha = sha256(seg);
+        assertEquals(null, put(repo, SEG1, seg).object().sha256(), "a push where every writer can read does not hash");
         WalArchive.PutResult again = put(repo, SEG1, seg);
         assertTrue(again.alreadyPresent());
         assertEquals(sha, again.object().sha256());
@@ -188,6 +185,55 @@ class RepositoryTest {
         assertEquals(seg.length, again.object().size());
         assertEquals(sha, archiver.cluster(SYSID).wal().storedSha256(SEG1));
         assertThrows(ContentMismatchException.class, () -> put(archiver, SEG1, segment(14)));
+    }
+
+    @Test
+    void aPushThatLosesTheRaceForItsNameComparesByReadingItsContentAgain() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        byte[] seg = segment(15);
+        assertTrue(pushLosingTheRace(repo, SEG1, seg, seg, 2).alreadyPresent(), "the same content stored meanwhile is fine");
+        ContentMismatchException e = assertThrows(ContentMismatchException.class,
+                () -> pushLosingTheRace(repo, SEG2, seg, segment(16), 2));
+        assertTrue(e.getMessage().contains("'000000010000000000000002'"), e.getMessage());
+        assertArrayEquals(segment(16), get(repo, SEG2), "the winner's copy is untouched");
+        assertEquals(sha256(seg), repo.cluster(SYSID).wal().storedSha256(SEG1), "read in full: no digest trailer");
+    }
+
+    @Test
+    void publicKeyHostsCompareALostRaceWithTheDigestTheyComputed() throws IOException {
+        create(EncryptionMode.PUBLIC_KEY, X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()));
+        Repository archiver = Repository.open(storage, KeyMaterial.none());
+        byte[] seg = segment(17);
+        assertTrue(pushLosingTheRace(archiver, SEG1, seg, seg, 1).alreadyPresent());
+        assertThrows(ContentMismatchException.class, () -> pushLosingTheRace(archiver, SEG2, seg, segment(18), 1));
+    }
+
+    /**
+     * Pushes {@code mine} as {@code name} while another push stores {@code theirs} under the same
+     * name first (once this push has begun to write); checks how often the content was opened.
+     */
+    private static WalArchive.PutResult pushLosingTheRace(Repository repo, WalFileName name, byte[] mine, byte[] theirs,
+                                                          int expectedOpens) throws IOException {
+        WalArchive wal = repo.cluster(SYSID).wal();
+        java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            return wal.put(name, () -> {
+                if (opens.getAndIncrement() == 0) {
+                    assertFalse(wal.put(name, () -> new ByteArrayInputStream(theirs)).alreadyPresent());
+                }
+                return new ByteArrayInputStream(mine);
+            });
+        } finally {
+            assertEquals(expectedOpens, opens.get(), "times the content was opened");
+        }
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -493,7 +539,7 @@ class RepositoryTest {
                 return 1;
             }
         };
-        assertThrows(IOException.class, () -> repo.cluster(SYSID).wal().put(SEG1, failing));
+        assertThrows(IOException.class, () -> repo.cluster(SYSID).wal().put(SEG1, () -> failing));
         assertTrue(repo.cluster(SYSID).wal().info(SEG1).isEmpty());
     }
 

@@ -59,9 +59,9 @@ class ArchiveGetIT {
             WalArchive wal = repo.cluster(systemId).wal();
             // archived: all but the last two; the one before the last only as a .partial
             for (Path p : segments.subList(0, segments.size() - 2)) {
-                wal.put(name(p), Files.newInputStream(p));
+                wal.put(name(p), () -> Files.newInputStream(p));
             }
-            wal.put(WalFileName.parse(name(partialSegment).name() + ".partial"), new ByteArrayInputStream(partialBytes));
+            wal.put(WalFileName.parse(name(partialSegment).name() + ".partial"), () -> new ByteArrayInputStream(partialBytes));
         }
 
         // the cluster comes from the data directory's pg_control
@@ -100,13 +100,13 @@ class ArchiveGetIT {
         // a .partial that is not its timeline's newest WAL is not served in place of the segment
         try (Repository repo = Repositories.open(rs)) {
             WalArchive wal = repo.cluster(systemId).wal();
-            wal.put(name(segments.get(segments.size() - 1)), Files.newInputStream(segments.get(segments.size() - 1)));
+            wal.put(name(segments.get(segments.size() - 1)), () -> Files.newInputStream(segments.get(segments.size() - 1)));
         }
         assertEquals(ErrorCode.WAL_NOT_ARCHIVED, code(() -> get.run(name(partialSegment).name(), absent)));
 
         // no pg_control and two clusters: the cluster must be named
         try (Repository repo = Repositories.open(rs)) {
-            repo.cluster(systemId + 1).wal().put(WalFileName.parse("00000002.history"), new ByteArrayInputStream(new byte[] {'1'}));
+            repo.cluster(systemId + 1).wal().put(WalFileName.parse("00000002.history"), () -> new ByteArrayInputStream(new byte[] {'1'}));
         }
         ArchiveGet nowhere = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.empty(), 0, 1), scratch);
         assertEquals(ErrorCode.RESTORE_CLUSTER_UNKNOWN, code(() -> nowhere.run(name(segments.get(0)).name(), absent)));
@@ -139,7 +139,7 @@ class ArchiveGetIT {
         Repositories.create(rs).close();
         try (Repository repo = Repositories.open(rs)) {
             for (Path p : segments) {
-                repo.cluster(systemId).wal().put(name(p), Files.newInputStream(p));
+                repo.cluster(systemId).wal().put(name(p), () -> Files.newInputStream(p));
             }
         }
 

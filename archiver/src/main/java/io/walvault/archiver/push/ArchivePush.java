@@ -115,7 +115,8 @@ public final class ArchivePush {
      * markers and return without Java. Runs until nothing became ready for {@code idle}, or for
      * at most {@code lifetime} (so changed settings take effect), or until the directory is gone.
      * At most one watcher runs per directory (a lock in the marker directory); another returns at
-     * once. Returns how many files it pushed.
+     * once. {@code file} itself is left out of the first round: bin/walvault starts the watcher
+     * beside the call that pushes it. Returns how many files it pushed.
      */
     public int watch(Path file, java.time.Duration idle, java.time.Duration lifetime) throws IOException {
         Path walDir = file.toAbsolutePath().getParent();
@@ -135,11 +136,13 @@ public final class ArchivePush {
             long lastWork = start;
             int pushed = 0;
             java.util.Set<Path> failed = new java.util.HashSet<>(); // left to PostgreSQL's own calls, which fail visibly
+            WalFileName besideCall = WalFileName.tryParse(file.getFileName().toString()).orElse(null);
             try (Repository repo = openWarmingUp()) {
                 while (Files.isDirectory(walDir.resolve("archive_status"))
                         && System.nanoTime() - start < lifetime.toNanos()) {
                     List<ArchivePushFile.Result> done = new ArrayList<>();
-                    lookAhead(repo, walDir, null, markers, done, failed);
+                    lookAhead(repo, walDir, besideCall, markers, done, failed);
+                    besideCall = null;
                     if (!done.isEmpty()) {
                         pushed += done.size();
                         lastWork = System.nanoTime();

@@ -218,6 +218,17 @@ final class WalBench implements AutoCloseable {
         }
         pg.execute("SELECT pg_switch_wal()");
         Thread.sleep(500);
+        // one untimed call first, on a copy of a backlog segment into a repository of its own: the
+        // first call of a jar dumps its class-data archive (earlier sections have made it, unless
+        // --only left them out)
+        try (Stream<Path> s = Files.list(pgWal())) {
+            String one = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted()
+                    .filter(n -> Files.exists(pgWal().resolve("archive_status").resolve(n + ".ready"))).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no ready segment in the backlog"));
+            Path scratch = walvault.dir().resolve("drain-warm-repo");
+            Repositories.create(settings(scratch.toUri().toString(), config)).close();
+            pushAlone(walvault.dir().resolve("drain-warm"), scratch, one);
+        }
         int backlog = readyCount();
         long archivedBefore = archivedCount();
         long t0 = System.nanoTime();
@@ -346,26 +357,11 @@ final class WalBench implements AutoCloseable {
             throw new IllegalStateException("only " + segments.size() + " archived segments in pg_wal");
         }
         List<String> chosen = segments.subList(segments.size() - calls - 2, segments.size() - 1);
-        for (int i = 0; i < chosen.size(); i++) {
-            Path wal = Files.createDirectories(dir.resolve("cold-" + i).resolve("pg_wal").resolve("archive_status")).getParent();
-            Files.copy(pgWal().resolve(chosen.get(i)), wal.resolve(chosen.get(i)));
-            Files.createFile(wal.resolve("archive_status").resolve(chosen.get(i) + ".ready"));
-        }
-        ServerUser.get().adopt(dir);
         List<Double> ms = new ArrayList<>();
         long rssKb = -1;
         for (int i = 0; i < chosen.size(); i++) {
             Path work = dir.resolve("cold-" + i);
-            List<String> cmd = new ArrayList<>();
-            if (Files.isExecutable(TIME)) {
-                cmd.addAll(List.of(TIME.toString(), "-f", "%M", "-o", work.resolve("rss").toString()));
-            }
-            cmd.addAll(List.of(walvault.executable().toString(), "archive-push", "--repo", coldUri, "--config",
-                    config.toString(), "pg_wal/" + chosen.get(i)));
-            Walvault.Run r = walvault.run(ServerUser.get().wrap(cmd), Map.of("WALVAULT_ARCHIVE_PUSH_WATCH", "off"), work, 300);
-            if (r.exitCode() != 0) {
-                throw new IllegalStateException("cold archive-push failed (exit " + r.exitCode() + "):\n" + r.output());
-            }
+            Walvault.Run r = pushAlone(work, dir.resolve("cold-repo"), chosen.get(i));
             if (i == 0) {
                 continue;
             }
@@ -379,6 +375,30 @@ final class WalBench implements AutoCloseable {
         if (rssKb > 0) {
             report.add("archive_push_cold_peak_rss_MB", rssKb / 1024.0, "MB", "largest max RSS of those cold calls");
         }
+    }
+
+    /**
+     * One {@code bin/walvault archive-push} call (watcher off) as the server user on a copy of
+     * {@code segment}, alone in {@code work/pg_wal} with its .ready, into the local repository
+     * {@code repo}; its max RSS goes to {@code work/rss} when /usr/bin/time is there.
+     */
+    private Walvault.Run pushAlone(Path work, Path repo, String segment) throws Exception {
+        Path wal = Files.createDirectories(work.resolve("pg_wal").resolve("archive_status")).getParent();
+        Files.copy(pgWal().resolve(segment), wal.resolve(segment));
+        Files.createFile(wal.resolve("archive_status").resolve(segment + ".ready"));
+        ServerUser.get().adopt(work);
+        ServerUser.get().adopt(repo);
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(TIME)) {
+            cmd.addAll(List.of(TIME.toString(), "-f", "%M", "-o", work.resolve("rss").toString()));
+        }
+        cmd.addAll(List.of(walvault.executable().toString(), "archive-push", "--repo", repo.toUri().toString(), "--config",
+                config.toString(), "pg_wal/" + segment));
+        Walvault.Run r = walvault.run(ServerUser.get().wrap(cmd), Map.of("WALVAULT_ARCHIVE_PUSH_WATCH", "off"), work, 300);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("archive-push of '" + segment + "' failed (exit " + r.exitCode() + "):\n" + r.output());
+        }
+        return r;
     }
 
     /**

@@ -65,6 +65,11 @@ final class Walvault implements AutoCloseable {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("WALVAULT_JAR", jar.toString());
         env.put("WALVAULT_CDS_DIR", dir.resolve("cds").toString());
+        // the bench's own JVM options for the hooks, if any (a profiler agent, a heap size)
+        String opts = System.getenv("WALVAULT_JAVA_OPTS");
+        if (opts != null && !opts.isBlank()) {
+            env.put("WALVAULT_JAVA_OPTS", opts);
+        }
         return env;
     }
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +100,62 @@ class WalvaultExecutableIT {
         Result ok = pushWithoutJar(dir, "--look-ahead", "4", "--repo=file:///r", "pg_wal/000000010000000000000007");
         assertEquals(0, ok.exitCode(), ok.out());
         assertTrue(java.nio.file.Files.notExists(marker));
+    }
+
+    @Test
+    void archivePushStartsAWatcherBesideAJavaCallThatThenDoesNotLookAhead(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        // a "java" that records its look-ahead setting and arguments, one line per start
+        Path calls = dir.resolve("calls");
+        Path fakeJava = dir.resolve("java");
+        java.nio.file.Files.writeString(fakeJava, "#!/bin/sh\necho \"${WALVAULT_ARCHIVE_PUSH_LOOK_AHEAD:-unset}|$*\" >> '"
+                + calls + "'\n");
+        java.nio.file.Files.setPosixFilePermissions(fakeJava, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path jar = java.nio.file.Files.writeString(dir.resolve("walvault.jar"), "");
+        Path wal = java.nio.file.Files.createDirectories(dir.resolve("pg_wal"));
+        java.nio.file.Files.write(wal.resolve("000000010000000000000007"), new byte[8192]);
+        java.util.function.BiFunction<Map<String, String>, Integer, List<String>> push = (env, starts) -> {
+            try {
+                java.nio.file.Files.deleteIfExists(calls);
+                ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), "archive-push", "--repo",
+                        "file:///r", "pg_wal/000000010000000000000007").directory(dir.toFile()).redirectErrorStream(true);
+                pb.environment().putAll(Map.of("WALVAULT_JAVA", fakeJava.toString(), "WALVAULT_JAR", jar.toString(),
+                        "WALVAULT_CDS_DIR", "off", "WALVAULT_ARCHIVE_PUSH_WAIT_MS", "0"));
+                pb.environment().remove("WALVAULT_ARCHIVE_PUSH_LOOK_AHEAD");
+                pb.environment().putAll(env);
+                Process p = pb.start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue(), out);
+                // the call itself has run; a detached watcher records itself a moment later
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (java.nio.file.Files.readAllLines(calls).size() < starts && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                return java.nio.file.Files.readAllLines(calls).stream().sorted().toList();
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+
+        // no watcher yet: one is started beside the call, which leaves the look-ahead to it
+        List<String> started = push.apply(Map.of(), 2);
+        assertEquals(2, started.size(), started.toString());
+        assertTrue(started.get(0).startsWith("0|") && !started.get(0).contains("--watch"), started.toString());
+        assertTrue(started.get(1).startsWith("unset|") && started.get(1).endsWith("pg_wal/000000010000000000000007 --watch"),
+                started.toString());
+        assertTrue(started.stream().allMatch(c -> c.contains("-Xmx128m")), "a local repository's bounded heap: " + started);
+
+        // a watcher already runs (this JVM stands in for it): no second one, still no look-ahead in the call
+        Path markers = java.nio.file.Files.createDirectories(wal.resolve(".walvault-pushed"));
+        java.nio.file.Files.writeString(markers.resolve("watch.pid"), ProcessHandle.current().pid() + "\n");
+        assertEquals(List.of("0|"), push.apply(Map.of(), 1).stream().map(c -> c.substring(0, 2)).toList());
+        java.nio.file.Files.delete(markers.resolve("watch.pid"));
+
+        // watcher off: the call looks ahead as configured
+        List<String> alone = push.apply(Map.of("WALVAULT_ARCHIVE_PUSH_WATCH", "off"), 1);
+        assertEquals(1, alone.size(), alone.toString());
+        assertTrue(alone.get(0).startsWith("unset|"), alone.toString());
     }
 
     private static Result pushWithoutJar(Path cwd, String... args) throws IOException, InterruptedException {

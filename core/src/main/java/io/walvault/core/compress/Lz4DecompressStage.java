@@ -174,7 +174,9 @@ public final class Lz4DecompressStage extends Stage {
     }
 
     private void emit(byte[] b, int n) throws IOException {
-        contentHash.update(b, 0, n);
+        if ((flags & FLG_CONTENT_CHECKSUM) != 0) {
+            contentHash.update(b, 0, n);
+        }
         produced += n;
         next.write(b, 0, n);
     }

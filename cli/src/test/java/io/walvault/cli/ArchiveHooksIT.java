@@ -94,7 +94,7 @@ class ArchiveHooksIT {
         // a cold copy stands in for a base backup
         Path copyDir = pg.scratchDirectory("copy");
         Path copy = copyDir.resolve("data");
-        copyTree(source.dataDirectory(), copy);
+        PgCluster.copyDataDirectory(source.dataDirectory(), copy);
 
         source.start();
         load(source, 4, 8);
@@ -168,16 +168,4 @@ class ArchiveHooksIT {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else if (!p.getFileName().toString().equals("postmaster.pid")) {
-                    Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-    }
 }

@@ -531,6 +531,17 @@ public final class PgCluster implements AutoCloseable {
     }
 
     static void copyTree(Path from, Path to) {
+        copyDataDirectory(from, to);
+        ServerUser.get().adopt(to.getParent());
+    }
+
+    /**
+     * Copies a stopped server's data directory as a cold copy: directories owner-only, links as
+     * links, without postmaster.pid. A file that vanishes while the copy runs is left out, as
+     * rsync does: an archive-push watcher may still be writing and removing its small marker
+     * files in pg_wal (it lingers up to 20 s after the server stopped).
+     */
+    public static void copyDataDirectory(Path from, Path to) {
         try {
             Files.walkFileTree(from, new SimpleFileVisitor<>() {
                 @Override
@@ -544,15 +555,26 @@ public final class PgCluster implements AutoCloseable {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                     Path t = to.resolve(from.relativize(file).toString());
-                    if (attrs.isSymbolicLink()) {
-                        Files.createSymbolicLink(t, Files.readSymbolicLink(file));
-                    } else if (!file.getFileName().toString().equals("postmaster.pid")) {
-                        Files.copy(file, t, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                    try {
+                        if (attrs.isSymbolicLink()) {
+                            Files.createSymbolicLink(t, Files.readSymbolicLink(file));
+                        } else if (!file.getFileName().toString().equals("postmaster.pid")) {
+                            Files.copy(file, t, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                        }
+                    } catch (java.nio.file.NoSuchFileException vanished) {
+                        // removed since it was listed
                     }
                     return FileVisitResult.CONTINUE;
                 }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof java.nio.file.NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw e;
+                }
             });
-            ServerUser.get().adopt(to.getParent());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy '" + from + "' to '" + to + "'", e);
         }

@@ -113,7 +113,10 @@ public final class ArchivePush {
      * Watches {@code pg_wal/archive_status} of {@code file}'s directory and pushes each
      * {@code .ready} file as it appears (durable, then marked), so that PostgreSQL's calls find
      * markers and return without Java. Runs until nothing became ready for {@code idle}, or for
-     * at most {@code lifetime} (so changed settings take effect), or until the directory is gone.
+     * at most {@code lifetime} (so changed settings take effect), until the directory is gone, or
+     * once the server stopped (its postmaster.pid, present when the watcher started, is gone:
+     * nothing more becomes ready, and a DBA copying the stopped data directory should not see
+     * files appear in it).
      * At most one watcher runs per directory (a lock in the marker directory); another returns at
      * once. {@code file} itself is left out of the first round: bin/walvault starts the watcher
      * beside the call that pushes it. Returns how many files it pushed.
@@ -137,9 +140,12 @@ public final class ArchivePush {
             int pushed = 0;
             java.util.Set<Path> failed = new java.util.HashSet<>(); // left to PostgreSQL's own calls, which fail visibly
             WalFileName besideCall = WalFileName.tryParse(file.getFileName().toString()).orElse(null);
+            Path postmasterPid = walDir.getParent() == null ? null : walDir.getParent().resolve("postmaster.pid");
+            boolean serverRan = postmasterPid != null && Files.exists(postmasterPid);
             try (Repository repo = openWarmingUp()) {
                 while (Files.isDirectory(walDir.resolve("archive_status"))
-                        && System.nanoTime() - start < lifetime.toNanos()) {
+                        && System.nanoTime() - start < lifetime.toNanos()
+                        && !(serverRan && !Files.exists(postmasterPid))) {
                     List<ArchivePushFile.Result> done = new ArrayList<>();
                     lookAhead(repo, walDir, besideCall, markers, done, failed);
                     besideCall = null;

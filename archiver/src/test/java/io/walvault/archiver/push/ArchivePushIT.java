@@ -174,6 +174,22 @@ class ArchivePushIT {
             assertEquals(2, running.get(30, java.util.concurrent.TimeUnit.SECONDS));
             assertArrayEquals(Files.readAllBytes(w2), decode(wal, name(w2)));
             assertEquals(ArchivePush.Outcome.PUSHED_AHEAD, noAhead.run(w2).outcome());
+
+            // a watcher ends once the server it served has stopped (postmaster.pid gone), not when idle
+            Path served = Files.createDirectories(scratch.resolve("served/pg_wal/archive_status")).getParent();
+            Path postmasterPid = Files.writeString(served.getParent().resolve("postmaster.pid"), "1\n");
+            java.util.concurrent.CompletableFuture<Integer> serving = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return watcher.watch(served.resolve(segments.get(2).getFileName()), java.time.Duration.ofMinutes(5),
+                            java.time.Duration.ofMinutes(10));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertFalse(serving.isDone(), "the watcher of a running server waits for work");
+            Files.delete(postmasterPid);
+            assertEquals(0, serving.get(30, java.util.concurrent.TimeUnit.SECONDS));
         }
     }
 

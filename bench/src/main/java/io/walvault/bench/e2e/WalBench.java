@@ -256,7 +256,7 @@ final class WalBench implements AutoCloseable {
         pg.execute("CHECKPOINT");
         pg.stop();
         base = walvault.dir().resolve("replay-base");
-        copyTree(pg.dataDirectory(), base);
+        PgCluster.copyDataDirectory(pg.dataDirectory(), base);
         pg.start();
         baseFirstSegment = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
         archiveCommand(timedPush(walvault.dir().resolve("times-replay")));
@@ -302,7 +302,7 @@ final class WalBench implements AutoCloseable {
 
     private Recovery recover(String name, String restoreCommand, boolean copyWal, String last) throws Exception {
         Path data = walvault.dir().resolve(name).resolve("data");
-        copyTree(base, data);
+        PgCluster.copyDataDirectory(base, data);
         if (copyWal) {
             try (Stream<Path> s = Files.list(pgWal())) {
                 for (Path p : (Iterable<Path>) s::iterator) {
@@ -505,22 +505,6 @@ final class WalBench implements AutoCloseable {
 
     static String fmt(double v) {
         return String.format(Locale.ROOT, "%.1f", v);
-    }
-
-    /** Copies a data directory (without postmaster.pid); the copy is owner-only. */
-    static void copyTree(Path from, Path to) throws IOException {
-        requireNonNull(from, "from is null");
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createDirectories(t);
-                    Files.setPosixFilePermissions(t, PosixFilePermissions.fromString("rwx------"));
-                } else if (!p.getFileName().toString().equals("postmaster.pid")) {
-                    Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-                }
-            }
-        }
     }
 
     @Override

@@ -50,7 +50,7 @@ class AgentSynchronousIT {
             // a cold copy stands in for a base backup; the agent streams from before it
             primary.stop();
             Path copy = harness.scratchDirectory("copy").resolve("data");
-            copyTree(primary.dataDirectory(), copy);
+            PgCluster.copyDataDirectory(primary.dataDirectory(), copy);
             primary.start();
             primary.configure(Map.of("synchronous_standby_names", "walvault_sync", "synchronous_commit", "remote_write"));
             primary.reload();
@@ -105,16 +105,4 @@ class AgentSynchronousIT {
         }
     }
 
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else if (!p.getFileName().toString().equals("postmaster.pid")) {
-                    Files.copy(p, t, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
-    }
 }

@@ -23,7 +23,7 @@ class RecoveryConfigIT {
 
         Path data = pg.scratchDirectory("restored").resolve("data");
         org.junit.jupiter.api.Assertions.assertTrue(Files.notExists(data));
-        copy(source.dataDirectory(), data);
+        PgCluster.copyDataDirectory(source.dataDirectory(), data);
         RecoveryConfigWriter.write(data, new RecoverySettings("false %f %p", new RecoveryTarget.EndOfArchive(), true,
                 TargetAction.PROMOTE, TargetTimeline.latest(), true));
 
@@ -37,18 +37,5 @@ class RecoveryConfigIT {
         assertEquals("false %f %p", restored.queryString("SHOW restore_command"));
         assertTrue(restored.logSinceStart().contains("archive recovery complete")
                 || restored.logSinceStart().contains("selected new timeline ID"), restored.logSinceStart());
-    }
-
-    private static void copy(Path from, Path to) throws Exception {
-        try (var paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else if (!p.getFileName().toString().equals("postmaster.pid")) {
-                    Files.copy(p, t);
-                }
-            }
-        }
     }
 }

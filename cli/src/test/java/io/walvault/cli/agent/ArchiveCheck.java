@@ -59,17 +59,11 @@ final class ArchiveCheck implements AutoCloseable {
 
     /**
      * The end of the WAL the repository holds on timeline {@code tliHex} contiguously from its
-     * first segment (or, once a backup exists, from the first segment of the oldest backup:
-     * retention may be removing what precedes it while this reads): complete segments, then the
-     * next segment's partial if there is one.
+     * first segment ({@link #segmentsRetentionKeeps}): complete segments, then the next segment's
+     * partial if there is one.
      */
     Lsn contiguousEnd(String tliHex) throws Exception {
-        List<String> listed = names();
-        // read after the listing: with no backup then, no retention ran before or during it
-        long floor = repo.cluster(systemId).backups().list().isEmpty() ? 0
-                : WalSegmentName.parse(oldestBackupFirstWal(), SEG).segmentNumber();
-        List<String> segs = listed.stream().filter(n -> n.length() == 24 && n.startsWith(tliHex)
-                && WalSegmentName.parse(n, SEG).segmentNumber() >= floor).toList();
+        List<String> segs = segmentsRetentionKeeps(tliHex);
         WalSegmentName last = null;
         for (String n : segs) {
             WalSegmentName s = WalSegmentName.parse(n, SEG);
@@ -93,20 +87,12 @@ final class ArchiveCheck implements AutoCloseable {
         return end;
     }
 
-    /** Every complete segment of the repository on the timeline that pg_wal still has is byte-identical; consecutive. */
-    int assertSegmentsMatch(PgCluster pg, String tliHex, String upTo) throws Exception {
-        return assertSegmentsMatch(pg, tliHex, tliHex + "0000000000000000", upTo);
-    }
-
     /**
-     * As {@link #assertSegmentsMatch(PgCluster, String, String)} for the segments from {@code from} on:
-     * with backups and retention running, the WAL before the oldest kept backup may be removed at any
-     * moment, even during the check (a segment the agent ships late is removed by the next expire).
+     * Every complete segment of the repository on the timeline that pg_wal still has is
+     * byte-identical; consecutive (from the oldest backup's first segment once a backup exists).
      */
-    int assertSegmentsMatch(PgCluster pg, String tliHex, String from, String upTo) throws Exception {
-        long floor = WalSegmentName.parse(from, SEG).segmentNumber();
-        List<String> segs = names().stream().filter(n -> n.length() == 24 && n.startsWith(tliHex)
-                && WalSegmentName.parse(n, SEG).segmentNumber() >= floor).toList();
+    int assertSegmentsMatch(PgCluster pg, String tliHex, String upTo) throws Exception {
+        List<String> segs = segmentsRetentionKeeps(tliHex);
         assertTrue(segs.contains(upTo), upTo + " not archived: " + segs);
         int compared = 0;
         for (int i = 0; i < segs.size(); i++) {
@@ -124,12 +110,21 @@ final class ArchiveCheck implements AutoCloseable {
         return compared;
     }
 
-    /** The first WAL segment the oldest complete backup needs: retention keeps everything from it on. */
-    String oldestBackupFirstWal() throws Exception {
+    /**
+     * The complete segments archived on timeline {@code tliHex}, in order; once a backup exists,
+     * only those from the oldest backup's first segment on: retention after each scheduled backup
+     * may be removing what precedes it while a check reads (a segment the agent ships after one
+     * expire is removed by the next), and never removes anything from there on.
+     */
+    private List<String> segmentsRetentionKeeps(String tliHex) throws Exception {
+        List<String> listed = names();
+        // the backups are read after the listing: with none then, no retention ran before or during it
         var backups = repo.cluster(systemId).backups();
         List<String> ids = backups.list();
-        assertTrue(!ids.isEmpty(), "no complete backup");
-        return backups.readManifest(ids.get(0), f -> { }).firstWal();
+        long floor = ids.isEmpty() ? 0
+                : WalSegmentName.parse(backups.readManifest(ids.get(0), f -> { }).firstWal(), SEG).segmentNumber();
+        return listed.stream().filter(n -> n.length() == 24 && n.startsWith(tliHex)
+                && WalSegmentName.parse(n, SEG).segmentNumber() >= floor).toList();
     }
 
     /** No hidden temporary object (a half-written upload) is left in a local repository. */

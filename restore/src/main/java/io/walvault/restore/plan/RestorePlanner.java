@@ -140,7 +140,6 @@ public final class RestorePlanner {
         }
     }
 
-
     /** The timeline recovery ends on, validated against the backup. */
     private static TimelineId targetTimeline(BackupInfo b, WalArchiveListing archive, TargetTimeline requested,
                                              List<String> warnings) {

@@ -340,7 +340,6 @@ public final class Restore {
         out.flush();
     }
 
-
     static String mb(long bytes) {
         return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }

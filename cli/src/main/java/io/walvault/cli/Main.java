@@ -76,7 +76,23 @@ public final class Main implements Runnable {
                 .setErr(err)
                 .setExecutionExceptionHandler(Main::onError)
                 .setParameterExceptionHandler(Main::onUsageError);
-        return cl.execute(args);
+        int rc = cl.execute(args);
+        return named == ArchiveGetCommand.class ? restoreCommandStatus(rc, args) : rc;
+    }
+
+    /**
+     * archive-get as PostgreSQL's restore_command answers 0 (delivered), 76 (not in the archive:
+     * recovery's normal end) or 150 (recovery must stop): PostgreSQL takes any status from 1 to
+     * 125 for "not in the archive" and would end recovery and promote, so every other failure,
+     * a mistyped option included, becomes 150. Not for the recovery_end_command and follower
+     * modes, whose failures must stay below 126 (PostgreSQL only warns about them).
+     */
+    private static int restoreCommandStatus(int rc, String[] args) {
+        List<String> a = List.of(args);
+        if (rc == 0 || rc == ErrorCode.WAL_NOT_ARCHIVED.exitCode() || a.contains("--end-of-recovery") || a.contains("--follow")) {
+            return rc;
+        }
+        return ErrorCode.RECOVERY_STOPPED.exitCode();
     }
 
     @Override

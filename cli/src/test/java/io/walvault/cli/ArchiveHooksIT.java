@@ -151,7 +151,7 @@ class ArchiveHooksIT {
 
         // the copy replays the archived WAL through archive-get and ends with the source's data
         RecoveryConfigWriter.write(copy, new RecoverySettings(ShellQuote.word(walvault) + " archive-get --repo "
-                + ShellQuote.word(repoUri) + " %f %p", new RecoveryTarget.EndOfArchive(), true, TargetAction.PROMOTE,
+                + ShellQuote.word(repoUri) + " %f %p", "", new RecoveryTarget.EndOfArchive(), true, TargetAction.PROMOTE,
                 TargetTimeline.latest(), true));
         PgCluster restored = pg.cluster().name("restored").dataDirectory(copy).env("WALVAULT_JAR", jar.toString()).create();
         restored.startNoWait();

@@ -135,6 +135,7 @@ public final class ArchivePush {
             }
             Path pidFile = markers.directory().resolve("watch.pid");
             Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+            io.walvault.core.log.DaemonLog.keepBounded(markers.directory().resolve("watch.log"));
             long start = System.nanoTime();
             long lastWork = start;
             int pushed = 0;

@@ -99,7 +99,7 @@ final class PushMarkers {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path m : ds) {
                 String n = m.getFileName().toString();
-                if (n.equals("watch.lock") || n.equals("watch.pid")) {
+                if (n.equals("watch.lock") || n.equals("watch.pid") || n.startsWith("watch.log")) {
                     continue;
                 }
                 if (n.startsWith(".") || Files.notExists(walDirectory.resolve(n))) {

@@ -314,7 +314,7 @@ final class WalBench implements AutoCloseable {
                 }
             }
         }
-        RecoveryConfigWriter.write(data, new RecoverySettings(restoreCommand, new RecoveryTarget.EndOfArchive(), true,
+        RecoveryConfigWriter.write(data, new RecoverySettings(restoreCommand, "", new RecoveryTarget.EndOfArchive(), true,
                 TargetAction.PROMOTE, TargetTimeline.latest(), true));
         PgCluster.Builder b = PgCluster.builder(pg.version()).name(name).dataDirectory(data);
         walvault.serverEnv().forEach(b::env);

@@ -92,7 +92,7 @@ class AgentSynchronousIT {
             String walvault = AgentProcess.ROOT.resolve("bin/walvault").toString();
             ServerUser.get().adopt(work);
             RecoveryConfigWriter.write(copy, new RecoverySettings(ShellQuote.word(walvault) + " archive-get --repo "
-                    + ShellQuote.word(repoUri) + " %f %p", new RecoveryTarget.EndOfArchive(), true, TargetAction.PROMOTE,
+                    + ShellQuote.word(repoUri) + " %f %p", "", new RecoveryTarget.EndOfArchive(), true, TargetAction.PROMOTE,
                     TargetTimeline.latest(), true));
             PgCluster restored = harness.cluster().name("restored").dataDirectory(copy).env("WALVAULT_JAR", jar.toString()).create();
             restored.startNoWait();

@@ -5,7 +5,8 @@ package io.walvault.core.error;
  *
  * <p>Numbers are never reused or renumbered: scripts and PostgreSQL's archiver act on them.
  * Ranges: 1-9 general, 10-29 connection and replication protocol, 30-49 repository (storage,
- * codec, encryption, catalog), 50-69 archiving and backup, 70-89 restore and verification.
+ * codec, encryption, catalog), 50-69 archiving and backup, 70-89 restore and verification, 150
+ * archive-get's one fatal status (PostgreSQL stops recovery on a restore_command status above 125).
  * README.md lists them for users; a test keeps that list and this enum in step.
  */
 public enum ErrorCode {
@@ -135,8 +136,16 @@ public enum ErrorCode {
     /** verify: a backup or the WAL it needs failed a check; the report lists every failure. */
     VERIFY_FAILED(83, "verification failed"),
 
-
-
+    // ---- 150: what PostgreSQL must treat as fatal (a restore_command exit status above 125) ----
+    /**
+     * archive-get: recovery must stop here rather than end early. The archive holds the file
+     * but it cannot be delivered now (the store failed after its retries, the object is corrupt,
+     * the local write failed, walvault cannot run), or the archive lacks WAL that the restore's
+     * plan needs (a gap), or recovery is ending before the point the plan promised. PostgreSQL
+     * stops the server instead of promoting it with data missing; once the cause is fixed,
+     * starting the server again resumes recovery where it stopped.
+     */
+    RECOVERY_STOPPED(150, "recovery stopped: WAL it needs cannot be delivered"),
     ;
 
     private final int exitCode;

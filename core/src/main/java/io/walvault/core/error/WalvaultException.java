@@ -28,4 +28,20 @@ public class WalvaultException extends RuntimeException {
     public ErrorCode code() {
         return code;
     }
+
+    /** The message without its {@code HINT:} sentence. */
+    public String what() {
+        String m = getMessage();
+        int h = m.indexOf(HINT);
+        return h < 0 ? m : m.substring(0, h);
+    }
+
+    /** The message's {@code HINT:} sentence, without the word HINT, if it has one. */
+    public java.util.Optional<String> hint() {
+        String m = getMessage();
+        int h = m.indexOf(HINT);
+        return h < 0 ? java.util.Optional.empty() : java.util.Optional.of(m.substring(h + HINT.length()));
+    }
+
+    private static final String HINT = " HINT: ";
 }

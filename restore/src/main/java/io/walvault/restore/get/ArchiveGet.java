@@ -14,6 +14,8 @@ import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalPageHeader;
 import io.walvault.core.wal.WalSegmentName;
+import io.walvault.restore.recovery.RecoveryExpectation;
+import io.walvault.restore.recovery.RecoveryProgress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -100,13 +103,58 @@ public final class ArchiveGet {
         this.opener = requireNonNull(opener, "opener is null");
     }
 
-    /** Writes archived {@code fileName} (PostgreSQL's %f) to {@code target} (%p). */
+    /**
+     * Writes archived {@code fileName} (PostgreSQL's %f) to {@code target} (%p). Throws
+     * {@link ErrorCode#WAL_NOT_ARCHIVED} only when the archive does not hold the file and the
+     * restore's plan ({@link RecoveryExpectation}, if this data directory has one) does not
+     * need it: recovery's normal end. Every other failure is {@link ErrorCode#RECOVERY_STOPPED}
+     * (see {@link #stopRecovery}), which PostgreSQL treats as fatal instead of ending recovery.
+     */
     public Report run(String fileName, Path target) throws IOException {
         requireNonNull(fileName, "fileName is null");
         requireNonNull(target, "target is null");
+        try {
+            return deliver(fileName, target);
+        } catch (WalvaultException e) {
+            if (e.code() == ErrorCode.WAL_NOT_ARCHIVED || e.code() == ErrorCode.RECOVERY_STOPPED) {
+                throw e;
+            }
+            throw stopRecovery(fileName, e);
+        } catch (IOException | RuntimeException e) {
+            throw stopRecovery(fileName, e);
+        }
+    }
+
+    /**
+     * What archive-get answers when it cannot deliver a file the archive holds: recovery must
+     * stop ({@link ErrorCode#RECOVERY_STOPPED}, an exit status above 125, which PostgreSQL treats
+     * as fatal) rather than take the failure for the end of the archive and promote with data
+     * missing. The message keeps the cause's and says what happens next.
+     */
+    public static WalvaultException stopRecovery(String fileName, Exception cause) {
+        String what;
+        String hint = "";
+        if (cause instanceof WalvaultException w) {
+            what = w.what() + " (" + w.code().summary() + ", " + w.code().exitCode() + ")";
+            hint = w.hint().map(h -> h + "; ").orElse("");
+        } else if (cause instanceof IOException io) {
+            what = "cannot write it: " + io;
+        } else {
+            what = String.valueOf(cause);
+        }
+        return new WalvaultException(ErrorCode.RECOVERY_STOPPED, "cannot restore WAL file '" + fileName + "': " + what
+                + " HINT: " + hint + "recovery stops here instead of ending early with data missing; fix the cause, then start"
+                + " the server again and recovery resumes where it stopped", cause);
+    }
+
+    private Report deliver(String fileName, Path target) throws IOException {
         WalFileName name = WalFileName.tryParse(fileName).orElseThrow(() -> new WalvaultException(ErrorCode.USAGE,
                 "'" + fileName + "' is not a WAL file name HINT: restore_command must pass %f %p"));
         boolean segment = name.kind() == WalFileName.Kind.SEGMENT;
+        Optional<RecoveryExpectation> plan = RecoveryExpectation.read(dataDirectory);
+        if (segment && plan.isPresent()) {
+            RecoveryProgress.record(dataDirectory, name.name());
+        }
         PrefetchSpool spool = new PrefetchSpool(target.toAbsolutePath().getParent());
         OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : controlFileSystemId();
         if (segment && known.isPresent() && settings.prefetch() > 0
@@ -139,6 +187,9 @@ public final class ArchiveGet {
                 outcome = Outcome.FETCHED;
             } catch (ObjectNotFoundException e) {
                 if (!segment || !servePartial(wal, name, systemId, target)) {
+                    if (plan.isPresent()) {
+                        checkPlanAllowsMissing(plan.get(), name);
+                    }
                     if (segment && settings.background()) {
                         recordMissing(spool, name);
                     }
@@ -160,6 +211,42 @@ public final class ArchiveGet {
                 }
             }
             return new Report(outcome, fetched);
+        }
+    }
+
+    /**
+     * The archive does not hold {@code name}: is that recovery's normal end? Not when the
+     * restore's plan needs the file (the archive has a gap, or lost the file since the restore),
+     * and not when recovery, probing for the history file of the timeline it is about to create,
+     * is ending before the segment its plan ends with: then it must stop, not promote.
+     */
+    private void checkPlanAllowsMissing(RecoveryExpectation plan, WalFileName name) {
+        long segmentSize = plan.segmentSize();
+        if (name.kind() == WalFileName.Kind.SEGMENT && plan.covers(WalSegmentName.parse(name.name(), segmentSize))) {
+            throw new WalvaultException(ErrorCode.RECOVERY_STOPPED, "WAL file '" + name + "' is not in the archive, but the"
+                    + " restore's plan needs it (the plan runs to '" + plan.end() + "'): the archive has a gap or lost the"
+                    + " file since the restore HINT: recovery stops here instead of ending early with data missing; 'walvault"
+                    + " info' shows the archive's gaps; put the file back (from pg_wal of the original server, if it still"
+                    + " exists) and start the server again, or, to accept the loss, remove '" + RecoveryExpectation.FILE
+                    + "' and start it again");
+        }
+        if (name.kind() == WalFileName.Kind.HISTORY && plan.needsHistory(name.timeline())) {
+            throw new WalvaultException(ErrorCode.RECOVERY_STOPPED, "timeline history file '" + name + "' is not in the"
+                    + " archive, but the restore's plan follows timeline " + name.timeline() + " HINT: recovery stops here;"
+                    + " put the file back into the archive and start the server again");
+        }
+        if (name.kind() == WalFileName.Kind.HISTORY && name.timeline().compareTo(plan.finalTimeline()) > 0) {
+            // recovery probes for the history file of the timeline it will create when it ends (and
+            // of the newest timeline when it starts, before it asked for any segment)
+            Optional<WalSegmentName> asked = RecoveryProgress.lastAskedInThisRun(dataDirectory, segmentSize);
+            if (asked.isPresent() && !plan.reachedBy(asked.get())) {
+                throw new WalvaultException(ErrorCode.RECOVERY_STOPPED, "recovery is ending in WAL segment '" + asked.get()
+                        + "', before '" + plan.end() + "', where the restore's plan ends: the server would come up with the"
+                        + " data of the WAL after it missing HINT: recovery stops here instead of promoting; the server's log"
+                        + " above says why redo ended (for example an invalid record); 'walvault verify' checks the archived"
+                        + " WAL; if the server was promoted on purpose, or to accept the loss, remove '"
+                        + RecoveryExpectation.FILE + "' and start it again");
+            }
         }
     }
 
@@ -189,11 +276,69 @@ public final class ArchiveGet {
                 return; // another follower is at work
             }
             Files.writeString(spool.path(PrefetchSpool.FOLLOW_PID), ProcessHandle.current().pid() + "\n");
+            io.walvault.core.log.DaemonLog.keepBounded(spool.path(PrefetchSpool.FOLLOW_LOG));
             try {
                 followLocked(spool, known.getAsLong());
             } finally {
                 Files.deleteIfExists(spool.path(PrefetchSpool.FOLLOW_PID));
             }
+        }
+    }
+
+    /**
+     * PostgreSQL's {@code recovery_end_command} for a restored server ({@code archive-get
+     * --end-of-recovery}, written by {@code walvault restore}): once recovery has ended, the
+     * follower is stopped and what the restore and archive-get left in pg_wal is removed: the
+     * prefetch spool (up to {@code archive-get-prefetch} segments) and every
+     * {@code .walvault-restore.*} file: the repository settings, the passphrase or private keys
+     * restore_command needed (secrets that must not outlive recovery), the plan and the progress
+     * record. Returns the number of files removed. PostgreSQL only warns when this fails.
+     */
+    public int endOfRecovery() throws IOException {
+        Path walDir = dataDirectory.resolve("pg_wal");
+        PrefetchSpool spool = new PrefetchSpool(walDir);
+        stopFollower(spool);
+        int removed = 0;
+        if (Files.isDirectory(spool.directory())) {
+            try (java.util.stream.Stream<Path> all = Files.walk(spool.directory())) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                    removed++;
+                }
+            }
+        }
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(walDir, ".walvault-restore.*")) {
+            for (Path p : ds) {
+                if (Files.deleteIfExists(p)) {
+                    removed++;
+                }
+            }
+        }
+        try (FileChannel d = FileChannel.open(walDir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+        LOG.info("recovery ended: removed the prefetch spool and the restore's private files from '{}' ({} files)", walDir, removed);
+        return removed;
+    }
+
+    /** Ends the spool's follower, if one runs (its pid file names a live archive-get follower). */
+    private static void stopFollower(PrefetchSpool spool) {
+        String pid;
+        try {
+            pid = Files.readString(spool.path(PrefetchSpool.FOLLOW_PID)).strip();
+        } catch (IOException e) {
+            return;
+        }
+        try {
+            Optional<ProcessHandle> p = ProcessHandle.of(Long.parseLong(pid));
+            if (p.isPresent() && p.get().info().commandLine().map(c -> c.contains("--follow")).orElse(false)) {
+                p.get().destroy();
+                p.get().onExit().get(10, TimeUnit.SECONDS);
+            }
+        } catch (NumberFormatException | ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debug("cannot stop the follower {}: {}", pid, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -259,7 +404,7 @@ public final class ArchiveGet {
                 } else if (System.nanoTime() - quietSince > TimeUnit.SECONDS.toNanos(30)) {
                     return; // recovery is paused, has ended, or is gone
                 }
-                int room = settings.prefetch() - count;
+                int room = Math.min(settings.prefetch() - count, spool.roomFor(segmentSize));
                 if (room <= 0) {
                     sleepMillis(20);
                     continue;
@@ -353,7 +498,8 @@ public final class ArchiveGet {
         spool.removeBefore(name.name());
         List<WalSegmentName> wanted = new ArrayList<>();
         WalSegmentName s = WalSegmentName.parse(name.name(), segmentSize);
-        for (int i = 0; i < settings.prefetch(); i++) {
+        int room = spool.roomFor(segmentSize);
+        for (int i = 0; i < settings.prefetch() && wanted.size() < room; i++) {
             s = s.next();
             if (Files.notExists(spool.path(s.fileName()))) {
                 wanted.add(s);
@@ -396,7 +542,11 @@ public final class ArchiveGet {
                     WalFileWriter.write(wal, WalFileName.parse(n.fileName()), systemId, spool.path(n.fileName()));
                     return Fetch.FETCHED;
                 } catch (ObjectNotFoundException e) {
-                    return Fetch.NOT_ARCHIVED;
+                    // archived only as its timeline's .partial (the agent's newest WAL): not the end of
+                    // the archive; a Java call serves it, zero-padded, and never from the spool (a
+                    // .partial changes until its segment is complete)
+                    return wal.info(WalFileName.parse(n.fileName() + ".partial")).isPresent() ? Fetch.PARTIAL_ONLY
+                            : Fetch.NOT_ARCHIVED;
                 }
             }));
         }
@@ -422,6 +572,8 @@ public final class ArchiveGet {
     private enum Fetch {
         FETCHED,
         NOT_ARCHIVED,
+        /** only the segment's .partial is archived: left to recovery's own call, which serves it */
+        PARTIAL_ONLY,
         /** failed (store, file system) or interrupted: recovery's own call will fetch it */
         FAILED
     }

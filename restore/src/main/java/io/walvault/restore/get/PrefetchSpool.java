@@ -38,7 +38,10 @@ final class PrefetchSpool {
     static final String MISSING = "missing";
     /** The newest segment the follower has fetched: bin/walvault waits only for segments after it. */
     static final String AHEAD = "ahead";
-    private static final java.util.Set<String> OWN = java.util.Set.of(ORIGIN, WANTED, FOLLOW_PID, FOLLOW_LOCK, MISSING, AHEAD);
+    /** The follower's log (bin/walvault appends its output; the follower keeps it bounded). */
+    static final String FOLLOW_LOG = "follow.log";
+    private static final java.util.Set<String> OWN = java.util.Set.of(ORIGIN, WANTED, FOLLOW_PID, FOLLOW_LOCK, MISSING, AHEAD,
+            FOLLOW_LOG, FOLLOW_LOG + ".1");
 
     /** What recovery asked for last, as written by {@link #writeWanted}. */
     record Wanted(String name, long segmentSize) {
@@ -140,6 +143,21 @@ final class PrefetchSpool {
         return n;
     }
 
+    /**
+     * How many more segments of {@code segmentSize} bytes may be fetched into the spool: it
+     * shares pg_wal's file system with PostgreSQL, which must never run out of room because of
+     * it. What stays free is a tenth of the file system, at most 1 GiB, plus four segments.
+     */
+    int roomFor(long segmentSize) {
+        try {
+            java.nio.file.FileStore fs = Files.getFileStore(dir);
+            long reserve = Math.min(1L << 30, fs.getTotalSpace() / 10) + 4 * segmentSize;
+            return (int) Math.max(0, Math.min(Integer.MAX_VALUE, (fs.getUsableSpace() - reserve) / segmentSize));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /** Records that recovery asked for {@code name} (segment size {@code segmentSize}), for the follower. */
     void writeWanted(String name, long segmentSize) throws IOException {
         replace(WANTED, name + " " + segmentSize);
@@ -216,7 +234,7 @@ final class PrefetchSpool {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
-                if (!n.equals(FOLLOW_LOCK) && !n.equals(FOLLOW_PID)) { // the follower's, which may be starting now
+                if (!n.equals(FOLLOW_LOCK) && !n.equals(FOLLOW_PID) && !n.startsWith(FOLLOW_LOG)) { // the follower's, which may be starting now
                     Files.deleteIfExists(p);
                 }
             }

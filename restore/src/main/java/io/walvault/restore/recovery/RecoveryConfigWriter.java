@@ -51,6 +51,7 @@ public final class RecoveryConfigWriter {
     static Map<String, String> settings(RecoverySettings s) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("restore_command", s.restoreCommand());
+        m.put("recovery_end_command", s.recoveryEndCommand());
         // Every target setting is written, the unused ones empty and first: PostgreSQL's assign
         // hook of each target setting fails with "multiple recovery targets specified" when another
         // target is already set at that moment, even if the new value is empty. Settings apply in
@@ -153,9 +154,6 @@ public final class RecoveryConfigWriter {
     }
 
     private static void writeAtomically(Path file, String content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".walvault.tmp");
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        PrivateFiles.writeAtomically(file, content);
     }
 }

@@ -6,13 +6,12 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.restore.recovery.PrivateFiles;
 import io.walvault.restore.recovery.ShellQuote;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -83,14 +82,24 @@ final class RecoveryAccess {
     }
 
     /**
-     * Writes the private files into {@code dataDirectory} and returns the restore_command.
+     * The commands written into the restored server's configuration.
+     *
+     * @param restoreCommand restore_command: archive-get with the repository's settings
+     * @param recoveryEndCommand recovery_end_command: archive-get {@code --end-of-recovery}, which
+     *                           removes these private files and the prefetch spool once recovery ended
+     */
+    record Commands(String restoreCommand, String recoveryEndCommand) {
+    }
+
+    /**
+     * Writes the private files into {@code dataDirectory} and returns the commands that use them.
      *
      * @param launcher the absolute path of bin/walvault
      * @param settings the settings the restore resolved
      * @param repo the repository settings resolved from them
      * @param systemId the cluster being restored
      */
-    static String write(Path dataDirectory, Path launcher, Settings settings, RepositorySettings repo, long systemId)
+    static Commands write(Path dataDirectory, Path launcher, Settings settings, RepositorySettings repo, long systemId)
             throws IOException {
         requireNonNull(dataDirectory, "dataDirectory is null");
         List<String> lines = new ArrayList<>();
@@ -122,13 +131,11 @@ final class RecoveryAccess {
         });
         words.add("--system-identifier");
         words.add(Long.toUnsignedString(systemId));
-        return ShellQuote.command(words) + " %f %p";
+        return new Commands(ShellQuote.command(words) + " %f %p",
+                ShellQuote.command(List.of(launcher.toString(), "archive-get", "--end-of-recovery")));
     }
 
     private static void writePrivate(Path file, byte[] content) throws IOException {
-        Files.createDirectories(file.getParent());
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(file, content, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        PrivateFiles.write(file, content);
     }
 }

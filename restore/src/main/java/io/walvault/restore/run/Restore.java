@@ -24,6 +24,7 @@ import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.TargetPlanning;
 import io.walvault.restore.plan.TargetResolver;
 import io.walvault.restore.recovery.RecoveryConfigWriter;
+import io.walvault.restore.recovery.RecoveryExpectation;
 import io.walvault.restore.recovery.RecoverySettings;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.ShellQuote;
@@ -604,8 +605,14 @@ public final class Restore {
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             Files.move(tmp, map, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
-        String restoreCommand = RecoveryAccess.write(data, launcher, settings, repositorySettings, systemId);
-        RecoveryConfigWriter.write(data, new RecoverySettings(restoreCommand, plan.target(), options.inclusive(), options.action(),
+        RecoveryAccess.Commands commands = RecoveryAccess.write(data, launcher, settings, repositorySettings, systemId);
+        if (!plan.wal().isEmpty()) {
+            // what archive-get holds recovery to: every planned segment delivered, no promotion before the last
+            RecoveryExpectation.of(systemId, plan.segmentSize(), plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(),
+                    plan.backup().timeline(), plan.targetTimeline()).write(data);
+        }
+        RecoveryConfigWriter.write(data, new RecoverySettings(commands.restoreCommand(), commands.recoveryEndCommand(),
+                plan.target(), options.inclusive(), options.action(),
                 options.timeline(), options.disableArchiving()));
         fsync(data.resolve("pg_wal"));
         Path label = data.resolve(TablespaceLayout.PENDING_BACKUP_LABEL);
@@ -694,7 +701,11 @@ public final class Restore {
     }
 
     private String restoreCommandHint() {
-        return "restore_command in postgresql.auto.conf (settings in " + RecoveryAccess.CONFIG + ")";
+        String secrets = repositorySettings.passphrase() != null ? ", with a copy of the passphrase"
+                : repositorySettings.privateKeyFiles().isEmpty() ? "" : ", with a copy of the private key";
+        return "restore_command in postgresql.auto.conf (settings in " + RecoveryAccess.CONFIG + secrets + ", 0600);"
+                + " recovery_end_command removes them and the prefetch spool once recovery has ended, and recovery stops"
+                + " rather than ending before '" + RecoveryExpectation.FILE + "' allows";
     }
 
     private static boolean isRoot() {

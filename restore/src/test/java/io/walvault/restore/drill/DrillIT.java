@@ -80,7 +80,7 @@ class DrillIT {
                 }
             }
         }
-        RecoveryConfigWriter.write(data, new RecoverySettings("false %f %p", target, true, TargetAction.PROMOTE,
+        RecoveryConfigWriter.write(data, new RecoverySettings("false %f %p", "", target, true, TargetAction.PROMOTE,
                 TargetTimeline.latest(), true));
         return data;
     }

@@ -109,7 +109,10 @@ class ArchiveGetIT {
             repo.cluster(systemId + 1).wal().put(WalFileName.parse("00000002.history"), () -> new ByteArrayInputStream(new byte[] {'1'}));
         }
         ArchiveGet nowhere = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.empty(), 0, 1), scratch);
-        assertEquals(ErrorCode.RESTORE_CLUSTER_UNKNOWN, code(() -> nowhere.run(name(segments.get(0)).name(), absent)));
+        // (a call that cannot tell must not end recovery: it stops it, saying why)
+        WalvaultException unknown = assertThrows(WalvaultException.class, () -> nowhere.run(name(segments.get(0)).name(), absent));
+        assertEquals(ErrorCode.RECOVERY_STOPPED, unknown.code());
+        assertEquals(ErrorCode.RESTORE_CLUSTER_UNKNOWN, ((WalvaultException) unknown.getCause()).code(), unknown.getMessage());
         ArchiveGet named = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 0, 1), scratch);
         assertEquals(ArchiveGet.Outcome.FETCHED, named.run(name(segments.get(1)).name(), absent).outcome());
         assertArrayEquals(Files.readAllBytes(segments.get(1)), Files.readAllBytes(absent));

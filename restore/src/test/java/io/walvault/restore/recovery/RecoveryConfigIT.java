@@ -24,7 +24,7 @@ class RecoveryConfigIT {
         Path data = pg.scratchDirectory("restored").resolve("data");
         org.junit.jupiter.api.Assertions.assertTrue(Files.notExists(data));
         PgCluster.copyDataDirectory(source.dataDirectory(), data);
-        RecoveryConfigWriter.write(data, new RecoverySettings("false %f %p", new RecoveryTarget.EndOfArchive(), true,
+        RecoveryConfigWriter.write(data, new RecoverySettings("false %f %p", "", new RecoveryTarget.EndOfArchive(), true,
                 TargetAction.PROMOTE, TargetTimeline.latest(), true));
 
         PgCluster restored = pg.cluster().name("restored").dataDirectory(data).create();

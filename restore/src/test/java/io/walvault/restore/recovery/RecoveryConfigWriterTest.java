@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RecoveryConfigWriterTest {
 
     private static RecoverySettings settings(RecoveryTarget target) {
-        return new RecoverySettings("/opt/walvault/bin/walvault archive-get %f %p", target, true, TargetAction.PROMOTE,
+        return new RecoverySettings("/opt/walvault/bin/walvault archive-get %f %p", "/opt/walvault/bin/walvault archive-get --end-of-recovery", target, true, TargetAction.PROMOTE,
                 TargetTimeline.latest(), false);
     }
 
@@ -67,7 +67,7 @@ class RecoveryConfigWriterTest {
                 "") );
         Files.createFile(data.resolve("standby.signal"));
         RecoveryConfigWriter.write(data, settings(new RecoveryTarget.Name("it's here")));
-        RecoveryConfigWriter.write(data, new RecoverySettings("walvault archive-get %f %p", new RecoveryTarget.Immediate(),
+        RecoveryConfigWriter.write(data, new RecoverySettings("walvault archive-get %f %p", "", new RecoveryTarget.Immediate(),
                 false, TargetAction.PAUSE, TargetTimeline.current(), true));
 
         List<String> lines = Files.readAllLines(data.resolve("postgresql.auto.conf"));

@@ -32,9 +32,12 @@ class RecoveryAccessTest {
     void secretsGoToPrivateFilesAndTheCommandNamesThemByRelativePath(@TempDir Path data) throws Exception {
         Settings s = Settings.load(Map.of("repo", "file:///srv/repo", "encryption", "passphrase"), null,
                 Map.of("WALVAULT_PASSPHRASE", "it's a secret %f", "WALVAULT_S3_REGION", "eu-west-1"));
-        String command = RecoveryAccess.write(data, Path.of("/opt/walvault/bin/walvault"), s, RepositorySettings.from(s), 42);
+        RecoveryAccess.Commands commands = RecoveryAccess.write(data, Path.of("/opt/walvault/bin/walvault"), s,
+                RepositorySettings.from(s), 42);
+        String command = commands.restoreCommand();
         assertEquals("/opt/walvault/bin/walvault archive-get --config pg_wal/.walvault-restore.conf --repo file:///srv/repo"
                 + " --system-identifier 42 %f %p", command);
+        assertEquals("/opt/walvault/bin/walvault archive-get --end-of-recovery", commands.recoveryEndCommand());
         assertFalse(command.contains("a secret"));
         String conf = Files.readString(data.resolve(RecoveryAccess.CONFIG));
         assertTrue(conf.contains("passphrase-file = " + RecoveryAccess.PASSPHRASE), conf);

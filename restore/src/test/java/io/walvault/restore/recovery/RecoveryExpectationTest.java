@@ -1,0 +1,98 @@
+package io.walvault.restore.recovery;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.wal.TimelineId;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecoveryExpectationTest {
+
+    private static final long SEG = 16L * 1024 * 1024;
+
+    private static RecoveryExpectation acrossASwitch() {
+        // timeline 2 branched from 1 in segment 0x12: recovery asks for 1/0x10..0x11, then 2/0x12..0x14 (the last a .partial)
+        return RecoveryExpectation.of(7, SEG, List.of(f("000000010000000000000010"), f("000000010000000000000011"),
+                f("000000020000000000000012"), f("000000020000000000000013"), f("000000020000000000000014.partial")),
+                TimelineId.of(1), TimelineId.of(2));
+    }
+
+    @Test
+    void aPlanIsRangesPerTimelineAndEndsWithItsLastSegment() {
+        RecoveryExpectation e = acrossASwitch();
+        assertEquals(2, e.ranges().size());
+        assertEquals("000000020000000000000014", e.end().fileName());
+        assertEquals(TimelineId.of(2), e.finalTimeline());
+        assertTrue(e.covers(s("000000010000000000000011")));
+        assertTrue(e.covers(s("000000020000000000000014")));
+        assertFalse(e.covers(s("000000010000000000000012")), "the old timeline past the switch is not planned");
+        assertFalse(e.covers(s("000000020000000000000015")), "past the end");
+        assertFalse(e.covers(s("00000002000000000000000F")), "before the backup");
+        assertTrue(e.needsHistory(TimelineId.of(2)));
+        assertFalse(e.needsHistory(TimelineId.of(3)));
+        assertTrue(e.reachedBy(s("000000020000000000000015")));
+        assertTrue(e.reachedBy(s("000000020000000000000014")));
+        assertFalse(e.reachedBy(s("000000020000000000000013")));
+    }
+
+    @Test
+    void writtenOwnerOnlyAndReadBackAsWritten(@TempDir Path data) throws Exception {
+        assertEquals(Optional.empty(), RecoveryExpectation.read(data));
+        RecoveryExpectation e = acrossASwitch();
+        e.write(data);
+        Path file = data.resolve(RecoveryExpectation.FILE);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        List<String> lines = Files.readAllLines(file);
+        assertEquals("walvault-recovery-plan 1", lines.get(0));
+        assertEquals("end 000000020000000000000014", lines.get(1), "bin/walvault reads the second line");
+        assertEquals(e, RecoveryExpectation.read(data).orElseThrow());
+    }
+
+    @Test
+    void aDamagedFileIsAnErrorNotAMissingPlan(@TempDir Path data) throws Exception {
+        acrossASwitch().write(data);
+        Path file = data.resolve(RecoveryExpectation.FILE);
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, List.of(lines.get(0), "end 000000020000000000000015", lines.get(2), lines.get(3), lines.get(4)));
+        CorruptDataException e = assertThrows(CorruptDataException.class, () -> RecoveryExpectation.read(data));
+        assertTrue(e.getMessage().contains("not the last planned segment"), e.getMessage());
+        Files.write(file, List.of("walvault-recovery-plan 2"));
+        assertThrows(CorruptDataException.class, () -> RecoveryExpectation.read(data));
+        Files.write(file, List.of("walvault-recovery-plan 1", "end 000000020000000000000014", "surprise 1"));
+        assertThrows(CorruptDataException.class, () -> RecoveryExpectation.read(data));
+    }
+
+    @Test
+    void progressCountsOnlyForTheRunningPostmaster(@TempDir Path data) throws Exception {
+        Files.createDirectories(data.resolve("pg_wal"));
+        assertEquals(Optional.empty(), RecoveryProgress.lastAskedInThisRun(data, SEG));
+        Files.writeString(data.resolve("postmaster.pid"), "4242\n/srv/data\n");
+        RecoveryProgress.record(data, "000000020000000000000013");
+        assertEquals(Optional.of(s("000000020000000000000013")), RecoveryProgress.lastAskedInThisRun(data, SEG));
+        // the server started again: what the last run asked for says nothing about this one
+        Files.writeString(data.resolve("postmaster.pid"), "4343\n/srv/data\n");
+        assertEquals(Optional.empty(), RecoveryProgress.lastAskedInThisRun(data, SEG));
+        // the line bin/walvault writes is the same
+        Files.writeString(data.resolve(RecoveryProgress.FILE), "000000020000000000000014 4343\n");
+        assertEquals(Optional.of(s("000000020000000000000014")), RecoveryProgress.lastAskedInThisRun(data, SEG));
+    }
+
+    private static WalFileName f(String name) {
+        return WalFileName.parse(name);
+    }
+
+    private static WalSegmentName s(String name) {
+        return WalSegmentName.parse(name, SEG);
+    }
+}

@@ -17,6 +17,7 @@ import io.walvault.core.repo.BackupIds;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.ManifestFile;
+import io.walvault.core.repo.ObjectResult;
 import io.walvault.core.repo.ObjectWriter;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.RepositoryLock;
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *                                      ├─▶ PendingManifest (entries, on local disk until the end)
  *                                      └─▶ backup_manifest object (the server's manifest, verified by the client)
  * connection 2: temporary slot, START_REPLICATION from the start LSN ─▶ BackupWal ─▶ WAL archive
- * then: bundles stored ▶ WAL to the end LSN stored ▶ manifest written last (the backup exists)
+ * then: bundles stored ▶ WAL to the end LSN stored ▶ manifest ▶ commit record written last (the backup exists)
  * </pre>
  *
  * <p>The cluster's {@code backup} lock is held throughout (expire takes it too) and its heartbeat
@@ -200,7 +201,7 @@ public final class Backup {
             BaseBackupResult r = data.baseBackup(bb, listener);
             progress.done();
             int bundleCount = bundles.finish();
-            serverManifest.finish();
+            ObjectResult serverManifestStored = serverManifest.finishWithResult();
             wal.stopAt(r.endLsn());
             WalSegmentName[] walRange = wal.await(options.walTimeout());
             checkCancelled();
@@ -211,7 +212,11 @@ public final class Backup {
                     walRange[1].fileName(), pending.regularFiles(), pending.fileBytes(), bundles.storedBytes(), bundleCount,
                     true);
             checkCancelled();
-            pending.publish(info);
+            ObjectResult manifest = pending.publish(info);
+            checkCancelled();
+            // last: the commit record makes the backup exist (a manifest alone, even one whose PUT
+            // lands after this backup gave up and cleaned up, never does)
+            catalog.commit(info, manifest, serverManifestStored, bundles.results());
             published = true;
             LOG.info("backup {} complete: {} files, {} bytes, WAL {} to {}", backupId, info.files(), info.bytes(),
                     info.firstWal(), info.lastWal());

@@ -126,6 +126,15 @@ final class Bundles implements AutoCloseable {
         return uploaders.size();
     }
 
+    /** What each bundle stored, in bundle order; after {@link #finish}. */
+    List<ObjectResult> results() {
+        List<ObjectResult> r = new ArrayList<>();
+        for (Uploader u : uploaders) {
+            r.add(requireNonNull(u.result, "bundle not finished"));
+        }
+        return r;
+    }
+
     /** Bytes of the bundles in the store so far. */
     long storedBytes() {
         return storedBytes.get();
@@ -217,6 +226,7 @@ final class Bundles implements AutoCloseable {
         final BlockingQueue<Chunk> queue = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
         final Thread thread;
         long size; // written by the stream thread only
+        ObjectResult result; // written by this thread, read after it ended (finish joins it)
 
         Uploader(int number) {
             this.number = number;
@@ -240,6 +250,7 @@ final class Bundles implements AutoCloseable {
                     free.offer(c.data()); // dropped when the pool is full
                 }
                 ObjectResult r = w.finishWithResult();
+                result = r;
                 storedBytes.addAndGet(Math.max(0, r.storedSize())); // -1: the store did not say
             } catch (InterruptedException e) {
                 failure.compareAndSet(null, new InterruptedIOException("bundle " + number + " was cancelled"));

@@ -18,13 +18,14 @@ import io.walvault.core.repo.WalArchive;
 import io.walvault.core.repo.WalArchive.ArchivedWal;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
-import java.io.IOException;
+import io.walvault.core.wal.WalSegmentName;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -45,8 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  *  take the cluster's "backup" lock (a running backup holds it: refused with EXPIRE_LOCKED, 64)
- *  read every manifest's header ─▶ {@link ExpirePlan} (nothing removed yet; an unreadable manifest stops here)
- *  each removed backup, oldest first: its manifest (the backup stops existing), then its bundles and backup_manifest
+ *  judge every backup (commit record, objects present, its own WAL archived) ─▶ {@link ExpirePlan} (nothing removed yet)
+ *  each removed backup, oldest first: its commit record and manifest (the backup stops existing), then its bundles
  *  each orphan past the grace period: its objects
  *  WAL: one streamed listing; files before the kept WAL removed in batches (S3: DeleteObjects of 1000)
  *  release the lock
@@ -101,7 +102,7 @@ public final class Expire {
         }
         try (lock) {
             Heartbeat heartbeat = new Heartbeat(lock);
-            ExpirePlan plan = plan(cluster.backups());
+            ExpirePlan plan = plan(cluster.backups(), cluster.wal());
             if (!dryRun) {
                 removeBackups(cluster.backups(), plan, heartbeat);
             }
@@ -116,31 +117,80 @@ public final class Expire {
         }
     }
 
-    /** Reads every complete backup's header; nothing is removed if one cannot be read. */
-    private ExpirePlan plan(BackupCatalog catalog) {
-        List<StoredBackup> stored = catalog.stored();
-        List<BackupInfo> complete = new ArrayList<>();
-        for (StoredBackup s : stored) {
-            if (!s.complete()) {
-                continue;
-            }
-            try {
-                complete.add(catalog.readManifest(s.id(), f -> { }));
-            } catch (WalvaultException e) {
-                throw new WalvaultException(e.code(), "cannot read the manifest of backup '" + s.id() + "', so expire removed"
-                        + " nothing: " + e.getMessage(), e);
-            } catch (IOException e) {
-                throw new WalvaultException(ErrorCode.STORAGE, "cannot read the manifest of backup '" + s.id()
-                        + "', so expire removed nothing: " + e.getMessage(), e);
+    /**
+     * Judges every backup (the catalog's commit and presence check, then the backup's own WAL in
+     * the archive): only restorable backups count for the policy, damaged ones are kept or removed
+     * by age, never-committed ones are orphans. A damaged backup never stops expire, and never
+     * makes it remove a restorable one.
+     */
+    private ExpirePlan plan(BackupCatalog catalog, WalArchive wal) {
+        List<BackupInfo> restorable = new ArrayList<>();
+        List<StoredBackup> stored = new ArrayList<>();
+        List<ExpirePlan.DamagedBackup> damaged = new ArrayList<>();
+        for (BackupCatalog.Entry e : catalog.entries()) {
+            StoredBackup s = e.stored();
+            stored.add(new StoredBackup(s.id(), e.state() != BackupCatalog.State.INCOMPLETE, s.objects(), s.bytes(), s.newest()));
+            switch (e.state()) {
+                case RESTORABLE -> {
+                    BackupInfo b = e.info().orElseThrow();
+                    Optional<String> missing = missingWal(wal, b);
+                    if (missing.isPresent()) {
+                        damaged.add(new ExpirePlan.DamagedBackup(b.id(), Instant.parse(b.stopTime()), missing.get()));
+                    } else {
+                        restorable.add(b);
+                    }
+                }
+                case DAMAGED -> damaged.add(new ExpirePlan.DamagedBackup(e.id(), e.info().map(b -> Instant.parse(b.stopTime()))
+                        .orElse(s.newest()), e.problem().orElseThrow()));
+                case INCOMPLETE -> {
+                    // an orphan once past the grace period
+                }
             }
         }
-        return ExpirePlan.of(policy, clock.instant(), complete, stored);
+        return ExpirePlan.of(policy, clock.instant(), restorable, stored, damaged);
+    }
+
+    /** The first segment of {@code b}'s own WAL (start to consistent point) that the archive lacks, if any. */
+    private static Optional<String> missingWal(WalArchive wal, BackupInfo b) {
+        if (b.firstWal() == null || b.lastWal() == null || b.walSegmentSize() == null) {
+            return Optional.empty(); // a format-1 manifest: the range is not recorded
+        }
+        long size = b.walSegmentSize();
+        WalSegmentName first = WalSegmentName.parse(b.firstWal(), size);
+        WalSegmentName last = WalSegmentName.parse(b.lastWal(), size);
+        java.util.Set<Long> present = new java.util.HashSet<>();
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        for (long n = first.segmentNumber(); n <= last.segmentNumber(); n++) {
+            boolean found = false;
+            for (long t = first.timeline().value(); t <= last.timeline().value() && !found; t++) {
+                WalFileName name = WalFileName.parse(new WalSegmentName(TimelineId.of(t), n, size).fileName());
+                String dir = wal.key(name).substring(0, wal.key(name).lastIndexOf('/'));
+                if (listed.add(dir)) {
+                    try (Stream<WalArchive.ArchivedWal> beside = wal.listBeside(name)) {
+                        beside.filter(w -> w.name().kind() == WalFileName.Kind.SEGMENT || w.name().kind() == WalFileName.Kind.PARTIAL)
+                                .forEach(w -> present.add(w.name().segmentName(size).orElseThrow().segmentNumber() << 8
+                                        | (w.name().timeline().value() & 0xff)));
+                    }
+                }
+                found = present.contains(n << 8 | (t & 0xff));
+            }
+            if (!found) {
+                return Optional.of("its WAL segment '" + new WalSegmentName(first.timeline(), n, size).fileName()
+                        + "' is missing from the archive, so it cannot become consistent");
+            }
+        }
+        return Optional.empty();
     }
 
     private void removeBackups(BackupCatalog catalog, ExpirePlan plan, Heartbeat heartbeat) {
         for (BackupDecision d : plan.removedBackups()) {
             int objects = catalog.remove(d.backup().id()); // manifest first: from then on the backup does not exist
             LOG.info("removed backup {} (ended {}, {} objects)", d.backup().id(), d.backup().stopTime(), objects);
+            heartbeat.beat();
+        }
+        for (ExpirePlan.DamagedDecision d : plan.removedDamaged()) {
+            int objects = catalog.remove(d.backup().id());
+            LOG.info("removed damaged backup {} ({} objects): {}", d.backup().id(), objects, d.reason());
             heartbeat.beat();
         }
         for (OrphanDecision o : plan.removedOrphans()) {

@@ -40,11 +40,19 @@ import java.util.Optional;
  * @param now         the time the window was measured from
  * @param backups     every complete backup, oldest end first, each kept or removed with its reasons
  * @param orphans     every backup directory without a manifest, removed or kept
+ * <p><b>Damaged backups</b> (committed, but an object they need is missing or has another size,
+ * or their WAL is incomplete) are never counted by the policy: "the newest N" are N restorable
+ * backups, and the newest restorable backup is always kept, so expire never removes the last
+ * backup that can be restored, nor the WAL it needs. A damaged backup that ended before the
+ * oldest kept one goes like any backup outside the policy; a newer one is kept and reported,
+ * for the DBA to look at.
+ *
  * @param walKeptFrom the first WAL segment kept (the start of the kept backup that starts first);
  *                    empty when no backup is kept (then no WAL is removed)
+ * @param damaged     every damaged backup, removed or kept, with why
  */
 public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecision> backups, List<OrphanDecision> orphans,
-                         Optional<KeptFrom> walKeptFrom) {
+                         Optional<KeptFrom> walKeptFrom, List<DamagedDecision> damaged) {
 
     /** Segment size assumed for a format-1 manifest without one: the largest PostgreSQL allows, so the cut is never too late. */
     static final long LARGEST_SEGMENT_SIZE = 1024L * 1024 * 1024;
@@ -55,6 +63,36 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
         backups = List.copyOf(backups);
         orphans = List.copyOf(orphans);
         requireNonNull(walKeptFrom, "walKeptFrom is null");
+        damaged = List.copyOf(damaged);
+    }
+
+    /**
+     * A backup that cannot be restored.
+     *
+     * @param id      the backup
+     * @param ended   when it ended (its header's stop time, or its newest object's time when the header is unreadable)
+     * @param problem what is wrong with it
+     */
+    public record DamagedBackup(String id, Instant ended, String problem) {
+        public DamagedBackup {
+            requireNonNull(id, "id is null");
+            requireNonNull(ended, "ended is null");
+            requireNonNull(problem, "problem is null");
+        }
+    }
+
+    /**
+     * A damaged backup and whether it goes.
+     *
+     * @param backup the backup
+     * @param remove whether it is removed
+     * @param reason why
+     */
+    public record DamagedDecision(DamagedBackup backup, boolean remove, String reason) {
+        public DamagedDecision {
+            requireNonNull(backup, "backup is null");
+            requireNonNull(reason, "reason is null");
+        }
     }
 
     /**
@@ -108,6 +146,15 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
 
     /** Decides for {@code complete} backups (any order) and {@code stored} directories (orphans are those without a manifest). */
     public static ExpirePlan of(RetentionPolicy policy, Instant now, List<BackupInfo> complete, List<StoredBackup> stored) {
+        return of(policy, now, complete, stored, List.of());
+    }
+
+    /**
+     * Decides for restorable backups {@code complete} (any order), {@code stored} directories
+     * (orphans are those not complete) and {@code damaged} backups.
+     */
+    public static ExpirePlan of(RetentionPolicy policy, Instant now, List<BackupInfo> complete, List<StoredBackup> stored,
+                                List<DamagedBackup> damaged) {
         requireNonNull(policy, "policy is null");
         requireNonNull(now, "now is null");
         List<BackupInfo> byEnd = new ArrayList<>(complete);
@@ -139,7 +186,7 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
             }
         });
         if (n > 0 && reasons.get(n - 1).isEmpty()) {
-            reasons.get(n - 1).add("newest complete backup"); // never removed, whatever the policy says
+            reasons.get(n - 1).add("newest restorable backup"); // never removed, whatever the policy says
         }
 
         List<BackupDecision> decisions = new ArrayList<>();
@@ -168,7 +215,21 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
                     : "no manifest, but written " + ago(age) + " ago, within the " + RetentionPolicy.format(policy.orphanGrace())
                             + " grace period (a backup may still be writing it)"));
         }
-        return new ExpirePlan(policy, now, decisions, orphans, Optional.ofNullable(keptFrom));
+        Instant oldestKeptEnd = decisions.stream().filter(BackupDecision::keep).map(d -> Instant.parse(d.backup().stopTime()))
+                .min(Comparator.naturalOrder()).orElse(null);
+        List<DamagedDecision> damagedDecisions = new ArrayList<>();
+        for (DamagedBackup d : damaged) {
+            boolean remove = oldestKeptEnd != null && d.ended().isBefore(oldestKeptEnd);
+            damagedDecisions.add(new DamagedDecision(d, remove, remove
+                    ? "damaged (" + d.problem() + "), and older than every kept backup"
+                    : "damaged (" + d.problem() + "); not counted by the policy, kept for you to look at"
+                            + (oldestKeptEnd == null ? ": no backup can be restored, so expire removes nothing" : "")));
+        }
+        return new ExpirePlan(policy, now, decisions, orphans, Optional.ofNullable(keptFrom), damagedDecisions);
+    }
+
+    public List<DamagedDecision> removedDamaged() {
+        return damaged.stream().filter(DamagedDecision::remove).toList();
     }
 
     /** The first WAL segment a backup needs: its manifest's {@code firstWal}, else the segment of its start LSN. */

@@ -67,13 +67,17 @@ public record ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<
         out.add((dryRun ? "dry run: nothing removed; " : "") + "cluster " + Long.toUnsignedString(systemId) + ", retention: "
                 + plan.policy().describe());
         if (plan.backups().isEmpty()) {
-            out.add("no complete backup: no backup or WAL is removed");
+            out.add("no restorable backup: no backup or WAL is removed");
         }
         for (BackupDecision d : plan.backups()) {
             BackupInfo b = d.backup();
             String what = String.format(Locale.ROOT, "backup %s (ended %s, start %s on timeline %d)", b.id(), b.stopTime(),
                     b.startLsn(), b.timeline());
             out.add(d.keep() ? "kept: " + what + ": " + String.join("; ", d.reasons()) : verb + ": " + what);
+        }
+        for (ExpirePlan.DamagedDecision d : plan.damaged()) {
+            out.add((d.remove() ? verb + ": " : "kept: ") + "backup " + d.backup().id() + " (ended " + d.backup().ended() + "): "
+                    + d.reason());
         }
         for (OrphanDecision o : plan.orphans()) {
             String what = String.format(Locale.ROOT, "orphan %s (%d objects, %s)", o.orphan().id(), o.orphan().objects(),

@@ -56,6 +56,26 @@ class ExpirePlanTest {
             backup("20261120T000000Z", Duration.ofDays(1), 1, 0x40));
 
     @Test
+    void damagedBackupsAreNeverCountedSoTheLastRestorableOneStays() {
+        // the newest backup looks complete but cannot be restored (an object or its WAL is missing)
+        ExpirePlan.DamagedBackup newest = new ExpirePlan.DamagedBackup("20261121T000000Z", NOW.minus(Duration.ofHours(1)),
+                "its WAL segment '000000010000000000000050' is missing from the archive");
+        ExpirePlan.DamagedBackup oldest = new ExpirePlan.DamagedBackup("20261031T000000Z", NOW.minus(Duration.ofDays(21)),
+                "'data/00000000.lz4' is missing");
+        ExpirePlan p = ExpirePlan.of(RetentionPolicy.full(1), NOW, FOUR, List.of(), List.of(newest, oldest));
+        assertEquals(List.of("20261120T000000Z"), ids(p.keptBackups()), "the newest restorable backup, not the damaged one");
+        assertEquals(Optional.of("000000010000000000000040"), p.walKeptFrom().map(ExpirePlan.KeptFrom::segment));
+        assertEquals(List.of("20261031T000000Z"), p.removedDamaged().stream().map(d -> d.backup().id()).toList());
+        assertFalse(p.damaged().get(0).remove(), "a damaged backup newer than the kept ones is left for the DBA");
+
+        // nothing restorable at all: nothing is removed, backups or WAL
+        ExpirePlan none = ExpirePlan.of(RetentionPolicy.full(1), NOW, List.of(), List.of(), List.of(newest, oldest));
+        assertEquals(List.of(), none.removedDamaged());
+        assertEquals(Optional.empty(), none.walKeptFrom());
+        assertFalse(none.removesWal(wal("000000010000000000000001")));
+    }
+
+    @Test
     void countKeepsTheNewestNAndTheWalFromTheOldestKeptStart() {
         ExpirePlan p = ExpirePlan.of(RetentionPolicy.full(2), NOW, reversed(FOUR), List.of());
         assertEquals(List.of("20261101T000000Z", "20261111T000000Z"), ids(p.removedBackups()));

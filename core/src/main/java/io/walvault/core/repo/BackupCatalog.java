@@ -9,20 +9,32 @@ import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import io.walvault.core.error.WalvaultException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A cluster's backups. A backup is bundles of files ({@link #newBundle}, written in parallel)
- * and a manifest written last ({@link #newManifest}): a backup exists if and only if its
- * manifest does, so an interrupted backup is never mistaken for a complete one. Manifests are
- * JSON lines streamed through the codec, so millions of files never sit in memory (docs/FORMAT.md,
- * "Backup manifest"). Thread-safe.
+ * A cluster's backups. A backup is bundles of files ({@link #newBundle}, written in parallel),
+ * a manifest ({@link #newManifest}), and, last, a commit record ({@link #commit}) written only
+ * once everything else is stored: a backup exists if and only if its commit record does and
+ * every object it names is present with the size it recorded ({@link #entries}). A manifest
+ * PUT that reaches the store after the backup gave up and cleaned up (a "late write") therefore
+ * never makes a backup; nor does a damaged or half-removed one pass as restorable. Manifests
+ * are JSON lines streamed through the codec, so millions of files never sit in memory; the
+ * commit record carries the backup's header, so listing backups reads one small object each
+ * (docs/FORMAT.md, "Backup manifest", "Commit record"). Manifests of format 1 and 2 (written
+ * before commit records existed) stand for their backup themselves. Thread-safe.
  */
 public final class BackupCatalog {
 
-    static final int MANIFEST_FORMAT = 2;
+    /** 3: the backup exists only with its commit record. 1 and 2 are read as before. */
+    static final int MANIFEST_FORMAT = 3;
+    static final int COMMIT_FORMAT = 1;
     private static final int MAX_LINE = 1024 * 1024;
     private static final int REMOVE_BATCH = 1000;
 
@@ -50,6 +62,225 @@ public final class BackupCatalog {
 
     public String manifestKey(String backupId) {
         return RepositoryLayout.backupDir(systemId, backupId) + "manifest" + repository.codec().extension();
+    }
+
+    /** The key of backup {@code backupId}'s commit record, written last. */
+    public String commitKey(String backupId) {
+        return RepositoryLayout.backupDir(systemId, backupId) + "commit" + repository.codec().extension();
+    }
+
+    /**
+     * The commit record: written last, it makes the backup exist.
+     *
+     * @param walvaultCommit  its format ({@value #COMMIT_FORMAT})
+     * @param backup          the backup's header (as in its manifest)
+     * @param manifestBytes   the manifest object's stored size, or -1 when the store did not say
+     * @param serverManifestBytes the stored size of the server's backup_manifest object, -1 when
+     *                        unknown, null when the backup keeps none
+     * @param bundleBytes     each bundle's stored size, in bundle order (-1 where unknown)
+     */
+    record Commit(int walvaultCommit, BackupInfo backup, long manifestBytes, Long serverManifestBytes, List<Long> bundleBytes) {
+        Commit {
+            requireNonNull(backup, "backup is null");
+            bundleBytes = List.copyOf(bundleBytes);
+            if (walvaultCommit != COMMIT_FORMAT) {
+                throw new CorruptDataException("commit record format " + walvaultCommit + " is not supported");
+            }
+            if (backup.bundles() != null && backup.bundles() != bundleBytes.size()) {
+                throw new CorruptDataException("the commit record lists " + bundleBytes.size() + " bundles but the backup "
+                        + backup.bundles());
+            }
+        }
+    }
+
+    /**
+     * Commits backup {@code info}: call once its bundles, its WAL, the server's backup_manifest
+     * ({@code serverManifest}, or null) and its manifest ({@code manifest}) are all stored.
+     * From the moment this returns the backup exists.
+     *
+     * @param bundles each bundle's result, in bundle order
+     */
+    public void commit(BackupInfo info, ObjectResult manifest, ObjectResult serverManifest, List<ObjectResult> bundles)
+            throws IOException {
+        requireNonNull(info, "info is null");
+        requireNonNull(manifest, "manifest is null");
+        Commit c = new Commit(COMMIT_FORMAT, info, manifest.storedSize(), serverManifest == null ? null : serverManifest.storedSize(),
+                bundles.stream().map(ObjectResult::storedSize).toList());
+        byte[] json = Json.write(c);
+        try (ObjectWriter w = repository.codec().newWriter(commitKey(info.id()), Storage.WriteMode.CREATE, false)) {
+            w.write(json, 0, json.length);
+            w.finish();
+        }
+    }
+
+    /** Whether a backup may be used, and if not, why. */
+    public enum State {
+        /** committed (or an older backup's manifest) and every object it names is present */
+        RESTORABLE,
+        /** committed, but its commit record cannot be read or an object it names is missing or has another size */
+        DAMAGED,
+        /** never committed: a backup that was interrupted or failed, or is still running (an orphan once old) */
+        INCOMPLETE
+    }
+
+    /**
+     * One backup directory as the catalog judges it.
+     *
+     * @param id      the backup id
+     * @param state   whether it may be used
+     * @param info    its header, when it could be read (always for RESTORABLE)
+     * @param problem why it is DAMAGED or INCOMPLETE, and what that affects
+     * @param stored  what is stored under its directory
+     */
+    public record Entry(String id, State state, Optional<BackupInfo> info, Optional<String> problem, StoredBackup stored) {
+        public Entry {
+            BackupIds.check(id);
+            requireNonNull(state, "state is null");
+            requireNonNull(info, "info is null");
+            requireNonNull(problem, "problem is null");
+            requireNonNull(stored, "stored is null");
+            if ((state == State.RESTORABLE) != problem.isEmpty() || state == State.RESTORABLE && info.isEmpty()) {
+                throw new IllegalArgumentException("backup '" + id + "' is " + state + " with problem " + problem);
+            }
+        }
+    }
+
+    /**
+     * Every backup directory, oldest id first, each judged by its commit record and a presence
+     * check against one listing of the cluster's backups (the manifest, the server's
+     * backup_manifest and every bundle there with the size the commit recorded). Reads one small
+     * object per committed backup; a damaged one does not stop the others from being judged.
+     */
+    public List<Entry> entries() {
+        Map<String, Map<String, Long>> objects = new TreeMap<>();
+        List<StoredBackup> stored = stored(objects);
+        List<Entry> out = new ArrayList<>();
+        for (StoredBackup sb : stored) {
+            out.add(judge(sb, objects.get(sb.id())));
+        }
+        return out;
+    }
+
+    /** The ids of restorable backups ({@link #entries}), oldest first. */
+    public List<String> list() {
+        return entries().stream().filter(e -> e.state() == State.RESTORABLE).map(Entry::id).toList();
+    }
+
+    /** The headers of restorable backups ({@link #entries}), oldest id first. */
+    public List<BackupInfo> restorable() {
+        return entries().stream().filter(e -> e.state() == State.RESTORABLE).map(e -> e.info().orElseThrow()).toList();
+    }
+
+    private Entry judge(StoredBackup sb, Map<String, Long> objects) {
+        String dir = RepositoryLayout.backupDir(systemId, sb.id());
+        String ext = repository.codec().extension();
+        String commitName = "commit" + ext;
+        String manifestName = "manifest" + ext;
+        if (objects.containsKey(commitName)) {
+            Commit c;
+            try {
+                c = readCommit(sb.id());
+            } catch (WalvaultException | IOException e) {
+                return new Entry(sb.id(), State.DAMAGED, Optional.empty(), Optional.of("its commit record '" + dir + commitName
+                        + "' cannot be read (" + message(e) + "): this backup cannot be used; other backups are not affected"),
+                        sb);
+            }
+            if (!c.backup().id().equals(sb.id()) || c.backup().systemId() != systemId) {
+                return new Entry(sb.id(), State.DAMAGED, Optional.empty(), Optional.of("its commit record names backup '"
+                        + c.backup().id() + "' of cluster " + Long.toUnsignedString(c.backup().systemId())), sb);
+            }
+            List<String> missing = new ArrayList<>();
+            check(objects, manifestName, c.manifestBytes(), missing);
+            if (c.serverManifestBytes() != null) {
+                check(objects, "backup_manifest" + ext, c.serverManifestBytes(), missing);
+            }
+            for (int i = 0; i < c.bundleBytes().size(); i++) {
+                check(objects, "data/" + String.format("%08d", i) + ext, c.bundleBytes().get(i), missing);
+            }
+            if (!missing.isEmpty()) {
+                return new Entry(sb.id(), State.DAMAGED, Optional.of(c.backup()), Optional.of(String.join("; ",
+                        missing.subList(0, Math.min(5, missing.size()))) + (missing.size() > 5 ? " (and " + (missing.size() - 5)
+                        + " more)" : "") + " in '" + dir + "': this backup cannot be restored; other backups are not affected"), sb);
+            }
+            return new Entry(sb.id(), State.RESTORABLE, Optional.of(c.backup()), Optional.empty(), sb);
+        }
+        if (!objects.containsKey(manifestName)) {
+            return new Entry(sb.id(), State.INCOMPLETE, Optional.empty(), Optional.of("no commit record and no manifest: an"
+                    + " interrupted or failed backup, or one still running"), sb);
+        }
+        // a manifest without a commit record: a backup written before commit records (format 1 or 2), or
+        // one that never committed (format 3: it failed after, or while, writing its manifest)
+        BackupInfo info;
+        int format;
+        try {
+            ManifestHead head = readManifestHead(sb.id());
+            info = head.info();
+            format = head.format();
+        } catch (WalvaultException | IOException e) {
+            return new Entry(sb.id(), State.DAMAGED, Optional.empty(), Optional.of("its manifest '" + dir + manifestName
+                    + "' cannot be read (" + message(e) + "): this backup cannot be used; other backups are not affected"), sb);
+        }
+        if (format >= 3) {
+            return new Entry(sb.id(), State.INCOMPLETE, Optional.of(info), Optional.of("a manifest but no commit record: the"
+                    + " backup failed or was interrupted before it was committed"), sb);
+        }
+        List<String> missing = new ArrayList<>();
+        if (info.bundles() != null) {
+            for (int i = 0; i < info.bundles(); i++) {
+                check(objects, "data/" + String.format("%08d", i) + ext, -1, missing);
+            }
+        }
+        if (Boolean.TRUE.equals(info.serverManifest())) {
+            check(objects, "backup_manifest" + ext, -1, missing);
+        }
+        if (!missing.isEmpty()) {
+            return new Entry(sb.id(), State.DAMAGED, Optional.of(info), Optional.of(String.join("; ", missing.subList(0,
+                    Math.min(5, missing.size()))) + " in '" + dir + "': this backup cannot be restored"), sb);
+        }
+        return new Entry(sb.id(), State.RESTORABLE, Optional.of(info), Optional.empty(), sb);
+    }
+
+    private static void check(Map<String, Long> objects, String name, long size, List<String> problems) {
+        Long actual = objects.get(name);
+        if (actual == null) {
+            problems.add("'" + name + "' is missing");
+        } else if (size >= 0 && actual != size) {
+            problems.add("'" + name + "' is " + actual + " bytes, not the " + size + " its backup stored");
+        }
+    }
+
+    private static String message(Exception e) {
+        return e instanceof WalvaultException w ? w.what() : String.valueOf(e);
+    }
+
+    private Commit readCommit(String backupId) throws IOException {
+        String key = commitKey(backupId);
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        repository.codec().read(key, new io.walvault.core.pipeline.OutputStreamSink(buf, false), false);
+        return Json.read(buf.toByteArray(), Commit.class, key);
+    }
+
+    /** The header of a backup: from its commit record, or from its manifest for a backup without one. */
+    public BackupInfo info(String backupId) throws IOException {
+        try {
+            return readCommit(backupId).backup();
+        } catch (io.walvault.core.storage.ObjectNotFoundException e) {
+            return readManifestHead(backupId).info();
+        }
+    }
+
+    private record ManifestHead(int format, BackupInfo info) {
+    }
+
+    /** A manifest's format and header, read whole for formats 1 and 2 (they end with a trailer that proves them complete). */
+    private ManifestHead readManifestHead(String backupId) throws IOException {
+        String key = manifestKey(backupId);
+        LineParser p = new LineParser(key, f -> { });
+        repository.codec().read(key, p, false);
+        if (!p.ended) {
+            throw new CorruptDataException("object '" + key + "' is corrupt: the manifest has no end record");
+        }
+        return new ManifestHead(p.header.walvaultManifest(), p.header.backup());
     }
 
     /** A writer for bundle {@code bundle} of backup {@code backupId} (create-if-absent); its result has no stored SHA-256. */
@@ -222,13 +453,15 @@ public final class BackupCatalog {
     }
 
     /**
-     * Removes a backup: its manifest first (from then on the backup does not exist, even if the
-     * removal of its bundles is interrupted), then every object under the backup's directory.
-     * Callers hold the cluster's backup lock. Returns the number of objects removed.
+     * Removes a backup: its commit record first and then its manifest (from then on the backup
+     * does not exist, even if the removal of its bundles is interrupted), then every object
+     * under the backup's directory. Callers hold the cluster's backup lock. Returns the number of
+     * objects removed.
      */
     public int remove(String backupId) {
+        repository.storage().remove(commitKey(backupId));
         repository.storage().remove(manifestKey(backupId));
-        return 1 + removeObjects(backupId);
+        return 2 + removeObjects(backupId);
     }
 
     /**
@@ -262,7 +495,7 @@ public final class BackupCatalog {
      * What is stored under one backup directory, complete (with a manifest) or not.
      *
      * @param id       the backup id
-     * @param complete whether its manifest exists (the backup exists)
+     * @param complete whether its commit record or manifest exists (whether it is a backup is for {@link #entries} to judge)
      * @param objects  objects under its directory
      * @param bytes    their stored bytes
      * @param newest   when the most recent of them was written
@@ -280,8 +513,14 @@ public final class BackupCatalog {
      * one record per directory, not per object.
      */
     public List<StoredBackup> stored() {
+        return stored(null);
+    }
+
+    /** {@link #stored()}, and when {@code objects} is given, each directory's object names (relative) with their sizes. */
+    private List<StoredBackup> stored(Map<String, Map<String, Long>> objects) {
         String dir = RepositoryLayout.cluster(systemId) + "backups/";
         String manifest = "manifest" + repository.codec().extension();
+        String commit = "commit" + repository.codec().extension();
         java.util.Map<String, StoredBackup> byId = new java.util.TreeMap<>();
         try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
             l.forEach(i -> {
@@ -296,7 +535,11 @@ public final class BackupCatalog {
                 } catch (IllegalArgumentException notABackup) {
                     return;
                 }
-                boolean isManifest = rest.substring(slash + 1).equals(manifest);
+                String name = rest.substring(slash + 1);
+                boolean isManifest = name.equals(manifest) || name.equals(commit);
+                if (objects != null) {
+                    objects.computeIfAbsent(id, k -> new java.util.HashMap<>()).put(name, i.size());
+                }
                 StoredBackup was = byId.get(id);
                 byId.put(id, was == null
                         ? new StoredBackup(id, isManifest, 1, i.size(), i.lastModified())
@@ -315,17 +558,6 @@ public final class BackupCatalog {
     public boolean isUsed(String backupId) {
         try (Stream<ObjectInfo> l = repository.storage().list(RepositoryLayout.backupDir(systemId, BackupIds.check(backupId)))) {
             return l.findAny().isPresent();
-        }
-    }
-
-    /** The ids of complete backups (those with a manifest), oldest first. */
-    public List<String> list() {
-        String dir = RepositoryLayout.cluster(systemId) + "backups/";
-        String manifest = "/manifest" + repository.codec().extension();
-        try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
-            return l.map(ObjectInfo::key).filter(k -> k.endsWith(manifest))
-                    .map(k -> k.substring(dir.length(), k.length() - manifest.length()))
-                    .sorted().toList();
         }
     }
 

@@ -156,8 +156,21 @@ public final class WalArchive {
      * memory does not grow with the archive. Close the stream.
      */
     public Stream<ArchivedWal> listObjects() {
+        return listObjects(RepositoryLayout.walDir(systemId));
+    }
+
+    /**
+     * The archived files stored beside {@code name} (those of its timeline and 4 GiB log, at
+     * most a few hundred): one listing, for callers that check a range of segments.
+     */
+    public Stream<ArchivedWal> listBeside(WalFileName name) {
+        String key = key(requireNonNull(name, "name is null"));
+        return listObjects(key.substring(0, key.lastIndexOf('/') + 1));
+    }
+
+    private Stream<ArchivedWal> listObjects(String prefix) {
         String ext = repository.codec().extension();
-        return repository.storage().list(RepositoryLayout.walDir(systemId))
+        return repository.storage().list(prefix)
                 .filter(i -> i.key().endsWith(ext))
                 .flatMap(i -> WalFileName.tryParse(i.key().substring(i.key().lastIndexOf('/') + 1, i.key().length() - ext.length()))
                         .map(n -> new ArchivedWal(n, i)).stream());

@@ -373,9 +373,10 @@ class RepositoryTest {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         BackupCatalog backups = repo.cluster(SYSID).backups();
         String id = "20261121T063000Z";
+        ObjectResult bundleResult;
         try (ObjectWriter bundle = backups.newBundle(id, 0)) {
             bundle.write(new byte[100], 0, 100);
-            bundle.finish();
+            bundleResult = bundle.finishWithResult();
         }
         assertEquals(List.of(), backups.list(), "no manifest, no backup");
         assertTrue(backups.isUsed(id), "but the id is taken");
@@ -383,22 +384,108 @@ class RepositoryTest {
         BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
                 "2026-11-21T06:31:00Z", "nightly");
         assertEquals(java.time.Duration.ofMinutes(1), info.elapsed());
+        ObjectResult manifest;
         try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
             for (int i = 0; i < 1000; i++) {
                 m.add(ManifestFile.file("base/5/" + (16384 + i), 8192, 1_700_000_000L, "0".repeat(64), 0, 8192L * i));
             }
-            m.finish();
+            manifest = m.finish();
         }
+        assertEquals(List.of(), backups.list(), "a manifest alone is not a backup: it needs its commit record");
+        backups.commit(info, manifest, null, List.of(bundleResult));
         assertEquals(List.of(id), backups.list());
+        assertEquals(info, backups.info(id));
         List<ManifestFile> files = new java.util.ArrayList<>();
         assertEquals(info, backups.readManifest(id, files::add));
         assertEquals(1000, files.size());
         assertEquals("base/5/16385", files.get(1).path());
-        assertEquals(2, backups.remove(id));
+        assertEquals(3, backups.remove(id));
         assertEquals(List.of(), backups.list());
         try (var l = storage.list(RepositoryLayout.backupDir(SYSID, id))) {
             assertEquals(0, l.count(), "bundles removed with the manifest");
         }
+    }
+
+    /** A backup as the backup command writes it: one bundle, a manifest, the commit record. */
+    private static BackupInfo committedBackup(BackupCatalog backups, String id, boolean commit) throws IOException {
+        ObjectResult bundle;
+        try (ObjectWriter w = backups.newBundle(id, 0)) {
+            w.write(new byte[1000], 0, 1000);
+            bundle = w.finishWithResult();
+        }
+        BackupInfo info = new BackupInfo(id, SYSID, 180001, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
+                "2026-11-21T06:31:00Z", "nightly", 1L, "18.1", 16777216L, "000000010000000000000002",
+                "000000010000000000000002", 1L, 1000L, bundle.storedSize(), 1, false);
+        ObjectResult manifest;
+        try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
+            m.add(ManifestFile.file("base/1/1259", 1000, 0600, 1_700_000_000L, "CRC32C:0badf00d", 0, 0));
+            manifest = m.finish();
+        }
+        if (commit) {
+            backups.commit(info, manifest, null, List.of(bundle));
+        }
+        return info;
+    }
+
+    @Test
+    void aLateManifestWithoutItsCommitRecordNeverMakesABackup() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        BackupInfo good = committedBackup(backups, "20261121T063000Z", true);
+        // a backup that gave up after its manifest PUT, which reached the store late (bundles removed by its cleanup or not)
+        committedBackup(backups, "20261122T063000Z", false);
+        storage.remove(backups.bundleKey("20261122T063000Z", 0));
+        committedBackup(backups, "20261123T063000Z", false);
+        assertEquals(List.of(good.id()), backups.list());
+        assertEquals(List.of(good), backups.restorable());
+        List<BackupCatalog.Entry> entries = backups.entries();
+        assertEquals(List.of(BackupCatalog.State.RESTORABLE, BackupCatalog.State.INCOMPLETE, BackupCatalog.State.INCOMPLETE),
+                entries.stream().map(BackupCatalog.Entry::state).toList());
+        assertTrue(entries.get(2).problem().orElseThrow().contains("no commit record"), entries.get(2).problem().toString());
+    }
+
+    @Test
+    void damageStaysWithTheBackupItHits() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        BackupInfo a = committedBackup(backups, "20261121T063000Z", true);
+        BackupInfo b = committedBackup(backups, "20261122T063000Z", true);
+        BackupInfo c = committedBackup(backups, "20261123T063000Z", true);
+        BackupInfo d = committedBackup(backups, "20261124T063000Z", true);
+        storage.remove(backups.bundleKey(a.id(), 0));                                  // a bundle lost
+        storage.tamper(backups.bundleKey(b.id(), 0), new byte[10]);                     // a bundle emptied or cut short
+        storage.tamper(backups.commitKey(c.id()), "garbage".getBytes());                // the commit record damaged
+        List<BackupCatalog.Entry> entries = backups.entries();
+        assertEquals(List.of(BackupCatalog.State.DAMAGED, BackupCatalog.State.DAMAGED, BackupCatalog.State.DAMAGED,
+                BackupCatalog.State.RESTORABLE), entries.stream().map(BackupCatalog.Entry::state).toList());
+        assertTrue(entries.get(0).problem().orElseThrow().contains("'data/00000000" + repo.codec().extension() + "' is missing"),
+                entries.get(0).problem().toString());
+        assertTrue(entries.get(1).problem().orElseThrow().contains("is 10 bytes, not the"), entries.get(1).problem().toString());
+        assertTrue(entries.get(2).problem().orElseThrow().contains("commit record"), entries.get(2).problem().toString());
+        assertTrue(entries.get(2).problem().orElseThrow().contains("other backups are not affected"), entries.get(2).problem().toString());
+        // the intact backup stays listable and readable
+        assertEquals(List.of(d.id()), backups.list());
+        assertEquals(d, backups.readManifest(d.id(), f -> { }));
+    }
+
+    @Test
+    void aBackupWrittenBeforeCommitRecordsStandsByItsManifest() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        String id = "20261121T063000Z";
+        BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
+                "2026-11-21T06:31:00Z", "old", 1L, "17.4", 16777216L, "000000010000000000000002",
+                "000000010000000000000002", 0L, 0L, 0L, 0, false);
+        try (ObjectWriter w = repo.codec().newWriter(backups.manifestKey(id), io.walvault.core.storage.Storage.WriteMode.CREATE, false)) {
+            for (Object line : List.of(new BackupCatalog.Header(2, info), new BackupCatalog.Trailer(new BackupCatalog.End(0, 0)))) {
+                byte[] j = Json.write(line);
+                w.write(j, 0, j.length);
+                w.write(new byte[] {'\n'}, 0, 1);
+            }
+            w.finish();
+        }
+        assertEquals(List.of(id), backups.list());
+        assertEquals(info, backups.info(id));
     }
 
     @Test

@@ -53,8 +53,15 @@ public final class Info {
     static ClusterReport cluster(ClusterCatalog cluster) {
         try {
             List<BackupInfo> backups = new ArrayList<>();
-            for (String id : cluster.backups().list()) {
-                backups.add(cluster.backups().readManifest(id, f -> { }));
+            List<String> damaged = new ArrayList<>();
+            for (io.walvault.core.repo.BackupCatalog.Entry e : cluster.backups().entries()) {
+                switch (e.state()) {
+                    case RESTORABLE -> backups.add(e.info().orElseThrow());
+                    case DAMAGED -> damaged.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
+                    case INCOMPLETE -> {
+                        // a failed or interrupted backup (expire removes it), or one still running: not a backup
+                    }
+                }
             }
             backups.sort(Comparator.comparing(BackupInfo::stopTime));
             long segmentSize = backups.stream().map(BackupInfo::walSegmentSize).filter(s -> s != null)
@@ -91,7 +98,7 @@ public final class Info {
                         segmentSize));
             }
 
-            List<String> problems = new ArrayList<>();
+            List<String> problems = new ArrayList<>(damaged);
             Optional<String> earliest = Optional.empty();
             Optional<String> latest = Optional.empty();
             List<io.walvault.restore.plan.BackupInfo> planning = backups.stream().map(Info::forPlanning).toList();

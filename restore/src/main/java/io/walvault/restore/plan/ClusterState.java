@@ -31,7 +31,7 @@ import java.util.stream.Stream;
  * shared by restore and verify. Immutable once loaded.
  *
  * @param cluster the cluster's catalog
- * @param backups its complete backups, oldest end first
+ * @param backups its restorable backups (committed, every object present), oldest end first
  * @param listing its WAL archive
  */
 public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, WalArchiveListing listing) {
@@ -82,10 +82,8 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Wal
     /** Reads the backups' header records and lists the WAL archive. */
     public static ClusterState load(ClusterCatalog cluster) {
         try {
-            List<BackupInfo> backups = new ArrayList<>();
-            for (String id : cluster.backups().list()) {
-                backups.add(cluster.backups().readManifest(id, f -> { }));
-            }
+            // only committed backups whose objects are all there; a damaged one never stops the others
+            List<BackupInfo> backups = new ArrayList<>(cluster.backups().restorable());
             backups.sort(Comparator.comparing(BackupInfo::stopTime));
             long segmentSize = backups.stream().map(BackupInfo::walSegmentSize).filter(s -> s != null)
                     .reduce((a, b) -> b).orElse(WalSegmentName.DEFAULT_SEGMENT_SIZE);

@@ -114,7 +114,21 @@ public final class Verify {
                 t.setDaemon(true);
                 return t;
             });
+            List<String> checked = new ArrayList<>(chosen.stream().map(BackupInfo::id).toList());
             try {
+                if (options.all() || options.backupId().isPresent()) {
+                    // backups the catalog already judged damaged: reported with what is wrong, never skipped in silence
+                    for (io.walvault.core.repo.BackupCatalog.Entry e : cluster.backups().entries()) {
+                        if (e.state() == io.walvault.core.repo.BackupCatalog.State.DAMAGED
+                                && (options.all() || options.backupId().get().equals(e.id()))) {
+                            failures.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
+                            checked.add(e.id());
+                            synchronized (out) {
+                                out.println("backup '" + e.id() + "': FAILED: " + e.problem().orElseThrow());
+                            }
+                        }
+                    }
+                }
                 for (BackupInfo b : chosen) {
                     verifyBackup(cluster, b, pool, failures);
                     verifyWal(state, b, pool, failures, walDone);
@@ -123,13 +137,17 @@ public final class Verify {
                 pool.shutdownNow();
             }
             out.flush();
-            return new Report(cluster.systemId(), chosen.stream().map(BackupInfo::id).toList(), failures);
+            if (checked.isEmpty()) {
+                throw new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET, "the repository holds no backup of cluster "
+                        + Long.toUnsignedString(cluster.systemId()) + " to verify HINT: take one with 'walvault backup'");
+            }
+            return new Report(cluster.systemId(), checked, failures);
         }
     }
 
     private List<BackupInfo> choose(ClusterState state) {
-        if (state.backups().isEmpty()) {
-            throw new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET, "the repository holds no backup of cluster "
+        if (state.backups().isEmpty() && !options.all() && options.backupId().isEmpty()) {
+            throw new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET, "the repository holds no restorable backup of cluster "
                     + Long.toUnsignedString(state.cluster().systemId()) + " HINT: take one with 'walvault backup'");
         }
         if (options.all()) {
@@ -137,6 +155,10 @@ public final class Verify {
         }
         if (options.backupId().isPresent()) {
             String id = options.backupId().get();
+            if (state.backup(id).isEmpty() && state.cluster().backups().entries().stream()
+                    .anyMatch(e -> e.id().equals(id) && e.state() == io.walvault.core.repo.BackupCatalog.State.DAMAGED)) {
+                return List.of(); // reported as damaged
+            }
             return List.of(state.backup(id).orElseThrow(() -> new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET,
                     "backup '" + id + "' is not in the repository HINT: 'walvault info' lists the backups")));
         }

@@ -74,6 +74,11 @@ public final class InfoCommand implements Callable<Integer> {
             }
             sb.append("  earliest recovery point: ").append(r.earliest().orElse("none")).append('\n');
             sb.append("  latest recovery point:   ").append(r.latest().orElse("none")).append('\n');
+            if (r.windows().size() > 1) {
+                for (io.walvault.restore.info.RecoveryWindow w : r.windows()) {
+                    sb.append("  recoverable from ").append(w.describeStart()).append(" to ").append(w.describeEnd()).append('\n');
+                }
+            }
             for (String p : r.problems()) {
                 sb.append("  WARNING: ").append(p).append('\n');
             }

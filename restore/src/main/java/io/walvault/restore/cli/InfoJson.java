@@ -64,7 +64,20 @@ final class InfoJson {
             }
             sb.append("],\"earliestRecoveryPoint\":").append(str(r.earliest().orElse(null)))
                     .append(",\"latestRecoveryPoint\":").append(str(r.latest().orElse(null)))
-                    .append(",\"problems\":[");
+                    .append(",\"recoveryWindows\":[");
+            for (int j = 0; j < r.windows().size(); j++) {
+                io.walvault.restore.info.RecoveryWindow w = r.windows().get(j);
+                sb.append(j > 0 ? "," : "").append("{\"start\":{\"time\":").append(str(w.startTime().toString()))
+                        .append(",\"lsn\":").append(str(w.startLsn().toString()))
+                        .append(",\"backup\":").append(str(w.fromBackup()))
+                        .append("},\"end\":{\"lsn\":").append(str(w.endLsn().toString()))
+                        .append(",\"timeline\":").append(w.endTimeline().value())
+                        .append(",\"lastCommitTime\":").append(str(w.endCommit().map(Object::toString).orElse(null)))
+                        .append(",\"lastWal\":").append(str(w.lastWal().orElse(null)))
+                        .append("},\"endsAtGap\":").append(str(w.endsAtGap().map(Object::toString).orElse(null)))
+                        .append('}');
+            }
+            sb.append("],\"problems\":[");
             for (int j = 0; j < r.problems().size(); j++) {
                 if (j > 0) {
                     sb.append(',');

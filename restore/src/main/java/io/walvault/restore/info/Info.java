@@ -99,35 +99,86 @@ public final class Info {
             }
 
             List<String> problems = new ArrayList<>(damaged);
-            Optional<String> earliest = Optional.empty();
-            Optional<String> latest = Optional.empty();
             List<io.walvault.restore.plan.BackupInfo> planning = backups.stream().map(Info::forPlanning).toList();
+            List<RecoveryWindow> windows = new ArrayList<>();
+            Map<String, String> unusable = new java.util.LinkedHashMap<>();
             for (io.walvault.restore.plan.BackupInfo b : planning) {
+                RestorePlan reach;
                 try {
-                    RestorePlanner.plan(planning, listing, new RestorePlanner.Request(new RecoveryTarget.Immediate(),
-                            io.walvault.restore.recovery.TargetTimeline.latest(), Optional.of(b.id()), Optional.empty()));
-                    earliest = Optional.of(b.endTime() + " (" + b.endLsn() + ", end of backup '" + b.id() + "')");
-                    break;
+                    reach = RestorePlanner.reach(planning, listing, b.id(), io.walvault.restore.recovery.TargetTimeline.latest());
                 } catch (RestorePlanException e) {
-                    problems.add("backup '" + b.id() + "' cannot be restored: " + e.getMessage());
+                    unusable.put(b.id(), e.getMessage());
+                    continue;
+                }
+                RecoveryWindow last = windows.isEmpty() ? null : windows.get(windows.size() - 1);
+                if (last != null && !b.endLsn().isAfter(last.endLsn()) && last.endsAtGap().isEmpty()
+                        && reach.walEnd().compareTo(last.endLsn()) <= 0) {
+                    continue; // inside the window an older backup opened already
+                }
+                if (last != null && !b.endLsn().isAfter(last.endLsn()) && reach.targetTimeline().equals(last.endTimeline())) {
+                    // the same stretch, reached further from this backup (or past the older one's gap)
+                    windows.set(windows.size() - 1, new RecoveryWindow(last.startTime(), last.startLsn(), last.fromBackup(),
+                            reach.walEnd(), reach.targetTimeline(), Optional.empty(), reach.lastWal().map(WalFileName::name),
+                            reach.gap()));
+                } else {
+                    windows.add(new RecoveryWindow(b.endTime(), b.endLsn(), b.id(), reach.walEnd(), reach.targetTimeline(),
+                            Optional.empty(), reach.lastWal().map(WalFileName::name), reach.gap()));
+                }
+                problems.addAll(reach.warnings().stream().filter(w -> !problems.contains(w)).toList());
+            }
+            unusable.forEach((id, why) -> problems.add("backup '" + id + "' cannot be restored: " + why));
+            for (int i = 0; i < windows.size(); i++) {
+                RecoveryWindow w = windows.get(i);
+                Optional<Instant> commit = w.lastWal().flatMap(f -> LastCommit.in(cluster, WalFileName.parse(f), segmentSize));
+                windows.set(i, new RecoveryWindow(w.startTime(), w.startLsn(), w.fromBackup(), w.endLsn(), w.endTimeline(), commit,
+                        w.lastWal(), w.endsAtGap()));
+                if (w.endsAtGap().isPresent()) {
+                    problems.add("WAL segment '" + w.endsAtGap().get() + "' is missing from the archive: no point between "
+                            + w.endLsn() + " and " + (i + 1 < windows.size() ? windows.get(i + 1).startLsn() + " (the end of backup '"
+                            + windows.get(i + 1).fromBackup() + "')" : "the end of the archive") + " can be recovered to");
                 }
             }
-            if (!planning.isEmpty()) {
-                try {
-                    RestorePlan p = RestorePlanner.plan(planning, listing, RestorePlanner.Request.of(new RecoveryTarget.EndOfArchive()));
-                    latest = Optional.of(p.walEnd() + " on timeline " + p.targetTimeline()
-                            + p.lastWal().map(w -> " (end of '" + w + "')").orElse(""));
-                    problems.addAll(p.warnings());
-                } catch (RestorePlanException e) {
-                    problems.add(e.getMessage());
-                }
-            } else {
+            if (planning.isEmpty()) {
                 problems.add("no backup: nothing can be restored yet HINT: take one with 'walvault backup'");
             }
-            return new ClusterReport(cluster.systemId(), backups, wal, earliest, latest, problems);
+            problems.addAll(divergence(listing));
+            Optional<String> earliest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(0).describeStart());
+            Optional<String> latest = windows.isEmpty() ? Optional.empty()
+                    : Optional.of(windows.get(windows.size() - 1).describeEnd());
+            return new ClusterReport(cluster.systemId(), backups, wal, earliest, latest, problems, windows);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Timelines that branched off their parent before the end of the parent's archived WAL:
+     * recovery that created the child stopped short of the parent's end (a restore that came
+     * back short, or a failover that lost the old primary's last WAL), or the old primary went
+     * on writing after the branch. Either way, that WAL of the parent is in no later timeline.
+     * Only complete segments after the one holding the branch point count (the old primary's
+     * segment holding it is expected).
+     */
+    static List<String> divergence(WalArchiveListing listing) {
+        List<String> out = new ArrayList<>();
+        for (TimelineId child : listing.timelines()) {
+            Optional<TimelineHistory> h = child.equals(TimelineId.FIRST) ? Optional.empty() : listing.history(child);
+            if (h.isEmpty() || h.get().entries().isEmpty()) {
+                continue;
+            }
+            TimelineHistory.Entry parent = h.get().entries().get(h.get().entries().size() - 1);
+            long branchSegment = parent.end().segmentNumber(listing.segmentSize());
+            java.util.OptionalLong newest = listing.newestSegment(parent.timeline());
+            if (newest.isPresent() && newest.getAsLong() > branchSegment) {
+                WalSegmentName last = new WalSegmentName(parent.timeline(), newest.getAsLong(), listing.segmentSize());
+                out.add("timeline " + child + " branched from timeline " + parent.timeline() + " at " + parent.end()
+                        + ", but timeline " + parent.timeline() + "'s archived WAL goes on to '" + last + "': that WAL is in no"
+                        + " later timeline (the recovery that created timeline " + child + " stopped before it, or the old"
+                        + " primary kept writing after the switch) HINT: to recover it, restore with --target-timeline "
+                        + parent.timeline().value());
+            }
+        }
+        return out;
     }
 
     private static io.walvault.restore.plan.BackupInfo forPlanning(BackupInfo b) {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
 import io.walvault.restore.recovery.RecoveryTarget;
 import java.util.List;
 import java.util.Optional;
@@ -22,10 +23,12 @@ import java.util.Optional;
  * @param bytesToFetch the backup's and the WAL's stored bytes
  * @param warnings things the person restoring should know (stray timelines, data after a gap)
  * @param segmentSize the cluster's WAL segment size
+ * @param gap for {@link RestorePlanner#reach} only: the missing segment where the plan stops though
+ *            later WAL is archived
  */
 public record RestorePlan(BackupInfo backup, RecoveryTarget target, TimelineId targetTimeline,
                           List<TimelineId> timelinePath, List<PlannedWal> wal, Lsn walEnd, long bytesToFetch,
-                          List<String> warnings, long segmentSize) {
+                          List<String> warnings, long segmentSize, Optional<WalSegmentName> gap) {
 
     /** One WAL file of the plan. */
     public record PlannedWal(WalFileName file, long storedBytes) {
@@ -42,6 +45,7 @@ public record RestorePlan(BackupInfo backup, RecoveryTarget target, TimelineId t
         wal = List.copyOf(wal);
         requireNonNull(walEnd, "walEnd is null");
         warnings = List.copyOf(warnings);
+        requireNonNull(gap, "gap is null");
     }
 
     /** The first WAL file recovery asks for. */

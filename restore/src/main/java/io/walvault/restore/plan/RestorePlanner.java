@@ -66,6 +66,19 @@ public final class RestorePlanner {
     private RestorePlanner() {
     }
 
+    /**
+     * How far recovery from backup {@code backupId} can go on {@code timeline} before the end of
+     * the archive or its first gap: a plan to the end of the archive that stops at a gap instead
+     * of refusing it ({@link RestorePlan#gap()} names the missing segment). For {@code info}'s
+     * recoverable windows. Refuses, as {@link #plan} does, a backup whose own WAL is incomplete.
+     */
+    public static RestorePlan reach(List<BackupInfo> backups, WalArchiveListing archive, String backupId, TargetTimeline timeline) {
+        Request request = new Request(new RecoveryTarget.EndOfArchive(), timeline, Optional.of(backupId), Optional.empty());
+        BackupInfo b = candidates(backups, request).get(0);
+        List<String> warnings = new ArrayList<>();
+        return walPlan(b, archive, request, targetTimeline(b, archive, timeline, warnings), warnings, true);
+    }
+
     public static RestorePlan plan(List<BackupInfo> backups, WalArchiveListing archive, Request request) {
         List<BackupInfo> candidates = candidates(backups, request);
         RestorePlanException firstTimelineProblem = null;
@@ -83,7 +96,7 @@ public final class RestorePlanner {
                 }
                 continue;
             }
-            return walPlan(b, archive, request, target, warnings);
+            return walPlan(b, archive, request, target, warnings, false);
         }
         if (firstTimelineProblem != null) {
             throw firstTimelineProblem;
@@ -229,7 +242,7 @@ public final class RestorePlanner {
     }
 
     private static RestorePlan walPlan(BackupInfo b, WalArchiveListing archive, Request request, TimelineId target,
-                                       List<String> warnings) {
+                                       List<String> warnings, boolean stopAtGap) {
         long seg = archive.segmentSize();
         List<Leg> legs = path(b, archive, target);
         RecoveryTarget t = request.target();
@@ -248,6 +261,7 @@ public final class RestorePlanner {
         Long last = stop.map(s -> s.plus(-1).segmentNumber(seg)).orElse(null);
 
         List<RestorePlan.PlannedWal> wal = new ArrayList<>();
+        WalSegmentName gap = null;
         long walBytes = 0;
         long segNo = first;
         Lsn walEnd = b.startLsn().segmentStart(seg);
@@ -277,6 +291,10 @@ public final class RestorePlanner {
                         + " and backup '" + b.id() + "' needs it to become consistent (its WAL runs from " + b.startLsn()
                         + " to " + b.endLsn() + ") HINT: this backup cannot be restored; choose another with --backup");
             }
+            if (later.isPresent() && stopAtGap && last == null) {
+                gap = name;
+                break;
+            }
             if (later.isPresent()) {
                 throw new RestorePlanException(ErrorCode.WAL_GAP, "WAL segment '" + name + "' is missing from the archive;"
                         + " recovery cannot pass it, though later WAL exists (up to '" + later.get() + "')"
@@ -290,7 +308,8 @@ public final class RestorePlanner {
             break; // the end of the archive
         }
         List<TimelineId> timelinePath = legs.stream().map(Leg::timeline).toList();
-        return new RestorePlan(b, t, target, timelinePath, wal, walEnd, b.storedBytes() + walBytes, warnings, seg);
+        return new RestorePlan(b, t, target, timelinePath, wal, walEnd, b.storedBytes() + walBytes, warnings, seg,
+                Optional.ofNullable(gap));
     }
 
     private static TimelineId timelineOf(List<Leg> legs, long segNo, long seg) {

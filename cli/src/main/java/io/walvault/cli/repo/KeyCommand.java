@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code walvault key generate | rotate}. */
 @Command(name = "key", mixinStandardHelpOptions = true, description = "Manage encryption keys.",
-        subcommands = {KeyCommand.Generate.class, KeyCommand.Rotate.class})
+        subcommands = {KeyCommand.Generate.class, KeyCommand.Rotate.class, KeyCommand.Retire.class})
 public final class KeyCommand implements Runnable {
 
     @Spec
@@ -68,10 +68,13 @@ public final class KeyCommand implements Runnable {
     /** Adds a key version used by new writes; old versions stay readable. */
     @Command(name = "rotate", mixinStandardHelpOptions = true,
             description = {"Add a new key version for new writes. Nothing is rewritten and old objects stay readable.",
-                    "passphrase repositories: a new random key, sealed under --new-passphrase-file (or the current passphrase);"
-                            + " the old passphrase stops working.",
-                    "public-key repositories: --new-public-key-file; keep the old private keys for old objects.",
-                    "Running archivers keep the version they opened with until their next start: no gap, no failure."})
+                    "passphrase repositories: a new random key, sealed under --new-passphrase-file (or the current passphrase)."
+                            + " With a new passphrase, the old one keeps working (writing with the previous key version, which"
+                            + " the new passphrase reads too) until 'walvault key retire': update archive_command, the agent"
+                            + " and scripts first, then retire.",
+                    "public-key repositories: --new-public-key-file; keep the old private keys for old objects. Hosts that"
+                            + " pin the old public key keep writing to it (with a warning) until their setting is updated.",
+                    "No archive_command fails because of a rotation: no gap."})
     public static final class Rotate implements Callable<Integer> {
         @Mixin
         RepositoryOptions options;
@@ -96,6 +99,37 @@ public final class KeyCommand implements Runnable {
             try (Storage storage = Repositories.storage(s)) {
                 int v = Repository.rotateKey(storage, Repositories.keys(s), newPass, newPub);
                 spec.commandLine().getOut().printf("repository '%s' now writes with key version %d%n", storage.location(), v);
+                if (newPass != null && !java.util.Arrays.equals(newPass, s.passphrase())) {
+                    spec.commandLine().getOut().println("the old passphrase still works (writing with key version " + (v - 1)
+                            + ") until you run 'walvault key retire' with the new one, once every archive_command, agent and"
+                            + " script uses it");
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** Removes older keyring versions after a rotation to a new passphrase. */
+    @Command(name = "retire", mixinStandardHelpOptions = true,
+            description = {"After 'key rotate --new-passphrase-file': remove the older keyring versions, so that the old"
+                    + " passphrase stops opening the repository.",
+                    "Give the NEW passphrase (WALVAULT_PASSPHRASE or passphrase-file). Run it once every archive_command,"
+                            + " agent and script uses the new passphrase: any still using the old one fails from then on.",
+                    "Example: walvault key retire --repo s3://bucket/db1 --passphrase-file /etc/walvault/new-passphrase"})
+    public static final class Retire implements Callable<Integer> {
+        @Mixin
+        RepositoryOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            RepositorySettings s = options.repository(System.getenv());
+            try (Storage storage = Repositories.storage(s)) {
+                int n = Repository.retireOldKeys(storage, Repositories.keys(s));
+                spec.commandLine().getOut().printf("repository '%s': %d older keyring version%s removed; only the newest"
+                        + " passphrase opens it now%n", storage.location(), n, n == 1 ? "" : "s");
             }
             return 0;
         }

@@ -35,6 +35,8 @@ import javax.crypto.AEADBadTagException;
  */
 final class Keyring {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Keyring.class);
+
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
 
@@ -52,6 +54,33 @@ final class Keyring {
                     .filter(n -> n.matches("[0-9]{8}\\.json"))
                     .mapToInt(n -> Integer.parseInt(n.substring(0, 8)))
                     .max().orElse(0);
+        }
+    }
+
+    /** Keyring version {@code v}, or empty when that file is not there (removed by a rotation or a retire). */
+    static java.util.Optional<KeyringFile> readVersion(Storage storage, String repositoryId, int v) {
+        String key = RepositoryLayout.keyring(v);
+        try (InputStream in = storage.newRead(key)) {
+            KeyringFile f = Json.read(in.readAllBytes(), KeyringFile.class, key);
+            if (f.format() != 1 || !repositoryId.equals(f.repository()) || f.current() != v) {
+                throw new CorruptDataException("object '" + key + "' is corrupt: it is not version " + v
+                        + " of this repository's keyring");
+            }
+            return java.util.Optional.of(f);
+        } catch (ObjectNotFoundException e) {
+            return java.util.Optional.empty();
+        } catch (IOException e) {
+            throw StorageErrors.failed("read", key, storage.location(), e);
+        }
+    }
+
+    /** The versions of the keyring files present, newest first. */
+    static List<Integer> versions(Storage storage) {
+        try (Stream<ObjectInfo> l = storage.list(RepositoryLayout.KEYRING_DIR)) {
+            return l.map(i -> i.key().substring(RepositoryLayout.KEYRING_DIR.length()))
+                    .filter(n -> n.matches("[0-9]{8}\\.json"))
+                    .map(n -> Integer.parseInt(n.substring(0, 8)))
+                    .sorted(java.util.Comparator.reverseOrder()).toList();
         }
     }
 
@@ -116,8 +145,33 @@ final class Keyring {
                     + "' is encrypted with a passphrase and none was given"
                     + " HINT: set WALVAULT_PASSPHRASE or passphrase-file");
         }
-        Map<Integer, byte[]> keys = unseal(storage, d, f, m.passphrase());
-        return new RepositoryKeys(keys, f.current());
+        try {
+            Map<Integer, byte[]> keys = unseal(storage, d, f, m.passphrase());
+            return new RepositoryKeys(keys, f.current());
+        } catch (WrongKeyException newest) {
+            // after 'key rotate' to a new passphrase, the previous keyring files stay until 'key retire': the
+            // old passphrase still opens them, and writes go on with the key version they hold, which every
+            // holder of the new passphrase can read. So no archive_command fails between the two steps.
+            for (int v : versions(storage)) {
+                if (v >= f.current()) {
+                    continue;
+                }
+                java.util.Optional<KeyringFile> older = readVersion(storage, d.id(), v);
+                if (older.isEmpty()) {
+                    continue;
+                }
+                try {
+                    Map<Integer, byte[]> keys = unseal(storage, d, older.get(), m.passphrase());
+                    LOG.warn("the passphrase given opens key version {} of repository '{}', not its newest, {}: writes use"
+                            + " version {} until this configuration has the new passphrase (after that, 'walvault key"
+                            + " retire' makes the old passphrase stop working)", v, storage.location(), f.current(), v);
+                    return new RepositoryKeys(keys, v);
+                } catch (WrongKeyException notThisOne) {
+                    // try an older one
+                }
+            }
+            throw newest;
+        }
     }
 
     private static Map<Integer, byte[]> unseal(Storage storage, RepositoryDescriptor d, KeyringFile f, char[] passphrase) {
@@ -162,7 +216,22 @@ final class Keyring {
         for (KeyringFile.PublicKeyEntry e : f.publicKeys()) {
             pubs.put(e.version(), B64D.decode(e.publicKey()));
         }
+        int writeVersion = f.current();
         if (m.expectedPublicKey() != null && !Arrays.equals(m.expectedPublicKey(), pubs.get(f.current()))) {
+            // an older key of the keyring, pinned by a host not yet told of the rotation: it keeps writing to it (safe: it
+            // is the key that host trusts, and whoever restores holds the old private key too)
+            for (Map.Entry<Integer, byte[]> e : pubs.entrySet()) {
+                if (Arrays.equals(e.getValue(), m.expectedPublicKey())) {
+                    writeVersion = e.getKey();
+                }
+            }
+        }
+        if (writeVersion != f.current()) {
+            LOG.warn("repository '{}' now writes to key version {} ({}); this configuration pins version {} ({}) and keeps"
+                    + " writing to it until its public key is updated", storage.location(), f.current(),
+                    X25519Keys.fingerprint(pubs.get(f.current())), writeVersion, X25519Keys.fingerprint(pubs.get(writeVersion)));
+        }
+        if (m.expectedPublicKey() != null && !Arrays.equals(m.expectedPublicKey(), pubs.get(writeVersion))) {
             throw new WrongKeyException("repository '" + storage.location() + "' writes to public key "
                     + X25519Keys.fingerprint(pubs.get(f.current())) + " (version " + f.current() + "), not to the pinned key "
                     + X25519Keys.fingerprint(m.expectedPublicKey())
@@ -187,7 +256,7 @@ final class Keyring {
             }
             privs.put(version, priv);
         }
-        return new X25519Keys(pubs, privs, f.current());
+        return new X25519Keys(pubs, privs, writeVersion);
     }
 
     /** Writes version 1 of a new repository's keyring; returns its keys. */
@@ -239,8 +308,10 @@ final class Keyring {
     /**
      * Adds key version {@code current + 1}: a new random key (passphrase mode; sealed under
      * {@code newPassphrase}, or the current one if null) or {@code newPublicKey}. The new keyring
-     * file is created-if-absent (two concurrent rotations: one wins), then older keyring files
-     * are removed, so an old passphrase stops opening the repository. Returns the new version.
+     * file is created-if-absent (two concurrent rotations: one wins). With a new passphrase the
+     * older keyring files stay, so that processes still configured with the old passphrase go on
+     * working (with the older key version) until {@link #retire}; otherwise they are removed at
+     * once. Returns the new version.
      */
     static int rotate(Storage storage, RepositoryDescriptor d, KeyMaterial material, char[] newPassphrase,
                       byte[] newPublicKey, PassphraseKdf kdf) {
@@ -276,9 +347,37 @@ final class Keyring {
             throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "repository '" + storage.location()
                     + "' is not encrypted: there is no key to rotate");
         }
-        for (int v = 1; v < next; v++) {
-            storage.remove(RepositoryLayout.keyring(v));
+        boolean newSecret = mode == EncryptionMode.PASSPHRASE && newPassphrase != null
+                && !Arrays.equals(newPassphrase, material.passphrase());
+        if (!newSecret) {
+            for (int v = 1; v < next; v++) {
+                storage.remove(RepositoryLayout.keyring(v));
+            }
         }
         return next;
+    }
+
+    /**
+     * Removes every keyring file but the newest, once {@code material} (the new passphrase) is
+     * checked to open it: from then on an older passphrase opens nothing. Returns the number of
+     * files removed.
+     */
+    static int retire(Storage storage, RepositoryDescriptor d, KeyMaterial material) {
+        KeyringFile f = read(storage, d.id());
+        if (d.encryptionMode() == EncryptionMode.PASSPHRASE) {
+            if (material.passphrase() == null) {
+                throw new WalvaultException(ErrorCode.KEY_REQUIRED, "retiring old keys of repository '" + storage.location()
+                        + "' needs its newest passphrase");
+            }
+            unseal(storage, d, f, material.passphrase()); // the newest passphrase, not an old one
+        }
+        int removed = 0;
+        for (int v : versions(storage)) {
+            if (v < f.current()) {
+                storage.remove(RepositoryLayout.keyring(v));
+                removed++;
+            }
+        }
+        return removed;
     }
 }

@@ -137,6 +137,16 @@ public final class Repository implements AutoCloseable {
     }
 
     /** Adds a key version for new writes; see {@code walvault key rotate}. Returns the new version. */
+    /**
+     * After a rotation to a new passphrase: removes the older keyring files, so that the old
+     * passphrase stops opening the repository. {@code newest} must open the newest version.
+     * Returns the number of keyring files removed.
+     */
+    public static int retireOldKeys(Storage storage, KeyMaterial newest) {
+        RepositoryDescriptor d = readDescriptor(storage);
+        return Keyring.retire(storage, d, newest);
+    }
+
     public static int rotateKey(Storage storage, KeyMaterial current, char[] newPassphrase, byte[] newPublicKey) {
         RepositoryDescriptor d = readDescriptor(storage);
         Keyring.open(storage, d, current); // checks the current key first

@@ -302,8 +302,16 @@ class RepositoryTest {
         put(repo, SEG1, old);
         char[] newPass = "a new and longer passphrase".toCharArray();
         assertEquals(2, Repository.rotateKey(storage, KeyMaterial.passphrase(PASS.clone()), newPass.clone(), null));
-        assertThrows(WrongKeyException.class, () -> Repository.open(storage, KeyMaterial.passphrase(PASS.clone())));
+        // until the old passphrase is retired, a new process configured with it (an archive_command) still works,
+        // writing with key version 1, which the new passphrase reads
+        Repository stillOld = Repository.open(storage, KeyMaterial.passphrase(PASS.clone()));
+        put(stillOld, WalFileName.parse("000000010000000000000007"), segment(7));
         Repository after = Repository.open(storage, KeyMaterial.passphrase(newPass.clone()));
+        assertArrayEquals(segment(7), get(after, WalFileName.parse("000000010000000000000007")));
+        assertEquals(ErrorCode.WRONG_KEY, assertThrows(WalvaultException.class,
+                () -> Repository.retireOldKeys(storage, KeyMaterial.passphrase(PASS.clone()))).code(), "retired with the new one only");
+        assertEquals(1, Repository.retireOldKeys(storage, KeyMaterial.passphrase(newPass.clone())));
+        assertThrows(WrongKeyException.class, () -> Repository.open(storage, KeyMaterial.passphrase(PASS.clone())));
         assertArrayEquals(old, get(after, SEG1), "written with key version 1, read after rotation");
         String k2 = put(after, SEG2, segment(9)).object().key();
         try (InputStream in = storage.newRead(k2)) {
@@ -331,6 +339,14 @@ class RepositoryTest {
         Repository onlyOld = Repository.open(storage, KeyMaterial.privateKeys(List.of(priv1.clone())));
         assertArrayEquals(segment(11), get(onlyOld, SEG1));
         assertEquals(ErrorCode.KEY_REQUIRED, assertThrows(WalvaultException.class, () -> get(onlyOld, SEG2)).code());
+        // a host that pins the old public key, not yet told of the rotation, keeps writing to that key: no failure
+        Repository pinned = Repository.open(storage, KeyMaterial.none().pinning(X25519Keys.publicKeyOf(priv1)));
+        WalFileName third = WalFileName.parse("000000010000000000000005");
+        put(pinned, third, segment(13));
+        assertArrayEquals(segment(13), get(onlyOld, third), "written to key version 1, which the old private key reads");
+        // a key the keyring never had is still refused
+        assertThrows(WrongKeyException.class, () -> Repository.open(storage,
+                KeyMaterial.none().pinning(X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()))));
     }
 
     @Test

@@ -154,7 +154,13 @@ public final class Backup {
             dataConnection = data;
             checkCancelled();
             long systemId = Long.parseUnsignedLong(data.identifySystem().systemId());
+            if (options.systemIdentifier().isPresent() && options.systemIdentifier().getAsLong() != systemId) {
+                throw new WalvaultException(ErrorCode.CONFIG, "the server is cluster " + Long.toUnsignedString(systemId)
+                        + ", not " + Long.toUnsignedString(options.systemIdentifier().getAsLong()) + " as system-identifier says"
+                        + " HINT: --pg names another server than the configuration was written for");
+            }
             ClusterCatalog cluster = repository.cluster(systemId);
+            cluster.admitWriter(options.systemIdentifier().isPresent());
             try (RepositoryLock lock = cluster.lock("backup", LOCK_STALE_AFTER)) {
                 ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread t = new Thread(r, "walvault-backup-lock");

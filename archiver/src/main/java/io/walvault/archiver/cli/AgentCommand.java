@@ -101,6 +101,8 @@ public final class AgentCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
+            agent.expectCluster(io.walvault.archiver.push.ArchivePushSettings.systemIdentifier(
+                    repository.settings(java.util.Map.of(), System.getenv())));
             agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint)),
                     schedule(), afterBackup(repo));
             agent.runUntilShutdown();

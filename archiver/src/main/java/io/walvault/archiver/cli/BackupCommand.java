@@ -77,6 +77,8 @@ public final class BackupCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         PrintWriter err = spec.commandLine().getErr();
         BackupResult r;
+        options = options.systemIdentifier(io.walvault.archiver.push.ArchivePushSettings.systemIdentifier(
+                repository.settings(java.util.Map.of(), System.getenv())));
         try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);

@@ -100,7 +100,7 @@ public final class ArchivePush {
         }
         long systemId = ArchivePushFile.clusterOf(file, name, settings.systemId());
         try (Repository repo = openWarmingUp()) {
-            ArchivePushFile.Result own = ArchivePushFile.push(repo, file, name, systemId);
+            ArchivePushFile.Result own = ArchivePushFile.push(repo, file, name, systemId, settings.systemId().isPresent());
             markers.remove(file);
             LOG.info("archived '{}' ({} bytes{})", name, own.size(), own.alreadyPresent() ? ", already there" : "");
             List<ArchivePushFile.Result> ahead = new ArrayList<>();
@@ -222,7 +222,8 @@ public final class ArchivePush {
                 futures.add(pool.submit(() -> {
                     String identity = PushMarkers.identity(p);
                     WalFileName n = WalFileName.parse(p.getFileName().toString());
-                    ArchivePushFile.Result r = ArchivePushFile.push(repo, p, n, ArchivePushFile.clusterOf(p, n, settings.systemId()));
+                    ArchivePushFile.Result r = ArchivePushFile.push(repo, p, n, ArchivePushFile.clusterOf(p, n, settings.systemId()),
+                            settings.systemId().isPresent());
                     markers.mark(p, identity); // only now: the push is durable
                     return r;
                 }));

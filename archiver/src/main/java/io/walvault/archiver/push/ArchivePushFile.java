@@ -7,7 +7,9 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.wal.InvalidWalException;
+import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
 import io.walvault.core.wal.WalPageHeader;
 import io.walvault.core.wal.WalSegmentValidator;
 import java.io.BufferedInputStream;
@@ -80,10 +82,24 @@ public final class ArchivePushFile {
     }
 
     /** Pushes {@code file} (named {@code name}) of cluster {@code systemId} into {@code repository}; durable on return. */
-    public static Result push(Repository repository, Path file, WalFileName name, long systemId) throws IOException {
+    public static Result push(Repository repository, Path file, WalFileName name, long systemId, boolean named) throws IOException {
         requireNonNull(repository, "repository is null");
+        repository.cluster(systemId).admitWriter(named);
         WalArchive archive = repository.cluster(systemId).wal();
         long segmentSize = isSegment(name) ? readHeader(file, name).segmentSize() : 0;
+        if (name.kind() == WalFileName.Kind.SEGMENT) {
+            WalSegmentName segment = WalSegmentName.parse(name.name(), segmentSize);
+            java.util.Optional<TimelineHistory> later = archive.abandonedBy(segment);
+            if (later.isPresent()) {
+                throw new WalvaultException(ErrorCode.WAL_TIMELINE_ABANDONED, "WAL file '" + name + "' of timeline "
+                        + segment.timeline() + " lies after the point where timeline " + later.get().timeline()
+                        + " branched off it (" + later.get().endOf(segment.timeline()).orElseThrow() + ", history file '"
+                        + later.get().timeline().historyFileName() + "'): this server writes WAL the cluster abandoned (an old"
+                        + " primary started again after a failover?); nothing was stored HINT: stop this server; rebuild it as a"
+                        + " standby of the new primary (pg_rewind, or a restore); if timeline " + later.get().timeline()
+                        + " is the mistake, remove its history file from the archive");
+            }
+        }
         if (!isSegment(name) && size(file) == 0) {
             throw new InvalidWalException("WAL file '" + name + "' is empty");
         }

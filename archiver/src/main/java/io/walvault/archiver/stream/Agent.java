@@ -106,6 +106,14 @@ public final class Agent {
     private boolean gapAccepted;
     private boolean skipToServer;
 
+    /** The cluster the configuration names ({@code system-identifier}), if any; set before {@link #run}. */
+    private java.util.OptionalLong expectedCluster = java.util.OptionalLong.empty();
+
+    /** The server must be cluster {@code id} ({@code system-identifier}); it may then join a repository of other clusters. */
+    public void expectCluster(java.util.OptionalLong id) {
+        this.expectedCluster = requireNonNull(id, "id is null");
+    }
+
     public Agent(ConnectionSettings connection, Repository repository, AgentOptions options, AgentMetrics metrics) {
         this.connection = requireNonNull(connection, "connection is null");
         this.repository = requireNonNull(repository, "repository is null");
@@ -287,8 +295,14 @@ public final class Agent {
             SystemIdentity id = conn.identifySystem();
             long sys = Long.parseUnsignedLong(id.systemId());
             if (systemId == null) {
+                if (expectedCluster.isPresent() && expectedCluster.getAsLong() != sys) {
+                    throw new WalvaultException(ErrorCode.CONFIG, "the server is cluster " + Long.toUnsignedString(sys) + ", not "
+                            + Long.toUnsignedString(expectedCluster.getAsLong()) + " as system-identifier says"
+                            + " HINT: --pg names another server than the configuration was written for");
+                }
                 segmentSize = conn.walSegmentSize();
                 cluster = repository.cluster(sys);
+                cluster.admitWriter(expectedCluster.isPresent());
                 wal = cluster.wal();
                 acquireLock(sys);
                 startMetrics(true);

@@ -81,12 +81,16 @@ public enum ErrorCode {
     LOCK_HELD(40, "lock held"),
     /** An object already exists under the key with different content (a re-push of identical content is not an error). */
     CONTENT_MISMATCH(41, "content mismatch"),
+    /** A cluster the repository has never seen writes into a repository holding another, without being named (system-identifier). */
+    CLUSTER_UNEXPECTED(42, "cluster not expected in this repository"),
 
     // ---- 50-69: archiving and backup (archiver) ----
     /** archive-push: the WAL file PostgreSQL named is missing or cannot be read. */
     WAL_FILE_UNREADABLE(50, "WAL file to archive missing or unreadable"),
     /** archive-push: a history or backup file's cluster is unknown (no setting and no WAL segment beside it). */
     WAL_CLUSTER_UNKNOWN(51, "cluster of the WAL file unknown"),
+    /** archive-push: the WAL file is on a timeline that a later timeline in the archive branched off before it (an old primary writing again). */
+    WAL_TIMELINE_ABANDONED(52, "WAL of an abandoned timeline"),
 
     /** A backup's WAL (start to end LSN) could not be streamed into the repository: the backup was not kept. */
     BACKUP_WAL_INCOMPLETE(55, "backup WAL incomplete"),

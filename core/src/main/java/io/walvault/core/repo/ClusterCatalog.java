@@ -3,6 +3,11 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.Storage;
+import java.util.stream.Stream;
 
 /**
  * One PostgreSQL cluster's part of a repository, keyed by its system identifier, so that a
@@ -10,6 +15,8 @@ import java.time.Duration;
  * expires, another's backups and WAL. Cheap to create; thread-safe.
  */
 public final class ClusterCatalog {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterCatalog.class);
 
     private final Repository repository;
     private final long systemId;
@@ -29,6 +36,69 @@ public final class ClusterCatalog {
 
     public BackupCatalog backups() {
         return new BackupCatalog(repository, systemId);
+    }
+
+    /** Clusters checked already, per open storage: one check per process (archive-push's watcher pushes many files). */
+    private static final java.util.Map<Storage, java.util.Set<Long>> ADMITTED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private static java.util.Set<Long> admitted(Storage storage) {
+        return ADMITTED.computeIfAbsent(storage, s -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+    }
+
+    /**
+     * Checks, before this process first writes for this cluster, that the cluster belongs in
+     * the repository: one the repository holds already (recorded in
+     * {@code clusters/<system-id>/cluster.json}, or, for repositories written before that record
+     * existed, by having objects), or the first cluster of an empty repository, or one named by
+     * the {@code system-identifier} setting ({@code named}: after pg_upgrade, or a second server
+     * meant to share the repository). A cluster that appears unannounced in a repository holding
+     * another (a configuration copied onto the wrong server) is refused with
+     * {@link ErrorCode#CLUSTER_UNEXPECTED}. One HEAD request per process once recorded.
+     */
+    public void admitWriter(boolean named) {
+        Storage storage = repository.storage();
+        String marker = RepositoryLayout.clusterRecord(systemId);
+        if (admitted(storage).contains(systemId) || storage.info(marker).isPresent()) {
+            admitted(storage).add(systemId);
+            return;
+        }
+        boolean known;
+        try (Stream<ObjectInfo> own = storage.list(RepositoryLayout.cluster(systemId))) {
+            known = own.findAny().isPresent();
+        }
+        if (!known) {
+            String prefix = RepositoryLayout.CLUSTERS_DIR;
+            String self = RepositoryLayout.cluster(systemId);
+            java.util.Optional<String> other;
+            try (Stream<ObjectInfo> all = storage.list(prefix)) {
+                other = all.map(ObjectInfo::key).filter(k -> !k.startsWith(self))
+                        .map(k -> k.substring(prefix.length(), k.indexOf('/', prefix.length()))).findFirst();
+            }
+            if (other.isPresent() && !named) {
+                throw new WalvaultException(ErrorCode.CLUSTER_UNEXPECTED, "repository '" + storage.location() + "' holds"
+                        + " cluster " + other.get() + ", and this server is cluster " + Long.toUnsignedString(systemId)
+                        + ", which it has never seen: refusing to mix a second cluster in unannounced (a configuration copied"
+                        + " onto the wrong server?) HINT: if this cluster is meant to share the repository (after pg_upgrade,"
+                        + " or a second server), set system-identifier = " + Long.toUnsignedString(systemId)
+                        + " (WALVAULT_SYSTEM_IDENTIFIER) in its configuration");
+            }
+            if (other.isPresent()) {
+                LOG.info("cluster {} joins repository '{}' beside cluster {} (named by system-identifier)",
+                        Long.toUnsignedString(systemId), storage.location(), other.get());
+            }
+        }
+        byte[] record = ("{\"format\":1,\"systemId\":\"" + Long.toUnsignedString(systemId) + "\",\"recorded\":\""
+                + java.time.Instant.now() + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (io.walvault.core.pipeline.Sink w = storage.newWrite(marker)) {
+            w.write(record, 0, record.length);
+            w.finish();
+        } catch (io.walvault.core.storage.ObjectExistsException raced) {
+            // another process recorded it meanwhile
+        } catch (java.io.IOException e) {
+            throw io.walvault.core.storage.StorageErrors.failed("write", marker, storage.location(), e);
+        }
+        admitted(storage).add(systemId);
     }
 
     /**

@@ -16,6 +16,7 @@ import io.walvault.core.wal.WalFileName;
  * clusters/&lt;system-id&gt;/backups/&lt;backup-id&gt;/data/&lt;bundle&gt;&lt;ext&gt;            file bundles
  * clusters/&lt;system-id&gt;/backups/&lt;backup-id&gt;/manifest&lt;ext&gt;                 manifest, written last
  * clusters/&lt;system-id&gt;/locks/&lt;name&gt;.lock                                  locks (plain JSON)
+ * clusters/&lt;system-id&gt;/cluster.json                                       that the cluster belongs here (plain JSON)
  * </pre>
  *
  * {@code <ext>} is {@code .lz4} with LZ4, plus {@code .enc} when encrypted; the system id is
@@ -56,6 +57,11 @@ public final class RepositoryLayout {
 
     public static String backupDir(long systemId, String backupId) {
         return cluster(systemId) + "backups/" + BackupIds.check(backupId) + "/";
+    }
+
+    /** {@code clusters/<system-id>/cluster.json}: that the cluster belongs in the repository (plain JSON). */
+    public static String clusterRecord(long systemId) {
+        return cluster(systemId) + "cluster.json";
     }
 
     public static String lock(long systemId, String name) {

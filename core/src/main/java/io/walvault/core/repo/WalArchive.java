@@ -12,6 +12,7 @@ import io.walvault.core.storage.Storage;
 import io.walvault.core.wal.WalFileName;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -131,6 +132,48 @@ public final class WalArchive {
     /** Removes the archived {@code name} (expire); nothing happens if it is not there. */
     public void remove(WalFileName name) {
         repository.storage().remove(key(requireNonNull(name, "name is null")));
+    }
+
+    /** History files parsed by this process, per open storage, by key: they never change once archived. */
+    private static final java.util.Map<io.walvault.core.storage.Storage, java.util.Map<String, io.walvault.core.wal.TimelineHistory>>
+            HISTORIES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * The history file of a timeline that branched off {@code segment}'s timeline before that
+     * segment: then the segment holds WAL the cluster abandoned (an old primary started again
+     * after a failover writes such WAL). The segment holding the branch point itself is not
+     * abandoned (the old primary's last segment is expected). One listing of the history files;
+     * each is read once per process.
+     */
+    public Optional<io.walvault.core.wal.TimelineHistory> abandonedBy(io.walvault.core.wal.WalSegmentName segment)
+            throws IOException {
+        requireNonNull(segment, "segment is null");
+        String ext = repository.codec().extension();
+        String dir = RepositoryLayout.walDir(systemId) + "history/";
+        List<String> keys;
+        try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
+            keys = l.map(ObjectInfo::key).filter(k -> k.endsWith(".history" + ext)).toList();
+        }
+        for (String key : keys) {
+            WalFileName name = WalFileName.parse(key.substring(dir.length(), key.length() - ext.length()));
+            if (name.timeline().compareTo(segment.timeline()) <= 0) {
+                continue;
+            }
+            java.util.Map<String, io.walvault.core.wal.TimelineHistory> parsed = HISTORIES.computeIfAbsent(repository.storage(),
+                    st -> new java.util.concurrent.ConcurrentHashMap<>());
+            io.walvault.core.wal.TimelineHistory h = parsed.get(key);
+            if (h == null) {
+                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+                get(name, new io.walvault.core.pipeline.OutputStreamSink(bytes, false));
+                h = io.walvault.core.wal.TimelineHistory.parse(name.timeline(), bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+                parsed.put(key, h);
+            }
+            Optional<io.walvault.core.wal.Lsn> left = h.endOf(segment.timeline());
+            if (left.isPresent() && segment.segmentNumber() > left.get().segmentNumber(segment.segmentSize())) {
+                return Optional.of(h);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Every archived WAL file name, in key order (timeline by timeline, history files last). Close the stream. */

@@ -61,6 +61,36 @@ class RepositoryTest {
     }
 
     @Test
+    void aSecondClusterJoinsOnlyWhenNamed() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        repo.cluster(SYSID).admitWriter(false); // the first cluster of an empty repository
+        put(repo, SEG1, segment(1));
+        assertTrue(storage.info(RepositoryLayout.clusterRecord(SYSID)).isPresent());
+        WalvaultException e = assertThrows(WalvaultException.class, () -> repo.cluster(SYSID + 1).admitWriter(false));
+        assertEquals(ErrorCode.CLUSTER_UNEXPECTED, e.code());
+        assertTrue(e.getMessage().contains("set system-identifier = " + Long.toUnsignedString(SYSID + 1)), e.getMessage());
+        assertFalse(storage.info(RepositoryLayout.clusterRecord(SYSID + 1)).isPresent(), "nothing written for the refused one");
+        repo.cluster(SYSID + 1).admitWriter(true);
+        assertTrue(storage.info(RepositoryLayout.clusterRecord(SYSID + 1)).isPresent());
+        // a cluster written before these records existed (objects, no record) is one the repository knows
+        storage.remove(RepositoryLayout.clusterRecord(SYSID));
+        Repository.open(storage, KeyMaterial.none()).cluster(SYSID).admitWriter(false);
+    }
+
+    @Test
+    void walOfATimelineLeftBehindIsRecognised() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        put(repo, WalFileName.parse("00000002.history"), "1\t0/5000000\tno recovery target specified\n".getBytes());
+        WalArchive wal = repo.cluster(SYSID).wal();
+        long seg = 16L * 1024 * 1024;
+        assertTrue(wal.abandonedBy(io.walvault.core.wal.WalSegmentName.parse("000000010000000000000006", seg)).isPresent());
+        assertTrue(wal.abandonedBy(io.walvault.core.wal.WalSegmentName.parse("000000010000000000000005", seg)).isEmpty(),
+                "the old primary's segment holding the branch point is expected");
+        assertTrue(wal.abandonedBy(io.walvault.core.wal.WalSegmentName.parse("000000010000000000000004", seg)).isEmpty());
+        assertTrue(wal.abandonedBy(io.walvault.core.wal.WalSegmentName.parse("000000020000000000000006", seg)).isEmpty());
+    }
+
+    @Test
     void unencryptedRepositoryRoundTripsWalAndItsObjectsAreLz4Frames() throws IOException {
         Repository repo = create(EncryptionMode.NONE, null);
         byte[] seg = segment(1);

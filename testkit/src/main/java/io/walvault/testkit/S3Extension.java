@@ -6,7 +6,10 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Gives tests a real S3 API: one {@link S3Server} per test class (started on first use, stopped
- * after the class), and a fresh {@link S3Bucket} for every parameter that asks for one.
+ * after the class), a fresh {@link S3Bucket} for every parameter that asks for one, and a
+ * {@link FaultProxy} in front of the server for a test that asks for one (the same proxy for
+ * every such parameter of the test, closed after it). A bucket parameter reaches the server
+ * directly; {@code bucket.through(proxy)} reaches it through the proxy.
  * Use with {@code @ExtendWith(S3Extension.class)}.
  */
 public final class S3Extension implements ParameterResolver {
@@ -16,7 +19,7 @@ public final class S3Extension implements ParameterResolver {
     @Override
     public boolean supportsParameter(ParameterContext p, ExtensionContext e) {
         Class<?> t = p.getParameter().getType();
-        return t == S3Server.class || t == S3Bucket.class;
+        return t == S3Server.class || t == S3Bucket.class || t == FaultProxy.class;
     }
 
     @Override
@@ -24,8 +27,13 @@ public final class S3Extension implements ParameterResolver {
         // The store closes the server (AutoCloseable) when the test class is done.
         S3Server server = classContext(e).getStore(NS)
                 .getOrComputeIfAbsent("server", k -> S3Server.start(), S3Server.class);
+        Class<?> t = p.getParameter().getType();
+        if (t == FaultProxy.class) {
+            // the test's own store: closed when the test is done
+            return e.getStore(NS).getOrComputeIfAbsent("proxy", k -> FaultProxy.inFrontOf(server), FaultProxy.class);
+        }
         server.clearFaults();
-        return p.getParameter().getType() == S3Server.class ? server : server.createBucket();
+        return t == S3Server.class ? server : server.createBucket();
     }
 
     private static ExtensionContext classContext(ExtensionContext e) {

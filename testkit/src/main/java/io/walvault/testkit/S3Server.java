@@ -1,5 +1,7 @@
 package io.walvault.testkit;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -26,6 +28,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * A real S3 API for tests: S3Proxy started in-process on loopback, backed by a temporary
@@ -33,7 +36,9 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Reach it with any S3 client through {@link #endpoint()} with path-style access.
  *
  * <p>Faults: {@link #failCalls(String, int, int)} makes chosen blob-store operations fail with
- * an HTTP 500, to test retries and the abort of multipart uploads.
+ * an HTTP 500, to test retries and the abort of multipart uploads. Faults on the wire (resets,
+ * cut or corrupted answers, stalls, writes that land late) come from a {@link FaultProxy} put
+ * in front of the server.
  */
 public final class S3Server implements AutoCloseable {
 
@@ -131,16 +136,32 @@ public final class S3Server implements AutoCloseable {
 
     /** {@link #newClient()} with at most {@code maxAttempts} attempts per request (1: no retries). */
     public S3Client newClient(int maxAttempts) {
-        return S3Client.builder()
+        return newClient(endpoint(), maxAttempts);
+    }
+
+    /**
+     * {@link #newClient(int)} reaching this server through {@code endpoint}, a
+     * {@link FaultProxy} in front of it.
+     */
+    public S3Client newClient(URI endpoint, int maxAttempts) {
+        return clientBuilder(endpoint)
                 .overrideConfiguration(c -> c.retryStrategy(b -> b.maxAttempts(maxAttempts)))
-                .endpointOverride(endpoint())
+                .build();
+    }
+
+    /**
+     * The builder behind {@link #newClient(URI, int)}, without its override configuration, for
+     * tests that set their own (timeouts, retries) or their own HTTP client.
+     */
+    public S3ClientBuilder clientBuilder(URI endpoint) {
+        return S3Client.builder()
+                .endpointOverride(requireNonNull(endpoint, "endpoint is null"))
                 .region(Region.of(REGION))
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .httpClientBuilder(ApacheHttpClient.builder())
-                .build();
+                .httpClientBuilder(ApacheHttpClient.builder());
     }
 
     /**

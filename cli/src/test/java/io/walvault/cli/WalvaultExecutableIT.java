@@ -181,11 +181,11 @@ class WalvaultExecutableIT {
         java.nio.file.Files.writeString(spool.resolve("000000010000000000000009"), "segment");
 
         // another repository or cluster than the spool's: Java is asked (the missing jar shows it)
-        assertEquals(3, run(dir, "archive-get", "--repo", "file:///other", "000000010000000000000009", "pg_wal/RECOVERYXLOG").exitCode());
-        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "000000010000000000000009",
-                "pg_wal/RECOVERYXLOG").exitCode());
+        assertJavaAsked(run(dir, "archive-get", "--repo", "file:///other", "000000010000000000000009", "pg_wal/RECOVERYXLOG"));
+        assertJavaAsked(run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "000000010000000000000009",
+                "pg_wal/RECOVERYXLOG"));
         // not prefetched: Java is asked
-        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000A", "pg_wal/RECOVERYXLOG").exitCode());
+        assertJavaAsked(run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000A", "pg_wal/RECOVERYXLOG"));
 
         Result ok = run(dir, "archive-get", "--repo", "file:///r", "000000010000000000000009", "pg_wal/RECOVERYXLOG");
         assertEquals(0, ok.exitCode(), ok.out());
@@ -223,11 +223,11 @@ class WalvaultExecutableIT {
             assertEquals("segment 0B", java.nio.file.Files.readString(dir.resolve("pg_wal/RECOVERYXLOG")));
 
             // a segment at or before the follower's newest is not on its way (recovery asks again at its end): Java
-            assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000A",
-                    "pg_wal/RECOVERYXLOG").exitCode());
+            assertJavaAsked(run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000A",
+                    "pg_wal/RECOVERYXLOG"));
             // nor one of another timeline
-            assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000002000000000000000C",
-                    "pg_wal/RECOVERYXLOG").exitCode());
+            assertJavaAsked(run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000002000000000000000C",
+                    "pg_wal/RECOVERYXLOG"));
 
             // the follower found 0C missing just now: "not archived" (76) at once
             java.nio.file.Files.writeString(spool.resolve("missing"), "00000001000000000000000C\n");
@@ -240,31 +240,85 @@ class WalvaultExecutableIT {
             // news older than the follower's retry interval is not trusted: Java checks the archive
             java.nio.file.Files.setLastModifiedTime(spool.resolve("missing"),
                     java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 10_000));
-            assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000C",
-                    "pg_wal/RECOVERYXLOG").exitCode());
+            assertJavaAsked(run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000C",
+                    "pg_wal/RECOVERYXLOG"));
         } finally {
             follower.destroy();
         }
         // no follower alive: neither a wait nor an answer from the spool
         java.nio.file.Files.writeString(spool.resolve("missing"), "00000001000000000000000C\n");
         long t0 = System.nanoTime();
-        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000D",
-                "pg_wal/RECOVERYXLOG").exitCode());
-        assertEquals(3, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000C",
-                "pg_wal/RECOVERYXLOG").exitCode());
+        assertJavaAsked(run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000D",
+                "pg_wal/RECOVERYXLOG"));
+        assertJavaAsked(run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000C",
+                "pg_wal/RECOVERYXLOG"));
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "it waited for a follower that is gone");
     }
 
+    @Test
+    void aHookThatWaitedStillReportsWhyAndAPlannedSegmentIsNeverAnsweredMissingWithoutJava(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path spool = java.nio.file.Files.createDirectories(dir.resolve("pg_wal/.walvault-prefetch"));
+        java.nio.file.Files.writeString(spool.resolve("origin"), "file:///r 42\n");
+        java.nio.file.Files.writeString(spool.resolve("wanted"), "000000010000000000000009 16777216\n");
+        java.nio.file.Files.writeString(spool.resolve("ahead"), "00000001000000000000000A\n");
+        Process follower = new ProcessBuilder("sleep", "60").start(); // stands for a live follower
+        try {
+            java.nio.file.Files.writeString(spool.resolve("follow.pid"), follower.pid() + "\n");
+            // the call waits for a segment that never comes, then goes to Java: what goes wrong there still reaches
+            // PostgreSQL's log (the launcher's first nap used to silence its stderr for good)
+            Result waited = run(dir, Map.of("WALVAULT_ARCHIVE_GET_WAIT_MS", "200"), "archive-get", "--repo", "file:///r",
+                    "--system-identifier", "42", "00000001000000000000000B", "pg_wal/RECOVERYXLOG");
+            assertJavaAsked(waited);
+
+            // a restore's plan reaching 0E: the follower's fresh "missing" for 0C is not an answer the launcher may
+            // give on its own; Java decides whether that is a gap
+            java.nio.file.Files.writeString(dir.resolve("pg_wal/.walvault-restore.plan"), "walvault-recovery-plan 1\n"
+                    + "end 00000001000000000000000E\nsystem-identifier 42\nsegment-size 16777216\n"
+                    + "wal 000000010000000000000009 00000001000000000000000E\n");
+            java.nio.file.Files.writeString(spool.resolve("missing"), "00000001000000000000000C\n");
+            assertJavaAsked(run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000C",
+                    "pg_wal/RECOVERYXLOG"));
+            // past the plan's end it may
+            java.nio.file.Files.writeString(spool.resolve("missing"), "00000001000000000000000F\n");
+            assertEquals(76, run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000F",
+                    "pg_wal/RECOVERYXLOG").exitCode());
+            // a hand-over from the spool records what recovery asked for, with the postmaster's pid
+            java.nio.file.Files.writeString(dir.resolve("postmaster.pid"), "4242\n" + dir + "\n");
+            java.nio.file.Files.writeString(spool.resolve("00000001000000000000000D"), "segment 0D");
+            Result taken = run(dir, "archive-get", "--repo", "file:///r", "--system-identifier", "42", "00000001000000000000000D",
+                    "pg_wal/RECOVERYXLOG");
+            assertEquals(0, taken.exitCode(), taken.out());
+            assertEquals("00000001000000000000000D 4242\n", java.nio.file.Files.readString(dir.resolve("pg_wal/.walvault-restore.asked")));
+        } finally {
+            follower.destroy();
+        }
+    }
+
     private static Result run(Path cwd, String... args) throws IOException, InterruptedException {
+        return run(cwd, Map.of(), args);
+    }
+
+    private static Result run(Path cwd, Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
         pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");
         pb.environment().remove("WALVAULT_REPO");
         pb.environment().remove("WALVAULT_SYSTEM_IDENTIFIER");
+        pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         return new Result(p.exitValue(), out);
+    }
+
+    /**
+     * The call went to Java: the test's jar is missing, which archive-get, as PostgreSQL's
+     * restore_command, answers with 150 (recovery must stop) and the launcher's message.
+     */
+    private static void assertJavaAsked(Result r) {
+        assertEquals(150, r.exitCode(), r.out());
+        assertTrue(r.out().contains("is missing or unreadable"), r.out());
     }
 }

@@ -18,7 +18,6 @@ import io.walvault.core.wal.WalSegmentValidator;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,7 +131,7 @@ final class BackupWal implements AutoCloseable {
         TimelineId tli = from.timeline();
         if (tli.value() > 1) {
             TimelineHistoryFile h = connection.timelineHistory(tli);
-            archive.put(WalFileName.parse(h.fileName()), () -> new ByteArrayInputStream(h.content()));
+            archive.putHistory(tli, h.content());
         }
         byte[] buffer = new byte[(int) segmentSize];
         WalSegmentName segment = from;
@@ -176,10 +175,7 @@ final class BackupWal implements AutoCloseable {
 
     private void store(WalSegmentName segment, byte[] buffer) throws IOException {
         WalFileName name = WalFileName.parse(segment.fileName());
-        WalSegmentValidator v = new WalSegmentValidator(name, segmentSize, OptionalLong.of(systemId));
-        v.update(buffer, 0, buffer.length);
-        v.finish();
-        WalArchive.PutResult r = archive.put(name, () -> new ByteArrayInputStream(buffer));
+        WalArchive.PutResult r = archive.put(name, () -> new ByteArrayInputStream(buffer)); // checked by the archive's chain
         LOG.debug("backup WAL {} {}", name, r.alreadyPresent() ? "was already archived" : "stored");
     }
 

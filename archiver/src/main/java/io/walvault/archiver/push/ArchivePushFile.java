@@ -75,7 +75,7 @@ public final class ArchivePushFile {
             return pinned.getAsLong();
         }
         Path dir = file.toAbsolutePath().getParent();
-        return WalFileHeader.systemIdFromDirectory(dir).orElseThrow(() -> new WalvaultException(ErrorCode.WAL_CLUSTER_UNKNOWN,
+        return systemIdFromDirectory(dir).orElseThrow(() -> new WalvaultException(ErrorCode.WAL_CLUSTER_UNKNOWN,
                 "cannot tell which cluster '" + name + "' belongs to: it carries no system identifier and '" + dir
                         + "' holds no WAL segment HINT: set system-identifier (WALVAULT_SYSTEM_IDENTIFIER) to the"
                         + " cluster's 'Database system identifier' from pg_controldata"));
@@ -103,16 +103,14 @@ public final class ArchivePushFile {
         if (!isSegment(name) && size(file) == 0) {
             throw new InvalidWalException("WAL file '" + name + "' is empty");
         }
-        // validated each time it is read: while it is stored, and if it is read again to compare
-        WalArchive.PutResult r = archive.put(name, () -> isSegment(name)
-                ? new ValidatingInputStream(open(file, name), new WalSegmentValidator(name, segmentSize, OptionalLong.of(systemId)))
-                : open(file, name));
+        // checked as it is stored (WalArchive's chain), and again if it is read to compare with a stored copy
+        WalArchive.PutResult r = archive.put(name, () -> open(file, name));
         return new Result(name, systemId, r.object().size(), r.alreadyPresent());
     }
 
     private static WalPageHeader readHeader(Path file, WalFileName name) throws IOException {
         try {
-            return WalFileHeader.read(file, name);
+            return WalPageHeader.readFirst(file, name);
         } catch (NoSuchFileException e) {
             throw missing(file, e);
         }
@@ -141,5 +139,29 @@ public final class ArchivePushFile {
 
     private static boolean isSegment(WalFileName name) {
         return name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL;
+    }
+
+    /**
+     * The system identifier of the newest readable WAL segment in {@code dir} (history and
+     * backup files carry none), if there is one.
+     */
+    static OptionalLong systemIdFromDirectory(Path dir) throws IOException {
+        java.util.List<Path> segments = new java.util.ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                WalFileName.tryParse(p.getFileName().toString())
+                        .filter(n -> n.kind() == WalFileName.Kind.SEGMENT || n.kind() == WalFileName.Kind.PARTIAL)
+                        .ifPresent(n -> segments.add(p));
+            }
+        }
+        segments.sort(java.util.Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+        for (Path p : segments) {
+            try {
+                return OptionalLong.of(WalPageHeader.readFirst(p, WalFileName.parse(p.getFileName().toString())).systemIdentifier());
+            } catch (IOException | InvalidWalException e) {
+                // removed meanwhile, or not a segment (a recycled file is still a valid header): try the next
+            }
+        }
+        return OptionalLong.empty();
     }
 }

@@ -25,10 +25,7 @@ import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalSegmentName;
-import io.walvault.core.wal.WalSegmentValidator;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -393,7 +390,7 @@ public final class Agent {
         }
         TimelineHistoryFile h = conn.timelineHistory(tli);
         try {
-            WalArchive.PutResult r = wal.put(WalFileName.parse(h.fileName()), () -> new ByteArrayInputStream(h.content()));
+            WalArchive.PutResult r = wal.putHistory(tli, h.content());
             if (!r.alreadyPresent()) {
                 LOG.info("agent: archived timeline history file '{}'", h.fileName());
             }
@@ -621,9 +618,8 @@ public final class Agent {
     private void shipCompleted(WalSpool spool, WalStream s) {
         while (!completed.isEmpty()) {
             WalSpool.CompletedSegment c = completed.get(0);
-            byte[] bytes = read(c.file(), segmentSize);
             WalFileName name = WalFileName.parse(c.name().fileName());
-            store(name, bytes, bytes.length);
+            store(name, c.file(), segmentSize);
             try {
                 wal.remove(WalFileName.parse(c.name().fileName() + ".partial"));
             } catch (RuntimeException e) {
@@ -651,8 +647,7 @@ public final class Agent {
     }
 
     private void shipPartial(WalSpool.PartialSegment p, WalStream s) {
-        byte[] bytes = read(p.file(), p.validBytes());
-        store(WalFileName.parse(p.name().fileName() + ".partial"), bytes, (int) p.validBytes());
+        store(WalFileName.parse(p.name().fileName() + ".partial"), p.file(), p.validBytes());
     }
 
     private void durable(WalStream s, Lsn end, TimelineId tli, String what, boolean partial, WalSpool spool) {
@@ -675,27 +670,47 @@ public final class Agent {
         }
     }
 
-    /** Validates and stores one segment or partial; invalid WAL is never stored. */
-    private void store(WalFileName name, byte[] bytes, int length) {
-        WalSegmentValidator v = new WalSegmentValidator(name, segmentSize, OptionalLong.of(systemId));
-        v.update(bytes, 0, length);
-        v.finish();
+    /**
+     * Stores the first {@code length} bytes of the spool file {@code file} as {@code name},
+     * streamed from the file through the archive's WAL chain (checked, compressed, encrypted,
+     * stored): invalid WAL is never stored, and no segment is held in memory.
+     */
+    private void store(WalFileName name, Path file, long length) {
         try {
-            wal.put(name, () -> new ByteArrayInputStream(bytes, 0, length));
+            wal.put(name, () -> new SpoolFileStream(file, length));
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.STORAGE, "cannot store '" + name + "' in the repository: " + e.getMessage(), e);
         }
     }
 
-    private static byte[] read(Path file, long length) {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] b = in.readNBytes((int) length);
-            if (b.length != length) {
-                throw new UncheckedIOException(new IOException("'" + file + "' holds " + b.length + " bytes, " + length + " expected"));
+    /** The first {@code length} bytes of a spool file; fails if the file holds fewer. */
+    private static final class SpoolFileStream extends java.io.FilterInputStream {
+        private final Path file;
+        private long left;
+
+        SpoolFileStream(Path file, long length) throws IOException {
+            super(new java.io.BufferedInputStream(Files.newInputStream(file), 256 * 1024));
+            this.file = file;
+            this.left = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left == 0) {
+                return -1;
             }
-            return b;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read '" + file + "' from the spool", e);
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n == -1) {
+                throw new IOException("spool file '" + file + "' ended " + left + " bytes early");
+            }
+            left -= n;
+            return n;
         }
     }
 
@@ -736,8 +751,7 @@ public final class Agent {
                     LOG.warn("agent: spool file '{}' holds {} bytes, not a segment; dropped (the slot still holds its WAL)", f, size);
                     continue;
                 }
-                byte[] bytes = read(f, size);
-                store(partial ? WalFileName.parse(n) : segment, bytes, bytes.length);
+                store(partial ? WalFileName.parse(n) : segment, f, size);
                 LOG.info("agent: stored '{}' left in the spool by an earlier run", n);
             } catch (io.walvault.core.wal.InvalidWalException e) {
                 LOG.warn("agent: spool file '{}' is not valid WAL ({}); dropped, the slot still holds its WAL", f, e.getMessage());

@@ -88,7 +88,8 @@ class ExpireIT {
             archiveAsArchiveCommandWould(pg, wal);
             // what a promotion and a streaming agent would have left: a history file and a partial segment
             put(wal, "00000002.history", "1\t0/9000000\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8));
-            put(wal, older.firstWal() + ".partial", new byte[8192]);
+            put(wal, older.firstWal() + ".partial", io.walvault.testkit.WalSegments.partial(older.firstWal(),
+                    older.walSegmentSize(), systemId, 1, 8192));
             // what a killed backup leaves: a bundle without a manifest
             try (ObjectWriter w = backups.newBundle("20200101T000000Z", 0)) {
                 w.write(new byte[100], 0, 100);

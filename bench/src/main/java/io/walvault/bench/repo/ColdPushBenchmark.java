@@ -46,8 +46,7 @@ public class ColdPushBenchmark {
         if (path != null) {
             segment = Files.readAllBytes(Path.of(path));
         } else {
-            segment = new byte[16 * 1024 * 1024];
-            new Random(1).nextBytes(segment);
+            segment = io.walvault.testkit.WalSegments.segment("000000010000000000000001", 16L * 1024 * 1024, 1, 1);
         }
         storage = new MemoryStorage();
         Repository.create(storage, new Repository.InitOptions(Compression.LZ4, EncryptionMode.PUBLIC_KEY, null,

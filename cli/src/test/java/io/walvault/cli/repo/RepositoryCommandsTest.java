@@ -45,10 +45,9 @@ class RepositoryCommandsTest {
         return p;
     }
 
+    /** Segment 000000010000000000000001 of cluster 42 (1 MiB): what the archive accepts under that name. */
     private static byte[] segment() {
-        byte[] b = new byte[1 << 20];
-        new Random(1).nextBytes(b);
-        return b;
+        return io.walvault.testkit.WalSegments.segment("000000010000000000000001", 1 << 20, 42, 1);
     }
 
     /** Puts a WAL segment through the core API, as archive-push will, and returns its key. */

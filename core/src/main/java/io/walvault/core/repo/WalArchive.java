@@ -10,6 +10,7 @@ import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalValidateStage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -65,7 +66,18 @@ public final class WalArchive {
         return RepositoryLayout.wal(systemId, name) + repository.codec().extension();
     }
 
-    /** Archives the content of {@code source} as {@code name}. */
+    /**
+     * Archives the content of {@code source} as {@code name}, through the one WAL chain:
+     *
+     * <pre>
+     *  source ─▶ check (segments and .partial: {@link WalValidateStage}, this cluster's system identifier;
+     *                   history files: parsed as timeline histories) ─▶ ObjectWriter (compress ▶ encrypt ▶ store)
+     * </pre>
+     *
+     * The check finishes before the writer does, so WAL that is not what its name says is never
+     * published ({@link io.walvault.core.wal.InvalidWalException}, nothing stored). When the name
+     * is taken already, the content read again for the comparison is checked the same way.
+     */
     public PutResult put(WalFileName name, Source source) throws IOException {
         requireNonNull(name, "name is null");
         requireNonNull(source, "source is null");
@@ -76,10 +88,12 @@ public final class WalArchive {
             return compareWithStored(name, key, source);
         }
         try (ObjectWriter w = repository.codec().newWriter(key, mode, repository.codec().writersMayNotRead());
+             Sink checked = checked(name, w);
              InputStream in = source.open()) {
-            Pipelines.copy(in, w);
+            Pipelines.copy(in, checked);
             try {
-                return new PutResult(w.finishWithResult(), false);
+                checked.finish();
+                return new PutResult(w.result(), false);
             } catch (ObjectExistsException e) {
                 // another push won the race: same content is fine
                 String sha = w.plainSha256IfKnown();
@@ -88,13 +102,69 @@ public final class WalArchive {
         }
     }
 
+    /**
+     * Archives the history file of {@code timeline} (as the server sent it, TIMELINE_HISTORY),
+     * checked to parse as one. Create-if-absent like every WAL file: an identical copy is fine.
+     */
+    public PutResult putHistory(io.walvault.core.wal.TimelineId timeline, byte[] content) throws IOException {
+        requireNonNull(content, "content is null");
+        return put(WalFileName.parse(timeline.historyFileName()), () -> new java.io.ByteArrayInputStream(content));
+    }
+
+    /**
+     * The check in front of {@code next} for a file named {@code name}: segments and partial
+     * segments by their page headers, history files by their syntax, backup history files as
+     * they are (PostgreSQL writes them as text; nothing reads them back but people).
+     */
+    private Sink checked(WalFileName name, Sink next) {
+        return switch (name.kind()) {
+            case SEGMENT, PARTIAL -> new WalValidateStage(next, name, java.util.OptionalLong.of(systemId));
+            case HISTORY -> new HistoryCheckStage(next, name);
+            case BACKUP_HISTORY -> next;
+        };
+    }
+
+    /** Holds a timeline history file (a few hundred bytes) and parses it before passing it on. */
+    private static final class HistoryCheckStage extends io.walvault.core.pipeline.Stage {
+        private static final int MAX = 1 << 20;
+        private final WalFileName name;
+        private final java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+
+        HistoryCheckStage(Sink next, WalFileName name) {
+            super(next);
+            this.name = name;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            checkWritable();
+            if (content.size() + len > MAX) {
+                throw new io.walvault.core.wal.InvalidWalException("timeline history file '" + name + "' is longer than "
+                        + MAX + " bytes");
+            }
+            content.write(b, off, len);
+        }
+
+        @Override
+        protected void onFinish() throws IOException {
+            try {
+                io.walvault.core.wal.TimelineHistory.parse(name.timeline(), content.toString(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw new io.walvault.core.wal.InvalidWalException("timeline history file '" + name + "' is not one: "
+                        + e.getMessage());
+            }
+            byte[] bytes = content.toByteArray();
+            next.write(bytes, 0, bytes.length);
+        }
+    }
+
     private PutResult compareWithStored(WalFileName name, String key, Source source) throws IOException {
         DigestStage digest = new DigestStage(new DiscardSink());
         long size;
-        try (InputStream in = source.open()) {
-            size = Pipelines.copy(in, digest);
+        try (Sink checked = checked(name, digest); InputStream in = source.open()) {
+            size = Pipelines.copy(in, checked);
+            checked.finish();
         }
-        digest.finish();
         return compareWithStored(name, key, digest.hex(), size);
     }
 

@@ -33,6 +33,34 @@ public record WalPageHeader(int magic, int info, long timeline, Lsn pageAddress,
      * Decodes the header at {@code buf}'s position (which is not moved). The caller checks
      * that enough bytes are there: 24, or 40 when the long-header flag is set.
      */
+    /**
+     * The first page's long header of the WAL segment (or partial) {@code file} named
+     * {@code name}: where a segment's cluster and segment size are learned without reading it.
+     * {@link InvalidWalException} if it has none, or one declaring an impossible segment size.
+     */
+    public static WalPageHeader readFirst(java.nio.file.Path file, WalFileName name) throws java.io.IOException {
+        ByteBuffer buf = ByteBuffer.allocate(WalFormat.LONG_PAGE_HEADER_SIZE);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            while (buf.hasRemaining() && ch.read(buf) != -1) {
+                // read on
+            }
+        }
+        if (buf.hasRemaining()) {
+            throw new InvalidWalException("WAL file '" + name + "' is too short to hold a WAL page header ("
+                    + buf.position() + " bytes)");
+        }
+        buf.flip();
+        WalPageHeader h = decode(buf);
+        if (!h.isLong()) {
+            throw new InvalidWalException("WAL file '" + name + "' has no long page header on its first page");
+        }
+        long size = h.segmentSize();
+        if (size < 1024 * 1024 || size > 1024L * 1024 * 1024 || Long.bitCount(size) != 1) {
+            throw new InvalidWalException("WAL file '" + name + "' declares an impossible segment size " + size);
+        }
+        return h;
+    }
+
     public static WalPageHeader decode(ByteBuffer buf) {
         return decode(buf, true);
     }

@@ -47,11 +47,13 @@ class RepositoryS3IT {
         return RepositorySettings.from(Settings.load(Map.of(), conf, Map.of()));
     }
 
+    /** Segment 000000010000000000000003 of cluster 42 (16 MiB, so that S3 writes it in parts). */
     private static byte[] segment(long seed) {
-        byte[] b = new byte[16 * 1024 * 1024];
-        new Random(seed).nextBytes(b);
-        java.util.Arrays.fill(b, 4096, 12 * 1024 * 1024, (byte) 7);
-        return b;
+        return segment("000000010000000000000003", seed);
+    }
+
+    private static byte[] segment(String name, long seed) {
+        return io.walvault.testkit.WalSegments.segment(name, 16L * 1024 * 1024, 42, seed);
     }
 
     @Test
@@ -90,7 +92,7 @@ class RepositoryS3IT {
         WalFileName name = WalFileName.parse("000000010000000000000004");
         String key;
         try (Repository repo = Repositories.create(s)) {
-            key = repo.cluster(42).wal().put(name, () -> new ByteArrayInputStream(segment(3))).object().key();
+            key = repo.cluster(42).wal().put(name, () -> new ByteArrayInputStream(segment(name.segment(), 3))).object().key();
         }
         try (S3Client c = bucket.newClient()) {
             byte[] b = c.getObjectAsBytes(r -> r.bucket(bucket.name()).key("pg/main/" + key)).asByteArray();

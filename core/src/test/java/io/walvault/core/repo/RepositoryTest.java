@@ -38,11 +38,14 @@ class RepositoryTest {
 
     final MemoryStorage storage = new MemoryStorage();
 
+    /** A 1 MiB segment of this cluster named {@link #SEG1}: the archive checks page headers against the name. */
     static byte[] segment(long seed) {
-        byte[] b = new byte[1 << 20];
-        new Random(seed).nextBytes(b);
-        java.util.Arrays.fill(b, 1000, 500_000, (byte) 0); // WAL-like: part of it compresses
-        return b;
+        return segment(SEG1, seed);
+    }
+
+    /** A 1 MiB segment of this cluster named {@code name} (part of it compresses, as WAL does). */
+    static byte[] segment(WalFileName name, long seed) {
+        return io.walvault.testkit.WalSegments.segment(name.segment(), 1 << 20, SYSID, seed);
     }
 
     Repository create(EncryptionMode mode, byte[] publicKey) {
@@ -130,12 +133,12 @@ class RepositoryTest {
         MemoryStorage plain = new MemoryStorage("plain");
         Repository unencrypted = Repository.create(plain, new Repository.InitOptions(Compression.ZSTD, EncryptionMode.NONE,
                 null, null, null));
-        String key = unencrypted.cluster(SYSID).wal().put(SEG2, () -> new ByteArrayInputStream(seg)).object().key();
+        String key = unencrypted.cluster(SYSID).wal().put(SEG1, () -> new ByteArrayInputStream(seg)).object().key();
         try (InputStream in = plain.newRead(key)) {
             assertArrayEquals(new byte[] {0x28, (byte) 0xB5, 0x2F, (byte) 0xFD}, in.readNBytes(4), "a standard zstd frame");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        unencrypted.cluster(SYSID).wal().get(SEG2, new OutputStreamSink(out, false));
+        unencrypted.cluster(SYSID).wal().get(SEG1, new OutputStreamSink(out, false));
         assertArrayEquals(seg, out.toByteArray());
     }
 
@@ -160,9 +163,11 @@ class RepositoryTest {
     void partialSegmentsAreReplacedHistoryAndBackupFilesHaveTheirPlace() throws IOException {
         Repository repo = create(EncryptionMode.NONE, null);
         WalFileName partial = WalFileName.parse("000000010000000000000003.partial");
-        put(repo, partial, new byte[] {1});
-        put(repo, partial, new byte[] {1, 2});
-        assertArrayEquals(new byte[] {1, 2}, get(repo, partial));
+        byte[] shorter = io.walvault.testkit.WalSegments.partial(partial.segment(), 1 << 20, SYSID, 3, 8192);
+        byte[] longer = io.walvault.testkit.WalSegments.partial(partial.segment(), 1 << 20, SYSID, 3, 16384);
+        put(repo, partial, shorter);
+        put(repo, partial, longer);
+        assertArrayEquals(longer, get(repo, partial));
         WalFileName history = WalFileName.parse("00000002.history");
         put(repo, history, "1\t0/3000000\tno recovery target specified\n".getBytes());
         WalFileName backup = WalFileName.parse("000000010000000000000002.00000028.backup");
@@ -223,9 +228,9 @@ class RepositoryTest {
         byte[] seg = segment(15);
         assertTrue(pushLosingTheRace(repo, SEG1, seg, seg, 2).alreadyPresent(), "the same content stored meanwhile is fine");
         ContentMismatchException e = assertThrows(ContentMismatchException.class,
-                () -> pushLosingTheRace(repo, SEG2, seg, segment(16), 2));
+                () -> pushLosingTheRace(repo, SEG2, segment(SEG2, 15), segment(SEG2, 16), 2));
         assertTrue(e.getMessage().contains("'000000010000000000000002'"), e.getMessage());
-        assertArrayEquals(segment(16), get(repo, SEG2), "the winner's copy is untouched");
+        assertArrayEquals(segment(SEG2, 16), get(repo, SEG2), "the winner's copy is untouched");
         assertEquals(sha256(seg), repo.cluster(SYSID).wal().storedSha256(SEG1), "read in full: no digest trailer");
     }
 
@@ -235,7 +240,7 @@ class RepositoryTest {
         Repository archiver = Repository.open(storage, KeyMaterial.none());
         byte[] seg = segment(17);
         assertTrue(pushLosingTheRace(archiver, SEG1, seg, seg, 1).alreadyPresent());
-        assertThrows(ContentMismatchException.class, () -> pushLosingTheRace(archiver, SEG2, seg, segment(18), 1));
+        assertThrows(ContentMismatchException.class, () -> pushLosingTheRace(archiver, SEG2, segment(SEG2, 17), segment(SEG2, 18), 1));
     }
 
     /**
@@ -305,7 +310,7 @@ class RepositoryTest {
     void tamperedAndSwappedObjectsAreDetectedNamingTheObject() throws IOException {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         String k1 = put(repo, SEG1, segment(6)).object().key();
-        String k2 = put(repo, SEG2, segment(7)).object().key();
+        String k2 = put(repo, SEG2, segment(SEG2, 7)).object().key();
         byte[] one;
         byte[] two;
         try (InputStream a = storage.newRead(k1); InputStream b = storage.newRead(k2)) {
@@ -335,22 +340,24 @@ class RepositoryTest {
         // until the old passphrase is retired, a new process configured with it (an archive_command) still works,
         // writing with key version 1, which the new passphrase reads
         Repository stillOld = Repository.open(storage, KeyMaterial.passphrase(PASS.clone()));
-        put(stillOld, WalFileName.parse("000000010000000000000007"), segment(7));
+        put(stillOld, WalFileName.parse("000000010000000000000007"), segment(WalFileName.parse("000000010000000000000007"), 7));
         Repository after = Repository.open(storage, KeyMaterial.passphrase(newPass.clone()));
-        assertArrayEquals(segment(7), get(after, WalFileName.parse("000000010000000000000007")));
+        assertArrayEquals(segment(WalFileName.parse("000000010000000000000007"), 7),
+                get(after, WalFileName.parse("000000010000000000000007")));
         assertEquals(ErrorCode.WRONG_KEY, assertThrows(WalvaultException.class,
                 () -> Repository.retireOldKeys(storage, KeyMaterial.passphrase(PASS.clone()))).code(), "retired with the new one only");
         assertEquals(1, Repository.retireOldKeys(storage, KeyMaterial.passphrase(newPass.clone())));
         assertThrows(WrongKeyException.class, () -> Repository.open(storage, KeyMaterial.passphrase(PASS.clone())));
         assertArrayEquals(old, get(after, SEG1), "written with key version 1, read after rotation");
-        String k2 = put(after, SEG2, segment(9)).object().key();
+        String k2 = put(after, SEG2, segment(SEG2, 9)).object().key();
         try (InputStream in = storage.newRead(k2)) {
             byte[] header = in.readNBytes(11);
             assertEquals(2, header[10], "new objects name key version 2 (bytes 7-10)");
         }
         // a writer that opened before the rotation keeps writing readable objects: no hole
-        put(repo, WalFileName.parse("000000010000000000000005"), segment(10));
-        assertArrayEquals(segment(10), get(after, WalFileName.parse("000000010000000000000005")));
+        WalFileName fifth = WalFileName.parse("000000010000000000000005");
+        put(repo, fifth, segment(fifth, 10));
+        assertArrayEquals(segment(fifth, 10), get(after, fifth));
     }
 
     @Test
@@ -362,18 +369,18 @@ class RepositoryTest {
         byte[] priv2 = X25519Keys.generatePrivateKey();
         assertEquals(2, Repository.rotateKey(storage, KeyMaterial.none(), null, X25519Keys.publicKeyOf(priv2)));
         Repository w2 = Repository.open(storage, KeyMaterial.none());
-        put(w2, SEG2, segment(12));
+        put(w2, SEG2, segment(SEG2, 12));
         Repository both = Repository.open(storage, KeyMaterial.privateKeys(List.of(priv1.clone(), priv2.clone())));
         assertArrayEquals(segment(11), get(both, SEG1));
-        assertArrayEquals(segment(12), get(both, SEG2));
+        assertArrayEquals(segment(SEG2, 12), get(both, SEG2));
         Repository onlyOld = Repository.open(storage, KeyMaterial.privateKeys(List.of(priv1.clone())));
         assertArrayEquals(segment(11), get(onlyOld, SEG1));
         assertEquals(ErrorCode.KEY_REQUIRED, assertThrows(WalvaultException.class, () -> get(onlyOld, SEG2)).code());
         // a host that pins the old public key, not yet told of the rotation, keeps writing to that key: no failure
         Repository pinned = Repository.open(storage, KeyMaterial.none().pinning(X25519Keys.publicKeyOf(priv1)));
         WalFileName third = WalFileName.parse("000000010000000000000005");
-        put(pinned, third, segment(13));
-        assertArrayEquals(segment(13), get(onlyOld, third), "written to key version 1, which the old private key reads");
+        put(pinned, third, segment(third, 13));
+        assertArrayEquals(segment(third, 13), get(onlyOld, third), "written to key version 1, which the old private key reads");
         // a key the keyring never had is still refused
         assertThrows(WrongKeyException.class, () -> Repository.open(storage,
                 KeyMaterial.none().pinning(X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()))));
@@ -661,19 +668,46 @@ class RepositoryTest {
     @Test
     void writingIntoAPipelineThatFailsLeavesNoObject() throws IOException {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        byte[] seg = segment(21);
         InputStream failing = new InputStream() {
             int n;
 
             @Override
             public int read() throws IOException {
-                if (n++ > 100_000) {
+                if (n > 100_000) {
                     throw new IOException("disk read error");
                 }
-                return 1;
+                return seg[n++] & 0xff;
             }
         };
         assertThrows(IOException.class, () -> repo.cluster(SYSID).wal().put(SEG1, () -> failing));
         assertTrue(repo.cluster(SYSID).wal().info(SEG1).isEmpty());
+    }
+
+    @Test
+    void theArchiveStoresOnlyWalThatIsWhatItsNameSays() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        WalArchive wal = repo.cluster(SYSID).wal();
+        // another segment's bytes, another cluster's, random bytes, a short file, a broken history: nothing stored
+        assertThrows(io.walvault.core.wal.InvalidWalException.class, () -> put(repo, SEG2, segment(SEG1, 1)));
+        assertThrows(io.walvault.core.wal.InvalidWalException.class, () -> put(repo, SEG1,
+                io.walvault.testkit.WalSegments.segment(SEG1.segment(), 1 << 20, SYSID + 1, 1)));
+        byte[] random = new byte[1 << 20];
+        new Random(3).nextBytes(random);
+        assertThrows(io.walvault.core.wal.InvalidWalException.class, () -> put(repo, SEG1, random));
+        assertThrows(io.walvault.core.wal.InvalidWalException.class, () -> put(repo, SEG1, java.util.Arrays.copyOf(segment(1), 4096)));
+        assertThrows(io.walvault.core.wal.InvalidWalException.class, () -> put(repo, WalFileName.parse("00000002.history"),
+                "not a history file".getBytes()));
+        try (var l = wal.list()) {
+            assertEquals(0, l.count(), "nothing was published");
+        }
+        // a retried push whose content is now invalid is refused too, not compared as equal or different
+        put(repo, SEG1, segment(1));
+        assertThrows(io.walvault.core.wal.InvalidWalException.class, () -> put(repo, SEG1, random));
+        assertArrayEquals(segment(1), get(repo, SEG1));
+        // the typed method for history files
+        assertFalse(wal.putHistory(io.walvault.core.wal.TimelineId.of(3), "2\t0/3000000\tno recovery target specified\n"
+                .getBytes()).alreadyPresent());
     }
 
     @Test

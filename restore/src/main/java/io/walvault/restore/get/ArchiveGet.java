@@ -11,7 +11,6 @@ import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.wal.WalFileName;
-import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalPageHeader;
 import io.walvault.core.wal.WalSegmentName;
 import io.walvault.restore.recovery.RecoveryExpectation;
@@ -159,7 +158,7 @@ public final class ArchiveGet {
         OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : controlFileSystemId();
         if (segment && known.isPresent() && settings.prefetch() > 0
                 && spool.take(name.name(), origin(known.getAsLong()), target)) {
-            long segmentSize = segmentSize(target);
+            long segmentSize = WalPageHeader.readFirst(target, name).segmentSize();
             if (settings.background()) {
                 spool.writeWanted(name.name(), segmentSize);
                 return new Report(Outcome.PREFETCHED, 0);
@@ -182,8 +181,9 @@ public final class ArchiveGet {
             long systemId = known.isPresent() ? known.getAsLong() : onlyCluster(repo);
             WalArchive wal = repo.cluster(systemId).wal();
             Outcome outcome;
+            long segmentSize = 0;
             try {
-                WalFileWriter.write(wal, name, OptionalLong.of(systemId), target);
+                segmentSize = WalFileWriter.write(wal, name, OptionalLong.of(systemId), target).segmentSize();
                 outcome = Outcome.FETCHED;
             } catch (ObjectNotFoundException e) {
                 if (!segment || !servePartial(wal, name, systemId, target)) {
@@ -204,10 +204,10 @@ public final class ArchiveGet {
                 if (settings.background()) {
                     // the follower sees this and fetches what follows, on this timeline
                     spool.removeBefore(name.name(), true, false);
-                    spool.writeWanted(name.name(), segmentSize(target));
+                    spool.writeWanted(name.name(), segmentSize);
                     spool.clearMissing(name.name());
                 } else {
-                    fetched = prefetch(wal, spool, name, segmentSize(target), systemId);
+                    fetched = prefetch(wal, spool, name, segmentSize, systemId);
                 }
             }
             return new Report(outcome, fetched);
@@ -480,8 +480,8 @@ public final class ArchiveGet {
         // decoded beside the target first: its header gives the segment size, needed to name what follows
         Path candidate = target.toAbsolutePath().getParent().resolve("." + name.name() + ".partial-candidate");
         try {
-            WalFileWriter.write(wal, partial, OptionalLong.of(systemId), candidate);
-            WalSegmentName next = WalSegmentName.parse(name.name(), segmentSize(candidate)).next();
+            long segmentSize = WalFileWriter.write(wal, partial, OptionalLong.of(systemId), candidate).segmentSize();
+            WalSegmentName next = WalSegmentName.parse(name.name(), segmentSize).next();
             WalFileName nextName = WalFileName.parse(next.fileName());
             if (wal.info(nextName).isPresent() || wal.info(WalFileName.parse(next.fileName() + ".partial")).isPresent()) {
                 return false; // WAL of this timeline goes on: the partial is not its end
@@ -613,18 +613,6 @@ public final class ArchiveGet {
                     + repo.storage().location() + "' HINT: set system-identifier (WALVAULT_SYSTEM_IDENTIFIER)");
         }
         return ids.get(0);
-    }
-
-    private static long segmentSize(Path segment) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(WalFormat.LONG_PAGE_HEADER_SIZE);
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ)) {
-            while (b.hasRemaining() && ch.read(b) != -1) {
-                // read on
-            }
-        }
-        b.flip();
-        WalPageHeader h = WalPageHeader.decode(b);
-        return h.segmentSize();
     }
 
     private static WalvaultException notArchived(WalFileName name, ObjectNotFoundException e) {

@@ -8,9 +8,7 @@ import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.wal.WalFileName;
-import io.walvault.core.wal.WalFormat;
-import io.walvault.core.wal.WalPageHeader;
-import io.walvault.core.wal.WalSegmentValidator;
+import io.walvault.core.wal.WalValidateStage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -38,12 +36,26 @@ final class WalFileWriter {
     }
 
     /**
+     * What was written.
+     *
+     * @param size        bytes at the target (a partial: padded to the segment size)
+     * @param segmentSize the segment size its first page declared (0 for history and backup files)
+     */
+    record Written(long size, long segmentSize) {
+    }
+
+    /**
      * Decodes {@code name} from {@code archive} into {@code target}, which then is a complete,
-     * checked WAL file. Returns the size written.
+     * checked WAL file:
+     *
+     * <pre>
+     *  archive.get ─▶ (segments, partials: WalValidateStage) ─▶ FileSink (temporary file beside target)
+     *              ─▶ pad a partial ─▶ fsync ─▶ rename over target ─▶ fsync directory
+     * </pre>
      *
      * @throws ObjectNotFoundException if the archive does not hold {@code name}
      */
-    static long write(WalArchive archive, WalFileName name, OptionalLong systemId, Path target) throws IOException {
+    static Written write(WalArchive archive, WalFileName name, OptionalLong systemId, Path target) throws IOException {
         requireNonNull(archive, "archive is null");
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + target.getFileName() + ".walvault-" + ProcessHandle.current().pid() + "-"
@@ -51,17 +63,23 @@ final class WalFileWriter {
         boolean done = false;
         try {
             long size;
+            long segmentSize = 0;
             try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                SegmentSink sink = new SegmentSink(ch, name, systemId);
-                archive.get(name, sink);
-                size = sink.written;
-                if (name.kind() == WalFileName.Kind.PARTIAL && size < sink.segmentSize) {
+                FileSink file = new FileSink(ch);
+                boolean segment = name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL;
+                WalValidateStage check = segment ? new WalValidateStage(file, name, systemId) : null;
+                archive.get(name, check != null ? check : file);
+                size = file.written;
+                if (check != null) {
+                    segmentSize = check.segmentSize();
+                }
+                if (name.kind() == WalFileName.Kind.PARTIAL && size < segmentSize) {
                     // recovery reads whole segments: the rest of a streamed partial is zeros, as the server's own
-                    ch.truncate(sink.segmentSize);
-                    ch.position(sink.segmentSize - 1);
+                    ch.truncate(segmentSize);
+                    ch.position(segmentSize - 1);
                     ch.write(ByteBuffer.wrap(new byte[1]));
-                    size = sink.segmentSize;
+                    size = segmentSize;
                 }
                 ch.force(true);
             }
@@ -74,7 +92,7 @@ final class WalFileWriter {
             try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
                 d.force(true);
             }
-            return size;
+            return new Written(size, segmentSize);
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.WAL_WRITE_FAILED, "cannot write WAL file '" + name + "' to '" + target + "': " + e
                     + " HINT: check free space and permissions of '" + dir + "'", e);
@@ -85,49 +103,17 @@ final class WalFileWriter {
         }
     }
 
-    /** Writes to the channel and validates segments; learns the segment size from the first page. */
-    private static final class SegmentSink implements Sink {
+    /** Writes to the channel; counts. */
+    private static final class FileSink implements Sink {
         private final FileChannel channel;
-        private final WalFileName name;
-        private final OptionalLong systemId;
-        private final boolean segment;
-        private final ByteBuffer header = ByteBuffer.allocate(WalFormat.LONG_PAGE_HEADER_SIZE);
-        private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
-        private WalSegmentValidator validator;
-        long segmentSize;
         long written;
 
-        SegmentSink(FileChannel channel, WalFileName name, OptionalLong systemId) {
+        FileSink(FileChannel channel) {
             this.channel = channel;
-            this.name = name;
-            this.systemId = systemId;
-            this.segment = name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL;
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (segment) {
-                if (validator == null) {
-                    // the segment size is in the first page's long header: hold bytes until it is complete
-                    held.write(b, off, len);
-                    if (held.size() < WalFormat.LONG_PAGE_HEADER_SIZE) {
-                        return;
-                    }
-                    byte[] first = held.toByteArray();
-                    header.put(first, 0, WalFormat.LONG_PAGE_HEADER_SIZE).flip();
-                    WalPageHeader h = WalPageHeader.decode(header);
-                    segmentSize = h.segmentSize();
-                    if (!h.isLong() || segmentSize < 1024 * 1024 || segmentSize > 1024L * 1024 * 1024 || Long.bitCount(segmentSize) != 1) {
-                        throw new io.walvault.core.error.CorruptDataException("archived WAL file '" + name
-                                + "' does not start with a valid long page header");
-                    }
-                    validator = new WalSegmentValidator(name, segmentSize, systemId);
-                    b = first;
-                    off = 0;
-                    len = first.length;
-                }
-                validator.update(b, off, len);
-            }
             ByteBuffer buf = ByteBuffer.wrap(b, off, len);
             while (buf.hasRemaining()) {
                 channel.write(buf);
@@ -137,13 +123,6 @@ final class WalFileWriter {
 
         @Override
         public void finish() {
-            if (segment) {
-                if (validator == null) {
-                    throw new io.walvault.core.error.CorruptDataException("archived WAL file '" + name + "' is only "
-                            + held.size() + " bytes long");
-                }
-                validator.finish();
-            }
         }
 
         @Override

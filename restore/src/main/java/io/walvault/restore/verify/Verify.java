@@ -6,13 +6,13 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.WalFileName;
-import io.walvault.core.wal.WalSegmentValidator;
+import io.walvault.core.pipeline.DiscardSink;
+import io.walvault.core.wal.WalValidateStage;
 import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.TargetPlanning;
@@ -222,23 +222,10 @@ public final class Verify {
 
     /** Decodes and validates one archived WAL file; returns what is wrong with it, or null. */
     private static String checkSegment(ClusterCatalog cluster, WalFileName file, long segmentSize, long systemId) {
-        WalSegmentValidator validator = new WalSegmentValidator(file, segmentSize, OptionalLong.of(systemId));
         try {
-            cluster.wal().get(file, new Sink() {
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    validator.update(b, off, len);
-                }
-
-                @Override
-                public void finish() {
-                }
-
-                @Override
-                public void close() {
-                }
-            });
-            validator.finish();
+            // the WAL chain of a check: decode ─▶ WalValidateStage ─▶ discard
+            cluster.wal().get(file, file.kind() == WalFileName.Kind.SEGMENT || file.kind() == WalFileName.Kind.PARTIAL
+                    ? new WalValidateStage(new DiscardSink(), file, OptionalLong.of(systemId)) : new DiscardSink());
             return null;
         } catch (RuntimeException | IOException e) {
             return "WAL file '" + file.name() + "' (object '" + cluster.wal().key(file) + "'): " + e.getMessage();

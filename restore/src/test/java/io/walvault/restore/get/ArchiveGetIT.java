@@ -106,7 +106,8 @@ class ArchiveGetIT {
 
         // no pg_control and two clusters: the cluster must be named
         try (Repository repo = Repositories.open(rs)) {
-            repo.cluster(systemId + 1).wal().put(WalFileName.parse("00000002.history"), () -> new ByteArrayInputStream(new byte[] {'1'}));
+            repo.cluster(systemId + 1).wal().put(WalFileName.parse("00000002.history"),
+                    () -> new ByteArrayInputStream("1\t0/3000000\tno recovery target specified\n".getBytes()));
         }
         ArchiveGet nowhere = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.empty(), 0, 1), scratch);
         // (a call that cannot tell must not end recovery: it stops it, saying why)

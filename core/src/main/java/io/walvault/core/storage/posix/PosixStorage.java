@@ -73,12 +73,55 @@ public final class PosixStorage implements Storage {
         try {
             FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             ch.position(offset);
-            InputStream in = Channels.newInputStream(ch);
+            InputStream in = new ReadErrors(Channels.newInputStream(ch), key);
             return length < 0 ? in : new BoundedInputStream(in, length);
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(key, location());
         } catch (IOException e) {
             throw StorageErrors.failed("read", key, location(), e);
+        }
+    }
+
+    /** A failure while reading (EIO, a file system gone) is a storage error naming the object, like any other. */
+    private final class ReadErrors extends java.io.FilterInputStream {
+        private final String key;
+
+        ReadErrors(InputStream in, String key) {
+            super(in);
+            this.key = key;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw e;
+            } catch (IOException e) {
+                throw StorageErrors.failed("read", key, location(), e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw e;
+            } catch (IOException e) {
+                throw StorageErrors.failed("read", key, location(), e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return in.skip(n);
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw e;
+            } catch (IOException e) {
+                throw StorageErrors.failed("read", key, location(), e);
+            }
         }
     }
 

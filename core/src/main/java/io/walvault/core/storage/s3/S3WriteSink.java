@@ -118,7 +118,7 @@ final class S3WriteSink implements Sink {
             try {
                 uploadId = storage.client().createMultipartUpload(r.build()).uploadId();
             } catch (SdkException e) {
-                throw StorageErrors.failed("start the upload of", key, storage.location(), e);
+                throw storage.failed("start the upload of", key, e);
             }
             LOG.debug("started multipart upload of '{}'", key);
         }
@@ -169,7 +169,7 @@ final class S3WriteSink implements Sink {
     private void checkParts() {
         Throwable t = partFailure;
         if (t != null) {
-            throw StorageErrors.failed("upload a part of", key, storage.location(), t);
+            throw storage.failed("upload a part of", key, t);
         }
     }
 
@@ -216,11 +216,11 @@ final class S3WriteSink implements Sink {
             if (mode == WriteMode.CREATE && (e.statusCode() == 412 || e.statusCode() == 409)) {
                 throw new ObjectExistsException(key, storage.location());
             }
-            throw StorageErrors.failed("publish", key, storage.location(), e);
+            throw storage.failed("publish", key, e);
         } catch (SdkException e) {
-            throw StorageErrors.failed("publish", key, storage.location(), e);
+            throw storage.failed("publish", key, e);
         } catch (ExecutionException e) {
-            throw StorageErrors.failed("upload a part of", key, storage.location(), e.getCause());
+            throw storage.failed("upload a part of", key, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while uploading '" + key + "'");
@@ -263,7 +263,7 @@ final class S3WriteSink implements Sink {
             storage.client().abortMultipartUpload(b -> b.bucket(storage.bucket()).key(s3Key).uploadId(uploadId));
             LOG.debug("aborted multipart upload of '{}'", key);
         } catch (SdkException e) {
-            failure = StorageErrors.failed("abort the unfinished upload of", key, storage.location(), e);
+            failure = storage.failed("abort the unfinished upload of", key, e);
         }
         uploadId = null;
         if (failure != null) {

@@ -184,9 +184,11 @@ class S3StorageContractIT extends AbstractStorageContractTest {
         byte[] digest = writeGenerated(writer, "resume/object", 20L * 1024 * 1024, 9);
         Storage reader = open(settings(), b -> b.addExecutionInterceptor(new BrokenBodies(2, 3L * 1024 * 1024 + 17)));
         assertArrayEquals(digest, digestOf(reader, "resume/object"), "two broken bodies, resumed by ranged GETs");
-        Storage hopeless = open(settings(), b -> b.addExecutionInterceptor(new BrokenBodies(100, 1024)));
-        java.io.IOException e = assertThrows(java.io.IOException.class, () -> digestOf(hopeless, "resume/object"));
-        assertTrue(e.getMessage().contains("'resume/object'") && e.getMessage().contains("resumed"), e.getMessage());
+        // a break that delivered nothing since the previous one counts against s3-max-attempts
+        Storage hopeless = open(settings().withRetries(3), b -> b.addExecutionInterceptor(new BrokenBodies(100, 0)));
+        WalvaultException e = assertThrows(WalvaultException.class, () -> digestOf(hopeless, "resume/object"));
+        assertEquals(ErrorCode.STORAGE, e.code(), e.toString());
+        assertTrue(e.getMessage().contains("'resume/object'") && e.getMessage().contains("3 times in a row"), e.getMessage());
     }
 
     @Test

@@ -66,6 +66,31 @@ class RepositoryCommandsTest {
     }
 
     @Test
+    void aFileUriWithAHostIsRefusedNotWrittenElsewhere() throws Exception {
+        // file://tmp/junit.../repo names host 'tmp' and path '/junit.../repo': it must not create that path
+        Path meant = dir.resolve("repo");
+        String withHost = "file:/" + meant;
+        Path elsewhere = Path.of(java.net.URI.create(withHost).getPath());
+        try {
+            Run init = walvault("init", "--repo", withHost, "--encryption", "none");
+            assertEquals(ErrorCode.CONFIG.exitCode(), init.code(), init.err());
+            assertTrue(init.err().contains("HINT: for the directory '" + meant + "' write 'file://" + meant + "'"), init.err());
+            assertTrue(Files.notExists(elsewhere), "nothing was created at " + elsewhere);
+            assertTrue(Files.notExists(meant));
+        } finally {
+            if (Files.exists(elsewhere)) {
+                try (java.util.stream.Stream<Path> w = Files.walk(elsewhere.getParent())) {
+                    w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+        // the forms that name the local directory
+        assertEquals(0, walvault("init", "--repo", "file://localhost" + meant, "--encryption", "none").code());
+        assertEquals(ErrorCode.REPOSITORY_EXISTS.exitCode(), walvault("init", "--repo", meant.toString(), "--encryption", "none").code());
+        assertEquals(ErrorCode.REPOSITORY_EXISTS.exitCode(), walvault("init", "--repo", "file://" + meant, "--encryption", "none").code());
+    }
+
+    @Test
     void passphraseRepositoryInitCatRotate() throws Exception {
         String repo = dir.resolve("repo").toUri().toString();
         Path pass = file("pass", "a passphrase long enough\n");

@@ -17,7 +17,8 @@ public final class RepositoryOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "Config file of 'name = value' lines (or WALVAULT_CONFIG).")
     Path config;
 
-    @Option(names = "--repo", paramLabel = "URI", description = "Repository: file:///path or s3://bucket/prefix (WALVAULT_REPO).")
+    @Option(names = "--repo", paramLabel = "URI", description = "Repository: file:///path (or /path; file://HOST/ is refused:"
+            + " a local path only) or s3://bucket/prefix (WALVAULT_REPO).")
     String repo;
 
     @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3-compatible endpoint (MinIO, Ceph, R2...).")

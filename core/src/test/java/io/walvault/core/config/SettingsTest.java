@@ -54,6 +54,33 @@ class SettingsTest {
     }
 
     @Test
+    void localRepositoriesAreFileUrisWithoutAHostOrPlainAbsolutePaths() {
+        for (String repo : java.util.List.of("file:///srv/walvault", "file://localhost/srv/walvault",
+                "file://LOCALHOST/srv/walvault", "/srv/walvault", "file:/srv/walvault")) {
+            RepositorySettings r = RepositorySettings.from(Settings.load(flags("repo", repo), null, Map.of()));
+            assertEquals(Path.of("/srv/walvault"), r.localPath(), repo);
+            assertEquals(repo, r.location());
+        }
+        assertEquals(Path.of("/srv/with space"),
+                RepositorySettings.from(Settings.load(flags("repo", "/srv/with space"), null, Map.of())).localPath());
+        for (String repo : java.util.List.of("file://srv/walvault", "file://db1.example.com/srv/walvault",
+                "file://localhost:8080/srv/walvault", "file://user@localhost/srv/walvault")) {
+            WalvaultException e = assertThrows(WalvaultException.class,
+                    () -> RepositorySettings.from(Settings.load(flags("repo", repo), null, Map.of())), repo);
+            assertEquals(ErrorCode.CONFIG, e.code(), repo);
+            assertTrue(e.getMessage().contains("names the host"), e.getMessage());
+        }
+        WalvaultException e = assertThrows(WalvaultException.class,
+                () -> RepositorySettings.from(Settings.load(flags("repo", "file://srv/x"), null, Map.of())));
+        assertEquals("setting --repo is invalid: 'file://srv/x' names the host 'srv', and walvault writes only to local"
+                + " paths HINT: for the directory '/srv/x' write 'file:///srv/x' (three slashes) or the plain path", e.getMessage());
+        for (String repo : java.util.List.of("relative/path", "file:relative")) {
+            assertEquals(ErrorCode.CONFIG, assertThrows(WalvaultException.class,
+                    () -> RepositorySettings.from(Settings.load(flags("repo", repo), null, Map.of())), repo).code());
+        }
+    }
+
+    @Test
     void configFileFromTheEnvironment() throws Exception {
         Path c = config("repo = file:///var/lib/walvault\n");
         Settings s = Settings.load(Map.of(), null, Map.of("WALVAULT_CONFIG", c.toString()));

@@ -46,6 +46,7 @@ final class PosixWriteSink implements Sink {
                 + Long.toHexString(System.nanoTime()) + ".tmp");
         channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixStorage.FILE_MODE);
+        storage.adopt(temp); // before it is published: the object appears with its final owner
     }
 
     @Override

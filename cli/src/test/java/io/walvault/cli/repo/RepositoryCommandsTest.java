@@ -91,6 +91,18 @@ class RepositoryCommandsTest {
     }
 
     @Test
+    void aPassphraseFileOthersCanReadIsAConfigurationError() throws Exception {
+        String repo = dir.resolve("repo").toUri().toString();
+        Path pass = file("pass", "a passphrase long enough\n");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-r--r--"));
+        Run init = walvault("init", "--repo", repo, "--encryption", "passphrase", "--passphrase-file", pass.toString());
+        assertEquals(ErrorCode.CONFIG.exitCode(), init.code(), init.err());
+        assertTrue(init.err().contains("passphrase file '" + pass + "' has mode 0644")
+                && init.err().contains("HINT: chmod 600 '" + pass + "'"), init.err());
+        assertTrue(Files.notExists(dir.resolve("repo")), "nothing was created");
+    }
+
+    @Test
     void passphraseRepositoryInitCatRotate() throws Exception {
         String repo = dir.resolve("repo").toUri().toString();
         Path pass = file("pass", "a passphrase long enough\n");

@@ -64,14 +64,15 @@ public final class RepositoryOptions {
     String encryption;
 
     @Option(names = "--passphrase-file", paramLabel = "FILE", description = "File whose first line is the passphrase"
-            + " (or WALVAULT_PASSPHRASE).")
+            + " (or WALVAULT_PASSPHRASE); refused unless only its owner may read it (chmod 600).")
     String passphraseFile;
 
     @Option(names = "--public-key-file", paramLabel = "FILE", description = "Public key: for init, the repository's; elsewhere,"
             + " pinned (the repository must write to it).")
     String publicKeyFile;
 
-    @Option(names = "--private-key-file", paramLabel = "FILE", description = "Private key file(s), comma-separated (restore, decode).")
+    @Option(names = "--private-key-file", paramLabel = "FILE", description = "Private key file(s), comma-separated (restore, decode);"
+            + " each refused unless only its owner may read it (chmod 600).")
     String privateKeyFile;
 
     @Option(names = "--compression", paramLabel = "ALGO", description = "lz4 (default), zstd or none (init only).")

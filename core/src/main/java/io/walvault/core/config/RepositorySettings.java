@@ -153,8 +153,12 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
         }
     }
 
-    /** The first line of {@code file}, without its line end. */
+    /**
+     * The first line of {@code file}, without its line end. The file must be the owner's alone
+     * (mode 0600 or stricter), as ssh requires of a private key.
+     */
     public static char[] readPassphrase(Path file) {
+        SecretFiles.requireOwnerOnly(file, "passphrase file");
         try {
             byte[] b = java.nio.file.Files.readAllBytes(file);
             String text = new String(b, java.nio.charset.StandardCharsets.UTF_8);

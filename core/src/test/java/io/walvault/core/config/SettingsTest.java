@@ -106,6 +106,26 @@ class SettingsTest {
     }
 
     @Test
+    void aPassphraseFileOthersCanReachIsRefusedBeforeItIsRead() throws Exception {
+        Path p = dir.resolve("pass");
+        Files.writeString(p, "long passphrase here\n");
+        Settings s = Settings.load(flags("repo", "file:///r", "passphrase-file", p.toString()), null, Map.of());
+        for (String mode : java.util.List.of("rw-r--r--", "rw-r-----", "rw----r--", "rw--w----", "r-------x", "rw-rw-rw-")) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
+            WalvaultException e = assertThrows(WalvaultException.class, () -> RepositorySettings.from(s), mode);
+            assertEquals(ErrorCode.CONFIG, e.code(), mode);
+            String octal = SecretFiles.mode(PosixFilePermissions.fromString(mode));
+            assertEquals("passphrase file '" + p + "' has mode " + octal + ", which lets its group or others at the secret it"
+                    + " holds: refused HINT: chmod 600 '" + p + "'", e.getMessage());
+        }
+        assertEquals("0644", SecretFiles.mode(PosixFilePermissions.fromString("rw-r--r--")));
+        for (String mode : java.util.List.of("rw-------", "r--------", "rwx------")) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
+            assertEquals("long passphrase here", new String(RepositorySettings.from(s).passphrase()), mode);
+        }
+    }
+
+    @Test
     void typosAndMalformedValuesAreErrorsNamingTheirSource() throws Exception {
         Path c = config("s3-regoin = x\n");
         WalvaultException e = assertThrows(WalvaultException.class, () -> Settings.load(Map.of(), c, Map.of()));
@@ -121,6 +141,7 @@ class SettingsTest {
     void passphraseFileLosesItsLineEnd() throws Exception {
         Path p = dir.resolve("pass");
         Files.writeString(p, "long passphrase here\r\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
         Settings s = Settings.load(flags("repo", "file:///r", "passphrase-file", p.toString()), null, Map.of());
         assertEquals("long passphrase here", new String(RepositorySettings.from(s).passphrase()));
     }

@@ -23,8 +23,8 @@ public final class StorageErrors {
                 ? ": permission denied HINT: a local repository's files are owner-only; run every walvault command"
                 + " that uses it (archive_command included) as the same OS user, the one PostgreSQL runs as"
                 : ": " + why;
-        String what = key == null ? ""
-                : action.equals("list") ? " objects under '" + key + "'" : " object '" + key + "'";
+        String what = action.equals("list") ? (key == null || key.isEmpty() ? " objects" : " objects under '" + key + "'")
+                : key == null ? "" : " object '" + key + "'";
         return new WalvaultException(ErrorCode.STORAGE, "cannot " + action + what + " in '" + location + "'" + hint, cause);
     }
 

@@ -183,7 +183,31 @@ public final class S3Storage implements Storage {
         if (attempts > 1) {
             why += ", after " + attempts + " attempts";
         }
+        if (unreachable(e)) {
+            // the store was never reached: say where walvault looked, and what to check
+            String endpoint = settings.endpoint() != null ? settings.endpoint().toString()
+                    : "AWS S3" + (settings.region() == null ? "" : " in " + settings.region());
+            why += " HINT: check that the store is reachable at that endpoint from this host (s3-endpoint,"
+                    + " s3-region, DNS, firewall, proxy)";
+            return StorageErrors.failed(action, key, location() + "' at endpoint '" + endpoint, e, why);
+        }
         return StorageErrors.failed(action, key, location(), e, why);
+    }
+
+    /** Whether {@code e} says the store could not be reached at all (refused, unknown host, no route, connect timeout). */
+    static boolean unreachable(Throwable e) {
+        if (!(e instanceof SdkClientException)) {
+            return false;
+        }
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+                    || c instanceof java.net.NoRouteToHostException
+                    || c.getClass().getSimpleName().equals("ConnectTimeoutException")
+                    || c.getClass().getSimpleName().equals("HttpHostConnectException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Fewer keys per DeleteObjects request: lets tests cross a request boundary with few objects. */

@@ -46,6 +46,11 @@ public final class RepositoryOptions {
     @Option(names = "--s3-conditional-write", paramLabel = "MODE", description = "Create-if-absent: auto (default), on, off.")
     String s3ConditionalWrite;
 
+    @Option(names = "--s3-chunked-encoding", paramLabel = "BOOL", description = "Uploads over plain http as aws-chunked"
+            + " streams with chunk signatures (default true); false signs each whole payload instead, for stores that keep"
+            + " the chunk framing as the object's bytes (storage-check says so).")
+    String s3ChunkedEncoding;
+
     @Option(names = "--s3-part-size", paramLabel = "MIB", description = "Multipart part size in MiB (default 16).")
     String s3PartSize;
 
@@ -93,6 +98,7 @@ public final class RepositoryOptions {
         m.put("s3-part-size", s3PartSize);
         m.put("s3-part-concurrency", s3PartConcurrency);
         m.put("s3-max-attempts", s3MaxAttempts);
+        m.put("s3-chunked-encoding", s3ChunkedEncoding);
         m.put("s3-access-key-id", s3AccessKeyId);
         m.put("encryption", encryption);
         m.put("passphrase-file", passphraseFile);

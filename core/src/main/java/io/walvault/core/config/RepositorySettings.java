@@ -120,6 +120,7 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
         r = r.withConditionalWrite(s.get("s3-conditional-write")
                 .map(v -> S3Settings.parseEnum(S3Settings.ConditionalWrite.class, "s3-conditional-write", v))
                 .orElse(S3Settings.ConditionalWrite.AUTO));
+        r = r.withChunkedEncoding(bool(s, "s3-chunked-encoding", true));
         long partMiB = integer(s, "s3-part-size", 16);
         r = r.withParts(partMiB * 1024 * 1024, (int) integer(s, "s3-part-concurrency", 4));
         r = r.withRetries((int) integer(s, "s3-max-attempts", 10));

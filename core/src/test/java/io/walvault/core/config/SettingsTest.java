@@ -81,6 +81,15 @@ class SettingsTest {
     }
 
     @Test
+    void chunkedEncodingCanBeTurnedOff() {
+        assertTrue(RepositorySettings.from(Settings.load(flags("repo", "s3://bucket/x"), null, Map.of())).s3().chunkedEncoding());
+        assertEquals(false, RepositorySettings.from(Settings.load(flags("repo", "s3://bucket/x", "s3-chunked-encoding", "false"),
+                null, Map.of())).s3().chunkedEncoding());
+        assertEquals(false, RepositorySettings.from(Settings.load(flags("repo", "s3://bucket/x"), null,
+                Map.of("WALVAULT_S3_CHUNKED_ENCODING", "off"))).s3().chunkedEncoding());
+    }
+
+    @Test
     void configFileFromTheEnvironment() throws Exception {
         Path c = config("repo = file:///var/lib/walvault\n");
         Settings s = Settings.load(Map.of(), null, Map.of("WALVAULT_CONFIG", c.toString()));

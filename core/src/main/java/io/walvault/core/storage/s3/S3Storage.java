@@ -114,6 +114,9 @@ public final class S3Storage implements Storage {
         S3ClientBuilder b = S3Client.builder()
                 .credentialsProvider(credentials)
                 .forcePathStyle(s.pathStyle())
+                // over plain http the SDK streams uploads as aws-chunked with a signature per chunk;
+                // off: it signs the whole payload instead (stores that keep the framing as the bytes)
+                .serviceConfiguration(c -> c.chunkedEncodingEnabled(s.chunkedEncoding()))
                 .requestChecksumCalculation(s.checksums() == S3Settings.Checksums.WHEN_REQUIRED
                         ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED)
                 .responseChecksumValidation(s.checksums() == S3Settings.Checksums.WHEN_REQUIRED

@@ -232,7 +232,18 @@ final class S3WriteSink implements Sink {
         long stored = storage.head(key).map(h -> h.contentLength()).orElse(-1L);
         if (stored != written) {
             throw new WalvaultException(ErrorCode.STORAGE, "object '" + key + "' in '" + storage.location()
-                    + "' holds " + stored + " bytes after upload, not the " + written + " written");
+                    + "' holds " + stored + " bytes after upload, not the " + written + " written"
+                    + (stored > written && keptChunkFraming() ? ": " + io.walvault.core.storage.StorageCheck.AWS_CHUNKED_ADVICE
+                    : ""));
+        }
+    }
+
+    /** Whether the object just published starts with aws-chunked framing instead of the bytes written. */
+    private boolean keptChunkFraming() {
+        try (java.io.InputStream in = storage.newRead(key, 0, 128)) {
+            return io.walvault.core.storage.StorageCheck.looksLikeAwsChunked(in.readAllBytes());
+        } catch (IOException | RuntimeException e) {
+            return false; // only a better message was at stake
         }
     }
 

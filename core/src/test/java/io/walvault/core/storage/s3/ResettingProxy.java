@@ -18,7 +18,8 @@ import java.util.function.Predicate;
 /**
  * A TCP proxy in front of an HTTP server (S3Proxy) that resets the connection in the middle of
  * chosen responses: after their headers and {@code bodyBytes} bytes of body, the client's socket
- * is closed with a TCP reset, as a load balancer or a flaky network does. Every request is made
+ * is closed with a TCP reset, as a load balancer or a flaky network does. It may also rewrite request
+ * heads on their way (to model a store that ignores some headers). Every request is made
  * to close its connection ({@code Connection: close}), so each connection carries one exchange
  * and the proxy needs no HTTP framing beyond the request's head. Loopback only; for tests.
  */
@@ -32,6 +33,7 @@ final class ResettingProxy implements AutoCloseable {
     private final ServerSocket server;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
+    private volatile java.util.function.UnaryOperator<String> headRewriter = java.util.function.UnaryOperator.identity();
 
     /**
      * @param requestLine which requests to break, by their request line ({@code GET /bucket?list-type=2...})
@@ -47,6 +49,12 @@ final class ResettingProxy implements AutoCloseable {
         this.acceptor = new Thread(this::accept, "resetting-proxy");
         this.acceptor.setDaemon(true);
         this.acceptor.start();
+    }
+
+    /** Rewrites each request head (its lines, without the final blank line) before it goes upstream. */
+    ResettingProxy rewritingRequestHeads(java.util.function.UnaryOperator<String> rewriter) {
+        this.headRewriter = rewriter;
+        return this;
     }
 
     URI endpoint() {
@@ -84,7 +92,7 @@ final class ResettingProxy implements AutoCloseable {
             String text = new String(head, StandardCharsets.ISO_8859_1);
             String line = text.substring(0, text.indexOf("\r\n"));
             StringBuilder rewritten = new StringBuilder();
-            for (String h : text.substring(0, text.length() - 4).split("\r\n")) {
+            for (String h : headRewriter.apply(text.substring(0, text.length() - 4)).split("\r\n")) {
                 if (!h.regionMatches(true, 0, "connection:", 0, 11)) {
                     rewritten.append(h).append("\r\n");
                 }

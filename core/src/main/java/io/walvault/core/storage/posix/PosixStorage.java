@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.AbandonedWrites;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
@@ -231,6 +232,47 @@ public final class PosixStorage implements Storage {
         } catch (IOException e) {
             throw StorageErrors.failed("remove", key, location(), e);
         }
+    }
+
+    /**
+     * Every directory of the repository, for temporary files ({@link PosixWriteSink#TEMP_NAME})
+     * not modified since {@code untouchedSince}: what a writer killed before {@code finish} or
+     * {@code close} left. Symbolic links are not followed; other hidden files are left alone.
+     */
+    @Override
+    public AbandonedWrites removeAbandonedWrites(java.time.Instant untouchedSince, boolean dryRun) {
+        requireNonNull(untouchedSince, "untouchedSince is null");
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return AbandonedWrites.NONE;
+        }
+        long[] found = new long[2];
+        try {
+            Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+                    if (!a.isRegularFile() || !PosixWriteSink.TEMP_NAME.matcher(file.getFileName().toString()).matches()
+                            || !a.lastModifiedTime().toInstant().isBefore(untouchedSince)) {
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                    if (dryRun || Files.deleteIfExists(file)) {
+                        found[0]++;
+                        found[1] += a.size();
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return java.nio.file.FileVisitResult.CONTINUE; // removed meanwhile
+                    }
+                    throw e;
+                }
+            });
+        } catch (IOException e) {
+            throw StorageErrors.failed("remove abandoned temporary files", null, location(), e);
+        }
+        return new AbandonedWrites(found[0], found[1]);
     }
 
     @Override

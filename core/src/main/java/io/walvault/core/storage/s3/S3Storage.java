@@ -6,6 +6,7 @@ import io.walvault.core.config.S3Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.AbandonedWrites;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
@@ -46,6 +47,11 @@ import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.ListPartsResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -362,6 +368,85 @@ public final class S3Storage implements Storage {
                         + " objects in '" + location() + "', the first '" + first.key().substring(keyPrefix.length())
                         + "': " + first.code() + " " + first.message());
             }
+        }
+    }
+
+    /**
+     * The incomplete multipart uploads under the prefix that were started before
+     * {@code untouchedSince}: each one's parts are counted (ListParts) and the upload aborted.
+     * An upload that is gone when aborted (finished or aborted meanwhile) is not counted.
+     */
+    @Override
+    public AbandonedWrites removeAbandonedWrites(java.time.Instant untouchedSince, boolean dryRun) {
+        requireNonNull(untouchedSince, "untouchedSince is null");
+        AbandonedWrites removed = AbandonedWrites.NONE;
+        String keyMarker = null;
+        String uploadMarker = null;
+        while (true) {
+            ListMultipartUploadsResponse page;
+            try {
+                String km = keyMarker;
+                String um = uploadMarker;
+                page = client.listMultipartUploads(b -> b.bucket(bucket()).prefix(keyPrefix).keyMarker(km).uploadIdMarker(um));
+            } catch (SdkException e) {
+                throw failed("list the incomplete uploads", null, e);
+            }
+            for (MultipartUpload u : page.uploads()) {
+                if (u.initiated() == null || !u.initiated().isBefore(untouchedSince)) {
+                    continue;
+                }
+                String key = u.key().startsWith(keyPrefix) ? u.key().substring(keyPrefix.length()) : u.key();
+                long bytes = uploadedBytes(u, key);
+                if (!dryRun) {
+                    try {
+                        client.abortMultipartUpload(b -> b.bucket(bucket()).key(u.key()).uploadId(u.uploadId()));
+                    } catch (NoSuchUploadException e) {
+                        continue; // finished or aborted meanwhile: not ours to count
+                    } catch (S3Exception e) {
+                        if (e.statusCode() == 404) {
+                            continue;
+                        }
+                        throw failed("abort the abandoned upload of", key, e);
+                    } catch (SdkException e) {
+                        throw failed("abort the abandoned upload of", key, e);
+                    }
+                    LOG.info("aborted the abandoned upload of '{}' in '{}' (started {}, {} bytes)", key, location(),
+                            u.initiated(), bytes);
+                }
+                removed = removed.plus(new AbandonedWrites(1, bytes));
+            }
+            if (!Boolean.TRUE.equals(page.isTruncated())) {
+                return removed;
+            }
+            keyMarker = page.nextKeyMarker();
+            uploadMarker = page.nextUploadIdMarker();
+        }
+    }
+
+    /** The bytes of the parts an upload holds, as far as the store tells them. */
+    private long uploadedBytes(MultipartUpload u, String key) {
+        long bytes = 0;
+        Integer marker = null;
+        while (true) {
+            ListPartsResponse parts;
+            try {
+                Integer m = marker;
+                parts = client.listParts(b -> b.bucket(bucket()).key(u.key()).uploadId(u.uploadId()).partNumberMarker(m));
+            } catch (NoSuchUploadException e) {
+                return bytes;
+            } catch (SdkException e) {
+                // the size is for the report only: the upload is still aborted
+                LOG.warn("cannot list the parts of the abandoned upload of '{}' in '{}': {}", key, location(),
+                        StorageErrors.describe(e));
+                return bytes;
+            }
+            for (Part p : parts.parts()) {
+                bytes += p.size() == null ? 0 : p.size();
+            }
+            if (!Boolean.TRUE.equals(parts.isTruncated()) || parts.nextPartNumberMarker() == null) {
+                return bytes;
+            }
+            marker = parts.nextPartNumberMarker();
         }
     }
 

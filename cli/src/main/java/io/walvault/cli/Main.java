@@ -37,7 +37,11 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        PrintWriter err = new PrintWriter(System.err, true);
+        // SIGINT/SIGTERM: exit code 4 after cleanup, not the JVM's 130/143 (the agent keeps 143 for SIGTERM)
+        Signals.install(args.length > 0 ? args[0] : "", Thread.currentThread(), err);
+        int code = run(args, new PrintWriter(System.out, true), err);
+        System.exit(Signals.returned(code));
     }
 
     /** The commands, in the order {@code --help} lists them. */

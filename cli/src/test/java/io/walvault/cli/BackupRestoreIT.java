@@ -56,6 +56,7 @@ class BackupRestoreIT {
                 "CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'");
         Path pass = dir.resolve("pass");
         Files.writeString(pass, "a long enough passphrase\n");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------")); // a secret: owner only
         Path conf = dir.resolve("walvault.conf");
         Files.writeString(conf, "repo = file://" + dir.resolve("repo") + "\nencryption = passphrase\npassphrase-file = " + pass + "\n");
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));

@@ -41,6 +41,55 @@ class WalvaultExecutableIT {
         assertTrue(version.out().contains("walvault " + Version.get()), version.out());
     }
 
+    /** Sends {@code signal} to {@code p} (bin/walvault execs Java: the same process). */
+    static void signal(Process p, String signal) throws IOException, InterruptedException {
+        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor());
+    }
+
+    @Test
+    void sigintAndSigtermEndACommandWithExitCode4NotTheJvms130Or143() throws Exception {
+        // a store that accepts connections and never answers: 'info' waits on it
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            for (String signal : List.of("INT", "TERM")) {
+                int before = held.size();
+                ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), "info", "--repo", "s3://bucket/x",
+                        "--s3-endpoint", "http://127.0.0.1:" + silent.getLocalPort(), "--s3-path-style", "true")
+                        .redirectErrorStream(true);
+                pb.environment().put("WALVAULT_S3_ACCESS_KEY_ID", "AKIDTEST");
+                pb.environment().put("WALVAULT_S3_SECRET_ACCESS_KEY", "secret");
+                pb.environment().put("WALVAULT_S3_REGION", "us-east-1");
+                Process p = pb.start();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (held.size() == before && System.nanoTime() < deadline && p.isAlive()) {
+                    Thread.sleep(20);
+                }
+                assertTrue(held.size() > before, "the command is waiting for the store");
+                long t0 = System.nanoTime();
+                signal(p, signal);
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(4, p.exitValue(), "SIG" + signal + ": " + out);
+                assertTrue(out.contains("walvault: interrupted by SIG" + signal), out);
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(20), "the cleanup wait is bounded");
+            }
+            for (java.net.Socket c : held) {
+                c.close();
+            }
+        }
+    }
+
     @Test
     void backupKeepsTheOptimisingCompilerOtherCommandsTheFirstTier(@org.junit.jupiter.api.io.TempDir Path dir)
             throws Exception {

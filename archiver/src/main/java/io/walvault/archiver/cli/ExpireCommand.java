@@ -49,7 +49,9 @@ public final class ExpireCommand implements Callable<Integer> {
     String retainWindow;
 
     @Option(names = "--orphan-grace", paramLabel = "DURATION", description = "Remove a backup directory without a manifest"
-            + " only when nothing in it was written for DURATION (default 1d; 0h: at once).")
+            + " only when nothing in it was written for DURATION (default 1d; 0h: at once). The same grace applies to what"
+            + " killed pushes and backups left (local temporary files, S3 incomplete multipart uploads), which expire"
+            + " removes repository-wide and reports with their count and size.")
     String orphanGrace;
 
     @Option(names = "--dry-run", description = "List what would be removed (and what is kept, and why); remove nothing.")

@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
  *  each removed backup, oldest first: its commit record and manifest (the backup stops existing), then its bundles
  *  each orphan past the grace period: its objects
  *  WAL: one streamed listing; files before the kept WAL removed in batches (S3: DeleteObjects of 1000)
+ *  what killed writes left, untouched for the grace period ({@link AbandonedWritesStep})
  *  release the lock
  * </pre>
  *
@@ -107,7 +108,8 @@ public final class Expire {
                 removeBackups(cluster.backups(), plan, heartbeat);
             }
             WalResult wal = expireWal(cluster.wal(), plan, dryRun, heartbeat);
-            ExpireReport report = new ExpireReport(systemId, dryRun, plan, wal.removed(), wal.kept(), wal.keptBytes());
+            ExpireReport report = new ExpireReport(systemId, dryRun, plan, wal.removed(), wal.kept(), wal.keptBytes())
+                    .withAbandoned(new AbandonedWritesStep(repository.storage(), policy.orphanGrace()).run(clock.instant(), dryRun));
             if (!dryRun) {
                 LOG.info("expired cluster {}: {} backups, {} orphans and {} WAL files removed; {} backups kept",
                         Long.toUnsignedString(systemId), plan.removedBackups().size(), plan.removedOrphans().size(),

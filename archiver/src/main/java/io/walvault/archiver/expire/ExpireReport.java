@@ -19,13 +19,26 @@ import java.util.Locale;
  * @param walRemoved removed WAL per timeline (segments, partials, backup history files), by timeline
  * @param walKept    kept WAL files (history files included), all timelines
  * @param walKeptBytes their stored bytes
+ * @param abandoned  the remains of killed writes removed ({@link AbandonedWritesStep})
  */
 public record ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<TimelineWal> walRemoved, long walKept,
-                           long walKeptBytes) {
+                           long walKeptBytes, AbandonedWritesStep.Result abandoned) {
 
     public ExpireReport {
         requireNonNull(plan, "plan is null");
         walRemoved = List.copyOf(walRemoved);
+        requireNonNull(abandoned, "abandoned is null");
+    }
+
+    /** Without the abandoned-writes step. */
+    public ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<TimelineWal> walRemoved, long walKept,
+                        long walKeptBytes) {
+        this(systemId, dryRun, plan, walRemoved, walKept, walKeptBytes, AbandonedWritesStep.Result.none(dryRun));
+    }
+
+    /** This report with the abandoned-writes step's result. */
+    public ExpireReport withAbandoned(AbandonedWritesStep.Result result) {
+        return new ExpireReport(systemId, dryRun, plan, walRemoved, walKept, walKeptBytes, result);
     }
 
     /**
@@ -94,10 +107,11 @@ public record ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<
                         k.backupId())),
                 () -> out.add(String.format(Locale.ROOT, "kept: all %d WAL files (%s): no backup to bound them", walKept,
                         bytes(walKeptBytes))));
+        abandoned.line().ifPresent(out::add);
         return out;
     }
 
-    private static String bytes(long n) {
+    static String bytes(long n) {
         if (n < 1024 * 1024) {
             return String.format(Locale.ROOT, "%.1f KiB", n / 1024.0);
         }

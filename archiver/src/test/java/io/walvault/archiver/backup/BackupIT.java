@@ -65,6 +65,7 @@ class BackupIT {
         lines = lines.replace("s3-region", "s3-max-attempts = 2\ns3-region");
         Path pass = dir.resolve("pass");
         Files.writeString(pass, "a long enough passphrase\n");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------")); // a secret: owner only
         Path conf = dir.resolve("walvault.conf");
         Files.writeString(conf, lines + "encryption = passphrase\npassphrase-file = " + pass + "\n");
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));

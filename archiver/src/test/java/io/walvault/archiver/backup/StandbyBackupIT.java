@@ -94,6 +94,7 @@ class StandbyBackupIT {
     private RepositorySettings repository() throws Exception {
         Path pass = dir.resolve("pass");
         Files.writeString(pass, "a long enough passphrase\n");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------")); // a secret: owner only
         Path conf = dir.resolve("walvault.conf");
         Files.writeString(conf, "repo = file://" + dir.resolve("repo") + "\nencryption = passphrase\npassphrase-file = " + pass + "\n");
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));

@@ -64,8 +64,9 @@ class AgentS3IT {
         Path conf = dir.resolve("walvault.conf");
         Files.writeString(conf, "repo = s3://" + bucket.name() + "/pg\ns3-endpoint = " + s.endpoint() + "\ns3-path-style = true\n"
                 + "s3-region = " + s.region() + "\ns3-access-key-id = " + s.accessKey() + "\ns3-secret-access-key = " + s.secretKey()
-                + "\ns3-max-attempts = 1\nencryption = passphrase\npassphrase-file = " + Files.writeString(dir.resolve("pass"),
-                "a long enough passphrase\n") + "\n");
+                + "\ns3-max-attempts = 1\nencryption = passphrase\npassphrase-file = " + Files.setPosixFilePermissions(
+                Files.writeString(dir.resolve("pass"), "a long enough passphrase\n"), PosixFilePermissions.fromString("rw-------"))
+                + "\n");
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of(), conf, Map.of()));
         Repositories.create(rs).close();

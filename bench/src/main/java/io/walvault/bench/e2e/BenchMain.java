@@ -262,6 +262,7 @@ public final class BenchMain {
         String conninfo = benchRole(pg);
         Path pass = scratch.resolve("passphrase");
         Files.writeString(pass, "a long enough bench passphrase\n");
+        Files.setPosixFilePermissions(pass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // a secret: owner only
         Path local = config(scratch.resolve("local.conf"), "repo = file://" + scratch.resolve("repo") + "\n", pass);
         io.walvault.core.repo.Repositories.create(repoSettings(local)).close();
         BackupRun.Result r = BackupRun.inChildJvm(conninfo, local, "256m");

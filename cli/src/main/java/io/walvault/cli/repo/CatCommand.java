@@ -43,7 +43,8 @@ public final class CatCommand implements Callable<Integer> {
             + " stored under another key (encryption binds objects to their key).")
     String boundKey;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (created 0600) instead of stdout.")
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (created 0600) instead of stdout."
+            + " FILE must not exist: an existing file is never overwritten (exit code 2).")
     Path output;
 
     @Spec
@@ -52,7 +53,21 @@ public final class CatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RepositorySettings s = options.repository(System.getenv());
-        try (OutputStream out = open(); Sink sink = new OutputStreamSink(out, false)) {
+        OutputStream out = open();
+        try {
+            return decode(s, out);
+        } catch (RuntimeException | IOException e) {
+            // an output file this run created and wrote nothing to (a wrong key, a missing object)
+            // would only stand in the way of the next try
+            if (output != null && Files.size(output) == 0) {
+                Files.deleteIfExists(output);
+            }
+            throw e;
+        }
+    }
+
+    private int decode(RepositorySettings s, OutputStream stream) throws IOException {
+        try (OutputStream out = stream; Sink sink = new OutputStreamSink(out, false)) {
             ObjectResult r;
             Repository repo;
             try {
@@ -95,7 +110,59 @@ public final class CatCommand implements Callable<Integer> {
                 }
             };
         }
-        Files.createFile(output, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        return new FileOutputStream(output.toFile());
+        try {
+            Files.createFile(output, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new WalvaultException(ErrorCode.USAGE, "the output file '" + output + "' already exists: nothing was written"
+                    + " HINT: remove it, or choose another path with -o");
+        } catch (IOException e) {
+            throw new WalvaultException(ErrorCode.USAGE, "cannot create the output file '" + output + "': "
+                    + io.walvault.core.storage.StorageErrors.describe(e) + " HINT: choose a path in an existing directory"
+                    + " you may write to", e);
+        }
+        return new OutputErrors(new FileOutputStream(output.toFile()), output);
+    }
+
+    /** A failure to write the output file (disk full) names the file, as its creation does. */
+    private static final class OutputErrors extends java.io.FilterOutputStream {
+        private final Path file;
+
+        OutputErrors(OutputStream out, Path file) {
+            super(out);
+            this.file = file;
+        }
+
+        private WalvaultException failed(IOException e) {
+            return new WalvaultException(ErrorCode.USAGE, "cannot write the output file '" + file + "': "
+                    + io.walvault.core.storage.StorageErrors.describe(e) + "; what it holds is incomplete"
+                    + " HINT: choose another path with -o, or make room", e);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void flush() {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                out.close();
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
     }
 }

@@ -79,7 +79,8 @@ public final class KeyCommand implements Runnable {
         @Mixin
         RepositoryOptions options;
 
-        @Option(names = "--new-passphrase-file", paramLabel = "FILE", description = "New passphrase (first line).")
+        @Option(names = "--new-passphrase-file", paramLabel = "FILE", description = "New passphrase (first line);"
+                + " the file must be the owner's alone (chmod 600).")
         Path newPassphraseFile;
 
         @Option(names = "--new-public-key-file", paramLabel = "FILE", description = "New public key (from 'walvault key generate').")

@@ -65,6 +65,43 @@ class RepositoryCommandsTest {
     }
 
     @Test
+    void aFileUriWithAHostIsRefusedNotWrittenElsewhere() throws Exception {
+        // file://tmp/junit.../repo names host 'tmp' and path '/junit.../repo': it must not create that path
+        Path meant = dir.resolve("repo");
+        String withHost = "file:/" + meant;
+        Path elsewhere = Path.of(java.net.URI.create(withHost).getPath());
+        try {
+            Run init = walvault("init", "--repo", withHost, "--encryption", "none");
+            assertEquals(ErrorCode.CONFIG.exitCode(), init.code(), init.err());
+            assertTrue(init.err().contains("HINT: for the directory '" + meant + "' write 'file://" + meant + "'"), init.err());
+            assertTrue(Files.notExists(elsewhere), "nothing was created at " + elsewhere);
+            assertTrue(Files.notExists(meant));
+        } finally {
+            if (Files.exists(elsewhere)) {
+                try (java.util.stream.Stream<Path> w = Files.walk(elsewhere.getParent())) {
+                    w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+        // the forms that name the local directory
+        assertEquals(0, walvault("init", "--repo", "file://localhost" + meant, "--encryption", "none").code());
+        assertEquals(ErrorCode.REPOSITORY_EXISTS.exitCode(), walvault("init", "--repo", meant.toString(), "--encryption", "none").code());
+        assertEquals(ErrorCode.REPOSITORY_EXISTS.exitCode(), walvault("init", "--repo", "file://" + meant, "--encryption", "none").code());
+    }
+
+    @Test
+    void aPassphraseFileOthersCanReadIsAConfigurationError() throws Exception {
+        String repo = dir.resolve("repo").toUri().toString();
+        Path pass = file("pass", "a passphrase long enough\n");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-r--r--"));
+        Run init = walvault("init", "--repo", repo, "--encryption", "passphrase", "--passphrase-file", pass.toString());
+        assertEquals(ErrorCode.CONFIG.exitCode(), init.code(), init.err());
+        assertTrue(init.err().contains("passphrase file '" + pass + "' has mode 0644")
+                && init.err().contains("HINT: chmod 600 '" + pass + "'"), init.err());
+        assertTrue(Files.notExists(dir.resolve("repo")), "nothing was created");
+    }
+
+    @Test
     void passphraseRepositoryInitCatRotate() throws Exception {
         String repo = dir.resolve("repo").toUri().toString();
         Path pass = file("pass", "a passphrase long enough\n");
@@ -86,6 +123,7 @@ class RepositoryCommandsTest {
         Run bad = walvault("cat", "--repo", repo, "--passphrase-file", wrong.toString(), "-o", dir.resolve("x").toString(), key);
         assertEquals(ErrorCode.WRONG_KEY.exitCode(), bad.code());
         assertTrue(bad.err().contains("the passphrase does not open repository"), bad.err());
+        assertTrue(Files.notExists(dir.resolve("x")), "the empty output of a failed run does not stand in the way of the next");
 
         Path newPass = file("new", "the next long passphrase\n");
         Run rotate = walvault("key", "rotate", "--repo", repo, "--passphrase-file", pass.toString(),
@@ -159,5 +197,41 @@ class RepositoryCommandsTest {
         Run noMode = walvault("init", "--repo", dir.resolve("r").toUri().toString());
         assertEquals(ErrorCode.CONFIG.exitCode(), noMode.code());
         assertTrue(noMode.err().contains("--encryption"), noMode.err());
+    }
+
+    @Test
+    void initAgainstAnUnreachableStoreIsAStorageErrorNamingTheEndpoint() throws Exception {
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort(); // nothing listens there once closed: connection refused
+        }
+        Path conf = file("s3.conf", "s3-access-key-id = AKIDTEST\ns3-secret-access-key = secret\n");
+        String endpoint = "http://127.0.0.1:" + port;
+        Run init = walvault("init", "--config", conf.toString(), "--repo", "s3://bucket/x", "--s3-endpoint", endpoint,
+                "--s3-path-style", "true", "--s3-max-attempts", "2", "--encryption", "none");
+        assertEquals(ErrorCode.STORAGE.exitCode(), init.code(), init.err());
+        assertTrue(init.err().startsWith("walvault: error: cannot list objects in 's3://bucket/x' at endpoint '" + endpoint
+                + "'"), init.err());
+        assertTrue(init.err().contains("HINT: check that the store is reachable"), init.err());
+        assertTrue(!init.err().contains("internal error") && !init.err().contains("\tat "), "no trace: " + init.err());
+    }
+
+    @Test
+    void catRefusesToOverwriteAnExistingOutputFile() throws Exception {
+        String repo = dir.resolve("repo").toUri().toString();
+        assertEquals(0, walvault("init", "--repo", repo, "--encryption", "none").code());
+        String key = archive(repo);
+        Path out = Files.writeString(dir.resolve("precious"), "keep me");
+        Run cat = walvault("cat", "--repo", repo, "-o", out.toString(), key);
+        assertEquals(ErrorCode.USAGE.exitCode(), cat.code(), cat.err());
+        assertEquals("walvault: error: the output file '" + out + "' already exists: nothing was written"
+                + " HINT: remove it, or choose another path with -o\n", cat.err());
+        assertEquals("keep me", Files.readString(out), "left as it was");
+
+        Run noDir = walvault("cat", "--repo", repo, "-o", dir.resolve("no/such/dir/file").toString(), key);
+        assertEquals(ErrorCode.USAGE.exitCode(), noDir.code(), noDir.err());
+        assertTrue(noDir.err().startsWith("walvault: error: cannot create the output file '" + dir.resolve("no/such/dir/file")
+                + "'"), noDir.err());
+        assertTrue(!noDir.err().contains("internal error"), noDir.err());
     }
 }

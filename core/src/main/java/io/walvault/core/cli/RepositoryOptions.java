@@ -17,7 +17,8 @@ public final class RepositoryOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "Config file of 'name = value' lines (or WALVAULT_CONFIG).")
     Path config;
 
-    @Option(names = "--repo", paramLabel = "URI", description = "Repository: file:///path or s3://bucket/prefix (WALVAULT_REPO).")
+    @Option(names = "--repo", paramLabel = "URI", description = "Repository: file:///path (or /path; file://HOST/ is refused:"
+            + " a local path only) or s3://bucket/prefix (WALVAULT_REPO).")
     String repo;
 
     @Option(names = "--s3-endpoint", paramLabel = "URL", description = "S3-compatible endpoint (MinIO, Ceph, R2...).")
@@ -45,6 +46,11 @@ public final class RepositoryOptions {
     @Option(names = "--s3-conditional-write", paramLabel = "MODE", description = "Create-if-absent: auto (default), on, off.")
     String s3ConditionalWrite;
 
+    @Option(names = "--s3-chunked-encoding", paramLabel = "BOOL", description = "Uploads over plain http as aws-chunked"
+            + " streams with chunk signatures (default true); false signs each whole payload instead, for stores that keep"
+            + " the chunk framing as the object's bytes (storage-check says so).")
+    String s3ChunkedEncoding;
+
     @Option(names = "--s3-part-size", paramLabel = "MIB", description = "Multipart part size in MiB (default 16).")
     String s3PartSize;
 
@@ -63,14 +69,15 @@ public final class RepositoryOptions {
     String encryption;
 
     @Option(names = "--passphrase-file", paramLabel = "FILE", description = "File whose first line is the passphrase"
-            + " (or WALVAULT_PASSPHRASE).")
+            + " (or WALVAULT_PASSPHRASE); refused unless only its owner may read it (chmod 600).")
     String passphraseFile;
 
     @Option(names = "--public-key-file", paramLabel = "FILE", description = "Public key: for init, the repository's; elsewhere,"
             + " pinned (the repository must write to it).")
     String publicKeyFile;
 
-    @Option(names = "--private-key-file", paramLabel = "FILE", description = "Private key file(s), comma-separated (restore, decode).")
+    @Option(names = "--private-key-file", paramLabel = "FILE", description = "Private key file(s), comma-separated (restore, decode);"
+            + " each refused unless only its owner may read it (chmod 600).")
     String privateKeyFile;
 
     @Option(names = "--compression", paramLabel = "ALGO", description = "lz4 (default), zstd or none (init only).")
@@ -91,6 +98,7 @@ public final class RepositoryOptions {
         m.put("s3-part-size", s3PartSize);
         m.put("s3-part-concurrency", s3PartConcurrency);
         m.put("s3-max-attempts", s3MaxAttempts);
+        m.put("s3-chunked-encoding", s3ChunkedEncoding);
         m.put("s3-access-key-id", s3AccessKeyId);
         m.put("encryption", encryption);
         m.put("passphrase-file", passphraseFile);

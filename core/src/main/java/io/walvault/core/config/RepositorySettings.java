@@ -14,7 +14,8 @@ import java.util.Locale;
 /**
  * Where the repository is and how to open it, resolved from {@link Settings}.
  *
- * @param location        {@code file:///path} or {@code s3://bucket/prefix} as given
+ * @param location        {@code file:///path}, {@code file://localhost/path}, {@code /path} or
+ *                        {@code s3://bucket/prefix} as given (any other host in a {@code file:} URI is refused)
  * @param localPath       the directory of a {@code file:} repository, else null
  * @param s3              the S3 settings of an {@code s3:} repository, else null
  * @param compression     {@code lz4} (default), {@code zstd} or {@code none}: used by init
@@ -40,16 +41,32 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
     public static RepositorySettings from(Settings s) {
         String repo = s.get("repo").orElseThrow(() -> new WalvaultException(ErrorCode.CONFIG,
                 "no repository given HINT: pass --repo file:///path or --repo s3://bucket/prefix, or set WALVAULT_REPO"));
-        URI uri;
-        try {
-            uri = new URI(repo);
-        } catch (URISyntaxException e) {
-            throw config(s, "repo", "'" + repo + "' is not a URI");
-        }
         Path local = null;
         S3Settings s3 = null;
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (scheme.equals("file")) {
+        URI uri;
+        if (repo.startsWith("/")) {
+            // a plain absolute path: the same as file:///path (and spaces need no escaping)
+            uri = null;
+            local = Path.of(repo);
+        } else {
+            try {
+                uri = new URI(repo);
+            } catch (URISyntaxException e) {
+                throw config(s, "repo", "'" + repo + "' is not a URI");
+            }
+        }
+        String scheme = uri == null ? "" : uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (uri == null) {
+            // the local path above
+        } else if (scheme.equals("file")) {
+            String authority = uri.getRawAuthority();
+            if (authority != null && !authority.equalsIgnoreCase("localhost")) {
+                // file://srv/x names host 'srv' and path '/x': never write somewhere else than what was meant
+                String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+                throw config(s, "repo", "'" + repo + "' names the host '" + authority + "', and walvault writes only to"
+                        + " local paths HINT: for the directory '/" + authority + path + "' write 'file:///" + authority + path
+                        + "' (three slashes) or the plain path");
+            }
             if (uri.getPath() == null || !uri.getPath().startsWith("/")) {
                 throw config(s, "repo", "'" + repo + "' must be an absolute file:///path");
             }
@@ -64,7 +81,7 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
                 throw new WalvaultException(ErrorCode.CONFIG, e.getMessage(), e);
             }
         } else {
-            throw config(s, "repo", "'" + repo + "' is neither file:///path nor s3://bucket/prefix");
+            throw config(s, "repo", "'" + repo + "' is neither file:///path, /path nor s3://bucket/prefix");
         }
         char[] passphrase = s.get("passphrase").map(String::toCharArray).orElse(null);
         if (passphrase == null && s.get("passphrase-file").isPresent()) {
@@ -103,6 +120,7 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
         r = r.withConditionalWrite(s.get("s3-conditional-write")
                 .map(v -> S3Settings.parseEnum(S3Settings.ConditionalWrite.class, "s3-conditional-write", v))
                 .orElse(S3Settings.ConditionalWrite.AUTO));
+        r = r.withChunkedEncoding(bool(s, "s3-chunked-encoding", true));
         long partMiB = integer(s, "s3-part-size", 16);
         r = r.withParts(partMiB * 1024 * 1024, (int) integer(s, "s3-part-concurrency", 4));
         r = r.withRetries((int) integer(s, "s3-max-attempts", 10));
@@ -136,8 +154,12 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
         }
     }
 
-    /** The first line of {@code file}, without its line end. */
+    /**
+     * The first line of {@code file}, without its line end. The file must be the owner's alone
+     * (mode 0600 or stricter), as ssh requires of a private key.
+     */
     public static char[] readPassphrase(Path file) {
+        SecretFiles.requireOwnerOnly(file, "passphrase file");
         try {
             byte[] b = java.nio.file.Files.readAllBytes(file);
             String text = new String(b, java.nio.charset.StandardCharsets.UTF_8);

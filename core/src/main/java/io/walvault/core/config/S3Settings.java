@@ -21,6 +21,10 @@ import java.util.Locale;
  * @param kmsKeyId         the KMS key for {@link Sse#KMS}, or null for the account's default
  * @param checksums        when the SDK adds request checksums and validates response ones
  * @param conditionalWrite how create-if-absent is done
+ * @param chunkedEncoding  whether uploads may use the SDK's streaming SigV4 ({@code aws-chunked}
+ *                         framing with a signature per chunk, what it does over plain http); false:
+ *                         each request signs its whole payload instead, for stores that keep the
+ *                         framing as the object's bytes
  * @param partSize         multipart part size in bytes (5 MiB to 5 GiB)
  * @param partConcurrency  parts uploaded in parallel per object (each holds one part buffer)
  * @param maxAttempts      attempts per request, with exponential backoff and jitter (throttling, 5xx)
@@ -30,7 +34,7 @@ import java.util.Locale;
  */
 public record S3Settings(String bucket, String prefix, URI endpoint, String region, boolean pathStyle,
                          String storageClass, Sse sse, String kmsKeyId, Checksums checksums,
-                         ConditionalWrite conditionalWrite, long partSize, int partConcurrency, int maxAttempts,
+                         ConditionalWrite conditionalWrite, boolean chunkedEncoding, long partSize, int partConcurrency, int maxAttempts,
                          Duration attemptTimeout, String accessKeyId, String secretAccessKey) {
 
     /** Server-side encryption by the store (walvault's own encryption is independent of it). */
@@ -86,42 +90,48 @@ public record S3Settings(String bucket, String prefix, URI endpoint, String regi
     /** Defaults for {@code bucket/prefix}: AWS, virtual-host style, 16 MiB parts, 4 in parallel, 10 attempts. */
     public static S3Settings of(String bucket, String prefix) {
         return new S3Settings(bucket, prefix, null, null, false, null, Sse.NONE, null, Checksums.WHEN_REQUIRED,
-                ConditionalWrite.AUTO, DEFAULT_PART_SIZE, 4, 10, null, null, null);
+                ConditionalWrite.AUTO, true, DEFAULT_PART_SIZE, 4, 10, null, null, null);
     }
 
     public S3Settings withEndpoint(URI endpoint, String region, boolean pathStyle) {
         return new S3Settings(bucket, prefix, endpoint, region, pathStyle, storageClass, sse, kmsKeyId, checksums,
-                conditionalWrite, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
+                conditionalWrite, chunkedEncoding, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
     }
 
     public S3Settings withCredentials(String accessKeyId, String secretAccessKey) {
         return new S3Settings(bucket, prefix, endpoint, region, pathStyle, storageClass, sse, kmsKeyId, checksums,
-                conditionalWrite, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
+                conditionalWrite, chunkedEncoding, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
     }
 
     public S3Settings withParts(long partSize, int partConcurrency) {
         return new S3Settings(bucket, prefix, endpoint, region, pathStyle, storageClass, sse, kmsKeyId, checksums,
-                conditionalWrite, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
+                conditionalWrite, chunkedEncoding, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
     }
 
     public S3Settings withRetries(int maxAttempts) {
         return new S3Settings(bucket, prefix, endpoint, region, pathStyle, storageClass, sse, kmsKeyId, checksums,
-                conditionalWrite, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
+                conditionalWrite, chunkedEncoding, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
     }
 
     public S3Settings withConditionalWrite(ConditionalWrite conditionalWrite) {
         return new S3Settings(bucket, prefix, endpoint, region, pathStyle, storageClass, sse, kmsKeyId, checksums,
-                conditionalWrite, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
+                conditionalWrite, chunkedEncoding, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
     }
 
     public S3Settings withStorageClass(String storageClass, Sse sse, String kmsKeyId) {
         return new S3Settings(bucket, prefix, endpoint, region, pathStyle, storageClass, sse, kmsKeyId, checksums,
-                conditionalWrite, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
+                conditionalWrite, chunkedEncoding, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
+    }
+
+    public S3Settings withChunkedEncoding(boolean chunkedEncoding) {
+        return new S3Settings(bucket, prefix, endpoint, region, pathStyle, storageClass, sse, kmsKeyId, checksums,
+                conditionalWrite, chunkedEncoding, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId,
+                secretAccessKey);
     }
 
     public S3Settings withChecksums(Checksums checksums) {
         return new S3Settings(bucket, prefix, endpoint, region, pathStyle, storageClass, sse, kmsKeyId, checksums,
-                conditionalWrite, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
+                conditionalWrite, chunkedEncoding, partSize, partConcurrency, maxAttempts, attemptTimeout, accessKeyId, secretAccessKey);
     }
 
     /** {@code s3://bucket/prefix}. */
@@ -142,7 +152,7 @@ public record S3Settings(String bucket, String prefix, URI endpoint, String regi
     public String toString() {
         return "S3Settings[" + location() + ", endpoint=" + endpoint + ", region=" + region + ", pathStyle=" + pathStyle
                 + ", storageClass=" + storageClass + ", sse=" + sse + ", checksums=" + checksums
-                + ", conditionalWrite=" + conditionalWrite + ", partSize=" + partSize + ", partConcurrency="
+                + ", conditionalWrite=" + conditionalWrite + ", chunkedEncoding=" + chunkedEncoding + ", partSize=" + partSize + ", partConcurrency="
                 + partConcurrency + ", maxAttempts=" + maxAttempts + ", accessKeyId=" + (accessKeyId == null ? "chain" : "set")
                 + "]";
     }

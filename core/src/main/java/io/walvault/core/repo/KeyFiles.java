@@ -17,7 +17,8 @@ import java.util.List;
  * The text files that hold X25519 keys (docs/FORMAT.md, "Key files"): one key per line as
  * {@code walvault-secret-key-1:<base64url>} or {@code walvault-public-key-1:<base64url>}, lines
  * starting with {@code #} are comments. A private key file may hold several keys (one per
- * rotated version). Private key files are written 0600.
+ * rotated version). Private key files are written 0600, and refused when their mode grants
+ * anything to the group or others; public key files may be read by anyone.
  */
 public final class KeyFiles {
 
@@ -56,8 +57,9 @@ public final class KeyFiles {
         return pub;
     }
 
-    /** The private keys in {@code file}. */
+    /** The private keys in {@code file}, which must be the owner's alone (0600 or stricter, as ssh requires). */
     public static List<byte[]> readPrivate(Path file) {
+        io.walvault.core.config.SecretFiles.requireOwnerOnly(file, "private key file");
         return read(file, SECRET_PREFIX, "private");
     }
 

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
  * Where a repository's objects live: a local directory ({@code posix}), an S3 bucket ({@code s3})
  * or memory ({@code memory}, for tests and benchmarks). Kept as small as the repository needs:
  * streaming reads (whole or ranged), streaming writes of unknown length, info, list by prefix,
- * remove. Optional abilities are asked through {@link #features()}, never with
+ * remove, and the removal of what killed writes left behind. Optional abilities are asked through {@link #features()}, never with
  * {@code instanceof}.
  *
  * <pre>
@@ -86,6 +86,23 @@ public interface Storage extends AutoCloseable {
      */
     default void removeAll(java.util.Collection<String> keys) {
         keys.forEach(this::remove);
+    }
+
+    /**
+     * Removes the remains of writes that nothing has touched since {@code untouchedSince} and that
+     * were never finished nor discarded: what a process killed in the middle of a write leaves
+     * (posix: its hidden temporary file, {@code .<name>.<hex>.tmp} beside the target, by its
+     * modification time; S3: its incomplete multipart upload, by its initiation time). Published
+     * objects are never touched, nor a write that was touched since then: callers pass a moment a
+     * grace period back, longer than any write takes (expire: {@code --orphan-grace}).
+     *
+     * <p>Returns what was actually removed, never more (a remain that vanished meanwhile is not
+     * counted); with {@code dryRun}, removes nothing and returns what would be removed. A storage
+     * whose unfinished writes leave nothing behind (memory) returns {@link AbandonedWrites#NONE}.
+     * Walks the whole storage (posix: every directory; S3: the upload listing under the prefix).
+     */
+    default AbandonedWrites removeAbandonedWrites(java.time.Instant untouchedSince, boolean dryRun) {
+        return AbandonedWrites.NONE;
     }
 
     /** What this storage can do beyond the contract above. */

@@ -46,6 +46,48 @@ public final class StorageCheck {
         this.streamSize = streamSize;
     }
 
+    /**
+     * What to tell when a store kept an upload's {@code aws-chunked} framing as the object's
+     * bytes (see {@link #looksLikeAwsChunked}).
+     */
+    public static final String AWS_CHUNKED_ADVICE = "the store kept the upload's aws-chunked framing (a hex chunk size,"
+            + " then ';chunk-signature=...') as the object's bytes: it does not decode the streaming SigV4 uploads the"
+            + " S3 client sends over plain http HINT: set s3-chunked-encoding=false (each request then signs its whole"
+            + " payload instead), or reach the store over https";
+
+    /**
+     * Whether {@code head}, the first bytes of an object read back, is the framing of an
+     * {@code aws-chunked} upload rather than the bytes written: a chunk size in hex followed by
+     * {@code ;chunk-signature=} (signed chunks) or by CRLF (unsigned chunks with a trailer).
+     */
+    public static boolean looksLikeAwsChunked(byte[] head) {
+        int i = 0;
+        while (i < head.length && i < 17 && Character.digit(head[i], 16) >= 0) {
+            i++;
+        }
+        if (i == 0 || i > 16) {
+            return false;
+        }
+        return startsWith(head, i, ";chunk-signature=") || startsWith(head, i, "\r\n");
+    }
+
+    private static boolean startsWith(byte[] b, int from, String s) {
+        if (b.length - from < s.length()) {
+            return false;
+        }
+        for (int j = 0; j < s.length(); j++) {
+            if (b[from + j] != s.charAt(j)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The bytes read back differ from those written: says why when the store kept aws-chunked framing. */
+    private static IOException differs(String what, byte[] readHead) {
+        return new IOException(looksLikeAwsChunked(readHead) ? AWS_CHUNKED_ADVICE : what);
+    }
+
     private interface Body {
         String run() throws Exception;
     }
@@ -82,8 +124,9 @@ public final class StorageCheck {
         });
         step(steps, "read it back", () -> {
             try (InputStream in = storage.newRead(smallKey)) {
-                if (!Arrays.equals(small, in.readAllBytes())) {
-                    throw new IOException("the bytes read differ from those written");
+                byte[] read = in.readAllBytes();
+                if (!Arrays.equals(small, read)) {
+                    throw differs("the bytes read differ from those written", read);
                 }
             }
             return "identical";
@@ -121,15 +164,19 @@ public final class StorageCheck {
             long up = System.nanoTime() - start;
             MessageDigest read = sha256();
             start = System.nanoTime();
+            byte[] head = new byte[0];
             try (InputStream in = storage.newRead(bigKey)) {
                 byte[] buf = new byte[1 << 16];
                 for (int n; (n = in.read(buf)) != -1; ) {
+                    if (head.length == 0) {
+                        head = Arrays.copyOf(buf, n);
+                    }
                     read.update(buf, 0, n);
                 }
             }
             long down = System.nanoTime() - start;
             if (!Arrays.equals(written.digest(), read.digest())) {
-                throw new IOException("the stream read back differs from the one written");
+                throw differs("the stream read back differs from the one written", head);
             }
             return String.format("written at %.0f MB/s, read at %.0f MB/s", streamSize / (up / 1e3), streamSize / (down / 1e3));
         });

@@ -54,6 +54,42 @@ class SettingsTest {
     }
 
     @Test
+    void localRepositoriesAreFileUrisWithoutAHostOrPlainAbsolutePaths() {
+        for (String repo : java.util.List.of("file:///srv/walvault", "file://localhost/srv/walvault",
+                "file://LOCALHOST/srv/walvault", "/srv/walvault", "file:/srv/walvault")) {
+            RepositorySettings r = RepositorySettings.from(Settings.load(flags("repo", repo), null, Map.of()));
+            assertEquals(Path.of("/srv/walvault"), r.localPath(), repo);
+            assertEquals(repo, r.location());
+        }
+        assertEquals(Path.of("/srv/with space"),
+                RepositorySettings.from(Settings.load(flags("repo", "/srv/with space"), null, Map.of())).localPath());
+        for (String repo : java.util.List.of("file://srv/walvault", "file://db1.example.com/srv/walvault",
+                "file://localhost:8080/srv/walvault", "file://user@localhost/srv/walvault")) {
+            WalvaultException e = assertThrows(WalvaultException.class,
+                    () -> RepositorySettings.from(Settings.load(flags("repo", repo), null, Map.of())), repo);
+            assertEquals(ErrorCode.CONFIG, e.code(), repo);
+            assertTrue(e.getMessage().contains("names the host"), e.getMessage());
+        }
+        WalvaultException e = assertThrows(WalvaultException.class,
+                () -> RepositorySettings.from(Settings.load(flags("repo", "file://srv/x"), null, Map.of())));
+        assertEquals("setting --repo is invalid: 'file://srv/x' names the host 'srv', and walvault writes only to local"
+                + " paths HINT: for the directory '/srv/x' write 'file:///srv/x' (three slashes) or the plain path", e.getMessage());
+        for (String repo : java.util.List.of("relative/path", "file:relative")) {
+            assertEquals(ErrorCode.CONFIG, assertThrows(WalvaultException.class,
+                    () -> RepositorySettings.from(Settings.load(flags("repo", repo), null, Map.of())), repo).code());
+        }
+    }
+
+    @Test
+    void chunkedEncodingCanBeTurnedOff() {
+        assertTrue(RepositorySettings.from(Settings.load(flags("repo", "s3://bucket/x"), null, Map.of())).s3().chunkedEncoding());
+        assertEquals(false, RepositorySettings.from(Settings.load(flags("repo", "s3://bucket/x", "s3-chunked-encoding", "false"),
+                null, Map.of())).s3().chunkedEncoding());
+        assertEquals(false, RepositorySettings.from(Settings.load(flags("repo", "s3://bucket/x"), null,
+                Map.of("WALVAULT_S3_CHUNKED_ENCODING", "off"))).s3().chunkedEncoding());
+    }
+
+    @Test
     void configFileFromTheEnvironment() throws Exception {
         Path c = config("repo = file:///var/lib/walvault\n");
         Settings s = Settings.load(Map.of(), null, Map.of("WALVAULT_CONFIG", c.toString()));
@@ -79,6 +115,26 @@ class SettingsTest {
     }
 
     @Test
+    void aPassphraseFileOthersCanReachIsRefusedBeforeItIsRead() throws Exception {
+        Path p = dir.resolve("pass");
+        Files.writeString(p, "long passphrase here\n");
+        Settings s = Settings.load(flags("repo", "file:///r", "passphrase-file", p.toString()), null, Map.of());
+        for (String mode : java.util.List.of("rw-r--r--", "rw-r-----", "rw----r--", "rw--w----", "r-------x", "rw-rw-rw-")) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
+            WalvaultException e = assertThrows(WalvaultException.class, () -> RepositorySettings.from(s), mode);
+            assertEquals(ErrorCode.CONFIG, e.code(), mode);
+            String octal = SecretFiles.mode(PosixFilePermissions.fromString(mode));
+            assertEquals("passphrase file '" + p + "' has mode " + octal + ", which lets its group or others at the secret it"
+                    + " holds: refused HINT: chmod 600 '" + p + "'", e.getMessage());
+        }
+        assertEquals("0644", SecretFiles.mode(PosixFilePermissions.fromString("rw-r--r--")));
+        for (String mode : java.util.List.of("rw-------", "r--------", "rwx------")) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
+            assertEquals("long passphrase here", new String(RepositorySettings.from(s).passphrase()), mode);
+        }
+    }
+
+    @Test
     void typosAndMalformedValuesAreErrorsNamingTheirSource() throws Exception {
         Path c = config("s3-regoin = x\n");
         WalvaultException e = assertThrows(WalvaultException.class, () -> Settings.load(Map.of(), c, Map.of()));
@@ -94,6 +150,7 @@ class SettingsTest {
     void passphraseFileLosesItsLineEnd() throws Exception {
         Path p = dir.resolve("pass");
         Files.writeString(p, "long passphrase here\r\n");
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
         Settings s = Settings.load(flags("repo", "file:///r", "passphrase-file", p.toString()), null, Map.of());
         assertEquals("long passphrase here", new String(RepositorySettings.from(s).passphrase()));
     }

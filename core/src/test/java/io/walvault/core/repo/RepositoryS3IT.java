@@ -60,6 +60,7 @@ class RepositoryS3IT {
     void walArchiveOnS3WithPassphrase(S3Bucket bucket) throws Exception {
         Path pass = dir.resolve("pass");
         Files.writeString(pass, "a long enough passphrase\n");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------")); // a secret: owner only
         RepositorySettings s = settings(bucket, "encryption = passphrase\npassphrase-file = " + pass + "\n");
         WalFileName name = WalFileName.parse("000000010000000000000003");
         byte[] seg = segment(1);
@@ -82,6 +83,7 @@ class RepositoryS3IT {
         }
         Path wrong = dir.resolve("wrong");
         Files.writeString(wrong, "some other passphrase\n");
+        Files.setPosixFilePermissions(wrong, PosixFilePermissions.fromString("rw-------")); // a secret: owner only
         RepositorySettings bad = settings(bucket, "passphrase-file = " + wrong + "\n");
         assertThrows(WrongKeyException.class, () -> Repositories.open(bad));
     }

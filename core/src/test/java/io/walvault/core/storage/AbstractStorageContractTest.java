@@ -12,6 +12,8 @@ import io.walvault.core.pipeline.Sink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -196,6 +198,64 @@ public abstract class AbstractStorageContractTest {
         assertArrayEquals(new byte[] {2}, get(s, "many0"));
         s.removeAll(List.of());
         assertThrows(WalvaultException.class, () -> s.removeAll(List.of("many/kept", "../up")));
+    }
+
+    /** Whether a write that is never finished nor closed (its process killed) leaves something in the store. */
+    protected boolean unfinishedWritesLeaveRemains() {
+        return true;
+    }
+
+    /** Bytes an abandoned write writes: enough that it has left something in the store (S3: a part). */
+    protected int abandonedWriteSize() {
+        return 100_000;
+    }
+
+    /** The bytes an abandoned write has left once it is all in the store (S3: its first part). */
+    protected long minimumAbandonedBytes() {
+        return abandonedWriteSize();
+    }
+
+    @Test
+    void removesWhatAbandonedWritesLeftAndNothingElse() throws Exception {
+        Storage s = storage();
+        put(s, "ab/kept", new byte[] {1});
+        byte[] data = random(abandonedWriteSize(), 9);
+        // never finished nor closed, as when the writing process is killed
+        Sink abandoned = s.newWrite("ab/abandoned");
+        abandoned.write(data, 0, data.length);
+        Instant later = Instant.now().plusSeconds(60);
+        while (unfinishedWritesLeaveRemains() && s.removeAbandonedWrites(later, true).bytes() < minimumAbandonedBytes()
+                && Instant.now().isBefore(later)) {
+            Thread.sleep(100); // (S3: the part is uploaded in the background)
+        }
+
+        assertEquals(AbandonedWrites.NONE, s.removeAbandonedWrites(Instant.now().minus(Duration.ofHours(1)), false),
+                "a write touched within the grace period is left alone");
+        AbandonedWrites dry = s.removeAbandonedWrites(later, true);
+        AbandonedWrites removed = s.removeAbandonedWrites(later, false);
+        assertEquals(dry, removed, "a dry run reports what the run removes");
+        if (unfinishedWritesLeaveRemains()) {
+            assertEquals(1, removed.count(), removed.toString());
+            assertTrue(removed.bytes() >= minimumAbandonedBytes() && removed.bytes() <= data.length, removed.toString());
+        } else {
+            assertEquals(AbandonedWrites.NONE, removed);
+        }
+        assertEquals(AbandonedWrites.NONE, s.removeAbandonedWrites(later, false), "nothing is removed, nor reported, twice");
+        assertArrayEquals(new byte[] {1}, get(s, "ab/kept"), "objects are never touched");
+        assertEquals(List.of("ab/kept"), keys(s, "ab/"));
+        try {
+            abandoned.close();
+        } catch (IOException | RuntimeException gone) {
+            // its remains were removed under it: whether discarding them again complains does not matter
+        }
+
+        // a write in progress is not disturbed by a sweep with a grace period
+        try (Sink w = s.newWrite("ab/in-progress")) {
+            w.write(data, 0, data.length);
+            assertEquals(AbandonedWrites.NONE, s.removeAbandonedWrites(Instant.now().minus(Duration.ofMinutes(5)), false));
+            w.finish();
+        }
+        assertArrayEquals(data, get(s, "ab/in-progress"));
     }
 
     @Test

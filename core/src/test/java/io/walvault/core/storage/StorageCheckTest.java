@@ -73,4 +73,94 @@ class StorageCheckTest {
         assertFalse(create.ok());
         assertTrue(create.detail().contains("overwrote"), create.detail());
     }
+
+    @Test
+    void recognisesAwsChunkedFramingInTheBytesReadBack() {
+        java.util.function.Function<String, byte[]> b = t -> t.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(StorageCheck.looksLikeAwsChunked(b.apply("1000;chunk-signature=991325e9ed589b4a68a99882f51b\r\n...")));
+        assertTrue(StorageCheck.looksLikeAwsChunked(b.apply("5;chunk-signature=ab")));
+        assertTrue(StorageCheck.looksLikeAwsChunked(b.apply("fffff\r\nbytes\r\n0\r\nx-amz-checksum-crc32:AAAA\r\n")),
+                "unsigned chunks with a trailer");
+        assertFalse(StorageCheck.looksLikeAwsChunked(b.apply("hello world")));
+        assertFalse(StorageCheck.looksLikeAwsChunked(b.apply(";chunk-signature=")), "no size");
+        assertFalse(StorageCheck.looksLikeAwsChunked(b.apply("12345678901234567;chunk-signature=")), "no size is that long");
+        assertFalse(StorageCheck.looksLikeAwsChunked(b.apply("5;chunk-sig")));
+        assertFalse(StorageCheck.looksLikeAwsChunked(new byte[0]));
+    }
+
+    @Test
+    void aStoreThatKeepsTheChunkFramingIsToldWhatToSet() {
+        MemoryStorage m = new MemoryStorage();
+        // what such a store does to an upload: the framing becomes the object's bytes
+        Storage framing = new Storage() {
+            @Override
+            public java.io.InputStream newRead(String key, long offset, long length) {
+                return m.newRead(key, offset, length);
+            }
+
+            @Override
+            public Sink newWrite(String key, WriteMode mode) {
+                Sink inner = m.newWrite(key, mode);
+                return new Sink() {
+                    private boolean first = true;
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws java.io.IOException {
+                        byte[] frame = (Integer.toHexString(len) + ";chunk-signature=" + "0".repeat(64) + "\r\n")
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                        inner.write(frame, 0, frame.length);
+                        inner.write(b, off, len);
+                        first = false;
+                    }
+
+                    @Override
+                    public void finish() throws java.io.IOException {
+                        inner.finish();
+                    }
+
+                    @Override
+                    public void close() throws java.io.IOException {
+                        inner.close();
+                    }
+                };
+            }
+
+            @Override
+            public Optional<ObjectInfo> info(String key) {
+                return m.info(key);
+            }
+
+            @Override
+            public Stream<ObjectInfo> list(String prefix) {
+                return m.list(prefix);
+            }
+
+            @Override
+            public void remove(String key) {
+                m.remove(key);
+            }
+
+            @Override
+            public Set<StorageFeature> features() {
+                return m.features();
+            }
+
+            @Override
+            public String location() {
+                return m.location();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        List<StorageCheck.Step> steps = new StorageCheck(framing, null, 3L * 1024 * 1024).run();
+        StorageCheck.Step read = steps.get(1);
+        assertEquals("read it back", read.name());
+        assertFalse(read.ok());
+        assertEquals(StorageCheck.AWS_CHUNKED_ADVICE, read.detail());
+        assertTrue(read.detail().contains("HINT: set s3-chunked-encoding=false"), read.detail());
+        assertFalse(steps.get(4).ok());
+        assertEquals(StorageCheck.AWS_CHUNKED_ADVICE, steps.get(4).detail(), "the stream too");
+    }
 }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.AbandonedWrites;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
@@ -40,7 +41,14 @@ import java.util.stream.StreamSupport;
  * fsynced, then linked (create) or renamed (overwrite) into place, then the directory is
  * fsynced: after {@code finish} returns the object survives a power loss, and before it no file
  * exists under the key. Files are created 0600 and directories 0700: a repository holds a
- * database's data. Thread-safe.
+ * database's data.
+ *
+ * <p><b>Owner.</b> A process running as root (a DBA's {@code sudo walvault backup}) in a
+ * repository whose root directory belongs to another user (the PostgreSQL user, whose
+ * {@code archive_command} writes there) gives every directory and file it creates that owner and
+ * group: a file right after it was created under its temporary name, before it is published; a
+ * directory right after {@code mkdir}. Otherwise root-owned 0700 directories would make the next
+ * {@code archive_command} fail. Thread-safe.
  */
 public final class PosixStorage implements Storage {
 
@@ -49,11 +57,66 @@ public final class PosixStorage implements Storage {
     static final FileAttribute<Set<PosixFilePermission>> DIR_MODE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
+    /** Whether this process runs as root (uid 0), and so may give what it creates to another user. */
+    static final boolean RUNNING_AS_ROOT = runningAsRoot();
+
+    /** The user and group of the repository's root directory, when it belongs to someone else. */
+    record Owner(int uid, int gid) {
+    }
+
     private final Path root;
+    private final boolean adopt;
+    /** Null until the root directory was seen; then {@link #NOBODY_ELSE} or its owner. */
+    private volatile Owner owner;
+    private static final Owner NOBODY_ELSE = new Owner(-1, -1);
 
     /** A storage rooted at {@code root}, which is created (0700) on the first write if missing. */
     public PosixStorage(Path root) {
+        this(root, RUNNING_AS_ROOT);
+    }
+
+    /** As {@link #PosixStorage(Path)}; {@code adopt}: give new entries the root directory's owner (tests). */
+    PosixStorage(Path root, boolean adopt) {
         this.root = requireNonNull(root, "root is null").toAbsolutePath().normalize();
+        this.adopt = adopt;
+    }
+
+    private static boolean runningAsRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    /**
+     * The owner new entries get, or null to keep the process's own: only when running as root
+     * and the root directory belongs to another user (read once, when it exists).
+     */
+    private Owner owner() throws IOException {
+        if (!adopt) {
+            return null;
+        }
+        Owner o = owner;
+        if (o == null) {
+            if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+                return null; // created by this process: its own
+            }
+            int uid = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int gid = (Integer) Files.getAttribute(root, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+            o = uid == 0 ? NOBODY_ELSE : new Owner(uid, gid);
+            owner = o;
+        }
+        return o == NOBODY_ELSE ? null : o;
+    }
+
+    /** Gives {@code p}, just created by this process, to the repository's owner (see the class comment). */
+    void adopt(Path p) throws IOException {
+        Owner o = owner();
+        if (o != null) {
+            Files.setAttribute(p, "unix:uid", o.uid(), LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", o.gid(), LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     Path root() {
@@ -73,12 +136,55 @@ public final class PosixStorage implements Storage {
         try {
             FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             ch.position(offset);
-            InputStream in = Channels.newInputStream(ch);
+            InputStream in = new ReadErrors(Channels.newInputStream(ch), key);
             return length < 0 ? in : new BoundedInputStream(in, length);
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException(key, location());
         } catch (IOException e) {
             throw StorageErrors.failed("read", key, location(), e);
+        }
+    }
+
+    /** A failure while reading (EIO, a file system gone) is a storage error naming the object, like any other. */
+    private final class ReadErrors extends java.io.FilterInputStream {
+        private final String key;
+
+        ReadErrors(InputStream in, String key) {
+            super(in);
+            this.key = key;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return in.read();
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw e;
+            } catch (IOException e) {
+                throw StorageErrors.failed("read", key, location(), e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return in.read(b, off, len);
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw e;
+            } catch (IOException e) {
+                throw StorageErrors.failed("read", key, location(), e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return in.skip(n);
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw e;
+            } catch (IOException e) {
+                throw StorageErrors.failed("read", key, location(), e);
+            }
         }
     }
 
@@ -128,6 +234,47 @@ public final class PosixStorage implements Storage {
         }
     }
 
+    /**
+     * Every directory of the repository, for temporary files ({@link PosixWriteSink#TEMP_NAME})
+     * not modified since {@code untouchedSince}: what a writer killed before {@code finish} or
+     * {@code close} left. Symbolic links are not followed; other hidden files are left alone.
+     */
+    @Override
+    public AbandonedWrites removeAbandonedWrites(java.time.Instant untouchedSince, boolean dryRun) {
+        requireNonNull(untouchedSince, "untouchedSince is null");
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            return AbandonedWrites.NONE;
+        }
+        long[] found = new long[2];
+        try {
+            Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+                    if (!a.isRegularFile() || !PosixWriteSink.TEMP_NAME.matcher(file.getFileName().toString()).matches()
+                            || !a.lastModifiedTime().toInstant().isBefore(untouchedSince)) {
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                    if (dryRun || Files.deleteIfExists(file)) {
+                        found[0]++;
+                        found[1] += a.size();
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return java.nio.file.FileVisitResult.CONTINUE; // removed meanwhile
+                    }
+                    throw e;
+                }
+            });
+        } catch (IOException e) {
+            throw StorageErrors.failed("remove abandoned temporary files", null, location(), e);
+        }
+        return new AbandonedWrites(found[0], found[1]);
+    }
+
     @Override
     public Set<StorageFeature> features() {
         return EnumSet.of(StorageFeature.ATOMIC_CREATE);
@@ -154,6 +301,7 @@ public final class PosixStorage implements Storage {
         }
         try {
             Files.createDirectory(dir, DIR_MODE);
+            adopt(dir);
             if (parent != null) {
                 fsyncDirectory(parent);
             }

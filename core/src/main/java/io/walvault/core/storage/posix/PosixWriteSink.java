@@ -22,6 +22,12 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class PosixWriteSink implements Sink {
 
+    /**
+     * The names of temporary files: {@code .<name>.<hex>.tmp} (object keys never have a segment
+     * starting with a dot, so no object can match). docs/FORMAT.md documents it.
+     */
+    static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\..+\\.[0-9a-f]+\\.tmp");
+
     private final PosixStorage storage;
     private final String key;
     private final Path target;
@@ -46,6 +52,7 @@ final class PosixWriteSink implements Sink {
                 + Long.toHexString(System.nanoTime()) + ".tmp");
         channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixStorage.FILE_MODE);
+        storage.adopt(temp); // before it is published: the object appears with its final owner
     }
 
     @Override

@@ -14,13 +14,17 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
  * A ranged GET as a stream. The SDK retries a request, but not a body that breaks half-way (a
- * reset connection during a multi-GiB restore): this stream then asks again from where it
- * stopped, pinned to the same object version by its ETag, a few times before giving up.
+ * reset connection during a multi-GiB restore): this stream then asks again from the byte it
+ * had delivered, pinned to the same object version by its ETag, after a short backoff. A break
+ * that delivered bytes since the previous one starts the count again; {@code s3-max-attempts}
+ * breaks in a row without progress are a {@code STORAGE} error naming the key and the offset.
  */
 final class S3ReadStream extends InputStream {
 
     private static final Logger LOG = LoggerFactory.getLogger(S3ReadStream.class);
-    private static final int RESUMES = 3;
+    /** Backoff before a resumed request: doubling from this, at most {@link #MAX_BACKOFF_MS}. */
+    private static final long FIRST_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5_000;
 
     private final S3Storage storage;
     private final String key;
@@ -28,7 +32,9 @@ final class S3ReadStream extends InputStream {
     private long position;
     private String etag;
     private ResponseInputStream<GetObjectResponse> body;
-    private int resumes;
+    /** Breaks in a row without a byte delivered in between. */
+    private int breaks;
+    private long positionAtLastBreak = -1;
 
     private S3ReadStream(S3Storage storage, String key, long offset, long length) {
         this.storage = storage;
@@ -72,9 +78,9 @@ final class S3ReadStream extends InputStream {
                 body = null; // the range starts at or past the end: nothing to read
                 return;
             }
-            throw StorageErrors.failed("read", key, storage.location(), e);
+            throw storage.failed("read", key, e);
         } catch (SdkException e) {
-            throw StorageErrors.failed("read", key, storage.location(), e);
+            throw storage.failed("read", key, e);
         }
     }
 
@@ -98,12 +104,22 @@ final class S3ReadStream extends InputStream {
                 }
                 return n;
             } catch (IOException e) {
-                if (++resumes > RESUMES) {
-                    throw new IOException("cannot read object '" + key + "' in '" + storage.location() + "' at byte "
-                            + position + " after " + RESUMES + " resumed requests: " + e.getMessage(), e);
+                breaks = position > positionAtLastBreak ? 1 : breaks + 1;
+                positionAtLastBreak = position;
+                int attempts = storage.settings().maxAttempts();
+                body.abort();
+                body = null;
+                if (breaks >= attempts) {
+                    throw storage.failed("read", key, new IOException("the response broke off at byte " + position
+                            + " " + attempts + " times in a row", e));
                 }
                 LOG.debug("read of '{}' broke at byte {}, asking again from there: {}", key, position, e.toString());
-                body.abort();
+                try {
+                    Thread.sleep(Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(breaks - 1, 16)));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while reading '" + key + "'");
+                }
                 try {
                     request();
                 } catch (RuntimeException re) {

@@ -6,6 +6,7 @@ import io.walvault.core.config.S3Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.AbandonedWrites;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
@@ -37,6 +38,8 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -44,6 +47,11 @@ import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.ListPartsResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -55,9 +63,13 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * A repository in an S3 bucket (AWS or an S3-compatible store) through the AWS SDK v2 with its
  * synchronous Apache HTTP client. Writes stream as multipart uploads with a bounded number of
  * parts in flight ({@link S3WriteSink}); reads are ranged GETs that resume after a dropped
- * connection ({@link S3ReadStream}). Requests are retried by the SDK's standard strategy
- * (exponential backoff with jitter on throttling, 5xx and connection errors). The only package of
- * walvault that imports the AWS SDK. Thread-safe; share one per process.
+ * connection ({@link S3ReadStream}). Every request is retried by the SDK's standard strategy
+ * (exponential backoff with jitter, {@code s3-max-attempts} attempts) on what a retry can cure:
+ * throttling and 5xx answers (the SDK's own rules), and, added here, any client-side failure
+ * caused by the connection or a response cut short (reset, closed, timed out, a body that does
+ * not parse). A failure that outlasts the retries is a {@code STORAGE} error naming the
+ * operation, the key and the cause ({@link #failed}); no SDK exception leaves this package.
+ * The only package of walvault that imports the AWS SDK. Thread-safe; share one per process.
  */
 public final class S3Storage implements Storage {
 
@@ -108,13 +120,16 @@ public final class S3Storage implements Storage {
         S3ClientBuilder b = S3Client.builder()
                 .credentialsProvider(credentials)
                 .forcePathStyle(s.pathStyle())
+                // over plain http the SDK streams uploads as aws-chunked with a signature per chunk;
+                // off: it signs the whole payload instead (stores that keep the framing as the bytes)
+                .serviceConfiguration(c -> c.chunkedEncodingEnabled(s.chunkedEncoding()))
                 .requestChecksumCalculation(s.checksums() == S3Settings.Checksums.WHEN_REQUIRED
                         ? RequestChecksumCalculation.WHEN_REQUIRED : RequestChecksumCalculation.WHEN_SUPPORTED)
                 .responseChecksumValidation(s.checksums() == S3Settings.Checksums.WHEN_REQUIRED
                         ? ResponseChecksumValidation.WHEN_REQUIRED : ResponseChecksumValidation.WHEN_SUPPORTED)
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(Math.max(50, s.partConcurrency() * 8)))
                 .overrideConfiguration(c -> {
-                    c.retryStrategy(r -> r.maxAttempts(s.maxAttempts()));
+                    c.retryStrategy(r -> r.maxAttempts(s.maxAttempts()).retryOnException(S3Storage::transientFailure));
                     c.apiCallAttemptTimeout(s.attemptTimeout());
                     extra.accept(c);
                 });
@@ -132,6 +147,76 @@ public final class S3Storage implements Storage {
             b.region(Region.US_EAST_1); // S3-compatible stores accept any region in the signature
         }
         return b.build();
+    }
+
+    /**
+     * Whether a retry can cure {@code t}, beyond the SDK's own rules (which retry throttling, 5xx
+     * answers and a connection that could not be made or broke before the response): a client-side
+     * failure with an I/O error, a stream-parsing error or an attempt timeout anywhere in its causes
+     * (a response body reset half-way, which the SDK reports as "Could not parse XML response"
+     * and does not retry). An answer of the store (4xx, 501) is never retried here.
+     */
+    static boolean transientFailure(Throwable t) {
+        if (!(t instanceof SdkClientException)) {
+            return false;
+        }
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.io.IOException || c instanceof javax.xml.stream.XMLStreamException
+                    || c instanceof ApiCallAttemptTimeoutException) {
+                return true;
+            }
+        }
+        String m = String.valueOf(t.getMessage());
+        return m.startsWith("Could not parse XML response") || m.startsWith("Unable to unmarshall response")
+                || m.startsWith("Unable to execute HTTP request");
+    }
+
+    private static final java.util.regex.Pattern ATTEMPTS = java.util.regex.Pattern.compile("\\s*\\(SDK Attempt Count: (\\d+)\\)");
+
+    /**
+     * The {@code STORAGE} error for a request that failed for good: {@code cannot <action> object
+     * '<key>' in 's3://...': <cause> (<root cause>), after <n> attempts}.
+     */
+    WalvaultException failed(String action, String key, Throwable e) {
+        String message = e.getMessage();
+        int attempts = 1;
+        if (e instanceof SdkException sdk) {
+            attempts = sdk.numAttempts() != null ? sdk.numAttempts() : 1;
+        }
+        java.util.regex.Matcher a = ATTEMPTS.matcher(String.valueOf(message));
+        if (message != null && a.find()) {
+            attempts = Math.max(attempts, Integer.parseInt(a.group(1)));
+            message = message.substring(0, a.start()) + message.substring(a.end());
+        }
+        String why = StorageErrors.describe(message, e);
+        if (attempts > 1) {
+            why += ", after " + attempts + " attempts";
+        }
+        if (unreachable(e)) {
+            // the store was never reached: say where walvault looked, and what to check
+            String endpoint = settings.endpoint() != null ? settings.endpoint().toString()
+                    : "AWS S3" + (settings.region() == null ? "" : " in " + settings.region());
+            why += " HINT: check that the store is reachable at that endpoint from this host (s3-endpoint,"
+                    + " s3-region, DNS, firewall, proxy)";
+            return StorageErrors.failed(action, key, location() + "' at endpoint '" + endpoint, e, why);
+        }
+        return StorageErrors.failed(action, key, location(), e, why);
+    }
+
+    /** Whether {@code e} says the store could not be reached at all (refused, unknown host, no route, connect timeout). */
+    static boolean unreachable(Throwable e) {
+        if (!(e instanceof SdkClientException)) {
+            return false;
+        }
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
+                    || c instanceof java.net.NoRouteToHostException
+                    || c.getClass().getSimpleName().equals("ConnectTimeoutException")
+                    || c.getClass().getSimpleName().equals("HttpHostConnectException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Fewer keys per DeleteObjects request: lets tests cross a request boundary with few objects. */
@@ -193,17 +278,22 @@ public final class S3Storage implements Storage {
             if (e.statusCode() == 404) {
                 return Optional.empty();
             }
-            throw StorageErrors.failed("stat", key, location(), e);
+            throw failed("stat", key, e);
         } catch (SdkException e) {
-            throw StorageErrors.failed("stat", key, location(), e);
+            throw failed("stat", key, e);
         }
     }
 
     @Override
     public Stream<ObjectInfo> list(String prefix) {
         StorageKeys.checkPrefix(prefix);
-        Iterator<S3Object> pages = client.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(keyPrefix + prefix))
-                .contents().iterator();
+        Iterator<S3Object> pages;
+        try {
+            // the SDK asks for the first page here already
+            pages = client.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(keyPrefix + prefix)).contents().iterator();
+        } catch (SdkException e) {
+            throw failed("list", prefix, e);
+        }
         // pages are fetched while the stream is consumed: their errors must read like the others
         Iterator<S3Object> objects = new Iterator<>() {
             @Override
@@ -211,7 +301,7 @@ public final class S3Storage implements Storage {
                 try {
                     return pages.hasNext();
                 } catch (SdkException e) {
-                    throw StorageErrors.failed("list", prefix, location(), e);
+                    throw failed("list", prefix, e);
                 }
             }
 
@@ -220,7 +310,7 @@ public final class S3Storage implements Storage {
                 try {
                     return pages.next();
                 } catch (SdkException e) {
-                    throw StorageErrors.failed("list", prefix, location(), e);
+                    throw failed("list", prefix, e);
                 }
             }
         };
@@ -236,7 +326,7 @@ public final class S3Storage implements Storage {
         try {
             client.deleteObject(b -> b.bucket(bucket()).key(s3Key(key)));
         } catch (SdkException e) {
-            throw StorageErrors.failed("remove", key, location(), e);
+            throw failed("remove", key, e);
         }
     }
 
@@ -267,9 +357,9 @@ public final class S3Storage implements Storage {
                     part.forEach(this::remove);
                     continue;
                 }
-                throw StorageErrors.failed("remove", part.size() + " objects from " + part.get(0) + ", the first", location(), e);
+                throw failed("remove", part.size() + " objects from " + part.get(0) + ", the first", e);
             } catch (SdkException e) {
-                throw StorageErrors.failed("remove", part.size() + " objects from " + part.get(0) + ", the first", location(), e);
+                throw failed("remove", part.size() + " objects from " + part.get(0) + ", the first", e);
             }
             List<S3Error> failed = r.errors().stream().filter(e -> !"NoSuchKey".equals(e.code())).toList();
             if (!failed.isEmpty()) {
@@ -278,6 +368,85 @@ public final class S3Storage implements Storage {
                         + " objects in '" + location() + "', the first '" + first.key().substring(keyPrefix.length())
                         + "': " + first.code() + " " + first.message());
             }
+        }
+    }
+
+    /**
+     * The incomplete multipart uploads under the prefix that were started before
+     * {@code untouchedSince}: each one's parts are counted (ListParts) and the upload aborted.
+     * An upload that is gone when aborted (finished or aborted meanwhile) is not counted.
+     */
+    @Override
+    public AbandonedWrites removeAbandonedWrites(java.time.Instant untouchedSince, boolean dryRun) {
+        requireNonNull(untouchedSince, "untouchedSince is null");
+        AbandonedWrites removed = AbandonedWrites.NONE;
+        String keyMarker = null;
+        String uploadMarker = null;
+        while (true) {
+            ListMultipartUploadsResponse page;
+            try {
+                String km = keyMarker;
+                String um = uploadMarker;
+                page = client.listMultipartUploads(b -> b.bucket(bucket()).prefix(keyPrefix).keyMarker(km).uploadIdMarker(um));
+            } catch (SdkException e) {
+                throw failed("list the incomplete uploads", null, e);
+            }
+            for (MultipartUpload u : page.uploads()) {
+                if (u.initiated() == null || !u.initiated().isBefore(untouchedSince)) {
+                    continue;
+                }
+                String key = u.key().startsWith(keyPrefix) ? u.key().substring(keyPrefix.length()) : u.key();
+                long bytes = uploadedBytes(u, key);
+                if (!dryRun) {
+                    try {
+                        client.abortMultipartUpload(b -> b.bucket(bucket()).key(u.key()).uploadId(u.uploadId()));
+                    } catch (NoSuchUploadException e) {
+                        continue; // finished or aborted meanwhile: not ours to count
+                    } catch (S3Exception e) {
+                        if (e.statusCode() == 404) {
+                            continue;
+                        }
+                        throw failed("abort the abandoned upload of", key, e);
+                    } catch (SdkException e) {
+                        throw failed("abort the abandoned upload of", key, e);
+                    }
+                    LOG.info("aborted the abandoned upload of '{}' in '{}' (started {}, {} bytes)", key, location(),
+                            u.initiated(), bytes);
+                }
+                removed = removed.plus(new AbandonedWrites(1, bytes));
+            }
+            if (!Boolean.TRUE.equals(page.isTruncated())) {
+                return removed;
+            }
+            keyMarker = page.nextKeyMarker();
+            uploadMarker = page.nextUploadIdMarker();
+        }
+    }
+
+    /** The bytes of the parts an upload holds, as far as the store tells them. */
+    private long uploadedBytes(MultipartUpload u, String key) {
+        long bytes = 0;
+        Integer marker = null;
+        while (true) {
+            ListPartsResponse parts;
+            try {
+                Integer m = marker;
+                parts = client.listParts(b -> b.bucket(bucket()).key(u.key()).uploadId(u.uploadId()).partNumberMarker(m));
+            } catch (NoSuchUploadException e) {
+                return bytes;
+            } catch (SdkException e) {
+                // the size is for the report only: the upload is still aborted
+                LOG.warn("cannot list the parts of the abandoned upload of '{}' in '{}': {}", key, location(),
+                        StorageErrors.describe(e));
+                return bytes;
+            }
+            for (Part p : parts.parts()) {
+                bytes += p.size() == null ? 0 : p.size();
+            }
+            if (!Boolean.TRUE.equals(parts.isTruncated()) || parts.nextPartNumberMarker() == null) {
+                return bytes;
+            }
+            marker = parts.nextPartNumberMarker();
         }
     }
 

@@ -118,7 +118,7 @@ final class S3WriteSink implements Sink {
             try {
                 uploadId = storage.client().createMultipartUpload(r.build()).uploadId();
             } catch (SdkException e) {
-                throw StorageErrors.failed("start the upload of", key, storage.location(), e);
+                throw storage.failed("start the upload of", key, e);
             }
             LOG.debug("started multipart upload of '{}'", key);
         }
@@ -169,7 +169,7 @@ final class S3WriteSink implements Sink {
     private void checkParts() {
         Throwable t = partFailure;
         if (t != null) {
-            throw StorageErrors.failed("upload a part of", key, storage.location(), t);
+            throw storage.failed("upload a part of", key, t);
         }
     }
 
@@ -216,11 +216,11 @@ final class S3WriteSink implements Sink {
             if (mode == WriteMode.CREATE && (e.statusCode() == 412 || e.statusCode() == 409)) {
                 throw new ObjectExistsException(key, storage.location());
             }
-            throw StorageErrors.failed("publish", key, storage.location(), e);
+            throw storage.failed("publish", key, e);
         } catch (SdkException e) {
-            throw StorageErrors.failed("publish", key, storage.location(), e);
+            throw storage.failed("publish", key, e);
         } catch (ExecutionException e) {
-            throw StorageErrors.failed("upload a part of", key, storage.location(), e.getCause());
+            throw storage.failed("upload a part of", key, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while uploading '" + key + "'");
@@ -232,7 +232,18 @@ final class S3WriteSink implements Sink {
         long stored = storage.head(key).map(h -> h.contentLength()).orElse(-1L);
         if (stored != written) {
             throw new WalvaultException(ErrorCode.STORAGE, "object '" + key + "' in '" + storage.location()
-                    + "' holds " + stored + " bytes after upload, not the " + written + " written");
+                    + "' holds " + stored + " bytes after upload, not the " + written + " written"
+                    + (stored > written && keptChunkFraming() ? ": " + io.walvault.core.storage.StorageCheck.AWS_CHUNKED_ADVICE
+                    : ""));
+        }
+    }
+
+    /** Whether the object just published starts with aws-chunked framing instead of the bytes written. */
+    private boolean keptChunkFraming() {
+        try (java.io.InputStream in = storage.newRead(key, 0, 128)) {
+            return io.walvault.core.storage.StorageCheck.looksLikeAwsChunked(in.readAllBytes());
+        } catch (IOException | RuntimeException e) {
+            return false; // only a better message was at stake
         }
     }
 
@@ -263,7 +274,7 @@ final class S3WriteSink implements Sink {
             storage.client().abortMultipartUpload(b -> b.bucket(storage.bucket()).key(s3Key).uploadId(uploadId));
             LOG.debug("aborted multipart upload of '{}'", key);
         } catch (SdkException e) {
-            failure = StorageErrors.failed("abort the unfinished upload of", key, storage.location(), e);
+            failure = storage.failed("abort the unfinished upload of", key, e);
         }
         uploadId = null;
         if (failure != null) {

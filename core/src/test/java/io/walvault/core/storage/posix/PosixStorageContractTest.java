@@ -78,4 +78,14 @@ class PosixStorageContractTest extends AbstractStorageContractTest {
         assertThrows(WalvaultException.class, () -> get(s, "l/link"));
         assertEquals(List.of("l/real"), keys(s, "l/"));
     }
+
+    @Test
+    void anIoErrorWhileReadingIsAStorageErrorNamingTheObject() throws IOException {
+        Storage s = storage();
+        // a directory where the object should be: open(2) succeeds, read(2) fails with EISDIR, as EIO would
+        Files.createDirectories(dir.resolve("repo/e/object"));
+        WalvaultException e = assertThrows(WalvaultException.class, () -> get(s, "e/object"));
+        assertEquals(io.walvault.core.error.ErrorCode.STORAGE, e.code(), e.toString());
+        assertEquals(true, e.getMessage().startsWith("cannot read object 'e/object' in '" + s.location() + "'"), e.getMessage());
+    }
 }

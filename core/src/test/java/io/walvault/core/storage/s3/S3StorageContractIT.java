@@ -96,6 +96,43 @@ class S3StorageContractIT extends AbstractStorageContractTest {
         }
     }
 
+    @Override
+    protected int abandonedWriteSize() {
+        return (int) S3Settings.MIN_PART_SIZE + 1000; // one part sent: a multipart upload exists
+    }
+
+    @Override
+    protected long minimumAbandonedBytes() {
+        return S3Settings.MIN_PART_SIZE;
+    }
+
+    private List<String> incompleteUploads() {
+        try (S3Client c = bucket.newClient()) {
+            return c.listMultipartUploads(b -> b.bucket(bucket.name())).uploads().stream()
+                    .map(software.amazon.awssdk.services.s3.model.MultipartUpload::key).sorted().toList();
+        }
+    }
+
+    @Test
+    void anAbandonedMultipartUploadIsAbortedAndOnlyUnderThePrefix() throws Exception {
+        Storage s = storage();
+        // another repository in the same bucket, with an abandoned upload of its own
+        try (S3Client c = bucket.newClient()) {
+            c.createMultipartUpload(b -> b.bucket(bucket.name()).key("other/repo/object"));
+        }
+        Sink abandoned = s.newWrite("mpu/abandoned"); // its process is killed: never finished nor closed
+        byte[] data = random((int) S3Settings.MIN_PART_SIZE + 1, 11);
+        abandoned.write(data, 0, data.length);
+        java.time.Instant later = java.time.Instant.now().plusSeconds(60);
+        for (int i = 0; i < 100 && s.removeAbandonedWrites(later, true).bytes() < minimumAbandonedBytes(); i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of("other/repo/object", "repo/prefix/mpu/abandoned"), incompleteUploads());
+        io.walvault.core.storage.AbandonedWrites removed = s.removeAbandonedWrites(later, false);
+        assertEquals(new io.walvault.core.storage.AbandonedWrites(1, S3Settings.MIN_PART_SIZE), removed);
+        assertEquals(List.of("other/repo/object"), incompleteUploads(), "aborted, and only under the repository's prefix");
+    }
+
     @Test
     void keysLiveUnderThePrefix() throws Exception {
         Storage s = storage();
@@ -184,9 +221,11 @@ class S3StorageContractIT extends AbstractStorageContractTest {
         byte[] digest = writeGenerated(writer, "resume/object", 20L * 1024 * 1024, 9);
         Storage reader = open(settings(), b -> b.addExecutionInterceptor(new BrokenBodies(2, 3L * 1024 * 1024 + 17)));
         assertArrayEquals(digest, digestOf(reader, "resume/object"), "two broken bodies, resumed by ranged GETs");
-        Storage hopeless = open(settings(), b -> b.addExecutionInterceptor(new BrokenBodies(100, 1024)));
-        java.io.IOException e = assertThrows(java.io.IOException.class, () -> digestOf(hopeless, "resume/object"));
-        assertTrue(e.getMessage().contains("'resume/object'") && e.getMessage().contains("resumed"), e.getMessage());
+        // a break that delivered nothing since the previous one counts against s3-max-attempts
+        Storage hopeless = open(settings().withRetries(3), b -> b.addExecutionInterceptor(new BrokenBodies(100, 0)));
+        WalvaultException e = assertThrows(WalvaultException.class, () -> digestOf(hopeless, "resume/object"));
+        assertEquals(ErrorCode.STORAGE, e.code(), e.toString());
+        assertTrue(e.getMessage().contains("'resume/object'") && e.getMessage().contains("3 times in a row"), e.getMessage());
     }
 
     @Test

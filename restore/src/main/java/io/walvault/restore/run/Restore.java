@@ -653,33 +653,23 @@ public final class Restore {
             e.addSuppressed(suppressed);
         }
         String where = "; the data directory '" + data + "' is incomplete and will not start (no backup_label or"
-                + " recovery.signal; see '" + MARKER + "') HINT: remove it" + (options.tablespaceMap().isEmpty() ? "" : " and the"
-                + " tablespace directories") + " and restore again";
+                + " recovery.signal; see '" + MARKER + "')";
+        String redo = "remove it" + (options.tablespaceMap().isEmpty() ? "" : " and the tablespace directories") + " and restore again";
         if (e instanceof WalvaultException w) {
-            WalvaultException out = new WalvaultException(w.code(), "restore failed: " + stripHint(w.getMessage()) + where
-                    + hintOf(w.getMessage()), w.getCause());
+            WalvaultException out = new WalvaultException(w.code(), "restore failed: " + w.what() + where,
+                    redo + w.hint().map(h -> "; " + h).orElse(""), w.getCause());
             out.setStackTrace(w.getStackTrace());
             return out;
         }
         if (e instanceof IOException io) {
             return new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, "restore failed: cannot write the restored files: "
-                    + io + where, io);
+                    + io + where, redo, io);
         }
         if (e instanceof UncheckedIOException io) {
             return new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, "restore failed: cannot write the restored files: "
-                    + io.getCause() + where, io.getCause());
+                    + io.getCause() + where, redo, io.getCause());
         }
-        return new WalvaultException(ErrorCode.INTERNAL, "restore failed: " + e + where, e);
-    }
-
-    private static String stripHint(String m) {
-        int h = m.indexOf(" HINT: ");
-        return h < 0 ? m : m.substring(0, h);
-    }
-
-    private static String hintOf(String m) {
-        int h = m.indexOf(" HINT: ");
-        return h < 0 ? "" : "; " + m.substring(h + " HINT: ".length());
+        return new WalvaultException(ErrorCode.INTERNAL, "restore failed: " + e + where, redo, e);
     }
 
     private void printSummary(Summary s) {

@@ -8,72 +8,46 @@ import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.manifest.FileChecksum;
-import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupCatalog;
-import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.wal.TimelineId;
 import io.walvault.restore.extract.BundleExtractSink;
-import io.walvault.restore.extract.Flusher;
 import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.TargetPlanning;
 import io.walvault.restore.plan.TargetResolver;
-import io.walvault.restore.recovery.RecoveryConfigWriter;
-import io.walvault.restore.recovery.RecoveryExpectation;
-import io.walvault.restore.recovery.RecoverySettings;
 import io.walvault.restore.recovery.RecoveryTarget;
-import io.walvault.restore.recovery.ShellQuote;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code walvault restore}: rebuilds a data directory from a backup so that PostgreSQL recovers
  * it to the target.
  *
  * <pre>
- *  plan: backups + WAL listing ─▶ TargetPlanning (RestorePlanner, TargetResolver) ─▶ printed; --dry-run stops here
- *  checks: data directory and tablespace directories new or empty
- *  extract: bundles, --jobs at a time: storage ─▶ decrypt ─▶ decompress ─▶ BundleExtractSink (checksum per file)
- *  account: every manifest file present with its size, nothing else; directories and links made
- *  finish: backup_manifest, tablespace_map, restore config + recovery settings, then backup_label renamed into place
+ *  plan:     backups + WAL listing ─▶ TargetPlanning (RestorePlanner, TargetResolver) ─▶ RestoreReport; --dry-run stops here
+ *  checks:   TargetDirectory: data directory and tablespace directories new or empty
+ *  write:    TargetDirectory.create (marker) ─▶ makeDirectories (directories, tablespace links)
+ *  extract:  BundleExtraction, --jobs bundles at a time: storage ─▶ decrypt ─▶ decompress ─▶ BundleExtractSink
+ *  account:  RestoreAccounting: every manifest file present with its size, nothing else
+ *  finish:   RecoveryFiles: backup_manifest, tablespace_map, restore config, recovery plan, recovery settings,
+ *            backup_label renamed into place ─▶ TargetDirectory.complete (marker removed) ─▶ RestoreReport summary
  * </pre>
+ *
+ * This class only orders those steps and turns a failure into one message.
  *
  * <p>Until the last step the directory holds {@value #MARKER} and no backup_label or
  * recovery.signal, so PostgreSQL cannot start on it; on any failure it stays so, and the marker
@@ -84,7 +58,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Restore {
 
     /** Present in the data directory from the first write until the restore succeeded. */
-    public static final String MARKER = "walvault-restore.incomplete";
+    public static final String MARKER = TargetDirectory.MARKER;
 
     /**
      * What to restore, where and how.
@@ -190,11 +164,10 @@ public final class Restore {
                     }
                 }
                 TablespaceLayout layout = TablespaceLayout.of(options.dataDirectory(), original, remap);
-                printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout);
-                checkEmpty(options.dataDirectory(), "data directory");
-                for (Map.Entry<String, Path> t : layout.locations().entrySet()) {
-                    checkEmpty(t.getValue(), "directory of tablespace " + t.getKey());
-                }
+                RestoreReport report = new RestoreReport(options, repositorySettings, out);
+                report.printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout);
+                TargetDirectory target = new TargetDirectory(options.dataDirectory(), layout);
+                target.checkEmpty();
                 Path launcher = options.dryRun() ? null : options.launcher().orElseGet(() -> RecoveryAccess.launcher(Optional.empty()));
                 if (options.dryRun()) {
                     out.println("dry run: nothing was written");
@@ -202,11 +175,11 @@ public final class Restore {
                     return new Summary(cluster.systemId(), plan, planned.resolution(), 0, 0, 0,
                             Duration.between(started, Instant.now()), layout.locations());
                 }
-                long[] done = restore(repo, catalog, cluster.systemId(), plan, manifest, layout, launcher);
+                BundleExtraction.Extracted done = restore(target, catalog, cluster.systemId(), plan, manifest, layout, launcher);
                 Duration took = Duration.between(started, Instant.now());
-                Summary s = new Summary(cluster.systemId(), plan, planned.resolution(), done[0], done[1], done[2], took,
-                        layout.locations());
-                printSummary(s);
+                Summary s = new Summary(cluster.systemId(), plan, planned.resolution(), done.files(), done.bytes(),
+                        done.fetchedBytes(), took, layout.locations());
+                report.printSummary(s);
                 return s;
             }
         }
@@ -224,434 +197,32 @@ public final class Restore {
         }
         Optional<ManifestFile> map = manifest.topLevelFile("tablespace_map");
         if (map.isPresent()) {
-            byte[] content = capture(catalog, manifest.info().id(), map.get());
+            byte[] content = SmallFile.read(catalog, manifest.info().id(), map.get());
             m.putAll(TablespaceLayout.parseTablespaceMap(new String(content, StandardCharsets.UTF_8)));
         }
         return m;
     }
 
-    /** Reads one small file out of its bundle, checking its checksum; stops decoding once it has it. */
-    private static byte[] capture(BackupCatalog catalog, String backupId, ManifestFile f) throws IOException {
-        if (f.size() > 16 * 1024 * 1024) {
-            throw new CorruptDataException("the backup's '" + f.path() + "' is " + f.size() + " bytes long");
-        }
-        byte[] content = new byte[(int) f.size()];
-        final class Capture implements Sink {
-            long position;
-            int filled;
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                long start = Math.max(position, f.offset());
-                long end = Math.min(position + len, f.offset() + f.size());
-                if (start < end) {
-                    System.arraycopy(b, (int) (off + start - position), content, (int) (start - f.offset()), (int) (end - start));
-                    filled += (int) (end - start);
-                }
-                position += len;
-                if (filled == content.length) {
-                    throw new Captured();
-                }
-            }
-
-            @Override
-            public void finish() {
-            }
-
-            @Override
-            public void close() {
-            }
-        }
-        Capture c = new Capture();
-        try {
-            if (content.length > 0) {
-                catalog.readBundle(backupId, f.bundle(), c);
-            }
-        } catch (Captured expected) {
-            // the file is complete; the rest of the bundle is not needed now
-        }
-        if (c.filled != content.length) {
-            throw new CorruptDataException("bundle '" + catalog.bundleKey(backupId, f.bundle()) + "' ended before '" + f.path()
-                    + "' was complete");
-        }
-        String[] want = f.sha256() != null ? new String[] {"SHA256", f.sha256()} : f.checksum().split(":", 2);
-        FileChecksum sum = FileChecksum.of(want[0]);
-        sum.update(ByteBuffer.wrap(content));
-        if (!sum.hex().equals(want[1])) {
-            throw new CorruptDataException("file '" + f.path() + "' from bundle '" + catalog.bundleKey(backupId, f.bundle())
-                    + "' has " + want[0] + " " + sum.hex() + ", but the backup's manifest says " + want[1]);
-        }
-        return content;
-    }
-
-    /** Stops a bundle's decoding once {@link #capture} has what it needs. */
-    private static final class Captured extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        Captured() {
-            super(null, null, false, false);
-        }
-    }
-
-    private void printPlan(long systemId, RestorePlan plan, Optional<TargetResolver.Resolution> resolution, ManifestSpool manifest,
-                           TablespaceLayout layout) {
-        BackupInfo b = manifest.info();
-        out.println("restore plan for cluster " + Long.toUnsignedString(systemId) + ":");
-        out.printf(Locale.ROOT, "  backup:     '%s' label '%s', PostgreSQL %s, timeline %d%n", b.id(), b.label() == null ? "" : b.label(),
-                b.serverVersion() == null ? Integer.toString(b.pgVersion()) : b.serverVersion(), b.timeline());
-        out.printf(Locale.ROOT, "              started %s at %s, consistent at %s (ended %s)%n", b.startLsn(), b.startTime(),
-                b.stopLsn(), b.stopTime());
-        out.println("  target:     " + plan.target().describe() + (resolution.map(r -> ": recovery stops "
-                + (r.stopsBefore() ? "before" : "after") + " the record at " + r.stopRecord()
-                + r.lastCommitTime().map(t -> " (last commit kept at " + t + ")").orElse("")).orElse("")));
-        if (!(plan.target() instanceof RecoveryTarget.EndOfArchive)) {
-            out.println("              then: " + switch (options.action()) {
-                case PAUSE -> "pause (read-only; end recovery with pg_ctl promote or SELECT pg_wal_replay_resume())";
-                case PROMOTE -> "promote (a new timeline, accepting writes)";
-                case SHUTDOWN -> "shut down (start it again with another target to go further)";
-            });
-        } else {
-            out.println("              then: promote at the end of the archive (a new timeline, accepting writes)");
-        }
-        out.println("  timelines:  " + plan.timelinePath().stream().map(TimelineId::toString).reduce((x, y) -> x + " -> " + y).orElse("")
-                + " (recovery_target_timeline = " + options.timeline().setting() + ")");
-        Map<TimelineId, List<RestorePlan.PlannedWal>> byTimeline = new TreeMap<>();
-        for (RestorePlan.PlannedWal w : plan.wal()) {
-            byTimeline.computeIfAbsent(w.file().timeline(), t -> new ArrayList<>()).add(w);
-        }
-        if (byTimeline.isEmpty()) {
-            out.println("  WAL:        none archived after the backup");
-        }
-        boolean first = true;
-        for (Map.Entry<TimelineId, List<RestorePlan.PlannedWal>> e : byTimeline.entrySet()) {
-            List<RestorePlan.PlannedWal> w = e.getValue();
-            out.printf(Locale.ROOT, "  %s timeline %s: %s to %s (%d files, all in the archive)%n", first ? "WAL:       " : "           ",
-                    e.getKey(), w.get(0).file(), w.get(w.size() - 1).file(), w.size());
-            first = false;
-        }
-        out.printf(Locale.ROOT, "  fetch:      %d bundles, %s stored; restores %d files, %s%n", manifest.bundles().size(),
-                mb(b.storedBytes() == null ? plan.backup().storedBytes() : b.storedBytes()), manifest.files(), mb(manifest.bytes()));
-        out.println("              (PostgreSQL fetches the WAL itself through archive-get while it recovers)");
-        out.println("  into:       " + options.dataDirectory());
-        layout.locations().forEach((oid, loc) -> out.println("              tablespace " + oid + ": '" + layout.original().get(oid)
-                + "'" + (loc.toString().equals(layout.original().get(oid)) ? "" : " -> '" + loc + "'")));
-        for (String w : plan.warnings()) {
-            out.println("  WARNING: " + w);
-        }
-        out.flush();
-    }
-
-    static String mb(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
-    }
-
-    /** A directory to restore into must not exist, or be empty. */
-    private static void checkEmpty(Path dir, String what) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (!Files.isDirectory(dir)) {
-            throw new WalvaultException(ErrorCode.RESTORE_TARGET_NOT_EMPTY, "the " + what + " '" + dir
-                    + "' exists and is not a directory HINT: restore into a new or empty directory");
-        }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            if (s.iterator().hasNext()) {
-                throw new WalvaultException(ErrorCode.RESTORE_TARGET_NOT_EMPTY, "the " + what + " '" + dir + "' is not empty;"
-                        + " nothing was written HINT: restore into a new or empty directory (walvault never overwrites files;"
-                        + " move the old directory aside first" + (what.startsWith("directory of tablespace")
-                        ? ", or restore the tablespace elsewhere with --tablespace-map OLD=NEW)" : ")"));
-            }
-        }
-    }
-
-    // ---- restore ----
-
-    private long[] restore(Repository repo, BackupCatalog catalog, long systemId, RestorePlan plan, ManifestSpool manifest,
-                           TablespaceLayout layout, Path launcher) throws IOException {
+    /** Writes everything, or leaves the directory marked as failed. */
+    private BundleExtraction.Extracted restore(TargetDirectory target, BackupCatalog catalog, long systemId, RestorePlan plan,
+                                               ManifestSpool manifest, TablespaceLayout layout, Path launcher) throws IOException {
         Path data = options.dataDirectory();
-        boolean created = false;
+        target.create(plan.backup().id());
         try {
-            if (!Files.exists(data)) {
-                Files.createDirectories(data.getParent());
-                Files.createDirectory(data, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                created = true;
-            }
-            Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
-            writeMarker(data, "walvault restore of backup '" + plan.backup().id() + "' is in progress (or was interrupted):"
-                    + " this directory is incomplete and must not be started\n");
-        } catch (IOException e) {
-            throw new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, "cannot create the data directory '" + data + "': " + e, e);
-        }
-        try {
-            makeDirectories(manifest, layout);
-            long[] written = extract(catalog, manifest, layout);
-            account(manifest, layout);
-            finish(catalog, systemId, plan, manifest, layout, launcher);
+            target.makeDirectories(manifest);
+            BundleExtraction.Extracted written = new BundleExtraction(options.jobs(), out).extract(catalog, manifest, layout);
+            RestoreAccounting.check(manifest, layout, data);
+            new RecoveryFiles(options, settings, repositorySettings).write(catalog, systemId, plan, manifest, layout, launcher);
+            target.complete();
             return written;
         } catch (RuntimeException | IOException | Error e) {
-            throw failed(data, e, created);
+            target.markFailed(e);
+            throw failed(data, e);
         }
     }
 
-    private void makeDirectories(ManifestSpool manifest, TablespaceLayout layout) throws IOException {
-        for (Path loc : layout.locations().values()) {
-            Files.createDirectories(loc);
-            Files.setPosixFilePermissions(loc, PosixFilePermissions.fromString("rwx------"));
-        }
-        Path data = options.dataDirectory();
-        for (ManifestFile d : manifest.directories()) {
-            if (d.path().matches("pg_tblspc/[0-9]+")) {
-                continue; // the tablespace's link is made below
-            }
-            mkdir(layout.place(d.path()));
-        }
-        mkdir(data.resolve("pg_wal"));
-        mkdir(data.resolve("pg_wal/archive_status"));
-        mkdir(data.resolve("pg_tblspc"));
-        for (Map.Entry<String, Path> t : layout.locations().entrySet()) {
-            Path link = data.resolve("pg_tblspc").resolve(t.getKey());
-            Files.createSymbolicLink(link, t.getValue());
-        }
-    }
-
-    private static void mkdir(Path dir) throws IOException {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        }
-    }
-
-    /** Extracts every bundle, {@code jobs} at a time; the first failure stops the others. Returns files, bytes, fetched bytes. */
-    private long[] extract(BackupCatalog catalog, ManifestSpool manifest, TablespaceLayout layout) throws IOException {
-        String id = manifest.info().id();
-        List<Integer> bundles = manifest.bundles();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicLong files = new AtomicLong();
-        AtomicLong bytes = new AtomicLong();
-        AtomicInteger bundlesDone = new AtomicInteger();
-        long totalBytes = manifest.bytes();
-        AtomicInteger reportedTenth = new AtomicInteger();
-        Instant start = Instant.now();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.jobs(), Math.max(1, bundles.size())), r -> {
-            Thread t = new Thread(r, "walvault-restore-bundle");
-            t.setDaemon(true);
-            return t;
-        });
-        Flusher flusher = new Flusher(8);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int bundle : bundles) {
-                futures.add(pool.submit(() -> {
-                    if (failure.get() != null) {
-                        return null;
-                    }
-                    List<ManifestFile> entries = manifest.filesOf(bundle);
-                    String key = catalog.bundleKey(id, bundle);
-                    try (BundleExtractSink sink = new BundleExtractSink(key, entries, f -> layout.place(f.path()), flusher)) {
-                        Sink guarded = new Sink() {
-                            @Override
-                            public void write(byte[] b, int off, int len) throws IOException {
-                                if (failure.get() != null) {
-                                    throw new java.io.InterruptedIOException("another bundle failed");
-                                }
-                                sink.write(b, off, len);
-                            }
-
-                            @Override
-                            public void finish() throws IOException {
-                                sink.finish();
-                            }
-
-                            @Override
-                            public void close() throws IOException {
-                                sink.close();
-                            }
-                        };
-                        catalog.readBundle(id, bundle, guarded);
-                        files.addAndGet(sink.filesDone());
-                        long b = bytes.addAndGet(sink.bytesWritten());
-                        int n = bundlesDone.incrementAndGet();
-                        int tenth = totalBytes == 0 ? 10 : (int) Math.min(10, b * 10 / totalBytes);
-                        int seen = reportedTenth.get();
-                        if (tenth > seen && reportedTenth.compareAndSet(seen, tenth)) {
-                            double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
-                            synchronized (out) {
-                                out.printf(Locale.ROOT, "restored %d of %d bundles, %s of %s (%.1f MB/s)%n", n, bundles.size(),
-                                        mb(b), mb(totalBytes), b / 1e6 / secs);
-                                out.flush();
-                            }
-                        }
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                        throw t;
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    // the first failure is reported below
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    failure.compareAndSet(null, new WalvaultException(ErrorCode.INTERRUPTED, "restore interrupted"));
-                    break;
-                }
-            }
-            if (failure.get() == null) {
-                flusher.await(); // every restored file on disk before anything says it is restored
-            }
-        } catch (WalvaultException e) {
-            failure.compareAndSet(null, e);
-        } finally {
-            pool.shutdownNow();
-            flusher.close();
-        }
-        Throwable t = failure.get();
-        if (t != null) {
-            if (t instanceof IOException io) {
-                throw io;
-            }
-            if (t instanceof RuntimeException r) {
-                throw r;
-            }
-            if (t instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(t);
-        }
-        Long stored = manifest.info().storedBytes();
-        return new long[] {files.get(), bytes.get(), stored == null ? 0 : stored};
-    }
-
-    /** Every file of the manifest is where it belongs with its size, and nothing else is there. */
-    private void account(ManifestSpool manifest, TablespaceLayout layout) throws IOException {
-        List<String> problems = new ArrayList<>();
-        manifest.forEachFile(f -> {
-            Path p = layout.place(f.path());
-            try {
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (!a.isRegularFile() || a.size() != f.size()) {
-                    problems.add("'" + f.path() + "' is " + (a.isRegularFile() ? a.size() + " bytes, not " + f.size() : "not a file"));
-                }
-            } catch (NoSuchFileException e) {
-                problems.add("'" + f.path() + "' is missing");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        long[] onDisk = {0};
-        List<String> extra = new ArrayList<>();
-        List<Path> roots = new ArrayList<>();
-        roots.add(options.dataDirectory());
-        roots.addAll(layout.locations().values());
-        for (Path root : roots) {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile() && !file.equals(options.dataDirectory().resolve(MARKER))) {
-                        onDisk[0]++;
-                    } else if (!attrs.isRegularFile() && !attrs.isSymbolicLink()) {
-                        extra.add(file.toString());
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        }
-        if (onDisk[0] != manifest.files()) {
-            problems.add(onDisk[0] + " files are on disk, but the backup's manifest lists " + manifest.files());
-        }
-        problems.addAll(extra.stream().map(x -> "'" + x + "' is neither a file nor a directory").toList());
-        if (!problems.isEmpty()) {
-            throw new CorruptDataException("the restored files do not match the manifest of backup '" + manifest.info().id()
-                    + "': " + String.join("; ", problems.subList(0, Math.min(10, problems.size())))
-                    + (problems.size() > 10 ? " (and " + (problems.size() - 10) + " more)" : ""));
-        }
-    }
-
-    private void finish(BackupCatalog catalog, long systemId, RestorePlan plan, ManifestSpool manifest, TablespaceLayout layout,
-                        Path launcher) throws IOException {
-        Path data = options.dataDirectory();
-        BackupInfo info = manifest.info();
-        if (Boolean.TRUE.equals(info.serverManifest())) {
-            Path target = data.resolve("backup_manifest");
-            try (FileChannel ch = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                catalog.readServerManifest(info.id(), new Sink() {
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-                        while (buf.hasRemaining()) {
-                            ch.write(buf);
-                        }
-                    }
-
-                    @Override
-                    public void finish() throws IOException {
-                        ch.force(true);
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                });
-            }
-        }
-        if (layout.remapped()) {
-            // PostgreSQL re-creates pg_tblspc's links from tablespace_map when it starts from backup_label
-            Path map = data.resolve("tablespace_map");
-            Path tmp = data.resolve("tablespace_map.walvault.tmp");
-            Files.writeString(tmp, layout.tablespaceMap(), StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            Files.move(tmp, map, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        }
-        RecoveryAccess.Commands commands = RecoveryAccess.write(data, launcher, settings, repositorySettings, systemId);
-        if (!plan.wal().isEmpty()) {
-            // what archive-get holds recovery to: every planned segment delivered, no promotion before the last
-            RecoveryExpectation.of(systemId, plan.segmentSize(), plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(),
-                    plan.backup().timeline(), plan.targetTimeline()).write(data);
-        }
-        RecoveryConfigWriter.write(data, new RecoverySettings(commands.restoreCommand(), commands.recoveryEndCommand(),
-                plan.target(), options.inclusive(), options.action(),
-                options.timeline(), options.disableArchiving()));
-        fsync(data.resolve("pg_wal"));
-        Path label = data.resolve(TablespaceLayout.PENDING_BACKUP_LABEL);
-        if (Files.exists(label)) {
-            Files.move(label, data.resolve("backup_label"), StandardCopyOption.ATOMIC_MOVE);
-        }
-        fsync(data);
-        Files.delete(data.resolve(MARKER));
-        fsync(data);
-    }
-
-    private static void fsync(Path dir) throws IOException {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    private static void writeMarker(Path data, String text) throws IOException {
-        Path marker = data.resolve(MARKER);
-        Files.deleteIfExists(marker);
-        Files.createFile(marker, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(marker, text, StandardCharsets.UTF_8);
-    }
-
-    /** Leaves the directory unstartable, says so in the marker, and turns {@code e} into the message for the person. */
-    private RuntimeException failed(Path data, Throwable e, boolean created) {
-        String why = e instanceof WalvaultException w ? w.getMessage() : String.valueOf(e);
-        for (String name : List.of("recovery.signal", "backup_label", TablespaceLayout.PENDING_BACKUP_LABEL)) {
-            try {
-                Files.deleteIfExists(data.resolve(name));
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-        }
-        try {
-            writeMarker(data, "walvault restore failed; this directory is incomplete and must not be started:\n" + why + "\n");
-        } catch (IOException suppressed) {
-            e.addSuppressed(suppressed);
-        }
+    /** Turns {@code e} into the message for the person: what failed, that the directory will not start, what to do. */
+    private RuntimeException failed(Path data, Throwable e) {
         String where = "; the data directory '" + data + "' is incomplete and will not start (no backup_label or"
                 + " recovery.signal; see '" + MARKER + "')";
         String redo = "remove it" + (options.tablespaceMap().isEmpty() ? "" : " and the tablespace directories") + " and restore again";
@@ -670,40 +241,5 @@ public final class Restore {
                     + io.getCause() + where, redo, io.getCause());
         }
         return new WalvaultException(ErrorCode.INTERNAL, "restore failed: " + e + where, redo, e);
-    }
-
-    private void printSummary(Summary s) {
-        double secs = Math.max(0.001, s.duration().toMillis() / 1000.0);
-        out.printf(Locale.ROOT, "restore complete: %d files, %s in %.1f s (%.1f MB/s), every file checked against the backup's"
-                + " manifest%n", s.files(), mb(s.bytes()), secs, s.bytes() / 1e6 / secs);
-        Path data = options.dataDirectory();
-        String owner = isRoot() ? "  (walvault ran as root: first give the directories to the server's user, e.g. chown -R postgres:postgres "
-                + ShellQuote.word(data.toString()).replace("%%", "%")
-                + s.tablespaces().values().stream().map(p -> " " + ShellQuote.word(p.toString()).replace("%%", "%")).reduce("", String::concat)
-                + ")" : "";
-        out.println("start the server as its OS user:");
-        out.println("  pg_ctl -D " + ShellQuote.word(data.toString()).replace("%%", "%") + " start");
-        if (!owner.isEmpty()) {
-            out.println(owner);
-        }
-        out.println("PostgreSQL fetches WAL with: " + restoreCommandHint());
-        out.flush();
-    }
-
-    private String restoreCommandHint() {
-        String secrets = repositorySettings.passphrase() != null ? ", with a copy of the passphrase"
-                : repositorySettings.privateKeyFiles().isEmpty() ? "" : ", with a copy of the private key";
-        return "restore_command in postgresql.auto.conf (settings in " + RecoveryAccess.CONFIG + secrets + ", 0600);"
-                + " recovery_end_command removes them and the prefetch spool once recovery has ended, and recovery stops"
-                + " rather than ending before '" + RecoveryExpectation.FILE + "' allows";
-    }
-
-    private static boolean isRoot() {
-        try {
-            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-            return Integer.valueOf(0).equals(uid);
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            return false;
-        }
     }
 }

@@ -1,0 +1,70 @@
+package io.walvault.restore.run;
+
+import io.walvault.core.error.CorruptDataException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The last check of a restore's files: every file of the manifest is where it belongs with its
+ * size, and nothing else is there (a file left by something else, or an extraction that wrote
+ * somewhere it should not). Checksums were checked as the files were written.
+ */
+final class RestoreAccounting {
+
+    private RestoreAccounting() {
+    }
+
+    /** Every file of the manifest is where it belongs with its size, and nothing else is there. */
+    static void check(ManifestSpool manifest, TablespaceLayout layout, Path data) throws IOException {
+        List<String> problems = new ArrayList<>();
+        manifest.forEachFile(f -> {
+            Path p = layout.place(f.path());
+            try {
+                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!a.isRegularFile() || a.size() != f.size()) {
+                    problems.add("'" + f.path() + "' is " + (a.isRegularFile() ? a.size() + " bytes, not " + f.size() : "not a file"));
+                }
+            } catch (NoSuchFileException e) {
+                problems.add("'" + f.path() + "' is missing");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        long[] onDisk = {0};
+        List<String> extra = new ArrayList<>();
+        List<Path> roots = new ArrayList<>();
+        roots.add(data);
+        roots.addAll(layout.locations().values());
+        for (Path root : roots) {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile() && !file.equals(data.resolve(TargetDirectory.MARKER))) {
+                        onDisk[0]++;
+                    } else if (!attrs.isRegularFile() && !attrs.isSymbolicLink()) {
+                        extra.add(file.toString());
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        }
+        if (onDisk[0] != manifest.files()) {
+            problems.add(onDisk[0] + " files are on disk, but the backup's manifest lists " + manifest.files());
+        }
+        problems.addAll(extra.stream().map(x -> "'" + x + "' is neither a file nor a directory").toList());
+        if (!problems.isEmpty()) {
+            throw new CorruptDataException("the restored files do not match the manifest of backup '" + manifest.info().id()
+                    + "': " + String.join("; ", problems.subList(0, Math.min(10, problems.size())))
+                    + (problems.size() > 10 ? " (and " + (problems.size() - 10) + " more)" : ""));
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.walvault.restore.run;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.wal.TimelineId;
+import io.walvault.restore.plan.RestorePlan;
+import io.walvault.restore.plan.TargetResolver;
+import io.walvault.restore.recovery.RecoveryExpectation;
+import io.walvault.restore.recovery.RecoveryTarget;
+import io.walvault.restore.recovery.ShellQuote;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What a restore tells the person running it: the plan before anything is written (backup,
+ * target, timelines, WAL, bytes, directories, warnings) and, at the end, the summary and how
+ * to start the server. Writes to the command's output only.
+ */
+final class RestoreReport {
+
+    private final Restore.Options options;
+    private final RepositorySettings repositorySettings;
+    private final PrintWriter out;
+
+    RestoreReport(Restore.Options options, RepositorySettings repositorySettings, PrintWriter out) {
+        this.options = requireNonNull(options, "options is null");
+        this.repositorySettings = requireNonNull(repositorySettings, "repositorySettings is null");
+        this.out = requireNonNull(out, "out is null");
+    }
+
+    void printPlan(long systemId, RestorePlan plan, Optional<TargetResolver.Resolution> resolution, ManifestSpool manifest,
+                           TablespaceLayout layout) {
+        BackupInfo b = manifest.info();
+        out.println("restore plan for cluster " + Long.toUnsignedString(systemId) + ":");
+        out.printf(Locale.ROOT, "  backup:     '%s' label '%s', PostgreSQL %s, timeline %d%n", b.id(), b.label() == null ? "" : b.label(),
+                b.serverVersion() == null ? Integer.toString(b.pgVersion()) : b.serverVersion(), b.timeline());
+        out.printf(Locale.ROOT, "              started %s at %s, consistent at %s (ended %s)%n", b.startLsn(), b.startTime(),
+                b.stopLsn(), b.stopTime());
+        out.println("  target:     " + plan.target().describe() + (resolution.map(r -> ": recovery stops "
+                + (r.stopsBefore() ? "before" : "after") + " the record at " + r.stopRecord()
+                + r.lastCommitTime().map(t -> " (last commit kept at " + t + ")").orElse("")).orElse("")));
+        if (!(plan.target() instanceof RecoveryTarget.EndOfArchive)) {
+            out.println("              then: " + switch (options.action()) {
+                case PAUSE -> "pause (read-only; end recovery with pg_ctl promote or SELECT pg_wal_replay_resume())";
+                case PROMOTE -> "promote (a new timeline, accepting writes)";
+                case SHUTDOWN -> "shut down (start it again with another target to go further)";
+            });
+        } else {
+            out.println("              then: promote at the end of the archive (a new timeline, accepting writes)");
+        }
+        out.println("  timelines:  " + plan.timelinePath().stream().map(TimelineId::toString).reduce((x, y) -> x + " -> " + y).orElse("")
+                + " (recovery_target_timeline = " + options.timeline().setting() + ")");
+        Map<TimelineId, List<RestorePlan.PlannedWal>> byTimeline = new TreeMap<>();
+        for (RestorePlan.PlannedWal w : plan.wal()) {
+            byTimeline.computeIfAbsent(w.file().timeline(), t -> new ArrayList<>()).add(w);
+        }
+        if (byTimeline.isEmpty()) {
+            out.println("  WAL:        none archived after the backup");
+        }
+        boolean first = true;
+        for (Map.Entry<TimelineId, List<RestorePlan.PlannedWal>> e : byTimeline.entrySet()) {
+            List<RestorePlan.PlannedWal> w = e.getValue();
+            out.printf(Locale.ROOT, "  %s timeline %s: %s to %s (%d files, all in the archive)%n", first ? "WAL:       " : "           ",
+                    e.getKey(), w.get(0).file(), w.get(w.size() - 1).file(), w.size());
+            first = false;
+        }
+        out.printf(Locale.ROOT, "  fetch:      %d bundles, %s stored; restores %d files, %s%n", manifest.bundles().size(),
+                mb(b.storedBytes() == null ? plan.backup().storedBytes() : b.storedBytes()), manifest.files(), mb(manifest.bytes()));
+        out.println("              (PostgreSQL fetches the WAL itself through archive-get while it recovers)");
+        out.println("  into:       " + options.dataDirectory());
+        layout.locations().forEach((oid, loc) -> out.println("              tablespace " + oid + ": '" + layout.original().get(oid)
+                + "'" + (loc.toString().equals(layout.original().get(oid)) ? "" : " -> '" + loc + "'")));
+        for (String w : plan.warnings()) {
+            out.println("  WARNING: " + w);
+        }
+        out.flush();
+    }
+
+    static String mb(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+
+    void printSummary(Restore.Summary s) {
+        double secs = Math.max(0.001, s.duration().toMillis() / 1000.0);
+        out.printf(Locale.ROOT, "restore complete: %d files, %s in %.1f s (%.1f MB/s), every file checked against the backup's"
+                + " manifest%n", s.files(), mb(s.bytes()), secs, s.bytes() / 1e6 / secs);
+        Path data = options.dataDirectory();
+        String owner = isRoot() ? "  (walvault ran as root: first give the directories to the server's user, e.g. chown -R postgres:postgres "
+                + ShellQuote.word(data.toString()).replace("%%", "%")
+                + s.tablespaces().values().stream().map(p -> " " + ShellQuote.word(p.toString()).replace("%%", "%")).reduce("", String::concat)
+                + ")" : "";
+        out.println("start the server as its OS user:");
+        out.println("  pg_ctl -D " + ShellQuote.word(data.toString()).replace("%%", "%") + " start");
+        if (!owner.isEmpty()) {
+            out.println(owner);
+        }
+        out.println("PostgreSQL fetches WAL with: " + restoreCommandHint());
+        out.flush();
+    }
+
+    private String restoreCommandHint() {
+        String secrets = repositorySettings.passphrase() != null ? ", with a copy of the passphrase"
+                : repositorySettings.privateKeyFiles().isEmpty() ? "" : ", with a copy of the private key";
+        return "restore_command in postgresql.auto.conf (settings in " + RecoveryAccess.CONFIG + secrets + ", 0600);"
+                + " recovery_end_command removes them and the prefetch spool once recovery has ended, and recovery stops"
+                + " rather than ending before '" + RecoveryExpectation.FILE + "' allows";
+    }
+
+    private static boolean isRoot() {
+        try {
+            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            return Integer.valueOf(0).equals(uid);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

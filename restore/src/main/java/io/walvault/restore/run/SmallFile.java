@@ -1,0 +1,82 @@
+package io.walvault.restore.run;
+
+import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.manifest.FileChecksum;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.ManifestFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * One small file of a backup (backup_label, tablespace_map) read out of its bundle before the
+ * restore proper, its checksum checked; decoding stops as soon as it is complete. Stateless.
+ */
+final class SmallFile {
+
+    private SmallFile() {
+    }
+
+    /** Reads one small file out of its bundle, checking its checksum; stops decoding once it has it. */
+    static byte[] read(BackupCatalog catalog, String backupId, ManifestFile f) throws IOException {
+        if (f.size() > 16 * 1024 * 1024) {
+            throw new CorruptDataException("the backup's '" + f.path() + "' is " + f.size() + " bytes long");
+        }
+        byte[] content = new byte[(int) f.size()];
+        final class Capture implements Sink {
+            long position;
+            int filled;
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                long start = Math.max(position, f.offset());
+                long end = Math.min(position + len, f.offset() + f.size());
+                if (start < end) {
+                    System.arraycopy(b, (int) (off + start - position), content, (int) (start - f.offset()), (int) (end - start));
+                    filled += (int) (end - start);
+                }
+                position += len;
+                if (filled == content.length) {
+                    throw new Captured();
+                }
+            }
+
+            @Override
+            public void finish() {
+            }
+
+            @Override
+            public void close() {
+            }
+        }
+        Capture c = new Capture();
+        try {
+            if (content.length > 0) {
+                catalog.readBundle(backupId, f.bundle(), c);
+            }
+        } catch (Captured expected) {
+            // the file is complete; the rest of the bundle is not needed now
+        }
+        if (c.filled != content.length) {
+            throw new CorruptDataException("bundle '" + catalog.bundleKey(backupId, f.bundle()) + "' ended before '" + f.path()
+                    + "' was complete");
+        }
+        String[] want = f.sha256() != null ? new String[] {"SHA256", f.sha256()} : f.checksum().split(":", 2);
+        FileChecksum sum = FileChecksum.of(want[0]);
+        sum.update(ByteBuffer.wrap(content));
+        if (!sum.hex().equals(want[1])) {
+            throw new CorruptDataException("file '" + f.path() + "' from bundle '" + catalog.bundleKey(backupId, f.bundle())
+                    + "' has " + want[0] + " " + sum.hex() + ", but the backup's manifest says " + want[1]);
+        }
+        return content;
+    }
+
+    /** Stops a bundle's decoding once {@link #read} has what it needs. */
+    private static final class Captured extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Captured() {
+            super(null, null, false, false);
+        }
+    }
+}

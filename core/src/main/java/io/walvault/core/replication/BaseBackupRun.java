@@ -8,6 +8,7 @@ import io.walvault.core.manifest.ManifestFormatException;
 import io.walvault.core.manifest.ManifestParser;
 import io.walvault.core.manifest.ManifestSummary;
 import io.walvault.core.manifest.ManifestVerifier;
+import io.walvault.core.replication.wire.BackendDecoding;
 import io.walvault.core.replication.wire.BackendMessage;
 import io.walvault.core.replication.wire.FrontendMessages;
 import io.walvault.core.replication.wire.MessageReader;
@@ -98,14 +99,14 @@ final class BaseBackupRun {
                 try (BackendMessage m = conn.next()) {
                     switch (m.type()) {
                         case 'T' -> {
-                            resultColumns = ReplicationConnection.readRowDescription(m);
+                            resultColumns = BackendDecoding.readRowDescription(m);
                             resultRows.clear();
                         }
                         case 'D' -> {
                             if (resultColumns == null) {
                                 throw new ProtocolException("DataRow without RowDescription during BASE_BACKUP");
                             }
-                            resultRows.add(ReplicationConnection.readDataRow(m, resultColumns.size()));
+                            resultRows.add(BackendDecoding.readDataRow(m, resultColumns.size()));
                         }
                         case 'C' -> {
                             if (resultColumns != null) {
@@ -117,7 +118,7 @@ final class BaseBackupRun {
                         case 'd' -> copyData(m);
                         case 'c' -> copyDone();
                         case 'E' -> {
-                            ServerMessage sm = ReplicationConnection.readServerMessage(m, "ErrorResponse");
+                            ServerMessage sm = BackendDecoding.readServerMessage(m, "ErrorResponse");
                             inCopy = false;
                             if (sm.sqlState().equals("XX001")) {
                                 checksumFailure = sm;

@@ -2,15 +2,10 @@ package io.walvault.core.replication;
 
 import static java.util.Objects.requireNonNull;
 
-import io.netty.buffer.ByteBuf;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.replication.conn.ConnectionSettings;
-import io.walvault.core.replication.conn.Endpoint;
-import io.walvault.core.replication.conn.SslMode;
 import io.walvault.core.replication.wire.BackendMessage;
-import io.walvault.core.replication.wire.FrontendMessages;
-import io.walvault.core.replication.wire.MessageReader;
 import io.walvault.core.replication.wire.Transport;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineHistory;
@@ -18,17 +13,11 @@ import io.walvault.core.wal.TimelineId;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A physical replication connection ({@code replication=true}) to one server: the entry point
@@ -53,26 +42,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicationConnection implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ReplicationConnection.class);
     private static final Pattern SLOT_NAME = Pattern.compile("[a-z0-9_]{1,63}");
-    /** How long a blocked read waits before checking again that the connection is alive. */
-    private static final Duration POLL = Duration.ofSeconds(1);
 
-    private final Transport transport;
-    private final ConnectionSettings settings;
-    private final Map<String, String> parameters = new ConcurrentHashMap<>();
-    private ServerVersion version;
-    private int backendPid;
-    private volatile Consumer<ServerMessage> noticeListener = n -> { };
-    private volatile boolean closed;
-    /** Closed by the caller ({@link #close}), as opposed to lost or closed after an error. */
-    private volatile boolean closedByCaller;
-    /** A WAL stream owns the connection until it ends. */
-    private volatile WalStream activeStream;
+    private final Session session;
 
-    private ReplicationConnection(Transport transport, ConnectionSettings settings) {
-        this.transport = transport;
-        this.settings = settings;
+    private ReplicationConnection(Session session) {
+        this.session = session;
     }
 
     /**
@@ -88,158 +63,31 @@ public final class ReplicationConnection implements AutoCloseable {
 
     /** As {@link #open(ConnectionSettings)}, refusing servers older than {@code oldestMajor} (tests raise it). */
     static ReplicationConnection open(ConnectionSettings settings, int oldestMajor) {
-        requireNonNull(settings, "settings is null");
-        WalvaultException last = null;
-        for (Endpoint e : settings.endpoints()) {
-            try {
-                return openOne(settings, e, settings.sslMode(), oldestMajor);
-            } catch (WalvaultException ex) {
-                if (ex.code() != ErrorCode.CONNECTION_FAILED || settings.endpoints().size() == 1) {
-                    throw ex;
-                }
-                LOG.info("{}; trying the next host", ex.getMessage());
-                last = ex;
-            }
-        }
-        throw last;
-    }
-
-    private static ReplicationConnection openOne(ConnectionSettings settings, Endpoint endpoint, SslMode mode, int oldestMajor) {
-        Transport t = Transport.connect(endpoint, settings.connectTimeout());
-        ReplicationConnection c = new ReplicationConnection(t, settings);
-        try {
-            c.negotiateTls(endpoint, mode);
-            c.startup(endpoint);
-            c.version.checkSupported(oldestMajor);
-            if (c.version.major() > ServerVersion.NEWEST_TESTED) {
-                LOG.warn("server '{}' runs PostgreSQL {}, newer than the newest version walvault was tested with ({})",
-                        endpoint, c.version, ServerVersion.NEWEST_TESTED);
-            }
-            LOG.debug("replication connection to {} as '{}': PostgreSQL {}, backend pid {}, TLS {}", endpoint,
-                    settings.user(), c.version, c.backendPid, t.isTls() ? "on" : "off");
-            return c;
-        } catch (ServerErrorException e) {
-            c.closeQuietly();
-            if (mode == SslMode.ALLOW && e.code() == ErrorCode.CONNECTION_REJECTED && !endpoint.isUnixSocket()) {
-                LOG.debug("plaintext connection refused by pg_hba.conf; sslmode=allow tries TLS");
-                return openOne(settings, endpoint, SslMode.REQUIRE, oldestMajor);
-            }
-            throw e;
-        } catch (WalvaultException e) {
-            c.closeQuietly();
-            if (mode == SslMode.PREFER && e.code() == ErrorCode.TLS_FAILED) {
-                // as libpq does: prefer means TLS if it works, plaintext otherwise
-                LOG.info("{}; sslmode=prefer tries without TLS", e.getMessage());
-                return openOne(settings, endpoint, SslMode.DISABLE, oldestMajor);
-            }
-            throw e;
-        } catch (RuntimeException e) {
-            c.closeQuietly();
-            throw e;
-        }
-    }
-
-    private void negotiateTls(Endpoint endpoint, SslMode mode) {
-        if (mode == SslMode.DISABLE || mode == SslMode.ALLOW || endpoint.isUnixSocket()) {
-            if (endpoint.isUnixSocket() && mode.compareTo(SslMode.REQUIRE) >= 0) {
-                throw new WalvaultException(ErrorCode.TLS_FAILED, "sslmode '" + mode.keyword()
-                        + "' needs TLS, which PostgreSQL does not offer over Unix sockets HINT: connect over TCP");
-            }
-            transport.startFraming();
-            return;
-        }
-        char answer = transport.requestSsl(settings.connectTimeout());
-        switch (answer) {
-            case 'S' -> {
-                transport.startTls(TlsContexts.forSettings(settings.withSslMode(mode)),
-                        TlsContexts.verifiesHostname(settings.withSslMode(mode)), settings.connectTimeout());
-                transport.startFraming();
-            }
-            case 'N' -> {
-                if (mode.compareTo(SslMode.REQUIRE) >= 0) {
-                    throw new WalvaultException(ErrorCode.TLS_FAILED, "server '" + endpoint + "' does not support TLS, but sslmode is '"
-                            + mode.keyword() + "' HINT: set ssl=on on the server, or lower sslmode");
-                }
-                transport.startFraming();
-            }
-            case 'E' -> throw new ProtocolException("server '" + endpoint + "' answered SSLRequest with an error");
-            default -> throw new ProtocolException("server '" + endpoint + "' answered SSLRequest with byte " + (int) answer);
-        }
-    }
-
-    private void startup(Endpoint endpoint) {
-        Map<String, String> params = new LinkedHashMap<>();
-        params.put("user", settings.user());
-        params.put("replication", "true");
-        params.put("application_name", settings.applicationName());
-        transport.send(FrontendMessages.startup(params), "StartupMessage");
-        Authenticator auth = new Authenticator(transport, settings, () -> settings.passwordFor(endpoint).orElseThrow(
-                () -> new WalvaultException(ErrorCode.AUTHENTICATION_FAILED, "the server asks for a password for user '"
-                        + settings.user() + "', but none is set HINT: set PGPASSWORD, password in the connection string,"
-                        + " or a line in the password file '" + settings.passFile() + "'")));
-        boolean authenticated = false;
-        // like libpq's connect_timeout, the whole startup must finish in time (a service that
-        // accepts the connection but never answers must not hang the caller)
-        long deadline = System.nanoTime() + settings.connectTimeout().toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            BackendMessage next = left > 0 ? nextOrNull(Duration.ofNanos(left)) : null;
-            if (next == null) {
-                throw new WalvaultException(ErrorCode.CONNECTION_FAILED, "server '" + endpoint + "' did not complete the"
-                        + " connection startup within " + settings.connectTimeout().toSeconds() + " s HINT: check that this"
-                        + " host and port are a PostgreSQL server, or raise connect_timeout");
-            }
-            try (BackendMessage m = next) {
-                switch (m.type()) {
-                    case 'R' -> authenticated |= auth.handle(m);
-                    case 'K' -> {
-                        MessageReader r = m.reader("BackendKeyData");
-                        backendPid = r.int32("pid");
-                        r.bytes(r.remaining(), "key");
-                    }
-                    case 'E' -> throw ServerErrors.toException(readServerMessage(m, "ErrorResponse"), context(null));
-                    case 'v' -> {
-                        // NegotiateProtocolVersion: the server speaks an older minor; 3.0 is all we use
-                    }
-                    case 'Z' -> {
-                        if (!authenticated) {
-                            throw new ProtocolException("server sent ReadyForQuery before authentication completed");
-                        }
-                        String v = parameters.get("server_version");
-                        if (v == null) {
-                            throw new ProtocolException("server did not report server_version at startup");
-                        }
-                        version = ServerVersion.parse(v);
-                        return;
-                    }
-                    default -> throw unexpected(m, "during startup");
-                }
-            }
-        }
+        return new ReplicationConnection(SessionStartup.open(requireNonNull(settings, "settings is null"), oldestMajor));
     }
 
     ServerErrors.Context context(String slot) {
-        return new ServerErrors.Context(settings.user(), transport.endpoint().toString(), slot);
+        return session.context(slot);
     }
 
     /** The server's version. */
     public ServerVersion serverVersion() {
-        return version;
+        return session.version();
     }
 
     /** The server's current value of a reported parameter ({@code server_version}, {@code in_hot_standby}...). */
     public Optional<String> parameter(String name) {
-        return Optional.ofNullable(parameters.get(name));
+        return session.parameter(name);
     }
 
     /** The process id of the server's WAL sender for this connection. */
     public int backendPid() {
-        return backendPid;
+        return session.backendPid();
     }
 
     /** Whether TLS protects this connection. */
     public boolean isTls() {
-        return transport.isTls();
+        return session.transport().isTls();
     }
 
     /** Whether IDENTIFY_SYSTEM ran on this connection (a cascading walsender of 14 needs it before streaming). */
@@ -247,7 +95,7 @@ public final class ReplicationConnection implements AutoCloseable {
 
     /** Receives the server's NoticeResponses (warnings) from now on; they are also logged. */
     public void onNotice(Consumer<ServerMessage> listener) {
-        this.noticeListener = requireNonNull(listener, "listener is null");
+        session.onNotice(listener);
     }
 
     /** IDENTIFY_SYSTEM: system identifier, current timeline and WAL flush position. */
@@ -362,9 +210,9 @@ public final class ReplicationConnection implements AutoCloseable {
      */
     public Optional<SlotInfo> readSlot(String name) {
         checkSlotName(name);
-        if (version.major() < 15) {
+        if (session.version().major() < 15) {
             throw new WalvaultException(ErrorCode.SERVER_VERSION_UNSUPPORTED, "READ_REPLICATION_SLOT needs PostgreSQL 15 or later,"
-                    + " server is " + version + " HINT: read pg_replication_slots over an SQL connection instead");
+                    + " server is " + session.version() + " HINT: read pg_replication_slots over an SQL connection instead");
         }
         QueryResult r = single("READ_REPLICATION_SLOT " + name, name);
         if (r.rows().size() != 1) {
@@ -409,7 +257,7 @@ public final class ReplicationConnection implements AutoCloseable {
     BaseBackupResult baseBackup(BaseBackupOptions options, BaseBackupListener listener, int inMemoryFiles) {
         requireNonNull(options, "options is null");
         requireNonNull(listener, "listener is null");
-        ensureOpen();
+        session.ensureOpen();
         return new BaseBackupRun(this, options, listener, inMemoryFiles).run();
     }
 
@@ -420,7 +268,7 @@ public final class ReplicationConnection implements AutoCloseable {
      * connection that has not run IDENTIFY_SYSTEM, so that is run first when it was not.
      */
     public WalStream startReplication(StartReplicationOptions options) {
-        ensureOpen();
+        session.ensureOpen();
         if (!identified) {
             identifySystem();
         }
@@ -443,247 +291,60 @@ public final class ReplicationConnection implements AutoCloseable {
 
     /** Runs one simple-protocol command and collects its result sets (an error is thrown after ReadyForQuery). */
     List<QueryResult> query(String command, String slot) {
-        return query(command, slot, null);
+        return SimpleQuery.query(session, command, slot, null);
     }
 
-    /** As {@link #query(String, String)}, also collecting every row's raw values into {@code rawRows} if not null. */
+    /** As {@link #query(String, String)}, also collecting every row's raw values into {@code rawRows}. */
     List<QueryResult> query(String command, String slot, List<List<byte[]>> rawRows) {
-        ensureOpen();
-        LOG.debug("running {}", command);
-        transport.send(FrontendMessages.query(command), "Query");
-        List<QueryResult> results = new ArrayList<>();
-        ResultCollector current = null;
-        WalvaultException error = null;
-        while (true) {
-            try (BackendMessage m = next()) {
-                switch (m.type()) {
-                    case 'T' -> current = new ResultCollector(readRowDescription(m));
-                    case 'D' -> {
-                        if (current == null) {
-                            throw new ProtocolException("DataRow without RowDescription in the answer to " + command);
-                        }
-                        if (rawRows != null) {
-                            rawRows.add(readRawDataRow(m.body().duplicate(), current.columns.size()));
-                        }
-                        current.rows.add(readDataRow(m, current.columns.size()));
-                    }
-                    case 'C' -> {
-                        String tag = m.reader("CommandComplete").cstring("tag");
-                        if (current != null) {
-                            results.add(new QueryResult(current.columns, current.rows, tag));
-                            current = null;
-                        }
-                    }
-                    case 'I' -> { }
-                    case 'E' -> error = ServerErrors.toException(readServerMessage(m, "ErrorResponse"), context(slot));
-                    case 'Z' -> {
-                        if (error != null) {
-                            throw error;
-                        }
-                        return results;
-                    }
-                    default -> throw unexpected(m, "in the answer to " + command);
-                }
-            }
-        }
-    }
-
-    private static final class ResultCollector {
-        final List<String> columns;
-        final List<List<String>> rows = new ArrayList<>();
-
-        ResultCollector(List<String> columns) {
-            this.columns = columns;
-        }
-    }
-
-    static List<String> readRowDescription(BackendMessage m) {
-        MessageReader r = m.reader("RowDescription");
-        int n = r.int16("field count");
-        if (n < 0) {
-            throw new ProtocolException("RowDescription has a negative field count");
-        }
-        List<String> cols = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            cols.add(r.cstring("field name"));
-            r.int32("table oid");
-            r.int16("column number");
-            r.int32("type oid");
-            r.int16("type length");
-            r.int32("type modifier");
-            int format = r.int16("format");
-            if (format != 0) {
-                throw new ProtocolException("RowDescription field '" + cols.get(i) + "' is in binary format");
-            }
-        }
-        r.end();
-        return cols;
-    }
-
-    static List<String> readDataRow(BackendMessage m, int columns) {
-        MessageReader r = m.reader("DataRow");
-        int n = r.int16("column count");
-        if (n != columns) {
-            throw new ProtocolException("DataRow has " + n + " values for " + columns + " columns");
-        }
-        List<String> row = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int len = r.int32("value length");
-            if (len == -1) {
-                row.add(null);
-            } else {
-                ByteBuf v = r.slice(len, "value");
-                row.add(v.toString(StandardCharsets.UTF_8));
-            }
-        }
-        r.end();
-        return row;
-    }
-
-    private static List<byte[]> readRawDataRow(ByteBuf body, int columns) {
-        MessageReader r = new MessageReader(body, "DataRow");
-        int n = r.int16("column count");
-        if (n != columns) {
-            throw new ProtocolException("DataRow has " + n + " values for " + columns + " columns");
-        }
-        List<byte[]> row = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            int len = r.int32("value length");
-            row.add(len == -1 ? null : r.bytes(len, "value"));
-        }
-        r.end();
-        return row;
-    }
-
-    static ServerMessage readServerMessage(BackendMessage m, String what) {
-        MessageReader r = m.reader(what);
-        Map<Character, String> fields = new HashMap<>();
-        while (true) {
-            int code = r.int8("field code");
-            if (code == 0) {
-                break;
-            }
-            fields.put((char) code, r.cstring("field value"));
-        }
-        r.end();
-        return new ServerMessage(fields);
+        return SimpleQuery.query(session, command, slot, rawRows);
     }
 
     ProtocolException unexpected(BackendMessage m, String where) {
-        ProtocolException e = new ProtocolException("unexpected message " + m + " from server " + where);
-        closeQuietly();
-        return e;
+        return session.unexpected(m, where);
     }
 
-    /**
-     * The next message that is not a notice or parameter status (those are handled here),
-     * waiting as long as it takes; fails if the connection is lost.
-     */
     BackendMessage next() {
-        while (true) {
-            BackendMessage m = nextOrNull(POLL);
-            if (m != null) {
-                return m;
-            }
-        }
+        return session.next();
     }
 
-    /** As {@link #next()}, or null if nothing came within {@code timeout}. */
     BackendMessage nextOrNull(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            BackendMessage m;
-            try {
-                m = transport.receive(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            } catch (WalvaultException e) {
-                closed = true;
-                if (closedByCaller && e instanceof ConnectionLostException) {
-                    throw new WalvaultException(ErrorCode.INTERRUPTED, "the operation on '" + transport.endpoint()
-                            + "' was cancelled: the connection was closed while it ran", e);
-                }
-                throw e;
-            }
-            if (m == null) {
-                return null;
-            }
-            switch (m.type()) {
-                case 'N' -> {
-                    try (m) {
-                        ServerMessage n = readServerMessage(m, "NoticeResponse");
-                        if (n.severity().equals("WARNING")) {
-                            LOG.warn("server {}: {}", transport.endpoint(), n);
-                        } else {
-                            LOG.info("server {}: {}", transport.endpoint(), n);
-                        }
-                        noticeListener.accept(n);
-                    }
-                }
-                case 'S' -> {
-                    try (m) {
-                        MessageReader r = m.reader("ParameterStatus");
-                        String name = r.cstring("name");
-                        String value = r.cstring("value");
-                        r.end();
-                        parameters.put(name, value);
-                    }
-                }
-                default -> {
-                    return m;
-                }
-            }
-        }
+        return session.nextOrNull(timeout);
     }
 
     Transport transport() {
-        return transport;
+        return session.transport();
     }
 
     ConnectionSettings settings() {
-        return settings;
+        return session.settings();
     }
 
     void streamStarted(WalStream s) {
-        activeStream = s;
+        session.streamStarted(s);
     }
 
     void streamEnded(WalStream s) {
-        if (activeStream == s) {
-            activeStream = null;
-        }
-    }
-
-    private void ensureOpen() {
-        if (activeStream != null) {
-            throw new IllegalStateException("the connection is streaming WAL: close the stream (or read it to its end)"
-                    + " before running another command");
-        }
-        if (closed || !transport.isOpen()) {
-            throw new ConnectionLostException("the replication connection to '" + transport.endpoint() + "' is closed");
-        }
+        session.streamEnded(s);
     }
 
     boolean isClosed() {
-        return closed || !transport.isOpen();
+        return session.isClosed();
     }
 
     void closeQuietly() {
-        closed = true;
-        transport.close();
+        session.closeQuietly();
     }
 
     /** Ends the session (Terminate, then close). Any thread; aborts a command in progress. */
     @Override
     public void close() {
-        if (!closed) {
-            closedByCaller = true;
-            closed = true;
-            transport.terminate();
-        }
+        session.close();
     }
 
     @Override
     public String toString() {
-        return "replication connection to " + transport.endpoint() + " as '" + settings.user() + "'"
-                + (version == null ? "" : " (PostgreSQL " + version + ")") + String.format(Locale.ROOT, " pid %d", backendPid);
+        return "replication connection to " + session.transport().endpoint() + " as '" + session.settings().user() + "'"
+                + (session.version() == null ? "" : " (PostgreSQL " + session.version() + ")")
+                + String.format(Locale.ROOT, " pid %d", session.backendPid());
     }
 }

@@ -3,6 +3,7 @@ package io.walvault.core.replication;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.replication.wire.BackendDecoding;
 import io.walvault.core.replication.wire.BackendMessage;
 import io.walvault.core.replication.wire.FrontendMessages;
 import io.walvault.core.replication.wire.MessageReader;
@@ -255,7 +256,7 @@ public final class WalStream implements AutoCloseable {
 
     /** Reads the (next_tli, next_tli_startpos) result set whose RowDescription is {@code first}. */
     private WalEvent.EndOfTimeline readTimelineEnd(BackendMessage first) {
-        List<String> columns = ReplicationConnection.readRowDescription(first);
+        List<String> columns = BackendDecoding.readRowDescription(first);
         if (columns.size() != 2) {
             throw new ProtocolException("end-of-timeline result has columns " + columns);
         }
@@ -263,7 +264,7 @@ public final class WalStream implements AutoCloseable {
         while (true) {
             try (BackendMessage m = conn.next()) {
                 switch (m.type()) {
-                    case 'D' -> rows.add(ReplicationConnection.readDataRow(m, 2));
+                    case 'D' -> rows.add(BackendDecoding.readDataRow(m, 2));
                     case 'C' -> {
                         if (rows.size() != 1) {
                             throw new ProtocolException("end-of-timeline result has " + rows.size() + " rows");
@@ -313,7 +314,7 @@ public final class WalStream implements AutoCloseable {
     }
 
     private WalvaultException errorUntilReady(BackendMessage errorMessage) {
-        ServerMessage sm = ReplicationConnection.readServerMessage(errorMessage, "ErrorResponse");
+        ServerMessage sm = BackendDecoding.readServerMessage(errorMessage, "ErrorResponse");
         WalvaultException e = ServerErrors.toException(sm, conn.context(options.slot().orElse(null)));
         try {
             while (true) {

@@ -1,5 +1,7 @@
 package io.walvault.core.replication;
 
+import io.walvault.core.replication.wire.BackendDecoding;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -35,9 +37,9 @@ class ProtocolDecodingTest {
 
     @Test
     void rowDescriptionAndDataRow() {
-        assertEquals(List.of("systemid", "timeline"), ReplicationConnection.readRowDescription(message('T', rowDescription("systemid", "timeline"))));
+        assertEquals(List.of("systemid", "timeline"), BackendDecoding.readRowDescription(message('T', rowDescription("systemid", "timeline"))));
         ByteBuf row = Unpooled.buffer().writeShort(2).writeInt(3).writeBytes("123".getBytes(StandardCharsets.UTF_8)).writeInt(-1);
-        List<String> values = ReplicationConnection.readDataRow(message('D', row), 2);
+        List<String> values = BackendDecoding.readDataRow(message('D', row), 2);
         assertEquals("123", values.get(0));
         assertNull(values.get(1));
     }
@@ -46,32 +48,32 @@ class ProtocolDecodingTest {
     void rowDescriptionTruncated() {
         ByteBuf b = rowDescription("a");
         b.writerIndex(b.writerIndex() - 1);
-        assertThrows(ProtocolException.class, () -> ReplicationConnection.readRowDescription(message('T', b)));
+        assertThrows(ProtocolException.class, () -> BackendDecoding.readRowDescription(message('T', b)));
     }
 
     @Test
     void rowDescriptionInBinaryFormat() {
         ByteBuf b = Unpooled.buffer().writeShort(1);
         cstr(b, "a").writeInt(0).writeShort(0).writeInt(25).writeShort(-1).writeInt(-1).writeShort(1);
-        assertThrows(ProtocolException.class, () -> ReplicationConnection.readRowDescription(message('T', b)));
+        assertThrows(ProtocolException.class, () -> BackendDecoding.readRowDescription(message('T', b)));
     }
 
     @Test
     void dataRowWithTheWrongNumberOfValues() {
         ByteBuf row = Unpooled.buffer().writeShort(1).writeInt(-1);
-        assertThrows(ProtocolException.class, () -> ReplicationConnection.readDataRow(message('D', row), 2));
+        assertThrows(ProtocolException.class, () -> BackendDecoding.readDataRow(message('D', row), 2));
     }
 
     @Test
     void dataRowValueLongerThanTheMessage() {
         ByteBuf row = Unpooled.buffer().writeShort(1).writeInt(10).writeBytes(new byte[3]);
-        assertThrows(ProtocolException.class, () -> ReplicationConnection.readDataRow(message('D', row), 1));
+        assertThrows(ProtocolException.class, () -> BackendDecoding.readDataRow(message('D', row), 1));
     }
 
     @Test
     void dataRowWithTrailingBytes() {
         ByteBuf row = Unpooled.buffer().writeShort(1).writeInt(-1).writeByte(0);
-        assertThrows(ProtocolException.class, () -> ReplicationConnection.readDataRow(message('D', row), 1));
+        assertThrows(ProtocolException.class, () -> BackendDecoding.readDataRow(message('D', row), 1));
     }
 
     @Test
@@ -83,7 +85,7 @@ class ProtocolDecodingTest {
         cstr(b.writeByte('M'), "password authentication failed for user \"x\"");
         cstr(b.writeByte('Z'), "future field");
         b.writeByte(0);
-        ServerMessage m = ReplicationConnection.readServerMessage(message('E', b), "ErrorResponse");
+        ServerMessage m = BackendDecoding.readServerMessage(message('E', b), "ErrorResponse");
         assertEquals("28P01", m.sqlState());
         assertEquals("FATAL", m.severity());
         assertEquals("future field", m.fields().get('Z'));
@@ -92,7 +94,7 @@ class ProtocolDecodingTest {
     @Test
     void errorResponseWithoutTerminator() {
         ByteBuf b = cstr(Unpooled.buffer().writeByte('S'), "ERROR");
-        assertThrows(ProtocolException.class, () -> ReplicationConnection.readServerMessage(message('E', b), "ErrorResponse"));
+        assertThrows(ProtocolException.class, () -> BackendDecoding.readServerMessage(message('E', b), "ErrorResponse"));
     }
 
     @Test

@@ -10,7 +10,7 @@ import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
 import io.walvault.core.wal.WalFileName;
-import io.walvault.core.wal.WalValidateStage;
+import io.walvault.core.wal.WalPipelines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -70,8 +70,8 @@ public final class WalArchive {
      * Archives the content of {@code source} as {@code name}, through the one WAL chain:
      *
      * <pre>
-     *  source ─▶ check (segments and .partial: {@link WalValidateStage}, this cluster's system identifier;
-     *                   history files: parsed as timeline histories) ─▶ ObjectWriter (compress ▶ encrypt ▶ store)
+     *  source ─▶ check ({@link WalPipelines#forArchive}: page headers and this cluster's system identifier, or a
+     *                   history file's syntax) ─▶ ObjectWriter (compress ▶ encrypt ▶ store)
      * </pre>
      *
      * The check finishes before the writer does, so WAL that is not what its name says is never
@@ -111,51 +111,9 @@ public final class WalArchive {
         return put(WalFileName.parse(timeline.historyFileName()), () -> new java.io.ByteArrayInputStream(content));
     }
 
-    /**
-     * The check in front of {@code next} for a file named {@code name}: segments and partial
-     * segments by their page headers, history files by their syntax, backup history files as
-     * they are (PostgreSQL writes them as text; nothing reads them back but people).
-     */
+    /** The WAL chain in front of {@code next} for a file of this cluster named {@code name}. */
     private Sink checked(WalFileName name, Sink next) {
-        return switch (name.kind()) {
-            case SEGMENT, PARTIAL -> new WalValidateStage(next, name, java.util.OptionalLong.of(systemId));
-            case HISTORY -> new HistoryCheckStage(next, name);
-            case BACKUP_HISTORY -> next;
-        };
-    }
-
-    /** Holds a timeline history file (a few hundred bytes) and parses it before passing it on. */
-    private static final class HistoryCheckStage extends io.walvault.core.pipeline.Stage {
-        private static final int MAX = 1 << 20;
-        private final WalFileName name;
-        private final java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
-
-        HistoryCheckStage(Sink next, WalFileName name) {
-            super(next);
-            this.name = name;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            checkWritable();
-            if (content.size() + len > MAX) {
-                throw new io.walvault.core.wal.InvalidWalException("timeline history file '" + name + "' is longer than "
-                        + MAX + " bytes");
-            }
-            content.write(b, off, len);
-        }
-
-        @Override
-        protected void onFinish() throws IOException {
-            try {
-                io.walvault.core.wal.TimelineHistory.parse(name.timeline(), content.toString(java.nio.charset.StandardCharsets.UTF_8));
-            } catch (IllegalArgumentException e) {
-                throw new io.walvault.core.wal.InvalidWalException("timeline history file '" + name + "' is not one: "
-                        + e.getMessage());
-            }
-            byte[] bytes = content.toByteArray();
-            next.write(bytes, 0, bytes.length);
-        }
+        return WalPipelines.forArchive(name, systemId, next);
     }
 
     private PutResult compareWithStored(WalFileName name, String key, Source source) throws IOException {

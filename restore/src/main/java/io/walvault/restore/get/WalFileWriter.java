@@ -8,7 +8,7 @@ import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.wal.WalFileName;
-import io.walvault.core.wal.WalValidateStage;
+import io.walvault.core.wal.WalPipelines;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -49,7 +49,7 @@ final class WalFileWriter {
      * checked WAL file:
      *
      * <pre>
-     *  archive.get ─▶ (segments, partials: WalValidateStage) ─▶ FileSink (temporary file beside target)
+     *  archive.get ─▶ WalPipelines.forRestore (the check) ─▶ FileSink (temporary file beside target)
      *              ─▶ pad a partial ─▶ fsync ─▶ rename over target ─▶ fsync directory
      * </pre>
      *
@@ -67,13 +67,10 @@ final class WalFileWriter {
             try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
                 FileSink file = new FileSink(ch);
-                boolean segment = name.kind() == WalFileName.Kind.SEGMENT || name.kind() == WalFileName.Kind.PARTIAL;
-                WalValidateStage check = segment ? new WalValidateStage(file, name, systemId) : null;
-                archive.get(name, check != null ? check : file);
+                WalPipelines.Chain chain = WalPipelines.forRestore(name, systemId, file);
+                archive.get(name, chain);
                 size = file.written;
-                if (check != null) {
-                    segmentSize = check.segmentSize();
-                }
+                segmentSize = chain.segmentSize();
                 if (name.kind() == WalFileName.Kind.PARTIAL && size < segmentSize) {
                     // recovery reads whole segments: the rest of a streamed partial is zeros, as the server's own
                     ch.truncate(segmentSize);

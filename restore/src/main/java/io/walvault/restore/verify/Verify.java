@@ -11,8 +11,7 @@ import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.WalFileName;
-import io.walvault.core.pipeline.DiscardSink;
-import io.walvault.core.wal.WalValidateStage;
+import io.walvault.core.wal.WalPipelines;
 import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.TargetPlanning;
@@ -223,9 +222,7 @@ public final class Verify {
     /** Decodes and validates one archived WAL file; returns what is wrong with it, or null. */
     private static String checkSegment(ClusterCatalog cluster, WalFileName file, long segmentSize, long systemId) {
         try {
-            // the WAL chain of a check: decode ─▶ WalValidateStage ─▶ discard
-            cluster.wal().get(file, file.kind() == WalFileName.Kind.SEGMENT || file.kind() == WalFileName.Kind.PARTIAL
-                    ? new WalValidateStage(new DiscardSink(), file, OptionalLong.of(systemId)) : new DiscardSink());
+            cluster.wal().get(file, WalPipelines.forCheck(file, OptionalLong.of(systemId)));
             return null;
         } catch (RuntimeException | IOException e) {
             return "WAL file '" + file.name() + "' (object '" + cluster.wal().key(file) + "'): " + e.getMessage();

@@ -85,9 +85,10 @@ class BackupRestoreIT {
             extract(catalog, id, entries, data, newTs);
             // the WAL from the backup's start to its end, from the archive into pg_wal
             Files.createDirectories(data.resolve("pg_wal"));
-            TimelineId tli = TimelineId.of(info.timeline());
-            WalSegmentName last = WalSegmentName.of(tli, Lsn.of(Lsn.parse(info.stopLsn()).value() - 1), info.walSegmentSize());
-            for (WalSegmentName s = WalSegmentName.of(tli, Lsn.parse(info.startLsn()), info.walSegmentSize());
+            TimelineId tli = info.timeline();
+            long segmentSize = info.walSegmentSize().getAsLong();
+            WalSegmentName last = WalSegmentName.of(tli, Lsn.of(info.stopLsn().value() - 1), segmentSize);
+            for (WalSegmentName s = WalSegmentName.of(tli, info.startLsn(), segmentSize);
                  s.compareTo(last) <= 0; s = s.next()) {
                 try (OutputStream o = Files.newOutputStream(data.resolve("pg_wal").resolve(s.fileName()))) {
                     repo.cluster(systemId).wal().get(WalFileName.parse(s.fileName()), new OutputStreamSink(o, false));

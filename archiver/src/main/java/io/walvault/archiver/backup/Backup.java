@@ -212,11 +212,10 @@ public final class Backup {
             WalSegmentName[] walRange = wal.await(options.walTimeout());
             checkCancelled();
             Instant stopTime = Instant.now();
-            BackupInfo info = new BackupInfo(backupId, systemId, pgVersion, r.start().startTimeline().value(),
-                    r.start().startLsn().toString(), r.endLsn().toString(), startTime.toString(), stopTime.toString(),
-                    options.label(), r.endTimeline().value(), serverVersion, segmentSize, walRange[0].fileName(),
-                    walRange[1].fileName(), pending.regularFiles(), pending.fileBytes(), bundles.storedBytes(), bundleCount,
-                    true);
+            BackupInfo info = new BackupInfo(backupId, systemId, pgVersion, serverVersion, options.label(),
+                    r.start().startTimeline(), r.start().startLsn(), r.endTimeline(), r.endLsn(), startTime, stopTime,
+                    java.util.OptionalLong.of(segmentSize), java.util.Optional.of(walRange[0]), java.util.Optional.of(walRange[1]),
+                    pending.regularFiles(), pending.fileBytes(), bundles.storedBytes(), bundleCount, true);
             checkCancelled();
             ObjectResult manifest = pending.publish(info);
             checkCancelled();
@@ -225,7 +224,7 @@ public final class Backup {
             catalog.commit(info, manifest, serverManifestStored, bundles.results());
             published = true;
             LOG.info("backup {} complete: {} files, {} bytes, WAL {} to {}", backupId, info.files(), info.bytes(),
-                    info.firstWal(), info.lastWal());
+                    info.firstWal().orElseThrow(), info.lastWal().orElseThrow());
             return new BackupResult(info, Duration.between(startTime, stopTime), wal.segmentsStored(),
                     r.checksumFailure().map(m -> m.message()));
         } catch (InterruptedIOException e) {

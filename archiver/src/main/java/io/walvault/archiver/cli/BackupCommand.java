@@ -95,8 +95,8 @@ public final class BackupCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "backup %s complete: %d files, %.1f MiB (%.1f MiB stored in %d bundles), %.1f s, %.0f MB/s%n",
                 i.id(), i.files(), i.bytes() / 1048576.0, i.storedBytes() / 1048576.0, i.bundles(), secs, i.bytes() / secs / 1e6);
-        out.printf(Locale.ROOT, "  start %s, end %s, timeline %d; WAL %s to %s in the archive%n", i.startLsn(), i.stopLsn(),
-                i.timeline(), i.firstWal(), i.lastWal());
+        out.printf(Locale.ROOT, "  start %s, end %s, timeline %s; WAL %s to %s in the archive%n", i.startLsn(), i.stopLsn(),
+                i.timeline(), i.firstWal().orElseThrow(), i.lastWal().orElseThrow());
         r.checksumFailure().ifPresent(m -> err.println("walvault: warning: the server reported data-checksum failures"
                 + " (kept because of --allow-checksum-failures): " + m));
         return 0;

@@ -137,12 +137,12 @@ public final class Expire {
                     BackupInfo b = e.info().orElseThrow();
                     Optional<String> missing = missingWal(wal, b);
                     if (missing.isPresent()) {
-                        damaged.add(new ExpirePlan.DamagedBackup(b.id(), Instant.parse(b.stopTime()), missing.get()));
+                        damaged.add(new ExpirePlan.DamagedBackup(b.id(), b.stopTime(), missing.get()));
                     } else {
                         restorable.add(b);
                     }
                 }
-                case DAMAGED -> damaged.add(new ExpirePlan.DamagedBackup(e.id(), e.info().map(b -> Instant.parse(b.stopTime()))
+                case DAMAGED -> damaged.add(new ExpirePlan.DamagedBackup(e.id(), e.info().map(b -> b.stopTime())
                         .orElse(s.newest()), e.problem().orElseThrow()));
                 case INCOMPLETE -> {
                     // an orphan once past the grace period
@@ -154,12 +154,12 @@ public final class Expire {
 
     /** The first segment of {@code b}'s own WAL (start to consistent point) that the archive lacks, if any. */
     private static Optional<String> missingWal(WalArchive wal, BackupInfo b) {
-        if (b.firstWal() == null || b.lastWal() == null || b.walSegmentSize() == null) {
+        if (b.firstWal().isEmpty() || b.lastWal().isEmpty() || b.walSegmentSize().isEmpty()) {
             return Optional.empty(); // a format-1 manifest: the range is not recorded
         }
-        long size = b.walSegmentSize();
-        WalSegmentName first = WalSegmentName.parse(b.firstWal(), size);
-        WalSegmentName last = WalSegmentName.parse(b.lastWal(), size);
+        long size = b.walSegmentSize().getAsLong();
+        WalSegmentName first = b.firstWal().get();
+        WalSegmentName last = b.lastWal().get();
         java.util.Set<Long> present = new java.util.HashSet<>();
         java.util.Set<String> listed = new java.util.HashSet<>();
         for (long n = first.segmentNumber(); n <= last.segmentNumber(); n++) {

@@ -158,7 +158,7 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
         requireNonNull(policy, "policy is null");
         requireNonNull(now, "now is null");
         List<BackupInfo> byEnd = new ArrayList<>(complete);
-        byEnd.sort(Comparator.comparing((BackupInfo b) -> Instant.parse(b.stopTime())).thenComparing(BackupInfo::id));
+        byEnd.sort(Comparator.comparing((BackupInfo b) -> b.stopTime()).thenComparing(BackupInfo::id));
         int n = byEnd.size();
 
         List<List<String>> reasons = new ArrayList<>();
@@ -175,7 +175,7 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
             String w = RetentionPolicy.format(window);
             Instant windowStart = now.minus(window);
             int firstInside = n;
-            for (int i = n - 1; i >= 0 && !Instant.parse(byEnd.get(i).stopTime()).isBefore(windowStart); i--) {
+            for (int i = n - 1; i >= 0 && !byEnd.get(i).stopTime().isBefore(windowStart); i--) {
                 firstInside = i;
             }
             for (int i = firstInside; i < n; i++) {
@@ -215,7 +215,7 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
                     : "no manifest, but written " + ago(age) + " ago, within the " + RetentionPolicy.format(policy.orphanGrace())
                             + " grace period (a backup may still be writing it)"));
         }
-        Instant oldestKeptEnd = decisions.stream().filter(BackupDecision::keep).map(d -> Instant.parse(d.backup().stopTime()))
+        Instant oldestKeptEnd = decisions.stream().filter(BackupDecision::keep).map(d -> d.backup().stopTime())
                 .min(Comparator.naturalOrder()).orElse(null);
         List<DamagedDecision> damagedDecisions = new ArrayList<>();
         for (DamagedBackup d : damaged) {
@@ -234,11 +234,11 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
 
     /** The first WAL segment a backup needs: its manifest's {@code firstWal}, else the segment of its start LSN. */
     static String startSegment(BackupInfo b) {
-        if (b.firstWal() != null) {
-            return b.firstWal();
+        if (b.firstWal().isPresent()) {
+            return b.firstWal().get().fileName();
         }
-        long size = b.walSegmentSize() != null ? b.walSegmentSize() : LARGEST_SEGMENT_SIZE;
-        return WalSegmentName.of(TimelineId.of(b.timeline()), Lsn.parse(b.startLsn()), size).fileName();
+        long size = b.walSegmentSize().orElse(LARGEST_SEGMENT_SIZE);
+        return WalSegmentName.of(b.timeline(), b.startLsn(), size).fileName();
     }
 
     /**

@@ -84,7 +84,7 @@ public record ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<
         }
         for (BackupDecision d : plan.backups()) {
             BackupInfo b = d.backup();
-            String what = String.format(Locale.ROOT, "backup %s (ended %s, start %s on timeline %d)", b.id(), b.stopTime(),
+            String what = String.format(Locale.ROOT, "backup %s (ended %s, start %s on timeline %s)", b.id(), b.stopTime(),
                     b.startLsn(), b.timeline());
             out.add(d.keep() ? "kept: " + what + ": " + String.join("; ", d.reasons()) : verb + ": " + what);
         }

@@ -111,7 +111,7 @@ final class BackupScheduler implements AutoCloseable {
         }
         metrics.backup(true, started.getEpochSecond());
         LOG.info("agent: scheduled backup {} complete ({} files, {} bytes, WAL {} to {})", r.info().id(), r.info().files(),
-                r.info().bytes(), r.info().firstWal(), r.info().lastWal());
+                r.info().bytes(), r.info().firstWal().orElseThrow(), r.info().lastWal().orElseThrow());
         try {
             after.afterBackup(r);
         } catch (RuntimeException e) {

@@ -193,13 +193,13 @@ class BackupIT {
         }
         assertTrue(listed > 500, "a whole cluster: " + listed);
         assertEquals(listed, ours.size(), "the backup has no file the server did not list");
-        assertEquals(info.files().longValue(), ours.size());
-        assertEquals(info.bytes().longValue(), ours.values().stream().mapToLong(ManifestFile::size).sum());
+        assertEquals(info.files(), ours.size());
+        assertEquals(info.bytes(), ours.values().stream().mapToLong(ManifestFile::size).sum());
 
         // the bundles decode to bytes whose checksums match the entries
         Map<Integer, List<ManifestFile>> byBundle = new HashMap<>();
         ours.values().forEach(f -> byBundle.computeIfAbsent(f.bundle(), k -> new ArrayList<>()).add(f));
-        assertEquals(info.bundles().intValue(), byBundle.size());
+        assertEquals(info.bundles(), byBundle.size());
         for (var e : byBundle.entrySet()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             catalog.readBundle(info.id(), e.getKey(), new OutputStreamSink(out, false));
@@ -216,12 +216,12 @@ class BackupIT {
         assertTrue(label.contains("LABEL: " + info.label()), label);
 
         // the WAL from the start to the end LSN is archived, and every segment validates
-        long seg = info.walSegmentSize();
-        TimelineId tli = TimelineId.of(info.timeline());
-        WalSegmentName first = WalSegmentName.of(tli, Lsn.parse(info.startLsn()), seg);
-        WalSegmentName last = WalSegmentName.of(tli, Lsn.of(Lsn.parse(info.stopLsn()).value() - 1), seg);
-        assertEquals(first.fileName(), info.firstWal());
-        assertEquals(last.fileName(), info.lastWal());
+        long seg = info.walSegmentSize().getAsLong();
+        TimelineId tli = info.timeline();
+        WalSegmentName first = WalSegmentName.of(tli, info.startLsn(), seg);
+        WalSegmentName last = WalSegmentName.of(tli, Lsn.of(info.stopLsn().value() - 1), seg);
+        assertEquals(first, info.firstWal().orElseThrow());
+        assertEquals(last, info.lastWal().orElseThrow());
         WalArchive wal = repo.cluster(systemId).wal();
         for (WalSegmentName s = first; s.compareTo(last) <= 0; s = s.next()) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();

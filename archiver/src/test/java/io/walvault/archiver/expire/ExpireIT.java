@@ -88,16 +88,16 @@ class ExpireIT {
             archiveAsArchiveCommandWould(pg, wal);
             // what a promotion and a streaming agent would have left: a history file and a partial segment
             put(wal, "00000002.history", "1\t0/9000000\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8));
-            put(wal, older.firstWal() + ".partial", io.walvault.testkit.WalSegments.partial(older.firstWal(),
-                    older.walSegmentSize(), systemId, 1, 8192));
+            put(wal, older.firstWal().orElseThrow().fileName() + ".partial", io.walvault.testkit.WalSegments.partial(older.firstWal().orElseThrow().fileName(),
+                    older.walSegmentSize().getAsLong(), systemId, 1, 8192));
             // what a killed backup leaves: a bundle without a manifest
             try (ObjectWriter w = backups.newBundle("20200101T000000Z", 0)) {
                 w.write(new byte[100], 0, 100);
                 w.finish();
             }
-            assertTrue(position(older.firstWal()).compareTo(position(newer.firstWal())) < 0, older + " / " + newer);
+            assertTrue(position(older.firstWal().orElseThrow().fileName()).compareTo(position(newer.firstWal().orElseThrow().fileName())) < 0, older + " / " + newer);
             Set<String> walBefore = walNames(wal);
-            assertTrue(walBefore.contains(older.firstWal()) && walBefore.contains(newer.lastWal()), walBefore.toString());
+            assertTrue(walBefore.contains(older.firstWal().orElseThrow().fileName()) && walBefore.contains(newer.lastWal().orElseThrow().fileName()), walBefore.toString());
             RetentionPolicy keepOne = RetentionPolicy.full(1).withOrphanGrace(Duration.ZERO);
 
             // a dry run lists what would go and removes nothing
@@ -112,7 +112,7 @@ class ExpireIT {
             assertTrue(dryText.contains("would remove: orphan 20200101T000000Z (1 objects"), dryText);
             assertTrue(dryText.contains("would remove: WAL of timeline 1, " + walBefore.iterator().next()), dryText);
             long expectedWalRemoved = walBefore.stream().filter(n -> !n.endsWith(".history"))
-                    .filter(n -> position(n).compareTo(position(newer.firstWal())) < 0).count();
+                    .filter(n -> position(n).compareTo(position(newer.firstWal().orElseThrow().fileName())) < 0).count();
             assertEquals(expectedWalRemoved, dry.walFilesRemoved());
 
             // a held backup lock (a running backup) refuses, naming the holder
@@ -135,20 +135,20 @@ class ExpireIT {
             Set<String> walAfter = walNames(wal);
             assertTrue(walAfter.contains("00000002.history"), "history files stay");
             for (String n : walAfter) {
-                assertTrue(n.endsWith(".history") || position(n).compareTo(position(newer.firstWal())) >= 0,
-                        n + " is before the kept backup's start " + newer.firstWal());
+                assertTrue(n.endsWith(".history") || position(n).compareTo(position(newer.firstWal().orElseThrow().fileName())) >= 0,
+                        n + " is before the kept backup's start " + newer.firstWal().orElseThrow().fileName());
             }
-            assertFalse(walAfter.contains(older.firstWal()));
-            assertFalse(walAfter.contains(older.firstWal() + ".partial"));
+            assertFalse(walAfter.contains(older.firstWal().orElseThrow().fileName()));
+            assertFalse(walAfter.contains(older.firstWal().orElseThrow().fileName() + ".partial"));
             // the kept backup has all its WAL, and the WAL archived after it is untouched
-            for (WalSegmentName s = WalSegmentName.parse(newer.firstWal(), SEGMENT); ; s = s.next()) {
+            for (WalSegmentName s = WalSegmentName.parse(newer.firstWal().orElseThrow().fileName(), SEGMENT); ; s = s.next()) {
                 assertTrue(walAfter.contains(s.fileName()), "segment " + s.fileName() + " of the kept backup");
-                if (s.fileName().equals(newer.lastWal())) {
+                if (s.fileName().equals(newer.lastWal().orElseThrow().fileName())) {
                     break;
                 }
             }
             Set<String> kept = new TreeSet<>(walBefore);
-            kept.removeIf(n -> !n.endsWith(".history") && position(n).compareTo(position(newer.firstWal())) < 0);
+            kept.removeIf(n -> !n.endsWith(".history") && position(n).compareTo(position(newer.firstWal().orElseThrow().fileName())) < 0);
             assertEquals(kept, walAfter);
 
             // a second run finds nothing more to do

@@ -15,6 +15,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.TimelineId;
+import java.util.OptionalLong;
+import io.walvault.core.wal.WalSegmentName;
 
 class ExpirePlanTest {
 
@@ -27,8 +31,7 @@ class ExpirePlanTest {
         String startLsn = String.format("%X/%X", (startSeg * SEG) >>> 32, (startSeg * SEG & 0xFFFFFFFFL) + 0x28);
         String first = String.format("%08X%08X%08X", tli, startSeg / 256, startSeg % 256);
         String last = String.format("%08X%08X%08X", tli, (startSeg + 1) / 256, (startSeg + 1) % 256);
-        return new BackupInfo(id, 7L, 180001, tli, startLsn, startLsn, end.minusSeconds(60).toString(), end.toString(), "t",
-                tli, "18.1", SEG, first, last, 10L, 100L, 50L, 1, true);
+        return new BackupInfo(id, 7L, 180001, "18.1", "t", TimelineId.of(tli), Lsn.parse(startLsn), TimelineId.of(tli), Lsn.parse(startLsn), Instant.parse(end.minusSeconds(60).toString()), Instant.parse(end.toString()), OptionalLong.of(SEG), Optional.of(WalSegmentName.parse(first, SEG)), Optional.of(WalSegmentName.parse(last, SEG)), 10L, 100L, 50L, 1, true);
     }
 
     private static StoredBackup orphan(String id, Duration writtenAgo) {
@@ -221,14 +224,12 @@ class ExpirePlanTest {
 
     @Test
     void startSegmentOfAnOldManifestIsNeverTooLate() {
-        BackupInfo v1 = new BackupInfo("20261120T000000Z", 7L, 140010, 1, "0/5000028", "0/5000100",
-                "2026-11-20T00:00:00Z", "2026-11-20T00:01:00Z", "t");
+        BackupInfo v1 = BackupInfo.of("20261120T000000Z", 7L, 140010, TimelineId.of(1), Lsn.parse("0/5000028"), Lsn.parse("0/5000100"), Instant.parse("2026-11-20T00:00:00Z"), Instant.parse("2026-11-20T00:01:00Z"), "t");
         // without the segment size, the largest one: segment 0 holds 0/5000028 then, so nothing at or after it is removed
         assertEquals("000000010000000000000000", ExpirePlan.startSegment(v1));
         ExpirePlan p = ExpirePlan.of(RetentionPolicy.full(1), NOW, List.of(v1), List.of());
         assertFalse(p.removesWal(wal("000000010000000000000004")));
-        BackupInfo sized = new BackupInfo("20261120T000000Z", 7L, 140010, 1, "0/5000028", "0/5000100",
-                "2026-11-20T00:00:00Z", "2026-11-20T00:01:00Z", "t", 1L, "14.10", SEG, null, null, null, null, null, null, null);
+        BackupInfo sized = new BackupInfo("20261120T000000Z", 7L, 140010, "14.10", "t", TimelineId.of(1), Lsn.parse("0/5000028"), TimelineId.of(1L), Lsn.parse("0/5000100"), Instant.parse("2026-11-20T00:00:00Z"), Instant.parse("2026-11-20T00:01:00Z"), OptionalLong.of(SEG), Optional.empty(), Optional.empty(), 0, 0, 0, 0, false);
         assertEquals("000000010000000000000005", ExpirePlan.startSegment(sized));
     }
 

@@ -122,7 +122,7 @@ final class ArchiveCheck implements AutoCloseable {
         var backups = repo.cluster(systemId).backups();
         List<String> ids = backups.list();
         long floor = ids.isEmpty() ? 0
-                : WalSegmentName.parse(backups.readManifest(ids.get(0), f -> { }).firstWal(), SEG).segmentNumber();
+                : backups.readManifest(ids.get(0), f -> { }).firstWal().orElseThrow().segmentNumber();
         return listed.stream().filter(n -> n.length() == 24 && n.startsWith(tliHex)
                 && WalSegmentName.parse(n, SEG).segmentNumber() >= floor).toList();
     }

@@ -46,7 +46,7 @@ public final class BackupCatalog {
         this.systemId = systemId;
     }
 
-    record Header(int walvaultManifest, BackupInfo backup) {
+    record Header(int walvaultManifest, BackupInfoJson backup) {
     }
 
     record End(long files, long bytes) {
@@ -79,7 +79,7 @@ public final class BackupCatalog {
      *                        unknown, null when the backup keeps none
      * @param bundleBytes     each bundle's stored size, in bundle order (-1 where unknown)
      */
-    record Commit(int walvaultCommit, BackupInfo backup, long manifestBytes, Long serverManifestBytes, List<Long> bundleBytes) {
+    record Commit(int walvaultCommit, BackupInfoJson backup, long manifestBytes, Long serverManifestBytes, List<Long> bundleBytes) {
         Commit {
             requireNonNull(backup, "backup is null");
             bundleBytes = List.copyOf(bundleBytes);
@@ -104,7 +104,7 @@ public final class BackupCatalog {
             throws IOException {
         requireNonNull(info, "info is null");
         requireNonNull(manifest, "manifest is null");
-        Commit c = new Commit(COMMIT_FORMAT, info, manifest.storedSize(), serverManifest == null ? null : serverManifest.storedSize(),
+        Commit c = new Commit(COMMIT_FORMAT, BackupInfoJson.of(info), manifest.storedSize(), serverManifest == null ? null : serverManifest.storedSize(),
                 bundles.stream().map(ObjectResult::storedSize).toList());
         byte[] json = Json.write(c);
         try (ObjectWriter w = repository.codec().newWriter(commitKey(info.id()), Storage.WriteMode.CREATE, false)) {
@@ -178,16 +178,18 @@ public final class BackupCatalog {
         String manifestName = "manifest" + ext;
         if (objects.containsKey(commitName)) {
             Commit c;
+            BackupInfo info;
             try {
                 c = readCommit(sb.id());
+                info = c.backup().toInfo(dir + commitName);
             } catch (WalvaultException | IOException e) {
                 return new Entry(sb.id(), State.DAMAGED, Optional.empty(), Optional.of("its commit record '" + dir + commitName
                         + "' cannot be read (" + message(e) + "): this backup cannot be used; other backups are not affected"),
                         sb);
             }
-            if (!c.backup().id().equals(sb.id()) || c.backup().systemId() != systemId) {
+            if (!info.id().equals(sb.id()) || info.systemId() != systemId) {
                 return new Entry(sb.id(), State.DAMAGED, Optional.empty(), Optional.of("its commit record names backup '"
-                        + c.backup().id() + "' of cluster " + Long.toUnsignedString(c.backup().systemId())), sb);
+                        + info.id() + "' of cluster " + Long.toUnsignedString(info.systemId())), sb);
             }
             List<String> missing = new ArrayList<>();
             check(objects, manifestName, c.manifestBytes(), missing);
@@ -198,11 +200,11 @@ public final class BackupCatalog {
                 check(objects, "data/" + String.format("%08d", i) + ext, c.bundleBytes().get(i), missing);
             }
             if (!missing.isEmpty()) {
-                return new Entry(sb.id(), State.DAMAGED, Optional.of(c.backup()), Optional.of(String.join("; ",
+                return new Entry(sb.id(), State.DAMAGED, Optional.of(info), Optional.of(String.join("; ",
                         missing.subList(0, Math.min(5, missing.size()))) + (missing.size() > 5 ? " (and " + (missing.size() - 5)
                         + " more)" : "") + " in '" + dir + "': this backup cannot be restored; other backups are not affected"), sb);
             }
-            return new Entry(sb.id(), State.RESTORABLE, Optional.of(c.backup()), Optional.empty(), sb);
+            return new Entry(sb.id(), State.RESTORABLE, Optional.of(info), Optional.empty(), sb);
         }
         if (!objects.containsKey(manifestName)) {
             return new Entry(sb.id(), State.INCOMPLETE, Optional.empty(), Optional.of("no commit record and no manifest: an"
@@ -210,34 +212,32 @@ public final class BackupCatalog {
         }
         // a manifest without a commit record: a backup written before commit records (format 1 or 2), or
         // one that never committed (format 3: it failed after, or while, writing its manifest)
-        BackupInfo info;
+        BackupInfo legacy;
         int format;
         try {
             ManifestHead head = readManifestHead(sb.id());
-            info = head.info();
+            legacy = head.info();
             format = head.format();
         } catch (WalvaultException | IOException e) {
             return new Entry(sb.id(), State.DAMAGED, Optional.empty(), Optional.of("its manifest '" + dir + manifestName
                     + "' cannot be read (" + message(e) + "): this backup cannot be used; other backups are not affected"), sb);
         }
         if (format >= 3) {
-            return new Entry(sb.id(), State.INCOMPLETE, Optional.of(info), Optional.of("a manifest but no commit record: the"
+            return new Entry(sb.id(), State.INCOMPLETE, Optional.of(legacy), Optional.of("a manifest but no commit record: the"
                     + " backup failed or was interrupted before it was committed"), sb);
         }
         List<String> missing = new ArrayList<>();
-        if (info.bundles() != null) {
-            for (int i = 0; i < info.bundles(); i++) {
-                check(objects, "data/" + String.format("%08d", i) + ext, -1, missing);
-            }
+        for (int i = 0; i < legacy.bundles(); i++) {
+            check(objects, "data/" + String.format("%08d", i) + ext, -1, missing);
         }
-        if (Boolean.TRUE.equals(info.serverManifest())) {
+        if (legacy.serverManifest()) {
             check(objects, "backup_manifest" + ext, -1, missing);
         }
         if (!missing.isEmpty()) {
-            return new Entry(sb.id(), State.DAMAGED, Optional.of(info), Optional.of(String.join("; ", missing.subList(0,
+            return new Entry(sb.id(), State.DAMAGED, Optional.of(legacy), Optional.of(String.join("; ", missing.subList(0,
                     Math.min(5, missing.size()))) + " in '" + dir + "': this backup cannot be restored"), sb);
         }
-        return new Entry(sb.id(), State.RESTORABLE, Optional.of(info), Optional.empty(), sb);
+        return new Entry(sb.id(), State.RESTORABLE, Optional.of(legacy), Optional.empty(), sb);
     }
 
     private static void check(Map<String, Long> objects, String name, long size, List<String> problems) {
@@ -263,7 +263,7 @@ public final class BackupCatalog {
     /** The header of a backup: from its commit record, or from its manifest for a backup without one. */
     public BackupInfo info(String backupId) throws IOException {
         try {
-            return readCommit(backupId).backup();
+            return readCommit(backupId).backup().toInfo(commitKey(backupId));
         } catch (io.walvault.core.storage.ObjectNotFoundException e) {
             return readManifestHead(backupId).info();
         }
@@ -280,7 +280,7 @@ public final class BackupCatalog {
         if (!p.ended) {
             throw new CorruptDataException("object '" + key + "' is corrupt: the manifest has no end record");
         }
-        return new ManifestHead(p.header.walvaultManifest(), p.header.backup());
+        return new ManifestHead(p.header.walvaultManifest(), p.header.backup().toInfo(key));
     }
 
     /** A writer for bundle {@code bundle} of backup {@code backupId} (create-if-absent); its result has no stored SHA-256. */
@@ -304,7 +304,7 @@ public final class BackupCatalog {
         }
         ObjectWriter w = repository.codec().newWriter(manifestKey(info.id()), Storage.WriteMode.CREATE, false);
         ManifestWriter m = new ManifestWriter(w);
-        m.line(new Header(MANIFEST_FORMAT, info));
+        m.line(new Header(MANIFEST_FORMAT, BackupInfoJson.of(info)));
         return m;
     }
 
@@ -449,7 +449,7 @@ public final class BackupCatalog {
         if (!p.ended) {
             throw new CorruptDataException("object '" + key + "' is corrupt: the manifest has no end record");
         }
-        return p.header.backup();
+        return p.header.backup().toInfo(key);
     }
 
     /**

@@ -3,70 +3,77 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.wal.Lsn;
-import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.TimelineId;
+import io.walvault.core.wal.WalSegmentName;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
- * The first record of a backup manifest: what the backup is and where its WAL starts and stops.
- * The fields after {@code label} came with manifest format 2 and are null in format 1.
+ * What a backup is and where its WAL starts and stops: its header, read from its commit record
+ * or manifest (stored as {@link BackupInfoJson}). Backups written by manifest format 1 lack
+ * the fields after {@code stopTime}: their segment size and WAL range are empty, their counts 0.
  *
- * @param id            the backup id ({@link BackupIds})
- * @param systemId      the cluster's system identifier
- * @param pgVersion     server version number ({@code 170004})
- * @param timeline      the timeline the backup started on
- * @param startLsn      the backup's start LSN ({@code 0/2000028})
- * @param stopLsn       its stop LSN: recovery must reach it to be consistent
- * @param startTime     ISO-8601
- * @param stopTime      ISO-8601
- * @param label         the backup label
- * @param stopTimeline  the timeline of the stop LSN
- * @param serverVersion the server's {@code server_version} text
- * @param walSegmentSize the cluster's WAL segment size in bytes
- * @param firstWal      the first WAL segment the backup needs (in the WAL archive when the manifest exists)
- * @param lastWal       the last one
- * @param files         regular files in the backup
- * @param bytes         their bytes (the backup's plaintext size)
- * @param storedBytes   bytes of its bundles in the store (compressed, encrypted)
- * @param bundles       number of bundles ({@code data/00000000} to {@code bundles - 1})
+ * @param id             the backup id ({@link BackupIds})
+ * @param systemId       the cluster's system identifier
+ * @param pgVersion      server version number ({@code 170004})
+ * @param serverVersion  the server's {@code server_version} text
+ * @param label          the backup label ("" when none)
+ * @param timeline       the timeline the backup started on
+ * @param startLsn       the backup's start LSN: recovery starts there
+ * @param stopTimeline   the timeline of the stop LSN
+ * @param stopLsn        its stop LSN: recovery must reach it to be consistent
+ * @param startTime      when it started
+ * @param stopTime       when it ended: no commit after it is in the backup's own data
+ * @param walSegmentSize the cluster's WAL segment size
+ * @param firstWal       the first WAL segment the backup needs (in the archive once the backup exists)
+ * @param lastWal        the last one
+ * @param files          regular files in the backup
+ * @param bytes          their bytes (the backup's plaintext size)
+ * @param storedBytes    bytes of its bundles in the store (compressed, encrypted)
+ * @param bundles        number of bundles ({@code data/00000000} to {@code bundles - 1})
  * @param serverManifest whether the server's backup_manifest is kept as the object {@code backup_manifest}
  */
-public record BackupInfo(String id, long systemId, int pgVersion, long timeline, String startLsn, String stopLsn,
-                         String startTime, String stopTime, String label, Long stopTimeline, String serverVersion,
-                         Long walSegmentSize, String firstWal, String lastWal, Long files, Long bytes, Long storedBytes,
-                         Integer bundles, Boolean serverManifest) {
+public record BackupInfo(String id, long systemId, int pgVersion, String serverVersion, String label, TimelineId timeline,
+                         Lsn startLsn, TimelineId stopTimeline, Lsn stopLsn, Instant startTime, Instant stopTime,
+                         OptionalLong walSegmentSize, Optional<WalSegmentName> firstWal, Optional<WalSegmentName> lastWal,
+                         long files, long bytes, long storedBytes, int bundles, boolean serverManifest) {
+
     public BackupInfo {
         BackupIds.check(id);
+        requireNonNull(serverVersion, "serverVersion is null");
+        requireNonNull(label, "label is null");
+        requireNonNull(timeline, "timeline is null");
         requireNonNull(startLsn, "startLsn is null");
+        requireNonNull(stopTimeline, "stopTimeline is null");
         requireNonNull(stopLsn, "stopLsn is null");
         requireNonNull(startTime, "startTime is null");
         requireNonNull(stopTime, "stopTime is null");
-        Lsn.parse(startLsn);
-        Lsn.parse(stopLsn);
-        Instant.parse(startTime);
-        Instant.parse(stopTime);
-        if (timeline < 1 || (stopTimeline != null && stopTimeline < timeline)) {
-            throw new IllegalArgumentException("timeline " + timeline + " (stop " + stopTimeline + ") is invalid");
+        requireNonNull(walSegmentSize, "walSegmentSize is null");
+        requireNonNull(firstWal, "firstWal is null");
+        requireNonNull(lastWal, "lastWal is null");
+        if (stopTimeline.compareTo(timeline) < 0) {
+            throw new IllegalArgumentException("backup '" + id + "' stops on timeline " + stopTimeline + ", before its start's "
+                    + timeline);
         }
-        if (firstWal != null) {
-            WalFileName.parse(firstWal);
+        if (stopLsn.isBefore(startLsn)) {
+            throw new IllegalArgumentException("backup '" + id + "' stops at " + stopLsn + ", before it starts at " + startLsn);
         }
-        if (lastWal != null) {
-            WalFileName.parse(lastWal);
-        }
-        if ((files != null && files < 0) || (bytes != null && bytes < 0) || (bundles != null && bundles < 0)) {
+        if (files < 0 || bytes < 0 || storedBytes < 0 || bundles < 0) {
             throw new IllegalArgumentException("backup '" + id + "' has negative counts");
         }
     }
 
-    /** How long the backup took: from its start time to its stop time. */
-    public java.time.Duration elapsed() {
-        return java.time.Duration.between(Instant.parse(startTime), Instant.parse(stopTime));
+    /** A backup's identity and WAL positions only (what manifest format 1 recorded); for tests and old backups. */
+    public static BackupInfo of(String id, long systemId, int pgVersion, TimelineId timeline, Lsn startLsn, Lsn stopLsn,
+                                Instant startTime, Instant stopTime, String label) {
+        return new BackupInfo(id, systemId, pgVersion, Integer.toString(pgVersion), label, timeline, startLsn, timeline,
+                stopLsn, startTime, stopTime, OptionalLong.empty(), Optional.empty(), Optional.empty(), 0, 0, 0, 0, false);
     }
 
-    /** A format-1 record: identity and WAL positions only. */
-    public BackupInfo(String id, long systemId, int pgVersion, long timeline, String startLsn, String stopLsn,
-                      String startTime, String stopTime, String label) {
-        this(id, systemId, pgVersion, timeline, startLsn, stopLsn, startTime, stopTime, label,
-                null, null, null, null, null, null, null, null, null, null);
+    /** How long the backup took: from its start time to its stop time. */
+    public Duration elapsed() {
+        return Duration.between(startTime, stopTime);
     }
 }

@@ -26,6 +26,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.TimelineId;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.OptionalLong;
+import io.walvault.core.wal.WalSegmentName;
 
 class RepositoryTest {
 
@@ -426,16 +432,14 @@ class RepositoryTest {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         BackupCatalog backups = repo.cluster(SYSID).backups();
         String id = "20261121T063000Z";
-        ObjectResult bundleResult;
         try (ObjectWriter bundle = backups.newBundle(id, 0)) {
             bundle.write(new byte[100], 0, 100);
-            bundleResult = bundle.finishWithResult();
+            bundle.finish();
         }
         assertEquals(List.of(), backups.list(), "no manifest, no backup");
         assertTrue(backups.isUsed(id), "but the id is taken");
         assertFalse(backups.isUsed("20261121T063001Z"));
-        BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
-                "2026-11-21T06:31:00Z", "nightly");
+        BackupInfo info = BackupInfo.of(id, SYSID, 170004, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), "nightly");
         assertEquals(java.time.Duration.ofMinutes(1), info.elapsed());
         ObjectResult manifest;
         try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
@@ -445,7 +449,7 @@ class RepositoryTest {
             manifest = m.finish();
         }
         assertEquals(List.of(), backups.list(), "a manifest alone is not a backup: it needs its commit record");
-        backups.commit(info, manifest, null, List.of(bundleResult));
+        backups.commit(info, manifest, null, List.of()); // a format-1 style record counts no bundles
         assertEquals(List.of(id), backups.list());
         assertEquals(info, backups.info(id));
         List<ManifestFile> files = new java.util.ArrayList<>();
@@ -466,9 +470,7 @@ class RepositoryTest {
             w.write(new byte[1000], 0, 1000);
             bundle = w.finishWithResult();
         }
-        BackupInfo info = new BackupInfo(id, SYSID, 180001, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
-                "2026-11-21T06:31:00Z", "nightly", 1L, "18.1", 16777216L, "000000010000000000000002",
-                "000000010000000000000002", 1L, 1000L, bundle.storedSize(), 1, false);
+        BackupInfo info = new BackupInfo(id, SYSID, 180001, "18.1", "nightly", TimelineId.of(1), Lsn.parse("0/2000028"), TimelineId.of(1L), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), OptionalLong.of(16777216L), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), 1L, 1000L, bundle.storedSize(), 1, false);
         ObjectResult manifest;
         try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
             m.add(ManifestFile.file("base/1/1259", 1000, 0600, 1_700_000_000L, "CRC32C:0badf00d", 0, 0));
@@ -526,11 +528,9 @@ class RepositoryTest {
         Repository repo = create(EncryptionMode.NONE, null);
         BackupCatalog backups = repo.cluster(SYSID).backups();
         String id = "20261121T063000Z";
-        BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
-                "2026-11-21T06:31:00Z", "old", 1L, "17.4", 16777216L, "000000010000000000000002",
-                "000000010000000000000002", 0L, 0L, 0L, 0, false);
+        BackupInfo info = new BackupInfo(id, SYSID, 170004, "17.4", "old", TimelineId.of(1), Lsn.parse("0/2000028"), TimelineId.of(1L), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), OptionalLong.of(16777216L), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), 0L, 0L, 0L, 0, false);
         try (ObjectWriter w = repo.codec().newWriter(backups.manifestKey(id), io.walvault.core.storage.Storage.WriteMode.CREATE, false)) {
-            for (Object line : List.of(new BackupCatalog.Header(2, info), new BackupCatalog.Trailer(new BackupCatalog.End(0, 0)))) {
+            for (Object line : List.of(new BackupCatalog.Header(2, BackupInfoJson.of(info)), new BackupCatalog.Trailer(new BackupCatalog.End(0, 0)))) {
                 byte[] j = Json.write(line);
                 w.write(j, 0, j.length);
                 w.write(new byte[] {'\n'}, 0, 1);
@@ -553,8 +553,7 @@ class RepositoryTest {
                 bundle.finish();
             }
         }
-        BackupInfo info = new BackupInfo(complete, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
-                "2026-11-21T06:31:00Z", "nightly");
+        BackupInfo info = BackupInfo.of(complete, SYSID, 170004, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), "nightly");
         try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
             m.finish();
         }
@@ -594,9 +593,7 @@ class RepositoryTest {
             assertEquals(List.of(), backups.list(), "nothing is published before the info");
             assertEquals(1, p.regularFiles());
             assertEquals(16384, p.fileBytes());
-            BackupInfo info = new BackupInfo(id, SYSID, 180001, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
-                    "2026-11-21T06:31:00Z", "nightly", 1L, "18.1", 16777216L, "000000010000000000000002",
-                    "000000010000000000000002", 1L, 16384L, 900L, 1, true);
+            BackupInfo info = new BackupInfo(id, SYSID, 180001, "18.1", "nightly", TimelineId.of(1), Lsn.parse("0/2000028"), TimelineId.of(1L), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), OptionalLong.of(16777216L), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), 1L, 16384L, 900L, 1, true);
             p.publish(info);
             List<ManifestFile> files = new java.util.ArrayList<>();
             assertEquals(info, backups.readManifest(id, files::add));
@@ -613,11 +610,10 @@ class RepositoryTest {
         Repository repo = create(EncryptionMode.NONE, null);
         BackupCatalog backups = repo.cluster(SYSID).backups();
         String id = "20261121T063000Z";
-        BackupInfo info = new BackupInfo(id, SYSID, 170004, 1, "0/2000028", "0/2000100", "2026-11-21T06:30:00Z",
-                "2026-11-21T06:31:00Z", "x");
+        BackupInfo info = BackupInfo.of(id, SYSID, 170004, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), "x");
         // a writer that lost its trailer: write the header and a file, no end record
         try (ObjectWriter w = repo.codec().newWriter(backups.manifestKey(id), io.walvault.core.storage.Storage.WriteMode.CREATE, false)) {
-            byte[] h = Json.write(new BackupCatalog.Header(1, info));
+            byte[] h = Json.write(new BackupCatalog.Header(1, BackupInfoJson.of(info)));
             w.write(h, 0, h.length);
             w.write(new byte[] {'\n'}, 0, 1);
             w.finish();

@@ -55,14 +55,14 @@ public final class InfoCommand implements Callable<Integer> {
             sb.append("cluster ").append(Long.toUnsignedString(r.systemId())).append('\n');
             sb.append("  backups: ").append(r.backups().size()).append('\n');
             for (BackupInfo b : r.backups()) {
-                sb.append(String.format(Locale.ROOT, "    %s  label '%s'  PostgreSQL %s  timeline %d%n", b.id(),
-                        b.label() == null ? "" : b.label(), b.serverVersion() == null ? Integer.toString(b.pgVersion()) : b.serverVersion(),
+                sb.append(String.format(Locale.ROOT, "    %s  label '%s'  PostgreSQL %s  timeline %s%n", b.id(),
+                        b.label(), b.serverVersion(),
                         b.timeline()));
                 sb.append(String.format(Locale.ROOT, "      start %s at %s, end %s at %s (took %.1f s)%n", b.startLsn(),
                         b.startTime(), b.stopLsn(), b.stopTime(), b.elapsed().toMillis() / 1000.0));
                 sb.append(String.format(Locale.ROOT, "      %s in %s files, %s stored%s%n", size(b.bytes()),
-                        b.files() == null ? "?" : b.files().toString(), size(b.storedBytes()),
-                        b.firstWal() == null ? "" : ", WAL " + b.firstWal() + " to " + b.lastWal()));
+                        b.files() == 0 ? "?" : Long.toString(b.files()), size(b.storedBytes()),
+                        b.firstWal().isEmpty() ? "" : ", WAL " + b.firstWal().get() + " to " + b.lastWal().orElseThrow()));
             }
             sb.append("  archived WAL:\n");
             for (TimelineWal w : r.wal()) {

@@ -1,30 +1,24 @@
 package io.walvault.restore.info;
 
-import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
+import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.RestorePlanException;
 import io.walvault.restore.plan.RestorePlanner;
 import io.walvault.restore.plan.WalArchiveListing;
-import io.walvault.restore.recovery.RecoveryTarget;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.walvault.restore.recovery.TargetTimeline;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -51,104 +45,68 @@ public final class Info {
     }
 
     static ClusterReport cluster(ClusterCatalog cluster) {
-        try {
-            List<BackupInfo> backups = new ArrayList<>();
-            List<String> damaged = new ArrayList<>();
-            for (io.walvault.core.repo.BackupCatalog.Entry e : cluster.backups().entries()) {
-                switch (e.state()) {
-                    case RESTORABLE -> backups.add(e.info().orElseThrow());
-                    case DAMAGED -> damaged.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
-                    case INCOMPLETE -> {
-                        // a failed or interrupted backup (expire removes it), or one still running: not a backup
-                    }
-                }
+        ClusterState state = ClusterState.load(cluster);
+        WalArchiveListing listing = state.listing();
+        long segmentSize = listing.segmentSize();
+        List<TimelineWal> wal = new ArrayList<>();
+        for (TimelineId t : listing.timelines()) {
+            java.util.SortedSet<Long> segments = listing.segments(t);
+            java.util.OptionalLong partial = listing.newestPartial(t);
+            if (!segments.isEmpty() || partial.isPresent()) {
+                wal.add(TimelineWal.of(t, new TreeSet<>(segments), partial.isPresent() ? Optional.of(partial.getAsLong())
+                        : Optional.empty(), segmentSize));
             }
-            backups.sort(Comparator.comparing(BackupInfo::stopTime));
-            long segmentSize = backups.stream().map(BackupInfo::walSegmentSize).filter(s -> s != null)
-                    .reduce((a, b) -> b).orElse(WalSegmentName.DEFAULT_SEGMENT_SIZE);
-
-            WalArchiveListing listing = new WalArchiveListing(segmentSize);
-            Map<TimelineId, TreeSet<Long>> segments = new TreeMap<>();
-            Map<TimelineId, Long> partials = new TreeMap<>();
-            List<WalFileName> names;
-            try (Stream<WalFileName> s = cluster.wal().list()) {
-                names = s.toList();
-            }
-            for (WalFileName n : names) {
-                switch (n.kind()) {
-                    case SEGMENT -> {
-                        listing.add(n, 0);
-                        segments.computeIfAbsent(n.timeline(), t -> new TreeSet<>())
-                                .add(n.segmentName(segmentSize).orElseThrow().segmentNumber());
-                    }
-                    case PARTIAL -> {
-                        listing.add(n, 0);
-                        partials.merge(n.timeline(), n.segmentName(segmentSize).orElseThrow().segmentNumber(), Math::max);
-                    }
-                    case HISTORY -> listing.addHistory(TimelineHistory.parse(n.timeline(), read(cluster, n)));
-                    default -> {
-                    }
-                }
-            }
-            List<TimelineWal> wal = new ArrayList<>();
-            TreeSet<TimelineId> timelines = new TreeSet<>(segments.keySet());
-            timelines.addAll(partials.keySet());
-            for (TimelineId t : timelines) {
-                wal.add(TimelineWal.of(t, segments.getOrDefault(t, new TreeSet<>()), Optional.ofNullable(partials.get(t)),
-                        segmentSize));
-            }
-
-            List<String> problems = new ArrayList<>(damaged);
-            List<io.walvault.restore.plan.BackupInfo> planning = backups.stream().map(Info::forPlanning).toList();
-            List<RecoveryWindow> windows = new ArrayList<>();
-            Map<String, String> unusable = new java.util.LinkedHashMap<>();
-            for (io.walvault.restore.plan.BackupInfo b : planning) {
-                RestorePlan reach;
-                try {
-                    reach = RestorePlanner.reach(planning, listing, b.id(), io.walvault.restore.recovery.TargetTimeline.latest());
-                } catch (RestorePlanException e) {
-                    unusable.put(b.id(), e.getMessage());
-                    continue;
-                }
-                RecoveryWindow last = windows.isEmpty() ? null : windows.get(windows.size() - 1);
-                if (last != null && !b.endLsn().isAfter(last.endLsn()) && last.endsAtGap().isEmpty()
-                        && reach.walEnd().compareTo(last.endLsn()) <= 0) {
-                    continue; // inside the window an older backup opened already
-                }
-                if (last != null && !b.endLsn().isAfter(last.endLsn()) && reach.targetTimeline().equals(last.endTimeline())) {
-                    // the same stretch, reached further from this backup (or past the older one's gap)
-                    windows.set(windows.size() - 1, new RecoveryWindow(last.startTime(), last.startLsn(), last.fromBackup(),
-                            reach.walEnd(), reach.targetTimeline(), Optional.empty(), reach.lastWal().map(WalFileName::name),
-                            reach.gap()));
-                } else {
-                    windows.add(new RecoveryWindow(b.endTime(), b.endLsn(), b.id(), reach.walEnd(), reach.targetTimeline(),
-                            Optional.empty(), reach.lastWal().map(WalFileName::name), reach.gap()));
-                }
-                problems.addAll(reach.warnings().stream().filter(w -> !problems.contains(w)).toList());
-            }
-            unusable.forEach((id, why) -> problems.add("backup '" + id + "' cannot be restored: " + why));
-            for (int i = 0; i < windows.size(); i++) {
-                RecoveryWindow w = windows.get(i);
-                Optional<Instant> commit = w.lastWal().flatMap(f -> LastCommit.in(cluster, WalFileName.parse(f), segmentSize));
-                windows.set(i, new RecoveryWindow(w.startTime(), w.startLsn(), w.fromBackup(), w.endLsn(), w.endTimeline(), commit,
-                        w.lastWal(), w.endsAtGap()));
-                if (w.endsAtGap().isPresent()) {
-                    problems.add("WAL segment '" + w.endsAtGap().get() + "' is missing from the archive: no point between "
-                            + w.endLsn() + " and " + (i + 1 < windows.size() ? windows.get(i + 1).startLsn() + " (the end of backup '"
-                            + windows.get(i + 1).fromBackup() + "')" : "the end of the archive") + " can be recovered to");
-                }
-            }
-            if (planning.isEmpty()) {
-                problems.add("no backup: nothing can be restored yet HINT: take one with 'walvault backup'");
-            }
-            problems.addAll(divergence(listing));
-            Optional<String> earliest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(0).describeStart());
-            Optional<String> latest = windows.isEmpty() ? Optional.empty()
-                    : Optional.of(windows.get(windows.size() - 1).describeEnd());
-            return new ClusterReport(cluster.systemId(), backups, wal, earliest, latest, problems, windows);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
+        List<String> problems = new ArrayList<>();
+        for (BackupCatalog.Entry e : state.damaged()) {
+            problems.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
+        }
+        List<BackupInfo> backups = state.backups();
+        List<RecoveryWindow> windows = new ArrayList<>();
+        Map<String, String> unusable = new java.util.LinkedHashMap<>();
+        for (BackupInfo b : backups) {
+            RestorePlan reach;
+            try {
+                reach = RestorePlanner.reach(backups, listing, b.id(), TargetTimeline.latest());
+            } catch (RestorePlanException e) {
+                unusable.put(b.id(), e.getMessage());
+                continue;
+            }
+            RecoveryWindow last = windows.isEmpty() ? null : windows.get(windows.size() - 1);
+            if (last != null && !b.stopLsn().isAfter(last.endLsn()) && last.endsAtGap().isEmpty()
+                    && reach.walEnd().compareTo(last.endLsn()) <= 0) {
+                continue; // inside the window an older backup opened already
+            }
+            if (last != null && !b.stopLsn().isAfter(last.endLsn()) && reach.targetTimeline().equals(last.endTimeline())) {
+                // the same stretch, reached further from this backup (or past the older one's gap)
+                windows.set(windows.size() - 1, new RecoveryWindow(last.startTime(), last.startLsn(), last.fromBackup(),
+                        reach.walEnd(), reach.targetTimeline(), Optional.empty(), reach.lastWal().map(WalFileName::name),
+                        reach.gap()));
+            } else {
+                windows.add(new RecoveryWindow(b.stopTime(), b.stopLsn(), b.id(), reach.walEnd(), reach.targetTimeline(),
+                        Optional.empty(), reach.lastWal().map(WalFileName::name), reach.gap()));
+            }
+            problems.addAll(reach.warnings().stream().filter(w -> !problems.contains(w)).toList());
+        }
+        unusable.forEach((id, why) -> problems.add("backup '" + id + "' cannot be restored: " + why));
+        for (int i = 0; i < windows.size(); i++) {
+            RecoveryWindow w = windows.get(i);
+            Optional<Instant> commit = w.lastWal().flatMap(f -> LastCommit.in(cluster, WalFileName.parse(f), segmentSize));
+            windows.set(i, new RecoveryWindow(w.startTime(), w.startLsn(), w.fromBackup(), w.endLsn(), w.endTimeline(), commit,
+                    w.lastWal(), w.endsAtGap()));
+            if (w.endsAtGap().isPresent()) {
+                problems.add("WAL segment '" + w.endsAtGap().get() + "' is missing from the archive: no point between "
+                        + w.endLsn() + " and " + (i + 1 < windows.size() ? windows.get(i + 1).startLsn() + " (the end of backup '"
+                        + windows.get(i + 1).fromBackup() + "')" : "the end of the archive") + " can be recovered to");
+            }
+        }
+        if (backups.isEmpty()) {
+            problems.add("no backup: nothing can be restored yet HINT: take one with 'walvault backup'");
+        }
+        problems.addAll(divergence(listing));
+        Optional<String> earliest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(0).describeStart());
+        Optional<String> latest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(windows.size() - 1).describeEnd());
+        return new ClusterReport(cluster.systemId(), backups, wal, earliest, latest, problems, windows);
     }
 
     /**
@@ -179,17 +137,5 @@ public final class Info {
             }
         }
         return out;
-    }
-
-    private static io.walvault.restore.plan.BackupInfo forPlanning(BackupInfo b) {
-        return new io.walvault.restore.plan.BackupInfo(b.id(), b.label() == null ? "" : b.label(), Lsn.parse(b.startLsn()),
-                Lsn.parse(b.stopLsn()), TimelineId.of(b.timeline()), Instant.parse(b.startTime()), Instant.parse(b.stopTime()),
-                b.storedBytes() == null ? 0 : b.storedBytes());
-    }
-
-    private static String read(ClusterCatalog cluster, WalFileName name) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        cluster.wal().get(name, new OutputStreamSink(bytes, false));
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 }

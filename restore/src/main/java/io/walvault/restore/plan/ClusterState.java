@@ -5,40 +5,43 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineHistory;
-import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 /**
- * What planning needs from the repository for one cluster, read once: its backups (the
- * manifests' header records) and a listing of its WAL archive with the timeline histories.
+ * What planning, info and verify need from the repository for one cluster, read once: its
+ * backups as the catalog judged them (restorable ones, damaged ones) and a listing of its WAL
+ * archive with the timeline histories.
  * Also the cluster's choice ({@link #chooseCluster}) and a {@link WalSource} over its archive,
  * shared by restore and verify. Immutable once loaded.
  *
  * @param cluster the cluster's catalog
  * @param backups its restorable backups (committed, every object present), oldest end first
+ * @param damaged its damaged backups (committed, but something they need is missing), with what is wrong
  * @param listing its WAL archive
  */
-public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, WalArchiveListing listing) {
+public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, List<BackupCatalog.Entry> damaged,
+                           WalArchiveListing listing) {
 
     public ClusterState {
         requireNonNull(cluster, "cluster is null");
         backups = List.copyOf(backups);
+        damaged = List.copyOf(damaged);
         requireNonNull(listing, "listing is null");
     }
 
@@ -79,14 +82,23 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Wal
         return clusters.stream().map(Long::toUnsignedString).reduce((a, b) -> a + ", " + b).orElse("none");
     }
 
-    /** Reads the backups' header records and lists the WAL archive. */
+    /** Reads the backups' records (one commit record each) and lists the WAL archive. */
     public static ClusterState load(ClusterCatalog cluster) {
         try {
-            // only committed backups whose objects are all there; a damaged one never stops the others
-            List<BackupInfo> backups = new ArrayList<>(cluster.backups().restorable());
+            List<BackupInfo> backups = new ArrayList<>();
+            List<BackupCatalog.Entry> damaged = new ArrayList<>();
+            for (BackupCatalog.Entry e : cluster.backups().entries()) {
+                switch (e.state()) {
+                    case RESTORABLE -> backups.add(e.info().orElseThrow());
+                    case DAMAGED -> damaged.add(e);
+                    case INCOMPLETE -> {
+                        // a failed or interrupted backup (expire removes it), or one still running: not a backup
+                    }
+                }
+            }
             backups.sort(Comparator.comparing(BackupInfo::stopTime));
-            long segmentSize = backups.stream().map(BackupInfo::walSegmentSize).filter(s -> s != null)
-                    .reduce((a, b) -> b).orElse(WalSegmentName.DEFAULT_SEGMENT_SIZE);
+            long segmentSize = backups.stream().map(BackupInfo::walSegmentSize).filter(OptionalLong::isPresent)
+                    .map(OptionalLong::getAsLong).reduce((a, b) -> b).orElse(WalSegmentName.DEFAULT_SEGMENT_SIZE);
             WalArchiveListing listing = new WalArchiveListing(segmentSize);
             List<WalFileName> names;
             try (Stream<WalFileName> s = cluster.wal().list()) {
@@ -101,22 +113,10 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Wal
                     }
                 }
             }
-            return new ClusterState(cluster, backups, listing);
+            return new ClusterState(cluster, backups, damaged, listing);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The backups as the planner sees them. */
-    public List<io.walvault.restore.plan.BackupInfo> forPlanning() {
-        return backups.stream().map(ClusterState::forPlanning).toList();
-    }
-
-    /** One backup's record as the planner sees it. */
-    public static io.walvault.restore.plan.BackupInfo forPlanning(BackupInfo b) {
-        return new io.walvault.restore.plan.BackupInfo(b.id(), b.label() == null ? "" : b.label(), Lsn.parse(b.startLsn()),
-                Lsn.parse(b.stopLsn()), TimelineId.of(b.timeline()), Instant.parse(b.startTime()), Instant.parse(b.stopTime()),
-                b.storedBytes() == null ? 0 : b.storedBytes());
     }
 
     /** The backup {@code id}'s record. */

@@ -2,6 +2,7 @@ package io.walvault.restore.plan;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;

@@ -2,6 +2,7 @@ package io.walvault.restore.plan;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineHistory;
@@ -118,13 +119,13 @@ public final class RestorePlanner {
             return List.of(b);
         }
         List<BackupInfo> sorted = new ArrayList<>(backups);
-        sorted.sort(Comparator.comparing(BackupInfo::endTime).reversed());
+        sorted.sort(Comparator.comparing(BackupInfo::stopTime).reversed());
         List<BackupInfo> fit = sorted.stream().filter(b -> serves(b, request)).toList();
         if (fit.isEmpty()) {
             BackupInfo oldest = sorted.get(sorted.size() - 1);
             throw new RestorePlanException(ErrorCode.NO_BACKUP_FOR_TARGET, "no backup ends before the target "
                     + request.target().describe() + ": the oldest backup '" + oldest.id() + "' ends at "
-                    + oldest.endTime() + " (" + oldest.endLsn() + ")"
+                    + oldest.stopTime() + " (" + oldest.stopLsn() + ")"
                     + " HINT: a point in time can only be recovered from a backup that ended before it");
         }
         return fit;
@@ -134,13 +135,13 @@ public final class RestorePlanner {
         RecoveryTarget t = request.target();
         if (request.resolvedStop().isPresent() && !(t instanceof RecoveryTarget.EndOfArchive)
                 && !(t instanceof RecoveryTarget.Immediate)) {
-            return !request.resolvedStop().get().isBefore(b.endLsn());
+            return !request.resolvedStop().get().isBefore(b.stopLsn());
         }
         if (t instanceof RecoveryTarget.AtLsn l) {
-            return !l.lsn().isBefore(b.endLsn());
+            return !l.lsn().isBefore(b.stopLsn());
         }
         if (t instanceof RecoveryTarget.Time time) {
-            return !b.endTime().isAfter(time.time());
+            return !b.stopTime().isAfter(time.time());
         }
         return true;
     }
@@ -148,7 +149,7 @@ public final class RestorePlanner {
     private static void checkBackupServes(BackupInfo b, Request request) {
         if (!serves(b, request)) {
             throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + request.target().describe()
-                    + " is before the consistent point of backup '" + b.id() + "' (" + b.endLsn() + ", " + b.endTime()
+                    + " is before the consistent point of backup '" + b.id() + "' (" + b.stopLsn() + ", " + b.stopTime()
                     + ") HINT: choose an older backup, or leave out --backup to let walvault choose");
         }
     }
@@ -212,9 +213,9 @@ public final class RestorePlanner {
             return Optional.of("it did not branch from the backup's timeline " + b.timeline());
         }
         Lsn leftAt = h.get().endOf(b.timeline()).orElseThrow();
-        if (leftAt.isBefore(b.endLsn())) {
+        if (leftAt.isBefore(b.stopLsn())) {
             return Optional.of("it left timeline " + b.timeline() + " at " + leftAt + ", before the backup's consistent point "
-                    + b.endLsn());
+                    + b.stopLsn());
         }
         return Optional.empty();
     }
@@ -248,7 +249,7 @@ public final class RestorePlanner {
         RecoveryTarget t = request.target();
         Optional<Lsn> stop;
         if (t instanceof RecoveryTarget.Immediate) {
-            stop = Optional.of(b.endLsn());
+            stop = Optional.of(b.stopLsn());
         } else if (t instanceof RecoveryTarget.AtLsn l) {
             stop = Optional.of(l.lsn().plus(1));
         } else if (t instanceof RecoveryTarget.EndOfArchive) {
@@ -257,7 +258,7 @@ public final class RestorePlanner {
             stop = request.resolvedStop();
         }
         long first = b.startLsn().segmentNumber(seg);
-        long backupLast = b.endLsn().plus(-1).segmentNumber(seg);
+        long backupLast = b.stopLsn().plus(-1).segmentNumber(seg);
         Long last = stop.map(s -> s.plus(-1).segmentNumber(seg)).orElse(null);
 
         List<RestorePlan.PlannedWal> wal = new ArrayList<>();
@@ -289,7 +290,7 @@ public final class RestorePlanner {
             if (segNo <= backupLast) {
                 throw new RestorePlanException(ErrorCode.WAL_GAP, "WAL segment '" + name + "' is missing from the archive,"
                         + " and backup '" + b.id() + "' needs it to become consistent (its WAL runs from " + b.startLsn()
-                        + " to " + b.endLsn() + ") HINT: this backup cannot be restored; choose another with --backup");
+                        + " to " + b.stopLsn() + ") HINT: this backup cannot be restored; choose another with --backup");
             }
             if (later.isPresent() && stopAtGap && last == null) {
                 gap = name;

@@ -2,6 +2,7 @@ package io.walvault.restore.plan;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.repo.BackupInfo;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetTimeline;
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public final class TargetPlanning {
     public static Planned plan(ClusterState state, RecoveryTarget target, TargetTimeline timeline, Optional<String> backupId,
                                boolean inclusive) {
         requireNonNull(state, "state is null");
-        List<BackupInfo> backups = state.forPlanning();
+        List<BackupInfo> backups = state.backups();
         boolean needsWal = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Xid
                 || target instanceof RecoveryTarget.Name;
         if (!needsWal) {
@@ -48,8 +49,8 @@ public final class TargetPlanning {
         if (backupId.isPresent()) {
             candidates.add(backupId.get());
         } else {
-            backups.stream().filter(b -> !(target instanceof RecoveryTarget.Time t) || !b.endTime().isAfter(t.time()))
-                    .sorted(Comparator.comparing(BackupInfo::endTime).reversed()).map(BackupInfo::id).forEach(candidates::add);
+            backups.stream().filter(b -> !(target instanceof RecoveryTarget.Time t) || !b.stopTime().isAfter(t.time()))
+                    .sorted(Comparator.comparing(BackupInfo::stopTime).reversed()).map(BackupInfo::id).forEach(candidates::add);
         }
         if (candidates.isEmpty()) {
             // the planner explains that no backup ends before the target

@@ -2,6 +2,7 @@ package io.walvault.restore.plan;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.WalRecord;
@@ -80,9 +81,9 @@ public final class TargetResolver {
         WalRecord r = finder.found;
         boolean before = finder.stopsBefore;
         Lsn stopPoint = before ? r.lsn() : r.end();
-        if (stopPoint.isBefore(plan.backup().endLsn())) {
+        if (stopPoint.isBefore(plan.backup().stopLsn())) {
             throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "the target " + target.describe()
-                    + " lies at " + r.lsn() + ", before the consistent point " + plan.backup().endLsn() + " of backup '"
+                    + " lies at " + r.lsn() + ", before the consistent point " + plan.backup().stopLsn() + " of backup '"
                     + plan.backup().id() + "' HINT: restore from an older backup (--backup)");
         }
         return new Resolution(r.lsn(), before, r.end(), Optional.ofNullable(finder.lastCommit));

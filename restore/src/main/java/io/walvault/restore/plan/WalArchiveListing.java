@@ -91,6 +91,18 @@ public final class WalArchiveListing {
         return Optional.ofNullable(histories.get(tli));
     }
 
+    /** The numbers of the complete segments archived on {@code tli}, ascending. */
+    public java.util.SortedSet<Long> segments(TimelineId tli) {
+        return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(
+                segments.getOrDefault(tli, Collections.emptyNavigableMap()).keySet()));
+    }
+
+    /** The number of the newest {@code .partial} archived on {@code tli}, if any. */
+    public OptionalLong newestPartial(TimelineId tli) {
+        NavigableMap<Long, Long> p = partials.get(tli);
+        return p == null || p.isEmpty() ? OptionalLong.empty() : OptionalLong.of(p.lastKey());
+    }
+
     /** Every timeline the archive knows of, by segments or history files. */
     public TreeSet<TimelineId> timelines() {
         TreeSet<TimelineId> all = new TreeSet<>(segments.keySet());

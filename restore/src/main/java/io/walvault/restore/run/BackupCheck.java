@@ -81,14 +81,14 @@ public final class BackupCheck {
                 }
             }
             BackupInfo info = manifest.info();
-            if (info.files() != null && info.files() != manifest.files()) {
+            if (info.files() != 0 && info.files() != manifest.files()) { // 0: not recorded (manifest format 1)
                 failures.add("backup '" + id + "': the manifest's header counts " + info.files() + " files, its entries "
                         + manifest.files());
             }
-            if (info.bundles() != null && manifest.bundles().stream().anyMatch(b -> b >= info.bundles())) {
+            if (info.bundles() != 0 && manifest.bundles().stream().anyMatch(b -> b >= info.bundles())) {
                 failures.add("backup '" + id + "': the manifest places files in bundles beyond its " + info.bundles());
             }
-            if (Boolean.TRUE.equals(info.serverManifest())) {
+            if (info.serverManifest()) {
                 try {
                     catalog.readServerManifest(id, new DiscardSink());
                 } catch (RuntimeException | IOException e) {

@@ -42,8 +42,8 @@ final class RestoreReport {
                            TablespaceLayout layout) {
         BackupInfo b = manifest.info();
         out.println("restore plan for cluster " + Long.toUnsignedString(systemId) + ":");
-        out.printf(Locale.ROOT, "  backup:     '%s' label '%s', PostgreSQL %s, timeline %d%n", b.id(), b.label() == null ? "" : b.label(),
-                b.serverVersion() == null ? Integer.toString(b.pgVersion()) : b.serverVersion(), b.timeline());
+        out.printf(Locale.ROOT, "  backup:     '%s' label '%s', PostgreSQL %s, timeline %s%n", b.id(), b.label(),
+                b.serverVersion(), b.timeline());
         out.printf(Locale.ROOT, "              started %s at %s, consistent at %s (ended %s)%n", b.startLsn(), b.startTime(),
                 b.stopLsn(), b.stopTime());
         out.println("  target:     " + plan.target().describe() + (resolution.map(r -> ": recovery stops "
@@ -75,7 +75,7 @@ final class RestoreReport {
             first = false;
         }
         out.printf(Locale.ROOT, "  fetch:      %d bundles, %s stored; restores %d files, %s%n", manifest.bundles().size(),
-                mb(b.storedBytes() == null ? plan.backup().storedBytes() : b.storedBytes()), manifest.files(), mb(manifest.bytes()));
+                mb(b.storedBytes()), manifest.files(), mb(manifest.bytes()));
         out.println("              (PostgreSQL fetches the WAL itself through archive-get while it recovers)");
         out.println("  into:       " + options.dataDirectory());
         layout.locations().forEach((oid, loc) -> out.println("              tablespace " + oid + ": '" + layout.original().get(oid)

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.TimelineId;
@@ -15,6 +16,7 @@ import io.walvault.restore.recovery.TargetTimeline;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class RestorePlannerTest {
@@ -25,9 +27,15 @@ class RestorePlannerTest {
     private static final TimelineId T3 = TimelineId.of(3);
 
     /** A backup from segment {@code fromSeg} to the middle of {@code toSeg}, ending at {@code endTime}. */
-    private static BackupInfo backup(String id, TimelineId tli, long fromSeg, long toSeg, String endTime) {
-        return new BackupInfo(id, id, Lsn.of(fromSeg * SEG + 40), Lsn.of(toSeg * SEG + 1000), tli,
-                Instant.parse(endTime).minusSeconds(60), Instant.parse(endTime), 1000);
+    private static BackupInfo backup(String name, TimelineId tli, long fromSeg, long toSeg, String endTime) {
+        return new BackupInfo(id(name), 42, 180000, "18.0", name, tli, Lsn.of(fromSeg * SEG + 40), tli, Lsn.of(toSeg * SEG + 1000),
+                Instant.parse(endTime).minusSeconds(60), Instant.parse(endTime), OptionalLong.of(SEG), Optional.empty(),
+                Optional.empty(), 0, 0, 1000, 0, false);
+    }
+
+    /** The backup id of the test backup called {@code name}. */
+    private static String id(String name) {
+        return "20260101T000000Z-" + name;
     }
 
     private static WalArchiveListing archive(TimelineId tli, long fromSeg, long toSeg) {
@@ -54,7 +62,7 @@ class RestorePlannerTest {
 
         RestorePlan p = RestorePlanner.plan(List.of(newer, older), a,
                 RestorePlanner.Request.of(new RecoveryTarget.Time(Instant.parse("2026-11-05T00:00:00Z"))));
-        assertEquals("b1", p.backup().id());
+        assertEquals(id("b1"), p.backup().id());
         // unresolved time target: the plan runs to the end of the archive
         assertEquals("000000010000000000000002", p.firstWal().orElseThrow().name());
         assertEquals("000000010000000000000014", p.lastWal().orElseThrow().name());
@@ -62,7 +70,7 @@ class RestorePlannerTest {
 
         RestorePlan latest = RestorePlanner.plan(List.of(older, newer), a,
                 RestorePlanner.Request.of(new RecoveryTarget.Time(Instant.parse("2026-11-20T00:00:00Z"))));
-        assertEquals("b2", latest.backup().id());
+        assertEquals(id("b2"), latest.backup().id());
     }
 
     @Test
@@ -71,7 +79,7 @@ class RestorePlannerTest {
         RestorePlanException e = assertThrows(RestorePlanException.class, () -> RestorePlanner.plan(List.of(b), archive(T1, 2, 9),
                 RestorePlanner.Request.of(new RecoveryTarget.Time(Instant.parse("2026-10-01T00:00:00Z")))));
         assertEquals(ErrorCode.NO_BACKUP_FOR_TARGET, e.code());
-        assertTrue(e.getMessage().contains("'b1'"), e.getMessage());
+        assertTrue(e.getMessage().contains("\'" + id("b1") + "\'"), e.getMessage());
     }
 
     @Test
@@ -118,7 +126,7 @@ class RestorePlannerTest {
         RestorePlanException e = assertThrows(RestorePlanException.class,
                 () -> RestorePlanner.plan(List.of(b), a, RestorePlanner.Request.of(new RecoveryTarget.Immediate())));
         assertEquals(ErrorCode.WAL_GAP, e.code());
-        assertTrue(e.getMessage().contains("backup 'b1' needs it to become consistent"), e.getMessage());
+        assertTrue(e.getMessage().contains("backup \'" + id("b1") + "\' needs it to become consistent"), e.getMessage());
     }
 
     @Test
@@ -171,7 +179,7 @@ class RestorePlannerTest {
         BackupInfo b = backup("b1", T1, 5, 6, "2026-11-01T00:00:00Z");
         RestorePlanException e = assertThrows(RestorePlanException.class, () -> RestorePlanner.plan(List.of(b), archive(T1, 5, 9),
                 new RestorePlanner.Request(new RecoveryTarget.AtLsn(Lsn.of(5 * SEG + 100)), TargetTimeline.latest(),
-                        Optional.of("b1"), Optional.empty())));
+                        Optional.of(id("b1")), Optional.empty())));
         assertEquals(ErrorCode.TARGET_UNREACHABLE, e.code());
         RestorePlanException missing = assertThrows(RestorePlanException.class, () -> RestorePlanner.plan(List.of(b), archive(T1, 5, 9),
                 new RestorePlanner.Request(new RecoveryTarget.Immediate(), TargetTimeline.latest(), Optional.of("nope"), Optional.empty())));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
@@ -59,8 +60,7 @@ class TargetResolverIT {
             WalSegmentName n = new WalSegmentName(TimelineId.FIRST, s, SEG);
             listing.add(WalFileName.parse(n.fileName()), Files.size(walDir.resolve(n.fileName())));
         }
-        BackupInfo backup = new BackupInfo("b1", "test", start, start.plus(8), TimelineId.FIRST,
-                backupEnd.minusSeconds(1), backupEnd, 1);
+        BackupInfo backup = backup("20260101T000000Z-b1", start, start.plus(8), backupEnd);
         WalSource source = f -> Files.newInputStream(walDir.resolve(f.segment()));
         RestorePlan toEnd = RestorePlanner.plan(List.of(backup), listing, RestorePlanner.Request.of(new RecoveryTarget.EndOfArchive()));
 
@@ -94,10 +94,14 @@ class TargetResolverIT {
         assertEquals(ErrorCode.TARGET_UNREACHABLE, noSuchName.code());
 
         // a backup whose consistent point lies after the target cannot reach it
-        BackupInfo late = new BackupInfo("late", "test", start, byXid.walNeededUntil().plus(16), TimelineId.FIRST,
-                backupEnd.minusSeconds(1), backupEnd, 1);
+        BackupInfo late = backup("20260101T000000Z-late", start, byXid.walNeededUntil().plus(16), backupEnd);
         RestorePlan fromLate = RestorePlanner.plan(List.of(late), listing, RestorePlanner.Request.of(new RecoveryTarget.EndOfArchive()));
         RestorePlanException early = assertThrows(RestorePlanException.class, () -> TargetResolver.resolve(fromLate, source, fourth, true));
         assertTrue(early.getMessage().contains("before the consistent point"), early.getMessage());
+    }
+
+    private static BackupInfo backup(String id, Lsn start, Lsn end, Instant ended) {
+        return new BackupInfo(id, 42, 180000, "18.0", "test", TimelineId.FIRST, start, TimelineId.FIRST, end, ended.minusSeconds(1),
+                ended, java.util.OptionalLong.empty(), java.util.Optional.empty(), java.util.Optional.empty(), 0, 0, 1, 0, false);
     }
 }

@@ -20,6 +20,9 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.TimelineId;
+import java.time.Instant;
 
 /** The restore's directories and its last check, without a repository of real data. */
 class TargetDirectoryTest {
@@ -31,8 +34,7 @@ class TargetDirectoryTest {
         Repository repo = Repository.create(new MemoryStorage(), new Repository.InitOptions(Compression.LZ4, EncryptionMode.NONE,
                 null, null, null));
         BackupCatalog catalog = repo.cluster(42).backups();
-        try (BackupCatalog.ManifestWriter w = catalog.newManifest(new BackupInfo("20261121T090000Z", 42, 180000, 1,
-                "0/2000028", "0/3000000", "2026-11-21T09:00:00Z", "2026-11-21T09:01:00Z", "x"))) {
+        try (BackupCatalog.ManifestWriter w = catalog.newManifest(BackupInfo.of("20261121T090000Z", 42, 180000, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/3000000"), Instant.parse("2026-11-21T09:00:00Z"), Instant.parse("2026-11-21T09:01:00Z"), "x"))) {
             for (ManifestFile f : entries) {
                 w.add(f);
             }

@@ -16,11 +16,12 @@ import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupIds;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
+import io.walvault.core.repo.LockHeldException;
+import io.walvault.core.repo.LockKeeper;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.ObjectResult;
 import io.walvault.core.repo.ObjectWriter;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.repo.RepositoryLock;
 import io.walvault.core.tar.TarMember;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
@@ -29,8 +30,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,15 +45,17 @@ import org.slf4j.LoggerFactory;
  * then: bundles stored ▶ WAL to the end LSN stored ▶ manifest ▶ commit record written last (the backup exists)
  * </pre>
  *
- * <p>The cluster's {@code backup} lock is held throughout (expire takes it too) and its heartbeat
- * refreshed. On any failure nothing is published as complete: no manifest is written, and the
+ * <p>The cluster's {@code backup} lock is held throughout (expire takes it too) by a
+ * {@link LockKeeper}, which refreshes its heartbeat. If another process takes the lock over (or
+ * it cannot be refreshed until it goes stale), the backup stops as a cancel would stop it and fails
+ * with {@code LOCK_HELD} (the failure's own code when the store could not be reached). On any
+ * failure nothing is published as complete: no manifest is written, and the
  * objects already stored under the backup's directory are removed on a best-effort basis (what
  * remains is an orphan that expire may remove later). One backup per instance; not thread-safe.
  */
 public final class Backup {
 
     private static final Logger LOG = LoggerFactory.getLogger(Backup.class);
-    private static final Duration LOCK_STALE_AFTER = Duration.ofMinutes(10);
     private static final String CHECKSUM = "CRC32C";
 
     private final ConnectionSettings connection;
@@ -65,6 +66,9 @@ public final class Backup {
     private volatile boolean cancelled;
     private volatile ReplicationConnection dataConnection;
     private volatile BackupWal walStreamer;
+    /** Why the lock was lost, once it was: the backup was cancelled for it. */
+    private volatile WalvaultException lockLost;
+    private LockKeeper.Timing lockTiming = LockKeeper.Timing.BACKUP;
 
     public Backup(ConnectionSettings connection, Repository repository, BackupOptions options) {
         this(connection, repository, options, Progress.silent());
@@ -81,6 +85,12 @@ public final class Backup {
         this.repository = requireNonNull(repository, "repository is null");
         this.options = requireNonNull(options, "options is null");
         this.progress = progress;
+    }
+
+    /** Keeps the lock with another heartbeat (tests: a take-over noticed at once). */
+    Backup lockTiming(LockKeeper.Timing timing) {
+        this.lockTiming = requireNonNull(timing, "timing is null");
+        return this;
     }
 
     /**
@@ -132,6 +142,15 @@ public final class Backup {
         try {
             return runOnce();
         } catch (RuntimeException e) {
+            WalvaultException lost = lockLost;
+            if (lost != null) {
+                LOG.warn("the backup was stopped and cleaned up: its lock was lost");
+                throw new WalvaultException(lost.code(), "the backup was stopped and nothing was published: "
+                        + (lost instanceof LockHeldException ? "another process took over the cluster's backup lock while it ran ("
+                        + lost.what().strip() + ")" : lost.what().strip())
+                        + " HINT: a backup whose heartbeat stopped for 10 minutes (a hung process, a store out of reach) loses its"
+                        + " lock to the next backup or expire; run the backup again", e);
+            }
             if (cancelled) {
                 // said here, before the shutdown hook lets the JVM halt: the caller's own report of
                 // the exception may come too late to be printed
@@ -161,26 +180,17 @@ public final class Backup {
             }
             ClusterCatalog cluster = repository.cluster(systemId);
             cluster.admitWriter(options.systemIdentifier().isPresent());
-            try (RepositoryLock lock = cluster.lock("backup", LOCK_STALE_AFTER)) {
-                ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "walvault-backup-lock");
-                    t.setDaemon(true);
-                    return t;
-                });
-                heartbeat.scheduleAtFixedRate(() -> {
-                    try {
-                        lock.refresh();
-                    } catch (RuntimeException e) {
-                        LOG.warn("cannot refresh the backup lock: {}", e.getMessage());
-                    }
-                }, 1, 1, TimeUnit.MINUTES);
-                try {
-                    return run(data, cluster, systemId, startTime);
-                } finally {
-                    heartbeat.shutdownNow();
-                }
+            try (LockKeeper lock = LockKeeper.acquire(cluster, "backup", lockTiming, this::lockLost)) {
+                return run(data, cluster, systemId, startTime);
             }
         }
+    }
+
+    /** The lock was taken over (or went stale): another backup or an expire may run, so this one stops as if cancelled. */
+    private void lockLost(WalvaultException why) {
+        lockLost = why;
+        LOG.error("the backup's lock was lost; stopping the backup: {}", why.getMessage());
+        cancel();
     }
 
     private BackupResult run(ReplicationConnection data, ClusterCatalog cluster, long systemId, Instant startTime) {

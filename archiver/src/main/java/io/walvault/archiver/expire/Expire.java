@@ -12,15 +12,14 @@ import io.walvault.core.repo.BackupCatalog.StoredBackup;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.LockHeldException;
+import io.walvault.core.repo.LockKeeper;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.repo.RepositoryLock;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.repo.WalArchive.ArchivedWal;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +53,10 @@ import org.slf4j.LoggerFactory;
  *  release the lock
  * </pre>
  *
+ * <p>The lock is kept by a {@link LockKeeper} (a heartbeat every minute on its own thread). If
+ * another process takes it over, expire stops before its next removal with the take-over's
+ * {@code LOCK_HELD} (40); what it removed until then was decided under the lock.
+ *
  * <p>A dry run ({@code run(true)}) takes the lock too, so it lists exactly what a run at that
  * moment would remove, and removes nothing.
  *
@@ -68,10 +71,9 @@ import org.slf4j.LoggerFactory;
 public final class Expire {
 
     private static final Logger LOG = LoggerFactory.getLogger(Expire.class);
-    /** The lock's name and staleness: the same as {@code archiver.backup.Backup}'s. */
+    /** The lock's name and timing: the same as {@code archiver.backup.Backup}'s. */
     static final String LOCK = "backup";
-    static final Duration LOCK_STALE_AFTER = Duration.ofMinutes(10);
-    private static final Duration HEARTBEAT = Duration.ofMinutes(1);
+    static final LockKeeper.Timing LOCK_TIMING = LockKeeper.Timing.BACKUP;
     private static final int BATCH = 1000;
 
     private final Repository repository;
@@ -94,20 +96,21 @@ public final class Expire {
     /** Applies the policy ({@code dryRun}: only reports); returns what was (or would be) removed and kept. */
     public ExpireReport run(boolean dryRun) {
         ClusterCatalog cluster = repository.cluster(systemId);
-        RepositoryLock lock;
+        LockKeeper lock;
         try {
-            lock = cluster.lock(LOCK, LOCK_STALE_AFTER);
+            // a lock lost while expire works is noticed between its removals (LockKeeper.checkHeld): it stops there
+            lock = LockKeeper.acquire(cluster, LOCK, LOCK_TIMING, why -> { });
         } catch (LockHeldException e) {
             throw new WalvaultException(ErrorCode.EXPIRE_LOCKED, "cannot expire cluster '" + Long.toUnsignedString(systemId)
                     + "' while a backup or another expire runs: " + e.getMessage(), e);
         }
         try (lock) {
-            Heartbeat heartbeat = new Heartbeat(lock);
             ExpirePlan plan = plan(cluster.backups(), cluster.wal());
+            lock.checkHeld();
             if (!dryRun) {
-                removeBackups(cluster.backups(), plan, heartbeat);
+                removeBackups(cluster.backups(), plan, lock);
             }
-            WalResult wal = expireWal(cluster.wal(), plan, dryRun, heartbeat);
+            WalResult wal = expireWal(cluster.wal(), plan, dryRun, lock);
             ExpireReport report = new ExpireReport(systemId, dryRun, plan, wal.removed(), wal.kept(), wal.keptBytes())
                     .withAbandoned(new AbandonedWritesStep(repository.storage(), policy.orphanGrace()).run(clock.instant(), dryRun));
             if (!dryRun) {
@@ -184,21 +187,21 @@ public final class Expire {
         return Optional.empty();
     }
 
-    private void removeBackups(BackupCatalog catalog, ExpirePlan plan, Heartbeat heartbeat) {
+    private void removeBackups(BackupCatalog catalog, ExpirePlan plan, LockKeeper lock) {
         for (BackupDecision d : plan.removedBackups()) {
             int objects = catalog.remove(d.backup().id()); // manifest first: from then on the backup does not exist
             LOG.info("removed backup {} (ended {}, {} objects)", d.backup().id(), d.backup().stopTime(), objects);
-            heartbeat.beat();
+            lock.checkHeld(); // taken over: stop removing
         }
         for (ExpirePlan.DamagedDecision d : plan.removedDamaged()) {
             int objects = catalog.remove(d.backup().id());
             LOG.info("removed damaged backup {} ({} objects): {}", d.backup().id(), objects, d.reason());
-            heartbeat.beat();
+            lock.checkHeld(); // taken over: stop removing
         }
         for (OrphanDecision o : plan.removedOrphans()) {
             int objects = catalog.removeObjects(o.orphan().id());
             LOG.info("removed orphan {} ({} objects): {}", o.orphan().id(), objects, o.reason());
-            heartbeat.beat();
+            lock.checkHeld(); // taken over: stop removing
         }
     }
 
@@ -206,7 +209,7 @@ public final class Expire {
     }
 
     /** One streamed listing; removal in batches, after the backups (never before: a crash then leaves only orphans). */
-    private WalResult expireWal(WalArchive wal, ExpirePlan plan, boolean dryRun, Heartbeat heartbeat) {
+    private WalResult expireWal(WalArchive wal, ExpirePlan plan, boolean dryRun, LockKeeper lock) {
         Map<TimelineId, TimelineWal> removed = new TreeMap<>();
         List<String> batch = new ArrayList<>(BATCH);
         long kept = 0;
@@ -225,22 +228,22 @@ public final class Expire {
                 if (!dryRun) {
                     batch.add(f.object().key());
                     if (batch.size() == BATCH) {
-                        remove(batch, heartbeat);
+                        remove(batch, lock);
                     }
                 }
             }
         }
         if (!batch.isEmpty()) {
-            remove(batch, heartbeat);
+            remove(batch, lock);
         }
         return new WalResult(List.copyOf(removed.values()), kept, keptBytes);
     }
 
-    private void remove(List<String> batch, Heartbeat heartbeat) {
+    private void remove(List<String> batch, LockKeeper lock) {
         repository.storage().removeAll(batch);
         LOG.debug("removed {} WAL files, the last '{}'", batch.size(), batch.get(batch.size() - 1));
         batch.clear();
-        heartbeat.beat();
+        lock.checkHeld(); // taken over: stop removing
     }
 
     private static String min(String a, String b) {
@@ -249,24 +252,5 @@ public final class Expire {
 
     private static String max(String a, String b) {
         return a.compareTo(b) >= 0 ? a : b;
-    }
-
-    /** Refreshes the lock's heartbeat once a minute while expire works, so no one takes it over as stale. */
-    private final class Heartbeat {
-        private final RepositoryLock lock;
-        private Instant last;
-
-        Heartbeat(RepositoryLock lock) {
-            this.lock = lock;
-            this.last = Instant.now();
-        }
-
-        void beat() {
-            Instant now = Instant.now();
-            if (Duration.between(last, now).compareTo(HEARTBEAT) >= 0) {
-                lock.refresh(); // fails with LockHeldException if it was taken over: stop removing
-                last = now;
-            }
-        }
     }
 }

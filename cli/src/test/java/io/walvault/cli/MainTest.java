@@ -74,7 +74,7 @@ class MainTest {
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("dry run: nothing removed; cluster 7400000000000000001, retention: newest 2 full backups"
                 + " and a 36h recovery window"), r.out());
-        assertTrue(r.out().contains("no complete backup: no backup or WAL is removed"), r.out());
+        assertTrue(r.out().contains("no restorable backup: no backup or WAL is removed"), r.out());
     }
 
     @Test

@@ -1,17 +1,17 @@
 package io.walvault.cli;
 
-import io.walvault.archiver.cli.BackupCommand;
-import io.walvault.archiver.cli.AgentCommand;
-import io.walvault.archiver.cli.ArchivePushCommand;
-import io.walvault.archiver.cli.ExpireCommand;
+import io.walvault.cli.archiver.AgentCommand;
+import io.walvault.cli.archiver.ArchivePushCommand;
+import io.walvault.cli.archiver.BackupCommand;
+import io.walvault.cli.archiver.ExpireCommand;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
 import io.walvault.cli.repo.KeyCommand;
 import io.walvault.cli.repo.StorageCheckCommand;
-import io.walvault.restore.cli.ArchiveGetCommand;
-import io.walvault.restore.cli.InfoCommand;
-import io.walvault.restore.cli.RestoreCommand;
-import io.walvault.restore.cli.VerifyCommand;
+import io.walvault.cli.restore.ArchiveGetCommand;
+import io.walvault.cli.restore.InfoCommand;
+import io.walvault.cli.restore.RestoreCommand;
+import io.walvault.cli.restore.VerifyCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -22,8 +22,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
 /**
- * The walvault executable. It only assembles the commands of the archiver and restore modules,
- * maps errors to exit codes ({@link ErrorCode}) and is the only place that calls
+ * The walvault executable. It only assembles the commands (cli.archiver over the archiver module,
+ * cli.restore over restore, cli.repo over core's repository), maps errors to exit codes ({@link ErrorCode}) and is the only place that calls
  * {@code System.exit}.
  */
 @Command(name = "walvault",

@@ -91,6 +91,25 @@ public final class Expire {
         this.clock = requireNonNull(clock, "clock is null");
     }
 
+    /**
+     * The cluster to expire when none is named: the repository's only one.
+     *
+     * @throws WalvaultException CONFIG when the repository holds no cluster or several
+     */
+    public static long onlyCluster(Repository repo) {
+        List<Long> clusters;
+        try (Stream<Long> c = repo.clusters()) {
+            clusters = c.toList();
+        }
+        if (clusters.size() != 1) {
+            throw new WalvaultException(ErrorCode.CONFIG, "the repository '" + repo.storage().location() + "' holds "
+                    + (clusters.isEmpty() ? "no cluster" : clusters.size() + " clusters ("
+                    + String.join(", ", clusters.stream().map(Long::toUnsignedString).toList()) + ")")
+                    + ": expire needs to know which HINT: name it with --system-identifier (WALVAULT_SYSTEM_IDENTIFIER)");
+        }
+        return clusters.get(0);
+    }
+
     /** Applies the policy ({@code dryRun}: only reports); returns what was (or would be) removed and kept. */
     public ExpireReport run(boolean dryRun) {
         ClusterCatalog cluster = repository.cluster(systemId);

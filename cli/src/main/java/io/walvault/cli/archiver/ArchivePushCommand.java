@@ -1,8 +1,8 @@
-package io.walvault.archiver.cli;
+package io.walvault.cli.archiver;
 
 import io.walvault.archiver.push.ArchivePush;
 import io.walvault.archiver.push.ArchivePushSettings;
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import java.io.IOException;

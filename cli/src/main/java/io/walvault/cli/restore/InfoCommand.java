@@ -1,11 +1,12 @@
-package io.walvault.restore.cli;
+package io.walvault.cli.restore;
 
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.restore.info.ClusterReport;
 import io.walvault.restore.info.Info;
+import io.walvault.restore.info.InfoJson;
 import io.walvault.restore.info.TimelineWal;
 import java.io.PrintWriter;
 import java.util.List;

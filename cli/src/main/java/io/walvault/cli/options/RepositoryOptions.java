@@ -1,4 +1,4 @@
-package io.walvault.core.cli;
+package io.walvault.cli.options;
 
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;

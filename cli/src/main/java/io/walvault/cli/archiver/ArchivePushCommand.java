@@ -3,6 +3,7 @@ package io.walvault.cli.archiver;
 import io.walvault.archiver.push.ArchivePush;
 import io.walvault.archiver.push.ArchivePushSettings;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.cli.options.WalvaultSettings;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import java.io.IOException;
@@ -124,7 +125,7 @@ public final class ArchivePushCommand implements Callable<Integer> {
         if (d.isEmpty()) {
             return java.util.Optional.empty();
         }
-        Settings s = Settings.load(d.get().settings(), d.get().config(), System.getenv());
+        Settings s = WalvaultSettings.load(d.get().settings(), d.get().config(), System.getenv());
         new ArchivePush(RepositorySettings.from(s), ArchivePushSettings.from(s)).run(d.get().file());
         return java.util.Optional.of(0);
     }

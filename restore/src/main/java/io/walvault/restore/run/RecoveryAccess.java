@@ -105,7 +105,7 @@ final class RecoveryAccess {
         List<String> lines = new ArrayList<>();
         lines.add("# written by walvault restore: the repository settings of this cluster's restore_command");
         lines.add("# (0600; holds or names secrets; pg_wal is never part of a base backup)");
-        for (String name : Settings.NAMES.stream().sorted().toList()) {
+        for (String name : settings.names()) {
             if (CARRIED.contains(name)) {
                 settings.get(name).ifPresent(v -> lines.add(name + " = " + v));
             }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.os.OsUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -16,7 +16,10 @@ import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -54,7 +57,7 @@ public final class Main implements Runnable {
         if (args.length > 0 && args[0].equals("archive-push")) {
             // PostgreSQL runs it for every WAL file: its plain command lines skip picocli altogether
             try {
-                java.util.Optional<Integer> rc = ArchivePushCommand.runDirect(java.util.Arrays.copyOfRange(args, 1, args.length));
+                Optional<Integer> rc = ArchivePushCommand.runDirect(Arrays.copyOfRange(args, 1, args.length));
                 if (rc.isPresent()) {
                     return rc.get();
                 }
@@ -107,7 +110,7 @@ public final class Main implements Runnable {
 
     /** The exit codes, from the one list that defines them. */
     private static String[] exitCodeFooter() {
-        java.util.List<String> lines = new java.util.ArrayList<>();
+        List<String> lines = new ArrayList<>();
         lines.add(String.format("  %2d  %s", 0, "success"));
         for (ErrorCode c : ErrorCode.values()) {
             lines.add(String.format("  %2d  %s", c.exitCode(), c.summary()));

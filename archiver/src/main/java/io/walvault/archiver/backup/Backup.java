@@ -25,10 +25,12 @@ import io.walvault.core.tar.TarMember;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +63,7 @@ public final class Backup {
     private final Repository repository;
     private final BackupOptions options;
     private final Progress progress;
-    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean cancelled;
     private volatile ReplicationConnection dataConnection;
     private volatile BackupWal walStreamer;
@@ -71,7 +73,7 @@ public final class Backup {
     }
 
     /** With progress reports on {@code out}: a bar when {@code terminal}, periodic lines otherwise. */
-    public Backup(ConnectionSettings connection, Repository repository, BackupOptions options, java.io.PrintWriter out,
+    public Backup(ConnectionSettings connection, Repository repository, BackupOptions options, PrintWriter out,
                   boolean terminal) {
         this(connection, repository, options, new Progress(out, terminal, options.progressInterval()));
     }

@@ -23,9 +23,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -179,8 +181,8 @@ public final class Expire {
         long size = b.walSegmentSize();
         WalSegmentName first = WalSegmentName.parse(b.firstWal(), size);
         WalSegmentName last = WalSegmentName.parse(b.lastWal(), size);
-        java.util.Set<Long> present = new java.util.HashSet<>();
-        java.util.Set<String> listed = new java.util.HashSet<>();
+        Set<Long> present = new HashSet<>();
+        Set<String> listed = new HashSet<>();
         for (long n = first.segmentNumber(); n <= last.segmentNumber(); n++) {
             boolean found = false;
             for (long t = first.timeline().value(); t <= last.timeline().value() && !found; t++) {

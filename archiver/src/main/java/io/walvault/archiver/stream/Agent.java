@@ -19,12 +19,15 @@ import io.walvault.core.replication.TimelineHistoryFile;
 import io.walvault.core.replication.WalEvent;
 import io.walvault.core.replication.WalStream;
 import io.walvault.core.replication.conn.ConnectionSettings;
+import io.walvault.core.wal.InvalidWalException;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalSegmentName;
+import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -104,10 +107,10 @@ public final class Agent {
     private boolean skipToServer;
 
     /** The cluster the configuration names ({@code system-identifier}), if any; set before {@link #run}. */
-    private java.util.OptionalLong expectedCluster = java.util.OptionalLong.empty();
+    private OptionalLong expectedCluster = OptionalLong.empty();
 
     /** The server must be cluster {@code id} ({@code system-identifier}); it may then join a repository of other clusters. */
-    public void expectCluster(java.util.OptionalLong id) {
+    public void expectCluster(OptionalLong id) {
         this.expectedCluster = requireNonNull(id, "id is null");
     }
 
@@ -684,12 +687,12 @@ public final class Agent {
     }
 
     /** The first {@code length} bytes of a spool file; fails if the file holds fewer. */
-    private static final class SpoolFileStream extends java.io.FilterInputStream {
+    private static final class SpoolFileStream extends FilterInputStream {
         private final Path file;
         private long left;
 
         SpoolFileStream(Path file, long length) throws IOException {
-            super(new java.io.BufferedInputStream(Files.newInputStream(file), 256 * 1024));
+            super(new BufferedInputStream(Files.newInputStream(file), 256 * 1024));
             this.file = file;
             this.left = length;
         }
@@ -753,7 +756,7 @@ public final class Agent {
                 }
                 store(partial ? WalFileName.parse(n) : segment, f, size);
                 LOG.info("agent: stored '{}' left in the spool by an earlier run", n);
-            } catch (io.walvault.core.wal.InvalidWalException e) {
+            } catch (InvalidWalException e) {
                 LOG.warn("agent: spool file '{}' is not valid WAL ({}); dropped, the slot still holds its WAL", f, e.getMessage());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the spool '" + dir + "'", e);

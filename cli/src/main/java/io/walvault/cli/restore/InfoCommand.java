@@ -7,6 +7,7 @@ import io.walvault.core.repo.Repository;
 import io.walvault.restore.info.ClusterReport;
 import io.walvault.restore.info.Info;
 import io.walvault.restore.info.InfoJson;
+import io.walvault.restore.info.RecoveryWindow;
 import io.walvault.restore.info.TimelineWal;
 import java.io.PrintWriter;
 import java.util.List;
@@ -76,7 +77,7 @@ public final class InfoCommand implements Callable<Integer> {
             sb.append("  earliest recovery point: ").append(r.earliest().orElse("none")).append('\n');
             sb.append("  latest recovery point:   ").append(r.latest().orElse("none")).append('\n');
             if (r.windows().size() > 1) {
-                for (io.walvault.restore.info.RecoveryWindow w : r.windows()) {
+                for (RecoveryWindow w : r.windows()) {
                     sb.append("  recoverable from ").append(w.describeStart()).append(" to ").append(w.describeEnd()).append('\n');
                 }
             }

@@ -2,6 +2,8 @@ package io.walvault.core.error;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Optional;
+
 /**
  * The one base of walvault's errors: a message a DBA can act on, an {@link ErrorCode} that
  * becomes the exit code, and the cause chain kept.
@@ -37,10 +39,10 @@ public class WalvaultException extends RuntimeException {
     }
 
     /** The message's {@code HINT:} sentence, without the word HINT, if it has one. */
-    public java.util.Optional<String> hint() {
+    public Optional<String> hint() {
         String m = getMessage();
         int h = m.indexOf(HINT);
-        return h < 0 ? java.util.Optional.empty() : java.util.Optional.of(m.substring(h + HINT.length()));
+        return h < 0 ? Optional.empty() : Optional.of(m.substring(h + HINT.length()));
     }
 
     private static final String HINT = " HINT: ";

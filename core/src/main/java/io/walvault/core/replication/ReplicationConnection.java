@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.netty.buffer.ByteBuf;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.manifest.ManifestVerifier;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.replication.conn.Endpoint;
 import io.walvault.core.replication.conn.SslMode;
@@ -402,7 +403,7 @@ public final class ReplicationConnection implements AutoCloseable {
      *         arrived differs from the manifest
      */
     public BaseBackupResult baseBackup(BaseBackupOptions options, BaseBackupListener listener) {
-        return baseBackup(options, listener, io.walvault.core.manifest.ManifestVerifier.DEFAULT_IN_MEMORY_LIMIT);
+        return baseBackup(options, listener, ManifestVerifier.DEFAULT_IN_MEMORY_LIMIT);
     }
 
     /** As {@link #baseBackup(BaseBackupOptions, BaseBackupListener)}, spilling the received-file list after {@code inMemoryFiles}. */

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.WalFileName;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -59,8 +60,8 @@ public record BackupInfo(String id, long systemId, int pgVersion, long timeline,
     }
 
     /** How long the backup took: from its start time to its stop time. */
-    public java.time.Duration elapsed() {
-        return java.time.Duration.between(Instant.parse(startTime), Instant.parse(stopTime));
+    public Duration elapsed() {
+        return Duration.between(Instant.parse(startTime), Instant.parse(stopTime));
     }
 
     /** A format-1 record: identity and WAL positions only. */

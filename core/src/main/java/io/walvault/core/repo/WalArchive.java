@@ -4,17 +4,32 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.pipeline.DiscardSink;
 import io.walvault.core.pipeline.DigestStage;
+import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.pipeline.Pipelines;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.pipeline.Stage;
 import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
+import io.walvault.core.wal.InvalidWalException;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.TimelineHistory;
+import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
 import io.walvault.core.wal.WalValidateStage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -106,9 +121,9 @@ public final class WalArchive {
      * Archives the history file of {@code timeline} (as the server sent it, TIMELINE_HISTORY),
      * checked to parse as one. Create-if-absent like every WAL file: an identical copy is fine.
      */
-    public PutResult putHistory(io.walvault.core.wal.TimelineId timeline, byte[] content) throws IOException {
+    public PutResult putHistory(TimelineId timeline, byte[] content) throws IOException {
         requireNonNull(content, "content is null");
-        return put(WalFileName.parse(timeline.historyFileName()), () -> new java.io.ByteArrayInputStream(content));
+        return put(WalFileName.parse(timeline.historyFileName()), () -> new ByteArrayInputStream(content));
     }
 
     /**
@@ -118,17 +133,17 @@ public final class WalArchive {
      */
     private Sink checked(WalFileName name, Sink next) {
         return switch (name.kind()) {
-            case SEGMENT, PARTIAL -> new WalValidateStage(next, name, java.util.OptionalLong.of(systemId));
+            case SEGMENT, PARTIAL -> new WalValidateStage(next, name, OptionalLong.of(systemId));
             case HISTORY -> new HistoryCheckStage(next, name);
             case BACKUP_HISTORY -> next;
         };
     }
 
     /** Holds a timeline history file (a few hundred bytes) and parses it before passing it on. */
-    private static final class HistoryCheckStage extends io.walvault.core.pipeline.Stage {
+    private static final class HistoryCheckStage extends Stage {
         private static final int MAX = 1 << 20;
         private final WalFileName name;
-        private final java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+        private final ByteArrayOutputStream content = new ByteArrayOutputStream();
 
         HistoryCheckStage(Sink next, WalFileName name) {
             super(next);
@@ -139,7 +154,7 @@ public final class WalArchive {
         public void write(byte[] b, int off, int len) {
             checkWritable();
             if (content.size() + len > MAX) {
-                throw new io.walvault.core.wal.InvalidWalException("timeline history file '" + name + "' is longer than "
+                throw new InvalidWalException("timeline history file '" + name + "' is longer than "
                         + MAX + " bytes");
             }
             content.write(b, off, len);
@@ -148,9 +163,9 @@ public final class WalArchive {
         @Override
         protected void onFinish() throws IOException {
             try {
-                io.walvault.core.wal.TimelineHistory.parse(name.timeline(), content.toString(java.nio.charset.StandardCharsets.UTF_8));
+                TimelineHistory.parse(name.timeline(), content.toString(StandardCharsets.UTF_8));
             } catch (IllegalArgumentException e) {
-                throw new io.walvault.core.wal.InvalidWalException("timeline history file '" + name + "' is not one: "
+                throw new InvalidWalException("timeline history file '" + name + "' is not one: "
                         + e.getMessage());
             }
             byte[] bytes = content.toByteArray();
@@ -205,8 +220,8 @@ public final class WalArchive {
     }
 
     /** History files parsed by this process, per open storage, by key: they never change once archived. */
-    private static final java.util.Map<io.walvault.core.storage.Storage, java.util.Map<String, io.walvault.core.wal.TimelineHistory>>
-            HISTORIES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final Map<Storage, Map<String, TimelineHistory>>
+            HISTORIES = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
      * The history file of a timeline that branched off {@code segment}'s timeline before that
@@ -215,7 +230,7 @@ public final class WalArchive {
      * abandoned (the old primary's last segment is expected). One listing of the history files;
      * each is read once per process.
      */
-    public Optional<io.walvault.core.wal.TimelineHistory> abandonedBy(io.walvault.core.wal.WalSegmentName segment)
+    public Optional<TimelineHistory> abandonedBy(WalSegmentName segment)
             throws IOException {
         requireNonNull(segment, "segment is null");
         String ext = repository.codec().extension();
@@ -229,16 +244,16 @@ public final class WalArchive {
             if (name.timeline().compareTo(segment.timeline()) <= 0) {
                 continue;
             }
-            java.util.Map<String, io.walvault.core.wal.TimelineHistory> parsed = HISTORIES.computeIfAbsent(repository.storage(),
-                    st -> new java.util.concurrent.ConcurrentHashMap<>());
-            io.walvault.core.wal.TimelineHistory h = parsed.get(key);
+            Map<String, TimelineHistory> parsed = HISTORIES.computeIfAbsent(repository.storage(),
+                    st -> new ConcurrentHashMap<>());
+            TimelineHistory h = parsed.get(key);
             if (h == null) {
-                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-                get(name, new io.walvault.core.pipeline.OutputStreamSink(bytes, false));
-                h = io.walvault.core.wal.TimelineHistory.parse(name.timeline(), bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                get(name, new OutputStreamSink(bytes, false));
+                h = TimelineHistory.parse(name.timeline(), bytes.toString(StandardCharsets.UTF_8));
                 parsed.put(key, h);
             }
-            Optional<io.walvault.core.wal.Lsn> left = h.endOf(segment.timeline());
+            Optional<Lsn> left = h.endOf(segment.timeline());
             if (left.isPresent() && segment.segmentNumber() > left.get().segmentNumber(segment.segmentSize())) {
                 return Optional.of(h);
             }

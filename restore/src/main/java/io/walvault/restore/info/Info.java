@@ -1,6 +1,7 @@
 package io.walvault.restore.info;
 
 import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repository;
@@ -14,6 +15,7 @@ import io.walvault.restore.plan.RestorePlanException;
 import io.walvault.restore.plan.RestorePlanner;
 import io.walvault.restore.plan.WalArchiveListing;
 import io.walvault.restore.recovery.RecoveryTarget;
+import io.walvault.restore.recovery.TargetTimeline;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,9 +23,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -54,7 +58,7 @@ public final class Info {
         try {
             List<BackupInfo> backups = new ArrayList<>();
             List<String> damaged = new ArrayList<>();
-            for (io.walvault.core.repo.BackupCatalog.Entry e : cluster.backups().entries()) {
+            for (BackupCatalog.Entry e : cluster.backups().entries()) {
                 switch (e.state()) {
                     case RESTORABLE -> backups.add(e.info().orElseThrow());
                     case DAMAGED -> damaged.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
@@ -101,11 +105,11 @@ public final class Info {
             List<String> problems = new ArrayList<>(damaged);
             List<io.walvault.restore.plan.BackupInfo> planning = backups.stream().map(Info::forPlanning).toList();
             List<RecoveryWindow> windows = new ArrayList<>();
-            Map<String, String> unusable = new java.util.LinkedHashMap<>();
+            Map<String, String> unusable = new LinkedHashMap<>();
             for (io.walvault.restore.plan.BackupInfo b : planning) {
                 RestorePlan reach;
                 try {
-                    reach = RestorePlanner.reach(planning, listing, b.id(), io.walvault.restore.recovery.TargetTimeline.latest());
+                    reach = RestorePlanner.reach(planning, listing, b.id(), TargetTimeline.latest());
                 } catch (RestorePlanException e) {
                     unusable.put(b.id(), e.getMessage());
                     continue;
@@ -168,7 +172,7 @@ public final class Info {
             }
             TimelineHistory.Entry parent = h.get().entries().get(h.get().entries().size() - 1);
             long branchSegment = parent.end().segmentNumber(listing.segmentSize());
-            java.util.OptionalLong newest = listing.newestSegment(parent.timeline());
+            OptionalLong newest = listing.newestSegment(parent.timeline());
             if (newest.isPresent() && newest.getAsLong() > branchSegment) {
                 WalSegmentName last = new WalSegmentName(parent.timeline(), newest.getAsLong(), listing.segmentSize());
                 out.add("timeline " + child + " branched from timeline " + parent.timeline() + " at " + parent.end()

@@ -31,6 +31,7 @@ import io.walvault.restore.recovery.ShellQuote;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -50,12 +51,15 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -115,7 +119,7 @@ public final class Restore {
             requireNonNull(action, "action is null");
             requireNonNull(timeline, "timeline is null");
             requireNonNull(backupId, "backupId is null");
-            tablespaceMap = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tablespaceMap));
+            tablespaceMap = Collections.unmodifiableMap(new LinkedHashMap<>(tablespaceMap));
             requireNonNull(launcher, "launcher is null");
             requireNonNull(tablespaceRoot, "tablespaceRoot is null");
             if (jobs < 1 || jobs > 64) {
@@ -451,7 +455,7 @@ public final class Restore {
                             @Override
                             public void write(byte[] b, int off, int len) throws IOException {
                                 if (failure.get() != null) {
-                                    throw new java.io.InterruptedIOException("another bundle failed");
+                                    throw new InterruptedIOException("another bundle failed");
                                 }
                                 sink.write(b, off, len);
                             }
@@ -490,7 +494,7 @@ public final class Restore {
             for (Future<?> f : futures) {
                 try {
                     f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     // the first failure is reported below
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -575,7 +579,7 @@ public final class Restore {
         BackupInfo info = manifest.info();
         if (Boolean.TRUE.equals(info.serverManifest())) {
             Path target = data.resolve("backup_manifest");
-            try (FileChannel ch = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
                 catalog.readServerManifest(info.id(), new Sink() {
                     @Override

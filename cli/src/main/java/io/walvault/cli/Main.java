@@ -1,29 +1,32 @@
 package io.walvault.cli;
 
-import io.walvault.archiver.cli.BackupCommand;
-import io.walvault.archiver.cli.AgentCommand;
-import io.walvault.archiver.cli.ArchivePushCommand;
-import io.walvault.archiver.cli.ExpireCommand;
+import io.walvault.cli.archiver.AgentCommand;
+import io.walvault.cli.archiver.ArchivePushCommand;
+import io.walvault.cli.archiver.BackupCommand;
+import io.walvault.cli.archiver.ExpireCommand;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
 import io.walvault.cli.repo.KeyCommand;
 import io.walvault.cli.repo.StorageCheckCommand;
-import io.walvault.restore.cli.ArchiveGetCommand;
-import io.walvault.restore.cli.InfoCommand;
-import io.walvault.restore.cli.RestoreCommand;
-import io.walvault.restore.cli.VerifyCommand;
+import io.walvault.cli.restore.ArchiveGetCommand;
+import io.walvault.cli.restore.InfoCommand;
+import io.walvault.cli.restore.RestoreCommand;
+import io.walvault.cli.restore.VerifyCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
 /**
- * The walvault executable. It only assembles the commands of the archiver and restore modules,
- * maps errors to exit codes ({@link ErrorCode}) and is the only place that calls
+ * The walvault executable. It only assembles the commands (cli.archiver over the archiver module,
+ * cli.restore over restore, cli.repo over core's repository), maps errors to exit codes ({@link ErrorCode}) and is the only place that calls
  * {@code System.exit}.
  */
 @Command(name = "walvault",
@@ -54,7 +57,7 @@ public final class Main implements Runnable {
         if (args.length > 0 && args[0].equals("archive-push")) {
             // PostgreSQL runs it for every WAL file: its plain command lines skip picocli altogether
             try {
-                java.util.Optional<Integer> rc = ArchivePushCommand.runDirect(java.util.Arrays.copyOfRange(args, 1, args.length));
+                Optional<Integer> rc = ArchivePushCommand.runDirect(Arrays.copyOfRange(args, 1, args.length));
                 if (rc.isPresent()) {
                     return rc.get();
                 }
@@ -107,7 +110,7 @@ public final class Main implements Runnable {
 
     /** The exit codes, from the one list that defines them. */
     private static String[] exitCodeFooter() {
-        java.util.List<String> lines = new java.util.ArrayList<>();
+        List<String> lines = new ArrayList<>();
         lines.add(String.format("  %2d  %s", 0, "success"));
         for (ErrorCode c : ErrorCode.values()) {
             lines.add(String.format("  %2d  %s", c.exitCode(), c.summary()));

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ProtocolException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Copies one HTTP message body for {@link FaultProxy} as raw bytes, in bounded buffers, from
@@ -120,11 +121,11 @@ final class BodyRelay {
                 if (n >= MAX_LINE) {
                     throw new ProtocolException("chunk line longer than " + MAX_LINE + " bytes");
                 }
-                b = java.util.Arrays.copyOf(b, n * 2);
+                b = Arrays.copyOf(b, n * 2);
             }
             b[n++] = (byte) c;
             if (c == '\n') {
-                return java.util.Arrays.copyOf(b, n);
+                return Arrays.copyOf(b, n);
             }
         }
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -561,7 +562,7 @@ public final class PgCluster implements AutoCloseable {
                         } else if (!file.getFileName().toString().equals("postmaster.pid")) {
                             Files.copy(file, t, StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
                         }
-                    } catch (java.nio.file.NoSuchFileException vanished) {
+                    } catch (NoSuchFileException vanished) {
                         // removed since it was listed
                     }
                     return FileVisitResult.CONTINUE;
@@ -569,7 +570,7 @@ public final class PgCluster implements AutoCloseable {
 
                 @Override
                 public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                    if (e instanceof java.nio.file.NoSuchFileException) {
+                    if (e instanceof NoSuchFileException) {
                         return FileVisitResult.CONTINUE;
                     }
                     throw e;

@@ -14,6 +14,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -228,7 +229,7 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
-    private static BlobStore faultInjecting(BlobStore delegate, java.util.function.Supplier<Map<String, Fault>> faults) {
+    private static BlobStore faultInjecting(BlobStore delegate, Supplier<Map<String, Fault>> faults) {
         InvocationHandler h = (proxy, method, args) -> {
             Map<String, Fault> plan = faults.get();
             Fault f = plan == null ? null : plan.get(method.getName());

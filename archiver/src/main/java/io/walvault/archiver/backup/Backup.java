@@ -26,10 +26,13 @@ import io.walvault.core.tar.TarMember;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +65,7 @@ public final class Backup {
     private final Repository repository;
     private final BackupOptions options;
     private final Progress progress;
-    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean cancelled;
     private volatile ReplicationConnection dataConnection;
     private volatile BackupWal walStreamer;
@@ -75,7 +78,7 @@ public final class Backup {
     }
 
     /** With progress reports on {@code out}: a bar when {@code terminal}, periodic lines otherwise. */
-    public Backup(ConnectionSettings connection, Repository repository, BackupOptions options, java.io.PrintWriter out,
+    public Backup(ConnectionSettings connection, Repository repository, BackupOptions options, PrintWriter out,
                   boolean terminal) {
         this(connection, repository, options, new Progress(out, terminal, options.progressInterval()));
     }
@@ -224,7 +227,7 @@ public final class Backup {
             Instant stopTime = Instant.now();
             BackupInfo info = new BackupInfo(backupId, systemId, pgVersion, serverVersion, options.label(),
                     r.start().startTimeline(), r.start().startLsn(), r.endTimeline(), r.endLsn(), startTime, stopTime,
-                    java.util.OptionalLong.of(segmentSize), java.util.Optional.of(walRange[0]), java.util.Optional.of(walRange[1]),
+                    OptionalLong.of(segmentSize), Optional.of(walRange[0]), Optional.of(walRange[1]),
                     pending.regularFiles(), pending.fileBytes(), bundles.storedBytes(), bundleCount, true);
             checkCancelled();
             ObjectResult manifest = pending.publish(info);

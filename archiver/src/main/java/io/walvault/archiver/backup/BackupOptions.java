@@ -3,6 +3,7 @@ package io.walvault.archiver.backup;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
+import java.util.OptionalLong;
 
 /**
  * What {@link Backup} is asked to do.
@@ -18,7 +19,7 @@ import java.time.Duration;
  */
 public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbps, boolean allowChecksumFailures,
                             long bundleSize, int uploads, Duration walTimeout, Duration progressInterval,
-                            java.util.OptionalLong systemIdentifier) {
+                            OptionalLong systemIdentifier) {
 
     public BackupOptions {
         requireNonNull(label, "label is null");
@@ -36,7 +37,7 @@ public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbp
     /** Label "walvault", spread checkpoint, no throttle, 64 MiB bundles, 2 uploads, 5 minutes for the WAL. */
     public static BackupOptions defaults() {
         return new BackupOptions("walvault", false, 0, false, 64L * 1024 * 1024, 2, Duration.ofMinutes(5),
-                Duration.ofSeconds(10), java.util.OptionalLong.empty());
+                Duration.ofSeconds(10), OptionalLong.empty());
     }
 
     public BackupOptions label(String l) {
@@ -68,7 +69,7 @@ public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbp
     }
 
     /** The cluster the configuration names ({@code system-identifier}): the server must be it, and it may join a repository of others. */
-    public BackupOptions systemIdentifier(java.util.OptionalLong id) {
+    public BackupOptions systemIdentifier(OptionalLong id) {
         return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
                 progressInterval, id);
     }

@@ -2,6 +2,7 @@ package io.walvault.archiver.backup;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
@@ -28,7 +29,7 @@ final class Progress {
 
     /** A progress that prints nothing. */
     static Progress silent() {
-        return new Progress(new PrintWriter(java.io.OutputStream.nullOutputStream()), false, Duration.ofDays(1));
+        return new Progress(new PrintWriter(OutputStream.nullOutputStream()), false, Duration.ofDays(1));
     }
 
     void update(long done, long total, long stored) {

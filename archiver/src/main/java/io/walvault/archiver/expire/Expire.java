@@ -7,24 +7,26 @@ import io.walvault.archiver.expire.ExpirePlan.OrphanDecision;
 import io.walvault.archiver.expire.ExpireReport.TimelineWal;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupCatalog.StoredBackup;
+import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.LockHeldException;
 import io.walvault.core.repo.LockKeeper;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.repo.WalArchive;
 import io.walvault.core.repo.WalArchive.ArchivedWal;
+import io.walvault.core.repo.WalArchive;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -91,6 +93,25 @@ public final class Expire {
         this.systemId = systemId;
         this.policy = requireNonNull(policy, "policy is null");
         this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    /**
+     * The cluster to expire when none is named: the repository's only one.
+     *
+     * @throws WalvaultException CONFIG when the repository holds no cluster or several
+     */
+    public static long onlyCluster(Repository repo) {
+        List<Long> clusters;
+        try (Stream<Long> c = repo.clusters()) {
+            clusters = c.toList();
+        }
+        if (clusters.size() != 1) {
+            throw new WalvaultException(ErrorCode.CONFIG, "the repository '" + repo.storage().location() + "' holds "
+                    + (clusters.isEmpty() ? "no cluster" : clusters.size() + " clusters ("
+                    + String.join(", ", clusters.stream().map(Long::toUnsignedString).toList()) + ")")
+                    + ": expire needs to know which HINT: name it with --system-identifier (WALVAULT_SYSTEM_IDENTIFIER)");
+        }
+        return clusters.get(0);
     }
 
     /** Applies the policy ({@code dryRun}: only reports); returns what was (or would be) removed and kept. */
@@ -163,8 +184,8 @@ public final class Expire {
         long size = b.walSegmentSize().getAsLong();
         WalSegmentName first = b.firstWal().get();
         WalSegmentName last = b.lastWal().get();
-        java.util.Set<Long> present = new java.util.HashSet<>();
-        java.util.Set<String> listed = new java.util.HashSet<>();
+        Set<Long> present = new HashSet<>();
+        Set<String> listed = new HashSet<>();
         for (long n = first.segmentNumber(); n <= last.segmentNumber(); n++) {
             boolean found = false;
             for (long t = first.timeline().value(); t <= last.timeline().value() && !found; t++) {

@@ -4,17 +4,27 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.crypto.GcmWarmUp;
+import io.walvault.core.log.DaemonLog;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.WalFileName;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -104,7 +114,7 @@ public final class ArchivePush {
             markers.remove(file);
             LOG.info("archived '{}' ({} bytes{})", name, own.size(), own.alreadyPresent() ? ", already there" : "");
             List<ArchivePushFile.Result> ahead = new ArrayList<>();
-            int failed = settings.lookAhead() == 0 ? 0 : lookAhead(repo, walDir, name, markers, ahead, new java.util.HashSet<>());
+            int failed = settings.lookAhead() == 0 ? 0 : lookAhead(repo, walDir, name, markers, ahead, new HashSet<>());
             return new Report(own.alreadyPresent() ? Outcome.ALREADY_ARCHIVED : Outcome.PUSHED, ahead, failed);
         }
     }
@@ -121,25 +131,25 @@ public final class ArchivePush {
      * once. {@code file} itself is left out of the first round: bin/walvault starts the watcher
      * beside the call that pushes it. Returns how many files it pushed.
      */
-    public int watch(Path file, java.time.Duration idle, java.time.Duration lifetime) throws IOException {
+    public int watch(Path file, Duration idle, Duration lifetime) throws IOException {
         Path walDir = file.toAbsolutePath().getParent();
         PushMarkers markers = new PushMarkers(walDir, repositorySettings.location());
         markers.ensureDirectory();
         Path lockFile = markers.directory().resolve("watch.lock");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
-                java.util.Set.of(java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE),
-                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-             java.nio.channels.FileLock lock = tryLock(ch)) {
+        try (FileChannel ch = FileChannel.open(lockFile,
+                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+             FileLock lock = tryLock(ch)) {
             if (lock == null) {
                 return 0; // another watcher serves this directory
             }
             Path pidFile = markers.directory().resolve("watch.pid");
             Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
-            io.walvault.core.log.DaemonLog.keepBounded(markers.directory().resolve("watch.log"));
+            DaemonLog.keepBounded(markers.directory().resolve("watch.log"));
             long start = System.nanoTime();
             long lastWork = start;
             int pushed = 0;
-            java.util.Set<Path> failed = new java.util.HashSet<>(); // left to PostgreSQL's own calls, which fail visibly
+            Set<Path> failed = new HashSet<>(); // left to PostgreSQL's own calls, which fail visibly
             WalFileName besideCall = WalFileName.tryParse(file.getFileName().toString()).orElse(null);
             Path postmasterPid = walDir.getParent() == null ? null : walDir.getParent().resolve("postmaster.pid");
             boolean serverRan = postmasterPid != null && Files.exists(postmasterPid);
@@ -172,10 +182,10 @@ public final class ArchivePush {
         }
     }
 
-    private static java.nio.channels.FileLock tryLock(java.nio.channels.FileChannel ch) throws IOException {
+    private static FileLock tryLock(FileChannel ch) throws IOException {
         try {
             return ch.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
+        } catch (OverlappingFileLockException e) {
             return null; // held by a watcher of this process
         }
     }
@@ -203,7 +213,7 @@ public final class ArchivePush {
 
     /** Pushes the next ready files; returns how many failed. */
     private int lookAhead(Repository repo, Path walDir, WalFileName own, PushMarkers markers, List<ArchivePushFile.Result> done,
-            java.util.Set<Path> skip) {
+            Set<Path> skip) {
         markers.removeStale(walDir);
         List<Path> next = readyFiles(walDir, own, markers, skip);
         if (next.isEmpty()) {
@@ -231,7 +241,7 @@ public final class ArchivePush {
             for (int i = 0; i < futures.size(); i++) {
                 try {
                     done.add(futures.get(i).get());
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     failed++;
                     skip.add(next.get(i));
                     LOG.warn("look-ahead could not archive '{}' (PostgreSQL's own call will retry it): {}",
@@ -257,7 +267,7 @@ public final class ArchivePush {
      * The files of {@code archive_status/*.ready} other than {@code own} and not yet marked, in the
      * order PostgreSQL archives them (history files first, then by name), at most the look-ahead.
      */
-    private List<Path> readyFiles(Path walDir, WalFileName own, PushMarkers markers, java.util.Set<Path> skip) {
+    private List<Path> readyFiles(Path walDir, WalFileName own, PushMarkers markers, Set<Path> skip) {
         Path status = walDir.resolve("archive_status");
         List<WalFileName> ready = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(status, "*.ready")) {

@@ -15,9 +15,14 @@ import io.walvault.core.wal.WalSegmentValidator;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -89,7 +94,7 @@ public final class ArchivePushFile {
         long segmentSize = isSegment(name) ? readHeader(file, name).segmentSize() : 0;
         if (name.kind() == WalFileName.Kind.SEGMENT) {
             WalSegmentName segment = WalSegmentName.parse(name.name(), segmentSize);
-            java.util.Optional<TimelineHistory> later = archive.abandonedBy(segment);
+            Optional<TimelineHistory> later = archive.abandonedBy(segment);
             if (later.isPresent()) {
                 throw new WalvaultException(ErrorCode.WAL_TIMELINE_ABANDONED, "WAL file '" + name + "' of timeline "
                         + segment.timeline() + " lies after the point where timeline " + later.get().timeline()
@@ -146,15 +151,15 @@ public final class ArchivePushFile {
      * backup files carry none), if there is one.
      */
     static OptionalLong systemIdFromDirectory(Path dir) throws IOException {
-        java.util.List<Path> segments = new java.util.ArrayList<>();
-        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        List<Path> segments = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 WalFileName.tryParse(p.getFileName().toString())
                         .filter(n -> n.kind() == WalFileName.Kind.SEGMENT || n.kind() == WalFileName.Kind.PARTIAL)
                         .ifPresent(n -> segments.add(p));
             }
         }
-        segments.sort(java.util.Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+        segments.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
         for (Path p : segments) {
             try {
                 return OptionalLong.of(WalPageHeader.readFirst(p, WalFileName.parse(p.getFileName().toString())).systemIdentifier());

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -93,7 +94,7 @@ final class SegmentShipper {
     }
 
     /** Whether {@code interval} has passed since the partial segment was last considered. */
-    boolean partialDue(java.time.Duration interval) {
+    boolean partialDue(Duration interval) {
         return System.nanoTime() - lastPartialShip >= interval.toNanos();
     }
 

@@ -1,5 +1,6 @@
 package io.walvault.bench.e2e;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.walvault.archiver.backup.Backup;
 import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.backup.BackupResult;
@@ -9,6 +10,7 @@ import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +49,7 @@ public final class BackupRun {
                 // one backup first, so the figures below are a warm JVM's (the JIT's fixed cost left out)
                 new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true)).run();
             }
-            var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             BackupResult r;
             try (ThreadCpu threads = new ThreadCpu()) {

@@ -1,14 +1,26 @@
 package io.walvault.bench.e2e;
 
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import io.walvault.core.repo.Repositories;
 import io.walvault.core.wal.Lsn;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgVersion;
+import io.walvault.testkit.S3Bucket;
+import io.walvault.testkit.S3Server;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * The end-to-end benchmark: starts a real PostgreSQL (the test harness's embedded binaries,
@@ -37,11 +49,11 @@ public final class BenchMain {
 
     /** What a run measures; {@code --quick} shrinks everything for development. */
     record Options(double sizeGb, double smallGb, double replayGb, int archiveSeconds, int drainSegments, long diskBytes,
-                   int pgMajor, Path out, boolean write, boolean quick, java.util.Set<Section> only) {
+                   int pgMajor, Path out, boolean write, boolean quick, Set<Section> only) {
 
         Options {
-            java.util.Objects.requireNonNull(out, "out is null");
-            only = java.util.Set.copyOf(only);
+            Objects.requireNonNull(out, "out is null");
+            only = Set.copyOf(only);
             if (!only.isEmpty() && write) {
                 throw new IllegalArgumentException("--only measures part of the table: add --no-write");
             }
@@ -68,7 +80,7 @@ public final class BenchMain {
             int pg = PgVersion.newest().major();
             Path out = Path.of("docs/PERFORMANCE.md");
             boolean write = true;
-            java.util.Set<Section> only = java.util.EnumSet.noneOf(Section.class);
+            Set<Section> only = EnumSet.noneOf(Section.class);
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> { }
@@ -262,9 +274,9 @@ public final class BenchMain {
         String conninfo = benchRole(pg);
         Path pass = scratch.resolve("passphrase");
         Files.writeString(pass, "a long enough bench passphrase\n");
-        Files.setPosixFilePermissions(pass, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")); // a secret: owner only
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------")); // a secret: owner only
         Path local = config(scratch.resolve("local.conf"), "repo = file://" + scratch.resolve("repo") + "\n", pass);
-        io.walvault.core.repo.Repositories.create(repoSettings(local)).close();
+        Repositories.create(repoSettings(local)).close();
         BackupRun.Result r = BackupRun.inChildJvm(conninfo, local, "256m");
         report.add("backup_MBps", r.mbps(), "MB/s", "walvault backup, LZ4 + AES-256-GCM (passphrase), into a local"
                 + " directory, fast checkpoint, its own WAL streamed; child JVM with -Xmx256m");
@@ -275,12 +287,12 @@ public final class BenchMain {
         report.add("repository_over_database", (double) r.storedBytes() / datasetBytes, "ratio",
                 "stored bytes of the backup / database size (LZ4 on pgbench tables plus random bytes)");
         restore(local, scratch.resolve("restored"), datasetBytes, "");
-        try (io.walvault.testkit.S3Server s3 = io.walvault.testkit.S3Server.start()) {
-            io.walvault.testkit.S3Bucket bucket = s3.createBucket();
+        try (S3Server s3 = S3Server.start()) {
+            S3Bucket bucket = s3.createBucket();
             Path s3conf = config(scratch.resolve("s3.conf"), "repo = s3://" + bucket.name() + "/bench\ns3-endpoint = "
                     + s3.endpoint() + "\ns3-path-style = true\ns3-region = " + s3.region() + "\ns3-access-key-id = "
                     + s3.accessKey() + "\ns3-secret-access-key = " + s3.secretKey() + "\n", pass);
-            io.walvault.core.repo.Repositories.create(repoSettings(s3conf)).close();
+            Repositories.create(repoSettings(s3conf)).close();
             Thread.sleep(1100); // backup ids are per second
             BackupRun.Result s = BackupRun.inChildJvm(conninfo, s3conf, "256m");
             report.add("backup_s3_MBps", s.mbps(), "MB/s", "the same backup into S3Proxy on loopback (in this JVM)");
@@ -337,22 +349,22 @@ public final class BenchMain {
         }
         Path pass = scratch.resolve("passphrase");
         Path conf = config(scratch.resolve("small.conf"), "repo = file://" + scratch.resolve("repo-small") + "\n", pass);
-        io.walvault.core.repo.Repositories.create(repoSettings(conf)).close();
+        Repositories.create(repoSettings(conf)).close();
         BackupRun.Result r = BackupRun.inChildJvm(benchRole(wal.cluster()), conf, "256m");
         report.add("backup_small_MBps", r.mbps(), "MB/s", "the same local backup of the small dataset");
         report.add("backup_peak_rss_MB_small", r.peakRssKb() / 1024.0, "MB", "VmHWM of that backup's JVM (-Xmx256m)");
         restore(conf, scratch.resolve("restored-small"), bytes, "_small");
     }
 
-    private static Path config(Path file, String repoLines, Path passphrase) throws java.io.IOException {
+    private static Path config(Path file, String repoLines, Path passphrase) throws IOException {
         Files.writeString(file, repoLines + "encryption = passphrase\npassphrase-file = " + passphrase + "\n");
-        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         return file;
     }
 
-    private static io.walvault.core.config.RepositorySettings repoSettings(Path conf) {
-        return io.walvault.core.config.RepositorySettings.from(
-                io.walvault.core.config.Settings.load(java.util.Map.of(), conf, java.util.Map.of()));
+    private static RepositorySettings repoSettings(Path conf) {
+        return RepositorySettings.from(
+                Settings.load(Map.of(), conf, Map.of()));
     }
 
     private void walGeneration(PgCluster pg, int scale) throws Exception {
@@ -367,12 +379,12 @@ public final class BenchMain {
                 "WAL written by 2 clients running 1000-row range UPDATEs of pgbench_accounts for 20 s");
     }
 
-    private static void deleteTree(Path p) throws java.io.IOException {
+    private static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }
         try (var s = Files.walk(p)) {
-            for (Path x : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+            for (Path x : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(x);
             }
         }

@@ -1,5 +1,6 @@
 package io.walvault.bench.e2e;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ public final class HwmMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 Files.writeString(file, Long.toString(Walvault.vmHwmKb(Path.of("/proc/self/status"))), StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 System.err.println("bench: cannot write '" + file + "': " + e.getMessage());
             }
         }, "bench-hwm"));

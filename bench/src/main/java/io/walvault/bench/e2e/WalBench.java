@@ -24,10 +24,14 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -429,7 +433,7 @@ final class WalBench implements AutoCloseable {
             if (!agent.isAlive()) {
                 throw new IllegalStateException("walvault agent exited with " + agent.exitValue() + ":\n" + Files.readString(log));
             }
-            killedAfterMs = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextLong(20_000);
+            killedAfterMs = 20_000 + ThreadLocalRandom.current().nextLong(20_000);
             WalLoad load = WalLoad.start(pg.jdbcUrl("postgres"), PgCluster.SUPERUSER, scale, 2, 0);
             try {
                 Thread.sleep(killedAfterMs);
@@ -442,13 +446,13 @@ final class WalBench implements AutoCloseable {
         } finally {
             agent.descendants().forEach(ProcessHandle::destroy);
             agent.destroy();
-            if (!agent.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!agent.waitFor(20, TimeUnit.SECONDS)) {
                 agent.descendants().forEach(ProcessHandle::destroyForcibly);
                 agent.destroyForcibly();
-                agent.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                agent.waitFor(10, TimeUnit.SECONDS);
             }
         }
-        java.util.Optional<java.time.Instant> newest = AgentWal.lastCommit(settings(agentUri, config), systemId);
+        Optional<Instant> newest = AgentWal.lastCommit(settings(agentUri, config), systemId);
         if (newest.isEmpty()) {
             throw new IllegalStateException("no commit record in the agent's repository; agent log:\n" + Files.readString(log));
         }

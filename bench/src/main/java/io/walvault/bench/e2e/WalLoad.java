@@ -5,6 +5,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,7 +23,7 @@ public final class WalLoad implements AutoCloseable {
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong lastCommitMillis = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
 
     private WalLoad() {
     }

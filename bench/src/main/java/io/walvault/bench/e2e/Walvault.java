@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.testkit.ServerUser;
 import java.io.File;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -216,7 +217,7 @@ final class Walvault implements AutoCloseable {
     private static String benchClasses() {
         try {
             return Path.of(HwmMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -42,7 +43,7 @@ final class WalInput {
             r.nextBytes(rnd);
             System.arraycopy(rnd, 0, b, page, rnd.length);
             if (r.nextInt(4) == 0) {
-                java.util.Arrays.fill(b, page + 4096, page + 8192, (byte) 0);
+                Arrays.fill(b, page + 4096, page + 8192, (byte) 0);
             }
         }
         return b;

@@ -7,6 +7,7 @@ import io.walvault.core.repo.KeyMaterial;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.storage.memory.MemoryStorage;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.testkit.WalSegments;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ public class ColdPushBenchmark {
         if (path != null) {
             segment = Files.readAllBytes(Path.of(path));
         } else {
-            segment = io.walvault.testkit.WalSegments.segment("000000010000000000000001", 16L * 1024 * 1024, 1, 1);
+            segment = WalSegments.segment("000000010000000000000001", 16L * 1024 * 1024, 1, 1);
         }
         storage = new MemoryStorage();
         Repository.create(storage, new Repository.InitOptions(Compression.LZ4, EncryptionMode.PUBLIC_KEY, null,

@@ -1,6 +1,6 @@
 package io.walvault.cli.repo;
 
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -10,9 +10,12 @@ import io.walvault.core.repo.ObjectResult;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageErrors;
 import java.io.FileOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -98,7 +101,7 @@ public final class CatCommand implements Callable<Integer> {
     private OutputStream open() throws IOException {
         if (output == null) {
             // stdout is not ours to close
-            return new java.io.FilterOutputStream(System.out) {
+            return new FilterOutputStream(System.out) {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     out.write(b, off, len);
@@ -112,19 +115,19 @@ public final class CatCommand implements Callable<Integer> {
         }
         try {
             Files.createFile(output, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             throw new WalvaultException(ErrorCode.USAGE, "the output file '" + output + "' already exists: nothing was written"
                     + " HINT: remove it, or choose another path with -o");
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.USAGE, "cannot create the output file '" + output + "': "
-                    + io.walvault.core.storage.StorageErrors.describe(e) + " HINT: choose a path in an existing directory"
+                    + StorageErrors.describe(e) + " HINT: choose a path in an existing directory"
                     + " you may write to", e);
         }
         return new OutputErrors(new FileOutputStream(output.toFile()), output);
     }
 
     /** A failure to write the output file (disk full) names the file, as its creation does. */
-    private static final class OutputErrors extends java.io.FilterOutputStream {
+    private static final class OutputErrors extends FilterOutputStream {
         private final Path file;
 
         OutputErrors(OutputStream out, Path file) {
@@ -134,7 +137,7 @@ public final class CatCommand implements Callable<Integer> {
 
         private WalvaultException failed(IOException e) {
             return new WalvaultException(ErrorCode.USAGE, "cannot write the output file '" + file + "': "
-                    + io.walvault.core.storage.StorageErrors.describe(e) + "; what it holds is incomplete"
+                    + StorageErrors.describe(e) + "; what it holds is incomplete"
                     + " HINT: choose another path with -o, or make room", e);
         }
 

@@ -1,6 +1,6 @@
 package io.walvault.cli.repo;
 
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;

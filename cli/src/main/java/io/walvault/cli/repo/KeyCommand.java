@@ -1,6 +1,6 @@
 package io.walvault.cli.repo;
 
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.crypto.X25519Keys;
 import io.walvault.core.error.ErrorCode;
@@ -12,6 +12,8 @@ import io.walvault.core.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,7 +54,7 @@ public final class KeyCommand implements Runnable {
             String line = KeyFiles.formatPublic(pub);
             if (publicKeyFile != null) {
                 try {
-                    Files.writeString(publicKeyFile, line + "\n", java.nio.file.StandardOpenOption.CREATE_NEW);
+                    Files.writeString(publicKeyFile, line + "\n", StandardOpenOption.CREATE_NEW);
                 } catch (IOException e) {
                     throw new WalvaultException(ErrorCode.CONFIG, "cannot write public key file '" + publicKeyFile + "': "
                             + e.getMessage(), e);
@@ -100,7 +102,7 @@ public final class KeyCommand implements Runnable {
             try (Storage storage = Repositories.storage(s)) {
                 int v = Repository.rotateKey(storage, Repositories.keys(s), newPass, newPub);
                 spec.commandLine().getOut().printf("repository '%s' now writes with key version %d%n", storage.location(), v);
-                if (newPass != null && !java.util.Arrays.equals(newPass, s.passphrase())) {
+                if (newPass != null && !Arrays.equals(newPass, s.passphrase())) {
                     spec.commandLine().getOut().println("the old passphrase still works (writing with key version " + (v - 1)
                             + ") until you run 'walvault key retire' with the new one, once every archive_command, agent and"
                             + " script uses it");

@@ -1,5 +1,7 @@
 package io.walvault.core.compress;
 
+import net.jpountz.xxhash.XXHash32;
+
 /**
  * Constants of the LZ4 frame format (lz4_Frame_format.md, version 1.6.x), the format the
  * {@code lz4} command line writes. Offsets and flags are named after the specification.
@@ -50,7 +52,7 @@ final class Lz4Format {
     }
 
     /** The header checksum: the second byte of the xxHash32 of the descriptor. */
-    static int headerChecksum(net.jpountz.xxhash.XXHash32 hash, byte[] descriptor, int off, int len) {
+    static int headerChecksum(XXHash32 hash, byte[] descriptor, int off, int len) {
         return (hash.hash(descriptor, off, len, 0) >> 8) & 0xFF;
     }
 

@@ -4,10 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -161,9 +165,9 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
     public static char[] readPassphrase(Path file) {
         SecretFiles.requireOwnerOnly(file, "passphrase file");
         try {
-            byte[] b = java.nio.file.Files.readAllBytes(file);
-            String text = new String(b, java.nio.charset.StandardCharsets.UTF_8);
-            java.util.Arrays.fill(b, (byte) 0);
+            byte[] b = Files.readAllBytes(file);
+            String text = new String(b, StandardCharsets.UTF_8);
+            Arrays.fill(b, (byte) 0);
             // the first line, without its line end: files made with echo carry a newline
             int nl = text.indexOf('\n');
             String line = nl < 0 ? text : text.substring(0, nl);
@@ -174,7 +178,7 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
                 throw new WalvaultException(ErrorCode.CONFIG, "passphrase file '" + file + "' is empty");
             }
             return line.toCharArray();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new WalvaultException(ErrorCode.CONFIG, "cannot read passphrase file '" + file + "': " + e.getMessage(), e);
         }
     }

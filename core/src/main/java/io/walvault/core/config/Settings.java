@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -29,28 +30,22 @@ import java.util.Set;
  * Names are kebab-case; the environment name is {@code WALVAULT_} plus the name in upper case
  * with {@code _} for {@code -}. The config file has one {@code name = value} per line and
  * {@code #} comments; an unknown name in it is an error (a typo must not silently fall back to a
- * default). Secrets ({@link #SECRETS}) are refused as flags, which other users can see in the
- * process list, and a config file holding one must not be readable by group or others.
- * Immutable.
+ * default). The names known are core's ({@link SettingNames#CORE}) and those the caller's modules
+ * declare ({@link #load(SettingNames, Map, Path, Map)}). Secrets ({@link SettingNames#isSecret})
+ * are refused as flags, which other users can see in the process list, and a config file holding
+ * one must not be readable by group or others. Immutable.
  */
 public final class Settings {
 
-    /** Every setting name walvault knows. */
-    public static final Set<String> NAMES = Set.of("repo", "compression", "encryption", "passphrase", "passphrase-file",
-            "public-key-file", "private-key-file", "s3-endpoint", "s3-region", "s3-path-style", "s3-storage-class",
-            "s3-sse", "s3-kms-key-id", "s3-checksums", "s3-conditional-write", "s3-chunked-encoding", "s3-part-size", "s3-part-concurrency",
-            "s3-max-attempts", "s3-access-key-id", "s3-secret-access-key",
-            "system-identifier", "archive-push-look-ahead", "archive-push-parallel", "archive-get-prefetch");
-
-    /** Settings that may come only from the environment or the config file. */
-    public static final Set<String> SECRETS = Set.of("passphrase", "s3-secret-access-key");
-
+    private final SettingNames known;
     private final Map<String, String> flags;
     private final Map<String, String> env;
     private final Map<String, String> file;
     private final Path configFile;
 
-    private Settings(Map<String, String> flags, Map<String, String> env, Map<String, String> file, Path configFile) {
+    private Settings(SettingNames known, Map<String, String> flags, Map<String, String> env, Map<String, String> file,
+                     Path configFile) {
+        this.known = known;
         this.flags = flags;
         this.env = env;
         this.file = file;
@@ -58,29 +53,40 @@ public final class Settings {
     }
 
     /**
-     * Reads the settings: {@code flags} (name to value, only those given), the process
-     * environment {@code environment}, and the config file named by the {@code config} flag or
-     * {@code WALVAULT_CONFIG}.
+     * Reads core's settings ({@link SettingNames#CORE}): {@code flags} (name to value, only those
+     * given), the process environment {@code environment}, and the config file named by the
+     * {@code config} flag or {@code WALVAULT_CONFIG}.
      */
     public static Settings load(Map<String, String> flags, Path configFlag, Map<String, String> environment) {
+        return load(SettingNames.CORE, flags, configFlag, environment);
+    }
+
+    /**
+     * Reads the settings named by core and by {@code names} (what the caller's modules declare):
+     * {@code flags} (name to value, only those given), the process environment
+     * {@code environment}, and the config file named by the {@code config} flag or
+     * {@code WALVAULT_CONFIG}, where any other name is an error.
+     */
+    public static Settings load(SettingNames names, Map<String, String> flags, Path configFlag, Map<String, String> environment) {
         requireNonNull(flags, "flags is null");
         requireNonNull(environment, "environment is null");
+        SettingNames known = SettingNames.CORE.and(requireNonNull(names, "names is null"));
         Map<String, String> f = new LinkedHashMap<>();
         flags.forEach((k, v) -> {
             if (v == null) {
                 return;
             }
-            if (!NAMES.contains(k)) {
+            if (!known.contains(k)) {
                 throw new WalvaultException(ErrorCode.INTERNAL, "unknown setting '" + k + "'");
             }
-            if (SECRETS.contains(k)) {
+            if (known.isSecret(k)) {
                 throw new WalvaultException(ErrorCode.CONFIG, "'" + k + "' cannot be given on the command line"
                         + " HINT: set " + envName(k) + " or put it in the config file");
             }
             f.put(k, v);
         });
         Map<String, String> e = new LinkedHashMap<>();
-        for (String name : NAMES) {
+        for (String name : known.names()) {
             String v = environment.get(envName(name));
             if (v != null && !v.isEmpty()) {
                 e.put(name, v);
@@ -88,8 +94,8 @@ public final class Settings {
         }
         Path config = configFlag != null ? configFlag
                 : Optional.ofNullable(environment.get("WALVAULT_CONFIG")).filter(s -> !s.isEmpty()).map(Path::of).orElse(null);
-        Map<String, String> c = config == null ? Map.of() : readConfigFile(config);
-        return new Settings(f, e, c, config);
+        Map<String, String> c = config == null ? Map.of() : readConfigFile(config, known);
+        return new Settings(known, f, e, c, config);
     }
 
     /** {@code WALVAULT_S3_REGION} for {@code s3-region}. */
@@ -97,8 +103,8 @@ public final class Settings {
         return "WALVAULT_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
-    static Map<String, String> readConfigFile(Path path) {
-        java.util.List<String> lines;
+    static Map<String, String> readConfigFile(Path path, SettingNames known) {
+        List<String> lines;
         try {
             lines = Files.readAllLines(path, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -119,7 +125,7 @@ public final class Settings {
             }
             String name = line.substring(0, eq).strip();
             String value = line.substring(eq + 1).strip();
-            if (!NAMES.contains(name)) {
+            if (!known.contains(name)) {
                 throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' line " + n + ": unknown setting '"
                         + name + "'");
             }
@@ -128,7 +134,7 @@ public final class Settings {
                         + "' is set twice");
             }
         }
-        if (m.keySet().stream().anyMatch(SECRETS::contains)) {
+        if (m.keySet().stream().anyMatch(known::isSecret)) {
             try {
                 Set<PosixFilePermission> p = Files.getPosixFilePermissions(path);
                 if (p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
@@ -144,7 +150,7 @@ public final class Settings {
 
     /** The value of {@code name} by precedence, if set anywhere. */
     public Optional<String> get(String name) {
-        if (!NAMES.contains(name)) {
+        if (!known.contains(name)) {
             throw new WalvaultException(ErrorCode.INTERNAL, "unknown setting '" + name + "'");
         }
         String v = flags.get(name);
@@ -169,6 +175,11 @@ public final class Settings {
             return "'" + name + "' in config file '" + configFile + "'";
         }
         return "the default of '" + name + "'";
+    }
+
+    /** The names these settings know (core's and those given to {@link #load(SettingNames, Map, Path, Map)}), sorted. */
+    public Set<String> names() {
+        return known.names();
     }
 
     public Optional<Path> configFile() {

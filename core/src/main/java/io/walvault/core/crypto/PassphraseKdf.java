@@ -2,6 +2,7 @@ package io.walvault.core.crypto;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Arrays;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 
@@ -74,11 +75,11 @@ public record PassphraseKdf(int memoryKib, int iterations, int parallelism, byte
     @Override
     public boolean equals(Object o) {
         return o instanceof PassphraseKdf k && k.memoryKib == memoryKib && k.iterations == iterations
-                && k.parallelism == parallelism && java.util.Arrays.equals(k.salt, salt);
+                && k.parallelism == parallelism && Arrays.equals(k.salt, salt);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Arrays.hashCode(salt);
+        return Arrays.hashCode(salt);
     }
 }

@@ -7,7 +7,9 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
@@ -93,8 +95,8 @@ public final class X25519Keys implements ObjectKeys {
     }
 
     /** The versions whose private key is at hand. */
-    public java.util.Set<Integer> privateVersions() {
-        return java.util.Collections.unmodifiableSet(privateKeys.keySet());
+    public Set<Integer> privateVersions() {
+        return Collections.unmodifiableSet(privateKeys.keySet());
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.walvault.core.replication;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * What BASE_BACKUP is asked for. The manifest is always requested (the client verifies the
@@ -27,7 +28,7 @@ public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean pr
         requireNonNull(label, "label is null");
         requireNonNull(manifestChecksums, "manifestChecksums is null");
         manifestChecksums = manifestChecksums.toUpperCase(Locale.ROOT);
-        if (!java.util.Set.of("NONE", "CRC32C", "SHA224", "SHA256", "SHA384", "SHA512").contains(manifestChecksums)) {
+        if (!Set.of("NONE", "CRC32C", "SHA224", "SHA256", "SHA384", "SHA512").contains(manifestChecksums)) {
             throw new IllegalArgumentException("manifest checksum algorithm '" + manifestChecksums
                     + "' is not one of NONE, CRC32C, SHA224, SHA256, SHA384, SHA512");
         }

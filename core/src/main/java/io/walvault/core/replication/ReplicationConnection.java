@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.manifest.ManifestVerifier;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.replication.wire.BackendMessage;
 import io.walvault.core.replication.wire.Transport;
@@ -250,7 +251,7 @@ public final class ReplicationConnection implements AutoCloseable {
      *         arrived differs from the manifest
      */
     public BaseBackupResult baseBackup(BaseBackupOptions options, BaseBackupListener listener) {
-        return baseBackup(options, listener, io.walvault.core.manifest.ManifestVerifier.DEFAULT_IN_MEMORY_LIMIT);
+        return baseBackup(options, listener, ManifestVerifier.DEFAULT_IN_MEMORY_LIMIT);
     }
 
     /** As {@link #baseBackup(BaseBackupOptions, BaseBackupListener)}, spilling the received-file list after {@code inMemoryFiles}. */

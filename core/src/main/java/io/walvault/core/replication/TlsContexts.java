@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Builds the TLS client context for a {@link ConnectionSettings}, following libpq's sslmode:
@@ -39,7 +40,7 @@ final class TlsContexts {
             if (!checkChain) {
                 b.trustManager(InsecureTrustManagerFactory.INSTANCE);
             } else if (root.get().equals(ConnectionSettings.SYSTEM_ROOT_CERT)) {
-                b.trustManager((javax.net.ssl.TrustManagerFactory) null);
+                b.trustManager((TrustManagerFactory) null);
             } else {
                 if (!Files.isReadable(root.get())) {
                     throw new WalvaultException(ErrorCode.TLS_FAILED, "cannot read root certificate file '" + root.get()

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /** What {@link WalStream#read} returns: WAL bytes, the end of the timeline, or the end of the stream. */
 public sealed interface WalEvent permits WalEvent.WalData, WalEvent.EndOfTimeline, WalEvent.EndOfStream {
@@ -34,8 +36,8 @@ public sealed interface WalEvent permits WalEvent.WalData, WalEvent.EndOfTimelin
          * This data cut at segment boundaries: one piece per segment it touches, each a view of
          * the same bytes (valid as long as this one is).
          */
-        public java.util.List<WalData> bySegment(long segmentSize) {
-            java.util.List<WalData> out = new java.util.ArrayList<>(2);
+        public List<WalData> bySegment(long segmentSize) {
+            List<WalData> out = new ArrayList<>(2);
             ByteBuffer rest = data.duplicate();
             Lsn at = start;
             while (rest.hasRemaining()) {

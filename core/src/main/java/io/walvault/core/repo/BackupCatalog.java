@@ -4,13 +4,26 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import io.walvault.core.error.WalvaultException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -255,8 +268,8 @@ public final class BackupCatalog {
 
     private Commit readCommit(String backupId) throws IOException {
         String key = commitKey(backupId);
-        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-        repository.codec().read(key, new io.walvault.core.pipeline.OutputStreamSink(buf, false), false);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        repository.codec().read(key, new OutputStreamSink(buf, false), false);
         return Json.read(buf.toByteArray(), Commit.class, key);
     }
 
@@ -264,7 +277,7 @@ public final class BackupCatalog {
     public BackupInfo info(String backupId) throws IOException {
         try {
             return readCommit(backupId).backup().toInfo(commitKey(backupId));
-        } catch (io.walvault.core.storage.ObjectNotFoundException e) {
+        } catch (ObjectNotFoundException e) {
             return readManifestHead(backupId).info();
         }
     }
@@ -331,7 +344,7 @@ public final class BackupCatalog {
         }
 
         /** Copies lines already serialized by a {@link PendingManifest}. */
-        void addLines(java.io.InputStream lines, long fileCount, long byteCount) throws IOException {
+        void addLines(InputStream lines, long fileCount, long byteCount) throws IOException {
             byte[] buf = new byte[64 * 1024];
             for (int n; (n = lines.read(buf)) > 0; ) {
                 out.write(buf, 0, n);
@@ -378,8 +391,8 @@ public final class BackupCatalog {
     /** Entries of a manifest not yet written. One thread at a time. */
     public static final class PendingManifest implements AutoCloseable {
         private final BackupCatalog catalog;
-        private final java.nio.file.Path file;
-        private final java.io.OutputStream out;
+        private final Path file;
+        private final OutputStream out;
         private long files;
         private long bytes;
         private long fileBytes;
@@ -387,10 +400,10 @@ public final class BackupCatalog {
 
         PendingManifest(BackupCatalog catalog) throws IOException {
             this.catalog = catalog;
-            this.file = java.nio.file.Files.createTempFile("walvault-manifest-", ".jsonl",
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            this.out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file), 64 * 1024);
+            this.file = Files.createTempFile("walvault-manifest-", ".jsonl",
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rw-------")));
+            this.out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
         }
 
         public void add(ManifestFile entry) throws IOException {
@@ -420,7 +433,7 @@ public final class BackupCatalog {
         public ObjectResult publish(BackupInfo info) throws IOException {
             out.flush();
             try (ManifestWriter m = catalog.newManifest(info);
-                 java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+                 InputStream in = Files.newInputStream(file)) {
                 m.addLines(in, files, bytes);
                 return m.finish();
             }
@@ -431,7 +444,7 @@ public final class BackupCatalog {
             try {
                 out.close();
             } finally {
-                java.nio.file.Files.deleteIfExists(file);
+                Files.deleteIfExists(file);
             }
         }
     }
@@ -482,7 +495,7 @@ public final class BackupCatalog {
                 return removed;
             }
             if (!previous.isEmpty() && previous.contains(keys.get(0))) {
-                throw new io.walvault.core.error.WalvaultException(io.walvault.core.error.ErrorCode.STORAGE, "object '"
+                throw new WalvaultException(ErrorCode.STORAGE, "object '"
                         + keys.get(0) + "' in '" + repository.storage().location() + "' is still listed after its removal");
             }
             repository.storage().removeAll(keys);
@@ -500,7 +513,7 @@ public final class BackupCatalog {
      * @param bytes    their stored bytes
      * @param newest   when the most recent of them was written
      */
-    public record StoredBackup(String id, boolean complete, long objects, long bytes, java.time.Instant newest) {
+    public record StoredBackup(String id, boolean complete, long objects, long bytes, Instant newest) {
         public StoredBackup {
             BackupIds.check(id);
             requireNonNull(newest, "newest is null");
@@ -521,7 +534,7 @@ public final class BackupCatalog {
         String dir = RepositoryLayout.cluster(systemId) + "backups/";
         String manifest = "manifest" + repository.codec().extension();
         String commit = "commit" + repository.codec().extension();
-        java.util.Map<String, StoredBackup> byId = new java.util.TreeMap<>();
+        Map<String, StoredBackup> byId = new TreeMap<>();
         try (Stream<ObjectInfo> l = repository.storage().list(dir)) {
             l.forEach(i -> {
                 String rest = i.key().substring(dir.length());
@@ -538,7 +551,7 @@ public final class BackupCatalog {
                 String name = rest.substring(slash + 1);
                 boolean isManifest = name.equals(manifest) || name.equals(commit);
                 if (objects != null) {
-                    objects.computeIfAbsent(id, k -> new java.util.HashMap<>()).put(name, i.size());
+                    objects.computeIfAbsent(id, k -> new HashMap<>()).put(name, i.size());
                 }
                 StoredBackup was = byId.get(id);
                 byId.put(id, was == null
@@ -590,7 +603,7 @@ public final class BackupCatalog {
                     if (line.length >= MAX_LINE) {
                         throw corrupt("line " + (lineNo + 1) + " is longer than " + MAX_LINE + " bytes");
                     }
-                    line = java.util.Arrays.copyOf(line, line.length * 2);
+                    line = Arrays.copyOf(line, line.length * 2);
                 }
                 line[filled++] = b[i];
             }
@@ -598,7 +611,7 @@ public final class BackupCatalog {
 
         private void parse() {
             lineNo++;
-            byte[] bytesOfLine = java.util.Arrays.copyOf(line, filled);
+            byte[] bytesOfLine = Arrays.copyOf(line, filled);
             if (ended) {
                 throw corrupt("line " + lineNo + " follows the end record");
             }

@@ -68,8 +68,13 @@ public record BackupInfo(String id, long systemId, int pgVersion, String serverV
     /** A backup's identity and WAL positions only (what manifest format 1 recorded); for tests and old backups. */
     public static BackupInfo of(String id, long systemId, int pgVersion, TimelineId timeline, Lsn startLsn, Lsn stopLsn,
                                 Instant startTime, Instant stopTime, String label) {
-        return new BackupInfo(id, systemId, pgVersion, Integer.toString(pgVersion), label, timeline, startLsn, timeline,
+        return new BackupInfo(id, systemId, pgVersion, versionText(pgVersion), label, timeline, startLsn, timeline,
                 stopLsn, startTime, stopTime, OptionalLong.empty(), Optional.empty(), Optional.empty(), 0, 0, 0, 0, false);
+    }
+
+    /** {@code server_version} as PostgreSQL 10 and later print it, from {@code server_version_num} ({@code 140010}: 14.10). */
+    static String versionText(int pgVersion) {
+        return pgVersion / 10000 + "." + pgVersion % 100;
     }
 
     /** How long the backup took: from its start time to its stop time. */

@@ -33,7 +33,7 @@ record BackupInfoJson(String id, long systemId, int pgVersion, long timeline, St
     BackupInfo toInfo(String key) {
         try {
             OptionalLong segmentSize = walSegmentSize == null ? OptionalLong.empty() : OptionalLong.of(walSegmentSize);
-            return new BackupInfo(id, systemId, pgVersion, serverVersion != null ? serverVersion : Integer.toString(pgVersion),
+            return new BackupInfo(id, systemId, pgVersion, serverVersion != null ? serverVersion : BackupInfo.versionText(pgVersion),
                     label == null ? "" : label, TimelineId.of(timeline), Lsn.parse(startLsn),
                     TimelineId.of(stopTimeline != null ? stopTimeline : timeline), Lsn.parse(stopLsn), Instant.parse(startTime),
                     Instant.parse(stopTime), segmentSize, segment(firstWal, segmentSize), segment(lastWal, segmentSize),

@@ -2,12 +2,26 @@ package io.walvault.core.repo;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectExistsException;
+import io.walvault.core.storage.StorageErrors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One PostgreSQL cluster's part of a repository, keyed by its system identifier, so that a
@@ -16,7 +30,7 @@ import java.util.stream.Stream;
  */
 public final class ClusterCatalog {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ClusterCatalog.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterCatalog.class);
 
     private final Repository repository;
     private final long systemId;
@@ -39,11 +53,11 @@ public final class ClusterCatalog {
     }
 
     /** Clusters checked already, per open storage: one check per process (archive-push's watcher pushes many files). */
-    private static final java.util.Map<Storage, java.util.Set<Long>> ADMITTED =
-            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final Map<Storage, Set<Long>> ADMITTED =
+            Collections.synchronizedMap(new WeakHashMap<>());
 
-    private static java.util.Set<Long> admitted(Storage storage) {
-        return ADMITTED.computeIfAbsent(storage, s -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+    private static Set<Long> admitted(Storage storage) {
+        return ADMITTED.computeIfAbsent(storage, s -> ConcurrentHashMap.newKeySet());
     }
 
     /**
@@ -70,7 +84,7 @@ public final class ClusterCatalog {
         if (!known) {
             String prefix = RepositoryLayout.CLUSTERS_DIR;
             String self = RepositoryLayout.cluster(systemId);
-            java.util.Optional<String> other;
+            Optional<String> other;
             try (Stream<ObjectInfo> all = storage.list(prefix)) {
                 other = all.map(ObjectInfo::key).filter(k -> !k.startsWith(self))
                         .map(k -> k.substring(prefix.length(), k.indexOf('/', prefix.length()))).findFirst();
@@ -89,14 +103,14 @@ public final class ClusterCatalog {
             }
         }
         byte[] record = ("{\"format\":1,\"systemId\":\"" + Long.toUnsignedString(systemId) + "\",\"recorded\":\""
-                + java.time.Instant.now() + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (io.walvault.core.pipeline.Sink w = storage.newWrite(marker)) {
+                + Instant.now() + "\"}").getBytes(StandardCharsets.UTF_8);
+        try (Sink w = storage.newWrite(marker)) {
             w.write(record, 0, record.length);
             w.finish();
-        } catch (io.walvault.core.storage.ObjectExistsException raced) {
+        } catch (ObjectExistsException raced) {
             // another process recorded it meanwhile
-        } catch (java.io.IOException e) {
-            throw io.walvault.core.storage.StorageErrors.failed("write", marker, storage.location(), e);
+        } catch (IOException e) {
+            throw StorageErrors.failed("write", marker, storage.location(), e);
         }
         admitted(storage).add(systemId);
     }

@@ -1,15 +1,18 @@
 package io.walvault.core.repo;
 
+import io.walvault.core.config.SecretFiles;
 import io.walvault.core.crypto.X25519Keys;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -46,20 +49,20 @@ public final class KeyFiles {
             Files.write(Files.createFile(privateKeyFile,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
                     text.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.WRITE);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
+        } catch (FileAlreadyExistsException e) {
             throw new WalvaultException(ErrorCode.CONFIG, "key file '" + privateKeyFile + "' already exists"
                     + " HINT: choose another path; walvault never overwrites a key");
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.CONFIG, "cannot write key file '" + privateKeyFile + "': " + e.getMessage(), e);
         } finally {
-            java.util.Arrays.fill(priv, (byte) 0);
+            Arrays.fill(priv, (byte) 0);
         }
         return pub;
     }
 
     /** The private keys in {@code file}, which must be the owner's alone (0600 or stricter, as ssh requires). */
     public static List<byte[]> readPrivate(Path file) {
-        io.walvault.core.config.SecretFiles.requireOwnerOnly(file, "private key file");
+        SecretFiles.requireOwnerOnly(file, "private key file");
         return read(file, SECRET_PREFIX, "private");
     }
 

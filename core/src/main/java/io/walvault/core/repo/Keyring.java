@@ -22,11 +22,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import javax.crypto.AEADBadTagException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads, creates and rotates the keyring: {@code keyring/<version>.json}, the newest file
@@ -35,7 +39,7 @@ import javax.crypto.AEADBadTagException;
  */
 final class Keyring {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Keyring.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Keyring.class);
 
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getUrlDecoder();
@@ -58,7 +62,7 @@ final class Keyring {
     }
 
     /** Keyring version {@code v}, or empty when that file is not there (removed by a rotation or a retire). */
-    static java.util.Optional<KeyringFile> readVersion(Storage storage, String repositoryId, int v) {
+    static Optional<KeyringFile> readVersion(Storage storage, String repositoryId, int v) {
         String key = RepositoryLayout.keyring(v);
         try (InputStream in = storage.newRead(key)) {
             KeyringFile f = Json.read(in.readAllBytes(), KeyringFile.class, key);
@@ -66,9 +70,9 @@ final class Keyring {
                 throw new CorruptDataException("object '" + key + "' is corrupt: it is not version " + v
                         + " of this repository's keyring");
             }
-            return java.util.Optional.of(f);
+            return Optional.of(f);
         } catch (ObjectNotFoundException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         } catch (IOException e) {
             throw StorageErrors.failed("read", key, storage.location(), e);
         }
@@ -80,7 +84,7 @@ final class Keyring {
             return l.map(i -> i.key().substring(RepositoryLayout.KEYRING_DIR.length()))
                     .filter(n -> n.matches("[0-9]{8}\\.json"))
                     .map(n -> Integer.parseInt(n.substring(0, 8)))
-                    .sorted(java.util.Comparator.reverseOrder()).toList();
+                    .sorted(Comparator.reverseOrder()).toList();
         }
     }
 
@@ -156,7 +160,7 @@ final class Keyring {
                 if (v >= f.current()) {
                     continue;
                 }
-                java.util.Optional<KeyringFile> older = readVersion(storage, d.id(), v);
+                Optional<KeyringFile> older = readVersion(storage, d.id(), v);
                 if (older.isEmpty()) {
                     continue;
                 }

@@ -7,10 +7,12 @@ import io.walvault.core.crypto.AesGcmDecryptStage;
 import io.walvault.core.crypto.AesGcmEncryptStage;
 import io.walvault.core.crypto.CryptoFormat;
 import io.walvault.core.crypto.ObjectKeys;
+import io.walvault.core.crypto.X25519Keys;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.CountingStage;
 import io.walvault.core.pipeline.DigestStage;
+import io.walvault.core.pipeline.DiscardSink;
 import io.walvault.core.pipeline.Pipelines;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectNotFoundException;
@@ -70,7 +72,7 @@ public final class ObjectCodec {
      * carries its plaintext digest as a trailer.
      */
     public boolean writersMayNotRead() {
-        return keys instanceof io.walvault.core.crypto.X25519Keys;
+        return keys instanceof X25519Keys;
     }
 
     /** Whether objects can be read (false in a public-key repository opened without a private key). */
@@ -140,7 +142,7 @@ public final class ObjectCodec {
                 }
             }
         }
-        return read(key, new io.walvault.core.pipeline.DiscardSink(), true).sha256();
+        return read(key, new DiscardSink(), true).sha256();
     }
 
     /** Packs all of {@code in} into the object {@code key}. */

@@ -3,6 +3,8 @@ package io.walvault.core.repo;
 import io.walvault.core.compress.Compression;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.S3Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.Repository.InitOptions;
 import io.walvault.core.storage.Storage;
 import io.walvault.core.storage.StorageCheck;
@@ -62,7 +64,7 @@ public final class Repositories {
     public static Repository create(RepositorySettings s) {
         EncryptionMode mode = s.encryption() == null ? null : EncryptionMode.parse(s.encryption());
         if (mode == null) {
-            throw new io.walvault.core.error.WalvaultException(io.walvault.core.error.ErrorCode.CONFIG,
+            throw new WalvaultException(ErrorCode.CONFIG,
                     "choose the repository's encryption HINT: pass --encryption none, passphrase or public-key;"
                     + " it cannot be changed later");
         }

@@ -7,6 +7,9 @@ import io.walvault.core.crypto.ObjectKeys;
 import io.walvault.core.crypto.PassphraseKdf;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.CountingStage;
+import io.walvault.core.pipeline.DigestStage;
+import io.walvault.core.pipeline.Pipelines;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
@@ -210,10 +213,10 @@ public final class Repository implements AutoCloseable {
     }
 
     private static ObjectResult copyPlain(Storage storage, String key, Sink out) throws IOException {
-        io.walvault.core.pipeline.CountingStage count = new io.walvault.core.pipeline.CountingStage(out);
-        io.walvault.core.pipeline.DigestStage digest = new io.walvault.core.pipeline.DigestStage(count);
+        CountingStage count = new CountingStage(out);
+        DigestStage digest = new DigestStage(count);
         try (Sink s = digest; InputStream in = storage.newRead(key)) {
-            io.walvault.core.pipeline.Pipelines.copy(in, s);
+            Pipelines.copy(in, s);
             s.finish();
         }
         return new ObjectResult(key, count.count(), digest.hex(), -1);

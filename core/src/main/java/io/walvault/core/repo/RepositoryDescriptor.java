@@ -3,8 +3,11 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.compress.Compression;
+import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The repository's descriptor, {@code walvault.json}: the one small object read when a
@@ -61,28 +64,28 @@ public record RepositoryDescriptor(int format, String id, String created, String
      * The descriptor from the fields of {@code walvault.json} ({@link Json#readFlatObject}): every
      * field known, of its type, the required ones present; otherwise corruption naming {@code key}.
      */
-    static RepositoryDescriptor fromFields(java.util.Map<String, Object> f, String key) {
+    static RepositoryDescriptor fromFields(Map<String, Object> f, String key) {
         for (String name : f.keySet()) {
-            if (!java.util.Set.of("format", "id", "created", "compression", "encryption", "cipher").contains(name)) {
-                throw new io.walvault.core.error.CorruptDataException("object '" + key + "' is corrupt: unknown field '"
+            if (!Set.of("format", "id", "created", "compression", "encryption", "cipher").contains(name)) {
+                throw new CorruptDataException("object '" + key + "' is corrupt: unknown field '"
                         + name + "'");
             }
         }
         if (!(f.get("format") instanceof Long format) || format < Integer.MIN_VALUE || format > Integer.MAX_VALUE) {
-            throw new io.walvault.core.error.CorruptDataException("object '" + key + "' is corrupt: 'format' is missing"
+            throw new CorruptDataException("object '" + key + "' is corrupt: 'format' is missing"
                     + " or not an integer");
         }
         return new RepositoryDescriptor(format.intValue(), text(f, "id", key, true), text(f, "created", key, true),
                 text(f, "compression", key, true), text(f, "encryption", key, true), text(f, "cipher", key, false));
     }
 
-    private static String text(java.util.Map<String, Object> f, String name, String key, boolean required) {
+    private static String text(Map<String, Object> f, String name, String key, boolean required) {
         Object v = f.get(name);
         if (v == null && !required) {
             return null;
         }
         if (!(v instanceof String s)) {
-            throw new io.walvault.core.error.CorruptDataException("object '" + key + "' is corrupt: '" + name + "' is "
+            throw new CorruptDataException("object '" + key + "' is corrupt: '" + name + "' is "
                     + (v == null ? "missing" : "not a string"));
         }
         return s;

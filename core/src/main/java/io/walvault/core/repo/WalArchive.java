@@ -2,19 +2,31 @@ package io.walvault.core.repo;
 
 import static java.util.Objects.requireNonNull;
 
-import io.walvault.core.pipeline.DiscardSink;
 import io.walvault.core.pipeline.DigestStage;
+import io.walvault.core.pipeline.DiscardSink;
+import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.pipeline.Pipelines;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.TimelineHistory;
+import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalPipelines;
+import io.walvault.core.wal.WalSegmentName;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -106,9 +118,9 @@ public final class WalArchive {
      * Archives the history file of {@code timeline} (as the server sent it, TIMELINE_HISTORY),
      * checked to parse as one. Create-if-absent like every WAL file: an identical copy is fine.
      */
-    public PutResult putHistory(io.walvault.core.wal.TimelineId timeline, byte[] content) throws IOException {
+    public PutResult putHistory(TimelineId timeline, byte[] content) throws IOException {
         requireNonNull(content, "content is null");
-        return put(WalFileName.parse(timeline.historyFileName()), () -> new java.io.ByteArrayInputStream(content));
+        return put(WalFileName.parse(timeline.historyFileName()), () -> new ByteArrayInputStream(content));
     }
 
     /** The WAL chain in front of {@code next} for a file of this cluster named {@code name}. */
@@ -163,8 +175,8 @@ public final class WalArchive {
     }
 
     /** History files parsed by this process, per open storage, by key: they never change once archived. */
-    private static final java.util.Map<io.walvault.core.storage.Storage, java.util.Map<String, io.walvault.core.wal.TimelineHistory>>
-            HISTORIES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final Map<Storage, Map<String, TimelineHistory>>
+            HISTORIES = Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
      * The history file of a timeline that branched off {@code segment}'s timeline before that
@@ -173,7 +185,7 @@ public final class WalArchive {
      * abandoned (the old primary's last segment is expected). One listing of the history files;
      * each is read once per process.
      */
-    public Optional<io.walvault.core.wal.TimelineHistory> abandonedBy(io.walvault.core.wal.WalSegmentName segment)
+    public Optional<TimelineHistory> abandonedBy(WalSegmentName segment)
             throws IOException {
         requireNonNull(segment, "segment is null");
         String ext = repository.codec().extension();
@@ -187,16 +199,16 @@ public final class WalArchive {
             if (name.timeline().compareTo(segment.timeline()) <= 0) {
                 continue;
             }
-            java.util.Map<String, io.walvault.core.wal.TimelineHistory> parsed = HISTORIES.computeIfAbsent(repository.storage(),
-                    st -> new java.util.concurrent.ConcurrentHashMap<>());
-            io.walvault.core.wal.TimelineHistory h = parsed.get(key);
+            Map<String, TimelineHistory> parsed = HISTORIES.computeIfAbsent(repository.storage(),
+                    st -> new ConcurrentHashMap<>());
+            TimelineHistory h = parsed.get(key);
             if (h == null) {
-                java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-                get(name, new io.walvault.core.pipeline.OutputStreamSink(bytes, false));
-                h = io.walvault.core.wal.TimelineHistory.parse(name.timeline(), bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                get(name, new OutputStreamSink(bytes, false));
+                h = TimelineHistory.parse(name.timeline(), bytes.toString(StandardCharsets.UTF_8));
                 parsed.put(key, h);
             }
-            Optional<io.walvault.core.wal.Lsn> left = h.endOf(segment.timeline());
+            Optional<Lsn> left = h.endOf(segment.timeline());
             if (left.isPresent() && segment.segmentNumber() > left.get().segmentNumber(segment.segmentSize())) {
                 return Optional.of(h);
             }

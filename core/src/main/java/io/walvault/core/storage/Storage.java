@@ -2,6 +2,8 @@ package io.walvault.core.storage;
 
 import io.walvault.core.pipeline.Sink;
 import java.io.InputStream;
+import java.time.Instant;
+import java.util.Collection;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -84,7 +86,7 @@ public interface Storage extends AutoCloseable {
      * leaves nothing broken (expire: a backup's manifest before its bundles). Callers pass
      * bounded batches, never a whole listing.
      */
-    default void removeAll(java.util.Collection<String> keys) {
+    default void removeAll(Collection<String> keys) {
         keys.forEach(this::remove);
     }
 
@@ -101,7 +103,7 @@ public interface Storage extends AutoCloseable {
      * whose unfinished writes leave nothing behind (memory) returns {@link AbandonedWrites#NONE}.
      * Walks the whole storage (posix: every directory; S3: the upload listing under the prefix).
      */
-    default AbandonedWrites removeAbandonedWrites(java.time.Instant untouchedSince, boolean dryRun) {
+    default AbandonedWrites removeAbandonedWrites(Instant untouchedSince, boolean dryRun) {
         return AbandonedWrites.NONE;
     }
 

@@ -2,6 +2,7 @@ package io.walvault.core.storage;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import java.nio.file.AccessDeniedException;
 
 /** The storage error of every driver, so messages read the same whatever the backend. */
 public final class StorageErrors {
@@ -19,7 +20,7 @@ public final class StorageErrors {
 
     /** {@link #failed(String, String, String, Throwable)} with the cause already put in words. */
     public static WalvaultException failed(String action, String key, String location, Throwable cause, String why) {
-        String hint = cause instanceof java.nio.file.AccessDeniedException
+        String hint = cause instanceof AccessDeniedException
                 ? ": permission denied HINT: a local repository's files are owner-only; run every walvault command"
                 + " that uses it (archive_command included) as the same OS user, the one PostgreSQL runs as"
                 : ": " + why;

@@ -1,7 +1,11 @@
 package io.walvault.core.wal;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * The header at the start of every WAL page: short (24 bytes) on most pages, long (40 bytes,
@@ -38,9 +42,9 @@ public record WalPageHeader(int magic, int info, long timeline, Lsn pageAddress,
      * {@code name}: where a segment's cluster and segment size are learned without reading it.
      * {@link InvalidWalException} if it has none, or one declaring an impossible segment size.
      */
-    public static WalPageHeader readFirst(java.nio.file.Path file, WalFileName name) throws java.io.IOException {
+    public static WalPageHeader readFirst(Path file, WalFileName name) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(WalFormat.LONG_PAGE_HEADER_SIZE);
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             while (buf.hasRemaining() && ch.read(buf) != -1) {
                 // read on
             }

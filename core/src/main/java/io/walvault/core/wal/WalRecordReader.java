@@ -2,8 +2,10 @@ package io.walvault.core.wal;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
@@ -304,7 +306,7 @@ public final class WalRecordReader {
                 System.arraycopy(head, (int) mainStart, mainBuf, 0, mainBuf.length);
             }
         } else {
-            main = mainBuf == null ? new byte[0] : java.util.Arrays.copyOf(mainBuf, mainCaptured);
+            main = mainBuf == null ? new byte[0] : Arrays.copyOf(mainBuf, mainCaptured);
         }
         long end = recStart + recTotal;
         // pos is still where this call's bytes started; the record's end is computed from its start
@@ -371,7 +373,7 @@ public final class WalRecordReader {
                     return; // unknown fragment: no main data to offer
                 }
             }
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             return;
         }
         if (mainLen > 0 && mainLen <= recTotal - WalFormat.RECORD_HEADER_SIZE) {

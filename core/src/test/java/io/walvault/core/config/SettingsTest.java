@@ -156,6 +156,39 @@ class SettingsTest {
     }
 
     @Test
+    void onlyTheNamesOfCoreAndOfTheCallersModulesAreKnown() throws Exception {
+        Path c = config("repo = file:///r\narchive-get-prefetch = 4\n");
+        WalvaultException e = assertThrows(WalvaultException.class, () -> Settings.load(Map.of(), c, Map.of()));
+        assertEquals(ErrorCode.CONFIG, e.code());
+        assertEquals("config file '" + c + "' line 2: unknown setting 'archive-get-prefetch'", e.getMessage());
+        SettingNames restore = SettingNames.of("archive-get-prefetch");
+        Settings s = Settings.load(restore, flags("archive-get-prefetch", "2"), c, Map.of("WALVAULT_ARCHIVE_GET_PREFETCH", "8"));
+        assertEquals("2", s.get("archive-get-prefetch").orElseThrow());
+        assertEquals("--archive-get-prefetch", s.source("archive-get-prefetch"));
+        Settings fromEnv = Settings.load(restore, Map.of(), c, Map.of("WALVAULT_ARCHIVE_GET_PREFETCH", "8"));
+        assertEquals("8", fromEnv.get("archive-get-prefetch").orElseThrow());
+        assertEquals("4", Settings.load(restore, Map.of(), c, Map.of()).get("archive-get-prefetch").orElseThrow());
+        assertTrue(s.names().containsAll(SettingNames.CORE.names()) && s.names().contains("archive-get-prefetch"), s.names().toString());
+        Settings core = Settings.load(Map.of(), null, Map.of("WALVAULT_ARCHIVE_GET_PREFETCH", "8"));
+        assertEquals(SettingNames.CORE.names(), core.names());
+        assertEquals(ErrorCode.INTERNAL, assertThrows(WalvaultException.class, () -> core.get("archive-get-prefetch")).code());
+        assertEquals(ErrorCode.INTERNAL, assertThrows(WalvaultException.class,
+                () -> Settings.load(flags("archive-get-prefetch", "2"), null, Map.of())).code());
+    }
+
+    @Test
+    void modulesNamesJoinWithTheirSecrets() {
+        SettingNames all = SettingNames.CORE.and(SettingNames.of("archive-push-parallel")).and(SettingNames.of("archive-push-parallel"));
+        assertTrue(all.contains("archive-push-parallel") && all.contains("repo") && all.contains("system-identifier"));
+        assertTrue(all.isSecret("passphrase") && all.isSecret("s3-secret-access-key") && !all.isSecret("archive-push-parallel"));
+        assertEquals(SettingNames.CORE.names().size() + 1, all.names().size());
+        assertThrows(IllegalArgumentException.class, () -> SettingNames.of("passphrase").and(SettingNames.CORE));
+        WalvaultException e = assertThrows(WalvaultException.class,
+                () -> Settings.load(SettingNames.of("archive-push-parallel"), flags("s3-secret-access-key", "x"), null, Map.of()));
+        assertEquals(ErrorCode.CONFIG, e.code());
+    }
+
+    @Test
     void s3SettingsNeverPrintTheSecret() {
         S3Settings s = S3Settings.of("bucket", "").withCredentials("AKIDEXAMPLE", "very-secret-value");
         assertTrue(!s.toString().contains("very-secret-value"), s.toString());

@@ -6,6 +6,7 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.log.DaemonLog;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
@@ -19,10 +20,16 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -31,7 +38,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +67,7 @@ public final class ArchiveGet {
 
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveGet.class);
     /** How long a follower started beside recovery's first call waits for that call to record its segment. */
-    private static final java.time.Duration WAIT_FOR_FIRST_CALL = java.time.Duration.ofSeconds(10);
+    private static final Duration WAIT_FOR_FIRST_CALL = Duration.ofSeconds(10);
 
     /** Where the file PostgreSQL asked for came from. */
     public enum Outcome {
@@ -271,12 +280,12 @@ public final class ArchiveGet {
         // started beside recovery's first call, before that call has made the spool
         spool.open(origin(known.getAsLong()));
         try (FileChannel lockFile = FileChannel.open(spool.path(PrefetchSpool.FOLLOW_LOCK), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); java.nio.channels.FileLock lock = tryLock(lockFile)) {
+                StandardOpenOption.WRITE); FileLock lock = tryLock(lockFile)) {
             if (lock == null) {
                 return; // another follower is at work
             }
             Files.writeString(spool.path(PrefetchSpool.FOLLOW_PID), ProcessHandle.current().pid() + "\n");
-            io.walvault.core.log.DaemonLog.keepBounded(spool.path(PrefetchSpool.FOLLOW_LOG));
+            DaemonLog.keepBounded(spool.path(PrefetchSpool.FOLLOW_LOG));
             try {
                 followLocked(spool, known.getAsLong());
             } finally {
@@ -300,14 +309,14 @@ public final class ArchiveGet {
         stopFollower(spool);
         int removed = 0;
         if (Files.isDirectory(spool.directory())) {
-            try (java.util.stream.Stream<Path> all = Files.walk(spool.directory())) {
-                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            try (Stream<Path> all = Files.walk(spool.directory())) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                     removed++;
                 }
             }
         }
-        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(walDir, ".walvault-restore.*")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(walDir, ".walvault-restore.*")) {
             for (Path p : ds) {
                 if (Files.deleteIfExists(p)) {
                     removed++;
@@ -335,17 +344,17 @@ public final class ArchiveGet {
                 p.get().destroy();
                 p.get().onExit().get(10, TimeUnit.SECONDS);
             }
-        } catch (NumberFormatException | ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (NumberFormatException | ExecutionException | TimeoutException e) {
             LOG.debug("cannot stop the follower {}: {}", pid, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private static java.nio.channels.FileLock tryLock(FileChannel ch) throws IOException {
+    private static FileLock tryLock(FileChannel ch) throws IOException {
         try {
             return ch.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
+        } catch (OverlappingFileLockException e) {
             return null; // held in this JVM
         }
     }
@@ -356,7 +365,7 @@ public final class ArchiveGet {
         spool.clearAhead();
         // started beside recovery's first call: it learns where recovery is once that call has fetched its segment
         long waitUntil = System.nanoTime() + WAIT_FOR_FIRST_CALL.toNanos();
-        java.util.Optional<PrefetchSpool.Wanted> first = spool.wanted();
+        Optional<PrefetchSpool.Wanted> first = spool.wanted();
         while (first.isEmpty() && System.nanoTime() < waitUntil && !Thread.currentThread().isInterrupted()) {
             sleepMillis(20);
             first = spool.wanted();
@@ -383,7 +392,7 @@ public final class ArchiveGet {
             }
             WalArchive wal = repo.cluster(known.getAsLong()).wal();
             while (true) {
-                java.util.Optional<PrefetchSpool.Wanted> now = spool.wanted();
+                Optional<PrefetchSpool.Wanted> now = spool.wanted();
                 if (now.isPresent() && !now.get().name().equals(wanted)) {
                     wanted = now.get().name();
                     WalSegmentName w = WalSegmentName.parse(wanted, segmentSize);
@@ -486,7 +495,7 @@ public final class ArchiveGet {
             if (wal.info(nextName).isPresent() || wal.info(WalFileName.parse(next.fileName() + ".partial")).isPresent()) {
                 return false; // WAL of this timeline goes on: the partial is not its end
             }
-            Files.move(candidate, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(candidate, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return true;
         } finally {
             Files.deleteIfExists(candidate);

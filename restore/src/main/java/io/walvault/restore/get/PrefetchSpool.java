@@ -3,15 +3,20 @@ package io.walvault.restore.get;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Segments fetched ahead of recovery: {@code pg_wal/.walvault-prefetch/} (0700), on the same file
@@ -40,7 +45,7 @@ final class PrefetchSpool {
     static final String AHEAD = "ahead";
     /** The follower's log (bin/walvault appends its output; the follower keeps it bounded). */
     static final String FOLLOW_LOG = "follow.log";
-    private static final java.util.Set<String> OWN = java.util.Set.of(ORIGIN, WANTED, FOLLOW_PID, FOLLOW_LOCK, MISSING, AHEAD,
+    private static final Set<String> OWN = Set.of(ORIGIN, WANTED, FOLLOW_PID, FOLLOW_LOCK, MISSING, AHEAD,
             FOLLOW_LOG, FOLLOW_LOG + ".1");
 
     /** What recovery asked for last, as written by {@link #writeWanted}. */
@@ -78,7 +83,7 @@ final class PrefetchSpool {
         } catch (AtomicMoveNotSupportedException e) {
             return false;
         }
-        try (var d = java.nio.channels.FileChannel.open(target.toAbsolutePath().getParent(), java.nio.file.StandardOpenOption.READ)) {
+        try (var d = FileChannel.open(target.toAbsolutePath().getParent(), StandardOpenOption.READ)) {
             d.force(true);
         }
         return true;
@@ -150,7 +155,7 @@ final class PrefetchSpool {
      */
     int roomFor(long segmentSize) {
         try {
-            java.nio.file.FileStore fs = Files.getFileStore(dir);
+            FileStore fs = Files.getFileStore(dir);
             long reserve = Math.min(1L << 30, fs.getTotalSpace() / 10) + 4 * segmentSize;
             return (int) Math.max(0, Math.min(Integer.MAX_VALUE, (fs.getUsableSpace() - reserve) / segmentSize));
         } catch (IOException e) {
@@ -206,13 +211,13 @@ final class PrefetchSpool {
     }
 
     /** What {@link #writeWanted} recorded last, if anything readable. */
-    java.util.Optional<Wanted> wanted() {
+    Optional<Wanted> wanted() {
         try {
             String[] f = line(WANTED).split(" ");
             return f.length == 2 && f[0].matches("[0-9A-F]{24}")
-                    ? java.util.Optional.of(new Wanted(f[0], Long.parseLong(f[1]))) : java.util.Optional.empty();
+                    ? Optional.of(new Wanted(f[0], Long.parseLong(f[1]))) : Optional.empty();
         } catch (NumberFormatException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 

@@ -16,9 +16,12 @@ import io.walvault.restore.plan.WalArchiveListing;
 import io.walvault.restore.recovery.TargetTimeline;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -50,8 +53,8 @@ public final class Info {
         long segmentSize = listing.segmentSize();
         List<TimelineWal> wal = new ArrayList<>();
         for (TimelineId t : listing.timelines()) {
-            java.util.SortedSet<Long> segments = listing.segments(t);
-            java.util.OptionalLong partial = listing.newestPartial(t);
+            SortedSet<Long> segments = listing.segments(t);
+            OptionalLong partial = listing.newestPartial(t);
             if (!segments.isEmpty() || partial.isPresent()) {
                 wal.add(TimelineWal.of(t, new TreeSet<>(segments), partial.isPresent() ? Optional.of(partial.getAsLong())
                         : Optional.empty(), segmentSize));
@@ -63,7 +66,7 @@ public final class Info {
         }
         List<BackupInfo> backups = state.backups();
         List<RecoveryWindow> windows = new ArrayList<>();
-        Map<String, String> unusable = new java.util.LinkedHashMap<>();
+        Map<String, String> unusable = new LinkedHashMap<>();
         for (BackupInfo b : backups) {
             RestorePlan reach;
             try {
@@ -126,7 +129,7 @@ public final class Info {
             }
             TimelineHistory.Entry parent = h.get().entries().get(h.get().entries().size() - 1);
             long branchSegment = parent.end().segmentNumber(listing.segmentSize());
-            java.util.OptionalLong newest = listing.newestSegment(parent.timeline());
+            OptionalLong newest = listing.newestSegment(parent.timeline());
             if (newest.isPresent() && newest.getAsLong() > branchSegment) {
                 WalSegmentName last = new WalSegmentName(parent.timeline(), newest.getAsLong(), listing.segmentSize());
                 out.add("timeline " + child + " branched from timeline " + parent.timeline() + " at " + parent.end()

@@ -12,10 +12,16 @@ import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -130,22 +136,22 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Lis
      */
     public WalSource walSource() {
         return file -> {
-            java.nio.file.Path tmp = java.nio.file.Files.createTempFile("walvault-wal-", ".tmp",
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            try (java.io.OutputStream o = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(tmp), 1 << 16)) {
+            Path tmp = Files.createTempFile("walvault-wal-", ".tmp",
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rw-------")));
+            try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 cluster.wal().get(file, new OutputStreamSink(o, false));
             } catch (IOException | RuntimeException e) {
-                java.nio.file.Files.deleteIfExists(tmp);
+                Files.deleteIfExists(tmp);
                 throw e;
             }
-            return new java.io.FilterInputStream(java.nio.file.Files.newInputStream(tmp)) {
+            return new FilterInputStream(Files.newInputStream(tmp)) {
                 @Override
                 public void close() throws IOException {
                     try {
                         super.close();
                     } finally {
-                        java.nio.file.Files.deleteIfExists(tmp);
+                        Files.deleteIfExists(tmp);
                     }
                 }
             };

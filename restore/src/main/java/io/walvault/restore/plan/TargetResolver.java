@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Finds, in the archived WAL, the record where recovery to a time, transaction or restore
@@ -90,7 +91,7 @@ public final class TargetResolver {
     }
 
     /** Watches records for the stop condition. */
-    private static final class Finder implements java.util.function.Consumer<WalRecord> {
+    private static final class Finder implements Consumer<WalRecord> {
         private final RecoveryTarget target;
         private final boolean inclusive;
         WalRecord found;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -92,8 +93,8 @@ public final class WalArchiveListing {
     }
 
     /** The numbers of the complete segments archived on {@code tli}, ascending. */
-    public java.util.SortedSet<Long> segments(TimelineId tli) {
-        return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(
+    public SortedSet<Long> segments(TimelineId tli) {
+        return Collections.unmodifiableSortedSet(new TreeSet<>(
                 segments.getOrDefault(tli, Collections.emptyNavigableMap()).keySet()));
     }
 

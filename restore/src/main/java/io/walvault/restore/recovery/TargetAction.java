@@ -1,5 +1,7 @@
 package io.walvault.restore.recovery;
 
+import java.util.Locale;
+
 /** What the server does once recovery reaches its target (recovery_target_action). */
 public enum TargetAction {
     /** Stay in recovery, read-only, until pg_wal_replay_resume() or a promote (PostgreSQL's default). */
@@ -10,6 +12,6 @@ public enum TargetAction {
     SHUTDOWN;
 
     String setting() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -3,6 +3,7 @@ package io.walvault.restore.recovery;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.wal.TimelineId;
+import java.util.Locale;
 
 /** Which timeline recovery follows (recovery_target_timeline): latest, current, or a number. */
 public record TargetTimeline(String setting) {
@@ -27,7 +28,7 @@ public record TargetTimeline(String setting) {
 
     /** Parses what a user typed: latest, current, or a timeline number (decimal or 0x hex). */
     public static TargetTimeline parse(String text) {
-        String t = text.strip().toLowerCase(java.util.Locale.ROOT);
+        String t = text.strip().toLowerCase(Locale.ROOT);
         if (t.equals("latest") || t.equals("current")) {
             return new TargetTimeline(t);
         }

@@ -10,12 +10,14 @@ import io.walvault.core.repo.ManifestFile;
 import io.walvault.restore.extract.BundleExtractSink;
 import io.walvault.restore.extract.Flusher;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -80,7 +82,7 @@ final class BundleExtraction {
                             @Override
                             public void write(byte[] b, int off, int len) throws IOException {
                                 if (failure.get() != null) {
-                                    throw new java.io.InterruptedIOException("another bundle failed");
+                                    throw new InterruptedIOException("another bundle failed");
                                 }
                                 sink.write(b, off, len);
                             }
@@ -119,7 +121,7 @@ final class BundleExtraction {
             for (Future<?> f : futures) {
                 try {
                     f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     // the first failure is reported below
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

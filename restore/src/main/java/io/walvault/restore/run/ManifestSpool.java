@@ -7,10 +7,15 @@ import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ManifestFile;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +24,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
@@ -39,7 +45,7 @@ final class ManifestSpool implements AutoCloseable {
     private final List<ManifestFile> directories = new ArrayList<>();
     private final List<ManifestFile> links = new ArrayList<>();
     private final Map<String, ManifestFile> topLevel = new HashMap<>();
-    private final java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream(256);
+    private final ByteArrayOutputStream record = new ByteArrayOutputStream(256);
     private final DataOutputStream recordOut = new DataOutputStream(record);
     private BackupInfo info;
     private long files;
@@ -69,7 +75,7 @@ final class ManifestSpool implements AutoCloseable {
         return s;
     }
 
-    private int add(java.io.OutputStream out, long position, ManifestFile f) throws IOException {
+    private int add(OutputStream out, long position, ManifestFile f) throws IOException {
         switch (f.type()) {
             case ManifestFile.DIRECTORY -> directories.add(f);
             case ManifestFile.LINK -> links.add(f);
@@ -106,7 +112,7 @@ final class ManifestSpool implements AutoCloseable {
         out.writeLong(f.offset());
     }
 
-    private static ManifestFile readEntry(java.io.DataInput in) throws IOException {
+    private static ManifestFile readEntry(DataInput in) throws IOException {
         String path = in.readUTF();
         long size = in.readLong();
         int mode = in.readInt();
@@ -148,8 +154,8 @@ final class ManifestSpool implements AutoCloseable {
     }
 
     /** A regular file directly in the data directory ({@code backup_label}, {@code tablespace_map}). */
-    java.util.Optional<ManifestFile> topLevelFile(String name) {
-        return java.util.Optional.ofNullable(topLevel.get(name));
+    Optional<ManifestFile> topLevelFile(String name) {
+        return Optional.ofNullable(topLevel.get(name));
     }
 
     /** The files of bundle {@code bundle}. Thread-safe. */
@@ -162,9 +168,9 @@ final class ManifestSpool implements AutoCloseable {
         List<ManifestFile> out = new ArrayList<>(n);
         long[] sorted = Arrays.copyOf(p, n);
         Arrays.sort(sorted);
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+        try (FileChannel ch = FileChannel.open(file)) {
             ch.position(sorted[0]);
-            DataInputStream in = new DataInputStream(new BufferedInputStream(java.nio.channels.Channels.newInputStream(ch), 64 * 1024));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 64 * 1024));
             // the buffered stream reads ahead: count what the entries consumed, not what was read
             long at = sorted[0];
             for (int i = 0; i < n; i++) {
@@ -182,7 +188,7 @@ final class ManifestSpool implements AutoCloseable {
 
     /** The bytes {@link #write} takes for {@code f}. */
     private static long entryLength(ManifestFile f) throws IOException {
-        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(256);
+        ByteArrayOutputStream b = new ByteArrayOutputStream(256);
         write(new DataOutputStream(b), f);
         return b.size();
     }

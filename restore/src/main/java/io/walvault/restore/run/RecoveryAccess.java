@@ -9,9 +9,11 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.restore.recovery.PrivateFiles;
 import io.walvault.restore.recovery.ShellQuote;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -64,7 +66,7 @@ final class RecoveryAccess {
             return p;
         }
         try {
-            java.security.CodeSource source = RecoveryAccess.class.getProtectionDomain().getCodeSource();
+            CodeSource source = RecoveryAccess.class.getProtectionDomain().getCodeSource();
             if (source != null) {
                 for (Path dir = Path.of(source.getLocation().toURI()).toAbsolutePath(); dir != null; dir = dir.getParent()) {
                     Path candidate = dir.resolve("bin/walvault");
@@ -73,7 +75,7 @@ final class RecoveryAccess {
                     }
                 }
             }
-        } catch (java.net.URISyntaxException | IOException | IllegalArgumentException | SecurityException e) {
+        } catch (URISyntaxException | IOException | IllegalArgumentException | SecurityException e) {
             // fall through to the error below
         }
         throw new WalvaultException(ErrorCode.CONFIG, "cannot tell where the walvault launcher is, for the restore_command of"
@@ -105,7 +107,7 @@ final class RecoveryAccess {
         List<String> lines = new ArrayList<>();
         lines.add("# written by walvault restore: the repository settings of this cluster's restore_command");
         lines.add("# (0600; holds or names secrets; pg_wal is never part of a base backup)");
-        for (String name : Settings.NAMES.stream().sorted().toList()) {
+        for (String name : settings.names()) {
             if (CARRIED.contains(name)) {
                 settings.get(name).ifPresent(v -> lines.add(name + " = " + v));
             }

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * What turns restored files into a server that recovers to the target: the files PostgreSQL
@@ -49,7 +50,7 @@ final class RecoveryFiles {
         BackupInfo info = manifest.info();
         if (Boolean.TRUE.equals(info.serverManifest())) {
             Path target = data.resolve("backup_manifest");
-            try (FileChannel ch = FileChannel.open(target, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+            try (FileChannel ch = FileChannel.open(target, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
                 catalog.readServerManifest(info.id(), new Sink() {
                     @Override

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -89,7 +90,7 @@ public final class Restore {
             requireNonNull(action, "action is null");
             requireNonNull(timeline, "timeline is null");
             requireNonNull(backupId, "backupId is null");
-            tablespaceMap = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(tablespaceMap));
+            tablespaceMap = Collections.unmodifiableMap(new LinkedHashMap<>(tablespaceMap));
             requireNonNull(launcher, "launcher is null");
             requireNonNull(tablespaceRoot, "tablespaceRoot is null");
             if (jobs < 1 || jobs > 64) {

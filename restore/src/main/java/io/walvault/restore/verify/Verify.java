@@ -6,6 +6,7 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repositories;
@@ -28,6 +29,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -117,8 +119,8 @@ public final class Verify {
             try {
                 if (options.all() || options.backupId().isPresent()) {
                     // backups the catalog already judged damaged: reported with what is wrong, never skipped in silence
-                    for (io.walvault.core.repo.BackupCatalog.Entry e : cluster.backups().entries()) {
-                        if (e.state() == io.walvault.core.repo.BackupCatalog.State.DAMAGED
+                    for (BackupCatalog.Entry e : cluster.backups().entries()) {
+                        if (e.state() == BackupCatalog.State.DAMAGED
                                 && (options.all() || options.backupId().get().equals(e.id()))) {
                             failures.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
                             checked.add(e.id());
@@ -155,7 +157,7 @@ public final class Verify {
         if (options.backupId().isPresent()) {
             String id = options.backupId().get();
             if (state.backup(id).isEmpty() && state.cluster().backups().entries().stream()
-                    .anyMatch(e -> e.id().equals(id) && e.state() == io.walvault.core.repo.BackupCatalog.State.DAMAGED)) {
+                    .anyMatch(e -> e.id().equals(id) && e.state() == BackupCatalog.State.DAMAGED)) {
                 return List.of(); // reported as damaged
             }
             return List.of(state.backup(id).orElseThrow(() -> new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET,
@@ -202,7 +204,7 @@ public final class Verify {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new WalvaultException(ErrorCode.INTERRUPTED, "verify interrupted");
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 problem = "WAL check failed: " + e.getCause();
             }
             if (problem != null) {

@@ -2,13 +2,17 @@ package io.walvault.restore.verify;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
 import io.walvault.restore.drill.Drill;
+import io.walvault.os.OsUser;
 import io.walvault.restore.drill.DrillReport;
-import io.walvault.restore.drill.OsUser;
 import io.walvault.restore.drill.ServerBinaries;
+import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
@@ -59,6 +63,13 @@ public final class VerifyDrill {
     private VerifyDrill() {
     }
 
+    /** The PostgreSQL major version of backup {@code backupId} of the cluster {@code systemId}, which must exist. */
+    public static int pgMajor(RepositorySettings repository, long systemId, String backupId) {
+        try (Repository repo = Repositories.open(repository)) {
+            return ClusterState.load(repo.cluster(systemId)).backup(backupId).orElseThrow().pgVersion() / 10000;
+        }
+    }
+
     /**
      * Runs the drill on backup {@code backupId} of the cluster {@code systemId}.
      *
@@ -68,7 +79,9 @@ public final class VerifyDrill {
                                   TargetTimeline timeline, boolean inclusive, int jobs, Path launcher, Options o,
                                   PrintWriter out) throws IOException {
         ServerBinaries binaries = ServerBinaries.find(o.pgBin(), pgMajor);
-        Optional<OsUser> runAs = o.runAs().map(OsUser::lookup);
+        Optional<OsUser> runAs = o.runAs().map(name -> OsUser.find(name).orElseThrow(() -> new WalvaultException(
+                ErrorCode.DRILL_NO_SERVER, "operating-system user '" + name + "' does not exist"
+                + " HINT: --run-as names an existing unprivileged user")));
         if (OsUser.processIsRoot() && runAs.isEmpty()) {
             throw new WalvaultException(ErrorCode.DRILL_NO_SERVER, "walvault runs as root and PostgreSQL refuses to run as root"
                     + " HINT: name an unprivileged user for the drill's server with --run-as");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.wal.Lsn;
+import io.walvault.os.OsUser;
 import io.walvault.restore.recovery.RecoveryConfigWriter;
 import io.walvault.restore.recovery.RecoverySettings;
 import io.walvault.restore.recovery.RecoveryTarget;

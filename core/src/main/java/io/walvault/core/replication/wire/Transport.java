@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,6 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -23,6 +25,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -40,6 +43,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -116,7 +120,7 @@ public final class Transport implements AutoCloseable {
         Bootstrap b = new Bootstrap().group(g)
                 .option(ChannelOption.AUTO_READ, false)
                 // large socket reads: one wake-up of the consumer per up to 256 KiB of messages
-                .option(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.AdaptiveRecvByteBufAllocator(4096, 65536, 256 * 1024))
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(4096, 65536, 256 * 1024))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()))
                 .handler(new ChannelInitializer<>() {
                     @Override
@@ -138,9 +142,9 @@ public final class Transport implements AutoCloseable {
                 // a peer that vanished (host down, network cut) is noticed in about two minutes,
                 // not the kernel's default two hours: a streaming client would otherwise wait that long
                 b.channel(EpollSocketChannel.class)
-                        .option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, 60)
-                        .option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, 10)
-                        .option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, 6);
+                        .option(EpollChannelOption.TCP_KEEPIDLE, 60)
+                        .option(EpollChannelOption.TCP_KEEPINTVL, 10)
+                        .option(EpollChannelOption.TCP_KEEPCNT, 6);
             } else {
                 b.channel(NioSocketChannel.class);
             }
@@ -279,7 +283,7 @@ public final class Transport implements AutoCloseable {
         }
 
         @Override
-        protected ByteBuf extractFrame(io.netty.channel.ChannelHandlerContext ctx, ByteBuf buffer, int index, int length) {
+        protected ByteBuf extractFrame(ChannelHandlerContext ctx, ByteBuf buffer, int index, int length) {
             ByteBuf frame = ctx.alloc().buffer(length);
             frame.writeBytes(buffer, index, length);
             return frame;
@@ -356,7 +360,7 @@ public final class Transport implements AutoCloseable {
         private final AtomicLong queuedBytes = new AtomicLong();
         private final AtomicLong maxQueuedBytes = new AtomicLong();
         /** A read was asked for and has not completed: asking again would only cost a wake-up of the event loop. */
-        private final java.util.concurrent.atomic.AtomicBoolean readPending = new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean readPending = new AtomicBoolean();
         private volatile Channel channel;
 
         @Override
@@ -373,7 +377,7 @@ public final class Transport implements AutoCloseable {
                 maxQueuedBytes.accumulateAndGet(now, Math::max);
                 queue.add(b);
             } else {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
         }
 

@@ -12,20 +12,25 @@ import io.walvault.core.storage.Storage;
 import io.walvault.core.storage.StorageErrors;
 import io.walvault.core.storage.StorageFeature;
 import io.walvault.core.storage.StorageKeys;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.Spliterator;
@@ -146,7 +151,7 @@ public final class PosixStorage implements Storage {
     }
 
     /** A failure while reading (EIO, a file system gone) is a storage error naming the object, like any other. */
-    private final class ReadErrors extends java.io.FilterInputStream {
+    private final class ReadErrors extends FilterInputStream {
         private final String key;
 
         ReadErrors(InputStream in, String key) {
@@ -158,7 +163,7 @@ public final class PosixStorage implements Storage {
         public int read() throws IOException {
             try {
                 return in.read();
-            } catch (java.nio.channels.ClosedByInterruptException e) {
+            } catch (ClosedByInterruptException e) {
                 throw e;
             } catch (IOException e) {
                 throw StorageErrors.failed("read", key, location(), e);
@@ -169,7 +174,7 @@ public final class PosixStorage implements Storage {
         public int read(byte[] b, int off, int len) throws IOException {
             try {
                 return in.read(b, off, len);
-            } catch (java.nio.channels.ClosedByInterruptException e) {
+            } catch (ClosedByInterruptException e) {
                 throw e;
             } catch (IOException e) {
                 throw StorageErrors.failed("read", key, location(), e);
@@ -180,7 +185,7 @@ public final class PosixStorage implements Storage {
         public long skip(long n) throws IOException {
             try {
                 return in.skip(n);
-            } catch (java.nio.channels.ClosedByInterruptException e) {
+            } catch (ClosedByInterruptException e) {
                 throw e;
             } catch (IOException e) {
                 throw StorageErrors.failed("read", key, location(), e);
@@ -240,31 +245,31 @@ public final class PosixStorage implements Storage {
      * {@code close} left. Symbolic links are not followed; other hidden files are left alone.
      */
     @Override
-    public AbandonedWrites removeAbandonedWrites(java.time.Instant untouchedSince, boolean dryRun) {
+    public AbandonedWrites removeAbandonedWrites(Instant untouchedSince, boolean dryRun) {
         requireNonNull(untouchedSince, "untouchedSince is null");
         if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
             return AbandonedWrites.NONE;
         }
         long[] found = new long[2];
         try {
-            Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
-                public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
+                public FileVisitResult visitFile(Path file, BasicFileAttributes a) throws IOException {
                     if (!a.isRegularFile() || !PosixWriteSink.TEMP_NAME.matcher(file.getFileName().toString()).matches()
                             || !a.lastModifiedTime().toInstant().isBefore(untouchedSince)) {
-                        return java.nio.file.FileVisitResult.CONTINUE;
+                        return FileVisitResult.CONTINUE;
                     }
                     if (dryRun || Files.deleteIfExists(file)) {
                         found[0]++;
                         found[1] += a.size();
                     }
-                    return java.nio.file.FileVisitResult.CONTINUE;
+                    return FileVisitResult.CONTINUE;
                 }
 
                 @Override
-                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
                     if (e instanceof NoSuchFileException) {
-                        return java.nio.file.FileVisitResult.CONTINUE; // removed meanwhile
+                        return FileVisitResult.CONTINUE; // removed meanwhile
                     }
                     throw e;
                 }

@@ -12,7 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 /**
  * One local write: {@code .<name>.<random>.tmp} beside the target, created 0600 on the first
@@ -26,7 +28,7 @@ final class PosixWriteSink implements Sink {
      * The names of temporary files: {@code .<name>.<hex>.tmp} (object keys never have a segment
      * starting with a dot, so no object can match). docs/FORMAT.md documents it.
      */
-    static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile("\\..+\\.[0-9a-f]+\\.tmp");
+    static final Pattern TEMP_NAME = Pattern.compile("\\..+\\.[0-9a-f]+\\.tmp");
 
     private final PosixStorage storage;
     private final String key;
@@ -50,7 +52,7 @@ final class PosixWriteSink implements Sink {
         // costs a short-lived process tens of milliseconds of start-up)
         temp = target.resolveSibling("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
                 + Long.toHexString(System.nanoTime()) + ".tmp");
-        channel = FileChannel.open(temp, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixStorage.FILE_MODE);
         storage.adopt(temp); // before it is published: the object appears with its final owner
     }

@@ -3,6 +3,7 @@ package io.walvault.core.storage.s3;
 import io.walvault.core.storage.StorageErrors;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -118,7 +119,7 @@ final class S3ReadStream extends InputStream {
                     Thread.sleep(Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS << Math.min(breaks - 1, 16)));
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while reading '" + key + "'");
+                    throw new InterruptedIOException("interrupted while reading '" + key + "'");
                 }
                 try {
                     request();

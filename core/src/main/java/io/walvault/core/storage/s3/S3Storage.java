@@ -13,7 +13,12 @@ import io.walvault.core.storage.Storage;
 import io.walvault.core.storage.StorageErrors;
 import io.walvault.core.storage.StorageFeature;
 import io.walvault.core.storage.StorageKeys;
+import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -27,8 +32,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
+import javax.xml.stream.XMLStreamException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -161,7 +169,7 @@ public final class S3Storage implements Storage {
             return false;
         }
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof java.io.IOException || c instanceof javax.xml.stream.XMLStreamException
+            if (c instanceof IOException || c instanceof XMLStreamException
                     || c instanceof ApiCallAttemptTimeoutException) {
                 return true;
             }
@@ -171,7 +179,7 @@ public final class S3Storage implements Storage {
                 || m.startsWith("Unable to execute HTTP request");
     }
 
-    private static final java.util.regex.Pattern ATTEMPTS = java.util.regex.Pattern.compile("\\s*\\(SDK Attempt Count: (\\d+)\\)");
+    private static final Pattern ATTEMPTS = Pattern.compile("\\s*\\(SDK Attempt Count: (\\d+)\\)");
 
     /**
      * The {@code STORAGE} error for a request that failed for good: {@code cannot <action> object
@@ -183,7 +191,7 @@ public final class S3Storage implements Storage {
         if (e instanceof SdkException sdk) {
             attempts = sdk.numAttempts() != null ? sdk.numAttempts() : 1;
         }
-        java.util.regex.Matcher a = ATTEMPTS.matcher(String.valueOf(message));
+        Matcher a = ATTEMPTS.matcher(String.valueOf(message));
         if (message != null && a.find()) {
             attempts = Math.max(attempts, Integer.parseInt(a.group(1)));
             message = message.substring(0, a.start()) + message.substring(a.end());
@@ -209,8 +217,8 @@ public final class S3Storage implements Storage {
             return false;
         }
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof java.net.ConnectException || c instanceof java.net.UnknownHostException
-                    || c instanceof java.net.NoRouteToHostException
+            if (c instanceof ConnectException || c instanceof UnknownHostException
+                    || c instanceof NoRouteToHostException
                     || c.getClass().getSimpleName().equals("ConnectTimeoutException")
                     || c.getClass().getSimpleName().equals("HttpHostConnectException")) {
                 return true;
@@ -377,7 +385,7 @@ public final class S3Storage implements Storage {
      * An upload that is gone when aborted (finished or aborted meanwhile) is not counted.
      */
     @Override
-    public AbandonedWrites removeAbandonedWrites(java.time.Instant untouchedSince, boolean dryRun) {
+    public AbandonedWrites removeAbandonedWrites(Instant untouchedSince, boolean dryRun) {
         requireNonNull(untouchedSince, "untouchedSince is null");
         AbandonedWrites removed = AbandonedWrites.NONE;
         String keyMarker = null;

@@ -6,13 +6,17 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.Storage.WriteMode;
+import io.walvault.core.storage.StorageCheck;
 import io.walvault.core.storage.StorageErrors;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
@@ -58,7 +62,7 @@ final class S3WriteSink implements Sink {
      * one per part (tens of MiB each, garbage G1 had to collect). Arrays alive stay at most the
      * one being filled plus partConcurrency.
      */
-    private final java.util.concurrent.BlockingQueue<byte[]> spare;
+    private final BlockingQueue<byte[]> spare;
     private byte[] buffer = new byte[FIRST_BUFFER];
     private int filled;
     private long written;
@@ -74,7 +78,7 @@ final class S3WriteSink implements Sink {
         this.s3Key = storage.s3Key(key);
         this.mode = mode;
         this.slots = new Semaphore(settings.partConcurrency());
-        this.spare = new java.util.concurrent.ArrayBlockingQueue<>(settings.partConcurrency());
+        this.spare = new ArrayBlockingQueue<>(settings.partConcurrency());
     }
 
     private int partSize() {
@@ -233,15 +237,15 @@ final class S3WriteSink implements Sink {
         if (stored != written) {
             throw new WalvaultException(ErrorCode.STORAGE, "object '" + key + "' in '" + storage.location()
                     + "' holds " + stored + " bytes after upload, not the " + written + " written"
-                    + (stored > written && keptChunkFraming() ? ": " + io.walvault.core.storage.StorageCheck.AWS_CHUNKED_ADVICE
+                    + (stored > written && keptChunkFraming() ? ": " + StorageCheck.AWS_CHUNKED_ADVICE
                     : ""));
         }
     }
 
     /** Whether the object just published starts with aws-chunked framing instead of the bytes written. */
     private boolean keptChunkFraming() {
-        try (java.io.InputStream in = storage.newRead(key, 0, 128)) {
-            return io.walvault.core.storage.StorageCheck.looksLikeAwsChunked(in.readAllBytes());
+        try (InputStream in = storage.newRead(key, 0, 128)) {
+            return StorageCheck.looksLikeAwsChunked(in.readAllBytes());
         } catch (IOException | RuntimeException e) {
             return false; // only a better message was at stake
         }

@@ -1,4 +1,4 @@
-package io.walvault.core.cli;
+package io.walvault.cli.options;
 
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
  * The repository options every command that touches a repository shares, as a picocli mixin.
  * Each option can also be set as {@code WALVAULT_<NAME>} or in the config file; see
  * {@link Settings} for the precedence. Secrets (the passphrase, the S3 secret key) have no flag.
+ * Settings are read with every module's names ({@link WalvaultSettings}).
  */
 public final class RepositoryOptions {
 
@@ -110,7 +111,7 @@ public final class RepositoryOptions {
 
     /** All settings: these flags, then {@code environment}, then the config file. */
     public Settings settings(Map<String, String> environment) {
-        return Settings.load(flags(), config, environment);
+        return WalvaultSettings.load(flags(), config, environment);
     }
 
     /**
@@ -120,7 +121,7 @@ public final class RepositoryOptions {
     public Settings settings(Map<String, String> extraFlags, Map<String, String> environment) {
         Map<String, String> all = flags();
         all.putAll(extraFlags);
-        return Settings.load(all, config, environment);
+        return WalvaultSettings.load(all, config, environment);
     }
 
     /** The repository settings resolved from flags, {@code environment} and config file. */

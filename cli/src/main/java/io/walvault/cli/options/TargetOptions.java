@@ -1,4 +1,4 @@
-package io.walvault.restore.cli;
+package io.walvault.cli.options;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;

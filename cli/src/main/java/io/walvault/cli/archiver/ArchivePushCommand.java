@@ -1,14 +1,18 @@
-package io.walvault.archiver.cli;
+package io.walvault.cli.archiver;
 
 import io.walvault.archiver.push.ArchivePush;
 import io.walvault.archiver.push.ArchivePushSettings;
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.cli.options.WalvaultSettings;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,8 +78,8 @@ public final class ArchivePushCommand implements Callable<Integer> {
      * reflective model of the command costs more CPU than the rest of a call's start-up, which
      * PostgreSQL pays for every WAL file.
      */
-    static java.util.Optional<Direct> parseDirect(String[] args) {
-        java.util.Set<String> repositoryOptions = new RepositoryOptions().flags().keySet();
+    static Optional<Direct> parseDirect(String[] args) {
+        Set<String> repositoryOptions = new RepositoryOptions().flags().keySet();
         Map<String, String> settings = new LinkedHashMap<>();
         Path config = null;
         Path file = null;
@@ -83,7 +87,7 @@ public final class ArchivePushCommand implements Callable<Integer> {
             String a = args[i];
             if (!a.startsWith("-")) {
                 if (file != null) {
-                    return java.util.Optional.empty();
+                    return Optional.empty();
                 }
                 file = Path.of(a);
                 continue;
@@ -96,37 +100,37 @@ public final class ArchivePushCommand implements Callable<Integer> {
             } else if (i + 1 < args.length) {
                 value = args[++i];
             } else {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             String name = option.equals("--config") ? "config" : OWN_OPTIONS.get(option);
             if (name == null && option.startsWith("--") && repositoryOptions.contains(option.substring(2))) {
                 name = option.substring(2);
             }
             if (name == null || value.startsWith("-") || settings.containsKey(name)) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             settings.put(name, value);
         }
         if (file == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String c = settings.remove("config");
         config = c == null ? null : Path.of(c);
-        return java.util.Optional.of(new Direct(config, settings, file));
+        return Optional.of(new Direct(config, settings, file));
     }
 
     /**
      * Runs {@code walvault archive-push ARGS} without picocli when {@link #parseDirect} can parse
      * them (the same settings, precedence and work as {@link #call()}); empty otherwise.
      */
-    public static java.util.Optional<Integer> runDirect(String[] args) throws IOException {
-        java.util.Optional<Direct> d = parseDirect(args);
+    public static Optional<Integer> runDirect(String[] args) throws IOException {
+        Optional<Direct> d = parseDirect(args);
         if (d.isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        Settings s = Settings.load(d.get().settings(), d.get().config(), System.getenv());
+        Settings s = WalvaultSettings.load(d.get().settings(), d.get().config(), System.getenv());
         new ArchivePush(RepositorySettings.from(s), ArchivePushSettings.from(s)).run(d.get().file());
-        return java.util.Optional.of(0);
+        return Optional.of(0);
     }
 
     @Override
@@ -138,7 +142,7 @@ public final class ArchivePushCommand implements Callable<Integer> {
         Settings s = options.settings(own, System.getenv());
         ArchivePush push = new ArchivePush(RepositorySettings.from(s), ArchivePushSettings.from(s));
         if (watch) {
-            push.watch(file, java.time.Duration.ofSeconds(20), java.time.Duration.ofMinutes(10));
+            push.watch(file, Duration.ofSeconds(20), Duration.ofMinutes(10));
         } else {
             push.run(file);
         }

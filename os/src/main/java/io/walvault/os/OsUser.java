@@ -1,9 +1,7 @@
-package io.walvault.restore.drill;
+package io.walvault.os;
 
 import static java.util.Objects.requireNonNull;
 
-import io.walvault.core.error.ErrorCode;
-import io.walvault.core.error.WalvaultException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,11 +17,14 @@ import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The operating-system user a drill's server runs as. PostgreSQL refuses to run as root, so a
- * drill started by root names an unprivileged user; the server is started through
- * {@code setpriv} and the scratch directory is given to that user.
+ * An operating-system user that a PostgreSQL server runs as. PostgreSQL refuses to run as root,
+ * so a process running as root starts the server as an unprivileged user, through
+ * {@code setpriv}, and gives that user the directories the server writes to. Restore's drill
+ * ({@code --run-as USER}) and the test harness's servers ({@code testkit.ServerUser}) run theirs
+ * this way.
  */
 public record OsUser(String name, int uid, int gid) {
 
@@ -32,19 +33,27 @@ public record OsUser(String name, int uid, int gid) {
     }
 
     /** Looks {@code name} up in /etc/passwd. */
-    public static OsUser lookup(String name) {
+    public static Optional<OsUser> find(String name) {
         try {
             for (String line : Files.readAllLines(Path.of("/etc/passwd"), StandardCharsets.UTF_8)) {
                 String[] f = line.split(":");
                 if (f.length >= 4 && f[0].equals(name)) {
-                    return new OsUser(name, Integer.parseInt(f[2]), Integer.parseInt(f[3]));
+                    return Optional.of(new OsUser(name, Integer.parseInt(f[2]), Integer.parseInt(f[3])));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /etc/passwd", e);
         }
-        throw new WalvaultException(ErrorCode.DRILL_NO_SERVER, "operating-system user '" + name + "' does not exist"
-                + " HINT: --run-as names an existing unprivileged user");
+        return Optional.empty();
+    }
+
+    /**
+     * Looks {@code name} up in /etc/passwd.
+     *
+     * @throws IllegalArgumentException when there is no such user
+     */
+    public static OsUser lookup(String name) {
+        return find(name).orElseThrow(() -> new IllegalArgumentException("operating-system user '" + name + "' does not exist"));
     }
 
     /** Whether this process runs as root. */

@@ -1,14 +1,15 @@
-package io.walvault.archiver.cli;
+package io.walvault.cli.archiver;
 
 import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.expire.Expire;
 import io.walvault.archiver.expire.RetentionPolicy;
+import io.walvault.archiver.push.ArchivePushSettings;
 import io.walvault.archiver.stream.AfterBackup;
 import io.walvault.archiver.stream.Agent;
 import io.walvault.archiver.stream.BackupSchedule;
 import io.walvault.archiver.stream.AgentMetrics;
 import io.walvault.archiver.stream.AgentOptions;
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.Repositories;
@@ -18,6 +19,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -101,8 +104,8 @@ public final class AgentCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
-            agent.expectCluster(io.walvault.archiver.push.ArchivePushSettings.systemIdentifier(
-                    repository.settings(java.util.Map.of(), System.getenv())));
+            agent.expectCluster(ArchivePushSettings.systemIdentifier(
+                    repository.settings(Map.of(), System.getenv())));
             agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint)),
                     schedule(), afterBackup(repo));
             agent.runUntilShutdown();
@@ -152,7 +155,7 @@ public final class AgentCommand implements Callable<Integer> {
     static LocalTime timeOfDay(String text) {
         try {
             return LocalTime.parse(text.length() == 4 ? "0" + text : text);
-        } catch (java.time.format.DateTimeParseException e) {
+        } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("--backup-at '" + text + "' is not a time of day HH:MM (UTC)");
         }
     }

@@ -1,11 +1,13 @@
-package io.walvault.restore.cli;
+package io.walvault.cli.restore;
 
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.restore.info.ClusterReport;
 import io.walvault.restore.info.Info;
+import io.walvault.restore.info.InfoJson;
+import io.walvault.restore.info.RecoveryWindow;
 import io.walvault.restore.info.TimelineWal;
 import java.io.PrintWriter;
 import java.util.List;
@@ -75,7 +77,7 @@ public final class InfoCommand implements Callable<Integer> {
             sb.append("  earliest recovery point: ").append(r.earliest().orElse("none")).append('\n');
             sb.append("  latest recovery point:   ").append(r.latest().orElse("none")).append('\n');
             if (r.windows().size() > 1) {
-                for (io.walvault.restore.info.RecoveryWindow w : r.windows()) {
+                for (RecoveryWindow w : r.windows()) {
                     sb.append("  recoverable from ").append(w.describeStart()).append(" to ").append(w.describeEnd()).append('\n');
                 }
             }

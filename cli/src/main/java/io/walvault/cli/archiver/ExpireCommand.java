@@ -1,10 +1,10 @@
-package io.walvault.archiver.cli;
+package io.walvault.cli.archiver;
 
 import io.walvault.archiver.expire.Expire;
 import io.walvault.archiver.expire.ExpireReport;
 import io.walvault.archiver.expire.RetentionPolicy;
 import io.walvault.archiver.push.ArchivePushSettings;
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
@@ -14,7 +14,6 @@ import io.walvault.core.repo.Repository;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -73,7 +72,7 @@ public final class ExpireCommand implements Callable<Integer> {
         OptionalLong pinned = ArchivePushSettings.systemIdentifier(s);
         ExpireReport report;
         try (Repository repo = Repositories.open(RepositorySettings.from(s))) {
-            long systemId = pinned.isPresent() ? pinned.getAsLong() : onlyCluster(repo);
+            long systemId = pinned.isPresent() ? pinned.getAsLong() : Expire.onlyCluster(repo);
             report = new Expire(repo, systemId, policy).run(dryRun);
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -93,19 +92,5 @@ public final class ExpireCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
         }
-    }
-
-    private static long onlyCluster(Repository repo) {
-        List<Long> clusters;
-        try (var c = repo.clusters()) {
-            clusters = c.toList();
-        }
-        if (clusters.size() != 1) {
-            throw new WalvaultException(ErrorCode.CONFIG, "the repository '" + repo.storage().location() + "' holds "
-                    + (clusters.isEmpty() ? "no cluster" : clusters.size() + " clusters ("
-                    + String.join(", ", clusters.stream().map(Long::toUnsignedString).toList()) + ")")
-                    + ": expire needs to know which HINT: name it with --system-identifier (WALVAULT_SYSTEM_IDENTIFIER)");
-        }
-        return clusters.get(0);
     }
 }

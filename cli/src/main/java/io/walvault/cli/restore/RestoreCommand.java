@@ -1,6 +1,7 @@
-package io.walvault.restore.cli;
+package io.walvault.cli.restore;
 
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.cli.options.TargetOptions;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;

@@ -1,4 +1,4 @@
-package io.walvault.restore.cli;
+package io.walvault.cli.options;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

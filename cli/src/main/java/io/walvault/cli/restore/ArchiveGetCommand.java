@@ -1,6 +1,6 @@
-package io.walvault.restore.cli;
+package io.walvault.cli.restore;
 
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,7 +72,7 @@ public final class ArchiveGetCommand implements Callable<Integer> {
                 throw new WalvaultException(ErrorCode.USAGE, "--end-of-recovery takes no file names");
             }
             new ArchiveGet(RepositorySettings.from(options.settings(Map.of(), System.getenv())),
-                    new ArchiveGetSettings(java.util.OptionalLong.empty(), 0, 1), Path.of("").toAbsolutePath()).endOfRecovery();
+                    new ArchiveGetSettings(OptionalLong.empty(), 0, 1), Path.of("").toAbsolutePath()).endOfRecovery();
             return 0;
         }
         if (name == null || (target == null && !follow)) {

@@ -1,9 +1,10 @@
-package io.walvault.archiver.cli;
+package io.walvault.cli.archiver;
 
 import io.walvault.archiver.backup.Backup;
 import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.backup.BackupResult;
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.archiver.push.ArchivePushSettings;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.BackupInfo;
@@ -13,6 +14,7 @@ import io.walvault.core.replication.conn.ConnectionSettings;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,8 +79,8 @@ public final class BackupCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         PrintWriter err = spec.commandLine().getErr();
         BackupResult r;
-        options = options.systemIdentifier(io.walvault.archiver.push.ArchivePushSettings.systemIdentifier(
-                repository.settings(java.util.Map.of(), System.getenv())));
+        options = options.systemIdentifier(ArchivePushSettings.systemIdentifier(
+                repository.settings(Map.of(), System.getenv())));
         try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);

@@ -1,4 +1,4 @@
-package io.walvault.archiver.cli;
+package io.walvault.cli.archiver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,17 +1,19 @@
-package io.walvault.restore.cli;
+package io.walvault.restore.info;
 
 import io.walvault.core.repo.BackupInfo;
-import io.walvault.restore.info.ClusterReport;
-import io.walvault.restore.info.TimelineWal;
 import java.util.List;
 
-/** The JSON form of {@code walvault info}: stable field names for scripts and monitoring. */
-final class InfoJson {
+/**
+ * The JSON form of {@link Info}'s reports, as {@code walvault info --json} prints it: stable field
+ * names for scripts and monitoring.
+ */
+public final class InfoJson {
 
     private InfoJson() {
     }
 
-    static String write(List<ClusterReport> reports) {
+    /** One JSON object, {@code {"clusters":[...]}}, and a newline. */
+    public static String write(List<ClusterReport> reports) {
         StringBuilder sb = new StringBuilder("{\"clusters\":[");
         for (int i = 0; i < reports.size(); i++) {
             ClusterReport r = reports.get(i);
@@ -66,7 +68,7 @@ final class InfoJson {
                     .append(",\"latestRecoveryPoint\":").append(str(r.latest().orElse(null)))
                     .append(",\"recoveryWindows\":[");
             for (int j = 0; j < r.windows().size(); j++) {
-                io.walvault.restore.info.RecoveryWindow w = r.windows().get(j);
+                RecoveryWindow w = r.windows().get(j);
                 sb.append(j > 0 ? "," : "").append("{\"start\":{\"time\":").append(str(w.startTime().toString()))
                         .append(",\"lsn\":").append(str(w.startLsn().toString()))
                         .append(",\"backup\":").append(str(w.fromBackup()))

@@ -1,14 +1,11 @@
-package io.walvault.restore.cli;
+package io.walvault.cli.restore;
 
-import io.walvault.core.cli.RepositoryOptions;
+import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.cli.options.TargetOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.repo.BackupInfo;
-import io.walvault.core.repo.Repositories;
-import io.walvault.core.repo.Repository;
-import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.run.Restore;
 import io.walvault.restore.verify.Verify;
 import io.walvault.restore.verify.VerifyDrill;
@@ -114,12 +111,8 @@ public final class VerifyCommand implements Callable<Integer> {
         out.flush();
         if (drill) {
             String id = report.backups().get(0);
-            BackupInfo info;
-            try (Repository repo = Repositories.open(rs)) {
-                info = ClusterState.load(repo.cluster(report.systemId())).backup(id).orElseThrow();
-            }
-            VerifyDrill.run(settings, report.systemId(), id, info.pgVersion() / 10000, target.target(), target.timeline(),
-                    target.inclusive(), jobs, launcher, new VerifyDrill.Options(Optional.ofNullable(scratch), keep,
+            VerifyDrill.run(settings, report.systemId(), id, VerifyDrill.pgMajor(rs, report.systemId(), id), target.target(),
+                    target.timeline(), target.inclusive(), jobs, launcher, new VerifyDrill.Options(Optional.ofNullable(scratch), keep,
                             Optional.ofNullable(pgBin), Optional.ofNullable(runAs), dbUser, sql, Duration.ofSeconds(drillTimeout)),
                     out);
         }

@@ -1,0 +1,15 @@
+package io.walvault.archiver;
+
+import io.walvault.core.config.SettingNames;
+
+/**
+ * The settings the archiver owns, beside core's ({@link SettingNames#CORE}): archive-push's look-ahead
+ * ({@code archiver.push.ArchivePushSettings}).
+ */
+public final class ArchiverSettingNames {
+
+    public static final SettingNames NAMES = SettingNames.of("archive-push-look-ahead", "archive-push-parallel");
+
+    private ArchiverSettingNames() {
+    }
+}

@@ -1,0 +1,15 @@
+package io.walvault.restore;
+
+import io.walvault.core.config.SettingNames;
+
+/**
+ * The settings restore owns, beside core's ({@link SettingNames#CORE}): archive-get's prefetch
+ * ({@code restore.get.ArchiveGetSettings}).
+ */
+public final class RestoreSettingNames {
+
+    public static final SettingNames NAMES = SettingNames.of("archive-get-prefetch");
+
+    private RestoreSettingNames() {
+    }
+}

@@ -44,8 +44,7 @@ class FullDiskReliabilityIT {
                 rig.archiveAll(Duration.ofMinutes(1));
                 Path ballast = fs.path().resolve("ballast");
                 fs.fill(ballast, 512 * 1024);
-                rig.truth.write(20_000 * Rig.SOAK);
-                primary.execute("SELECT pg_switch_wal()");
+                rig.writeSegments(4 * Rig.SOAK, 1000);
                 Rig.await(() -> Integer.parseInt(primary.queryString("SELECT failed_count FROM pg_stat_archiver")) >= 2,
                         Duration.ofSeconds(60), () -> "archiving never failed on a full file system");
                 int failed = Integer.parseInt(primary.queryString("SELECT failed_count FROM pg_stat_archiver"));
@@ -73,7 +72,7 @@ class FullDiskReliabilityIT {
             rig.startPrimary();
             rig.truth.write(500);
             rig.backup("base");
-            rig.truth.write(20_000 * Rig.SOAK);
+            rig.writeSegments(4 * Rig.SOAK, 1000);
             rig.archiveAll(Duration.ofMinutes(2));
             Path mountPoint = pg.scratchDirectory("full-pgdata").resolve("fs");
             try (Tmpfs fs = Tmpfs.mount(mountPoint, 256)) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * Scenario: S3 misbehaves between walvault and the store while archive_command pushes, and
  * again while a restore reads. On the PUT of one WAL segment each: SlowDown and 500 bursts the
- * client retries, a 503 burst longer than its retries (the push fails, PostgreSQL retries it),
+ * client retries, a 503 burst longer than its retries (archive_command fails, PostgreSQL retries it),
  * a reset mid-request, a reset mid-response after the store took the object, a stall of the
  * answer past the client's read timeout (the object stored meanwhile), and a late write that
  * lands seconds after the client gave up on it. On the restore's GETs: a listing reset in the
@@ -45,8 +45,8 @@ class S3FaultsReliabilityIT {
             puts.put("PUT 503 SlowDown x3 (retried by the client)", walRequest(proxy, "PUT", first, 0).times(3).inject(Fault.slowDown()));
             puts.put("PUT 500 InternalError x2 (retried by the client)",
                     walRequest(proxy, "PUT", first, 1).times(2).inject(Fault.internalError()));
-            puts.put("PUT 503 x5, past the client's 4 attempts (the push fails, PostgreSQL retries)",
-                    walRequest(proxy, "PUT", first, 2).times(5).inject(Fault.serviceUnavailable()));
+            puts.put("PUT 503 x10, past the 4 attempts of a push and of the watcher's (archive_command fails, PostgreSQL retries)",
+                    walRequest(proxy, "PUT", first, 2).times(10).inject(Fault.serviceUnavailable()));
             puts.put("PUT reset after 16 KiB of the request", walRequest(proxy, "PUT", first, 3).inject(Fault.resetRequest(16 * 1024)));
             puts.put("PUT reset after 20 bytes of the answer (the object was stored)",
                     walRequest(proxy, "PUT", first, 4).inject(Fault.resetResponse(20)));
@@ -62,7 +62,9 @@ class S3FaultsReliabilityIT {
                 e.getValue().remove();
             }
             int failed = Integer.parseInt(primary.queryString("SELECT failed_count FROM pg_stat_archiver"));
-            assertTrue(failed >= 1, "no archive_command failed, though one burst outlasted the client's retries");
+            String burst = Segments.plus(first, 2);
+            assertTrue(failed >= 1, proxy.exchanges().stream().filter(x -> x.target().contains(burst)).map(Object::toString).toList()
+                    + "\n" + primary.logTail(60) + "\n" + "no archive_command failed, though one burst outlasted the client's retries");
             rec.note("archive_command failed " + failed + " times and PostgreSQL retried until every segment was archived");
             rig.truth.write(200);
             rig.archiveAll(Duration.ofMinutes(1));

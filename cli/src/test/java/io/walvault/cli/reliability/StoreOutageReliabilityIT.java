@@ -50,6 +50,7 @@ class StoreOutageReliabilityIT {
             assertNotEquals(PgCluster.RecoveryOutcome.PROMOTED, outcome, "promoted during a store outage:\n" + log);
             assertTrue(log.contains("recovery stops here") && log.contains("exit code 150"), "walvault's reason is not in the log:\n" + log);
             outage.remove();
+            rec.lap("recovery stopped by the outage");
             rig.fired("segment GET stalled 4 s (holds recovery mid-way)", slow);
             rig.fired("store outage: every request answered 503 ServiceUnavailable", outage);
             rec.note("recovery during the outage: " + outcome + ", restore_command exit code 150 and walvault's reason in the log");

@@ -34,7 +34,7 @@ class StoreOutageReliabilityIT {
             rig.truth.write(500);
             rig.backup("base");
             String first = rig.currentSegment();
-            rig.writeSegments(10 * Rig.SOAK, 300);
+            rig.writeSegments(7 * Rig.SOAK, 300);
             rig.archiveAll(Duration.ofMinutes(2));
 
             Path data = rig.newDataDirectory("outage");

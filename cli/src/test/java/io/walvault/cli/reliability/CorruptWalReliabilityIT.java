@@ -29,7 +29,7 @@ class CorruptWalReliabilityIT {
             rig.truth.write(500);
             rig.backup("base");
             String first = rig.currentSegment();
-            rig.writeSegments(4 * Rig.SOAK, 1000);
+            rig.writeSegments(3 * Rig.SOAK, 1000);
             String last = rig.archiveAll(Duration.ofMinutes(2));
             String victim = Segments.plus(first, 1);
             assertTrue(victim.compareTo(last) < 0, "the load spans too few segments: " + first + " to " + last);

@@ -34,7 +34,7 @@ class DamagedBackupReliabilityIT {
             String older = rig.backup("older");
             rig.truth.write(4000);
             String newer = rig.backup("newer");
-            rig.writeSegments(2 * Rig.SOAK, 1000);
+            rig.writeSegments(Rig.SOAK, 1000);
             rig.archiveAll(Duration.ofMinutes(2));
 
             // a bundle of the newest backup

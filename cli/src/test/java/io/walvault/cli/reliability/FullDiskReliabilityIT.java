@@ -38,7 +38,9 @@ class FullDiskReliabilityIT {
             Path mountPoint = pg.scratchDirectory("full-repo").resolve("fs");
             try (Tmpfs fs = Tmpfs.mount(mountPoint, 64)) {
                 Rig rig = Rig.local(pg, rec, fs.path().resolve("repo"));
-                PgCluster primary = rig.startPrimary();
+                // each retry straight to Java: with the repository on the command line the launcher would first wait
+                // 3 s for the watcher, which gave up on the files that failed
+                PgCluster primary = rig.startPrimary(rig.archiveCommandConfigOnly(), java.util.Map.of());
                 rig.truth.write(500);
                 rig.backup("base");
                 rig.archiveAll(Duration.ofMinutes(1));
@@ -72,7 +74,7 @@ class FullDiskReliabilityIT {
             rig.startPrimary();
             rig.truth.write(500);
             rig.backup("base");
-            rig.writeSegments(4 * Rig.SOAK, 1000);
+            rig.writeSegments(3 * Rig.SOAK, 1000);
             rig.archiveAll(Duration.ofMinutes(2));
             Path mountPoint = pg.scratchDirectory("full-pgdata").resolve("fs");
             try (Tmpfs fs = Tmpfs.mount(mountPoint, 256)) {

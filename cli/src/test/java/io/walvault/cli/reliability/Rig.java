@@ -105,6 +105,14 @@ final class Rig {
                 + ShellQuote.word(repoUri) + " %p";
     }
 
+    /**
+     * archive_command with the configuration file only: every call PostgreSQL makes runs Java
+     * (the launcher's no-JVM path needs the repository on the command line).
+     */
+    String archiveCommandConfigOnly() {
+        return ShellQuote.word(WALVAULT) + " archive-push --config " + ShellQuote.word(conf.toString()) + " %p";
+    }
+
     /** Starts the primary archiving with {@link #archiveCommand()} (or {@code archiveCommand}), and the truth's table. */
     PgCluster startPrimary(String archiveCommand, Map<String, String> settings) {
         PgCluster.Builder b = pg.cluster().name("primary")

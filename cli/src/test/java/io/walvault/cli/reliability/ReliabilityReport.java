@@ -51,8 +51,8 @@ public final class ReliabilityReport {
                     + " with rows missing; repaired and started again, the server equals the truth"),
             new Scenario("kill-9", "KilledProcessesReliabilityIT",
                     "archive-push killed (-9) mid-upload and after publishing, backup killed mid-stream: nothing lost, no"
-                    + " backup listed for the killed one, expire removes its leftovers only after the grace period, the"
-                    + " restore equals the truth"),
+                    + " backup listed for the killed one, expire keeps its leftovers within the grace period and keeps the"
+                    + " good backup and its WAL, the restore equals the truth"),
             new Scenario("rpo-zero", "SynchronousAgentReliabilityIT",
                     "with the synchronous agent, every commit acknowledged before kill -9 of the postmaster is in a default"
                     + " restore of a backup taken before the load (the newest .partial served)"),

@@ -65,7 +65,13 @@ public final class ReliabilityReport {
             new Scenario("damaged-backups", "DamagedBackupReliabilityIT",
                     "a damaged bundle makes restore of that backup fail loudly and verify name it, while an older intact"
                     + " backup restores to the truth; a damaged manifest of one backup leaves info, verify and restore of"
-                    + " another working"));
+                    + " another working"),
+            new Scenario("wal-repair", "WalRepairReliabilityIT",
+                    "a WAL object lost from the repository and pushed again by hand from the primary's pg_wal (the repair"
+                    + " archive-get's hint asks for) is stored again, and the server that stopped at the gap recovers to the truth"),
+            new Scenario("kill-9-leftovers", "KilledBackupLeftoversReliabilityIT",
+                    "what a backup killed mid-stream leaves in the repository (its temporary files included) is removed by"
+                    + " expire once older than the grace period; the good backup restores to the truth"));
 
     private ReliabilityReport() {
     }

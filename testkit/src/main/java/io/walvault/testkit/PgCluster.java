@@ -284,7 +284,7 @@ public final class PgCluster implements AutoCloseable {
 
     /**
      * Waits until archive_command has archived WAL segment {@code segment} (its 24-character
-     * name) or a later one, as {@code pg_stat_archiver} reports; fails with the archiver's
+     * name) or a later one (or a backup history file of one), as {@code pg_stat_archiver} reports; fails with the archiver's
      * state and the log's tail after {@code timeout}.
      */
     public void awaitArchived(String segment, Duration timeout) {
@@ -292,7 +292,8 @@ public final class PgCluster implements AutoCloseable {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
             String last = queryString("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
-            if (last.length() == 24 && last.compareTo(segment) >= 0) {
+            // a backup history file ("<segment>.<offset>.backup") is archived after its segment
+            if (last.length() >= 24 && last.substring(0, 24).compareTo(segment) >= 0) {
                 return;
             }
             sleep(200);

@@ -1,0 +1,57 @@
+package io.walvault.cli.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.walvault.testkit.PgCluster;
+import io.walvault.testkit.PgHarness;
+import io.walvault.testkit.PgTest;
+import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Scenario: a {@code walvault backup} killed (-9) while the server streams the database files
+ * to it leaves files in the repository; once they are older than the grace period,
+ * {@code expire} removes them all (FORMAT.md: "expire removes what is left, and the temporary
+ * files of interrupted writes, after a grace period"), keeps the good backup and its WAL, and
+ * a restore of the good backup equals the truth.
+ */
+class KilledBackupLeftoversReliabilityIT {
+
+    @PgTest
+    void expireRemovesEverythingAKilledBackupLeftOnceTheGracePeriodIsOver(PgHarness pg) throws Exception {
+        try (ScenarioRecord rec = new ScenarioRecord(pg, "kill-9-leftovers", "What a killed backup leaves, after the grace period")) {
+            Rig rig = Rig.local(pg, rec, null);
+            rig.startPrimary();
+            rig.truth.write(500);
+            String good = rig.backup("good");
+            rig.primary.execute("CREATE TABLE filler AS SELECT g, repeat(md5(g::text), 24) AS pad FROM generate_series(1, 30000) g");
+            KilledProcessesReliabilityIT.killBackupMidStream(rig);
+            rec.fault("kill -9 backup", "walvault backup killed while the server streamed the database files to it", 1);
+            rig.writeSegments(2, 500);
+            rig.archiveAll(Duration.ofMinutes(2));
+
+            List<String> leftovers = KilledProcessesReliabilityIT.leftovers(rig.repoDir.resolve("clusters"), good);
+            assertFalse(leftovers.isEmpty(), "the killed backup left nothing for expire to clean up");
+            // the grace period passes: the leftovers' times set back two hours
+            FileTime earlier = FileTime.from(Instant.now().minus(Duration.ofHours(2)));
+            for (String f : leftovers) {
+                Files.setLastModifiedTime(rig.repoDir.resolve("clusters").resolve(f), earlier);
+            }
+            Rig.Result expire = rig.walvault("expire", "--retain-full", "1", "--orphan-grace", "1h");
+            assertEquals(0, expire.code(), expire.output());
+            rec.note("left by the killed backup: " + leftovers + "; after expire --orphan-grace 1h on files two hours old: "
+                    + KilledProcessesReliabilityIT.leftovers(rig.repoDir.resolve("clusters"), good));
+            assertEquals(List.of(), KilledProcessesReliabilityIT.leftovers(rig.repoDir.resolve("clusters"), good),
+                    "leftovers of the killed backup after the grace period:\n" + expire.output());
+            assertEquals(List.of(good), rig.backups());
+
+            PgCluster restored = rig.restoreAndPromote("after-expire");
+            rig.compare("after-expire", "restore of the good backup to the end of the archive, after expire", restored, true);
+            rec.passed();
+        }
+    }
+}

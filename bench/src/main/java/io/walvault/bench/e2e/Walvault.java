@@ -136,15 +136,6 @@ final class Walvault implements AutoCloseable {
     record Run(int exitCode, String output, long nanos) {
     }
 
-    /** Runs {@code bin/walvault args} as the server user in {@code workDir} with {@code extraEnv}. */
-    Run asServerUser(List<String> args, Map<String, String> extraEnv, Path workDir, long timeoutSeconds)
-            throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(executable().toString());
-        cmd.addAll(args);
-        return run(ServerUser.get().wrap(cmd), extraEnv, workDir, timeoutSeconds);
-    }
-
     /** Runs {@code cmd} with this environment plus {@link #serverEnv()} and {@code extraEnv}. */
     Run run(List<String> cmd, Map<String, String> extraEnv, Path workDir, long timeoutSeconds)
             throws IOException, InterruptedException {

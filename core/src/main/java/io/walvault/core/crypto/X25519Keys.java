@@ -7,9 +7,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
@@ -92,11 +90,6 @@ public final class X25519Keys implements ObjectKeys {
     @Override
     public boolean canDecrypt() {
         return !privateKeys.isEmpty();
-    }
-
-    /** The versions whose private key is at hand. */
-    public Set<Integer> privateVersions() {
-        return Collections.unmodifiableSet(privateKeys.keySet());
     }
 
     @Override

@@ -75,11 +75,6 @@ public final class ObjectCodec {
         return keys instanceof X25519Keys;
     }
 
-    /** Whether objects can be read (false in a public-key repository opened without a private key). */
-    public boolean canRead() {
-        return keys == null || keys.canDecrypt();
-    }
-
     /**
      * A writer that packs what it is given into the object {@code key} (which must carry
      * {@link #extension()}); {@link ObjectWriter#finish()} publishes it and gives the result,

@@ -95,6 +95,7 @@ final class Keyring {
         }
     }
 
+    /** The newest keyring file. */
     static KeyringFile read(Storage storage, String repositoryId) {
         for (int attempt = 0; ; attempt++) {
             int v = newestVersion(storage);
@@ -102,20 +103,12 @@ final class Keyring {
                 throw new CorruptDataException("repository '" + storage.location() + "' is encrypted but has no keyring"
                         + " ('" + RepositoryLayout.KEYRING_DIR + "' is empty)");
             }
-            String key = RepositoryLayout.keyring(v);
-            try (InputStream in = storage.newRead(key)) {
-                KeyringFile f = Json.read(in.readAllBytes(), KeyringFile.class, key);
-                if (f.format() != 1 || !repositoryId.equals(f.repository()) || f.current() != v) {
-                    throw new CorruptDataException("object '" + key + "' is corrupt: it is not version " + v
-                            + " of this repository's keyring");
-                }
-                return f;
-            } catch (ObjectNotFoundException e) {
-                if (attempt >= 2) {
-                    throw e; // a rotation removes older files: list again, a few times
-                }
-            } catch (IOException e) {
-                throw StorageErrors.failed("read", key, storage.location(), e);
+            Optional<KeyringFile> f = readVersion(storage, repositoryId, v);
+            if (f.isPresent()) {
+                return f.get();
+            }
+            if (attempt >= 2) { // a rotation removes older files: list again, a few times
+                throw new ObjectNotFoundException(RepositoryLayout.keyring(v), storage.location());
             }
         }
     }

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The architecture of walvault (docs/ARCHITECTURE.md, "Modules"), checked over the main sources
- * of every module, read as text from the project root ({@code walvault.root}, else the cli
- * module's parent directory). A reference is an import declaration (a static import by its type)
+ * of every module, read as text from the project root ({@link SourceTree#ROOT}). A reference is an import declaration (a static import by its type)
  * or a qualified name written in code; comments, Javadoc and string literals are not code.
  *
  * <ol>
@@ -52,7 +51,7 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
 
-    private static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
+    private static final Path ROOT = SourceTree.ROOT;
 
     /** Module to the walvault modules its main code may refer to (besides itself). */
     private static final Map<String, Set<String>> MAY_USE = Map.of(
@@ -134,8 +133,7 @@ class ArchitectureTest {
 
     @BeforeAll
     static void read() throws IOException {
-        assertTrue(Files.isRegularFile(ROOT.resolve("pom.xml")) && Files.isDirectory(ROOT.resolve("core/src/main/java")),
-                "the project root is found: " + ROOT);
+        SourceTree.checkRoot();
         sources = new ArrayList<>();
         packageTypes = new HashMap<>();
         for (String module : modules()) {
@@ -152,12 +150,7 @@ class ArchitectureTest {
 
     /** The modules of the root pom. */
     static List<String> modules() throws IOException {
-        List<String> modules = new ArrayList<>();
-        Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
-        while (m.find()) {
-            modules.add(m.group(1).trim());
-        }
-        return modules;
+        return SourceTree.modules();
     }
 
     static Source parse(Path path, String module, String text) {
@@ -206,37 +199,7 @@ class ArchitectureTest {
 
     /** {@code text} with comments and string and character literals blanked out, lines kept. */
     static String code(String text) {
-        StringBuilder sb = new StringBuilder(text.length());
-        int i = 0;
-        int n = text.length();
-        while (i < n) {
-            int end;
-            if (text.startsWith("//", i)) {
-                end = text.indexOf('\n', i);
-                end = end < 0 ? n : end;
-            } else if (text.startsWith("/*", i)) {
-                end = text.indexOf("*/", i + 2);
-                end = end < 0 ? n : end + 2;
-            } else if (text.startsWith("\"\"\"", i)) {
-                end = text.indexOf("\"\"\"", i + 3);
-                end = end < 0 ? n : end + 3;
-            } else if (text.charAt(i) == '"' || text.charAt(i) == '\'') {
-                char quote = text.charAt(i);
-                end = i + 1;
-                while (end < n && text.charAt(end) != quote && text.charAt(end) != '\n') {
-                    end += text.charAt(end) == '\\' ? 2 : 1;
-                }
-                end = Math.min(n, end + 1);
-            } else {
-                sb.append(text.charAt(i++));
-                continue;
-            }
-            for (int j = i; j < end; j++) {
-                sb.append(text.charAt(j) == '\n' ? '\n' : ' ');
-            }
-            i = end;
-        }
-        return sb.toString();
+        return SourceTree.code(text);
     }
 
     @Test

@@ -44,12 +44,10 @@ import java.util.stream.Stream;
  */
 class ArchiveHooksIT {
 
-    private static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
-
     @PgTest
     void archivesEverySegmentThroughKillsAndRecoversACopyFromTheArchive(PgHarness pg) throws Exception {
         Path scratch = pg.scratchDirectory("hooks");
-        Path jar = Files.copy(ROOT.resolve("cli/target/walvault.jar"), scratch.resolve("walvault.jar"));
+        Path jar = Files.copy(WalvaultProcess.jar(), scratch.resolve("walvault.jar"));
         Path repoDir = scratch.resolve("repo");
         String repoUri = repoDir.toUri().toString();
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", repoUri, "encryption", "none"), null, Map.of()));
@@ -58,7 +56,7 @@ class ArchiveHooksIT {
         // archive_command: the first push of two segments is killed (-9) once its object is being written
         // (without a watcher, bin/walvault execs Java, so the pid is the JVM's)
         Path archiveScript = scratch.resolve("archive.sh");
-        String walvault = ROOT.resolve("bin/walvault").toString();
+        String walvault = WalvaultProcess.executable().toString();
         Files.writeString(archiveScript, String.join("\n",
                 "#!/bin/bash",
                 "p=\"$1\"; f=\"$(basename \"$p\")\"; k=" + ShellQuote.word(scratch.resolve("killed").toString()),
@@ -142,12 +140,9 @@ class ArchiveHooksIT {
 
         // a file the archive lacks: the not-found code, fast
         Instant t0 = Instant.now();
-        Process probe = new ProcessBuilder(walvault, "archive-get", "--repo", repoUri, "--system-identifier",
-                Long.toUnsignedString(systemId), "00000009.history", scratch.resolve("probe").toString())
-                .redirectErrorStream(true).start();
-        String probeOut = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(probe.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(ErrorCode.WAL_NOT_ARCHIVED.exitCode(), probe.exitValue(), probeOut);
+        WalvaultProcess.Result probe = WalvaultProcess.of("archive-get", "--repo", repoUri, "--system-identifier",
+                Long.toUnsignedString(systemId), "00000009.history", scratch.resolve("probe").toString()).run();
+        assertEquals(ErrorCode.WAL_NOT_ARCHIVED.exitCode(), probe.exitCode(), probe.out());
         assertTrue(Duration.between(t0, Instant.now()).toSeconds() < 10, "not-found took " + Duration.between(t0, Instant.now()));
 
         // the copy replays the archived WAL through archive-get and ends with the source's data

@@ -28,8 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BackupInterruptIT {
 
-    private static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
-
     @TempDir
     Path dir;
 
@@ -45,10 +43,10 @@ class BackupInterruptIT {
         Repositories.create(rs).close();
 
         // throttled to 1 MB/s, so the backup of the ~25 MB cluster is still running when interrupted
-        Process p = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), "backup", "--config", conf.toString(),
+        Process p = WalvaultProcess.of("backup", "--config", conf.toString(),
                 "--pg", "host=127.0.0.1 port=" + pg.port() + " user=wv_backup password='backup pw' sslmode=disable",
                 "--max-rate", "1M", "--progress", "none")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("backup.log").toFile()).start();
+                .start(dir.resolve("backup.log"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!pg.queryString("SELECT count(*) FROM pg_replication_slots WHERE temporary").equals("1")
                 && System.nanoTime() < deadline && p.isAlive()) {
@@ -56,7 +54,7 @@ class BackupInterruptIT {
         }
         Thread.sleep(1500); // data flows into the first bundle
         assertTrue(p.isAlive(), Files.readString(dir.resolve("backup.log")));
-        WalvaultExecutableIT.signal(p, "INT");
+        WalvaultProcess.signal(p, "INT");
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String out = Files.readString(dir.resolve("backup.log"), StandardCharsets.UTF_8);
         assertEquals(4, p.exitValue(), out);

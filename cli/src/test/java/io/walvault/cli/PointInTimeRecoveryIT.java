@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walvault.cli.WalvaultProcess.Result;
 import io.walvault.restore.recovery.ShellQuote;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
@@ -36,8 +37,7 @@ import java.util.concurrent.TimeUnit;
  */
 class PointInTimeRecoveryIT {
 
-    private static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
-    private static final String WALVAULT = ROOT.resolve("bin/walvault").toString();
+    private static final String WALVAULT = WalvaultProcess.executable().toString();
 
     /** The tables' contents, exactly: an md5 of every row of each, in key order. */
     private static final String CHECKSUMS = "SELECT (SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM accounts a)"
@@ -47,7 +47,7 @@ class PointInTimeRecoveryIT {
     @PgTest
     void restoresExactlyTheMomentBeforeTheDeleteByEveryKindOfTarget(PgHarness pg) throws Exception {
         Path scratch = pg.scratchDirectory("pitr");
-        Path jar = Files.copy(ROOT.resolve("cli/target/walvault.jar"), scratch.resolve("walvault.jar"));
+        Path jar = Files.copy(WalvaultProcess.jar(), scratch.resolve("walvault.jar"));
         Path pass = scratch.resolve("passphrase");
         Files.writeString(pass, "correct horse battery staple, twice\n");
         Path conf = scratch.resolve("walvault.conf");
@@ -57,7 +57,7 @@ class PointInTimeRecoveryIT {
         }
         ServerUser.get().adopt(scratch);
         Result init = walvault(jar, "init", "--config", conf.toString());
-        assertEquals(0, init.code(), init.output());
+        assertEquals(0, init.exitCode(), init.out());
         String archiveCommand = ShellQuote.word(WALVAULT) + " archive-push --config " + ShellQuote.word(conf.toString()) + " %p";
 
         PgCluster source = pg.cluster().name("source")
@@ -76,7 +76,7 @@ class PointInTimeRecoveryIT {
         String atBackup = source.queryString(CHECKSUMS);
         Result backup = walvault(jar, "backup", "--config", conf.toString(), "--pg", "host=127.0.0.1 port=" + source.port()
                 + " user=wv_backup password='backup pw' sslmode=disable", "--checkpoint", "fast", "--label", "t0", "--progress", "lines");
-        assertEquals(0, backup.code(), backup.output());
+        assertEquals(0, backup.exitCode(), backup.out());
 
         // writes after the backup, over several WAL segments; the last transaction's id is the xid target
         String targetXid = writeTransactions(source, 0, 300);
@@ -159,15 +159,15 @@ class PointInTimeRecoveryIT {
             args.addAll(List.of("--archive-mode", "off"));
         }
         Result r = walvault(jar, args.toArray(String[]::new));
-        assertEquals(0, r.code(), "walvault " + String.join(" ", args) + "\n" + r.output());
-        assertTrue(Files.exists(data.resolve("recovery.signal")), r.output());
+        assertEquals(0, r.exitCode(), "walvault " + String.join(" ", args) + "\n" + r.out());
+        assertTrue(Files.exists(data.resolve("recovery.signal")), r.out());
         String settings = Files.readString(data.resolve("postgresql.auto.conf"));
         assertTrue(settings.contains("restore_command"), settings);
         assertEquals(archiving, !settings.contains("archive_mode = 'off'"), settings);
         PgCluster restored = pg.cluster().name(name).dataDirectory(data).env("WALVAULT_JAR", jar.toString()).create();
         restored.startNoWait();
         PgCluster.RecoveryOutcome outcome = restored.awaitRecoveryEnd(Duration.ofSeconds(180));
-        assertEquals(expected, outcome, "restore " + name + ":\n" + r.output() + "\n" + restored.logSinceStart());
+        assertEquals(expected, outcome, "restore " + name + ":\n" + r.out() + "\n" + restored.logSinceStart());
         return restored;
     }
 
@@ -197,26 +197,12 @@ class PointInTimeRecoveryIT {
         return xid;
     }
 
-    record Result(int code, String output) {
-    }
-
     /**
      * Runs the executable as a DBA would: as the OS user the servers run as (whose archive_command
      * shares the repository), with the test's jar copy.
      */
     private static Result walvault(Path jar, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(WALVAULT);
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(ServerUser.get().wrap(cmd)).directory(jar.getParent().toFile()).redirectErrorStream(true);
-        pb.environment().put("WALVAULT_JAR", jar.toString());
-        pb.environment().put("WALVAULT_CDS_DIR", "off");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("walvault " + String.join(" ", args) + " did not finish:\n" + out);
-        }
-        return new Result(p.exitValue(), out);
+        return WalvaultProcess.of(args).asServerUser().in(jar.getParent()).env("WALVAULT_JAR", jar.toString())
+                .env("WALVAULT_CDS_DIR", "off").timeout(Duration.ofMinutes(5)).run();
     }
 }

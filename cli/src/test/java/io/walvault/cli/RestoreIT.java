@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walvault.cli.WalvaultProcess.Result;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.restore.recovery.ShellQuote;
 import io.walvault.testkit.PgCluster;
@@ -40,7 +41,6 @@ import java.util.stream.Stream;
  */
 class RestoreIT {
 
-    static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
     static final String PASSPHRASE = "a long enough passphrase";
 
     /** A primary archiving into an encrypted repository, with a tablespace, backed up under load. */
@@ -57,7 +57,7 @@ class RestoreIT {
         Fixture(PgHarness harness) throws Exception {
             this.harness = harness;
             scratch = harness.scratchDirectory("restore");
-            jar = Files.copy(ROOT.resolve("cli/target/walvault.jar"), scratch.resolve("walvault.jar"));
+            jar = Files.copy(WalvaultProcess.jar(), scratch.resolve("walvault.jar"));
             repoDir = scratch.resolve("repo");
             repoUri = repoDir.toUri().toString();
             Path pass = scratch.resolve("pass");
@@ -70,7 +70,7 @@ class RestoreIT {
                     new PrintWriter(new StringWriter())));
             ServerUser.get().adopt(scratch);
             tablespace = harness.scratchDirectory("tblspc");
-            String walvault = ShellQuote.word(ROOT.resolve("bin/walvault").toString());
+            String walvault = ShellQuote.word(WalvaultProcess.executable().toString());
             pg = harness.cluster().name("primary")
                     .setting("archive_mode", "on")
                     .setting("archive_command", walvault + " archive-push --config " + ShellQuote.word(conf.toString()) + " %p")
@@ -130,23 +130,15 @@ class RestoreIT {
         }
 
         /** Runs bin/walvault as this (root) process with the repository given by flags and the passphrase by environment. */
-        Run walvault(Map<String, String> env, String... args) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString()));
-            cmd.addAll(Arrays.asList(args));
-            ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
-            b.environment().keySet().removeIf(k -> k.startsWith("WALVAULT_"));
-            b.environment().put("WALVAULT_JAR", jar.toString());
-            b.environment().put("WALVAULT_PASSPHRASE", PASSPHRASE);
-            // memory must not grow with the data: the largest file and bundle are bigger than this heap
-            b.environment().put("WALVAULT_JAVA_OPTS", "-Xmx96m");
-            b.environment().putAll(env);
-            Process p = b.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "walvault did not finish: " + out);
-            return new Run(p.exitValue(), out);
+        Result walvault(Map<String, String> env, String... args) throws Exception {
+            return WalvaultProcess.of(args).withoutEnvStartingWith("WALVAULT_").env("WALVAULT_JAR", jar.toString())
+                    .env("WALVAULT_PASSPHRASE", PASSPHRASE)
+                    // memory must not grow with the data: the largest file and bundle are bigger than this heap
+                    .env("WALVAULT_JAVA_OPTS", "-Xmx96m")
+                    .env(env).timeout(Duration.ofSeconds(300)).run();
         }
 
-        Run restore(Path pgdata, String... more) throws Exception {
+        Result restore(Path pgdata, String... more) throws Exception {
             List<String> args = new ArrayList<>(List.of("restore", "--repo", repoUri, "--encryption", "passphrase",
                     "--pgdata", pgdata.toString(), "--archive-mode", "off"));
             args.addAll(Arrays.asList(more));
@@ -165,9 +157,6 @@ class RestoreIT {
         }
     }
 
-    record Run(int rc, String out) {
-    }
-
     @PgTest
     void restoresToTheEndOfTheBackupAndOfTheArchiveAndFailsSafely(PgHarness harness) throws Exception {
         Fixture f = new Fixture(harness);
@@ -177,8 +166,8 @@ class RestoreIT {
 
         // --dry-run: the plan, nothing written
         Path dry = harness.scratchDirectory("dry").resolve("data");
-        Run plan = f.restore(dry, "--dry-run", "--target", "immediate", "--tablespace-map", f.tablespace + "=" + dry + "-ts");
-        assertEquals(0, plan.rc(), plan.out());
+        Result plan = f.restore(dry, "--dry-run", "--target", "immediate", "--tablespace-map", f.tablespace + "=" + dry + "-ts");
+        assertEquals(0, plan.exitCode(), plan.out());
         assertTrue(plan.out().contains("restore plan for cluster " + Long.toUnsignedString(f.systemId())), plan.out());
         assertTrue(plan.out().contains("all in the archive"), plan.out());
         assertTrue(plan.out().contains("tablespace "), plan.out());
@@ -186,26 +175,26 @@ class RestoreIT {
         assertFalse(Files.exists(dry), "a dry run created the data directory");
 
         // a restore point: found in the archived WAL at plan time; one that does not exist is refused
-        Run named = f.restore(dry, "--dry-run", "--target-name", "after-first-thousand", "--tablespace-map", f.tablespace + "=" + dry + "-ts");
-        assertEquals(0, named.rc(), named.out());
+        Result named = f.restore(dry, "--dry-run", "--target-name", "after-first-thousand", "--tablespace-map", f.tablespace + "=" + dry + "-ts");
+        assertEquals(0, named.exitCode(), named.out());
         assertTrue(named.out().contains("restore point 'after-first-thousand': recovery stops after the record at"), named.out());
-        Run noSuchName = f.restore(dry, "--dry-run", "--target-name", "no-such-point", "--tablespace-map", f.tablespace + "=" + dry + "-ts");
-        assertEquals(ErrorCode.TARGET_UNREACHABLE.exitCode(), noSuchName.rc(), noSuchName.out());
+        Result noSuchName = f.restore(dry, "--dry-run", "--target-name", "no-such-point", "--tablespace-map", f.tablespace + "=" + dry + "-ts");
+        assertEquals(ErrorCode.TARGET_UNREACHABLE.exitCode(), noSuchName.exitCode(), noSuchName.out());
         assertTrue(noSuchName.out().contains("'no-such-point' is not in the archived WAL"), noSuchName.out());
         assertFalse(Files.exists(dry), "a dry run created the data directory");
 
         // the tablespace's original directory is the primary's: refused, nothing written
         Path refused = harness.scratchDirectory("refused").resolve("data");
-        Run inUse = f.restore(refused, "--target", "immediate");
-        assertEquals(ErrorCode.RESTORE_TARGET_NOT_EMPTY.exitCode(), inUse.rc(), inUse.out());
+        Result inUse = f.restore(refused, "--target", "immediate");
+        assertEquals(ErrorCode.RESTORE_TARGET_NOT_EMPTY.exitCode(), inUse.exitCode(), inUse.out());
         assertTrue(inUse.out().contains("'" + f.tablespace + "' is not empty"), inUse.out());
         assertFalse(Files.exists(refused));
 
         // a non-empty data directory: refused, left as it was
         Path busy = harness.scratchDirectory("busy");
         Files.writeString(busy.resolve("precious"), "keep me");
-        Run notEmpty = f.restore(busy, "--target", "immediate", "--tablespace-map", f.tablespace + "=" + busy + "-ts");
-        assertEquals(ErrorCode.RESTORE_TARGET_NOT_EMPTY.exitCode(), notEmpty.rc(), notEmpty.out());
+        Result notEmpty = f.restore(busy, "--target", "immediate", "--tablespace-map", f.tablespace + "=" + busy + "-ts");
+        assertEquals(ErrorCode.RESTORE_TARGET_NOT_EMPTY.exitCode(), notEmpty.exitCode(), notEmpty.out());
         assertTrue(notEmpty.out().contains("HINT: restore into a new or empty directory"), notEmpty.out());
         try (Stream<Path> s = Files.list(busy)) {
             assertEquals(List.of(busy.resolve("precious")), s.toList());
@@ -214,9 +203,9 @@ class RestoreIT {
         // --target immediate: the data as of the end of the backup, the tablespace at its new place
         Path immediateTs = harness.scratchDirectory("immediate-ts");
         Path immediate = harness.scratchDirectory("immediate").resolve("data");
-        Run first = f.restore(immediate, "--target", "immediate", "--target-action", "promote",
+        Result first = f.restore(immediate, "--target", "immediate", "--target-action", "promote",
                 "--tablespace-map", f.tablespace + "=" + immediateTs, "--jobs", "2");
-        assertEquals(0, first.rc(), first.out());
+        assertEquals(0, first.exitCode(), first.out());
         assertTrue(first.out().contains("restore complete: "), first.out());
         assertTrue(first.out().contains("pg_ctl -D " + immediate + " start"), first.out());
         assertRestoredLayout(immediate);
@@ -232,8 +221,8 @@ class RestoreIT {
         // no target: all archived WAL replayed, through the restore_command walvault wrote
         Path endTs = harness.scratchDirectory("end-ts");
         Path end = harness.scratchDirectory("end").resolve("data");
-        Run second = f.restore(end, "--tablespace-map", f.tablespace + "=" + endTs);
-        assertEquals(0, second.rc(), second.out());
+        Result second = f.restore(end, "--tablespace-map", f.tablespace + "=" + endTs);
+        assertEquals(0, second.exitCode(), second.out());
         PgCluster b = f.start("end", end, endTs);
         assertEquals("2000", b.queryString("SELECT count(*) FROM after_backup"));
         assertEquals(t2, b.queryString("SELECT count(*) || ':' || md5(string_agg(v, ',' ORDER BY id)) FROM t2"));
@@ -242,9 +231,9 @@ class RestoreIT {
 
         // a wrong passphrase: refused before anything is written
         Path wrongKey = harness.scratchDirectory("wrong-key").resolve("data");
-        Run wrong = f.walvault(Map.of("WALVAULT_PASSPHRASE", "not the passphrase"), "restore", "--repo", f.repoUri,
+        Result wrong = f.walvault(Map.of("WALVAULT_PASSPHRASE", "not the passphrase"), "restore", "--repo", f.repoUri,
                 "--pgdata", wrongKey.toString(), "--tablespace-map", f.tablespace + "=" + wrongKey + "-ts");
-        assertEquals(ErrorCode.WRONG_KEY.exitCode(), wrong.rc(), wrong.out());
+        assertEquals(ErrorCode.WRONG_KEY.exitCode(), wrong.exitCode(), wrong.out());
         assertFalse(Files.exists(wrongKey));
 
         // a corrupted bundle: the object named, the directory left marked and unstartable
@@ -255,9 +244,9 @@ class RestoreIT {
         Files.write(bundle, damaged);
         Path corruptTs = harness.scratchDirectory("corrupt-ts");
         Path corrupt = harness.scratchDirectory("corrupt").resolve("data");
-        Run bad = f.restore(corrupt, "--tablespace-map", f.tablespace + "=" + corruptTs);
+        Result bad = f.restore(corrupt, "--tablespace-map", f.tablespace + "=" + corruptTs);
         Files.write(bundle, original);
-        assertEquals(ErrorCode.CORRUPT_DATA.exitCode(), bad.rc(), bad.out());
+        assertEquals(ErrorCode.CORRUPT_DATA.exitCode(), bad.exitCode(), bad.out());
         assertTrue(bad.out().contains(bundle.getFileName().toString()), bad.out());
         assertTrue(bad.out().contains("will not start"), bad.out());
         assertUnstartable(corrupt);
@@ -271,8 +260,8 @@ class RestoreIT {
         }
         Files.delete(victimObject);
         Path gap = harness.scratchDirectory("gap").resolve("data");
-        Run missing = f.restore(gap, "--tablespace-map", f.tablespace + "=" + gap + "-ts");
-        assertEquals(ErrorCode.WAL_GAP.exitCode(), missing.rc(), missing.out());
+        Result missing = f.restore(gap, "--tablespace-map", f.tablespace + "=" + gap + "-ts");
+        assertEquals(ErrorCode.WAL_GAP.exitCode(), missing.exitCode(), missing.out());
         assertTrue(missing.out().contains("'" + victim + "'"), missing.out());
         assertFalse(Files.exists(gap), "planning a restore that cannot succeed wrote its directory");
     }

@@ -29,8 +29,8 @@ class VerifyIT {
         f.backup();
         f.writeAfterBackupAndArchive();
 
-        RestoreIT.Run ok = f.walvault(Map.of(), "verify", "--repo", f.repoUri, "--jobs", "2");
-        assertEquals(0, ok.rc(), ok.out());
+        WalvaultProcess.Result ok = f.walvault(Map.of(), "verify", "--repo", f.repoUri, "--jobs", "2");
+        assertEquals(0, ok.exitCode(), ok.out());
         assertTrue(ok.out().contains("checked against the manifest: ok"), ok.out());
         assertTrue(ok.out().matches("(?s).*WAL of backup '[^']+' to the end of the archive: .* files \\(\\d+ checked now\\): ok.*"), ok.out());
 
@@ -42,8 +42,8 @@ class VerifyIT {
         if (ServerUser.jvmIsRoot()) {
             drill.addAll(List.of("--run-as", ServerUser.get().name()));
         }
-        RestoreIT.Run drilled = f.walvault(Map.of(), drill.toArray(String[]::new));
-        assertEquals(0, drilled.rc(), drilled.out());
+        WalvaultProcess.Result drilled = f.walvault(Map.of(), drill.toArray(String[]::new));
+        assertEquals(0, drilled.exitCode(), drilled.out());
         assertTrue(drilled.out().contains("drill: recovery ended (promoted)"), drilled.out());
         assertTrue(drilled.out().contains("drill: check 'SELECT count(*) FROM after_backup' returned '2000'"), drilled.out());
         assertTrue(drilled.out().contains("drill: check 'SELECT count(*) FROM t2' returned '20000'"), drilled.out());
@@ -58,9 +58,9 @@ class VerifyIT {
         byte[] damaged = original.clone();
         damaged[damaged.length / 3] ^= 0x01;
         Files.write(bundle, damaged);
-        RestoreIT.Run corrupt = f.walvault(Map.of(), "verify", "--repo", f.repoUri);
+        WalvaultProcess.Result corrupt = f.walvault(Map.of(), "verify", "--repo", f.repoUri);
         Files.write(bundle, original);
-        assertEquals(ErrorCode.VERIFY_FAILED.exitCode(), corrupt.rc(), corrupt.out());
+        assertEquals(ErrorCode.VERIFY_FAILED.exitCode(), corrupt.exitCode(), corrupt.out());
         assertTrue(corrupt.out().contains("bundle '") && corrupt.out().contains(bundle.getFileName().toString()), corrupt.out());
 
         // a deleted WAL segment: named
@@ -69,8 +69,8 @@ class VerifyIT {
         try (Stream<Path> s = Files.walk(f.repoDir.resolve("clusters"))) {
             Files.delete(s.filter(p -> p.getFileName().toString().startsWith(victim)).findFirst().orElseThrow());
         }
-        RestoreIT.Run gap = f.walvault(Map.of(), "verify", "--repo", f.repoUri);
-        assertEquals(ErrorCode.VERIFY_FAILED.exitCode(), gap.rc(), gap.out());
+        WalvaultProcess.Result gap = f.walvault(Map.of(), "verify", "--repo", f.repoUri);
+        assertEquals(ErrorCode.VERIFY_FAILED.exitCode(), gap.exitCode(), gap.out());
         assertTrue(gap.out().contains("'" + victim + "'"), gap.out());
     }
 }

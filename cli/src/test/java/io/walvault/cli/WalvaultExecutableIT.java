@@ -3,10 +3,13 @@ package io.walvault.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walvault.cli.WalvaultProcess.Result;
 import io.walvault.core.Version;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -15,35 +18,17 @@ import org.junit.jupiter.api.Test;
 /** bin/walvault runs the packaged jar as a user would. */
 class WalvaultExecutableIT {
 
-    private static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
-
-    private record Result(int exitCode, String out) {
-    }
-
-    private static Result walvault(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>();
-        cmd.add(ROOT.resolve("bin/walvault").toString());
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), out);
-    }
+    private static final Duration SHORT = Duration.ofSeconds(30);
 
     @Test
     void helpAndVersionFromTheExecutable() throws Exception {
-        Result help = walvault("--help");
+        Result help = WalvaultProcess.of("--help").run();
         assertEquals(0, help.exitCode(), help.out());
         assertTrue(help.out().startsWith("Usage: walvault"), help.out());
 
-        Result version = walvault("--version");
+        Result version = WalvaultProcess.of("--version").run();
         assertEquals(0, version.exitCode(), version.out());
         assertTrue(version.out().contains("walvault " + Version.get()), version.out());
-    }
-
-    /** Sends {@code signal} to {@code p} (bin/walvault execs Java: the same process). */
-    static void signal(Process p, String signal) throws IOException, InterruptedException {
-        assertEquals(0, new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor());
     }
 
     @Test
@@ -64,20 +49,19 @@ class WalvaultExecutableIT {
             acceptor.start();
             for (String signal : List.of("INT", "TERM")) {
                 int before = held.size();
-                ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), "info", "--repo", "s3://bucket/x",
+                Process p = WalvaultProcess.of("info", "--repo", "s3://bucket/x",
                         "--s3-endpoint", "http://127.0.0.1:" + silent.getLocalPort(), "--s3-path-style", "true")
-                        .redirectErrorStream(true);
-                pb.environment().put("WALVAULT_S3_ACCESS_KEY_ID", "AKIDTEST");
-                pb.environment().put("WALVAULT_S3_SECRET_ACCESS_KEY", "secret");
-                pb.environment().put("WALVAULT_S3_REGION", "us-east-1");
-                Process p = pb.start();
+                        .env("WALVAULT_S3_ACCESS_KEY_ID", "AKIDTEST")
+                        .env("WALVAULT_S3_SECRET_ACCESS_KEY", "secret")
+                        .env("WALVAULT_S3_REGION", "us-east-1")
+                        .start();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (held.size() == before && System.nanoTime() < deadline && p.isAlive()) {
                     Thread.sleep(20);
                 }
                 assertTrue(held.size() > before, "the command is waiting for the store");
                 long t0 = System.nanoTime();
-                signal(p, signal);
+                WalvaultProcess.signal(p, signal);
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
                 assertEquals(4, p.exitValue(), "SIG" + signal + ": " + out);
@@ -100,14 +84,10 @@ class WalvaultExecutableIT {
                 java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         Path jar = java.nio.file.Files.writeString(dir.resolve("walvault.jar"), "");
         for (String command : List.of("backup", "info")) {
-            ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), command, "--help")
-                    .redirectErrorStream(true);
-            pb.environment().put("WALVAULT_JAVA", fakeJava.toString());
-            pb.environment().put("WALVAULT_JAR", jar.toString());
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(0, p.exitValue(), out);
+            Result r = WalvaultProcess.of(command, "--help").env("WALVAULT_JAVA", fakeJava.toString())
+                    .env("WALVAULT_JAR", jar.toString()).timeout(SHORT).run();
+            String out = r.out();
+            assertEquals(0, r.exitCode(), out);
             assertTrue(out.contains("-jar " + jar + " " + command + " --help"), out);
             // the first tier alone has no AES-GCM, SHA-256 or CRC-32C intrinsics: a backup needs the second
             assertEquals(!command.equals("backup"), out.contains("-XX:TieredStopAtLevel=1"), command + ": " + out);
@@ -116,13 +96,9 @@ class WalvaultExecutableIT {
 
     @Test
     void aMissingJarIsAConfigurationErrorWithAHint() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), "--help").redirectErrorStream(true);
-        pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(3, p.exitValue(), out);
-        assertTrue(out.contains("HINT: build it with"), out);
+        Result r = WalvaultProcess.of("--help").env("WALVAULT_JAR", "/nonexistent/walvault.jar").timeout(SHORT).run();
+        assertEquals(3, r.exitCode(), r.out());
+        assertTrue(r.out().contains("HINT: build it with"), r.out());
     }
 
     @Test
@@ -166,16 +142,13 @@ class WalvaultExecutableIT {
         java.util.function.BiFunction<Map<String, String>, Integer, List<String>> push = (env, starts) -> {
             try {
                 java.nio.file.Files.deleteIfExists(calls);
-                ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/walvault").toString(), "archive-push", "--repo",
-                        "file:///r", "pg_wal/000000010000000000000007").directory(dir.toFile()).redirectErrorStream(true);
-                pb.environment().putAll(Map.of("WALVAULT_JAVA", fakeJava.toString(), "WALVAULT_JAR", jar.toString(),
-                        "WALVAULT_CDS_DIR", "off", "WALVAULT_ARCHIVE_PUSH_WAIT_MS", "0"));
-                pb.environment().remove("WALVAULT_ARCHIVE_PUSH_LOOK_AHEAD");
-                pb.environment().putAll(env);
-                Process p = pb.start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-                assertEquals(0, p.exitValue(), out);
+                Result r = WalvaultProcess.of("archive-push", "--repo", "file:///r", "pg_wal/000000010000000000000007").in(dir)
+                        .env(Map.of("WALVAULT_JAVA", fakeJava.toString(), "WALVAULT_JAR", jar.toString(),
+                                "WALVAULT_CDS_DIR", "off", "WALVAULT_ARCHIVE_PUSH_WAIT_MS", "0"))
+                        .withoutEnv("WALVAULT_ARCHIVE_PUSH_LOOK_AHEAD")
+                        .env(env)
+                        .timeout(SHORT).run();
+                assertEquals(0, r.exitCode(), r.out());
                 // the call itself has run; a detached watcher records itself a moment later
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (java.nio.file.Files.readAllLines(calls).size() < starts && System.nanoTime() < deadline) {
@@ -208,15 +181,10 @@ class WalvaultExecutableIT {
     }
 
     private static Result pushWithoutJar(Path cwd, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString(), "archive-push"));
+        List<String> cmd = new ArrayList<>(List.of("archive-push"));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
-        pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");
-        pb.environment().remove("WALVAULT_REPO");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), out);
+        return WalvaultProcess.of(cmd).in(cwd).env("WALVAULT_JAR", "/nonexistent/walvault.jar").withoutEnv("WALVAULT_REPO")
+                .timeout(SHORT).run();
     }
 
     @Test
@@ -349,17 +317,8 @@ class WalvaultExecutableIT {
     }
 
     private static Result run(Path cwd, Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true);
-        pb.environment().put("WALVAULT_JAR", "/nonexistent/walvault.jar");
-        pb.environment().remove("WALVAULT_REPO");
-        pb.environment().remove("WALVAULT_SYSTEM_IDENTIFIER");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), out);
+        return WalvaultProcess.of(args).in(cwd).env("WALVAULT_JAR", "/nonexistent/walvault.jar").withoutEnv("WALVAULT_REPO")
+                .withoutEnv("WALVAULT_SYSTEM_IDENTIFIER").env(env).timeout(SHORT).run();
     }
 
     /**

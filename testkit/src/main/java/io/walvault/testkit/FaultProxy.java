@@ -234,13 +234,6 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    /** Empties the log. */
-    public void clearExchanges() {
-        synchronized (log) {
-            log.clear();
-        }
-    }
-
     /**
      * Stops listening, resets every connection, drops the late writes still held and frees the
      * port. Idempotent.

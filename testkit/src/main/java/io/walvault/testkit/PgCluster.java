@@ -596,7 +596,6 @@ public final class PgCluster implements AutoCloseable {
         private final PgInstallation installation;
         private final Map<String, String> settings = new LinkedHashMap<>();
         private final List<String> hba = new ArrayList<>();
-        private final List<String> initdbArgs = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
         private Consumer<PgCluster> onCreate = c -> { };
         private String name;
@@ -642,12 +641,6 @@ public final class PgCluster implements AutoCloseable {
             return this;
         }
 
-        /** An extra initdb argument. */
-        public Builder initdbArg(String arg) {
-            initdbArgs.add(requireNonNull(arg, "arg is null"));
-            return this;
-        }
-
         /** An environment variable for the server and what it runs (archive_command, restore_command). */
         public Builder env(String key, String value) {
             env.put(requireNonNull(key, "key is null"), requireNonNull(value, "value is null"));
@@ -675,10 +668,9 @@ public final class PgCluster implements AutoCloseable {
             } else {
                 Path data = base.resolve("data");
                 c = new PgCluster(installation, n, base, data, true, Map.copyOf(env));
-                List<String> cmd = new ArrayList<>(List.of(installation.bin("initdb").toString(),
+                List<String> cmd = List.of(installation.bin("initdb").toString(),
                         "-D", data.toString(), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C",
-                        "--data-checksums", "--no-sync"));
-                cmd.addAll(initdbArgs);
+                        "--data-checksums", "--no-sync");
                 ProcessRunner.Result r = ProcessRunner.run(cmd, env, base, Duration.ofMinutes(3));
                 if (!r.ok()) {
                     c.close();

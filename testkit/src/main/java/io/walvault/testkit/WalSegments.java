@@ -17,8 +17,6 @@ public final class WalSegments {
     /** XLOG_PAGE_MAGIC of PostgreSQL 18. */
     public static final int MAGIC_18 = 0xD118;
     private static final int BLOCK = 8192;
-    private static final int LONG_HEADER = 40;
-    private static final int SHORT_HEADER = 24;
 
     private WalSegments() {
     }
@@ -60,15 +58,5 @@ public final class WalSegments {
     /** The first {@code length} bytes of {@link #segment}: what a streaming agent uploads as {@code NAME.partial}. */
     public static byte[] partial(String name, long segmentSize, long systemId, long seed, int length) {
         return Arrays.copyOf(segment(name, segmentSize, systemId, seed), length);
-    }
-
-    /** The size of the first page's header: a partial shorter than this cannot be checked. */
-    public static int longHeaderSize() {
-        return LONG_HEADER;
-    }
-
-    /** The size of the other pages' headers. */
-    public static int shortHeaderSize() {
-        return SHORT_HEADER;
     }
 }

@@ -67,14 +67,6 @@ public record RetentionPolicy(int retainFull, Duration retainWindow, Duration or
         return new RetentionPolicy(0, requireNonNull(window, "window is null"), DEFAULT_ORPHAN_GRACE);
     }
 
-    /** This policy, also keeping the newest {@code n} full backups. */
-    public RetentionPolicy withFull(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("retain-full " + n + " must be at least 1");
-        }
-        return new RetentionPolicy(n, retainWindow, orphanGrace);
-    }
-
     /** This policy, also keeping the {@code window}. */
     public RetentionPolicy withWindow(Duration window) {
         return new RetentionPolicy(retainFull, requireNonNull(window, "window is null"), orphanGrace);

@@ -16,6 +16,7 @@ import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
+import io.walvault.testkit.ChildJvm;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
@@ -48,12 +49,10 @@ class BackupCancelIT {
         t.dir = dir;
         RepositorySettings rs = t.localRepository();
         Repositories.create(rs).close();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // throttled to 1 MB/s, so a backup of the ~25 MB cluster is still running when stopped
-        Process p = new ProcessBuilder(javaBin, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                BackupChild.class.getName(), "host=127.0.0.1 port=" + pg.port() + " user=wv_backup password='backup pw' sslmode=disable",
-                dir.resolve("walvault.conf").toString(), "1024").redirectErrorStream(true)
-                .redirectOutput(dir.resolve("child.log").toFile()).start();
+        Process p = ChildJvm.builder("128m", List.of(), BackupChild.class,
+                "host=127.0.0.1 port=" + pg.port() + " user=wv_backup password='backup pw' sslmode=disable",
+                dir.resolve("walvault.conf").toString(), "1024").redirectOutput(dir.resolve("child.log").toFile()).start();
         Path backups = dir.resolve("repo/clusters/" + Long.toUnsignedString(systemId) + "/backups");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!pg.queryString("SELECT count(*) FROM pg_replication_slots WHERE temporary").equals("1")

@@ -5,7 +5,7 @@ import io.walvault.core.config.Settings;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
-import java.nio.file.Files;
+import io.walvault.testkit.ChildJvm;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -26,9 +26,8 @@ public final class BackupChild {
             int maxRate = args.length > 2 ? Integer.parseInt(args[2]) : 0;
             BackupResult r = new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true).maxRateKbps(maxRate))
                     .runUntilShutdown();
-            String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
-                    .map(l -> l.replaceAll("[^0-9]", "")).findFirst().orElse("-1");
-            System.out.println("backup " + r.info().id() + " " + r.info().files() + " " + r.info().bytes() + " peak-rss-kb " + hwm
+            System.out.println("backup " + r.info().id() + " " + r.info().files() + " " + r.info().bytes() + " peak-rss-kb "
+                    + ChildJvm.peakRssKb()
                     + " elapsed-ms " + r.elapsed().toMillis() + " stored " + r.info().storedBytes());
         }
     }

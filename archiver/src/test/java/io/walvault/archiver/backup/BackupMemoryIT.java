@@ -7,6 +7,7 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
+import io.walvault.testkit.ChildJvm;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
@@ -41,11 +42,9 @@ class BackupMemoryIT {
         RepositorySettings rs = t.localRepository();
         Repositories.create(rs).close();
 
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx" + HEAP_MIB + "m", "-cp", System.getProperty("java.class.path"),
-                BackupChild.class.getName(), "host=127.0.0.1 port=" + pg.port() + " user=wv_backup password='backup pw' sslmode=disable",
-                dir.resolve("walvault.conf").toString())
-                .redirectErrorStream(true).start();
+        Process p = ChildJvm.builder(HEAP_MIB + "m", List.of(), BackupChild.class,
+                "host=127.0.0.1 port=" + pg.port() + " user=wv_backup password='backup pw' sslmode=disable",
+                dir.resolve("walvault.conf").toString()).start();
         String out;
         try (var in = p.getInputStream()) {
             out = new String(in.readAllBytes(), StandardCharsets.UTF_8);

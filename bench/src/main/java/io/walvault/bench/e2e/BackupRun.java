@@ -9,12 +9,12 @@ import io.walvault.core.config.Settings;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
+import io.walvault.testkit.ChildJvm;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -58,27 +58,20 @@ public final class BackupRun {
                 threads.millisByName().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                         .forEach(e -> System.out.println("backup-thread-cpu " + e.getValue() + " ms " + e.getKey()));
             }
-            String hwm = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmHWM:"))
-                    .map(l -> l.replaceAll("[^0-9]", "")).findFirst().orElse("-1");
             System.out.println("backup-result " + r.info().bytes() + " " + r.info().storedBytes() + " "
-                    + r.elapsed().toMillis() + " " + hwm + " " + (os.getProcessCpuTime() - cpu0) / 1_000_000);
+                    + r.elapsed().toMillis() + " " + ChildJvm.peakRssKb() + " " + (os.getProcessCpuTime() - cpu0) / 1_000_000);
         }
     }
 
     /** Runs a backup in a child JVM with {@code heap} (such as 256m) and returns what it reported. */
     static Result inChildJvm(String conninfo, Path config, String heap) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + heap));
         // extra options for the backup's JVM only, such as a flight recording
         String extra = System.getenv("WALVAULT_BENCH_BACKUP_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            cmd.addAll(List.of(extra.trim().split("\\s+")));
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BackupRun.class.getName(), conninfo,
-                config.toString()));
+        List<String> options = extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
         Path log = Files.createTempFile("walvault-bench-backup", ".log");
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = ChildJvm.builder(heap, options, BackupRun.class, conninfo, config.toString())
+                    .redirectOutput(log.toFile()).start();
             if (!p.waitFor(30, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new IllegalStateException("the backup did not finish within 30 minutes");

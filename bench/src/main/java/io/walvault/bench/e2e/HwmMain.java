@@ -1,5 +1,6 @@
 package io.walvault.bench.e2e;
 
+import io.walvault.testkit.ChildJvm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ public final class HwmMain {
         Path file = Path.of(args[0]);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                Files.writeString(file, Long.toString(Walvault.vmHwmKb(Path.of("/proc/self/status"))), StandardCharsets.UTF_8);
+                Files.writeString(file, Long.toString(ChildJvm.peakRssKb()), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 System.err.println("bench: cannot write '" + file + "': " + e.getMessage());
             }

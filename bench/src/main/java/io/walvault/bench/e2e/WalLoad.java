@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A write load that produces WAL fast: 1000-row range UPDATEs of pgbench_accounts per
- * transaction (the shape of shared/bench/wal-heavy.sql; plain TPC-B writes only a few MB/s of
- * WAL). Runs on its own threads until {@link #close()}.
+ * transaction (plain TPC-B writes only a few MB/s of WAL). Runs on its own threads until
+ * {@link #close()}.
  */
 public final class WalLoad implements AutoCloseable {
 

@@ -2,6 +2,7 @@ package io.walvault.bench.e2e;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.testkit.ChildJvm;
 import io.walvault.testkit.ServerUser;
 import java.io.File;
 import java.io.IOException;
@@ -109,17 +110,7 @@ final class Walvault implements AutoCloseable {
     static long watcherPeakRssKb(Path pgWal) {
         try {
             long pid = Long.parseLong(Files.readString(pgWal.resolve(".walvault-pushed/watch.pid"), StandardCharsets.UTF_8).trim());
-            return vmHwmKb(Path.of("/proc/" + pid + "/status"));
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    /** VmHWM of a /proc/PID/status file, in kB, or -1. */
-    static long vmHwmKb(Path status) {
-        try {
-            return Files.readAllLines(status).stream().filter(l -> l.startsWith("VmHWM:"))
-                    .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
+            return ChildJvm.peakRssKb(Path.of("/proc/" + pid + "/status"));
         } catch (IOException | NumberFormatException e) {
             return -1;
         }
@@ -134,15 +125,6 @@ final class Walvault implements AutoCloseable {
 
     /** The outcome of a command. */
     record Run(int exitCode, String output, long nanos) {
-    }
-
-    /** Runs {@code bin/walvault args} as the server user in {@code workDir} with {@code extraEnv}. */
-    Run asServerUser(List<String> args, Map<String, String> extraEnv, Path workDir, long timeoutSeconds)
-            throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(executable().toString());
-        cmd.addAll(args);
-        return run(ServerUser.get().wrap(cmd), extraEnv, workDir, timeoutSeconds);
     }
 
     /** Runs {@code cmd} with this environment plus {@link #serverEnv()} and {@code extraEnv}. */
@@ -183,8 +165,7 @@ final class Walvault implements AutoCloseable {
     ChildResult childJvm(String heap, List<String> args, long timeoutSeconds) throws IOException, InterruptedException {
         Path hwm = Files.createTempFile("walvault-bench-hwm", ".txt");
         try {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx" + heap, "-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(),
+            List<String> cmd = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx" + heap, "-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(),
                     hwm.toString(), "io.walvault.cli.Main"));
             cmd.addAll(args);
             // restore writes a restore_command naming the launcher, which bin/walvault would have exported
@@ -206,7 +187,7 @@ final class Walvault implements AutoCloseable {
      * exit 0, because of --help; without --help it is a usage error, exit 2, "Unmatched argument".)
      */
     boolean knows(String command) throws IOException, InterruptedException {
-        Run r = run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+        Run r = run(List.of(ChildJvm.java(), "-jar", jar.toString(),
                 command, "--help"), Map.of(), dir, 120);
         if (r.exitCode() == 0 || r.exitCode() == 2) {
             return r.output().contains("Usage: walvault " + command + " ");

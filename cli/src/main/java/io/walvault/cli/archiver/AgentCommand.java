@@ -10,6 +10,7 @@ import io.walvault.archiver.stream.BackupSchedule;
 import io.walvault.archiver.stream.AgentMetrics;
 import io.walvault.archiver.stream.AgentOptions;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.Repositories;
@@ -102,7 +103,7 @@ public final class AgentCommand implements Callable<Integer> {
         AgentOptions options = options();
         String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
-        try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
+        try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
             agent.expectCluster(ArchivePushSettings.systemIdentifier(
                     repository.settings(Map.of(), System.getenv())));

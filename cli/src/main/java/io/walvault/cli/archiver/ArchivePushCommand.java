@@ -129,7 +129,9 @@ public final class ArchivePushCommand implements Callable<Integer> {
             return Optional.empty();
         }
         Settings s = WalvaultSettings.load(d.get().settings(), d.get().config(), System.getenv());
-        new ArchivePush(RepositorySettings.from(s), ArchivePushSettings.from(s)).run(d.get().file());
+        try (RepositorySettings rs = RepositorySettings.from(s)) {
+            new ArchivePush(rs, ArchivePushSettings.from(s)).run(d.get().file());
+        }
         return Optional.of(0);
     }
 
@@ -140,11 +142,13 @@ public final class ArchivePushCommand implements Callable<Integer> {
         own.put("archive-push-look-ahead", lookAhead);
         own.put("archive-push-parallel", parallel);
         Settings s = options.settings(own, System.getenv());
-        ArchivePush push = new ArchivePush(RepositorySettings.from(s), ArchivePushSettings.from(s));
-        if (watch) {
-            push.watch(file, Duration.ofSeconds(20), Duration.ofMinutes(10));
-        } else {
-            push.run(file);
+        try (RepositorySettings rs = RepositorySettings.from(s)) {
+            ArchivePush push = new ArchivePush(rs, ArchivePushSettings.from(s));
+            if (watch) {
+                push.watch(file, Duration.ofSeconds(20), Duration.ofMinutes(10));
+            } else {
+                push.run(file);
+            }
         }
         return 0;
     }

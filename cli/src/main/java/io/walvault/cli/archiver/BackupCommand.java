@@ -5,6 +5,7 @@ import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.backup.BackupResult;
 import io.walvault.archiver.push.ArchivePushSettings;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.BackupInfo;
@@ -81,7 +82,7 @@ public final class BackupCommand implements Callable<Integer> {
         BackupResult r;
         options = options.systemIdentifier(ArchivePushSettings.systemIdentifier(
                 repository.settings(Map.of(), System.getenv())));
-        try (Repository repo = Repositories.open(repository.repository(System.getenv()))) {
+        try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);
                 case "bar" -> new Backup(settings, repo, options, err, true);

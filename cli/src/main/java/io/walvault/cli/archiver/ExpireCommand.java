@@ -71,7 +71,7 @@ public final class ExpireCommand implements Callable<Integer> {
         Settings s = repository.settings(own, System.getenv());
         OptionalLong pinned = ArchivePushSettings.systemIdentifier(s);
         ExpireReport report;
-        try (Repository repo = Repositories.open(RepositorySettings.from(s))) {
+        try (RepositorySettings rs = RepositorySettings.from(s); Repository repo = Repositories.open(rs)) {
             long systemId = pinned.isPresent() ? pinned.getAsLong() : Expire.onlyCluster(repo);
             report = new Expire(repo, systemId, policy).run(dryRun);
         }

@@ -55,17 +55,18 @@ public final class CatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        RepositorySettings s = options.repository(System.getenv());
-        OutputStream out = open();
-        try {
-            return decode(s, out);
-        } catch (RuntimeException | IOException e) {
-            // an output file this run created and wrote nothing to (a wrong key, a missing object)
-            // would only stand in the way of the next try
-            if (output != null && Files.size(output) == 0) {
-                Files.deleteIfExists(output);
+        try (RepositorySettings s = options.repository(System.getenv())) {
+            OutputStream out = open();
+            try {
+                return decode(s, out);
+            } catch (RuntimeException | IOException e) {
+                // an output file this run created and wrote nothing to (a wrong key, a missing object)
+                // would only stand in the way of the next try
+                if (output != null && Files.size(output) == 0) {
+                    Files.deleteIfExists(output);
+                }
+                throw e;
             }
-            throw e;
         }
     }
 

@@ -25,8 +25,7 @@ public final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RepositorySettings s = options.repository(System.getenv());
-        try (Repository repo = Repositories.create(s)) {
+        try (RepositorySettings s = options.repository(System.getenv()); Repository repo = Repositories.create(s)) {
             spec.commandLine().getOut().printf("created repository '%s' (format %d, compression %s, encryption %s)%n",
                     repo.storage().location(), repo.descriptor().format(), repo.descriptor().compression(),
                     repo.descriptor().encryption());

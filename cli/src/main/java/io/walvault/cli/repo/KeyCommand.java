@@ -6,6 +6,7 @@ import io.walvault.core.crypto.X25519Keys;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.KeyFiles;
+import io.walvault.core.repo.KeyMaterial;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.storage.Storage;
@@ -93,19 +94,29 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() {
-            RepositorySettings s = options.repository(System.getenv());
             char[] newPass = null;
-            if (newPassphraseFile != null) {
-                newPass = RepositorySettings.readPassphrase(newPassphraseFile);
-            }
-            byte[] newPub = newPublicKeyFile == null ? null : KeyFiles.readPublic(newPublicKeyFile);
-            try (Storage storage = Repositories.storage(s)) {
-                int v = Repository.rotateKey(storage, Repositories.keys(s), newPass, newPub);
-                spec.commandLine().getOut().printf("repository '%s' now writes with key version %d%n", storage.location(), v);
-                if (newPass != null && !Arrays.equals(newPass, s.passphrase())) {
-                    spec.commandLine().getOut().println("the old passphrase still works (writing with key version " + (v - 1)
-                            + ") until you run 'walvault key retire' with the new one, once every archive_command, agent and"
-                            + " script uses it");
+            KeyMaterial current = null;
+            try (RepositorySettings s = options.repository(System.getenv())) {
+                if (newPassphraseFile != null) {
+                    newPass = RepositorySettings.readPassphrase(newPassphraseFile);
+                }
+                byte[] newPub = newPublicKeyFile == null ? null : KeyFiles.readPublic(newPublicKeyFile);
+                try (Storage storage = Repositories.storage(s)) {
+                    current = Repositories.keys(s);
+                    int v = Repository.rotateKey(storage, current, newPass, newPub);
+                    spec.commandLine().getOut().printf("repository '%s' now writes with key version %d%n", storage.location(), v);
+                    if (newPass != null && !Arrays.equals(newPass, s.passphrase())) {
+                        spec.commandLine().getOut().println("the old passphrase still works (writing with key version " + (v - 1)
+                                + ") until you run 'walvault key retire' with the new one, once every archive_command, agent and"
+                                + " script uses it");
+                    }
+                }
+            } finally {
+                if (current != null) {
+                    current.wipe();
+                }
+                if (newPass != null) {
+                    Arrays.fill(newPass, '\0');
                 }
             }
             return 0;
@@ -128,11 +139,16 @@ public final class KeyCommand implements Runnable {
 
         @Override
         public Integer call() {
-            RepositorySettings s = options.repository(System.getenv());
-            try (Storage storage = Repositories.storage(s)) {
-                int n = Repository.retireOldKeys(storage, Repositories.keys(s));
+            KeyMaterial newest = null;
+            try (RepositorySettings s = options.repository(System.getenv()); Storage storage = Repositories.storage(s)) {
+                newest = Repositories.keys(s);
+                int n = Repository.retireOldKeys(storage, newest);
                 spec.commandLine().getOut().printf("repository '%s': %d older keyring version%s removed; only the newest"
                         + " passphrase opens it now%n", storage.location(), n, n == 1 ? "" : "s");
+            } finally {
+                if (newest != null) {
+                    newest.wipe();
+                }
             }
             return 0;
         }

@@ -1,6 +1,7 @@
 package io.walvault.cli.repo;
 
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.storage.StorageCheck;
@@ -30,7 +31,10 @@ public final class StorageCheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<StorageCheck.Step> steps = Repositories.checkStorage(options.repository(System.getenv()));
+        List<StorageCheck.Step> steps;
+        try (RepositorySettings s = options.repository(System.getenv())) {
+            steps = Repositories.checkStorage(s);
+        }
         PrintWriter out = spec.commandLine().getOut();
         boolean ok = true;
         for (StorageCheck.Step s : steps) {

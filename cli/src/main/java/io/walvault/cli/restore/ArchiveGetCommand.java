@@ -71,8 +71,9 @@ public final class ArchiveGetCommand implements Callable<Integer> {
             if (name != null) {
                 throw new WalvaultException(ErrorCode.USAGE, "--end-of-recovery takes no file names");
             }
-            new ArchiveGet(RepositorySettings.from(options.settings(Map.of(), System.getenv())),
-                    new ArchiveGetSettings(OptionalLong.empty(), 0, 1), Path.of("").toAbsolutePath()).endOfRecovery();
+            try (RepositorySettings rs = RepositorySettings.from(options.settings(Map.of(), System.getenv()))) {
+                new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.empty(), 0, 1), Path.of("").toAbsolutePath()).endOfRecovery();
+            }
             return 0;
         }
         if (name == null || (target == null && !follow)) {
@@ -95,12 +96,13 @@ public final class ArchiveGetCommand implements Callable<Integer> {
         own.put("archive-get-prefetch", prefetch);
         Settings s = options.settings(own, System.getenv());
         ArchiveGetSettings settings = ArchiveGetSettings.from(s);
-        ArchiveGet get = new ArchiveGet(RepositorySettings.from(s), background ? settings.inBackground() : settings,
-                Path.of("").toAbsolutePath());
-        if (follow) {
-            get.follow();
-        } else {
-            get.run(name, target);
+        try (RepositorySettings rs = RepositorySettings.from(s)) {
+            ArchiveGet get = new ArchiveGet(rs, background ? settings.inBackground() : settings, Path.of("").toAbsolutePath());
+            if (follow) {
+                get.follow();
+            } else {
+                get.run(name, target);
+            }
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package io.walvault.cli.restore;
 
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
@@ -39,7 +40,7 @@ public final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<ClusterReport> reports;
-        try (Repository repo = Repositories.open(options.repository(System.getenv()))) {
+        try (RepositorySettings s = options.repository(System.getenv()); Repository repo = Repositories.open(s)) {
             reports = Info.collect(repo);
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -96,7 +96,12 @@ public final class VerifyCommand implements Callable<Integer> {
         Map<String, String> own = new LinkedHashMap<>();
         own.put("system-identifier", systemIdentifier);
         Settings settings = repository.settings(own, System.getenv());
-        RepositorySettings rs = RepositorySettings.from(settings);
+        try (RepositorySettings rs = RepositorySettings.from(settings)) {
+            return verify(settings, rs);
+        }
+    }
+
+    private int verify(Settings settings, RepositorySettings rs) throws IOException {
         Path launcher = drill ? Restore.launcher(Optional.ofNullable(System.getenv("WALVAULT_LAUNCHER"))) : null;
         PrintWriter out = spec.commandLine().getOut();
         Verify.Report report = new Verify(rs, new Verify.Options(settings.get("system-identifier"), Optional.ofNullable(backup), all,

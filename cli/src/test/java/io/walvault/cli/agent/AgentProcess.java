@@ -1,5 +1,6 @@
 package io.walvault.cli.agent;
 
+import io.walvault.cli.WalvaultProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,8 +17,6 @@ import java.util.concurrent.TimeUnit;
 
 /** {@code bin/walvault agent} as a child process, its output in a file. */
 final class AgentProcess implements AutoCloseable {
-
-    static final Path ROOT = Path.of(System.getProperty("walvault.root", "..")).toAbsolutePath().normalize();
 
     private final Process process;
     private final Path log;
@@ -36,15 +35,14 @@ final class AgentProcess implements AutoCloseable {
 
     /** As {@link #start(Path, String, String, String, String...)}, serving metrics on {@code port}. */
     static AgentProcess start(Path work, String repoUri, String conninfo, String slot, int port, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("bin/walvault").toString(), "agent", "--repo", repoUri,
+        List<String> cmd = new ArrayList<>(List.of("agent", "--repo", repoUri,
                 "--pg", conninfo, "--slot", slot, "--spool", work.resolve("spool-" + slot).toString(),
                 "--metrics-listen", "127.0.0.1:" + port, "--reconnect-max", "2s"));
         cmd.addAll(List.of(args));
         Files.createDirectories(work);
         Path log = Files.createTempFile(work, "agent-", ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("WALVAULT_JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1");
-        return new AgentProcess(pb.start(), log, port);
+        Process p = WalvaultProcess.of(cmd).env("WALVAULT_JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1").start(log);
+        return new AgentProcess(p, log, port);
     }
 
     long pid() {

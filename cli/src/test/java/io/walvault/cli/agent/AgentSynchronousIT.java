@@ -4,6 +4,7 @@ import static io.walvault.cli.agent.AgentIT.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walvault.cli.WalvaultProcess;
 import io.walvault.restore.recovery.RecoveryConfigWriter;
 import io.walvault.restore.recovery.RecoverySettings;
 import io.walvault.restore.recovery.RecoveryTarget;
@@ -88,8 +89,8 @@ class AgentSynchronousIT {
             assertTrue(rc == 0 || rc == 143, agent.output());
 
             // the copy recovers from the repository alone (through archive-get, which serves the partial segment)
-            Path jar = Files.copy(AgentProcess.ROOT.resolve("cli/target/walvault.jar"), work.resolve("walvault.jar"));
-            String walvault = AgentProcess.ROOT.resolve("bin/walvault").toString();
+            Path jar = Files.copy(WalvaultProcess.jar(), work.resolve("walvault.jar"));
+            String walvault = WalvaultProcess.executable().toString();
             ServerUser.get().adopt(work);
             RecoveryConfigWriter.write(copy, new RecoverySettings(ShellQuote.word(walvault) + " archive-get --repo "
                     + ShellQuote.word(repoUri) + " %f %p", "", new RecoveryTarget.EndOfArchive(), true, TargetAction.PROMOTE,

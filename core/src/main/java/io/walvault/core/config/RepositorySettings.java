@@ -7,6 +7,8 @@ import io.walvault.core.error.WalvaultException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +27,14 @@ import java.util.Locale;
  * @param compression     {@code lz4} (default), {@code zstd} or {@code none}: used by init
  * @param encryption      {@code none}, {@code passphrase}, {@code public-key}, or null if not set
  *                        (init requires it; other commands check it against the repository)
- * @param passphrase      from {@code WALVAULT_PASSPHRASE}, the config file, or {@code passphrase-file}; or null
+ * @param passphrase      from {@code WALVAULT_PASSPHRASE}, the config file, or {@code passphrase-file}; or null.
+ *                        The settings own it: {@link #close} overwrites it, and whoever needs it
+ *                        longer takes a copy
  * @param publicKeyFile   or null
  * @param privateKeyFiles maybe empty
  */
 public record RepositorySettings(String location, Path localPath, S3Settings s3, String compression, String encryption,
-                                 char[] passphrase, Path publicKeyFile, List<Path> privateKeyFiles) {
+                                 char[] passphrase, Path publicKeyFile, List<Path> privateKeyFiles) implements AutoCloseable {
 
     public RepositorySettings {
         requireNonNull(location, "location is null");
@@ -160,26 +164,45 @@ public record RepositorySettings(String location, Path localPath, S3Settings s3,
 
     /**
      * The first line of {@code file}, without its line end. The file must be the owner's alone
-     * (mode 0600 or stricter), as ssh requires of a private key.
+     * (mode 0600 or stricter), as ssh requires of a private key. The array is the caller's, to
+     * overwrite once used; every other copy of the file's bytes and characters is overwritten
+     * before this returns.
      */
     public static char[] readPassphrase(Path file) {
         SecretFiles.requireOwnerOnly(file, "passphrase file");
+        byte[] b;
         try {
-            byte[] b = Files.readAllBytes(file);
-            String text = new String(b, StandardCharsets.UTF_8);
-            Arrays.fill(b, (byte) 0);
-            // the first line, without its line end: files made with echo carry a newline
-            int nl = text.indexOf('\n');
-            String line = nl < 0 ? text : text.substring(0, nl);
-            if (line.endsWith("\r")) {
-                line = line.substring(0, line.length() - 1);
-            }
-            if (line.isEmpty()) {
-                throw new WalvaultException(ErrorCode.CONFIG, "passphrase file '" + file + "' is empty");
-            }
-            return line.toCharArray();
+            b = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.CONFIG, "cannot read passphrase file '" + file + "': " + e.getMessage(), e);
+        }
+        CharBuffer text = StandardCharsets.UTF_8.decode(ByteBuffer.wrap(b));
+        Arrays.fill(b, (byte) 0);
+        try {
+            // the first line, without its line end: files made with echo carry a newline
+            int end = 0;
+            while (end < text.limit() && text.get(end) != '\n') {
+                end++;
+            }
+            if (end > 0 && text.get(end - 1) == '\r') {
+                end--;
+            }
+            if (end == 0) {
+                throw new WalvaultException(ErrorCode.CONFIG, "passphrase file '" + file + "' is empty");
+            }
+            char[] line = new char[end];
+            text.get(line);
+            return line;
+        } finally {
+            Arrays.fill(text.array(), '\0');
+        }
+    }
+
+    /** Overwrites the passphrase with zeros, once the command that resolved these settings is done with them. */
+    @Override
+    public void close() {
+        if (passphrase != null) {
+            Arrays.fill(passphrase, '\0');
         }
     }
 

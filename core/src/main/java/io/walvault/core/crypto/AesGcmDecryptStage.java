@@ -96,6 +96,7 @@ public final class AesGcmDecryptStage extends Stage {
         byte[][] ikmSalt = keys.unwrap(version, Arrays.copyOfRange(header, OFF_WRAP_INPUT, OFF_WRAP_INPUT + WRAP_INPUT_SIZE),
                 objectKey);
         byte[] wrapKey = Crypto.hkdf(ikmSalt[0], ikmSalt[1], WRAP_INFO, KEY_SIZE);
+        Arrays.fill(ikmSalt[0], (byte) 0);
         byte[] dek = new byte[KEY_SIZE];
         try {
             Cipher unwrap = Cipher.getInstance("AES/GCM/NoPadding");

@@ -84,6 +84,7 @@ public final class AesGcmEncryptStage extends Stage {
         System.arraycopy(prefix, 0, nonce, 0, NONCE_PREFIX_SIZE);
         byte[] dek = Crypto.randomBytes(KEY_SIZE);
         byte[] wrapKey = Crypto.hkdf(ikmSalt[0], ikmSalt[1], WRAP_INFO, KEY_SIZE);
+        Arrays.fill(ikmSalt[0], (byte) 0);
         try {
             Cipher wrap = Cipher.getInstance("AES/GCM/NoPadding");
             wrap.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(wrapKey, "AES"), new GCMParameterSpec(128, new byte[NONCE_SIZE]));

@@ -3,20 +3,25 @@ package io.walvault.core.crypto;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.CorruptDataException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The versioned 256-bit repository keys of a passphrase repository (the keyring, opened with
  * the passphrase). Each object's data key is wrapped under HKDF(repository key, random salt).
- * Immutable and thread-safe.
+ * Thread-safe; holds its own copies of the keys, until {@link #wipe}.
  */
 public final class RepositoryKeys implements ObjectKeys {
 
     private final Map<Integer, byte[]> keys;
     private final int current;
+    private boolean wiped; // guarded by this
 
-    /** @param keys every version still readable; {@code current} is used for new objects */
+    /**
+     * @param keys every version still readable (copied: the caller keeps, and wipes, its own
+     *             arrays); {@code current} is used for new objects
+     */
     public RepositoryKeys(Map<Integer, byte[]> keys, int current) {
         requireNonNull(keys, "keys is null");
         TreeMap<Integer, byte[]> copy = new TreeMap<>();
@@ -56,17 +61,31 @@ public final class RepositoryKeys implements ObjectKeys {
     @Override
     public byte[][] newWrap(byte[] wrapInput) {
         Crypto.RANDOM.nextBytes(wrapInput);
-        return new byte[][] {keys.get(current), wrapInput};
+        return new byte[][] {copyOf(current, null), wrapInput};
     }
 
     @Override
     public byte[][] unwrap(int version, byte[] wrapInput, String objectKey) {
+        return new byte[][] {copyOf(version, objectKey), wrapInput};
+    }
+
+    /** A copy of key {@code version}: the caller wipes it after use, and a concurrent {@link #wipe} cannot tear it. */
+    private synchronized byte[] copyOf(int version, String objectKey) {
+        if (wiped) {
+            throw new IllegalStateException("the repository keys were wiped: the repository was closed");
+        }
         byte[] k = keys.get(version);
         if (k == null) {
             throw new CorruptDataException("object '" + objectKey + "' names repository key version " + version
                     + ", which the keyring does not hold (versions " + keys.keySet() + ")");
         }
-        return new byte[][] {k, wrapInput};
+        return k.clone();
+    }
+
+    @Override
+    public synchronized void wipe() {
+        wiped = true;
+        keys.values().forEach(k -> Arrays.fill(k, (byte) 0));
     }
 
     @Override

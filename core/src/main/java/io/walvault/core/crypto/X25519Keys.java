@@ -7,9 +7,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.bouncycastle.math.ec.rfc7748.X25519;
 
@@ -18,17 +16,20 @@ import org.bouncycastle.math.ec.rfc7748.X25519;
  * whose public half is in the repository and whose private half stays with whoever restores.
  * Writing needs only the current public key: each object gets an ephemeral key pair, and the
  * shared secret with the repository's public key wraps the data key. Reading needs the private
- * key of the version that wrote the object. Immutable and thread-safe.
+ * key of the version that wrote the object. Thread-safe; holds its own copies of the private
+ * keys, until {@link #wipe}.
  */
 public final class X25519Keys implements ObjectKeys {
 
     private final Map<Integer, byte[]> publicKeys;
     private final Map<Integer, byte[]> privateKeys;
     private final int current;
+    private boolean wiped; // guarded by this
 
     /**
      * @param publicKeys  every version's public key, from the repository
      * @param privateKeys the private keys at hand (maybe none), checked against the public keys
+     *                    (copied: the caller keeps, and wipes, its own arrays)
      */
     public X25519Keys(Map<Integer, byte[]> publicKeys, Map<Integer, byte[]> privateKeys, int current) {
         requireNonNull(publicKeys, "publicKeys is null");
@@ -94,18 +95,16 @@ public final class X25519Keys implements ObjectKeys {
         return !privateKeys.isEmpty();
     }
 
-    /** The versions whose private key is at hand. */
-    public Set<Integer> privateVersions() {
-        return Collections.unmodifiableSet(privateKeys.keySet());
-    }
-
     @Override
     public byte[][] newWrap(byte[] wrapInput) {
+        checkNotWiped();
         byte[] recipient = publicKeys.get(current);
         byte[] eph = generatePrivateKey();
         X25519.generatePublicKey(eph, 0, wrapInput, 0);
         byte[] shared = new byte[X25519.POINT_SIZE];
-        if (!X25519.calculateAgreement(eph, 0, recipient, 0, shared, 0)) {
+        boolean agreed = X25519.calculateAgreement(eph, 0, recipient, 0, shared, 0);
+        Arrays.fill(eph, (byte) 0);
+        if (!agreed) {
             throw new WalvaultException(ErrorCode.REPOSITORY_FORMAT, "the repository's public key version " + current
                     + " is a low-order point and cannot be used");
         }
@@ -113,7 +112,8 @@ public final class X25519Keys implements ObjectKeys {
     }
 
     @Override
-    public byte[][] unwrap(int version, byte[] wrapInput, String objectKey) {
+    public synchronized byte[][] unwrap(int version, byte[] wrapInput, String objectKey) {
+        checkNotWiped();
         byte[] priv = privateKeys.get(version);
         byte[] pub = publicKeys.get(version);
         if (pub == null) {
@@ -131,6 +131,18 @@ public final class X25519Keys implements ObjectKeys {
             throw new CorruptDataException("object '" + objectKey + "' is corrupt: its ephemeral public key is invalid");
         }
         return new byte[][] {shared, concat(wrapInput, pub)};
+    }
+
+    private synchronized void checkNotWiped() {
+        if (wiped) {
+            throw new IllegalStateException("the repository keys were wiped: the repository was closed");
+        }
+    }
+
+    @Override
+    public synchronized void wipe() {
+        wiped = true;
+        privateKeys.values().forEach(k -> Arrays.fill(k, (byte) 0));
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 
 /** Helpers to drive a pipeline from a stream, and to feed one as a stream. */
 public final class Pipelines {
@@ -29,25 +28,5 @@ public final class Pipelines {
             total += n;
         }
         return total;
-    }
-
-    /**
-     * An {@link OutputStream} view of {@code sink} for code that writes to streams (JSON
-     * generators, tar writers). {@code close()} of the view does nothing: finish and close the
-     * sink itself.
-     */
-    public static OutputStream asOutputStream(Sink sink) {
-        requireNonNull(sink, "sink is null");
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                sink.write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                sink.write(b, off, len);
-            }
-        };
     }
 }

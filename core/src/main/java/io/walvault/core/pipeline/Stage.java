@@ -41,11 +41,6 @@ public abstract class Stage implements Sink {
     protected void onFinish() throws IOException {
     }
 
-    /** Whether {@link #finish} completed. */
-    protected final boolean isFinished() {
-        return finished;
-    }
-
     /** Fails a write after {@link #finish} or {@link #close}: a programming error. */
     protected final void checkWritable() {
         if (finished || closed) {

@@ -379,11 +379,6 @@ public final class WalStream implements AutoCloseable {
         return Lsn.of(received);
     }
 
-    /** The positions last reported (write, flush, apply). */
-    public Lsn flushedPosition() {
-        return Lsn.of(flushed);
-    }
-
     private void releaseHeld() {
         if (held != null) {
             held.close();

@@ -76,14 +76,25 @@ public final class KeyFiles {
         return keys.get(0);
     }
 
+    /** The keys in {@code file}; on a failure, those already decoded are wiped. */
     private static List<byte[]> read(Path file, String prefix, String kind) {
+        List<byte[]> keys = new ArrayList<>();
+        try {
+            readInto(keys, file, prefix, kind);
+            return keys;
+        } catch (RuntimeException e) {
+            keys.forEach(k -> Arrays.fill(k, (byte) 0));
+            throw e;
+        }
+    }
+
+    private static void readInto(List<byte[]> keys, Path file, String prefix, String kind) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.CONFIG, "cannot read " + kind + " key file '" + file + "': " + e.getMessage(), e);
         }
-        List<byte[]> keys = new ArrayList<>();
         int n = 0;
         for (String line : lines) {
             n++;
@@ -102,6 +113,7 @@ public final class KeyFiles {
                 throw new WalvaultException(ErrorCode.CONFIG, kind + " key file '" + file + "' line " + n + " is not valid base64");
             }
             if (k.length != 32) {
+                Arrays.fill(k, (byte) 0);
                 throw new WalvaultException(ErrorCode.CONFIG, kind + " key file '" + file + "' line " + n + " holds "
                         + k.length + " bytes, not 32");
             }
@@ -110,6 +122,5 @@ public final class KeyFiles {
         if (keys.isEmpty()) {
             throw new WalvaultException(ErrorCode.CONFIG, kind + " key file '" + file + "' holds no key");
         }
-        return keys;
     }
 }

@@ -10,6 +10,11 @@ import java.util.List;
  * replaced is refused), and the encryption it expects (so a configured encryption is never
  * silently dropped). {@code toString} shows no secret.
  *
+ * <p>The material takes the arrays it is given: its owner, whoever made it, calls {@link #wipe}
+ * once it is no longer needed (a repository opened with it holds copies of what it keeps), and a
+ * caller that keeps using an array of its own passes a copy. {@link #expecting} and
+ * {@link #pinning} give a material that takes this one's arrays over: wipe that one.
+ *
  * @param passphrase         or null
  * @param privateKeys        X25519 private keys (32 bytes each), maybe empty
  * @param expectedPublicKey  or null
@@ -47,7 +52,7 @@ public record KeyMaterial(char[] passphrase, List<byte[]> privateKeys, byte[] ex
         return passphrase != null || !privateKeys.isEmpty() || expectedPublicKey != null;
     }
 
-    /** Overwrites the passphrase and private keys in memory. */
+    /** Overwrites the passphrase and private keys in memory, with zeros; the material opens nothing after that. */
     public void wipe() {
         if (passphrase != null) {
             Arrays.fill(passphrase, '\0');

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.stream.Stream;
 import javax.crypto.AEADBadTagException;
 import org.slf4j.Logger;
@@ -36,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * Reads, creates and rotates the keyring: {@code keyring/<version>.json}, the newest file
  * holding every version. Opening checks the key at once: a wrong passphrase fails to unseal the
  * keyring, a private key must match one of the repository's public keys.
+ *
+ * <p>Every secret made here is overwritten once used: the key-encryption key derived from a
+ * passphrase as soon as the keyring is sealed or unsealed, the unsealed JSON at once, the
+ * unsealed repository keys once the {@link RepositoryKeys} that are returned hold their copies
+ * (or once a rotation has sealed them again). The passphrases and private keys come from the
+ * caller's {@link KeyMaterial}, which the caller wipes.
  */
 final class Keyring {
 
@@ -88,6 +95,7 @@ final class Keyring {
         }
     }
 
+    /** The newest keyring file. */
     static KeyringFile read(Storage storage, String repositoryId) {
         for (int attempt = 0; ; attempt++) {
             int v = newestVersion(storage);
@@ -95,20 +103,12 @@ final class Keyring {
                 throw new CorruptDataException("repository '" + storage.location() + "' is encrypted but has no keyring"
                         + " ('" + RepositoryLayout.KEYRING_DIR + "' is empty)");
             }
-            String key = RepositoryLayout.keyring(v);
-            try (InputStream in = storage.newRead(key)) {
-                KeyringFile f = Json.read(in.readAllBytes(), KeyringFile.class, key);
-                if (f.format() != 1 || !repositoryId.equals(f.repository()) || f.current() != v) {
-                    throw new CorruptDataException("object '" + key + "' is corrupt: it is not version " + v
-                            + " of this repository's keyring");
-                }
-                return f;
-            } catch (ObjectNotFoundException e) {
-                if (attempt >= 2) {
-                    throw e; // a rotation removes older files: list again, a few times
-                }
-            } catch (IOException e) {
-                throw StorageErrors.failed("read", key, storage.location(), e);
+            Optional<KeyringFile> f = readVersion(storage, repositoryId, v);
+            if (f.isPresent()) {
+                return f.get();
+            }
+            if (attempt >= 2) { // a rotation removes older files: list again, a few times
+                throw new ObjectNotFoundException(RepositoryLayout.keyring(v), storage.location());
             }
         }
     }
@@ -150,8 +150,7 @@ final class Keyring {
                     + " HINT: set WALVAULT_PASSPHRASE or passphrase-file");
         }
         try {
-            Map<Integer, byte[]> keys = unseal(storage, d, f, m.passphrase());
-            return new RepositoryKeys(keys, f.current());
+            return keysOf(unseal(storage, d, f, m.passphrase()), f.current());
         } catch (WrongKeyException newest) {
             // after 'key rotate' to a new passphrase, the previous keyring files stay until 'key retire': the
             // old passphrase still opens them, and writes go on with the key version they hold, which every
@@ -165,11 +164,11 @@ final class Keyring {
                     continue;
                 }
                 try {
-                    Map<Integer, byte[]> keys = unseal(storage, d, older.get(), m.passphrase());
+                    RepositoryKeys keys = keysOf(unseal(storage, d, older.get(), m.passphrase()), v);
                     LOG.warn("the passphrase given opens key version {} of repository '{}', not its newest, {}: writes use"
                             + " version {} until this configuration has the new passphrase (after that, 'walvault key"
                             + " retire' makes the old passphrase stop working)", v, storage.location(), f.current(), v);
-                    return new RepositoryKeys(keys, v);
+                    return keys;
                 } catch (WrongKeyException notThisOne) {
                     // try an older one
                 }
@@ -178,7 +177,30 @@ final class Keyring {
         }
     }
 
+    /** {@link RepositoryKeys} holding copies of {@code unsealed}, which is wiped. */
+    private static RepositoryKeys keysOf(Map<Integer, byte[]> unsealed, int current) {
+        try {
+            return new RepositoryKeys(unsealed, current);
+        } finally {
+            wipe(unsealed);
+        }
+    }
+
+    private static void wipe(Map<Integer, byte[]> keys) {
+        keys.values().forEach(k -> Arrays.fill(k, (byte) 0));
+    }
+
+    /** The repository keys sealed in {@code f}, by version: the caller's, to wipe once used. */
     private static Map<Integer, byte[]> unseal(Storage storage, RepositoryDescriptor d, KeyringFile f, char[] passphrase) {
+        return unseal(storage, d, f, passphrase, PassphraseKdf::derive);
+    }
+
+    /**
+     * {@link #unseal(Storage, RepositoryDescriptor, KeyringFile, char[])} with the key-encryption
+     * key from {@code deriveKek} (a test watches the array it returns being wiped).
+     */
+    static Map<Integer, byte[]> unseal(Storage storage, RepositoryDescriptor d, KeyringFile f, char[] passphrase,
+                                       BiFunction<PassphraseKdf, char[], byte[]> deriveKek) {
         String key = RepositoryLayout.keyring(f.current());
         if (f.kdf() == null || f.sealed() == null || !"argon2id".equals(f.kdf().algorithm())) {
             throw new CorruptDataException("object '" + key + "' is corrupt: no argon2id parameters or sealed keys");
@@ -191,7 +213,7 @@ final class Keyring {
         } catch (IllegalArgumentException e) {
             throw new CorruptDataException("object '" + key + "' is corrupt: " + e.getMessage(), e);
         }
-        byte[] kek = kdf.derive(passphrase);
+        byte[] kek = deriveKek.apply(kdf, passphrase);
         byte[] plain;
         try {
             plain = Crypto.open(kek, sealed, aad(d.id()));
@@ -202,8 +224,12 @@ final class Keyring {
         } finally {
             Arrays.fill(kek, (byte) 0);
         }
-        KeyringFile.Sealed s = Json.read(plain, KeyringFile.Sealed.class, key);
-        Arrays.fill(plain, (byte) 0);
+        KeyringFile.Sealed s;
+        try {
+            s = Json.read(plain, KeyringFile.Sealed.class, key);
+        } finally {
+            Arrays.fill(plain, (byte) 0);
+        }
         Map<Integer, byte[]> keys = new LinkedHashMap<>();
         for (KeyringFile.SecretKeyEntry e : s.keys()) {
             keys.put(e.version(), B64D.decode(e.key()));
@@ -268,10 +294,14 @@ final class Keyring {
                              PassphraseKdf kdf) {
         String now = Instant.now().toString();
         if (mode == EncryptionMode.PASSPHRASE) {
-            byte[] k = RepositoryKeys.generateKey();
-            write(storage, sealedFile(repositoryId, 1, List.of(new KeyringFile.SecretKeyEntry(1, B64.encodeToString(k), now)),
-                    passphrase, kdf));
-            return new RepositoryKeys(Map.of(1, k), 1);
+            Map<Integer, byte[]> k = Map.of(1, RepositoryKeys.generateKey());
+            try {
+                write(storage, sealedFile(repositoryId, 1,
+                        List.of(new KeyringFile.SecretKeyEntry(1, B64.encodeToString(k.get(1)), now)), passphrase, kdf));
+                return new RepositoryKeys(k, 1);
+            } finally {
+                wipe(k);
+            }
         }
         write(storage, new KeyringFile(1, repositoryId, mode.id(), 1, null, null,
                 List.of(new KeyringFile.PublicKeyEntry(1, B64.encodeToString(publicKey), now))));
@@ -328,11 +358,16 @@ final class Keyring {
                 throw new WalvaultException(ErrorCode.KEY_REQUIRED, "rotating the key of repository '" + storage.location()
                         + "' needs its current passphrase");
             }
-            Map<Integer, byte[]> keys = unseal(storage, d, f, material.passphrase());
-            List<KeyringFile.SecretKeyEntry> entries = new ArrayList<>();
-            keys.forEach((v, k) -> entries.add(new KeyringFile.SecretKeyEntry(v, B64.encodeToString(k), now)));
-            entries.add(new KeyringFile.SecretKeyEntry(next, B64.encodeToString(RepositoryKeys.generateKey()), now));
-            write(storage, sealedFile(d.id(), next, entries, newPassphrase != null ? newPassphrase : material.passphrase(), kdf));
+            Map<Integer, byte[]> keys = new LinkedHashMap<>(unseal(storage, d, f, material.passphrase()));
+            keys.put(next, RepositoryKeys.generateKey());
+            try {
+                List<KeyringFile.SecretKeyEntry> entries = new ArrayList<>();
+                keys.forEach((v, k) -> entries.add(new KeyringFile.SecretKeyEntry(v, B64.encodeToString(k), now)));
+                write(storage, sealedFile(d.id(), next, entries, newPassphrase != null ? newPassphrase : material.passphrase(),
+                        kdf));
+            } finally {
+                wipe(keys);
+            }
         } else if (mode == EncryptionMode.PUBLIC_KEY) {
             if (newPublicKey == null) {
                 throw new WalvaultException(ErrorCode.USAGE, "rotating the key of a public-key repository needs the new"
@@ -373,7 +408,7 @@ final class Keyring {
                 throw new WalvaultException(ErrorCode.KEY_REQUIRED, "retiring old keys of repository '" + storage.location()
                         + "' needs its newest passphrase");
             }
-            unseal(storage, d, f, material.passphrase()); // the newest passphrase, not an old one
+            wipe(unseal(storage, d, f, material.passphrase())); // the newest passphrase, not an old one
         }
         int removed = 0;
         for (int v : versions(storage)) {

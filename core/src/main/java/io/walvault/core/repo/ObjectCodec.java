@@ -39,18 +39,35 @@ import java.util.HexFormat;
  *
  * <p>Whether to encrypt is not the caller's choice: it follows the repository (a codec for an
  * encrypted repository has keys, and there is no way to ask it for plaintext). Thread-safe and
- * shared; every writer or read is used by one thread.
+ * shared; every writer or read is used by one thread. It owns the keys: closing the repository
+ * {@linkplain #close() closes} it, which wipes them, and every call after that fails.
  */
 public final class ObjectCodec {
 
     private final Storage storage;
     private final Compression compression;
     private final ObjectKeys keys; // null: the repository is not encrypted
+    private volatile boolean closed;
 
     ObjectCodec(Storage storage, Compression compression, ObjectKeys keys) {
         this.storage = requireNonNull(storage, "storage is null");
         this.compression = requireNonNull(compression, "compression is null");
         this.keys = keys;
+    }
+
+    /** Wipes the keys (when the repository closes): from then on nothing is packed or unpacked. Idempotent. */
+    void close() {
+        closed = true;
+        if (keys != null) {
+            keys.wipe();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new WalvaultException(ErrorCode.INTERNAL, "repository '" + storage.location() + "' was closed: its"
+                    + " keys are wiped and it reads and writes nothing more");
+        }
     }
 
     /** The extension of objects this codec writes: {@code .lz4}, {@code .lz4.enc}, {@code .enc} or none. */
@@ -59,6 +76,7 @@ public final class ObjectCodec {
     }
 
     ObjectKeys keys() {
+        checkOpen();
         return keys;
     }
 
@@ -75,11 +93,6 @@ public final class ObjectCodec {
         return keys instanceof X25519Keys;
     }
 
-    /** Whether objects can be read (false in a public-key repository opened without a private key). */
-    public boolean canRead() {
-        return keys == null || keys.canDecrypt();
-    }
-
     /**
      * A writer that packs what it is given into the object {@code key} (which must carry
      * {@link #extension()}); {@link ObjectWriter#finish()} publishes it and gives the result,
@@ -87,6 +100,7 @@ public final class ObjectCodec {
      */
     public ObjectWriter newWriter(String key, Storage.WriteMode mode, boolean plainSha256) throws IOException {
         requireNonNull(key, "key is null");
+        checkOpen();
         if (!key.endsWith(extension())) {
             throw new WalvaultException(ErrorCode.INTERNAL, "object key '" + key + "' lacks extension '" + extension() + "'");
         }
@@ -125,6 +139,7 @@ public final class ObjectCodec {
      * reading and verifying it in full (which needs the key if it is encrypted).
      */
     public String storedPlainSha256(String key) throws IOException {
+        checkOpen();
         if (key.endsWith(".enc")) {
             long size = storage.info(key).orElseThrow(() -> new ObjectNotFoundException(key, storage.location())).size();
             if (size >= CryptoFormat.HEADER_SIZE + CryptoFormat.TRAILER_SIZE) {
@@ -160,6 +175,7 @@ public final class ObjectCodec {
      */
     public ObjectResult read(String key, Sink out, boolean plainSha256) throws IOException {
         requireNonNull(out, "out is null");
+        checkOpen();
         if (keys != null && !key.endsWith(".enc")) {
             throw new WalvaultException(ErrorCode.ENCRYPTION_MISMATCH, "object '" + key
                     + "' is named as unencrypted in an encrypted repository; refusing to read it as trusted data");

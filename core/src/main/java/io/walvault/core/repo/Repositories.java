@@ -11,6 +11,7 @@ import io.walvault.core.storage.StorageCheck;
 import io.walvault.core.storage.posix.PosixStorage;
 import io.walvault.core.storage.s3.S3Storage;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** From settings to storage, keys and repository: what commands call. */
@@ -37,26 +38,42 @@ public final class Repositories {
         }
     }
 
-    /** The key material the settings give: passphrase, private keys, and the expected mode. */
+    /**
+     * The key material the settings give: passphrase, private keys, and the expected mode. It is
+     * the caller's, to {@linkplain KeyMaterial#wipe wipe} once used; it holds a copy of the
+     * settings' passphrase (the settings keep theirs) and the private keys read from the files.
+     */
     public static KeyMaterial keys(RepositorySettings s) {
         List<byte[]> privateKeys = new ArrayList<>();
-        s.privateKeyFiles().forEach(p -> privateKeys.addAll(KeyFiles.readPrivate(p)));
-        KeyMaterial m = new KeyMaterial(s.passphrase(), privateKeys, null,
-                s.encryption() == null ? null : EncryptionMode.parse(s.encryption()));
-        if (s.publicKeyFile() != null) {
-            m = m.pinning(KeyFiles.readPublic(s.publicKeyFile()));
+        byte[] pinned;
+        try {
+            s.privateKeyFiles().forEach(p -> privateKeys.addAll(KeyFiles.readPrivate(p)));
+            pinned = s.publicKeyFile() == null ? null : KeyFiles.readPublic(s.publicKeyFile());
+        } catch (RuntimeException e) {
+            privateKeys.forEach(k -> Arrays.fill(k, (byte) 0));
+            throw e;
         }
-        return m;
+        EncryptionMode expected = s.encryption() == null ? null : EncryptionMode.parse(s.encryption());
+        return new KeyMaterial(s.passphrase() == null ? null : s.passphrase().clone(), privateKeys, pinned, expected);
     }
 
-    /** Opens the repository of {@code s}, checking its keys first. Close it when done. */
+    /**
+     * Opens the repository of {@code s}, checking its keys first. Close it when done. The key
+     * material read for it is wiped once the repository is open.
+     */
     public static Repository open(RepositorySettings s) {
         Storage storage = storage(s);
+        KeyMaterial keys = null;
         try {
-            return Repository.open(storage, keys(s));
+            keys = keys(s);
+            return Repository.open(storage, keys);
         } catch (RuntimeException e) {
             storage.close();
             throw e;
+        } finally {
+            if (keys != null) {
+                keys.wipe();
+            }
         }
     }
 

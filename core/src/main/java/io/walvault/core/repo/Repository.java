@@ -39,7 +39,12 @@ import org.slf4j.LoggerFactory;
  *
  * Opening is cheap (the archiver opens one per segment in a short-lived process): one GET, plus
  * in passphrase mode one Argon2id derivation, and it fails at once on a wrong key. Thread-safe:
- * share one per process. Closing closes the storage.
+ * share one per process.
+ *
+ * <p>It owns its storage and its keys (copies of what the {@link KeyMaterial} it was opened with
+ * gave, and the repository keys unsealed from the keyring): closing it overwrites the keys and
+ * closes the storage. A closed repository reads, writes and decrypts nothing: every use of its
+ * codec fails. The {@link KeyMaterial} stays its caller's to wipe.
  */
 public final class Repository implements AutoCloseable {
 
@@ -139,20 +144,26 @@ public final class Repository implements AutoCloseable {
         return RepositoryDescriptor.fromFields(Json.readFlatObject(bytes, RepositoryLayout.DESCRIPTOR), RepositoryLayout.DESCRIPTOR);
     }
 
-    /** Adds a key version for new writes; see {@code walvault key rotate}. Returns the new version. */
     /**
      * After a rotation to a new passphrase: removes the older keyring files, so that the old
-     * passphrase stops opening the repository. {@code newest} must open the newest version.
-     * Returns the number of keyring files removed.
+     * passphrase stops opening the repository. {@code newest} must open the newest version (it
+     * stays the caller's to wipe). Returns the number of keyring files removed.
      */
     public static int retireOldKeys(Storage storage, KeyMaterial newest) {
         RepositoryDescriptor d = readDescriptor(storage);
         return Keyring.retire(storage, d, newest);
     }
 
+    /**
+     * Adds a key version for new writes; see {@code walvault key rotate}. Returns the new version.
+     * {@code current} and {@code newPassphrase} stay the caller's to wipe.
+     */
     public static int rotateKey(Storage storage, KeyMaterial current, char[] newPassphrase, byte[] newPublicKey) {
         RepositoryDescriptor d = readDescriptor(storage);
-        Keyring.open(storage, d, current); // checks the current key first
+        ObjectKeys checked = Keyring.open(storage, d, current); // checks the current key first
+        if (checked != null) {
+            checked.wipe();
+        }
         int v = Keyring.rotate(storage, d, current, newPassphrase, newPublicKey, PassphraseKdf.newDefault());
         LOG.info("repository '{}' now writes with key version {}", storage.location(), v);
         return v;
@@ -222,8 +233,13 @@ public final class Repository implements AutoCloseable {
         return new ObjectResult(key, count.count(), digest.hex(), -1);
     }
 
+    /** Overwrites the keys and closes the storage: the repository can be used no more. */
     @Override
     public void close() {
-        storage.close();
+        try {
+            codec.close();
+        } finally {
+            storage.close();
+        }
     }
 }

@@ -74,11 +74,6 @@ public final class WalFormat {
             17, 0xD116,
             18, 0xD118);
 
-    /** XLOG_PAGE_MAGIC of a server major version. */
-    public static Optional<Integer> pageMagic(int major) {
-        return Optional.ofNullable(PAGE_MAGIC_BY_MAJOR.get(major));
-    }
-
     /** The server major whose WAL carries {@code magic}. */
     public static Optional<Integer> majorOfPageMagic(int magic) {
         return PAGE_MAGIC_BY_MAJOR.entrySet().stream().filter(e -> e.getValue() == magic)

@@ -84,11 +84,6 @@ public record WalSegmentName(TimelineId timeline, long segmentNumber, long segme
         return new WalSegmentName(timeline, segmentNumber - 1, segmentSize);
     }
 
-    /** The same segment number on another timeline. */
-    public WalSegmentName onTimeline(TimelineId other) {
-        return new WalSegmentName(other, segmentNumber, segmentSize);
-    }
-
     /** The 24-character file name. */
     public String fileName() {
         long perLog = FOUR_GIB / segmentSize;

@@ -10,11 +10,14 @@ import io.walvault.restore.recovery.PrivateFiles;
 import io.walvault.restore.recovery.ShellQuote;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -113,7 +116,7 @@ final class RecoveryAccess {
             }
         }
         if (repo.passphrase() != null) {
-            writePrivate(dataDirectory.resolve(PASSPHRASE), (new String(repo.passphrase()) + "\n").getBytes(StandardCharsets.UTF_8));
+            writePassphrase(dataDirectory.resolve(PASSPHRASE), repo.passphrase());
             lines.add("passphrase-file = " + PASSPHRASE);
         }
         List<String> keys = new ArrayList<>();
@@ -135,6 +138,20 @@ final class RecoveryAccess {
         words.add(Long.toUnsignedString(systemId));
         return new Commands(ShellQuote.command(words) + " %f %p",
                 ShellQuote.command(List.of(launcher.toString(), "archive-get", "--end-of-recovery")));
+    }
+
+    /** {@code passphrase} and a line end, as UTF-8; the bytes are overwritten once written. */
+    private static void writePassphrase(Path file, char[] passphrase) throws IOException {
+        CharBuffer line = CharBuffer.allocate(passphrase.length + 1).put(passphrase).put('\n').flip();
+        ByteBuffer encoded = StandardCharsets.UTF_8.encode(line);
+        Arrays.fill(line.array(), '\0');
+        byte[] content = Arrays.copyOf(encoded.array(), encoded.limit());
+        Arrays.fill(encoded.array(), (byte) 0);
+        try {
+            writePrivate(file, content);
+        } finally {
+            Arrays.fill(content, (byte) 0);
+        }
     }
 
     private static void writePrivate(Path file, byte[] content) throws IOException {

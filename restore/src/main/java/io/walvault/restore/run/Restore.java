@@ -116,7 +116,6 @@ public final class Restore {
                           long bytes, long fetchedBytes, Duration duration, Map<String, Path> tablespaces) {
     }
 
-    private final RepositorySettings repositorySettings;
     private final Settings settings;
     private final Options options;
     private final PrintWriter out;
@@ -128,7 +127,6 @@ public final class Restore {
      */
     public Restore(Settings settings, Options options, PrintWriter out) {
         this.settings = requireNonNull(settings, "settings is null");
-        this.repositorySettings = RepositorySettings.from(settings);
         this.options = requireNonNull(options, "options is null");
         this.out = requireNonNull(out, "out is null");
     }
@@ -138,9 +136,11 @@ public final class Restore {
         return RecoveryAccess.launcher(fromEnvironment);
     }
 
+    /** Restores; the repository settings (and the passphrase they hold) last as long as this call. */
     public Summary run() throws IOException {
         Instant started = Instant.now();
-        try (Repository repo = Repositories.open(repositorySettings)) {
+        try (RepositorySettings repositorySettings = RepositorySettings.from(settings);
+             Repository repo = Repositories.open(repositorySettings)) {
             if (repo.codec().encrypted() && !options.dryRun()) {
                 // compiled AES-GCM from the first bundle on, while the plan is made
                 GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-restore-warmup");
@@ -176,7 +176,8 @@ public final class Restore {
                     return new Summary(cluster.systemId(), plan, planned.resolution(), 0, 0, 0,
                             Duration.between(started, Instant.now()), layout.locations());
                 }
-                BundleExtraction.Extracted done = restore(target, catalog, cluster.systemId(), plan, manifest, layout, launcher);
+                BundleExtraction.Extracted done = restore(target, catalog, cluster.systemId(), plan, manifest, layout, launcher,
+                        repositorySettings);
                 Duration took = Duration.between(started, Instant.now());
                 Summary s = new Summary(cluster.systemId(), plan, planned.resolution(), done.files(), done.bytes(),
                         done.fetchedBytes(), took, layout.locations());
@@ -206,7 +207,8 @@ public final class Restore {
 
     /** Writes everything, or leaves the directory marked as failed. */
     private BundleExtraction.Extracted restore(TargetDirectory target, BackupCatalog catalog, long systemId, RestorePlan plan,
-                                               ManifestSpool manifest, TablespaceLayout layout, Path launcher) throws IOException {
+                                               ManifestSpool manifest, TablespaceLayout layout, Path launcher,
+                                               RepositorySettings repositorySettings) throws IOException {
         Path data = options.dataDirectory();
         target.create(plan.backup().id());
         try {

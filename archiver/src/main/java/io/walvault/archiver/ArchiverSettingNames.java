@@ -8,7 +8,7 @@ import io.walvault.core.config.SettingNames;
  */
 public final class ArchiverSettingNames {
 
-    public static final SettingNames NAMES = SettingNames.of("archive-push-look-ahead", "archive-push-parallel");
+    public static final SettingNames NAMES = SettingNames.of("archive-push-look-ahead", "archive-push-parallel", "archive-push-queue-max");
 
     private ArchiverSettingNames() {
     }

@@ -91,12 +91,12 @@ public final class Main implements Runnable {
      * archive-get as PostgreSQL's restore_command answers 0 (delivered), 76 (not in the archive:
      * recovery's normal end) or 150 (recovery must stop): PostgreSQL takes any status from 1 to
      * 125 for "not in the archive" and would end recovery and promote, so every other failure,
-     * a mistyped option included, becomes 150. Not for the recovery_end_command and follower
+     * a mistyped option included, becomes 150. Not for the recovery_end_command and worker
      * modes, whose failures must stay below 126 (PostgreSQL only warns about them).
      */
     private static int restoreCommandStatus(int rc, String[] args) {
         List<String> a = List.of(args);
-        if (rc == 0 || rc == ErrorCode.WAL_NOT_ARCHIVED.exitCode() || a.contains("--end-of-recovery") || a.contains("--follow")) {
+        if (rc == 0 || rc == ErrorCode.WAL_NOT_ARCHIVED.exitCode() || a.contains("--end-of-recovery") || a.contains("--worker")) {
             return rc;
         }
         return ErrorCode.RECOVERY_STOPPED.exitCode();
@@ -133,6 +133,10 @@ public final class Main implements Runnable {
 
     /** Prints an error as walvault does and returns its exit code. */
     private static int report(Exception e, PrintWriter err) {
+        if (e instanceof WalvaultException w && w.code() == ErrorCode.WAL_NOT_ARCHIVED) {
+            err.println("walvault: " + w.getMessage()); // restore_command's normal answer at the end of the archive
+            return w.code().exitCode();
+        }
         if (e instanceof WalvaultException w) {
             err.println("walvault: error: " + w.getMessage());
             for (Throwable c = w.getCause(); c != null; c = c.getCause()) {

@@ -197,6 +197,11 @@ public sealed interface Fault permits Fault.Status, Fault.ResetRequest, Fault.Re
         return new TruncateBody(afterBytes);
     }
 
+    /** Flips the answer's body byte at {@code offset}. */
+    static CorruptBody corruptBody(long offset) {
+        return new CorruptBody(offset, 1);
+    }
+
     /** Flips {@code count} bytes of the answer's body from {@code offset} on. */
     static CorruptBody corruptBody(long offset, int count) {
         return new CorruptBody(offset, count);

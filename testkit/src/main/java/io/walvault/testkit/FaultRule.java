@@ -92,6 +92,23 @@ public final class FaultRule {
         proxy.removeRule(this);
     }
 
+    /**
+     * Waits until the rule has fired {@code count} times.
+     *
+     * @throws IllegalStateException if it has not within {@code timeout}
+     */
+    public synchronized void awaitFired(int count, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (fired < count) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new IllegalStateException("rule " + this + " fired " + fired + " times, not " + count
+                        + ", within " + timeout);
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+    }
+
     /** Counts {@code r} if the rule matches it, and says whether the rule fires on it. */
     synchronized boolean take(ProxiedRequest r) {
         if (removed || expired() || !match.test(r)) {

@@ -4,93 +4,102 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.crypto.GcmWarmUp;
-import io.walvault.core.log.DaemonLog;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.HookCaller;
+import io.walvault.core.hook.HookSpool;
+import io.walvault.core.hook.WorkerLock;
+import io.walvault.core.hook.WorkerStarter;
+import io.walvault.core.hook.WorkerTenure;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.WalFileName;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * archive-push, PostgreSQL's {@code archive_command}: archives the file PostgreSQL names, then
- * looks ahead.
+ * archive-push, PostgreSQL's {@code archive_command}, as the Java side of the WAL hook engine
+ * (docs/ARCHITECTURE.md, "WAL hooks"):
  *
  * <pre>
- *  %p ─▶ marker matches? ──yes──▶ done (no repository opened)
- *          │ no
- *          ▼
- *        cluster of the file ─▶ open repository ─▶ ArchivePushFile (validate while storing, durable)
- *          ▼
- *        look-ahead: next .ready files of pg_wal/archive_status, WAL order, N at a time
- *          ─▶ ArchivePushFile each ─▶ marker (only after the durable push)
+ *  bin/walvault: spool says NAME.ok ─▶ 0 / NAME.error ─▶ its code and message       (no JVM)
+ *  otherwise this call:
+ *    spool for this repository and cluster ─▶ NAME.ok meanwhile? done
+ *    worker alive (push.lock held)? ─▶ wait for its outcome for NAME (fails as fast as the worker does)
+ *    no worker ─▶ start one (detached, pushes what else is ready) and push NAME here (validate, store, durable)
  * </pre>
  *
- * <p>The call succeeds only once its own file is durable in the repository; it never reports a
- * file archived that is not. A look-ahead failure is only logged: that file is pushed again, and
- * fails visibly, when PostgreSQL asks for it. One instance per call; not thread-safe.
+ * <p>The call succeeds only once its own file is durable in the repository: a status {@code .ok}
+ * is written by the worker only after a durable push. One instance per call; not thread-safe.
  */
 public final class ArchivePush {
 
     private static final Logger LOG = LoggerFactory.getLogger(ArchivePush.class);
+    /** How long a call waits for a live worker's outcome before it pushes its file itself. */
+    static final Duration WAIT_FOR_WORKER = Duration.ofSeconds(30);
 
     /** How a call ended. */
     public enum Outcome {
-        /** The file was stored now. */
+        /** The file was stored now, by this call. */
         PUSHED,
         /** An identical copy was already in the repository. */
         ALREADY_ARCHIVED,
-        /** An earlier call's look-ahead had pushed it: nothing to do. */
+        /** The worker had pushed it, or did while this call waited. */
         PUSHED_AHEAD
     }
 
     /**
      * What a call did.
      *
-     * @param outcome   for the file PostgreSQL named
-     * @param lookAhead the files the look-ahead pushed (durable, marked)
-     * @param lookAheadFailed how many look-ahead pushes failed (left for PostgreSQL's own call)
+     * @param outcome       for the file PostgreSQL named
+     * @param startedWorker whether this call started a worker
      */
-    public record Report(Outcome outcome, List<ArchivePushFile.Result> lookAhead, int lookAheadFailed) {
+    public record Report(Outcome outcome, boolean startedWorker) {
         public Report {
             requireNonNull(outcome, "outcome is null");
-            lookAhead = List.copyOf(lookAhead);
         }
     }
 
     private final RepositorySettings repositorySettings;
     private final ArchivePushSettings settings;
     private final Supplier<Repository> opener;
+    private final WorkerStart workerStart;
 
-    public ArchivePush(RepositorySettings repositorySettings, ArchivePushSettings settings) {
-        this(repositorySettings, settings, () -> Repositories.open(repositorySettings));
+    /**
+     * How a worker is started: the arguments of this call (to run again with {@code --worker}),
+     * and the launcher to run them with; empty (walvault in-process, as in tests) starts none.
+     */
+    public record WorkerStart(Optional<Path> launcher, List<String> args) {
+        public WorkerStart {
+            requireNonNull(launcher, "launcher is null");
+            args = List.copyOf(args);
+        }
+
+        /** No worker is started. */
+        public static WorkerStart none() {
+            return new WorkerStart(Optional.empty(), List.of());
+        }
+    }
+
+    public ArchivePush(RepositorySettings repositorySettings, ArchivePushSettings settings, WorkerStart workerStart) {
+        this(repositorySettings, settings, workerStart, () -> Repositories.open(repositorySettings));
     }
 
     /** With the repository opened by {@code opener} (tests share one). */
-    ArchivePush(RepositorySettings repositorySettings, ArchivePushSettings settings, Supplier<Repository> opener) {
+    ArchivePush(RepositorySettings repositorySettings, ArchivePushSettings settings, WorkerStart workerStart,
+                Supplier<Repository> opener) {
         this.repositorySettings = requireNonNull(repositorySettings, "repositorySettings is null");
         this.settings = requireNonNull(settings, "settings is null");
+        this.workerStart = requireNonNull(workerStart, "workerStart is null");
         this.opener = requireNonNull(opener, "opener is null");
     }
 
@@ -101,102 +110,113 @@ public final class ArchivePush {
         if (!Files.exists(file)) {
             throw ArchivePushFile.missing(file, new NoSuchFileException(file.toString()));
         }
-        Path walDir = file.toAbsolutePath().getParent();
-        PushMarkers markers = new PushMarkers(walDir, repositorySettings.location());
-        if (markers.isPushed(file)) {
-            markers.remove(file);
-            LOG.debug("'{}' was archived ahead", name);
-            return new Report(Outcome.PUSHED_AHEAD, List.of(), 0);
-        }
         long systemId = ArchivePushFile.clusterOf(file, name, settings.systemId());
+        HookSpool spool = new HookSpool(file.toAbsolutePath().getParent());
+        spool.open(origin(systemId));
+        if (spool.status(HookSpool.Role.PUSH, name.name()).orElse(null) instanceof HookSpool.Status.Ok && ready(file)) {
+            spool.clear(HookSpool.Role.PUSH, name.name());
+            return new Report(Outcome.PUSHED_AHEAD, false);
+        }
+        boolean started = false;
+        if (settings.worker()) {
+            if (WorkerLock.isHeld(spool.lockFile(HookSpool.Role.PUSH))) {
+                Optional<Report> byWorker = awaitWorker(spool, name);
+                if (byWorker.isPresent()) {
+                    return byWorker.get();
+                }
+            } else {
+                started = startWorker(spool);
+            }
+        }
         try (Repository repo = openWarmingUp()) {
             ArchivePushFile.Result own = ArchivePushFile.push(repo, file, name, systemId, settings.systemId().isPresent());
-            markers.remove(file);
+            spool.clear(HookSpool.Role.PUSH, name.name());
             LOG.info("archived '{}' ({} bytes{})", name, own.size(), own.alreadyPresent() ? ", already there" : "");
-            List<ArchivePushFile.Result> ahead = new ArrayList<>();
-            int failed = settings.lookAhead() == 0 ? 0 : lookAhead(repo, walDir, name, markers, ahead, new HashSet<>());
-            return new Report(own.alreadyPresent() ? Outcome.ALREADY_ARCHIVED : Outcome.PUSHED, ahead, failed);
+            return new Report(own.alreadyPresent() ? Outcome.ALREADY_ARCHIVED : Outcome.PUSHED, started);
         }
     }
 
     /**
-     * Watches {@code pg_wal/archive_status} of {@code file}'s directory and pushes each
-     * {@code .ready} file as it appears (durable, then marked), so that PostgreSQL's calls find
-     * markers and return without Java. Runs until nothing became ready for {@code idle}, or for
-     * at most {@code lifetime} (so changed settings take effect), until the directory is gone, or
-     * once the server stopped (its postmaster.pid, present when the watcher started, is gone:
-     * nothing more becomes ready, and a DBA copying the stopped data directory should not see
-     * files appear in it).
-     * At most one watcher runs per directory (a lock in the marker directory); another returns at
-     * once. {@code file} itself is left out of the first round: bin/walvault starts the watcher
-     * beside the call that pushes it. Returns how many files it pushed.
+     * Runs the worker of {@code file}'s pg_wal ({@code archive-push --worker}), until it is idle;
+     * returns the number of files it pushed, or -1 when another worker serves that pg_wal.
      */
-    public int watch(Path file, Duration idle, Duration lifetime) throws IOException {
-        Path walDir = file.toAbsolutePath().getParent();
-        PushMarkers markers = new PushMarkers(walDir, repositorySettings.location());
-        markers.ensureDirectory();
-        Path lockFile = markers.directory().resolve("watch.lock");
-        try (FileChannel ch = FileChannel.open(lockFile,
-                Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-             FileLock lock = tryLock(ch)) {
-            if (lock == null) {
-                return 0; // another watcher serves this directory
+    public int worker(Path file, HookCaller caller) throws IOException {
+        WalFileName name = ArchivePushFile.nameOf(file);
+        HookSpool spool = new HookSpool(file.toAbsolutePath().getParent());
+        // the cluster of the call's file, or, once PostgreSQL has removed it, of the files still ready
+        Optional<Path> sample = Files.exists(file) ? Optional.of(file) : ReadyFiles.list(spool.walDirectory()).stream()
+                .filter(p -> WalFileName.parse(p.getFileName().toString()).kind() == WalFileName.Kind.SEGMENT).findFirst();
+        if (sample.isEmpty()) {
+            return 0;
+        }
+        long systemId = ArchivePushFile.clusterOf(sample.get(), WalFileName.parse(sample.get().getFileName().toString()),
+                settings.systemId());
+        String origin = origin(systemId);
+        spool.open(origin);
+        return new PushWorker(settings, spool, this::openWarmingUp, Optional.of(name.name()), caller,
+                new WorkerTenure(spool, origin, caller.configFile(), PushWorker.LIFETIME)).run();
+    }
+
+    /**
+     * Whether PostgreSQL waits for {@code file} to be archived ({@code archive_status/NAME.ready}):
+     * a worker's {@code .ok} answers only that wait. A file pushed again by hand (its status
+     * {@code .done}) is pushed, whatever the spool says.
+     */
+    static boolean ready(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        return Files.exists(dir.resolve("archive_status").resolve(file.getFileName() + ".ready"));
+    }
+
+    /** The worker's outcome for {@code name}, waited for; empty if it has none in time (the call then pushes itself). */
+    private Optional<Report> awaitWorker(HookSpool spool, WalFileName name) throws IOException {
+        long deadline = System.nanoTime() + WAIT_FOR_WORKER.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<HookSpool.Status> s = spool.status(HookSpool.Role.PUSH, name.name());
+            if (s.isPresent() && s.get() instanceof HookSpool.Status.Ok && ready(spool.walDirectory().resolve(name.name()))) {
+                spool.clear(HookSpool.Role.PUSH, name.name());
+                return Optional.of(new Report(Outcome.PUSHED_AHEAD, false));
             }
-            Path pidFile = markers.directory().resolve("watch.pid");
-            Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
-            DaemonLog.keepBounded(markers.directory().resolve("watch.log"));
-            long start = System.nanoTime();
-            long lastWork = start;
-            int pushed = 0;
-            Set<Path> failed = new HashSet<>(); // left to PostgreSQL's own calls, which fail visibly
-            WalFileName besideCall = WalFileName.tryParse(file.getFileName().toString()).orElse(null);
-            Path postmasterPid = walDir.getParent() == null ? null : walDir.getParent().resolve("postmaster.pid");
-            boolean serverRan = postmasterPid != null && Files.exists(postmasterPid);
-            try (Repository repo = openWarmingUp()) {
-                while (Files.isDirectory(walDir.resolve("archive_status"))
-                        && System.nanoTime() - start < lifetime.toNanos()
-                        && !(serverRan && !Files.exists(postmasterPid))) {
-                    List<ArchivePushFile.Result> done = new ArrayList<>();
-                    lookAhead(repo, walDir, besideCall, markers, done, failed);
-                    besideCall = null;
-                    if (!done.isEmpty()) {
-                        pushed += done.size();
-                        lastWork = System.nanoTime();
-                    } else if (System.nanoTime() - lastWork > idle.toNanos()) {
-                        break;
-                    } else {
-                        try {
-                            Thread.sleep(10);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            break;
-                        }
-                    }
-                }
-            } finally {
-                Files.deleteIfExists(pidFile);
+            if (s.isPresent() && s.get() instanceof HookSpool.Status.Error e) {
+                spool.clear(HookSpool.Role.PUSH, name.name());
+                throw new WalvaultException(codeOf(e.exitCode()), e.message());
             }
-            LOG.info("watcher of '{}' pushed {} files ahead", walDir, pushed);
-            return pushed;
+            if (!WorkerLock.isHeld(spool.lockFile(HookSpool.Role.PUSH))) {
+                return Optional.empty(); // the worker ended meanwhile
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new WalvaultException(ErrorCode.INTERRUPTED, "archive-push of '" + name + "' was interrupted");
+            }
+        }
+        LOG.warn("the archive-push worker of '{}' has not pushed '{}' within {} s; this call pushes it itself",
+                spool.walDirectory(), name, WAIT_FOR_WORKER.toSeconds());
+        return Optional.empty();
+    }
+
+    private boolean startWorker(HookSpool spool) {
+        try {
+            return WorkerStarter.start(workerStart.launcher(), workerStart.args(), spool.logFile(HookSpool.Role.PUSH));
+        } catch (IOException e) {
+            LOG.warn("cannot start the archive-push worker (each call pushes its own file): {}", e.toString());
+            return false;
         }
     }
 
-    private static FileLock tryLock(FileChannel ch) throws IOException {
-        try {
-            return ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null; // held by a watcher of this process
-        }
+    private String origin(long systemId) {
+        return repositorySettings.location() + " " + Long.toUnsignedString(systemId);
+    }
+
+    private static ErrorCode codeOf(int exitCode) {
+        return Arrays.stream(ErrorCode.values()).filter(c -> c.exitCode() == exitCode).findFirst().orElse(ErrorCode.STORAGE);
     }
 
     /**
      * Opens the repository, with the encryption warm-up ({@link GcmWarmUp}) started on a thread
      * of its own when the repository encrypts: before opening when the settings say so (the key
-     * derivation runs meanwhile), else once the opened repository tells. A cold JVM
-     * would encrypt a segment in JCE's plain-Java GCM; the warm-up costs ~75 ms of CPU on the
-     * other core and took the median cold call from 835-898 ms to 593-686 ms (bench --only
-     * cold, incompressible WAL).
+     * derivation runs meanwhile), else once the opened repository tells. A cold JVM would
+     * encrypt a segment in JCE's plain-Java GCM.
      */
     private Repository openWarmingUp() {
         String e = repositorySettings.encryption();
@@ -209,89 +229,5 @@ public final class ArchivePush {
             GcmWarmUp.startInBackground(GcmWarmUp.Direction.ENCRYPT, "archive-push-warmup");
         }
         return repo;
-    }
-
-    /** Pushes the next ready files; returns how many failed. */
-    private int lookAhead(Repository repo, Path walDir, WalFileName own, PushMarkers markers, List<ArchivePushFile.Result> done,
-            Set<Path> skip) {
-        markers.removeStale(walDir);
-        List<Path> next = readyFiles(walDir, own, markers, skip);
-        if (next.isEmpty()) {
-            return 0;
-        }
-        int threads = Math.max(1, Math.min(settings.parallel(), next.size()));
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "archive-push-ahead");
-            t.setDaemon(true);
-            return t;
-        });
-        int failed = 0;
-        try {
-            List<Future<ArchivePushFile.Result>> futures = new ArrayList<>();
-            for (Path p : next) {
-                futures.add(pool.submit(() -> {
-                    String identity = PushMarkers.identity(p);
-                    WalFileName n = WalFileName.parse(p.getFileName().toString());
-                    ArchivePushFile.Result r = ArchivePushFile.push(repo, p, n, ArchivePushFile.clusterOf(p, n, settings.systemId()),
-                            settings.systemId().isPresent());
-                    markers.mark(p, identity); // only now: the push is durable
-                    return r;
-                }));
-            }
-            for (int i = 0; i < futures.size(); i++) {
-                try {
-                    done.add(futures.get(i).get());
-                } catch (ExecutionException e) {
-                    failed++;
-                    skip.add(next.get(i));
-                    LOG.warn("look-ahead could not archive '{}' (PostgreSQL's own call will retry it): {}",
-                            next.get(i).getFileName(), e.getCause().getMessage());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    failed += futures.size() - i;
-                    break;
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-            try {
-                pool.awaitTermination(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return failed;
-    }
-
-    /**
-     * The files of {@code archive_status/*.ready} other than {@code own} and not yet marked, in the
-     * order PostgreSQL archives them (history files first, then by name), at most the look-ahead.
-     */
-    private List<Path> readyFiles(Path walDir, WalFileName own, PushMarkers markers, Set<Path> skip) {
-        Path status = walDir.resolve("archive_status");
-        List<WalFileName> ready = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(status, "*.ready")) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString();
-                WalFileName.tryParse(n.substring(0, n.length() - ".ready".length()))
-                        .filter(w -> !w.equals(own))
-                        .ifPresent(ready::add);
-            }
-        } catch (IOException e) {
-            LOG.debug("no look-ahead: cannot list '{}': {}", status, e.toString());
-            return List.of();
-        }
-        ready.sort(Comparator.comparing((WalFileName w) -> w.kind() != WalFileName.Kind.HISTORY).thenComparing(WalFileName::name));
-        List<Path> out = new ArrayList<>();
-        for (WalFileName w : ready) {
-            if (out.size() == settings.lookAhead()) {
-                break;
-            }
-            Path p = walDir.resolve(w.name());
-            if (!skip.contains(p) && Files.exists(p) && !markers.isPushed(p)) {
-                out.add(p);
-            }
-        }
-        return out;
     }
 }

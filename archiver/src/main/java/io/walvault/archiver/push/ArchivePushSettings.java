@@ -11,11 +11,14 @@ import java.util.OptionalLong;
  * @param systemId  the cluster the archive is for, if pinned ({@code system-identifier}): files of
  *                  any other cluster are refused; it also names the cluster of history and backup
  *                  files
- * @param lookAhead how many further {@code .ready} files one call pushes after its own
- *                  ({@code archive-push-look-ahead}, 0 turns look-ahead off)
- * @param parallel  how many of those are pushed at once ({@code archive-push-parallel})
+ * @param lookAhead whether a worker pushes the {@code .ready} files ahead of PostgreSQL's calls
+ *                  ({@code archive-push-look-ahead}: 0 turns the worker off, each call then pushes its
+ *                  own file; any other value turns it on)
+ * @param parallel  how many files the worker pushes at once ({@code archive-push-parallel})
+ * @param queueMax  {@code archive-push-queue-max}: how many bytes of WAL may wait in pg_wal while the
+ *                  repository fails before the oldest is given up unarchived (unset: never)
  */
-public record ArchivePushSettings(OptionalLong systemId, int lookAhead, int parallel) {
+public record ArchivePushSettings(OptionalLong systemId, int lookAhead, int parallel, OptionalLong queueMax) {
 
     /** Defaults: enough to drain a backlog quickly without holding PostgreSQL's archiver long. */
     public static final int DEFAULT_LOOK_AHEAD = 64;
@@ -25,6 +28,9 @@ public record ArchivePushSettings(OptionalLong systemId, int lookAhead, int para
         if (systemId == null) {
             throw new NullPointerException("systemId is null");
         }
+        if (queueMax == null) {
+            throw new NullPointerException("queueMax is null");
+        }
         if (lookAhead < 0 || lookAhead > 1024) {
             throw new WalvaultException(ErrorCode.CONFIG, "archive-push-look-ahead must be between 0 and 1024, not " + lookAhead);
         }
@@ -33,10 +39,20 @@ public record ArchivePushSettings(OptionalLong systemId, int lookAhead, int para
         }
     }
 
+    /** Without a queue limit. */
+    public ArchivePushSettings(OptionalLong systemId, int lookAhead, int parallel) {
+        this(systemId, lookAhead, parallel, OptionalLong.empty());
+    }
+
+    /** Whether a worker pushes ahead. */
+    public boolean worker() {
+        return lookAhead > 0;
+    }
+
     /** Reads the settings by walvault's precedence (flag, environment, config file, default). */
     public static ArchivePushSettings from(Settings s) {
         return new ArchivePushSettings(systemIdentifier(s), integer(s, "archive-push-look-ahead", DEFAULT_LOOK_AHEAD),
-                integer(s, "archive-push-parallel", DEFAULT_PARALLEL));
+                integer(s, "archive-push-parallel", DEFAULT_PARALLEL), s.size("archive-push-queue-max"));
     }
 
     /** The {@code system-identifier} setting, if given (an unsigned 64-bit decimal, as pg_controldata prints it). */

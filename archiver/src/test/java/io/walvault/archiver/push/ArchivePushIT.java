@@ -10,7 +10,10 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.HookCaller;
+import io.walvault.core.hook.HookSpool;
 import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.repo.ArchiveGaps;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
@@ -18,17 +21,25 @@ import io.walvault.core.wal.WalFileName;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import io.walvault.testkit.WalSegments;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** archive-push on real segments of a real server: validation, duplicates, side files, look-ahead. */
+/** archive-push on real segments of a real server (validation, duplicates, side files), and its worker. */
 class ArchivePushIT {
 
     @PgTest
@@ -62,34 +73,33 @@ class ArchivePushIT {
         Repositories.create(rs).close();
         try (Repository repo = Repositories.open(rs)) {
             WalArchive wal = repo.cluster(systemId).wal();
-            ArchivePush push = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 2, 2));
+            ArchivePush push = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 0, 1), ArchivePush.WorkerStart.none());
 
-            // the first call stores its segment and the next two ahead, marking them
-            ArchivePush.Report first = push.run(segments.get(0));
-            assertEquals(ArchivePush.Outcome.PUSHED, first.outcome());
-            assertEquals(List.of(name(segments.get(1)), name(segments.get(2))),
-                    first.lookAhead().stream().map(ArchivePushFile.Result::name).toList());
-            assertEquals(0, first.lookAheadFailed());
-            PushMarkers markers = new PushMarkers(walDir, rs.location());
-            assertTrue(markers.isPushed(segments.get(1)));
-            // the line bin/walvault's fast path compares: stat -c '%s %Y %i' FILE, then the repository as configured
-            Process stat = new ProcessBuilder("stat", "-c", "%s %Y %i", segments.get(1).toString()).start();
-            String statLine = new String(stat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
-            assertEquals(0, stat.waitFor());
-            assertEquals(java.util.Optional.of(statLine + " " + location), markers.read(segments.get(1)));
-            assertEquals("0700", mode(markers.directory()));
-            assertEquals("0600", mode(markers.directory().resolve(segments.get(1).getFileName())));
+            // a call stores its own segment
+            assertEquals(new ArchivePush.Report(ArchivePush.Outcome.PUSHED, false), push.run(segments.get(0)));
 
-            // PostgreSQL's call for a segment pushed ahead returns at once and forgets the marker
-            Files.delete(walDir.resolve("archive_status/" + segments.get(0).getFileName() + ".ready"));
-            assertEquals(ArchivePush.Outcome.PUSHED_AHEAD, push.run(segments.get(1)).outcome());
-            assertFalse(markers.isPushed(segments.get(1)));
+            // a worker's ".ok" answers the call for a file PostgreSQL waits for, without opening the repository
+            HookSpool spool = new HookSpool(walDir);
+            spool.open(location + " " + Long.toUnsignedString(systemId));
+            spool.markOk(name(segments.get(1)).name());
+            ArchivePush noRepository = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 0, 1),
+                    ArchivePush.WorkerStart.none(), () -> {
+                        throw new AssertionError("repository opened");
+                    });
+            assertEquals(ArchivePush.Outcome.PUSHED_AHEAD, noRepository.run(segments.get(1)).outcome());
+            assertEquals(Optional.empty(), spool.status(HookSpool.Role.PUSH, name(segments.get(1)).name()), "the answer is taken");
+            assertTrue(wal.info(name(segments.get(1))).isEmpty(), "(the status was made up by this test)");
 
-            // a marker is honoured only for the unchanged file
+            // ... but never a push by hand of a file PostgreSQL has done with: that one is pushed
+            spool.markOk(name(segments.get(1)).name());
+            Files.move(walDir.resolve("archive_status/" + name(segments.get(1)).name() + ".ready"),
+                    walDir.resolve("archive_status/" + name(segments.get(1)).name() + ".done"));
+            assertEquals(ArchivePush.Outcome.PUSHED, push.run(segments.get(1)).outcome());
+            assertArrayEquals(Files.readAllBytes(segments.get(1)), decode(wal, name(segments.get(1))));
+
+            // a segment changed after the status was written is pushed again
             Files.setLastModifiedTime(segments.get(2), java.nio.file.attribute.FileTime.fromMillis(0));
-            assertFalse(markers.isPushed(segments.get(2)));
-            assertEquals(ArchivePush.Outcome.ALREADY_ARCHIVED,
-                    new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 0, 1)).run(segments.get(2)).outcome());
+            assertEquals(ArchivePush.Outcome.PUSHED, push.run(segments.get(2)).outcome());
 
             // every stored segment decodes to the server's bytes
             for (int i = 0; i < 3; i++) {
@@ -98,7 +108,7 @@ class ArchivePushIT {
 
             // an identical re-push succeeds
             assertEquals(ArchivePush.Outcome.ALREADY_ARCHIVED,
-                    new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 0, 1)).run(segments.get(0)).outcome());
+                    new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 0, 1), ArchivePush.WorkerStart.none()).run(segments.get(0)).outcome());
 
             // different content under an archived name: refused (41), the archived object unchanged
             Path other = scratch.resolve("other");
@@ -106,7 +116,7 @@ class ArchivePushIT {
             byte[] changed = Files.readAllBytes(segments.get(0));
             changed[8192 + 100] ^= 0x55;
             Path tampered = Files.write(other.resolve(segments.get(0).getFileName()), changed);
-            ArchivePush noAhead = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 0, 1));
+            ArchivePush noAhead = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 0, 1), ArchivePush.WorkerStart.none());
             assertEquals(ErrorCode.CONTENT_MISMATCH, code(() -> noAhead.run(tampered)));
             assertArrayEquals(Files.readAllBytes(segments.get(0)), decode(wal, name(segments.get(0))));
 
@@ -124,7 +134,8 @@ class ArchivePushIT {
             assertTrue(wal.info(name(segments.get(3))).isEmpty());
 
             // a pinned cluster refuses others' WAL before anything is opened
-            ArchivePush pinned = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.of(systemId + 1), 0, 1), () -> {
+            ArchivePush pinned = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.of(systemId + 1), 0, 1),
+                    ArchivePush.WorkerStart.none(), () -> {
                 throw new AssertionError("repository opened");
             });
             assertEquals(ErrorCode.WAL_INVALID, code(() -> pinned.run(segments.get(0))));
@@ -150,54 +161,172 @@ class ArchivePushIT {
             // ... and without segments beside them, only with the cluster named
             Path lone = Files.writeString(Files.createDirectories(scratch.resolve("lone")).resolve("00000003.history"), "2\t0/6000000\tno recovery target specified\n");
             assertEquals(ErrorCode.WAL_CLUSTER_UNKNOWN, code(() -> noAhead.run(lone)));
-            new ArchivePush(rs, new ArchivePushSettings(OptionalLong.of(systemId), 0, 1)).run(lone);
+            new ArchivePush(rs, new ArchivePushSettings(OptionalLong.of(systemId), 0, 1), ArchivePush.WorkerStart.none()).run(lone);
             assertArrayEquals(Files.readAllBytes(lone), decode(wal, name(lone)));
 
-            // a watcher pushes files as they become ready, one watcher per directory, and ends when idle
-            Path watched = Files.createDirectories(scratch.resolve("watched/pg_wal/archive_status")).getParent();
-            Path w1 = Files.copy(segments.get(2), watched.resolve(segments.get(2).getFileName()));
-            Files.createFile(watched.resolve("archive_status/" + w1.getFileName() + ".ready"));
-            ArchivePush watcher = new ArchivePush(rs, new ArchivePushSettings(OptionalLong.empty(), 4, 2));
-            java.util.concurrent.CompletableFuture<Integer> running = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return watcher.watch(w1, java.time.Duration.ofSeconds(2), java.time.Duration.ofMinutes(1));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            PushMarkers watchedMarkers = new PushMarkers(watched, rs.location());
-            awaitMarked(watchedMarkers, w1);
-            assertEquals(0, watcher.watch(w1, java.time.Duration.ofSeconds(2), java.time.Duration.ofMinutes(1)), "second watcher");
-            Path w2 = Files.copy(segments.get(1), watched.resolve(segments.get(1).getFileName()));
-            Files.createFile(watched.resolve("archive_status/" + w2.getFileName() + ".ready"));
-            awaitMarked(watchedMarkers, w2);
-            assertEquals(2, running.get(30, java.util.concurrent.TimeUnit.SECONDS));
-            assertArrayEquals(Files.readAllBytes(w2), decode(wal, name(w2)));
-            assertEquals(ArchivePush.Outcome.PUSHED_AHEAD, noAhead.run(w2).outcome());
-
-            // a watcher ends once the server it served has stopped (postmaster.pid gone), not when idle
-            Path served = Files.createDirectories(scratch.resolve("served/pg_wal/archive_status")).getParent();
-            Path postmasterPid = Files.writeString(served.getParent().resolve("postmaster.pid"), "1\n");
-            java.util.concurrent.CompletableFuture<Integer> serving = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return watcher.watch(served.resolve(segments.get(2).getFileName()), java.time.Duration.ofMinutes(5),
-                            java.time.Duration.ofMinutes(10));
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            Thread.sleep(500);
-            assertFalse(serving.isDone(), "the watcher of a running server waits for work");
-            Files.delete(postmasterPid);
-            assertEquals(0, serving.get(30, java.util.concurrent.TimeUnit.SECONDS));
         }
     }
 
-    private static void awaitMarked(PushMarkers markers, Path file) throws InterruptedException {
-        for (int i = 0; i < 1000 && !markers.isPushed(file); i++) {
+    @Test
+    void theWorkerPushesWhatIsReadyAndEveryCallGetsItsOutcome(@TempDir Path scratch) throws Exception {
+        Path data = Files.createDirectories(scratch.resolve("data"));
+        Path walDir = Files.createDirectories(data.resolve("pg_wal/archive_status")).getParent();
+        Files.writeString(data.resolve("postmaster.pid"), "4242\n" + data + "\n");
+        long systemId = 7_000_000_000_000_000_123L;
+        List<Path> ready = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            ready.add(ready(walDir, segmentName(i), systemId, i));
+        }
+        // a segment under another's name: the worker cannot push it, and says so
+        byte[] misnamed = WalSegments.segment(segmentName(9), SEGMENT, systemId, 9);
+        Path bad = Files.write(walDir.resolve("000000010000000000000005"), misnamed);
+        Files.createFile(walDir.resolve("archive_status/000000010000000000000005.ready"));
+
+        String location = scratch.resolve("repo").toUri().toString();
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", location, "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        ArchivePushSettings settings = new ArchivePushSettings(OptionalLong.empty(), 64, 2);
+        ArchivePush push = new ArchivePush(rs, settings, ArchivePush.WorkerStart.none());
+        HookCaller caller = new HookCaller("archive-push --repo " + location, Optional.empty());
+        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
+            try {
+                return push.worker(ready.get(0), caller);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        HookSpool spool = new HookSpool(walDir);
+        // it pushes every ready file (the one of the call that started it after a few seconds, if that call has not)
+        for (Path p : ready) {
+            awaitStatus(spool, p);
+        }
+        assertEquals(List.of("archive-push --repo " + location), Files.readAllLines(spool.root().resolve("push.caller")),
+                "bin/walvault answers only the command line the worker serves");
+        assertEquals(-1, push.worker(ready.get(0), caller), "one worker per pg_wal");
+
+        // the worker's failure reaches the call for that file, with its exit code and message, at once
+        awaitStatus(spool, bad);
+        HookSpool.Status.Error failed = (HookSpool.Status.Error) spool.status(HookSpool.Role.PUSH, bad.getFileName().toString())
+                .orElseThrow();
+        assertEquals(ErrorCode.WAL_INVALID.exitCode(), failed.exitCode());
+        long t0 = System.nanoTime();
+        WalvaultException e = assertThrows(WalvaultException.class, () -> new ArchivePush(rs, settings,
+                ArchivePush.WorkerStart.none(), () -> {
+                    throw new AssertionError("repository opened");
+                }).run(bad));
+        assertEquals(ErrorCode.WAL_INVALID, e.code());
+        assertEquals(failed.message(), e.getMessage());
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "the call fails as fast as the worker did");
+
+        // the calls for the pushed files return at once
+        for (Path p : ready) {
+            assertEquals(ArchivePush.Outcome.PUSHED_AHEAD, push.run(p).outcome());
+            Files.move(walDir.resolve("archive_status/" + p.getFileName() + ".ready"),
+                    walDir.resolve("archive_status/" + p.getFileName() + ".done"));
+        }
+        Files.delete(bad);
+        Files.delete(walDir.resolve("archive_status/000000010000000000000005.ready"));
+
+        // the server stops: the worker ends, and takes its statuses and its claim with it
+        Files.delete(data.resolve("postmaster.pid"));
+        assertEquals(4, worker.get(30, TimeUnit.SECONDS));
+        assertFalse(Files.exists(spool.root().resolve("push.caller")));
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.PUSH, ready.get(0).getFileName().toString()));
+        try (Repository repo = Repositories.open(rs)) {
+            for (Path p : ready) {
+                assertArrayEquals(Files.readAllBytes(p), decode(repo.cluster(systemId).wal(), name(p)));
+            }
+        }
+    }
+
+    @Test
+    void withAQueueLimitAFailingRepositoryLosesTheOldestWalLoudly(@TempDir Path scratch) throws Exception {
+        Path data = Files.createDirectories(scratch.resolve("data"));
+        Path walDir = Files.createDirectories(data.resolve("pg_wal/archive_status")).getParent();
+        Files.writeString(data.resolve("postmaster.pid"), "4243\n");
+        long systemId = 7_000_000_000_000_000_456L;
+        List<Path> ready = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            ready.add(ready(walDir, segmentName(i), systemId, i));
+        }
+        String location = scratch.resolve("repo").toUri().toString();
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", location, "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        // the timeline's WAL directory cannot be made (a file in its way): every push of a segment fails, even as root
+        Path blocker = Files.createDirectories(scratch.resolve("repo/clusters/" + Long.toUnsignedString(systemId) + "/wal"))
+                .resolve("00000001");
+        Files.writeString(blocker, "in the way");
+
+        ArchivePushSettings settings = new ArchivePushSettings(OptionalLong.empty(), 64, 2,
+                OptionalLong.of(2 * SEGMENT));
+        ArchivePush push = new ArchivePush(rs, settings, ArchivePush.WorkerStart.none());
+        // the worker of a call for a file already archived (no longer ready)
+        Path call = Files.write(walDir.resolve(segmentName(9)), WalSegments.segment(segmentName(9), SEGMENT, systemId, 9));
+        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
+            try {
+                return push.worker(call, new HookCaller("archive-push", Optional.empty()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        HookSpool spool = new HookSpool(walDir);
+        // the first pushes fail; then the two oldest are given up (acknowledged: PostgreSQL may recycle them), the two newest
+        // wait for the repository
+        awaitOk(spool, ready.get(0));
+        awaitOk(spool, ready.get(1));
+        awaitStatus(spool, ready.get(2));
+        assertTrue(spool.status(HookSpool.Role.PUSH, ready.get(2).getFileName().toString()).orElseThrow()
+                instanceof HookSpool.Status.Error, "still failing, still waiting");
+        List<ArchiveGaps.Gap> gaps;
+        try (Repository repo = Repositories.open(rs)) {
+            gaps = repo.cluster(systemId).gaps().list();
+        }
+        assertEquals(1, gaps.size(), "the loss is recorded in the repository: " + gaps);
+        assertEquals("000000010000000000000001", gaps.get(0).first());
+        assertEquals("000000010000000000000002", gaps.get(0).last());
+        assertEquals(2, gaps.get(0).files());
+
+        // the repository is back: the rest is archived, nothing more is given up
+        Files.delete(blocker);
+        for (Path p : ready.subList(2, 4)) {
+            awaitOk(spool, p);
+        }
+        Files.delete(data.resolve("postmaster.pid"));
+        worker.get(60, TimeUnit.SECONDS);
+        try (Repository repo = Repositories.open(rs)) {
+            WalArchive wal = repo.cluster(systemId).wal();
+            assertTrue(wal.info(name(ready.get(0))).isEmpty());
+            assertArrayEquals(Files.readAllBytes(ready.get(2)), decode(wal, name(ready.get(2))));
+            assertArrayEquals(Files.readAllBytes(ready.get(3)), decode(wal, name(ready.get(3))));
+        }
+    }
+
+    private static final long SEGMENT = 1L << 20;
+
+    private static String segmentName(int n) {
+        return String.format("00000001%08X%08X", 0, n);
+    }
+
+    /** A synthetic segment of {@code systemId}, ready for archiving as PostgreSQL marks it. */
+    private static Path ready(Path walDir, String name, long systemId, long seed) throws IOException {
+        Files.createFile(walDir.resolve("archive_status/" + name + ".ready"));
+        return Files.write(walDir.resolve(name), WalSegments.segment(name, SEGMENT, systemId, seed));
+    }
+
+    private static void awaitOk(HookSpool spool, Path file) throws InterruptedException {
+        for (int i = 0; i < 3000 && !(spool.status(HookSpool.Role.PUSH, file.getFileName().toString()).orElse(null)
+                instanceof HookSpool.Status.Ok); i++) {
             Thread.sleep(20);
         }
-        assertTrue(markers.isPushed(file), "not pushed by the watcher: " + file);
+        assertEquals(Optional.of(new HookSpool.Status.Ok()), spool.status(HookSpool.Role.PUSH, file.getFileName().toString()),
+                file.toString());
+    }
+
+    private static void awaitStatus(HookSpool spool, Path file) throws InterruptedException {
+        for (int i = 0; i < 1500 && spool.status(HookSpool.Role.PUSH, file.getFileName().toString()).isEmpty(); i++) {
+            Thread.sleep(20);
+        }
+        assertTrue(spool.status(HookSpool.Role.PUSH, file.getFileName().toString()).isPresent(), "no outcome for " + file);
     }
 
     private static WalFileName name(Path p) {

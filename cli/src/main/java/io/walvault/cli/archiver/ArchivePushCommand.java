@@ -6,18 +6,23 @@ import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.cli.options.WalvaultSettings;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
+import io.walvault.core.hook.HookCaller;
+import io.walvault.core.hook.WorkerStarter;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** {@code walvault archive-push %p}: PostgreSQL's archive_command. Parses and delegates to {@link ArchivePush}. */
 @Command(name = "archive-push", mixinStandardHelpOptions = true,
@@ -27,8 +32,13 @@ import picocli.CommandLine.Parameters;
                 "Exits 0 only once the file is durable in the repository (an identical copy already there counts);"
                         + " a different file under the same name is refused (41), never overwritten. Segments are"
                         + " checked (system identifier, segment size, page addresses) before they are stored.",
-                "Then pushes the next .ready files of pg_wal/archive_status ahead, in parallel, so that the calls"
-                        + " for them return at once."})
+                "The first call starts a worker (one per pg_wal, detached, logging to pg_wal/.walvault/push.log) that"
+                        + " pushes the .ready files of pg_wal/archive_status ahead, in parallel, and records each outcome in"
+                        + " pg_wal/.walvault/push: bin/walvault then answers PostgreSQL's calls for them without starting Java,"
+                        + " with 0 once a file is durable or with the worker's error and exit code when it failed.",
+                "archive-push-queue-max (e.g. 8GB; unset by default): while the repository fails, WAL beyond that much"
+                        + " waiting in pg_wal is given up unarchived (logged as an error, recorded in the repository, shown by"
+                        + " info) instead of filling the disk."})
 public final class ArchivePushCommand implements Callable<Integer> {
 
     @Mixin
@@ -50,14 +60,20 @@ public final class ArchivePushCommand implements Callable<Integer> {
             + ArchivePushSettings.DEFAULT_PARALLEL + "; WALVAULT_ARCHIVE_PUSH_PARALLEL).")
     String parallel;
 
-    @Option(names = "--watch", description = "Instead of archiving FILE, keep pushing the .ready files of its directory"
-            + " as they appear, until none has appeared for 20 s (at most 10 min); one watcher per directory."
-            + " bin/walvault starts one in the background after a successful push (WALVAULT_ARCHIVE_PUSH_WATCH=off: never).")
-    boolean watch;
+    @Option(names = "--queue-max", paramLabel = "SIZE", description = "Give up WAL beyond SIZE waiting in pg_wal while the"
+            + " repository fails (e.g. 8GB; unset: never; WALVAULT_ARCHIVE_PUSH_QUEUE_MAX).")
+    String queueMax;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--worker", hidden = true, description = "Be the worker of FILE's pg_wal (a call starts it).")
+    boolean worker;
 
     /** This command's own options and the settings they set. */
     private static final Map<String, String> OWN_OPTIONS = Map.of("--system-identifier", "system-identifier",
-            "--look-ahead", "archive-push-look-ahead", "--parallel", "archive-push-parallel");
+            "--look-ahead", "archive-push-look-ahead", "--parallel", "archive-push-parallel", "--queue-max",
+            "archive-push-queue-max");
 
     /**
      * A command line PostgreSQL runs, parsed without picocli.
@@ -130,7 +146,7 @@ public final class ArchivePushCommand implements Callable<Integer> {
         }
         Settings s = WalvaultSettings.load(d.get().settings(), d.get().config(), System.getenv());
         try (RepositorySettings rs = RepositorySettings.from(s)) {
-            new ArchivePush(rs, ArchivePushSettings.from(s)).run(d.get().file());
+            new ArchivePush(rs, ArchivePushSettings.from(s), workerStart(args)).run(d.get().file());
         }
         return Optional.of(0);
     }
@@ -141,15 +157,35 @@ public final class ArchivePushCommand implements Callable<Integer> {
         own.put("system-identifier", systemIdentifier);
         own.put("archive-push-look-ahead", lookAhead);
         own.put("archive-push-parallel", parallel);
+        own.put("archive-push-queue-max", queueMax);
         Settings s = options.settings(own, System.getenv());
+        List<String> original = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        if (!original.isEmpty() && original.get(0).equals("archive-push")) {
+            original.remove(0);
+        }
         try (RepositorySettings rs = RepositorySettings.from(s)) {
-            ArchivePush push = new ArchivePush(rs, ArchivePushSettings.from(s));
-            if (watch) {
-                push.watch(file, Duration.ofSeconds(20), Duration.ofMinutes(10));
+            ArchivePush push = new ArchivePush(rs, ArchivePushSettings.from(s), workerStart(original.toArray(String[]::new)));
+            if (worker) {
+                List<String> all = new ArrayList<>(List.of("archive-push"));
+                all.addAll(original);
+                push.worker(file, HookCaller.of(all, 1, s.configFile()));
             } else {
                 push.run(file);
             }
         }
         return 0;
+    }
+
+    /**
+     * How a call starts the worker: the launcher (bin/walvault exports it) with this call's own
+     * arguments and {@code --worker} last (where bin/walvault, which looks at the last argument for
+     * the file's status, does not take it for a WAL file).
+     */
+    static ArchivePush.WorkerStart workerStart(String[] argsAfterCommand) {
+        List<String> a = new ArrayList<>();
+        a.add("archive-push");
+        a.addAll(List.of(argsAfterCommand));
+        a.add("--worker");
+        return new ArchivePush.WorkerStart(WorkerStarter.launcher(), a);
     }
 }

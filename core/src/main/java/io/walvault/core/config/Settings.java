@@ -14,7 +14,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Where a setting comes from, in the one precedence walvault has (docs/ARCHITECTURE.md,
@@ -161,6 +164,33 @@ public final class Settings {
             v = file.get(name);
         }
         return Optional.ofNullable(v);
+    }
+
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,15})\\s*(|B|[kK]B?|MB?|GB?|TB?)");
+
+    /**
+     * A size setting, in bytes: a number of bytes, or a number with a unit ({@code 512MB},
+     * {@code 4GB}, {@code 1TB}; {@code k}, {@code M}, {@code G}, {@code T} alone too; units are
+     * powers of 1024, as in PostgreSQL's settings). Empty when unset.
+     */
+    public OptionalLong size(String name) {
+        Optional<String> v = get(name);
+        if (v.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        Matcher m = SIZE.matcher(v.get().trim());
+        if (!m.matches()) {
+            throw new WalvaultException(ErrorCode.CONFIG, name + " '" + v.get() + "' (from " + source(name) + ") is not a size",
+                    "write bytes, or a number with kB, MB, GB or TB (8GB)", null);
+        }
+        long unit = switch (m.group(2).isEmpty() ? ' ' : Character.toUpperCase(m.group(2).charAt(0))) {
+            case 'K' -> 1L << 10;
+            case 'M' -> 1L << 20;
+            case 'G' -> 1L << 30;
+            case 'T' -> 1L << 40;
+            default -> 1L;
+        };
+        return OptionalLong.of(Long.parseLong(m.group(1)) * unit);
     }
 
     /** Where {@code name}'s value comes from, for messages ("--s3-region", "WALVAULT_S3_REGION", "config file '...'"). */

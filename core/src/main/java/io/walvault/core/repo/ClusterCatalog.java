@@ -52,6 +52,11 @@ public final class ClusterCatalog {
         return new BackupCatalog(repository, systemId);
     }
 
+    /** The record of WAL that archiving gave up on purpose ({@code archive-push-queue-max}). */
+    public ArchiveGaps gaps() {
+        return new ArchiveGaps(repository, systemId);
+    }
+
     /** Clusters checked already, per open storage: one check per process (archive-push's watcher pushes many files). */
     private static final Map<Storage, Set<Long>> ADMITTED =
             Collections.synchronizedMap(new WeakHashMap<>());

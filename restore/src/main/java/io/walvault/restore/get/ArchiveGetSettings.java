@@ -10,21 +10,22 @@ import java.util.OptionalLong;
  *
  * @param systemId the cluster whose WAL to restore ({@code system-identifier}); else the data
  *                 directory's {@code global/pg_control}, else the repository's only cluster
- * @param prefetch how many following segments one call fetches into the local spool
- *                 ({@code archive-get-prefetch}; 0 turns prefetch off)
+ * @param prefetch how many segments after the one recovery asked for the worker keeps in the
+ *                 spool ({@code archive-get-prefetch}; 0 turns the worker and all fetching ahead
+ *                 off: for pg_rewind, which asks for a few files only)
  * @param parallel how many of those are fetched at once
- * @param background whether a follower process (started by {@code bin/walvault}, see
- *                 {@link ArchiveGet#follow}) fetches ahead, so that this call only hands over the
- *                 file asked for and records it
+ * @param spoolMax at most this many bytes of fetched WAL wait in the spool ({@code archive-get-spool-max})
  */
-public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parallel, boolean background) {
+public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parallel, long spoolMax) {
 
-    public static final int DEFAULT_PREFETCH = 16;
+    /** 64 segments of 16 MiB ahead, 4 at a time: measured in docs/PERFORMANCE.md ("PITR"). */
+    public static final int DEFAULT_PREFETCH = 64;
     public static final int DEFAULT_PARALLEL = 4;
+    public static final long DEFAULT_SPOOL_MAX = 1L << 30;
 
-    /** Settings for a call that prefetches itself, before returning. */
+    /** Settings with the default spool bound. */
     public ArchiveGetSettings(OptionalLong systemId, int prefetch, int parallel) {
-        this(systemId, prefetch, parallel, false);
+        this(systemId, prefetch, parallel, DEFAULT_SPOOL_MAX);
     }
 
     public ArchiveGetSettings {
@@ -36,6 +37,9 @@ public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parall
         }
         if (parallel < 1 || parallel > 64) {
             throw new WalvaultException(ErrorCode.CONFIG, "archive-get parallelism must be between 1 and 64, not " + parallel);
+        }
+        if (spoolMax < 0) {
+            throw new WalvaultException(ErrorCode.CONFIG, "archive-get-spool-max must not be negative");
         }
     }
 
@@ -62,11 +66,12 @@ public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parall
                         + s.source("archive-get-prefetch") + ") is not a number");
             }
         }
-        return new ArchiveGetSettings(id, prefetch, DEFAULT_PARALLEL, false);
+        long spoolMax = s.size("archive-get-spool-max").orElse(DEFAULT_SPOOL_MAX);
+        return new ArchiveGetSettings(id, prefetch, DEFAULT_PARALLEL, spoolMax);
     }
 
-    /** These settings with the prefetch left to a follower process. */
-    public ArchiveGetSettings inBackground() {
-        return new ArchiveGetSettings(systemId, prefetch, parallel, true);
+    /** Whether a worker fetches ahead. */
+    public boolean worker() {
+        return prefetch > 0;
     }
 }

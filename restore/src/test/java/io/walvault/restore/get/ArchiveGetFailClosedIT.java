@@ -9,6 +9,8 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.HookCaller;
+import io.walvault.core.hook.HookSpool;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
@@ -24,14 +26,19 @@ import io.walvault.testkit.S3Bucket;
 import io.walvault.testkit.S3Extension;
 import io.walvault.testkit.S3Server;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -197,10 +204,10 @@ class ArchiveGetFailClosedIT {
         assertEquals(after, Files.readString(data.resolve(RecoveryProgress.FILE)).split(" ")[0]);
 
         // recovery_end_command: the restore's private files and the spool are removed
-        Files.createDirectories(walDir.resolve(PrefetchSpool.DIRECTORY));
-        Files.writeString(walDir.resolve(PrefetchSpool.DIRECTORY).resolve(after), "x");
+        Files.createDirectories(walDir.resolve(HookSpool.DIRECTORY).resolve("get"));
+        Files.writeString(walDir.resolve(HookSpool.DIRECTORY).resolve("get").resolve(after), "x");
         Files.writeString(walDir.resolve(".walvault-restore.passphrase"), "secret\n");
-        int removed = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.empty(), 0, 1), data).endOfRecovery();
+        int removed = ArchiveGet.endOfRecovery(data);
         assertTrue(removed >= 4, "removed " + removed);
         try (Stream<Path> left = Files.list(walDir)) {
             assertEquals(List.of("RECOVERYXLOG"), left.map(p -> p.getFileName().toString()).sorted().toList());
@@ -208,12 +215,13 @@ class ArchiveGetFailClosedIT {
     }
 
     @PgTest(min = 18)
-    void theFollowerLeavesAPartialToRecoverysOwnCallInsteadOfCallingItMissing(PgHarness pg) throws Exception {
+    void theWorkerLeavesAPartialToRecoverysOwnCallInsteadOfCallingItMissing(PgHarness pg) throws Exception {
         Archived a = segments(pg, 4);
         List<Path> seg = a.segments();
         Path scratch = pg.scratchDirectory("partial");
         Path data = Files.createDirectories(scratch.resolve("data"));
         Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("recovery.signal"), "");
         RepositorySettings rs = local(scratch.resolve("repo"));
         archive(rs, a.systemId(), seg.subList(0, seg.size() - 1));
         Path newest = seg.get(seg.size() - 1);
@@ -222,31 +230,34 @@ class ArchiveGetFailClosedIT {
             WalArchive wal = repo.cluster(a.systemId()).wal();
             wal.put(WalFileName.parse(newest.getFileName() + ".partial"), () -> new ByteArrayInputStream(partial));
         }
-        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(a.systemId()), 4, 2).inBackground(), data);
-        PrefetchSpool spool = new PrefetchSpool(walDir);
-        Thread follower = new Thread(() -> {
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(a.systemId()), 4, 2), data,
+                ArchiveGet.WorkerStart.none());
+        HookSpool spool = new HookSpool(walDir);
+        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
             try {
-                get.follow();
-            } catch (Exception e) {
-                throw new RuntimeException(e);
+                return get.worker(walDir, new HookCaller("archive-get", Optional.empty()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        }, "follower");
-        follower.start();
+        });
         Path target = walDir.resolve("RECOVERYXLOG");
         get.run(name(seg.get(0)).name(), target);
-        // the follower fetches what is archived, and stops at the partial without calling it missing
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (Files.notExists(spool.path(seg.get(seg.size() - 2).getFileName().toString()))) {
-            assertTrue(System.nanoTime() < deadline, "the follower did not fetch ahead");
+        // the worker fetches what is archived, and stops at the partial without calling it missing
+        String beforeNewest = seg.get(seg.size() - 2).getFileName().toString();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Files.notExists(spool.ready(beforeNewest))) {
+            assertTrue(System.nanoTime() < deadline, "the worker did not fetch ahead");
             Thread.sleep(10);
         }
-        Thread.sleep(1500); // at least one more round of the follower at the partial
-        assertEquals("", spool.missing(), "a segment archived as its timeline's newest .partial is not missing");
-        assertFalse(Files.exists(spool.path(newest.getFileName().toString())), "a .partial never goes into the spool");
+        Thread.sleep(1500); // at least one more round of the worker at the partial
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, newest.getFileName().toString()),
+                "a segment archived as its timeline's newest .partial is neither missing nor fetched ahead");
         // recovery's own call serves it
         assertEquals(ArchiveGet.Outcome.PARTIAL, get.run(newest.getFileName().toString(), target).outcome());
-        follower.interrupt();
-        follower.join(30_000);
+        // recovery ends: the worker ends, and what it fetched ahead goes
+        Files.delete(data.resolve("recovery.signal"));
+        assertTrue(worker.get(30, TimeUnit.SECONDS) >= seg.size() - 2);
+        assertTrue(Files.notExists(spool.ready(beforeNewest)));
     }
 
     private static WalFileName name(Path p) {

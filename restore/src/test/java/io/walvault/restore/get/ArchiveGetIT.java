@@ -10,6 +10,8 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.HookCaller;
+import io.walvault.core.hook.HookSpool;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
@@ -18,15 +20,24 @@ import io.walvault.core.wal.WalSegmentName;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import io.walvault.testkit.WalSegments;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** archive-get on real segments: atomic writes, prefetch, not-found, newest .partial, the cluster. */
 class ArchiveGetIT {
@@ -65,18 +76,15 @@ class ArchiveGetIT {
         }
 
         // the cluster comes from the data directory's pg_control
-        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.empty(), 3, 2), source.dataDirectory());
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.empty(), 0, 1), source.dataDirectory());
         Path target = walDir.resolve("RECOVERYXLOG");
         ArchiveGet.Report first = get.run(name(segments.get(0)).name(), target);
-        assertEquals(ArchiveGet.Outcome.FETCHED, first.outcome());
-        assertEquals(3, first.prefetched());
+        assertEquals(new ArchiveGet.Report(ArchiveGet.Outcome.FETCHED, false), first);
         assertArrayEquals(Files.readAllBytes(segments.get(0)), Files.readAllBytes(target));
         assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
-
-        // the next calls take prefetched segments, and refill when the spool runs low
         for (int i = 1; i < segments.size() - 2; i++) {
             ArchiveGet.Report r = get.run(name(segments.get(i)).name(), target);
-            assertEquals(ArchiveGet.Outcome.PREFETCHED, r.outcome(), "segment " + i);
+            assertEquals(ArchiveGet.Outcome.FETCHED, r.outcome(), "segment " + i);
             assertArrayEquals(Files.readAllBytes(segments.get(i)), Files.readAllBytes(target), "segment " + i);
         }
 
@@ -93,8 +101,8 @@ class ArchiveGetIT {
         assertEquals(ErrorCode.WAL_NOT_ARCHIVED, code(() -> get.run("00000002.history", absent)));
         assertTrue(Files.notExists(absent));
         try (Stream<Path> left = Files.list(walDir)) {
-            assertEquals(List.of("RECOVERYXLOG"), left.map(p -> p.getFileName().toString())
-                    .filter(n -> !n.equals(PrefetchSpool.DIRECTORY)).toList());
+            assertEquals(List.of("RECOVERYXLOG"), left.map(p -> p.getFileName().toString()).toList(),
+                    "no worker: no spool either");
         }
 
         // a .partial that is not its timeline's newest WAL is not served in place of the segment
@@ -119,94 +127,101 @@ class ArchiveGetIT {
         assertArrayEquals(Files.readAllBytes(segments.get(1)), Files.readAllBytes(absent));
     }
 
-    @PgTest(min = 18)
-    void aFollowerKeepsTheSpoolFilledWhileRecoveryTakesFromIt(PgHarness pg) throws Exception {
-        PgCluster source = pg.cluster().name("source").setting("wal_keep_size", "1GB").start();
-        source.execute("CREATE TABLE t (id int, pad text)");
-        for (int i = 0; i < 10; i++) {
-            source.execute("INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()");
-        }
-        long systemId = Long.parseUnsignedLong(source.queryString("SELECT system_identifier FROM pg_control_system()"));
-        String current = source.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
-        source.stop();
-        List<Path> segments = new ArrayList<>();
-        try (Stream<Path> s = Files.list(source.dataDirectory().resolve("pg_wal"))) {
-            s.sorted().filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}")
-                    && p.getFileName().toString().compareTo(current) < 0).forEach(segments::add);
-        }
-        assertTrue(segments.size() >= 8, "segments: " + segments);
-        Path scratch = pg.scratchDirectory("follow");
+    @Test
+    void aWorkerFetchesAheadOfRecoveryAndAnswersTheEndOfTheArchive(@TempDir Path scratch) throws Exception {
+        long systemId = 7_000_000_000_000_000_789L;
+        long seg = 1L << 20;
+        List<String> names = new ArrayList<>();
         Path data = scratch.resolve("data");
         Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("standby.signal"), "");
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", scratch.resolve("repo").toUri().toString(),
                 "encryption", "none"), null, Map.of()));
         Repositories.create(rs).close();
+        Map<String, byte[]> archived = new java.util.HashMap<>();
         try (Repository repo = Repositories.open(rs)) {
-            for (Path p : segments) {
-                repo.cluster(systemId).wal().put(name(p), () -> Files.newInputStream(p));
+            for (int i = 1; i <= 12; i++) {
+                String n = String.format("00000001%08X%08X", 0, i);
+                byte[] b = WalSegments.segment(n, seg, systemId, i);
+                repo.cluster(systemId).wal().put(WalFileName.parse(n), () -> new ByteArrayInputStream(b));
+                names.add(n);
+                archived.put(n, b);
             }
         }
-
-        // bin/walvault starts the follower beside recovery's first call: it makes the spool and waits for the call
-        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 3, 2).inBackground(), data);
-        PrefetchSpool spool = new PrefetchSpool(walDir);
-        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread follower = new Thread(() -> {
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 3, 2), data,
+                ArchiveGet.WorkerStart.none());
+        HookSpool spool = new HookSpool(walDir);
+        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
             try {
-                get.follow();
-            } catch (Throwable t) {
-                failed.set(t);
+                return get.worker(walDir, new HookCaller("archive-get --config c", Optional.empty()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        }, "follower");
-        follower.start();
-        long made = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (Files.notExists(spool.path(PrefetchSpool.FOLLOW_PID))) {
-            assertTrue(System.nanoTime() < made, "the follower did not start");
+        });
+        // it waits for recovery's first call, which says where recovery is
+        long claimed = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Files.notExists(spool.root().resolve("get.caller"))) {
+            assertTrue(System.nanoTime() < claimed, "the worker did not start");
             Thread.sleep(5);
         }
+        assertEquals(List.of("archive-get --config c"), Files.readAllLines(spool.root().resolve("get.caller")));
         Thread.sleep(300);
-        assertEquals(0, spool.segments(), "the follower fetched before recovery said where it is");
-        assertTrue(follower.isAlive(), "the follower did not wait for the first call");
-
-        // the call recovery makes first fetches only its segment and records it for the follower
+        assertEquals(0, readySegments(spool), "the worker fetched before recovery said where it is");
         Path target = walDir.resolve("RECOVERYXLOG");
-        ArchiveGet.Report first = get.run(name(segments.get(0)).name(), target);
-        assertEquals(ArchiveGet.Outcome.FETCHED, first.outcome());
-        assertEquals(0, first.prefetched());
-        // recovery takes the following segments from the spool by rename, as bin/walvault does
+        assertEquals(ArchiveGet.Outcome.FETCHED, get.run(names.get(0), target).outcome());
+
+        // recovery takes the next segments from the spool by rename, as bin/walvault does; the worker follows
         int most = 0;
-        for (int i = 1; i < segments.size(); i++) {
-            Path next = spool.path(segments.get(i).getFileName().toString());
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        for (int i = 1; i < names.size(); i++) {
+            Path next = spool.ready(names.get(i));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (Files.notExists(next)) {
-                assertTrue(System.nanoTime() < deadline, "the follower did not fetch segment " + i);
+                assertTrue(System.nanoTime() < deadline, "the worker did not fetch " + names.get(i));
                 Thread.sleep(5);
             }
-            most = Math.max(most, spool.segments());
-            Files.move(next, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            assertArrayEquals(Files.readAllBytes(segments.get(i)), Files.readAllBytes(target), "segment " + i);
+            most = Math.max(most, readySegments(spool));
+            Files.move(next, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            assertArrayEquals(archived.get(names.get(i)), Files.readAllBytes(target), names.get(i));
             if (i == 1) {
-                // one follower per spool: a second returns at once
-                long t0 = System.nanoTime();
-                get.follow();
-                assertTrue(System.nanoTime() - t0 < java.util.concurrent.TimeUnit.SECONDS.toNanos(5), "a second follower ran");
-                assertTrue(Files.exists(spool.path(PrefetchSpool.FOLLOW_PID)), "the follower's pid file");
+                assertEquals(-1, get.worker(walDir, new HookCaller("archive-get", Optional.empty())), "one worker per pg_wal");
             }
         }
         assertTrue(most <= 3, "the spool held at most the prefetch window: " + most);
-        // the end of the archive is recorded for bin/walvault, which then neither waits nor starts a follower for it
-        String end = WalSegmentName.parse(segments.get(segments.size() - 1).getFileName().toString(), 16L * 1024 * 1024)
-                .next().fileName();
-        long told = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!spool.missing().equals(end)) {
-            assertTrue(System.nanoTime() < told, "the follower did not record the end of the archive: '" + spool.missing() + "'");
+
+        // the end of the archive is answered ahead, and answered again while the standby keeps asking
+        String end = String.format("00000001%08X%08X", 0, 13);
+        for (int round = 0; round < 3; round++) {
+            long told = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (spool.status(HookSpool.Role.GET, end).isEmpty()) {
+                assertTrue(System.nanoTime() < told, "the worker did not answer the end of the archive");
+                Thread.sleep(5);
+            }
+            assertEquals(Optional.of(new HookSpool.Status.Missing()), spool.status(HookSpool.Role.GET, end));
+            spool.clear(HookSpool.Role.GET, end); // taken, as bin/walvault answers 76 with it
+        }
+        // WAL arrives: the standby gets it from the spool
+        byte[] more = WalSegments.segment(end, seg, systemId, 13);
+        try (Repository repo = Repositories.open(rs)) {
+            repo.cluster(systemId).wal().put(WalFileName.parse(end), () -> new ByteArrayInputStream(more));
+        }
+        long arrived = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(spool.status(HookSpool.Role.GET, end).orElse(null) instanceof HookSpool.Status.Ready)) {
+            assertTrue(System.nanoTime() < arrived, "the worker did not fetch WAL archived meanwhile");
             Thread.sleep(5);
         }
-        // past the end of the archive the follower gives up and cleans up after itself
-        follower.join(30_000);
-        assertFalse(follower.isAlive(), "the follower did not stop at the end of the archive");
-        assertEquals(null, failed.get());
-        assertTrue(Files.notExists(spool.path(PrefetchSpool.FOLLOW_PID)));
+        assertArrayEquals(more, Files.readAllBytes(spool.ready(end)));
+
+        // promoted: the worker ends, and its answers and its claim go with it
+        Files.delete(data.resolve("standby.signal"));
+        assertEquals(12, worker.get(30, TimeUnit.SECONDS), "the 11 after the first, and the one archived later");
+        assertFalse(Files.exists(spool.root().resolve("get.caller")));
+        assertEquals(0, readySegments(spool));
+    }
+
+    private static int readySegments(HookSpool spool) throws IOException {
+        try (Stream<Path> s = Files.list(spool.dir(HookSpool.Role.GET))) {
+            return (int) s.filter(p -> p.getFileName().toString().matches("[0-9A-F]{24}")).count();
+        }
     }
 
     private static boolean allZero(byte[] b, int from) {

@@ -1,0 +1,116 @@
+package io.walvault.core.hook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HookSpoolTest {
+
+    private static final String SEG = "000000010000000000000007";
+
+    @Test
+    void openMakesAnOwnerOnlyVersionedSpool(@TempDir Path walDir) throws Exception {
+        HookSpool spool = new HookSpool(walDir);
+        assertTrue(spool.open("file:///r 42"), "a new spool: nothing to keep");
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(spool.root())));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(spool.dir(HookSpool.Role.GET))));
+        assertEquals(List.of("walvault-spool 1"), Files.readAllLines(spool.root().resolve("FORMAT")));
+        assertEquals("file:///r 42", spool.origin());
+        spool.markOk(SEG);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(spool.dir(HookSpool.Role.PUSH)
+                .resolve(SEG + ".ok"))));
+        assertFalse(spool.open("file:///r 42"), "same origin: statuses kept");
+        assertEquals(Optional.of(new HookSpool.Status.Ok()), spool.status(HookSpool.Role.PUSH, SEG));
+    }
+
+    @Test
+    void anotherOriginOrFormatForgetsEveryStatus(@TempDir Path walDir) throws Exception {
+        HookSpool spool = new HookSpool(walDir);
+        spool.open("file:///r 42");
+        spool.markOk(SEG);
+        Files.writeString(spool.ready(SEG), "segment");
+        assertTrue(spool.open("file:///other 42"));
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.PUSH, SEG));
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, SEG));
+
+        spool.markMissing(SEG);
+        Files.writeString(spool.root().resolve("FORMAT"), "walvault-spool 0\n");
+        assertTrue(spool.open("file:///other 42"), "an older spool's statuses are not read");
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, SEG));
+        assertEquals(List.of("walvault-spool 1"), Files.readAllLines(spool.root().resolve("FORMAT")));
+    }
+
+    @Test
+    void statusesAsTheLauncherReadsThem(@TempDir Path walDir) throws Exception {
+        HookSpool spool = new HookSpool(walDir);
+        spool.open("o");
+        spool.markError(HookSpool.Role.PUSH, SEG, 44, "store unreachable\nsecond line");
+        // bin/walvault: first line the exit code, the rest the message
+        assertEquals(List.of("44", "store unreachable", "second line"), Files.readAllLines(spool.dir(HookSpool.Role.PUSH)
+                .resolve(SEG + ".error")));
+        assertEquals(Optional.of(new HookSpool.Status.Error(44, "store unreachable\nsecond line")),
+                spool.status(HookSpool.Role.PUSH, SEG));
+        spool.markOk(SEG);
+        assertEquals(Optional.of(new HookSpool.Status.Ok()), spool.status(HookSpool.Role.PUSH, SEG), "an ok replaces the error");
+
+        spool.markMissing(SEG);
+        assertEquals(Optional.of(new HookSpool.Status.Missing()), spool.status(HookSpool.Role.GET, SEG));
+        Files.writeString(spool.ready(SEG), "x");
+        assertEquals(Optional.of(new HookSpool.Status.Ready(spool.ready(SEG))), spool.status(HookSpool.Role.GET, SEG));
+        spool.clear(HookSpool.Role.GET, SEG);
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, SEG));
+
+        // a status being written (no whole first line) reads as none
+        Files.writeString(spool.dir(HookSpool.Role.GET).resolve(SEG + ".error"), "1");
+        assertEquals(Optional.of(new HookSpool.Status.Error(1, "")), spool.status(HookSpool.Role.GET, SEG));
+        Files.writeString(spool.dir(HookSpool.Role.GET).resolve(SEG + ".error"), "");
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, SEG));
+        assertThrows(IllegalArgumentException.class, () -> spool.markError(HookSpool.Role.GET, SEG, 0, "x"));
+    }
+
+    @Test
+    void claimNamesTheWorkerAndItsCommandLine(@TempDir Path walDir) throws Exception {
+        HookSpool spool = new HookSpool(walDir);
+        spool.open("o");
+        spool.claim(HookSpool.Role.GET, "archive-get --config c");
+        assertEquals(List.of("archive-get --config c"), Files.readAllLines(spool.root().resolve("get.caller")));
+        assertEquals(List.of(Long.toString(ProcessHandle.current().pid())), Files.readAllLines(spool.root().resolve("get.pid")));
+        spool.release(HookSpool.Role.GET);
+        assertFalse(Files.exists(spool.root().resolve("get.caller")));
+        assertFalse(Files.exists(spool.root().resolve("get.pid")));
+    }
+
+    @Test
+    void aTemporaryFileIsAFetchInFlightAndNeverAStatus(@TempDir Path walDir) throws Exception {
+        HookSpool spool = new HookSpool(walDir);
+        spool.open("o");
+        assertFalse(spool.inFlight(HookSpool.Role.GET, SEG));
+        Path tmp = spool.temporary(HookSpool.Role.GET, SEG);
+        Files.writeString(tmp, "half");
+        assertTrue(spool.inFlight(HookSpool.Role.GET, SEG));
+        assertFalse(spool.inFlight(HookSpool.Role.GET, "000000010000000000000008"));
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, SEG));
+        spool.purge(HookSpool.Role.GET);
+        try (Stream<Path> left = Files.list(spool.dir(HookSpool.Role.GET))) {
+            assertEquals(0, left.count());
+        }
+    }
+
+    @Test
+    void onlyWalFileNames(@TempDir Path walDir) {
+        HookSpool spool = new HookSpool(walDir);
+        for (String bad : new String[] {"../x", "a/b", ".hidden", "", "x y"}) {
+            assertThrows(IllegalArgumentException.class, () -> spool.ready(bad), bad);
+        }
+    }
+}

@@ -1,0 +1,443 @@
+package io.walvault.restore.get;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.HookCaller;
+import io.walvault.core.hook.HookSpool;
+import io.walvault.core.hook.WorkerLock;
+import io.walvault.core.hook.WorkerTenure;
+import io.walvault.core.hook.WorkerThreads;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.repo.WalArchive;
+import io.walvault.core.wal.TimelineId;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalSegmentName;
+import io.walvault.restore.recovery.RecoveryExpectation;
+import io.walvault.restore.recovery.RecoveryProgress;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * archive-get's worker: one per pg_wal (the spool's {@code get.lock}), started detached by a
+ * call that finds none. It keeps the spool holding the segments after the one recovery asked a
+ * Java call for last ({@code get/want}), fetching {@code parallel} at once, and answers ahead
+ * what the next calls will ask:
+ *
+ * <ul>
+ *   <li>a segment: ready (fetched, checked, fsynced), or {@code .missing} when the archive does
+ *       not hold it and the restore's plan does not need it, or {@code .error} (150) when the
+ *       plan needs it (a gap) or the archive holds it but it cannot be delivered;</li>
+ *   <li>the history file of the next timeline, which recovery probes for: ready, or
+ *       {@code .missing} (with a plan, only once this run of the server has asked for the plan's
+ *       last segment: before that, the probe goes to Java, which may have to stop recovery);</li>
+ *   <li>a segment archived only as its timeline's {@code .partial}: nothing (the call serves it).</li>
+ * </ul>
+ *
+ * bin/walvault renames ready files to %p and answers from the rest without a JVM. The worker
+ * re-checks the end of the archive every second (a standby catches up as WAL arrives), drops
+ * segments recovery has passed, keeps the spool within its bounds ({@link SpoolFetch#room}),
+ * and ends when recovery has taken nothing for {@value #IDLE_SECONDS} s, when its settings may
+ * have changed ({@link WorkerTenure}), or when recovery has ended: then it removes what it
+ * fetched ahead (the restore's private files are the recovery_end_command's to remove).
+ */
+final class GetWorker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GetWorker.class);
+    static final int IDLE_SECONDS = 30;
+    /** A worker serving a standby for days restarts now and then, and takes changed settings with it. */
+    static final Duration LIFETIME = Duration.ofHours(1);
+    private static final Duration FIRST_WANT = Duration.ofSeconds(10);
+
+    private final ArchiveGetSettings settings;
+    private final HookSpool spool;
+    private final Path dataDirectory;
+    private final long systemId;
+    private final Supplier<Repository> opener;
+    private final HookCaller caller;
+    private final WorkerTenure tenure;
+    /** The segments this worker put into the spool and that are still there. */
+    private final Set<String> placed = new HashSet<>();
+    /** The last segment answered "missing", while that answer waits to be taken. */
+    private Optional<String> missingAnswered = Optional.empty();
+
+    GetWorker(ArchiveGetSettings settings, HookSpool spool, Path dataDirectory, long systemId, HookCaller caller,
+              WorkerTenure tenure, Supplier<Repository> opener) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.spool = requireNonNull(spool, "spool is null");
+        this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
+        this.systemId = systemId;
+        this.opener = requireNonNull(opener, "opener is null");
+        this.caller = requireNonNull(caller, "caller is null");
+        this.tenure = requireNonNull(tenure, "tenure is null");
+    }
+
+    /** What recovery asked a Java call for last: the segment and the segment size. */
+    record Want(WalSegmentName segment) {
+    }
+
+    /** Records what recovery asked for, for the worker to follow (a Java call does). */
+    static void writeWant(HookSpool spool, WalSegmentName segment) throws IOException {
+        spool.replace(spool.dir(HookSpool.Role.GET).resolve("want"), segment.fileName() + " " + segment.segmentSize());
+    }
+
+    static Optional<Want> readWant(HookSpool spool) {
+        String[] f = spool.line(spool.dir(HookSpool.Role.GET).resolve("want")).split(" ");
+        try {
+            return f.length == 2 && WalSegmentName.isSegmentName(f[0])
+                    ? Optional.of(new Want(WalSegmentName.parse(f[0], Long.parseLong(f[1])))) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Runs until done; returns the number of files fetched, or -1 when another worker serves this pg_wal. */
+    int run() throws IOException {
+        Optional<WorkerLock> lock = WorkerLock.tryAcquire(spool.lockFile(HookSpool.Role.GET));
+        if (lock.isEmpty()) {
+            return -1;
+        }
+        try (WorkerLock held = lock.get()) {
+            spool.claim(HookSpool.Role.GET, caller.arguments());
+            try {
+                return serve();
+            } finally {
+                spool.release(HookSpool.Role.GET);
+                forgetAnswers();
+            }
+        }
+    }
+
+    private int serve() throws IOException {
+        boolean inRecovery = recovering();
+        long deadline = System.nanoTime() + FIRST_WANT.toNanos();
+        Optional<Want> first = readWant(spool);
+        while (first.isEmpty() && System.nanoTime() < deadline) {
+            sleep(20);
+            first = readWant(spool);
+        }
+        if (first.isEmpty()) {
+            return 0;
+        }
+        Optional<RecoveryExpectation> plan = plan();
+        int fetched = 0;
+        String ended = "recovery took nothing for " + IDLE_SECONDS + " s";
+        try (Repository repo = opener.get(); WorkerThreads pool = new WorkerThreads("archive-get-worker", settings.parallel())) {
+            WalArchive wal = repo.cluster(systemId).wal();
+            SpoolFetch fetch = new SpoolFetch(wal, spool, OptionalLong.of(systemId));
+            WalSegmentName cursor = first.get().segment();
+            Optional<Want> lastWant = first;
+            long lastProgress = System.nanoTime();
+            int readyBefore = -1;
+            while (true) {
+                if (inRecovery && !recovering()) {
+                    recoveryEnded();
+                    ended = "recovery has ended";
+                    break;
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    ended = "interrupted";
+                    break;
+                }
+                if (!tenure.current()) {
+                    ended = tenure.reason().orElseThrow(); // a server stopped: its next start starts a worker again
+                    break;
+                }
+                Optional<WalSegmentName> taken = takenSince(cursor);
+                if (taken.isPresent()) {
+                    cursor = taken.get(); // handed over by bin/walvault: recovery is there
+                    lastProgress = System.nanoTime();
+                }
+                Optional<Want> want = readWant(spool);
+                if (want.isPresent() && !want.equals(lastWant)) {
+                    // a Java call delivered this one: recovery is there (after a timeline switch, maybe elsewhere)
+                    cursor = want.get().segment();
+                    lastWant = want;
+                    lastProgress = System.nanoTime();
+                }
+                dropPassed(cursor);
+                int ready = readySegments();
+                if (ready != readyBefore) {
+                    if (ready < readyBefore) {
+                        lastProgress = System.nanoTime(); // recovery took some
+                    }
+                    readyBefore = ready;
+                }
+                if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(IDLE_SECONDS)) {
+                    break; // recovery is paused, or gone
+                }
+                Optional<WalSegmentName> asked = RecoveryProgress.lastAskedInThisRun(dataDirectory, cursor.segmentSize());
+                answerHistoryProbe(wal, fetch, cursor.timeline(), plan, asked);
+                Round r = fetchAhead(pool, fetch, cursor, plan, asked);
+                fetched += r.fetched();
+                if (r.atEnd()) {
+                    sleep(1000); // the end of the archive, for now: look again in a second
+                    if (missingTaken()) {
+                        lastProgress = System.nanoTime(); // a standby asking for the next segment
+                    }
+                    clearEndAnswers(cursor);
+                } else if (r.fetched() == 0) {
+                    sleep(20);
+                }
+            }
+        }
+        LOG.info("archive-get worker of '{}' ends ({}): {} files fetched", spool.walDirectory(), ended, fetched);
+        return fetched;
+    }
+
+
+    /**
+     * The newest segment after {@code cursor} (on its timeline) that recovery took from the spool
+     * since the last look: bin/walvault renames the worker's files away without a word.
+     */
+    private Optional<WalSegmentName> takenSince(WalSegmentName cursor) {
+        WalSegmentName newest = null;
+        for (Iterator<String> it = placed.iterator(); it.hasNext(); ) {
+            String n = it.next();
+            if (Files.exists(spool.ready(n))) {
+                continue;
+            }
+            it.remove();
+            if (n.startsWith(cursor.fileName().substring(0, 8)) && n.compareTo(cursor.fileName()) > 0
+                    && (newest == null || n.compareTo(newest.fileName()) > 0)) {
+                newest = WalSegmentName.parse(n, cursor.segmentSize());
+            }
+        }
+        return Optional.ofNullable(newest);
+    }
+
+    /** Whether the last "missing" answer was taken by a call (recovery asked for that segment). */
+    private boolean missingTaken() {
+        if (missingAnswered.isEmpty()) {
+            return false;
+        }
+        boolean taken = spool.status(HookSpool.Role.GET, missingAnswered.get()).isEmpty();
+        missingAnswered = Optional.empty();
+        return taken;
+    }
+
+    /** The worker ends: its "missing" and failure answers were true only while it looked; ready files stay. */
+    private void forgetAnswers() {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "*.{missing,error}")) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot remove the answers of '{}': {}", spool, e.toString());
+        }
+    }
+
+    private record Round(int fetched, boolean atEnd) {
+    }
+
+    /**
+     * Fetches the next segments after {@code cursor} that the spool has no answer for, up to the
+     * prefetch window and the spool's room, {@code parallel} at once; answers a segment the
+     * archive lacks, and stops there.
+     */
+    private Round fetchAhead(WorkerThreads pool, SpoolFetch fetch, WalSegmentName cursor, Optional<RecoveryExpectation> plan,
+                             Optional<WalSegmentName> asked) {
+        int room = SpoolFetch.room(spool, cursor.segmentSize(), settings.spoolMax());
+        List<WalSegmentName> batch = new ArrayList<>();
+        WalSegmentName s = cursor;
+        for (int i = 0; i < settings.prefetch() && batch.size() < settings.parallel(); i++) {
+            s = s.next();
+            if (placed.contains(s.fileName())) {
+                continue; // ready, or taken by recovery a moment ago
+            }
+            if (spool.status(HookSpool.Role.GET, s.fileName()).isPresent()) {
+                if (spool.status(HookSpool.Role.GET, s.fileName()).get() instanceof HookSpool.Status.Ready) {
+                    continue;
+                }
+                return new Round(0, true); // answered already: missing or failed
+            }
+            if (batch.size() >= room) {
+                break;
+            }
+            batch.add(s);
+        }
+        if (batch.isEmpty()) {
+            return new Round(0, false);
+        }
+        List<Future<SpoolFetch.Outcome>> futures = new ArrayList<>();
+        for (WalSegmentName n : batch) {
+            futures.add(pool.submit(() -> fetch.fetch(WalFileName.parse(n.fileName()))));
+        }
+        int fetched = 0;
+        for (int i = 0; i < futures.size(); i++) {
+            WalFileName n = WalFileName.parse(batch.get(i).fileName());
+            try {
+                SpoolFetch.Outcome o = futures.get(i).get();
+                if (o == SpoolFetch.Outcome.FETCHED) {
+                    placed.add(n.name());
+                    fetched++;
+                    continue;
+                }
+                for (int j = i + 1; j < futures.size(); j++) {
+                    futures.get(j).cancel(true);
+                    spool.clear(HookSpool.Role.GET, batch.get(j).fileName()); // nothing past the first segment the archive lacks
+                }
+                if (o == SpoolFetch.Outcome.NOT_ARCHIVED) {
+                    answerMissing(n, plan, asked);
+                }
+                return new Round(fetched, true);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                WalvaultException stop = ArchiveGet.stopRecovery(n.name(), c instanceof Exception ex ? ex : new RuntimeException(c));
+                LOG.warn("cannot fetch '{}' (the next call for it reports this): {}", n, stop.getMessage());
+                mark(n, stop);
+                return new Round(fetched, true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Round(fetched, true);
+            } catch (IOException e) {
+                LOG.warn("cannot record the answer for '{}' in the spool: {}", n, e.toString());
+                return new Round(fetched, true);
+            }
+        }
+        return new Round(fetched, false);
+    }
+
+    /** The archive lacks {@code n}: "missing" unless the plan needs it. */
+    private void answerMissing(WalFileName n, Optional<RecoveryExpectation> plan, Optional<WalSegmentName> asked) throws IOException {
+        MissingAnswer.Kind k = MissingAnswer.of(plan, n, asked);
+        if (k == MissingAnswer.Kind.NOT_ARCHIVED) {
+            spool.markMissing(n.name());
+            missingAnswered = Optional.of(n.name());
+        } else {
+            mark(n, MissingAnswer.refusal(k, plan.orElseThrow(), n, asked));
+        }
+    }
+
+    /**
+     * Recovery probes for the history file of the timeline after {@code current} (at its start,
+     * and right before it ends): fetched if archived, "missing" if nothing forbids it. With a
+     * plan, "missing" is written only once this run asked for the plan's last segment (then it
+     * stays true): before that, the probe goes to a Java call, which decides with what recovery
+     * asked at that moment.
+     */
+    private void answerHistoryProbe(WalArchive wal, SpoolFetch fetch, TimelineId current, Optional<RecoveryExpectation> plan,
+                                    Optional<WalSegmentName> asked) {
+        TimelineId next = (plan.isPresent() && plan.get().finalTimeline().compareTo(current) > 0 ? plan.get().finalTimeline() : current)
+                .next();
+        WalFileName h = WalFileName.parse(next.historyFileName());
+        if (spool.status(HookSpool.Role.GET, h.name()).isPresent()) {
+            return;
+        }
+        try {
+            SpoolFetch.Outcome o = fetch.fetch(h);
+            boolean allowed = plan.isEmpty() || asked.isPresent() && plan.get().reachedBy(asked.get());
+            if (o == SpoolFetch.Outcome.NOT_ARCHIVED && allowed) {
+                spool.markMissing(h.name());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot answer the probe for '{}' ahead (a call will): {}", h, e.toString());
+        }
+    }
+
+    private void mark(WalFileName n, WalvaultException e) {
+        try {
+            spool.markError(HookSpool.Role.GET, n.name(), e.code().exitCode(), e.getMessage());
+        } catch (IOException io) {
+            LOG.warn("cannot record the failure of '{}' in the spool: {}", n, io.toString());
+        }
+    }
+
+    /** Forgets end-of-archive answers after {@code cursor}, so they are checked again (WAL may have arrived). */
+    private void clearEndAnswers(WalSegmentName cursor) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "*.missing")) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                String base = n.substring(0, n.length() - ".missing".length());
+                if (WalSegmentName.isSegmentName(base) && base.compareTo(cursor.fileName()) > 0) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    /** Removes ready segments recovery has passed, or of another timeline than the one it follows. */
+    private void dropPassed(WalSegmentName cursor) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET))) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                String base = n.endsWith(".missing") ? n.substring(0, n.length() - 8) : n.endsWith(".error") ? n.substring(0, n.length() - 6) : n;
+                if (!WalSegmentName.isSegmentName(base)) {
+                    continue;
+                }
+                if (base.substring(8).compareTo(cursor.fileName().substring(8)) <= 0 || !base.startsWith(cursor.fileName().substring(0, 8))) {
+                    Files.deleteIfExists(p);
+                    placed.remove(n);
+                }
+            }
+        } catch (IOException e) {
+            // best effort: the spool is a cache
+        }
+    }
+
+    private int readySegments() {
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET))) {
+            for (Path p : ds) {
+                if (WalSegmentName.isSegmentName(p.getFileName().toString())) {
+                    n++;
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return n;
+    }
+
+    private Optional<RecoveryExpectation> plan() {
+        try {
+            return RecoveryExpectation.read(dataDirectory);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot read the restore's plan ({}): calls decide alone what is missing", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private boolean recovering() {
+        return Files.exists(dataDirectory.resolve("recovery.signal")) || Files.exists(dataDirectory.resolve("standby.signal"));
+    }
+
+    /**
+     * Recovery has ended (the signal files are gone): what was fetched ahead is of no use any
+     * more. The restore's private files stay: PostgreSQL still calls restore_command for history
+     * files after it removed the signal files, and its recovery_end_command removes them after that.
+     */
+    private void recoveryEnded() {
+        try {
+            spool.purge(HookSpool.Role.GET);
+        } catch (IOException e) {
+            LOG.warn("recovery ended, but the segments fetched ahead could not all be removed from '{}': {}", spool, e.toString());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

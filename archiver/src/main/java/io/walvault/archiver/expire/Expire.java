@@ -135,9 +135,9 @@ public final class Expire {
             ExpireReport report = new ExpireReport(systemId, dryRun, plan, wal.removed(), wal.kept(), wal.keptBytes())
                     .withAbandoned(new AbandonedWritesStep(repository.storage(), policy.orphanGrace()).run(clock.instant(), dryRun));
             if (!dryRun) {
-                LOG.info("expired cluster {}: {} backups, {} orphans and {} WAL files removed; {} backups kept",
+                LOG.info("expired cluster {}: {} backups, {} orphans, {} WAL files and {} abandoned writes removed; {} backups kept",
                         Long.toUnsignedString(systemId), plan.removedBackups().size(), plan.removedOrphans().size(),
-                        report.walFilesRemoved(), plan.keptBackups().size());
+                        report.walFilesRemoved(), report.abandoned().writes().count(), plan.keptBackups().size());
             }
             return report;
         }

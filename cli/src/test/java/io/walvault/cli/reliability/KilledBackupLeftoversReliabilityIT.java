@@ -2,6 +2,7 @@ package io.walvault.cli.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
@@ -43,6 +44,12 @@ class KilledBackupLeftoversReliabilityIT {
             }
             Rig.Result expire = rig.walvault("expire", "--retain-full", "1", "--orphan-grace", "1h");
             assertEquals(0, expire.code(), expire.output());
+            long temporary = leftovers.stream().filter(f -> f.substring(f.lastIndexOf('/') + 1).startsWith(".")).count();
+            if (temporary > 0) {
+                assertTrue(expire.output().contains("removed: " + temporary + " abandoned write")
+                        && expire.output().contains(temporary + " abandoned writes removed"),
+                        "expire does not report the " + temporary + " temporary file(s) it removed:\n" + expire.output());
+            }
             rec.note("left by the killed backup: " + leftovers + "; after expire --orphan-grace 1h on files two hours old: "
                     + KilledProcessesReliabilityIT.leftovers(rig.repoDir.resolve("clusters"), good));
             assertEquals(List.of(), KilledProcessesReliabilityIT.leftovers(rig.repoDir.resolve("clusters"), good),

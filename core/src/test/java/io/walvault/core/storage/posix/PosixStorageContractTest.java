@@ -1,16 +1,23 @@
 package io.walvault.core.storage.posix;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.AbandonedWrites;
 import io.walvault.core.storage.AbstractStorageContractTest;
 import io.walvault.core.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -87,5 +94,47 @@ class PosixStorageContractTest extends AbstractStorageContractTest {
         WalvaultException e = assertThrows(WalvaultException.class, () -> get(s, "e/object"));
         assertEquals(io.walvault.core.error.ErrorCode.STORAGE, e.code(), e.toString());
         assertEquals(true, e.getMessage().startsWith("cannot read object 'e/object' in '" + s.location() + "'"), e.getMessage());
+    }
+
+    /** A file as a killed process leaves it: {@code size} bytes, last modified {@code age} ago. */
+    private static Path leftBehind(Path file, int size, Duration age) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.write(file, new byte[size]);
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(age)));
+        return file;
+    }
+
+    /**
+     * A backup killed while writing its manifest leaves only the hidden temporary file in its
+     * directory. Listings never show it (so the catalog sees no backup there, not even an
+     * orphan), but the abandoned-writes sweep finds it once it is older than the grace period,
+     * and only then: a fresh temporary file (a write still going on), other hidden files and
+     * objects stay, and the listing is the same before and after.
+     */
+    @Test
+    void aKilledWritersTemporaryFileIsFoundPastTheGraceOnlyAndNeverListed() throws IOException {
+        Storage s = storage();
+        Path root = dir.resolve("repo");
+        put(s, "clusters/42/backups/good/backup_manifest.lz4.enc", new byte[] {1, 2});
+        Path killed = leftBehind(root.resolve("clusters/42/backups/killed/.backup_manifest.lz4.enc.c2a348264651f0d7.tmp"), 1000,
+                Duration.ofHours(2));
+        Path writing = leftBehind(root.resolve("clusters/42/backups/good/.bundle-0002.lz4.enc.5eed5eed.tmp"), 10, Duration.ZERO);
+        Path foreign = leftBehind(root.resolve("clusters/42/backups/killed/.not-ours"), 5, Duration.ofDays(3));
+        List<String> listed = List.of("clusters/42/backups/good/backup_manifest.lz4.enc");
+        assertEquals(listed, keys(s, ""));
+        assertEquals(List.of(), keys(s, "clusters/42/backups/killed/"), "temporary files are not listed");
+
+        Instant graceStart = Instant.now().minus(Duration.ofHours(1));
+        assertEquals(AbandonedWrites.NONE, s.removeAbandonedWrites(Instant.now().minus(Duration.ofHours(3)), false),
+                "not older than a three-hour grace period");
+        assertEquals(new AbandonedWrites(1, 1000), s.removeAbandonedWrites(graceStart, true));
+        assertTrue(Files.exists(killed), "a dry run removes nothing");
+        assertEquals(new AbandonedWrites(1, 1000), s.removeAbandonedWrites(graceStart, false));
+        assertFalse(Files.exists(killed));
+        assertTrue(Files.exists(writing), "a write touched within the grace period is left alone");
+        assertTrue(Files.exists(foreign), "other hidden files are not temporary files");
+        assertEquals(AbandonedWrites.NONE, s.removeAbandonedWrites(graceStart, false), "nothing is removed twice");
+        assertEquals(listed, keys(s, ""));
+        assertArrayEquals(new byte[] {1, 2}, get(s, "clusters/42/backups/good/backup_manifest.lz4.enc"));
     }
 }

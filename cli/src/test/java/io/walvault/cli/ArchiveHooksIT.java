@@ -24,6 +24,8 @@ import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
 import io.walvault.testkit.ServerUser;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,12 +37,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
  * The built executable as PostgreSQL's archive_command and restore_command, run by the servers
  * (as their own unprivileged user): every segment archived byte for byte, through kill -9 in the
- * middle of a push, then replayed by a copy of the server through archive-get.
+ * middle of a push (of a call, and of the push worker), then replayed by a copy of the server
+ * through archive-get, through kill -9 of the fetch worker.
  */
 class ArchiveHooksIT {
 
@@ -54,7 +59,7 @@ class ArchiveHooksIT {
         Repositories.create(rs).close();
         Files.createDirectories(scratch.resolve("killed"));
         // archive_command: the first push of two segments is killed (-9) once its object is being written
-        // (without a watcher, bin/walvault execs Java, so the pid is the JVM's)
+        // (with --look-ahead 0 the call has no worker and pushes itself)
         Path archiveScript = scratch.resolve("archive.sh");
         String walvault = WalvaultProcess.executable().toString();
         Files.writeString(archiveScript, String.join("\n",
@@ -62,7 +67,7 @@ class ArchiveHooksIT {
                 "p=\"$1\"; f=\"$(basename \"$p\")\"; k=" + ShellQuote.word(scratch.resolve("killed").toString()),
                 "if [[ \"$f\" =~ ^[0-9A-F]{24}$ && ! -e \"$k/$f\" && $(ls \"$k\" | wc -l) -lt 2 ]]; then",
                 "  touch \"$k/$f\"",
-                "  WALVAULT_ARCHIVE_PUSH_WATCH=off " + ShellQuote.word(walvault) + " archive-push --look-ahead 0 --repo " + ShellQuote.word(repoUri) + " \"$p\" &",
+                "  " + ShellQuote.word(walvault) + " archive-push --look-ahead 0 --repo " + ShellQuote.word(repoUri) + " \"$p\" &",
                 "  pid=$!",
                 "  # polled with shell builtins only (a process per poll would miss a write of a few milliseconds)",
                 "  shopt -s globstar nullglob dotglob",
@@ -95,7 +100,10 @@ class ArchiveHooksIT {
         Path copy = copyDir.resolve("data");
         PgCluster.copyDataDirectory(source.dataDirectory(), copy);
 
+        // the push worker is killed (-9) once while a push of it is being written
         source.start();
+        WorkerKiller pushKiller = WorkerKiller.start(source.dataDirectory().resolve("pg_wal/.walvault/push.pid"),
+                () -> inFlight(repoDir));
         load(source, 4, 8);
         String last = source.queryString("SELECT pg_walfile_name(pg_current_wal_lsn() - 1)");
         source.execute("SELECT pg_switch_wal()");
@@ -150,10 +158,70 @@ class ArchiveHooksIT {
                 + ShellQuote.word(repoUri) + " %f %p", "", new RecoveryTarget.EndOfArchive(), true, TargetAction.PROMOTE,
                 TargetTimeline.latest(), true));
         PgCluster restored = pg.cluster().name("restored").dataDirectory(copy).env("WALVAULT_JAR", jar.toString()).create();
+        // the fetch worker is killed (-9) once while it fetches ahead
+        Path getSpool = copy.resolve("pg_wal/.walvault/get");
+        WorkerKiller getKiller = WorkerKiller.start(copy.resolve("pg_wal/.walvault/get.pid"), () -> anyPending(getSpool));
         restored.startNoWait();
         assertEquals(PgCluster.RecoveryOutcome.PROMOTED, restored.awaitRecoveryEnd(Duration.ofSeconds(120)), restored.logSinceStart());
+        assertTrue(pushKiller.stop(), "the push worker was never killed at work");
+        assertTrue(getKiller.stop(), "the fetch worker was never killed at work");
         assertEquals(expected, restored.queryString("SELECT count(*) || ':' || sum(id) FROM t"));
         assertTrue(restored.logSinceStart().contains("restored log file \"" + last + "\" from archive"), restored.logSinceStart());
+    }
+
+    /** Whether a write of a segment is under way in the repository. */
+    private static boolean inFlight(Path repoDir) {
+        try (Stream<Path> all = Files.walk(repoDir)) {
+            return all.anyMatch(p -> p.getFileName().toString().matches("\\.[0-9A-F]{24}.*\\.tmp"));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    /** Whether the fetch worker marked a segment it is fetching. */
+    private static boolean anyPending(Path getSpool) {
+        try (Stream<Path> all = Files.list(getSpool)) {
+            return all.anyMatch(p -> p.getFileName().toString().endsWith(".pending"));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    /** Kills (-9) the worker its pid file names, once, as soon as {@code atWork} says it is at work. */
+    private static final class WorkerKiller {
+        private final Thread thread;
+        private final AtomicBoolean killed = new AtomicBoolean();
+        private volatile boolean stop;
+
+        private WorkerKiller(Path pidFile, BooleanSupplier atWork) {
+            thread = new Thread(() -> {
+                while (!stop && !killed.get()) {
+                    try {
+                        if (Files.exists(pidFile) && atWork.getAsBoolean()) {
+                            long pid = Long.parseLong(Files.readString(pidFile).strip());
+                            ProcessHandle.of(pid).ifPresent(h -> killed.set(h.destroyForcibly()));
+                        }
+                    } catch (IOException | NumberFormatException e) {
+                        // the worker is starting or ending: look again
+                    }
+                    Thread.onSpinWait();
+                }
+            }, "worker-killer");
+            thread.setDaemon(true);
+        }
+
+        static WorkerKiller start(Path pidFile, BooleanSupplier atWork) {
+            WorkerKiller k = new WorkerKiller(pidFile, atWork);
+            k.thread.start();
+            return k;
+        }
+
+        /** Stops looking; returns whether it killed the worker. */
+        boolean stop() throws InterruptedException {
+            stop = true;
+            thread.join(10_000);
+            return killed.get();
+        }
     }
 
     /** Rows {@code from} to {@code to} (thousands), a WAL switch after each thousand. */

@@ -142,44 +142,42 @@ class WalvaultExecutableIT {
     }
 
     @Test
-    void archivePushWaitsForALiveWorkerOnlyAndStillReportsWhyWhenItGivesUp(@TempDir Path dir) throws Exception {
+    void archivePushWaitsForAFileTheWorkerIsPushingAndStillReportsWhyWhenItGivesUp(@TempDir Path dir) throws Exception {
         Path wal = Files.createDirectories(dir.resolve("pg_wal/archive_status"));
         Files.write(dir.resolve("pg_wal/000000010000000000000007"), new byte[8192]);
         Files.setLastModifiedTime(dir.resolve("pg_wal/000000010000000000000007"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         Files.createFile(wal.resolve("000000010000000000000007.ready"));
         Path spool = Files.createDirectories(dir.resolve("pg_wal/.walvault/push"));
         Files.writeString(spool.resolve("../push.caller"), "archive-push --repo file:///r\n");
-        Process worker = new ProcessBuilder("sleep", "60").start(); // stands for a live worker
-        try {
-            Files.writeString(spool.resolve("../push.pid"), worker.pid() + "\n");
-            Thread later = new Thread(() -> {
-                try {
-                    Thread.sleep(400);
-                    Files.writeString(spool.resolve("000000010000000000000007.ok"), "");
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            later.start();
-            Result waited = pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007");
-            later.join();
-            assertEquals(0, waited.exitCode(), waited.out());
+        Path pending = Files.writeString(spool.resolve("000000010000000000000007.pending"), "");
+        Thread later = new Thread(() -> {
+            try {
+                Thread.sleep(400);
+                Files.writeString(spool.resolve("000000010000000000000007.ok"), "");
+                Files.delete(pending);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        later.start();
+        Result waited = pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007");
+        later.join();
+        assertEquals(0, waited.exitCode(), waited.out());
 
-            // the worker does not answer in time: Java is asked, and what goes wrong there reaches PostgreSQL's log
-            // (the launcher's first wait must not silence its standard error)
-            Result slow = WalvaultProcess.of("archive-push", "--repo", "file:///r", "pg_wal/000000010000000000000007").in(dir)
-                    .env("WALVAULT_JAR", "/nonexistent/walvault.jar").env("WALVAULT_ARCHIVE_PUSH_WAIT_MS", "200")
-                    .withoutEnv("WALVAULT_REPO").timeout(SHORT).run();
-            assertEquals(3, slow.exitCode(), slow.out());
-            assertTrue(slow.out().contains("is missing or unreadable"), slow.out());
-        } finally {
-            worker.destroy();
-            worker.waitFor();
-        }
-        // no worker alive: no wait at all
+        // the worker does not answer in time: Java is asked, and what goes wrong there reaches PostgreSQL's log
+        // (the launcher's first wait must not silence its standard error)
+        Files.writeString(pending, "");
+        Result slow = WalvaultProcess.of("archive-push", "--repo", "file:///r", "pg_wal/000000010000000000000007").in(dir)
+                .env("WALVAULT_JAR", "/nonexistent/walvault.jar").env("WALVAULT_ARCHIVE_PUSH_WAIT_MS", "200")
+                .withoutEnv("WALVAULT_REPO").timeout(SHORT).run();
+        assertEquals(3, slow.exitCode(), slow.out());
+        assertTrue(slow.out().contains("is missing or unreadable"), slow.out());
+
+        // nothing pending: no wait beyond the moment a worker takes to mark a new file
+        Files.delete(pending);
         long t0 = System.nanoTime();
         assertEquals(3, pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007").exitCode());
-        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "it waited for a worker that is gone");
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "it waited for a file nobody is pushing");
     }
 
     @Test
@@ -253,15 +251,16 @@ class WalvaultExecutableIT {
     }
 
     @Test
-    void archiveGetWaitsForASegmentTheWorkerIsFetchingAndForNothingElse(@TempDir Path dir) throws Exception {
+    void archiveGetWaitsForASegmentTheWorkerIsFetching(@TempDir Path dir) throws Exception {
         Path spool = Files.createDirectories(dir.resolve("pg_wal/.walvault/get"));
         Files.writeString(spool.resolve("../get.caller"), "archive-get --repo file:///r\n");
-        Path inFlight = Files.writeString(spool.resolve(".00000001000000000000000B.777-1.tmp"), "half");
+        Path pending = Files.writeString(spool.resolve("00000001000000000000000B.pending"), "");
         Thread later = new Thread(() -> {
             try {
                 Thread.sleep(400);
-                Files.writeString(inFlight, "segment 0B");
-                Files.move(inFlight, spool.resolve("00000001000000000000000B"), StandardCopyOption.ATOMIC_MOVE);
+                Path tmp = Files.writeString(spool.resolve(".00000001000000000000000B.777-1.tmp"), "segment 0B");
+                Files.move(tmp, spool.resolve("00000001000000000000000B"), StandardCopyOption.ATOMIC_MOVE);
+                Files.delete(pending);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -273,7 +272,7 @@ class WalvaultExecutableIT {
         assertEquals("segment 0B", Files.readString(dir.resolve("pg_wal/RECOVERYXLOG")));
 
         // a fetch that does not end in time: Java is asked, and its failure still reaches PostgreSQL's log
-        Files.writeString(spool.resolve(".00000001000000000000000C.777-2.tmp"), "stuck");
+        Files.writeString(spool.resolve("00000001000000000000000C.pending"), "");
         assertJavaAsked(run(dir, Map.of("WALVAULT_ARCHIVE_GET_WAIT_MS", "200"), "archive-get", "--repo", "file:///r",
                 "00000001000000000000000C", "pg_wal/RECOVERYXLOG"));
     }

@@ -153,6 +153,11 @@ final class PushWorker {
     private int pushBatch(WorkerThreads pool, Repository repo, List<Path> batch) {
         List<Future<ArchivePushFile.Result>> futures = new ArrayList<>();
         for (Path p : batch) {
+            try {
+                spool.markPending(HookSpool.Role.PUSH, p.getFileName().toString());
+            } catch (IOException e) {
+                LOG.debug("cannot mark '{}' pending: {}", p, e.toString());
+            }
             futures.add(pool.submit(() -> {
                 WalFileName n = WalFileName.parse(p.getFileName().toString());
                 return ArchivePushFile.push(repo, p, n, ArchivePushFile.clusterOf(p, n, settings.systemId()),

@@ -194,7 +194,7 @@ class ArchivePushIT {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
         HookSpool spool = new HookSpool(walDir);
         // it pushes every ready file (the one of the call that started it after a few seconds, if that call has not)
         for (Path p : ready) {
@@ -268,7 +268,7 @@ class ArchivePushIT {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
         HookSpool spool = new HookSpool(walDir);
         // the first pushes fail; then the two oldest are given up (acknowledged: PostgreSQL may recycle them), the two newest
         // wait for the repository

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * .walvault/FORMAT            "walvault-spool 1"
  * .walvault/origin            the repository and cluster the statuses are for ("LOCATION SYSTEM-ID")
+ * .walvault/ROLE/NAME.pending the worker is at work on NAME: a call for it waits for its answer
  * .walvault/push/NAME.ok      NAME is durable in the repository: archive_command may return 0
  * .walvault/push/NAME.error   pushing NAME failed: first line the exit code, then the message
  * .walvault/get/NAME          NAME restored, checked and fsynced: restore_command renames it to %p
@@ -33,7 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * .walvault/get/want         the segment recovery asked a Java call for last, and the segment size
  * .walvault/ROLE.lock         held by the role's one worker (liveness is this lock, nothing else)
  * .walvault/ROLE.caller       the arguments of the command line the worker serves, before the WAL file's
- * .walvault/ROLE.pid          the worker's pid (bin/walvault waits for its outcome while it runs)
+ * .walvault/ROLE.pid          the worker's pid, for operators (its liveness is the lock alone)
  * .walvault/ROLE.log          the worker's log (kept under 1 MiB, one older copy as ROLE.log.1)
  * </pre>
  *
@@ -84,6 +85,10 @@ public final class HookSpool {
         record Missing() implements Status {
         }
 
+        /** The worker is at work on it: an answer follows. */
+        record Pending() implements Status {
+        }
+
         /** A failure to report: the exit code and the message for PostgreSQL's log. */
         record Error(int exitCode, String message) implements Status {
         }
@@ -129,7 +134,20 @@ public final class HookSpool {
      * that command line, and waits for this worker while it runs. Call with the lock held.
      */
     public void claim(Role role, String caller) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(role), "*.pending")) {
+            for (Path p : ds) {
+                Files.deleteIfExists(p); // an earlier worker's, killed at work
+            }
+        }
         replace(root.resolve(role.directoryName() + ".pid"), Long.toString(ProcessHandle.current().pid()));
+        replace(root.resolve(role.directoryName() + ".caller"), caller.replace('\n', ' '));
+    }
+
+    /**
+     * Records that the statuses of {@code role} serve the command line {@code caller}, without
+     * a worker: {@code walvault restore} announces the segments it fetched ahead this way.
+     */
+    public void announce(Role role, String caller) throws IOException {
         replace(root.resolve(role.directoryName() + ".caller"), caller.replace('\n', ' '));
     }
 
@@ -181,15 +199,36 @@ public final class HookSpool {
         return line(root.resolve("origin"));
     }
 
+    /** The worker is at work on {@code name}: calls for it wait for the answer that follows. */
+    public void markPending(Role role, String name) throws IOException {
+        Path p = dir(role).resolve(checkName(name) + ".pending");
+        if (!Files.exists(p)) {
+            replace(p, "");
+        }
+    }
+
+    /** Withdraws {@link #markPending} (the worker will not answer {@code name} after all). */
+    public void unmarkPending(Role role, String name) throws IOException {
+        Files.deleteIfExists(dir(role).resolve(checkName(name) + ".pending"));
+    }
+
     /** push: {@code name} is durable in the repository. */
     public void markOk(String name) throws IOException {
         replace(dir(Role.PUSH).resolve(checkName(name) + ".ok"), "");
         Files.deleteIfExists(dir(Role.PUSH).resolve(name + ".error"));
+        unmarkPending(Role.PUSH, name); // after the answer: a call that sees neither does not give up on it
     }
 
     /** get: the archive does not hold {@code name}, and nothing needs it. */
     public void markMissing(String name) throws IOException {
         replace(dir(Role.GET).resolve(checkName(name) + ".missing"), "");
+        unmarkPending(Role.GET, name);
+    }
+
+    /** get: a fetched file is moved into place as ready ({@code file} a {@link #temporary} of it). */
+    public void markReady(String name, Path file) throws IOException {
+        Files.move(file, ready(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        unmarkPending(Role.GET, name);
     }
 
     /** A failure for {@code name} that the next call for it reports with {@code exitCode}. */
@@ -198,6 +237,7 @@ public final class HookSpool {
             throw new IllegalArgumentException("exit code " + exitCode);
         }
         replace(dir(role).resolve(checkName(name) + ".error"), exitCode + "\n" + message.replace("\r", ""));
+        unmarkPending(role, name);
     }
 
     /** What the spool holds for {@code name} in {@code role}'s directory, if anything. */
@@ -215,20 +255,23 @@ public final class HookSpool {
                 return Optional.empty(); // being written or damaged: as if absent
             }
         }
-        if (role == Role.PUSH) {
-            return Files.isRegularFile(d.resolve(name + ".ok")) ? Optional.of(new Status.Ok()) : Optional.empty();
+        if (role == Role.PUSH && Files.isRegularFile(d.resolve(name + ".ok"))) {
+            return Optional.of(new Status.Ok());
         }
-        if (Files.isRegularFile(d.resolve(name))) {
+        if (role == Role.GET && Files.isRegularFile(d.resolve(name))) {
             return Optional.of(new Status.Ready(d.resolve(name)));
         }
-        return Files.isRegularFile(d.resolve(name + ".missing")) ? Optional.of(new Status.Missing()) : Optional.empty();
+        if (role == Role.GET && Files.isRegularFile(d.resolve(name + ".missing"))) {
+            return Optional.of(new Status.Missing());
+        }
+        return Files.isRegularFile(d.resolve(name + ".pending")) ? Optional.of(new Status.Pending()) : Optional.empty();
     }
 
     /** Forgets every status of {@code name} in {@code role}'s directory (and a ready file). */
     public void clear(Role role, String name) throws IOException {
         Path d = dir(role);
         checkName(name);
-        for (String suffix : new String[] {".ok", ".missing", ".error", ""}) {
+        for (String suffix : new String[] {".ok", ".missing", ".error", ".pending", ""}) {
             if (role == Role.PUSH && suffix.isEmpty()) {
                 continue;
             }

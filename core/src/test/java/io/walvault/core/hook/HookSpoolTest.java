@@ -107,6 +107,25 @@ class HookSpoolTest {
     }
 
     @Test
+    void pendingUntilAnsweredAndForgottenByTheNextWorker(@TempDir Path walDir) throws Exception {
+        HookSpool spool = new HookSpool(walDir);
+        spool.open("o");
+        spool.markPending(HookSpool.Role.PUSH, SEG);
+        assertEquals(Optional.of(new HookSpool.Status.Pending()), spool.status(HookSpool.Role.PUSH, SEG));
+        spool.markOk(SEG);
+        assertEquals(Optional.of(new HookSpool.Status.Ok()), spool.status(HookSpool.Role.PUSH, SEG));
+        assertFalse(Files.exists(spool.dir(HookSpool.Role.PUSH).resolve(SEG + ".pending")), "withdrawn once answered");
+
+        spool.markPending(HookSpool.Role.GET, SEG);
+        spool.markError(HookSpool.Role.GET, SEG, 150, "gone");
+        assertFalse(Files.exists(spool.dir(HookSpool.Role.GET).resolve(SEG + ".pending")));
+        spool.markPending(HookSpool.Role.GET, "000000010000000000000008");
+        spool.claim(HookSpool.Role.GET, "archive-get");
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, "000000010000000000000008"),
+                "a killed worker's pending marks are not waited for");
+    }
+
+    @Test
     void onlyWalFileNames(@TempDir Path walDir) {
         HookSpool spool = new HookSpool(walDir);
         for (String bad : new String[] {"../x", "a/b", ".hidden", "", "x y"}) {

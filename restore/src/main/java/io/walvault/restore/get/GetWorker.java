@@ -23,13 +23,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +79,10 @@ final class GetWorker {
     private final WorkerTenure tenure;
     /** The segments this worker put into the spool and that are still there. */
     private final Set<String> placed = new HashSet<>();
+    /** The fetches running, by segment. */
+    private final Map<WalSegmentName, Future<SpoolFetch.Outcome>> inFlight = new TreeMap<>();
+    /** Files placed in the spool by this worker's fetches. */
+    private final AtomicInteger fetchedTotal = new AtomicInteger();
     /** The last segment answered "missing", while that answer waits to be taken. */
     private Optional<String> missingAnswered = Optional.empty();
 
@@ -136,7 +145,6 @@ final class GetWorker {
             return 0;
         }
         Optional<RecoveryExpectation> plan = plan();
-        int fetched = 0;
         String ended = "recovery took nothing for " + IDLE_SECONDS + " s";
         try (Repository repo = opener.get(); WorkerThreads pool = new WorkerThreads("archive-get-worker", settings.parallel())) {
             WalArchive wal = repo.cluster(systemId).wal();
@@ -172,6 +180,8 @@ final class GetWorker {
                     lastProgress = System.nanoTime();
                 }
                 dropPassed(cursor);
+                WalSegmentName at = cursor;
+                cancelInFlight(w -> !w.timeline().equals(at.timeline()) || w.compareTo(at) <= 0);
                 int ready = readySegments();
                 if (ready != readyBefore) {
                     if (ready < readyBefore) {
@@ -185,7 +195,6 @@ final class GetWorker {
                 Optional<WalSegmentName> asked = RecoveryProgress.lastAskedInThisRun(dataDirectory, cursor.segmentSize());
                 answerHistoryProbe(wal, fetch, cursor.timeline(), plan, asked);
                 Round r = fetchAhead(pool, fetch, cursor, plan, asked);
-                fetched += r.fetched();
                 if (r.atEnd()) {
                     sleep(1000); // the end of the archive, for now: look again in a second
                     if (missingTaken()) {
@@ -193,12 +202,12 @@ final class GetWorker {
                     }
                     clearEndAnswers(cursor);
                 } else if (r.fetched() == 0) {
-                    sleep(20);
+                    sleep(5);
                 }
             }
         }
-        LOG.info("archive-get worker of '{}' ends ({}): {} files fetched", spool.walDirectory(), ended, fetched);
-        return fetched;
+        LOG.info("archive-get worker of '{}' ends ({}): {} files fetched", spool.walDirectory(), ended, fetchedTotal.get());
+        return fetchedTotal.get();
     }
 
 
@@ -247,71 +256,93 @@ final class GetWorker {
     }
 
     /**
-     * Fetches the next segments after {@code cursor} that the spool has no answer for, up to the
-     * prefetch window and the spool's room, {@code parallel} at once; answers a segment the
-     * archive lacks, and stops there.
+     * Keeps up to {@code parallel} fetches of the segments after {@code cursor} running, within
+     * the prefetch window and the spool's room, each marked pending while it runs (a call for it
+     * waits for it); takes the outcomes of those that finished. A segment the archive lacks is
+     * answered, and nothing after it is fetched: the round is then at the end of the archive.
      */
     private Round fetchAhead(WorkerThreads pool, SpoolFetch fetch, WalSegmentName cursor, Optional<RecoveryExpectation> plan,
-                             Optional<WalSegmentName> asked) {
-        int room = SpoolFetch.room(spool, cursor.segmentSize(), settings.spoolMax());
-        List<WalSegmentName> batch = new ArrayList<>();
-        WalSegmentName s = cursor;
-        for (int i = 0; i < settings.prefetch() && batch.size() < settings.parallel(); i++) {
-            s = s.next();
-            if (placed.contains(s.fileName())) {
-                continue; // ready, or taken by recovery a moment ago
-            }
-            if (spool.status(HookSpool.Role.GET, s.fileName()).isPresent()) {
-                if (spool.status(HookSpool.Role.GET, s.fileName()).get() instanceof HookSpool.Status.Ready) {
-                    continue;
-                }
-                return new Round(0, true); // answered already: missing or failed
-            }
-            if (batch.size() >= room) {
-                break;
-            }
-            batch.add(s);
-        }
-        if (batch.isEmpty()) {
-            return new Round(0, false);
-        }
-        List<Future<SpoolFetch.Outcome>> futures = new ArrayList<>();
-        for (WalSegmentName n : batch) {
-            futures.add(pool.submit(() -> fetch.fetch(WalFileName.parse(n.fileName()))));
-        }
+                             Optional<WalSegmentName> asked) throws IOException {
         int fetched = 0;
-        for (int i = 0; i < futures.size(); i++) {
-            WalFileName n = WalFileName.parse(batch.get(i).fileName());
+        for (Iterator<Map.Entry<WalSegmentName, Future<SpoolFetch.Outcome>>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<WalSegmentName, Future<SpoolFetch.Outcome>> e = it.next();
+            if (!e.getValue().isDone()) {
+                continue;
+            }
+            it.remove();
+            WalFileName n = WalFileName.parse(e.getKey().fileName());
             try {
-                SpoolFetch.Outcome o = futures.get(i).get();
+                SpoolFetch.Outcome o = e.getValue().get();
                 if (o == SpoolFetch.Outcome.FETCHED) {
                     placed.add(n.name());
                     fetched++;
                     continue;
                 }
-                for (int j = i + 1; j < futures.size(); j++) {
-                    futures.get(j).cancel(true);
-                    spool.clear(HookSpool.Role.GET, batch.get(j).fileName()); // nothing past the first segment the archive lacks
-                }
                 if (o == SpoolFetch.Outcome.NOT_ARCHIVED) {
                     answerMissing(n, plan, asked);
+                } else {
+                    spool.unmarkPending(HookSpool.Role.GET, n.name()); // recovery's own call serves the .partial
                 }
-                return new Round(fetched, true);
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
+            } catch (ExecutionException x) {
+                Throwable c = x.getCause();
                 WalvaultException stop = ArchiveGet.stopRecovery(n.name(), c instanceof Exception ex ? ex : new RuntimeException(c));
                 LOG.warn("cannot fetch '{}' (the next call for it reports this): {}", n, stop.getMessage());
                 mark(n, stop);
-                return new Round(fetched, true);
-            } catch (InterruptedException e) {
+            } catch (CancellationException x) {
+                spool.unmarkPending(HookSpool.Role.GET, n.name());
+                continue;
+            } catch (InterruptedException x) {
                 Thread.currentThread().interrupt();
                 return new Round(fetched, true);
-            } catch (IOException e) {
-                LOG.warn("cannot record the answer for '{}' in the spool: {}", n, e.toString());
-                return new Round(fetched, true);
             }
+            cancelInFlight(w -> w.compareTo(e.getKey()) > 0); // nothing past the first segment the archive cannot give
+            return new Round(fetched, true);
+        }
+        int room = SpoolFetch.room(spool, cursor.segmentSize(), settings.spoolMax()) - inFlight.size();
+        WalSegmentName s = cursor;
+        for (int i = 0; i < settings.prefetch() && inFlight.size() < settings.parallel(); i++) {
+            s = s.next();
+            if (placed.contains(s.fileName()) || inFlight.containsKey(s)) {
+                continue; // ready, taken by recovery a moment ago, or on its way
+            }
+            Optional<HookSpool.Status> st = spool.status(HookSpool.Role.GET, s.fileName());
+            if (st.isPresent() && st.get() instanceof HookSpool.Status.Ready) {
+                continue;
+            }
+            if (st.isPresent() && !(st.get() instanceof HookSpool.Status.Pending)) {
+                return new Round(fetched, true); // answered already: missing or failed
+            }
+            if (room <= 0) {
+                break;
+            }
+            room--;
+            WalFileName n = WalFileName.parse(s.fileName());
+            spool.markPending(HookSpool.Role.GET, n.name());
+            inFlight.put(s, pool.submit(() -> {
+                SpoolFetch.Outcome o = fetch.fetch(n);
+                if (o == SpoolFetch.Outcome.FETCHED) {
+                    fetchedTotal.incrementAndGet(); // counted where it happens: the loop may end before it looks
+                }
+                return o;
+            }));
         }
         return new Round(fetched, false);
+    }
+
+    /** Stops the fetches of the segments {@code which} selects, and withdraws their pending marks. */
+    private void cancelInFlight(Predicate<WalSegmentName> which) {
+        for (Iterator<Map.Entry<WalSegmentName, Future<SpoolFetch.Outcome>>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<WalSegmentName, Future<SpoolFetch.Outcome>> e = it.next();
+            if (which.test(e.getKey())) {
+                e.getValue().cancel(true);
+                it.remove();
+                try {
+                    spool.clear(HookSpool.Role.GET, e.getKey().fileName());
+                } catch (IOException x) {
+                    LOG.debug("cannot withdraw '{}': {}", e.getKey(), x.toString());
+                }
+            }
+        }
     }
 
     /** The archive lacks {@code n}: "missing" unless the plan needs it. */

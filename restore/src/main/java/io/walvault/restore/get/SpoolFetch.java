@@ -45,6 +45,7 @@ final class SpoolFetch {
     Outcome fetch(WalFileName name) throws IOException {
         try {
             WalFileWriter.write(wal, name, systemId, spool.ready(name.name()));
+            spool.unmarkPending(HookSpool.Role.GET, name.name()); // after the file is in place: a waiting call finds it
             return Outcome.FETCHED;
         } catch (ObjectNotFoundException e) {
             if (name.kind() == WalFileName.Kind.SEGMENT && wal.info(WalFileName.parse(name.name() + ".partial")).isPresent()) {

@@ -2,6 +2,7 @@ package io.walvault.restore.plan;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.error.ErrorCode;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetTimeline;
@@ -37,21 +38,60 @@ public final class TargetPlanning {
 
     public static Planned plan(ClusterState state, RecoveryTarget target, TargetTimeline timeline, Optional<String> backupId,
                                boolean inclusive) {
+        return plan(state, target, timeline, backupId, inclusive, Optional.empty());
+    }
+
+    /** Whether a target is found by reading archived WAL (time, xid and restore-point targets). */
+    public static boolean readsWal(RecoveryTarget target) {
+        return target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Xid || target instanceof RecoveryTarget.Name;
+    }
+
+    /**
+     * For a time target: the backup to try first (the one given, else the newest that ended
+     * before the target), and its plan to the end of the archive, made without reading WAL; the
+     * restore extracts it while {@link #resolve} reads the WAL for the stop record. Empty for
+     * other targets, whose plan is made at once (none reads WAL, or a restore point or
+     * transaction may lie before the newest backup, which only reading the WAL tells).
+     */
+    public static Optional<RestorePlan> provisional(ClusterState state, RecoveryTarget target, TargetTimeline timeline,
+                                                    Optional<String> backupId) {
+        requireNonNull(state, "state is null");
+        if (!(target instanceof RecoveryTarget.Time)) {
+            return Optional.empty();
+        }
+        List<String> candidates = candidates(state.backups(), target, backupId);
+        if (candidates.isEmpty()) {
+            return Optional.empty(); // plan() explains
+        }
+        return Optional.of(RestorePlanner.plan(state.backups(), state.listing(),
+                new RestorePlanner.Request(target, timeline, Optional.of(candidates.get(0)), Optional.empty())));
+    }
+
+    /** Finds the stop record of {@code target} in the WAL after {@code backupId}, and the plan that ends there. */
+    public static Planned resolve(ClusterState state, RecoveryTarget target, TargetTimeline timeline, String backupId,
+                                  boolean inclusive) {
+        List<BackupInfo> backups = state.backups();
+        RestorePlan toEnd = RestorePlanner.plan(backups, state.listing(),
+                new RestorePlanner.Request(target, timeline, Optional.of(backupId), Optional.empty()));
+        TargetResolver.Resolution r = TargetResolver.resolve(toEnd, state.walSource(), target, inclusive);
+        RestorePlan plan = RestorePlanner.plan(backups, state.listing(),
+                new RestorePlanner.Request(target, timeline, Optional.of(backupId), Optional.of(r.walNeededUntil())));
+        return new Planned(plan, Optional.of(r));
+    }
+
+    /**
+     * {@link #plan(ClusterState, RecoveryTarget, TargetTimeline, Optional, boolean)}, without trying
+     * {@code tried} (a backup from which the target was found unreachable already).
+     */
+    public static Planned plan(ClusterState state, RecoveryTarget target, TargetTimeline timeline, Optional<String> backupId,
+                               boolean inclusive, Optional<String> tried) {
         requireNonNull(state, "state is null");
         List<BackupInfo> backups = state.backups();
-        boolean needsWal = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Xid
-                || target instanceof RecoveryTarget.Name;
-        if (!needsWal) {
+        if (!readsWal(target)) {
             return new Planned(RestorePlanner.plan(backups, state.listing(),
                     new RestorePlanner.Request(target, timeline, backupId, Optional.empty())), Optional.empty());
         }
-        List<String> candidates = new ArrayList<>();
-        if (backupId.isPresent()) {
-            candidates.add(backupId.get());
-        } else {
-            backups.stream().filter(b -> !(target instanceof RecoveryTarget.Time t) || !b.stopTime().isAfter(t.time()))
-                    .sorted(Comparator.comparing(BackupInfo::stopTime).reversed()).map(BackupInfo::id).forEach(candidates::add);
-        }
+        List<String> candidates = new ArrayList<>(candidates(backups, target, backupId));
         if (candidates.isEmpty()) {
             // the planner explains that no backup ends before the target
             RestorePlanner.plan(backups, state.listing(), new RestorePlanner.Request(target, timeline, backupId, Optional.empty()));
@@ -59,13 +99,11 @@ public final class TargetPlanning {
         }
         RestorePlanException last = null;
         for (String id : candidates) {
+            if (tried.isPresent() && tried.get().equals(id)) {
+                continue;
+            }
             try {
-                RestorePlan toEnd = RestorePlanner.plan(backups, state.listing(),
-                        new RestorePlanner.Request(target, timeline, Optional.of(id), Optional.empty()));
-                TargetResolver.Resolution r = TargetResolver.resolve(toEnd, state.walSource(), target, inclusive);
-                RestorePlan plan = RestorePlanner.plan(backups, state.listing(),
-                        new RestorePlanner.Request(target, timeline, Optional.of(id), Optional.of(r.walNeededUntil())));
-                return new Planned(plan, Optional.of(r));
+                return resolve(state, target, timeline, id, inclusive);
             } catch (RestorePlanException e) {
                 if (backupId.isPresent()) {
                     throw e;
@@ -73,6 +111,18 @@ public final class TargetPlanning {
                 last = e;
             }
         }
+        if (last == null) {
+            throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "no backup reaches " + target.describe());
+        }
         throw last;
+    }
+
+    /** The backups to try, in order: the one given, else those that ended before a time target (all for others), newest first. */
+    private static List<String> candidates(List<BackupInfo> backups, RecoveryTarget target, Optional<String> backupId) {
+        if (backupId.isPresent()) {
+            return List.of(backupId.get());
+        }
+        return backups.stream().filter(b -> !(target instanceof RecoveryTarget.Time t) || !b.stopTime().isAfter(t.time()))
+                .sorted(Comparator.comparing(BackupInfo::stopTime).reversed()).map(BackupInfo::id).toList();
     }
 }

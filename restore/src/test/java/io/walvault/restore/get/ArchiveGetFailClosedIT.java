@@ -239,7 +239,7 @@ class ArchiveGetFailClosedIT {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
         Path target = walDir.resolve("RECOVERYXLOG");
         get.run(name(seg.get(0)).name(), target);
         // the worker fetches what is archived, and stops at the partial without calling it missing

@@ -33,4 +33,12 @@ public @interface PgTest {
 
     /** The newest major this test applies to. */
     int max() default 18;
+
+    /**
+     * For long scenarios: when 0 or more, the test runs on one selected version only, the one at
+     * this index (modulo how many apply), so that a suite of such tests spread over the indexes
+     * covers every selected version once in total instead of each test covering each. With
+     * {@code -Dpg.everyVersion=true} it runs on every selected version like any other.
+     */
+    int slot() default -1;
 }

@@ -31,9 +31,13 @@ public final class PostgresExtension implements TestTemplateInvocationContextPro
     @Override
     public Stream<TestTemplateInvocationContext> provideTestTemplateInvocationContexts(ExtensionContext context) {
         PgTest spec = AnnotationSupport.findAnnotation(context.getRequiredTestMethod(), PgTest.class).orElseThrow();
-        return PgVersion.selected().stream()
+        List<PgVersion> applicable = PgVersion.selected().stream()
                 .filter(v -> v.major() >= spec.min() && v.major() <= spec.max())
-                .map(VersionInvocation::new);
+                .toList();
+        if (spec.slot() >= 0 && !applicable.isEmpty() && !Boolean.getBoolean("pg.everyVersion")) {
+            applicable = List.of(applicable.get(spec.slot() % applicable.size()));
+        }
+        return applicable.stream().map(VersionInvocation::new);
     }
 
     private record VersionInvocation(PgVersion version) implements TestTemplateInvocationContext {

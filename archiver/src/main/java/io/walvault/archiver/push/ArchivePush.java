@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *  bin/walvault: spool says NAME.ok ─▶ 0 / NAME.error ─▶ its code and message       (no JVM)
  *  otherwise this call:
+ *    NAME not ready (archive_status/NAME.ready absent: pushed by hand) ─▶ push it here, spool untouched
  *    spool for this repository and cluster ─▶ NAME.ok meanwhile? done
  *    worker alive (push.lock held)? ─▶ wait for its outcome for NAME (fails as fast as the worker does)
  *    no worker ─▶ start one (detached, pushes what else is ready) and push NAME here (validate, store, durable)
@@ -111,9 +112,19 @@ public final class ArchivePush {
             throw ArchivePushFile.missing(file, new NoSuchFileException(file.toString()));
         }
         long systemId = ArchivePushFile.clusterOf(file, name, settings.systemId());
+        if (!ready(file)) {
+            // not PostgreSQL waiting for it (a segment pushed again by hand, a file outside pg_wal): no
+            // worker pushes it and no status answers for it, and the spool is not touched (a DBA's
+            // shell may run as another user than the server)
+            try (Repository repo = openWarmingUp()) {
+                ArchivePushFile.Result own = ArchivePushFile.push(repo, file, name, systemId, settings.systemId().isPresent());
+                LOG.info("archived '{}' ({} bytes{})", name, own.size(), own.alreadyPresent() ? ", already there" : "");
+                return new Report(own.alreadyPresent() ? Outcome.ALREADY_ARCHIVED : Outcome.PUSHED, false);
+            }
+        }
         HookSpool spool = new HookSpool(file.toAbsolutePath().getParent());
         spool.open(origin(systemId));
-        if (spool.status(HookSpool.Role.PUSH, name.name()).orElse(null) instanceof HookSpool.Status.Ok && ready(file)) {
+        if (spool.status(HookSpool.Role.PUSH, name.name()).orElse(null) instanceof HookSpool.Status.Ok) {
             spool.clear(HookSpool.Role.PUSH, name.name());
             return new Report(Outcome.PUSHED_AHEAD, false);
         }

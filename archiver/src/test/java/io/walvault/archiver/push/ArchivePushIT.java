@@ -322,11 +322,17 @@ class ArchivePushIT {
                 file.toString());
     }
 
+    /** Waits for an outcome for {@code file}: a status other than the pending mark of a push in flight. */
     private static void awaitStatus(HookSpool spool, Path file) throws InterruptedException {
-        for (int i = 0; i < 1500 && spool.status(HookSpool.Role.PUSH, file.getFileName().toString()).isEmpty(); i++) {
+        for (int i = 0; i < 1500 && !outcome(spool, file); i++) {
             Thread.sleep(20);
         }
-        assertTrue(spool.status(HookSpool.Role.PUSH, file.getFileName().toString()).isPresent(), "no outcome for " + file);
+        assertTrue(outcome(spool, file), "no outcome for " + file);
+    }
+
+    private static boolean outcome(HookSpool spool, Path file) {
+        Optional<HookSpool.Status> s = spool.status(HookSpool.Role.PUSH, file.getFileName().toString());
+        return s.isPresent() && !(s.get() instanceof HookSpool.Status.Pending);
     }
 
     private static WalFileName name(Path p) {

@@ -21,7 +21,7 @@ import java.time.Duration;
  */
 class CorruptWalReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 0)
     void aCorruptWalObjectStopsRecoveryUntilItIsRepaired(PgHarness pg) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "corrupt-wal", "A corrupt WAL object under a restore")) {
             Rig rig = Rig.local(pg, rec, null);

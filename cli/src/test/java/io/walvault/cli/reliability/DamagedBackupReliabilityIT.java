@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  */
 class DamagedBackupReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 1)
     void damageStaysWithTheBackupItHits(PgHarness pg) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "damaged-backups", "Damaged bundles and manifests in the repository")) {
             Rig rig = Rig.local(pg, rec, null);

@@ -31,7 +31,7 @@ class FullDiskReliabilityIT {
         Assumptions.assumeTrue(ServerUser.jvmIsRoot(), why);
     }
 
-    @PgTest
+    @PgTest(slot = 1)
     void aFullRepositoryFileSystemHoldsArchivingBackUntilSpaceIsFreed(PgHarness pg) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "full-fs-repository", "The repository's file system fills up")) {
             assumeRoot(rec);
@@ -66,7 +66,7 @@ class FullDiskReliabilityIT {
         }
     }
 
-    @PgTest
+    @PgTest(slot = 0)
     void aFullDataDirectoryStopsRecoveryInsteadOfPromoting(PgHarness pg) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "full-fs-pgdata", "The restored server's file system fills up")) {
             assumeRoot(rec);

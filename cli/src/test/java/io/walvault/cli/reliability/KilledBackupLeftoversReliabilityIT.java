@@ -22,7 +22,7 @@ import java.util.List;
  */
 class KilledBackupLeftoversReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 0)
     void expireRemovesEverythingAKilledBackupLeftOnceTheGracePeriodIsOver(PgHarness pg) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "kill-9-leftovers", "What a killed backup leaves, after the grace period")) {
             Rig rig = Rig.local(pg, rec, null);

@@ -31,7 +31,7 @@ import java.sql.Statement;
  */
 class KilledProcessesReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 1)
     void killedPushesAndBackupsLoseNothingAndLeaveNothingListed(PgHarness pg) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "kill-9", "kill -9 of archive-push and backup mid-upload")) {
             Rig rig = Rig.local(pg, rec, null);
@@ -44,7 +44,6 @@ class KilledProcessesReliabilityIT {
             Files.writeString(script, String.join("\n",
                     "#!/bin/bash",
                     "p=\"$1\"; f=\"$(basename \"$p\")\"; k=" + ShellQuote.word(kills.toString()),
-                    "export WALVAULT_ARCHIVE_PUSH_WATCH=off",
                     "for point in upload published; do",
                     "  if [[ -e \"$k/$point/$f\" && ! -e \"$k/$point/$f.done\" ]]; then",
                     "    touch \"$k/$point/$f.done\"",

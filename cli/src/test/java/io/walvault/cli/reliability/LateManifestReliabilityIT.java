@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 @ExtendWith(S3Extension.class)
 class LateManifestReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 0)
     void aManifestThatLandsAfterTheBackupGaveUpNeverMakesABackup(PgHarness pg, S3Bucket bucket, FaultProxy proxy) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "late-manifest", "A backup's manifest PUT lands after the backup gave up")) {
             Rig rig = Rig.s3(pg, rec, bucket.through(proxy), "s3-max-attempts", "3");

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(S3Extension.class)
 class S3FaultsReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 1)
     void archivingAndRestoreRideOutS3Faults(PgHarness pg, S3Bucket bucket, FaultProxy proxy) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "s3-faults", "S3 faults under archive-push and restore")) {
             Rig rig = Rig.s3(pg, rec, bucket.through(proxy), "s3-max-attempts", "4");

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(S3Extension.class)
 class StoreOutageReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 0)
     void anOutageDuringRecoveryStopsItAndItResumesOnceTheStoreIsBack(PgHarness pg, S3Bucket bucket, FaultProxy proxy)
             throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "store-outage", "A store outage during recovery")) {

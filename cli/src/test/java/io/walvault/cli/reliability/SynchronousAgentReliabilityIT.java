@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  */
 class SynchronousAgentReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 1)
     void everyAcknowledgedCommitSurvivesAKilledPrimaryThroughADefaultRestore(PgHarness pg) throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "rpo-zero", "RPO 0: synchronous agent, kill -9 of the postmaster")) {
             Rig rig = Rig.local(pg, rec, null);

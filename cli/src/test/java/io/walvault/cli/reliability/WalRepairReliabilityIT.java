@@ -27,14 +27,16 @@ import software.amazon.awssdk.services.s3.S3Client;
  * (or fail): the restored server that stopped at the gap, started again, then recovers to the
  * truth.
  *
- * <p>Before the loss, the watcher's upload of that segment is slow (a PUT stalled a few
- * seconds, as S3 is at times), so PostgreSQL's own archive_command call stores the segment
- * first and the watcher finishes after it.
+ * <p>Before the loss, the push worker's upload of that segment is slow (a PUT stalled a few
+ * seconds, as S3 is at times), so the segment's archive_command call waits for it or stores it
+ * itself. The worker's status file for the segment ({@code pg_wal/.walvault/push/NAME.ok}) may
+ * still be there when the segment is pushed again by hand: it must not answer for it, since
+ * PostgreSQL no longer has the segment ready.
  */
 @ExtendWith(S3Extension.class)
 class WalRepairReliabilityIT {
 
-    @PgTest
+    @PgTest(slot = 0)
     void aSegmentPushedAgainByHandAfterItsObjectWasLostIsStoredAgain(PgHarness pg, S3Bucket bucket, FaultProxy proxy)
             throws Exception {
         try (ScenarioRecord rec = new ScenarioRecord(pg, "wal-repair", "A lost WAL object pushed again from pg_wal")) {
@@ -43,7 +45,7 @@ class WalRepairReliabilityIT {
             rig.truth.write(500);
             rig.backup("base");
             String first = rig.currentSegment();
-            rig.writeSegments(1, 300); // its push starts the watcher
+            rig.writeSegments(1, 300); // its push starts the worker
             rig.archiveAll(Duration.ofMinutes(1));
             String victim = Segments.plus(first, 2);
             FaultRule slow = S3FaultsReliabilityIT.walRequest(proxy, "PUT", first, 2).inject(Fault.stall(Duration.ofSeconds(6)));
@@ -51,9 +53,9 @@ class WalRepairReliabilityIT {
             rig.archiveAll(Duration.ofMinutes(2));
             slow.awaitFired(1, Duration.ofSeconds(30));
             Thread.sleep(8000); // the stalled upload ends
-            rig.fired("PUT of one segment stalled 6 s (the first upload of it, the watcher's)", slow);
-            List<String> markers = Rig.files(primary.dataDirectory().resolve("pg_wal/.walvault-pushed"));
-            rec.note("look-ahead markers left in the primary's pg_wal/.walvault-pushed after everything was archived: " + markers);
+            rig.fired("PUT of one segment stalled 6 s (the first upload of it)", slow);
+            List<String> markers = Rig.files(primary.dataDirectory().resolve("pg_wal/.walvault/push"));
+            rec.note("status files in the primary's pg_wal/.walvault/push after everything was archived: " + markers);
 
             Path data = rig.newDataDirectory("gap");
             Rig.Result restore = rig.restore(data);
@@ -73,15 +75,15 @@ class WalRepairReliabilityIT {
 
             // the repair archive-get's hint asks for: the segment pushed again from the primary's pg_wal
             Path segment = primary.dataDirectory().resolve("pg_wal").resolve(victim);
-            Rig.Result push = rig.walvault(Map.of("WALVAULT_ARCHIVE_PUSH_WATCH", "off"), "archive-push", segment.toString());
+            Rig.Result push = rig.walvault(Map.of(), "archive-push", segment.toString());
             rec.note("archive-push of " + victim + " by hand: exit " + push.code() + " " + push.output().strip());
             assertEquals(0, push.code(), push.output());
             boolean stored;
             try (S3Client s3 = bucket.newClient()) {
                 stored = s3.listObjectsV2(b -> b.bucket(bucket.name()).prefix(key)).contents().stream().anyMatch(o -> o.key().equals(key));
             }
-            assertTrue(stored, "archive-push answered 0 for " + victim + " but did not store it; look-ahead markers in the"
-                    + " primary's pg_wal/.walvault-pushed: " + markers);
+            assertTrue(stored, "archive-push answered 0 for " + victim + " but did not store it; status files in the"
+                    + " primary's pg_wal/.walvault/push: " + markers);
 
             restored.startNoWait();
             assertEquals(PgCluster.RecoveryOutcome.PROMOTED, restored.awaitRecoveryEnd(Duration.ofSeconds(180)),

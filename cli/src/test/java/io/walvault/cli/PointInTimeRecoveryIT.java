@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The incident every DBA fears, on real servers: a backup at T0, writes, a moment T1 whose
@@ -109,6 +110,17 @@ class PointInTimeRecoveryIT {
                 "--target-time", targetTime, "--target-action", "promote");
         assertEquals(atT1, byTime.queryString(CHECKSUMS));
         byTime.close();
+        // a time the archive does not reach: the search beside the extraction refuses it (72) as planning
+        // first did, and takes back everything it wrote
+        Path beyond = pg.scratchDirectory("restore-beyond").resolve("data");
+        Result refused = walvault(jar, "restore", "--config", conf.toString(), "--pgdata", beyond.toString(), "--target-time",
+                "2999-01-01 00:00:00+00");
+        assertEquals(72, refused.exitCode(), refused.out());
+        assertTrue(refused.out().contains("searched for in the archived WAL while the backup is restored"), refused.out());
+        assertTrue(refused.out().contains("is not in the archived WAL"), refused.out());
+        try (Stream<Path> left = Files.exists(beyond) ? Files.list(beyond) : Stream.empty()) {
+            assertEquals(List.of(), left.toList(), "left behind by a refused restore");
+        }
         PgCluster byLsn = restoreAndStart(pg, jar, conf, "lsn", PgCluster.RecoveryOutcome.PROMOTED, false,
                 "--target-lsn", targetLsn, "--target-action", "promote");
         assertEquals(atT1, byLsn.queryString(CHECKSUMS));
@@ -164,10 +176,23 @@ class PointInTimeRecoveryIT {
         String settings = Files.readString(data.resolve("postgresql.auto.conf"));
         assertTrue(settings.contains("restore_command"), settings);
         assertEquals(archiving, !settings.contains("archive_mode = 'off'"), settings);
+        // the restore fetched the first WAL ahead, for this restore_command
+        Path spool = data.resolve("pg_wal/.walvault");
+        String first;
+        try (Stream<Path> ready = Files.list(spool.resolve("get"))) {
+            first = ready.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted().findFirst()
+                    .orElseThrow(() -> new AssertionError("no WAL fetched ahead by the restore:\n" + r.out()));
+        }
+        assertTrue(settings.contains(Files.readString(spool.resolve("get.caller")).strip()), settings);
         PgCluster restored = pg.cluster().name(name).dataDirectory(data).env("WALVAULT_JAR", jar.toString()).create();
         restored.startNoWait();
         PgCluster.RecoveryOutcome outcome = restored.awaitRecoveryEnd(Duration.ofSeconds(180));
-        assertEquals(expected, outcome, "restore " + name + ":\n" + r.out() + "\n" + restored.logSinceStart());
+        String log = restored.logSinceStart();
+        assertEquals(expected, outcome, "restore " + name + ":\n" + r.out() + "\n" + log);
+        int served = log.indexOf("restored log file \"" + first + "\" from archive");
+        assertTrue(served >= 0, log);
+        int byJava = log.indexOf("restored '" + first + "'");
+        assertTrue(byJava < 0 || byJava > served, "a JVM fetched what the restore had fetched ahead:\n" + log);
         return restored;
     }
 

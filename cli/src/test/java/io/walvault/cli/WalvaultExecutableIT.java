@@ -248,6 +248,19 @@ class WalvaultExecutableIT {
         Result taken = run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000D", "pg_wal/RECOVERYXLOG");
         assertEquals(0, taken.exitCode(), taken.out());
         assertEquals("00000001000000000000000D 4242\n", Files.readString(dir.resolve("pg_wal/.walvault-restore.asked")));
+        assertTrue(Files.notExists(spool.resolve("00000001000000000000000D")));
+        // the plan's last segment is copied, not moved: recovery reads it once more at its end
+        Files.writeString(spool.resolve("00000001000000000000000E"), "segment 0E");
+        for (int read = 0; read < 2; read++) {
+            Files.deleteIfExists(dir.resolve("pg_wal/RECOVERYXLOG"));
+            Result last = run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000E", "pg_wal/RECOVERYXLOG");
+            assertEquals(0, last.exitCode(), last.out());
+            assertEquals("segment 0E", Files.readString(dir.resolve("pg_wal/RECOVERYXLOG")));
+            assertEquals("segment 0E", Files.readString(spool.resolve("00000001000000000000000E")));
+        }
+        // timeline 1 never has a history file: no JVM to say so
+        Result noHistory = run(dir, "archive-get", "--repo", "file:///other", "00000001.history", "pg_wal/RECOVERYHISTORY");
+        assertEquals(76, noHistory.exitCode(), noHistory.out());
     }
 
     @Test

@@ -43,8 +43,8 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * {@link Agent} in-process into an encrypted S3 repository (S3Proxy): a reader that keeps
@@ -183,10 +183,19 @@ class AgentS3IT {
         }
     }
 
-    /** The ETag of the stored object of {@code name}, or null when there is none. */
+    /**
+     * The version of the stored object of {@code name} as a listing shows it (ETag, size and
+     * time: the test store may list an object without an ETag), or null when there is none or
+     * the listing failed (a listing racing a write can fail in the test store).
+     */
     private static String versionOf(S3Client s3, S3Bucket bucket, WalFileName name) {
-        return s3.listObjectsV2Paginator(b -> b.bucket(bucket.name()).prefix("pg/")).contents().stream()
-                .filter(o -> o.key().contains("/" + name.name() + ".")).map(S3Object::eTag).findFirst().orElse(null);
+        try {
+            return s3.listObjectsV2Paginator(b -> b.bucket(bucket.name()).prefix("pg/")).contents().stream()
+                    .filter(o -> o.key().contains("/" + name.name() + "."))
+                    .map(o -> o.eTag() + " " + o.size() + " " + o.lastModified()).findFirst().orElse(null);
+        } catch (SdkException e) {
+            return null;
+        }
     }
 
     /** Every segment from the first to the last is there, consecutive, byte for byte with pg_wal. */

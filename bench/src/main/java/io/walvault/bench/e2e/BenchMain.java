@@ -210,7 +210,7 @@ public final class BenchMain {
                     wal.drain(options.drainSegments());
                 }
                 if (options.runs(Section.PITR)) {
-                    wal.replay(options.replayGb());
+                    wal.replay(options.replayGb(), benchRole(wal.cluster()));
                 }
                 if (options.runs(Section.COLD)) {
                     wal.coldPush(5);

@@ -43,7 +43,7 @@ public final class RedoLog {
 
     /**
      * How many of those a Java archive-get call fetched itself (its "restored 'NAME'" line), as
-     * opposed to the launcher's rename of a segment the follower had fetched ahead.
+     * opposed to the launcher's rename of a segment the worker had fetched ahead.
      */
     public static int fetchedByJavaCalls(String log) {
         return count(log, FETCHED_BY_JAVA);

@@ -25,6 +25,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,7 +41,7 @@ import java.util.stream.Stream;
  * The WAL figures, on a second, small server with archiving on: archive-push as PostgreSQL's
  * archive_command under a steady write load (per-call wall time, peak RSS), one cold push, how
  * fast a backlog drains, and how long a recovery takes to replay WAL through archive-get
- * compared with the same WAL already in pg_wal.
+ * (restore and start to promoted, with a time target) compared with the same WAL already in pg_wal.
  *
  * <p>archive_command is a small wrapper around {@code bin/walvault archive-push} that appends
  * "start_ns end_ns exit_code" of every call to a file and runs the push under
@@ -46,7 +49,7 @@ import java.util.stream.Stream;
  * {@link ServerUser}. The repository is local, LZ4 and passphrase-encrypted, like the backups'.
  *
  * <p>One run, one thread: {@link #open} starts the server, the figure methods run in the order
- * {@link BenchMain} calls them, {@link #close()} stops the server and every watcher.
+ * {@link BenchMain} calls them, {@link #close()} stops the server and the hooks' workers.
  */
 final class WalBench implements AutoCloseable {
 
@@ -60,8 +63,8 @@ final class WalBench implements AutoCloseable {
     private final Path config;
     private final Path pushScript;
     private int scale;
-    /** The largest VmHWM seen of an archive-push watcher (sampled while waiting), kB. */
-    private long watcherKb = -1;
+    /** The largest VmHWM seen of an archive-push worker (sampled while waiting), kB. */
+    private long workerKb = -1;
     private Path base;
     private String baseFirstSegment;
 
@@ -153,12 +156,12 @@ final class WalBench implements AutoCloseable {
         archiveCommand(timedPush(times));
         Lsn before = lsn();
         long t0 = System.nanoTime();
-        watcherKb = -1;
+        workerKb = -1;
         try (WalLoad load = WalLoad.start(pg.jdbcUrl("postgres"), PgCluster.SUPERUSER, scale, 2, 0)) {
             long end = t0 + seconds * 1_000_000_000L;
             while (System.nanoTime() < end) {
                 Thread.sleep(500);
-                watcherKb = Math.max(watcherKb, Walvault.watcherPeakRssKb(pgWal())); // watchers come and go
+                workerKb = Math.max(workerKb, Walvault.workerPeakRssKb(pgWal())); // workers come and go
             }
         }
         double loadSeconds = (System.nanoTime() - t0) / 1e9;
@@ -179,7 +182,7 @@ final class WalBench implements AutoCloseable {
             throw new IllegalStateException("no successful archive_command call under load; server log:\n" + pg.logTail(40));
         }
         String how = String.format(Locale.ROOT, "wall time of each archive_command call as PostgreSQL runs it (a wrapper"
-                + " script's `date +%%s%%N` around `bin/walvault archive-push`, look-ahead and watcher on), %d calls"
+                + " script's `date +%%s%%N` around `bin/walvault archive-push`, push worker on), %d calls"
                 + " while 2 clients wrote %.0f MB of WAL in %.0f s, %d failed calls retried by PostgreSQL",
                 ms.size(), walMB, loadSeconds, failed);
         report.add("archive_push_p50_ms", Percentiles.of(ms, 50), "ms", "median " + how);
@@ -188,19 +191,19 @@ final class WalBench implements AutoCloseable {
         if (rss.size() >= 2) {
             report.add("archive_push_peak_rss_MB", rss.subList(1, rss.size()).stream().mapToLong(Long::longValue).max()
                     .orElseThrow() / 1024.0, "MB", "largest `/usr/bin/time -f %M` (max RSS) of the archive_command calls"
-                    + " under load but the first: the JVM of a call that pushed (with its look-ahead), not the detached watcher");
+                    + " under load but the first: the JVM of a call that pushed its own segment, not the detached worker");
             report.add("archive_push_first_call_rss_MB", rss.get(0) / 1024.0, "MB", "max RSS of the first call, which"
                     + " also dumps the class-data archive (-XX:ArchiveClassesAtExit; once per jar)");
         } else {
             report.unavailable("archive_push_peak_rss_MB", "MB", Files.isExecutable(TIME) ? "fewer than 2 calls"
                     : "/usr/bin/time is missing", "max RSS of archive_command calls");
         }
-        if (watcherKb > 0) {
-            report.add("archive_push_watcher_peak_rss_MB", watcherKb / 1024.0, "MB",
-                    "largest VmHWM of the detached archive-push watcher, sampled during the load and until the backlog was archived");
+        if (workerKb > 0) {
+            report.add("archive_push_worker_peak_rss_MB", workerKb / 1024.0, "MB",
+                    "largest VmHWM of the detached archive-push worker, sampled during the load and until the backlog was archived");
         } else {
-            report.unavailable("archive_push_watcher_peak_rss_MB", "MB", "no watcher ran during the load and its catch-up",
-                    "VmHWM of the detached archive-push watcher");
+            report.unavailable("archive_push_worker_peak_rss_MB", "MB", "no worker ran during the load and its catch-up",
+                    "VmHWM of the detached archive-push worker");
         }
     }
 
@@ -211,10 +214,10 @@ final class WalBench implements AutoCloseable {
      */
     void drain(int segments) throws Exception {
         archiveCommand("");
-        Walvault.stopWatcher(pgWal()); // a running watcher would push the backlog ahead of PostgreSQL
+        Walvault.stopWorkers(pgWal()); // a running worker would push the backlog ahead of PostgreSQL
         try (WalLoad load = WalLoad.start(pg.jdbcUrl("postgres"), PgCluster.SUPERUSER, scale, 2, 0)) {
             Thread.sleep(2000);
-            Walvault.stopWatcher(pgWal()); // one started by a call that was running when the command was emptied
+            Walvault.stopWorkers(pgWal()); // one started by a call that was running when the command was emptied
             long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
             while (readyCount() < segments && System.nanoTime() < deadline) {
                 Thread.sleep(250);
@@ -246,80 +249,118 @@ final class WalBench implements AutoCloseable {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         report.add("archive_drain_segments_per_s", backlog / seconds, "segments/s", String.format(Locale.ROOT,
-                "a backlog of %d full .ready segments (written with archive_command empty, watcher stopped) archived after"
+                "a backlog of %d full .ready segments (written with archive_command empty, worker stopped) archived after"
                         + " the timed archive_command was set back: segments / seconds until pg_stat_archiver counted"
                         + " them all (%.1f s)", backlog, seconds));
     }
 
     /**
-     * pitr_replay_s, local_replay_s and their ratio: a cold copy of the stopped server as the
-     * base, about {@code gb} GB of WAL written and archived after it, then the base replayed
-     * twice to the end of that WAL: through archive-get, and from pg_wal.
+     * The whole point-in-time recovery against the machine's limit: a backup of the server
+     * (`walvault backup` into the WAL repository), about {@code gb} GB of WAL written and
+     * archived after it, a time target a few seconds before its end; then
+     * <ul>
+     *   <li>PITR: {@code walvault restore --target-time T --target-action promote} and the
+     *       server started until it is promoted (accepts connections, writable), every segment
+     *       through {@code restore_command = bin/walvault archive-get};</li>
+     *   <li>local: the same backup restored ({@code --target immediate}: no target to resolve),
+     *       the same WAL copied into pg_wal (not timed), the same time target with
+     *       {@code restore_command = /bin/false}, and the server started until promoted.</li>
+     * </ul>
      */
-    void replay(double gb) throws Exception {
-        pg.execute("CHECKPOINT");
-        pg.stop();
-        base = walvault.dir().resolve("replay-base");
-        PgCluster.copyDataDirectory(pg.dataDirectory(), base);
-        pg.start();
+    void replay(double gb, String conninfo) throws Exception {
+        String exe = walvault.executable().toString();
         baseFirstSegment = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
         archiveCommand(timedPush(walvault.dir().resolve("times-replay")));
+        Walvault.Run backup = walvault.run(ServerUser.get().wrap(List.of(exe, "backup", "--pg", conninfo, "--repo", repoUri,
+                "--config", config.toString())), Map.of(), walvault.dir(), 3600);
+        if (backup.exitCode() != 0) {
+            throw new IllegalStateException("walvault backup failed (exit " + backup.exitCode() + "):\n" + backup.output());
+        }
         Lsn before = lsn();
+        String target;
         try (WalLoad load = WalLoad.start(pg.jdbcUrl("postgres"), PgCluster.SUPERUSER, scale, 2, 0)) {
             long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
             while (lsn().minus(before) < gb * 1e9 && System.nanoTime() < deadline) {
                 Thread.sleep(250);
             }
+            target = pg.queryString("SELECT clock_timestamp()::text");
+            Thread.sleep(3000); // WAL past the target: recovery must stop inside the archive, not at its end
         }
         String last = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
         pg.execute("SELECT pg_switch_wal()");
         awaitArchived(last, Duration.ofMinutes(20));
         double walMB = lsn().minus(before) / 1e6;
         pg.stop();
-        Walvault.stopWatcher(pgWal());
+        Walvault.stopWorkers(pgWal());
 
-        Recovery pitr = recover("bench-pitr", ShellQuote.word(walvault.executable().toString()) + " archive-get --repo "
-                + ShellQuote.word(repoUri) + " --config " + ShellQuote.word(config.toString()) + " %f %p", false, last);
-        Recovery local = recover("bench-local", "/bin/false", true, last);
-        report.add("replay_wal_MB", walMB, "MB", "WAL written after the base (a cold copy of the stopped server) by 2 clients"
-                + " of 1000-row range UPDATEs, and archived by archive-push");
-        report.add("pitr_replay_s", pitr.redoSeconds(), "s", "redo phase (server log: \"redo starts at\" to \"redo done at\")"
-                + " of archive recovery of the base to the end of that WAL, restore_command = `bin/walvault archive-get`"
-                + " (prefetch on)");
-        report.add("local_replay_s", local.redoSeconds(), "s", "the same redo phase with the same segments already in pg_wal"
-                + " (restore_command = /bin/false, so PostgreSQL reads pg_wal)");
+        Path pitrData = walvault.dir().resolve("bench-pitr").resolve("data");
+        Walvault.Run pitrRestore = restore(exe, pitrData, List.of("--target-time", target, "--target-action", "promote"));
+        Recovery pitr = start("bench-pitr", pitrData);
+        Path localData = walvault.dir().resolve("bench-local").resolve("data");
+        Walvault.Run localRestore = restore(exe, localData, List.of("--target", "immediate"));
+        try (Stream<Path> s = Files.list(pgWal())) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if (n.matches("[0-9A-F]{24}") && n.compareTo(baseFirstSegment) >= 0 && n.compareTo(last) <= 0) {
+                    Files.copy(p, localData.resolve("pg_wal").resolve(n), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        ServerUser.get().adopt(localData.resolve("pg_wal"));
+        RecoveryConfigWriter.write(localData, new RecoverySettings("/bin/false", "", new RecoveryTarget.Time(
+                Instant.from(PG_TIMESTAMP.parse(target))), true, TargetAction.PROMOTE, TargetTimeline.latest(), true));
+        Recovery local = start("bench-local", localData);
+
+        double pitrRestoreS = pitrRestore.nanos() / 1e9;
+        double localRestoreS = localRestore.nanos() / 1e9;
+        double pitrWhole = pitrRestoreS + pitr.wallSeconds();
+        double localWhole = localRestoreS + local.wallSeconds();
+        report.add("replay_wal_MB", walMB, "MB", "WAL written after the backup by 2 clients of 1000-row range UPDATEs,"
+                + " and archived by archive-push; the time target lies 3 s before its end");
+        report.add("pitr_restore_s", pitrRestoreS, "s", "`walvault restore --target-time T --target-action promote`"
+                + " of that backup (extraction, and the target resolved from the archived WAL)");
+        report.add("local_restore_s", localRestoreS, "s", "`walvault restore --target immediate` of the same backup"
+                + " (extraction alone)");
+        report.add("pitr_start_s", pitr.wallSeconds(), "s", "server start to promoted (accepting connections, writable),"
+                + " WAL through `restore_command = bin/walvault archive-get`");
+        report.add("local_start_s", local.wallSeconds(), "s", "server start to promoted, the same WAL already in pg_wal"
+                + " (`restore_command = /bin/false`), the same time target");
+        report.add("pitr_whole_s", pitrWhole, "s", "pitr_restore_s + pitr_start_s");
+        report.add("local_whole_s", localWhole, "s", "local_restore_s + local_start_s");
+        report.add("pitr_vs_local_whole", pitrWhole / localWhole, "ratio", "pitr_whole_s / local_whole_s");
+        report.add("pitr_replay_s", pitr.redoSeconds(), "s", "redo phase of that PITR (server log: \"redo starts at\" to"
+                + " \"redo done at\")");
+        report.add("local_replay_s", local.redoSeconds(), "s", "the same redo phase of the local recovery");
         report.add("pitr_vs_local_replay", pitr.redoSeconds() / local.redoSeconds(), "ratio", "pitr_replay_s / local_replay_s");
-        report.add("pitr_recovery_s", pitr.wallSeconds(), "s", "the whole archive recovery through archive-get: server start"
-                + " to promoted (includes the first archive-get call, before redo starts, and the end of recovery)");
-        report.add("local_recovery_s", local.wallSeconds(), "s", "the whole recovery from pg_wal: server start to promoted");
-        report.add("pitr_vs_local_recovery", pitr.wallSeconds() / local.wallSeconds(), "ratio",
-                "pitr_recovery_s / local_recovery_s");
+        report.add("pitr_outside_redo_over_local_s", (pitrWhole - pitr.redoSeconds()) - (localWhole - local.redoSeconds()),
+                "s", "(pitr_whole_s - pitr_replay_s) - (local_whole_s - local_replay_s): what walvault adds outside redo");
         report.add("pitr_segments_restored", pitr.restored(), "files", "segments the server restored through archive-get"
                 + " in that recovery (its \"restored log file\" lines)");
         report.add("pitr_segments_fetched_by_calls", pitr.byJava(), "files", "of those, fetched by a Java archive-get call"
-                + " itself (the others were renamed out of the follower's spool by the launcher, without a JVM)");
+                + " itself (the others were renamed out of the worker's spool by the launcher, without a JVM)");
         pg.start();
+    }
+
+    /** PostgreSQL's text form of a timestamptz, as {@code clock_timestamp()::text} prints it. */
+    private static final DateTimeFormatter PG_TIMESTAMP = new DateTimeFormatterBuilder()
+            .appendPattern("yyyy-MM-dd HH:mm:ss").optionalStart().appendFraction(ChronoField.NANO_OF_SECOND, 0, 9, true)
+            .optionalEnd().appendPattern("x").toFormatter(Locale.ROOT);
+
+    private Walvault.Run restore(String exe, Path data, List<String> target) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(exe, "restore", "--pgdata", data.toString(), "--repo", repoUri, "--config",
+                config.toString()));
+        cmd.addAll(target);
+        Walvault.Run r = walvault.run(ServerUser.get().wrap(cmd), Map.of(), walvault.dir(), 3600);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("walvault restore failed (exit " + r.exitCode() + "):\n" + r.output());
+        }
+        return r;
     }
 
     private record Recovery(double redoSeconds, double wallSeconds, int restored, int byJava) {
     }
 
-    private Recovery recover(String name, String restoreCommand, boolean copyWal, String last) throws Exception {
-        Path data = walvault.dir().resolve(name).resolve("data");
-        PgCluster.copyDataDirectory(base, data);
-        if (copyWal) {
-            try (Stream<Path> s = Files.list(pgWal())) {
-                for (Path p : (Iterable<Path>) s::iterator) {
-                    String n = p.getFileName().toString();
-                    if (n.length() == 24 && n.matches("[0-9A-F]{24}") && n.compareTo(baseFirstSegment) >= 0
-                            && n.compareTo(last) <= 0) {
-                        Files.copy(p, data.resolve("pg_wal").resolve(n), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
-        }
-        RecoveryConfigWriter.write(data, new RecoverySettings(restoreCommand, "", new RecoveryTarget.EndOfArchive(), true,
-                TargetAction.PROMOTE, TargetTimeline.latest(), true));
+    private Recovery start(String name, Path data) throws Exception {
         PgCluster.Builder b = PgCluster.builder(pg.version()).name(name).dataDirectory(data);
         walvault.serverEnv().forEach(b::env);
         try (PgCluster r = b.create()) {
@@ -331,20 +372,20 @@ final class WalBench implements AutoCloseable {
             if (outcome != PgCluster.RecoveryOutcome.PROMOTED) {
                 throw new IllegalStateException(name + ": recovery ended " + outcome + "\n" + r.logTail(40));
             }
-            if (!log.contains("\"" + last + "\"") && !copyWal) {
-                throw new IllegalStateException(name + ": '" + last + "' was not restored\n" + r.logTail(40));
+            if (!log.contains("recovery stopping before commit") && !log.contains("recovery stopping after commit")) {
+                throw new IllegalStateException(name + ": recovery did not stop at the time target\n" + r.logTail(40));
             }
             double redo = RedoLog.redoPhase(log).map(d -> d.toMillis() / 1e3).orElse(wall);
             return new Recovery(redo, wall, RedoLog.restoredFromArchive(log), RedoLog.fetchedByJavaCalls(log));
         } finally {
-            Walvault.stopWatcher(data.resolve("pg_wal"));
+            Walvault.stopWorkers(data.resolve("pg_wal"));
         }
     }
 
     /**
      * archive_push_cold_ms: segments the repository has never seen, each alone in a pg_wal-like
      * directory (.ready in archive_status, nothing to look ahead at), pushed by one
-     * {@code bin/walvault archive-push} call (fresh JVM, watcher off) into a fresh repository.
+     * {@code bin/walvault archive-push} call (fresh JVM, no worker) into a fresh repository.
      */
     void coldPush(int calls) throws Exception {
         Path dir = walvault.dir();
@@ -373,7 +414,7 @@ final class WalBench implements AutoCloseable {
             rssKb = Math.max(rssKb, rssKb(work.resolve("rss")).stream().mapToLong(Long::longValue).max().orElse(-1));
         }
         report.add("archive_push_cold_ms", Percentiles.median(ms), "ms", String.format(Locale.ROOT, "median of %d"
-                + " `bin/walvault archive-push` calls (fresh JVM, WALVAULT_ARCHIVE_PUSH_WATCH=off, class-data archive"
+                + " `bin/walvault archive-push` calls (fresh JVM, --look-ahead 0: no worker, class-data archive"
                 + " already dumped, by an untimed call before them), each on a real 16 MiB segment alone in its pg_wal, into a fresh repository;"
                 + " all: %s ms", ms.size(), ms.stream().map(WalBench::fmt).toList()));
         if (rssKb > 0) {
@@ -382,7 +423,7 @@ final class WalBench implements AutoCloseable {
     }
 
     /**
-     * One {@code bin/walvault archive-push} call (watcher off) as the server user on a copy of
+     * One {@code bin/walvault archive-push --look-ahead 0} call (no worker) as the server user on a copy of
      * {@code segment}, alone in {@code work/pg_wal} with its .ready, into the local repository
      * {@code repo}; its max RSS goes to {@code work/rss} when /usr/bin/time is there.
      */
@@ -397,8 +438,8 @@ final class WalBench implements AutoCloseable {
             cmd.addAll(List.of(TIME.toString(), "-f", "%M", "-o", work.resolve("rss").toString()));
         }
         cmd.addAll(List.of(walvault.executable().toString(), "archive-push", "--repo", repo.toUri().toString(), "--config",
-                config.toString(), "pg_wal/" + segment));
-        Walvault.Run r = walvault.run(ServerUser.get().wrap(cmd), Map.of("WALVAULT_ARCHIVE_PUSH_WATCH", "off"), work, 300);
+                config.toString(), "--look-ahead", "0", "pg_wal/" + segment));
+        Walvault.Run r = walvault.run(ServerUser.get().wrap(cmd), Map.of(), work, 300);
         if (r.exitCode() != 0) {
             throw new IllegalStateException("archive-push of '" + segment + "' failed (exit " + r.exitCode() + "):\n" + r.output());
         }
@@ -480,7 +521,7 @@ final class WalBench implements AutoCloseable {
     private void awaitNoReady(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (readyCount() > 0) {
-            watcherKb = Math.max(watcherKb, Walvault.watcherPeakRssKb(pgWal()));
+            workerKb = Math.max(workerKb, Walvault.workerPeakRssKb(pgWal()));
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("WAL was not archived within " + timeout + "\n" + pg.logTail(40));
             }
@@ -514,7 +555,7 @@ final class WalBench implements AutoCloseable {
     @Override
     public void close() {
         try {
-            Walvault.stopWatcher(pgWal());
+            Walvault.stopWorkers(pgWal());
         } finally {
             pg.close();
         }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * file live there as well. Also starts child JVMs on the jar for commands whose memory is
  * measured ({@link #childJvm}).
  *
- * <p>Not thread-safe; one per run. {@link #close()} kills every archive-push watcher that the
+ * <p>Not thread-safe; one per run. {@link #close()} stops the hook workers (archive-push, archive-get) that the
  * servers' hooks started in the pg_wal directories it was told about.
  */
 final class Walvault implements AutoCloseable {
@@ -80,40 +81,39 @@ final class Walvault implements AutoCloseable {
         ServerUser.get().adopt(dir);
     }
 
-    /** A pg_wal whose archive-push watcher {@link #close()} stops. */
+    /** A pg_wal whose hook workers {@link #close()} stops. */
     void watchedWal(Path pgWal) {
         walDirs.add(pgWal);
     }
 
-    /** Stops the archive-push watcher of {@code pgWal}, if one runs, and waits for it to exit. */
-    static void stopWatcher(Path pgWal) {
-        Path pidFile = pgWal.resolve(".walvault-pushed/watch.pid");
-        try {
-            if (!Files.isReadable(pidFile)) {
-                return;
-            }
-            long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).trim());
-            ProcessHandle.of(pid).filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false)).ifPresent(h -> {
-                h.destroy();
-                try {
-                    h.onExit().get(20, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    h.destroyForcibly();
-                }
-            });
-        } catch (IOException | NumberFormatException e) {
-            // no watcher to stop
+    /** Stops the archive-push and archive-get workers of {@code pgWal}, if any run, and waits for them to exit. */
+    static void stopWorkers(Path pgWal) {
+        for (String role : List.of("push", "get")) {
+            workerPid(pgWal, role).flatMap(ProcessHandle::of)
+                    .filter(h -> h.info().command().map(c -> c.endsWith("java")).orElse(false)).ifPresent(h -> {
+                        h.destroy();
+                        try {
+                            h.onExit().get(20, TimeUnit.SECONDS);
+                        } catch (Exception e) {
+                            h.destroyForcibly();
+                        }
+                    });
         }
     }
 
-    /** Peak RSS (VmHWM) in kB of the running archive-push watcher of {@code pgWal}, or -1. */
-    static long watcherPeakRssKb(Path pgWal) {
+    /** The pid a worker of {@code role} wrote into the spool (for operators: it may be stale). */
+    private static Optional<Long> workerPid(Path pgWal, String role) {
         try {
-            long pid = Long.parseLong(Files.readString(pgWal.resolve(".walvault-pushed/watch.pid"), StandardCharsets.UTF_8).trim());
-            return ChildJvm.peakRssKb(Path.of("/proc/" + pid + "/status"));
+            return Optional.of(Long.parseLong(Files.readString(pgWal.resolve(".walvault/" + role + ".pid"),
+                    StandardCharsets.UTF_8).trim()));
         } catch (IOException | NumberFormatException e) {
-            return -1;
+            return Optional.empty();
         }
+    }
+
+    /** Peak RSS (VmHWM) in kB of the running archive-push worker of {@code pgWal}, or -1. */
+    static long workerPeakRssKb(Path pgWal) {
+        return workerPid(pgWal, "push").map(pid -> ChildJvm.peakRssKb(Path.of("/proc/" + pid + "/status"))).orElse(-1L);
     }
 
     /** Writes an owner-only file. */
@@ -205,6 +205,6 @@ final class Walvault implements AutoCloseable {
 
     @Override
     public void close() {
-        walDirs.forEach(Walvault::stopWatcher);
+        walDirs.forEach(Walvault::stopWorkers);
     }
 }

@@ -81,6 +81,8 @@ final class GetWorker {
     private final Set<String> placed = new HashSet<>();
     /** The fetches running, by segment. */
     private final Map<WalSegmentName, Future<SpoolFetch.Outcome>> inFlight = new TreeMap<>();
+    /** Whether the plan's last segment was fetched again for recovery's re-read of it. */
+    private boolean endCopied;
     /** Files placed in the spool by this worker's fetches. */
     private final AtomicInteger fetchedTotal = new AtomicInteger();
     /** The last segment answered "missing", while that answer waits to be taken. */
@@ -179,9 +181,21 @@ final class GetWorker {
                     lastWant = want;
                     lastProgress = System.nanoTime();
                 }
-                dropPassed(cursor);
+                Optional<WalSegmentName> asked = RecoveryProgress.lastAskedInThisRun(dataDirectory, cursor.segmentSize());
+                if (asked.isPresent() && asked.get().timeline().equals(cursor.timeline()) && asked.get().compareTo(cursor) > 0) {
+                    // recovery took segments the worker did not place (fetched ahead by the restore): it is there
+                    cursor = asked.get();
+                    lastProgress = System.nanoTime();
+                }
                 WalSegmentName at = cursor;
-                cancelInFlight(w -> !w.timeline().equals(at.timeline()) || w.compareTo(at) <= 0);
+                // recovery reached the plan's last segment (or read past it): the segment it ends in is read once more
+                Optional<WalSegmentName> endCopy = plan.map(RecoveryExpectation::end)
+                        .filter(e -> e.timeline().equals(at.timeline()) && e.compareTo(at) <= 0);
+                dropPassed(cursor, endCopy);
+                cancelInFlight(w -> (!w.timeline().equals(at.timeline()) || w.compareTo(at) <= 0) && !endCopy.equals(Optional.of(w)));
+                if (endCopy.isPresent() && !endCopied) {
+                    copyEnd(pool, fetch, endCopy.get());
+                }
                 int ready = readySegments();
                 if (ready != readyBefore) {
                     if (ready < readyBefore) {
@@ -192,7 +206,6 @@ final class GetWorker {
                 if (System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(IDLE_SECONDS)) {
                     break; // recovery is paused, or gone
                 }
-                Optional<WalSegmentName> asked = RecoveryProgress.lastAskedInThisRun(dataDirectory, cursor.segmentSize());
                 answerHistoryProbe(wal, fetch, cursor.timeline(), plan, asked);
                 Round r = fetchAhead(pool, fetch, cursor, plan, asked);
                 if (r.atEnd()) {
@@ -329,6 +342,21 @@ final class GetWorker {
         return new Round(fetched, false);
     }
 
+    /**
+     * Recovery took the plan's last segment: fetches it again, so that the server's re-read of
+     * the segment it ends in (after redo, to start the new timeline from it) is a rename out of
+     * the spool instead of a JVM start between redo and promotion.
+     */
+    private void copyEnd(WorkerThreads pool, SpoolFetch fetch, WalSegmentName end) throws IOException {
+        endCopied = true;
+        if (Files.exists(spool.ready(end.fileName())) || inFlight.containsKey(end)) {
+            return;
+        }
+        WalFileName n = WalFileName.parse(end.fileName());
+        spool.markPending(HookSpool.Role.GET, n.name());
+        inFlight.put(end, pool.submit(() -> fetch.fetch(n)));
+    }
+
     /** Stops the fetches of the segments {@code which} selects, and withdraws their pending marks. */
     private void cancelInFlight(Predicate<WalSegmentName> which) {
         for (Iterator<Map.Entry<WalSegmentName, Future<SpoolFetch.Outcome>>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
@@ -406,12 +434,12 @@ final class GetWorker {
     }
 
     /** Removes ready segments recovery has passed, or of another timeline than the one it follows. */
-    private void dropPassed(WalSegmentName cursor) {
+    private void dropPassed(WalSegmentName cursor, Optional<WalSegmentName> keep) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET))) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
                 String base = n.endsWith(".missing") ? n.substring(0, n.length() - 8) : n.endsWith(".error") ? n.substring(0, n.length() - 6) : n;
-                if (!WalSegmentName.isSegmentName(base)) {
+                if (!WalSegmentName.isSegmentName(base) || keep.isPresent() && n.equals(keep.get().fileName())) {
                     continue;
                 }
                 if (base.substring(8).compareTo(cursor.fileName().substring(8)) <= 0 || !base.startsWith(cursor.fileName().substring(0, 8))) {

@@ -117,6 +117,11 @@ public final class TargetPlanning {
         throw last;
     }
 
+    /** Whether a backup other than {@code tried} could be tried for {@code target} (none chosen by hand). */
+    public static boolean othersToTry(ClusterState state, RecoveryTarget target, String tried) {
+        return candidates(state.backups(), target, Optional.empty()).stream().anyMatch(id -> !id.equals(tried));
+    }
+
     /** The backups to try, in order: the one given, else those that ended before a time target (all for others), newest first. */
     private static List<String> candidates(List<BackupInfo> backups, RecoveryTarget target, Optional<String> backupId) {
         if (backupId.isPresent()) {

@@ -91,9 +91,12 @@ final class RecoveryAccess {
      *
      * @param restoreCommand restore_command: archive-get with the repository's settings
      * @param recoveryEndCommand recovery_end_command: archive-get {@code --end-of-recovery}, which
-     *                           removes these private files and the prefetch spool once recovery ended
+     *                           removes these private files and the spool's fetched WAL once recovery ended
+     * @param getCaller restore_command's arguments before %f %p as bin/walvault sees them (the
+     *                  launcher's own path left out, words joined by one space): what a spool
+     *                  filled for this server must be announced for
      */
-    record Commands(String restoreCommand, String recoveryEndCommand) {
+    record Commands(String restoreCommand, String recoveryEndCommand, String getCaller) {
     }
 
     /**
@@ -137,7 +140,8 @@ final class RecoveryAccess {
         words.add("--system-identifier");
         words.add(Long.toUnsignedString(systemId));
         return new Commands(ShellQuote.command(words) + " %f %p",
-                ShellQuote.command(List.of(launcher.toString(), "archive-get", "--end-of-recovery")));
+                ShellQuote.command(List.of(launcher.toString(), "archive-get", "--end-of-recovery")),
+                String.join(" ", words.subList(1, words.size())));
     }
 
     /** {@code passphrase} and a line end, as UTF-8; the bytes are overwritten once written. */

@@ -42,9 +42,9 @@ final class RecoveryFiles {
     /**
      * Writes the server's backup_manifest, tablespace_map (when a tablespace moved), the
      * restore_command's private files, the recovery plan, the recovery settings and, last,
-     * backup_label under its own name.
+     * backup_label under its own name. Returns the commands written.
      */
-    void write(BackupCatalog catalog, long systemId, RestorePlan plan, ManifestSpool manifest, TablespaceLayout layout,
+    RecoveryAccess.Commands write(BackupCatalog catalog, long systemId, RestorePlan plan, ManifestSpool manifest, TablespaceLayout layout,
                Path launcher) throws IOException {
         Path data = options.dataDirectory();
         BackupInfo info = manifest.info();
@@ -94,5 +94,6 @@ final class RecoveryFiles {
         if (Files.exists(label)) {
             Files.move(label, data.resolve("backup_label"), StandardCopyOption.ATOMIC_MOVE);
         }
+        return commands;
     }
 }

@@ -13,9 +13,13 @@ import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
+import io.walvault.core.wal.WalFileName;
 import io.walvault.restore.extract.BundleExtractSink;
 import io.walvault.restore.plan.ClusterState;
+import io.walvault.restore.get.ArchiveGetSettings;
+import io.walvault.restore.get.RestorePrefetch;
 import io.walvault.restore.plan.RestorePlan;
+import io.walvault.restore.plan.RestorePlanException;
 import io.walvault.restore.plan.TargetPlanning;
 import io.walvault.restore.plan.TargetResolver;
 import io.walvault.restore.recovery.RecoveryTarget;
@@ -147,43 +151,84 @@ public final class Restore {
             }
             ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());
             ClusterState state = ClusterState.load(cluster);
-            TargetPlanning.Planned planned = TargetPlanning.plan(state, options.target(), options.timeline(),
-                    options.backupId(), options.inclusive());
-            RestorePlan plan = planned.plan();
-            BackupCatalog catalog = cluster.backups();
-            try (ManifestSpool manifest = ManifestSpool.read(catalog, plan.backup().id())) {
-                if (manifest.topLevelFile("backup_label").isEmpty()) {
-                    throw new CorruptDataException("the manifest of backup '" + plan.backup().id() + "' lists no backup_label;"
-                            + " PostgreSQL cannot recover the backup without it HINT: choose another backup with --backup");
-                }
-                Map<String, String> original = tablespaces(catalog, manifest);
-                Map<String, String> remap = options.tablespaceMap();
-                if (options.tablespaceRoot().isPresent()) {
-                    remap = new LinkedHashMap<>();
-                    for (Map.Entry<String, String> t : original.entrySet()) {
-                        remap.put(t.getValue(), options.tablespaceRoot().get().resolve(t.getKey()).toAbsolutePath().toString());
+            Optional<String> tried = Optional.empty();
+            while (true) {
+                try {
+                    return attempt(cluster, state, tried, repositorySettings, started);
+                } catch (Unreachable u) {
+                    if (!TargetPlanning.othersToTry(state, options.target(), u.backupId)) {
+                        throw (RestorePlanException) u.getCause(); // as planning first would have refused it
                     }
-                }
-                TablespaceLayout layout = TablespaceLayout.of(options.dataDirectory(), original, remap);
-                RestoreReport report = new RestoreReport(options, repositorySettings, out);
-                report.printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout);
-                TargetDirectory target = new TargetDirectory(options.dataDirectory(), layout);
-                target.checkEmpty();
-                Path launcher = options.dryRun() ? null : options.launcher().orElseGet(() -> RecoveryAccess.launcher(Optional.empty()));
-                if (options.dryRun()) {
-                    out.println("dry run: nothing was written");
+                    out.println("the target is not reachable from backup '" + u.backupId + "' (" + u.getCause().getMessage()
+                            + "): what was written is removed, and the older backups are tried");
                     out.flush();
-                    return new Summary(cluster.systemId(), plan, planned.resolution(), 0, 0, 0,
-                            Duration.between(started, Instant.now()), layout.locations());
+                    tried = Optional.of(u.backupId);
                 }
-                BundleExtraction.Extracted done = restore(target, catalog, cluster.systemId(), plan, manifest, layout, launcher,
-                        repositorySettings);
-                Duration took = Duration.between(started, Instant.now());
-                Summary s = new Summary(cluster.systemId(), plan, planned.resolution(), done.files(), done.bytes(),
-                        done.fetchedBytes(), took, layout.locations());
-                report.printSummary(s);
-                return s;
             }
+        }
+    }
+
+    /**
+     * The target turned out unreachable from the backup extracted while it was searched for,
+     * which was not chosen by hand: the directories are as before the restore, and an older
+     * backup may reach it.
+     */
+    private static final class Unreachable extends RuntimeException {
+        private final String backupId;
+
+        Unreachable(String backupId, RestorePlanException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.backupId = backupId;
+        }
+    }
+
+    /**
+     * One restore of one backup. A time target's stop record is searched for while that backup
+     * (the newest that ended before it, or the one given) is extracted ({@link TargetResolution});
+     * other targets, a dry run and a retry after {@link Unreachable} plan first.
+     */
+    private Summary attempt(ClusterCatalog cluster, ClusterState state, Optional<String> tried,
+                            RepositorySettings repositorySettings, Instant started) throws IOException {
+        Optional<RestorePlan> provisional = options.dryRun() || tried.isPresent() ? Optional.empty()
+                : TargetPlanning.provisional(state, options.target(), options.timeline(), options.backupId());
+        TargetResolution resolution = provisional.map(p -> TargetResolution.start(state, options.target(), options.timeline(),
+                p.backup().id(), options.inclusive())).orElse(null);
+        TargetPlanning.Planned planned = provisional.map(p -> new TargetPlanning.Planned(p, Optional.empty()))
+                .orElseGet(() -> TargetPlanning.plan(state, options.target(), options.timeline(), options.backupId(),
+                        options.inclusive(), tried));
+        RestorePlan plan = planned.plan();
+        BackupCatalog catalog = cluster.backups();
+        try (ManifestSpool manifest = ManifestSpool.read(catalog, plan.backup().id())) {
+            if (manifest.topLevelFile("backup_label").isEmpty()) {
+                throw new CorruptDataException("the manifest of backup '" + plan.backup().id() + "' lists no backup_label;"
+                        + " PostgreSQL cannot recover the backup without it HINT: choose another backup with --backup");
+            }
+            Map<String, String> original = tablespaces(catalog, manifest);
+            Map<String, String> remap = options.tablespaceMap();
+            if (options.tablespaceRoot().isPresent()) {
+                remap = new LinkedHashMap<>();
+                for (Map.Entry<String, String> t : original.entrySet()) {
+                    remap.put(t.getValue(), options.tablespaceRoot().get().resolve(t.getKey()).toAbsolutePath().toString());
+                }
+            }
+            TablespaceLayout layout = TablespaceLayout.of(options.dataDirectory(), original, remap);
+            RestoreReport report = new RestoreReport(options, repositorySettings, out);
+            report.printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout, resolution != null);
+            TargetDirectory target = new TargetDirectory(options.dataDirectory(), layout);
+            target.checkEmpty();
+            Path launcher = options.dryRun() ? null : options.launcher().orElseGet(() -> RecoveryAccess.launcher(Optional.empty()));
+            if (options.dryRun()) {
+                out.println("dry run: nothing was written");
+                out.flush();
+                return new Summary(cluster.systemId(), plan, planned.resolution(), 0, 0, 0,
+                        Duration.between(started, Instant.now()), layout.locations());
+            }
+            Restored done = restore(target, cluster, planned, resolution, manifest, layout, launcher, repositorySettings, report);
+            Duration took = Duration.between(started, Instant.now());
+            Summary s = new Summary(cluster.systemId(), done.planned().plan(), done.planned().resolution(), done.extracted().files(),
+                    done.extracted().bytes(), done.extracted().fetchedBytes(), took, layout.locations());
+            report.printSummary(s);
+            return s;
         }
     }
 
@@ -205,22 +250,97 @@ public final class Restore {
         return m;
     }
 
-    /** Writes everything, or leaves the directory marked as failed. */
-    private BundleExtraction.Extracted restore(TargetDirectory target, BackupCatalog catalog, long systemId, RestorePlan plan,
-                                               ManifestSpool manifest, TablespaceLayout layout, Path launcher,
-                                               RepositorySettings repositorySettings) throws IOException {
+    private record Restored(TargetPlanning.Planned planned, BundleExtraction.Extracted extracted) {
+    }
+
+    /**
+     * Writes everything, or leaves the directory marked as failed. With a {@code resolution}
+     * under way, the recovery files wait for it: its plan is the one written; its failure
+     * removes what was written (the directories were empty) and is thrown as planning would
+     * have thrown it, or as {@link Unreachable} when an older backup may reach the target.
+     */
+    private Restored restore(TargetDirectory target, ClusterCatalog cluster, TargetPlanning.Planned planned,
+                             TargetResolution resolution, ManifestSpool manifest, TablespaceLayout layout, Path launcher,
+                             RepositorySettings repositorySettings, RestoreReport report) throws IOException {
         Path data = options.dataDirectory();
+        long systemId = cluster.systemId();
+        BackupCatalog catalog = cluster.backups();
+        RestorePlan plan = planned.plan();
         target.create(plan.backup().id());
+        RestorePrefetch prefetch = null;
         try {
             target.makeDirectories(manifest);
+            prefetch = startPrefetch(cluster, plan, data, repositorySettings);
             BundleExtraction.Extracted written = new BundleExtraction(options.jobs(), out).extract(catalog, manifest, layout);
             RestoreAccounting.check(manifest, layout, data);
-            new RecoveryFiles(options, settings, repositorySettings).write(catalog, systemId, plan, manifest, layout, launcher);
+            if (resolution != null) {
+                try {
+                    planned = resolution.await();
+                } catch (RuntimeException e) {
+                    if (prefetch != null) {
+                        prefetch.close();
+                        prefetch = null;
+                    }
+                    target.clear();
+                    if (e instanceof RestorePlanException rpe && options.backupId().isEmpty()) {
+                        throw new Unreachable(resolution.backupId(), rpe);
+                    }
+                    throw e;
+                }
+                report.printResolution(planned);
+            }
+            RecoveryAccess.Commands commands = new RecoveryFiles(options, settings, repositorySettings)
+                    .write(catalog, systemId, planned.plan(), manifest, layout, launcher);
+            if (prefetch != null) {
+                int n = prefetch.finish(commands.getCaller(), unarchivedNextHistory(cluster, planned.plan()));
+                prefetch = null;
+                if (n > 0) {
+                    out.println("fetched ahead: the first " + n + " WAL segments recovery needs are in pg_wal/.walvault/get");
+                }
+            }
             target.complete();
-            return written;
+            return new Restored(planned, written);
+        } catch (Unreachable | RestorePlanException e) {
+            throw e; // nothing left behind: the directories are as they were
         } catch (RuntimeException | IOException | Error e) {
+            if (prefetch != null) {
+                prefetch.close();
+            }
             target.markFailed(e);
             throw failed(data, e);
+        }
+    }
+
+    /**
+     * The history file the restored server probes for first (the backup's timeline plus one), when
+     * recovery follows the latest timeline, the plan stays on the backup's and the archive has no
+     * such file: its "not in the archive" can be answered before the server starts.
+     */
+    private Optional<WalFileName> unarchivedNextHistory(ClusterCatalog cluster, RestorePlan plan) {
+        if (!options.timeline().equals(TargetTimeline.latest()) || !plan.targetTimeline().equals(plan.backup().timeline())) {
+            return Optional.empty();
+        }
+        WalFileName next = WalFileName.parse(String.format("%08X.history", plan.backup().timeline().value() + 1));
+        return cluster.wal().info(next).isPresent() ? Optional.empty() : Optional.of(next);
+    }
+
+    /**
+     * Starts fetching the first WAL of {@code plan} into the restored server's spool while the
+     * backup is extracted, unless archive-get's prefetch is off; null then, or when the spool
+     * cannot be made (recovery fetches everything itself).
+     */
+    private RestorePrefetch startPrefetch(ClusterCatalog cluster, RestorePlan plan, Path data, RepositorySettings repositorySettings) {
+        ArchiveGetSettings get = ArchiveGetSettings.from(settings);
+        if (get.prefetch() == 0 || plan.wal().isEmpty()) {
+            return null;
+        }
+        try {
+            return RestorePrefetch.start(cluster.wal(), data.resolve("pg_wal"), cluster.systemId(),
+                    repositorySettings.location() + " " + Long.toUnsignedString(cluster.systemId()),
+                    plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), get);
+        } catch (IOException | RuntimeException e) {
+            out.println("not fetching WAL ahead (recovery fetches it itself): " + e);
+            return null;
         }
     }
 

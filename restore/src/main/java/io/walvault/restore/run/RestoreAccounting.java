@@ -1,6 +1,7 @@
 package io.walvault.restore.run;
 
 import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.hook.HookSpool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -16,7 +17,8 @@ import java.util.List;
 /**
  * The last check of a restore's files: every file of the manifest is where it belongs with its
  * size, and nothing else is there (a file left by something else, or an extraction that wrote
- * somewhere it should not). Checksums were checked as the files were written.
+ * somewhere it should not) but the WAL fetched ahead into {@code pg_wal/.walvault}. Checksums
+ * were checked as the files were written.
  */
 final class RestoreAccounting {
 
@@ -39,6 +41,7 @@ final class RestoreAccounting {
                 throw new UncheckedIOException(e);
             }
         });
+        Path spool = data.resolve("pg_wal").resolve(HookSpool.DIRECTORY);
         long[] onDisk = {0};
         List<String> extra = new ArrayList<>();
         List<Path> roots = new ArrayList<>();
@@ -46,6 +49,12 @@ final class RestoreAccounting {
         roots.addAll(layout.locations().values());
         for (Path root : roots) {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    // the WAL the restore fetched ahead for the server (a base backup's pg_wal is empty)
+                    return dir.equals(spool) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     if (attrs.isRegularFile() && !file.equals(data.resolve(TargetDirectory.MARKER))) {

@@ -6,6 +6,7 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.restore.plan.RestorePlan;
+import io.walvault.restore.plan.TargetPlanning;
 import io.walvault.restore.plan.TargetResolver;
 import io.walvault.restore.recovery.RecoveryExpectation;
 import io.walvault.restore.recovery.RecoveryTarget;
@@ -39,16 +40,15 @@ final class RestoreReport {
     }
 
     void printPlan(long systemId, RestorePlan plan, Optional<TargetResolver.Resolution> resolution, ManifestSpool manifest,
-                           TablespaceLayout layout) {
+                           TablespaceLayout layout, boolean resolving) {
         BackupInfo b = manifest.info();
         out.println("restore plan for cluster " + Long.toUnsignedString(systemId) + ":");
         out.printf(Locale.ROOT, "  backup:     '%s' label '%s', PostgreSQL %s, timeline %s%n", b.id(), b.label(),
                 b.serverVersion(), b.timeline());
         out.printf(Locale.ROOT, "              started %s at %s, consistent at %s (ended %s)%n", b.startLsn(), b.startTime(),
                 b.stopLsn(), b.stopTime());
-        out.println("  target:     " + plan.target().describe() + (resolution.map(r -> ": recovery stops "
-                + (r.stopsBefore() ? "before" : "after") + " the record at " + r.stopRecord()
-                + r.lastCommitTime().map(t -> " (last commit kept at " + t + ")").orElse("")).orElse("")));
+        out.println("  target:     " + plan.target().describe() + resolution.map(RestoreReport::stop).orElse(resolving
+                ? ": searched for in the archived WAL while the backup is restored" : ""));
         if (!(plan.target() instanceof RecoveryTarget.EndOfArchive)) {
             out.println("              then: " + switch (options.action()) {
                 case PAUSE -> "pause (read-only; end recovery with pg_ctl promote or SELECT pg_wal_replay_resume())";
@@ -68,6 +68,11 @@ final class RestoreReport {
             out.println("  WAL:        none archived after the backup");
         }
         boolean first = true;
+        if (resolving && !byTimeline.isEmpty()) {
+            out.println("  WAL:        from the backup to the target (the archive holds WAL to "
+                    + plan.wal().get(plan.wal().size() - 1).file() + ")");
+            byTimeline.clear();
+        }
         for (Map.Entry<TimelineId, List<RestorePlan.PlannedWal>> e : byTimeline.entrySet()) {
             List<RestorePlan.PlannedWal> w = e.getValue();
             out.printf(Locale.ROOT, "  %s timeline %s: %s to %s (%d files, all in the archive)%n", first ? "WAL:       " : "           ",
@@ -82,6 +87,22 @@ final class RestoreReport {
                 + "'" + (loc.toString().equals(layout.original().get(oid)) ? "" : " -> '" + loc + "'")));
         for (String w : plan.warnings()) {
             out.println("  WARNING: " + w);
+        }
+        out.flush();
+    }
+
+    private static String stop(TargetResolver.Resolution r) {
+        return ": recovery stops " + (r.stopsBefore() ? "before" : "after") + " the record at " + r.stopRecord()
+                + r.lastCommitTime().map(t -> " (last commit kept at " + t + ")").orElse("");
+    }
+
+    /** The target found while the backup was restored, and the WAL recovery reads to reach it. */
+    void printResolution(TargetPlanning.Planned planned) {
+        RestorePlan plan = planned.plan();
+        out.println("target found: " + plan.target().describe() + planned.resolution().map(RestoreReport::stop).orElse(""));
+        if (!plan.wal().isEmpty()) {
+            out.printf(Locale.ROOT, "  WAL:        %s to %s (%d files, all in the archive)%n", plan.wal().get(0).file(),
+                    plan.wal().get(plan.wal().size() - 1).file(), plan.wal().size());
         }
         out.flush();
     }

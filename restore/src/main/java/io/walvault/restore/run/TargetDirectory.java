@@ -112,6 +112,43 @@ final class TargetDirectory {
         }
     }
 
+    /**
+     * Removes everything written since {@link #create} (the directories were new or empty, so
+     * all in them is this restore's), the marker last: the state before the restore began.
+     */
+    void clear() throws IOException {
+        for (Path loc : layout.locations().values()) {
+            removeContents(loc);
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(data)) {
+            for (Path p : s) {
+                if (!p.getFileName().toString().equals(MARKER)) {
+                    removeTree(p);
+                }
+            }
+        }
+        Files.deleteIfExists(data.resolve(MARKER));
+    }
+
+    private static void removeContents(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                removeTree(p);
+            }
+        }
+    }
+
+    /** Removes {@code p} and, if it is a directory (never followed through a link), all below it. */
+    private static void removeTree(Path p) throws IOException {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            removeContents(p);
+        }
+        Files.deleteIfExists(p);
+    }
+
     /** The restore succeeded: the marker goes, last, durably. */
     void complete() throws IOException {
         fsync(data);

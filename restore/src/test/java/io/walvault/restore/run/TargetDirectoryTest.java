@@ -17,6 +17,7 @@ import io.walvault.core.repo.Repository;
 import io.walvault.core.storage.memory.MemoryStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +73,37 @@ class TargetDirectoryTest {
         done.create("20261121T090000Z");
         done.complete();
         assertFalse(Files.exists(ok.resolve(TargetDirectory.MARKER)));
+    }
+
+    @Test
+    void clearTakesBackEverythingTheRestoreWroteAndNothingElse() throws Exception {
+        Path data = dir.resolve("data");
+        Path ts = dir.resolve("ts");
+        Path outside = Files.writeString(dir.resolve("outside"), "not the restore's");
+        TablespaceLayout layout = TablespaceLayout.of(data, Map.of("16384", ts.toString()), Map.of());
+        TargetDirectory t = new TargetDirectory(data, layout);
+        t.checkEmpty();
+        t.create("20261121T090000Z");
+        try (ManifestSpool m = manifest()) {
+            t.makeDirectories(m);
+        }
+        Files.createDirectories(data.resolve("base/1"));
+        Files.writeString(data.resolve("base/1/1259"), "relation");
+        Files.createDirectories(data.resolve("pg_wal/.walvault/get"));
+        Files.writeString(data.resolve("pg_wal/.walvault/get/000000010000000000000002"), "segment");
+        Files.createSymbolicLink(data.resolve("pg_wal/link-out"), outside);
+        Files.createDirectories(ts.resolve("PG_18_202406281"));
+        Files.writeString(ts.resolve("PG_18_202406281/table"), "tablespace data");
+
+        t.clear();
+        try (var left = Files.list(data)) {
+            assertEquals(List.of(), left.toList(), "the data directory is empty again");
+        }
+        try (var left = Files.list(ts)) {
+            assertEquals(List.of(), left.toList(), "the tablespace directory is empty again");
+        }
+        assertEquals("not the restore's", Files.readString(outside), "a link is removed, never followed");
+        t.checkEmpty(); // a second restore may begin
     }
 
     @Test

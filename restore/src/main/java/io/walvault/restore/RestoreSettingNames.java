@@ -8,7 +8,7 @@ import io.walvault.core.config.SettingNames;
  */
 public final class RestoreSettingNames {
 
-    public static final SettingNames NAMES = SettingNames.of("archive-get-prefetch", "archive-get-spool-max");
+    public static final SettingNames NAMES = SettingNames.of("archive-get-prefetch", "archive-get-parallel", "archive-get-spool-max");
 
     private RestoreSettingNames() {
     }

@@ -36,7 +36,7 @@ public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parall
             throw new WalvaultException(ErrorCode.CONFIG, "archive-get-prefetch must be between 0 and 1024, not " + prefetch);
         }
         if (parallel < 1 || parallel > 64) {
-            throw new WalvaultException(ErrorCode.CONFIG, "archive-get parallelism must be between 1 and 64, not " + parallel);
+            throw new WalvaultException(ErrorCode.CONFIG, "archive-get-parallel must be between 1 and 64, not " + parallel);
         }
         if (spoolMax < 0) {
             throw new WalvaultException(ErrorCode.CONFIG, "archive-get-spool-max must not be negative");
@@ -56,18 +56,22 @@ public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parall
                         + " HINT: use the 'Database system identifier' that pg_controldata prints");
             }
         }
-        int prefetch = DEFAULT_PREFETCH;
-        var p = s.get("archive-get-prefetch");
-        if (p.isPresent()) {
-            try {
-                prefetch = Integer.parseInt(p.get().trim());
-            } catch (NumberFormatException e) {
-                throw new WalvaultException(ErrorCode.CONFIG, "archive-get-prefetch '" + p.get() + "' (from "
-                        + s.source("archive-get-prefetch") + ") is not a number");
-            }
-        }
+        int prefetch = integer(s, "archive-get-prefetch", DEFAULT_PREFETCH);
+        int parallel = integer(s, "archive-get-parallel", DEFAULT_PARALLEL);
         long spoolMax = s.size("archive-get-spool-max").orElse(DEFAULT_SPOOL_MAX);
-        return new ArchiveGetSettings(id, prefetch, DEFAULT_PARALLEL, spoolMax);
+        return new ArchiveGetSettings(id, prefetch, parallel, spoolMax);
+    }
+
+    private static int integer(Settings s, String name, int otherwise) {
+        var p = s.get(name);
+        if (p.isEmpty()) {
+            return otherwise;
+        }
+        try {
+            return Integer.parseInt(p.get().trim());
+        } catch (NumberFormatException e) {
+            throw new WalvaultException(ErrorCode.CONFIG, name + " '" + p.get() + "' (from " + s.source(name) + ") is not a number");
+        }
     }
 
     /** Whether a worker fetches ahead. */

@@ -66,6 +66,8 @@ final class GetWorker {
 
     private static final Logger LOG = LoggerFactory.getLogger(GetWorker.class);
     static final int IDLE_SECONDS = 30;
+    /** Pause between looks at the spool while fetches run or the window is full. */
+    private static final long IDLE_POLL_MS = 25;
     /** A worker serving a standby for days restarts now and then, and takes changed settings with it. */
     static final Duration LIFETIME = Duration.ofHours(1);
     private static final Duration FIRST_WANT = Duration.ofSeconds(10);
@@ -215,7 +217,7 @@ final class GetWorker {
                     }
                     clearEndAnswers(cursor);
                 } else if (r.fetched() == 0) {
-                    sleep(5);
+                    sleep(IDLE_POLL_MS); // each look is some 100 system calls: redo needs the CPU more
                 }
             }
         }

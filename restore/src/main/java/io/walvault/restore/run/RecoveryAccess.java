@@ -47,7 +47,8 @@ final class RecoveryAccess {
     /** Settings carried as such into the restore config (secrets and key files are handled apart). */
     private static final Set<String> CARRIED = Set.of("repo", "encryption", "s3-endpoint", "s3-region", "s3-path-style",
             "s3-storage-class", "s3-sse", "s3-kms-key-id", "s3-checksums", "s3-conditional-write", "s3-part-size",
-            "s3-part-concurrency", "s3-max-attempts", "s3-access-key-id", "s3-secret-access-key", "archive-get-prefetch");
+            "s3-part-concurrency", "s3-max-attempts", "s3-access-key-id", "s3-secret-access-key", "archive-get-prefetch",
+            "archive-get-parallel", "archive-get-spool-max");
 
     private RecoveryAccess() {
     }

@@ -129,6 +129,9 @@ final class PushWorker {
                     }
                     lastWork = System.nanoTime();
                     giveUp(limit, pending, failures > 0, repo);
+                    if (failures == 0) {
+                        promise(pending);
+                    }
                     List<Path> batch = pending.subList(0, Math.min(pending.size(), Math.max(1, settings.parallel())));
                     int ok = pushBatch(pool, repo, batch);
                     pushed += ok;
@@ -146,6 +149,22 @@ final class PushWorker {
             LOG.info("archive-push worker of '{}' ends ({}): {} files pushed", walDir,
                     tenure.reason().orElse("idle for " + IDLE_SECONDS + " s"), pushed);
             return pushed;
+        }
+    }
+
+    /**
+     * Marks the next look-ahead files pending: PostgreSQL's calls for them wait for this worker's
+     * answer instead of starting a JVM each when the archiver catches up with the worker (a
+     * backlog drains at the worker's pace, not at one JVM start per file). Not while pushes fail:
+     * then each call answers at once with the failure.
+     */
+    private void promise(List<Path> pending) {
+        for (Path p : pending.subList(0, Math.min(pending.size(), settings.lookAhead()))) {
+            try {
+                spool.markPending(HookSpool.Role.PUSH, p.getFileName().toString());
+            } catch (IOException e) {
+                LOG.debug("cannot mark '{}' pending: {}", p, e.toString());
+            }
         }
     }
 

@@ -143,6 +143,11 @@ final class WalBench implements AutoCloseable {
         Thread.sleep(500); // the archiver picks the new setting up on its next loop
     }
 
+    private String plainPush() {
+        return ShellQuote.word(walvault.executable().toString()) + " archive-push --repo " + ShellQuote.word(repoUri)
+                + " --config " + ShellQuote.word(config.toString()) + " %p";
+    }
+
     private String timedPush(Path times) {
         return ShellQuote.word(pushScript.toString()) + " " + ShellQuote.word(times.toString()) + " %p";
     }
@@ -213,6 +218,44 @@ final class WalBench implements AutoCloseable {
      * then the real command set back and the time until all are archived.
      */
     void drain(int segments) throws Exception {
+        // the machine's limit first: the same backlog archived by PostgreSQL calling /bin/true
+        backlog(segments);
+        Drained limit = drainWith("/bin/true");
+        report.add("archive_drain_limit_segments_per_s", limit.perSecond(), "segments/s", String.format(Locale.ROOT,
+                "the machine's limit: a backlog of %d .ready segments archived by PostgreSQL with archive_command ="
+                        + " /bin/true (its archiver's own cost per file: a shell, the status rename and its fsyncs), %.1f s",
+                limit.files(), limit.seconds()));
+        backlog(segments);
+        // one untimed call first, on a copy of a backlog segment into a repository of its own: the
+        // first call of a jar dumps its class-data archive (earlier sections have made it, unless
+        // --only left them out)
+        try (Stream<Path> s = Files.list(pgWal())) {
+            String one = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted()
+                    .filter(n -> Files.exists(pgWal().resolve("archive_status").resolve(n + ".ready"))).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no ready segment in the backlog"));
+            Path scratch = walvault.dir().resolve("drain-warm-repo");
+            Repositories.create(settings(scratch.toUri().toString(), config)).close();
+            pushAlone(walvault.dir().resolve("drain-warm"), scratch, one);
+        }
+        // the plain hook, as a server runs it: the timing wrapper's own processes (a shell, two dates,
+        // /usr/bin/time) would cost PostgreSQL's serial archiver more than the answered calls do
+        Drained d = drainWith(plainPush());
+        report.add("archive_drain_segments_per_s", d.perSecond(), "segments/s", String.format(Locale.ROOT,
+                "a backlog of %d full .ready segments (written with archive_command empty, worker stopped) archived after"
+                        + " archive_command was set to plain `bin/walvault archive-push` (no timing wrapper): segments /"
+                        + " seconds until pg_stat_archiver counted them all (%.1f s)", d.files(), d.seconds()));
+        report.add("archive_drain_vs_limit", d.perSecond() / limit.perSecond(), "ratio",
+                "archive_drain_segments_per_s / archive_drain_limit_segments_per_s");
+    }
+
+    private record Drained(int files, double seconds) {
+        double perSecond() {
+            return files / seconds;
+        }
+    }
+
+    /** About {@code segments} .ready segments written with archiving stopped (an empty archive_command). */
+    private void backlog(int segments) throws Exception {
         archiveCommand("");
         Walvault.stopWorkers(pgWal()); // a running worker would push the backlog ahead of PostgreSQL
         try (WalLoad load = WalLoad.start(pg.jdbcUrl("postgres"), PgCluster.SUPERUSER, scale, 2, 0)) {
@@ -225,21 +268,14 @@ final class WalBench implements AutoCloseable {
         }
         pg.execute("SELECT pg_switch_wal()");
         Thread.sleep(500);
-        // one untimed call first, on a copy of a backlog segment into a repository of its own: the
-        // first call of a jar dumps its class-data archive (earlier sections have made it, unless
-        // --only left them out)
-        try (Stream<Path> s = Files.list(pgWal())) {
-            String one = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted()
-                    .filter(n -> Files.exists(pgWal().resolve("archive_status").resolve(n + ".ready"))).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no ready segment in the backlog"));
-            Path scratch = walvault.dir().resolve("drain-warm-repo");
-            Repositories.create(settings(scratch.toUri().toString(), config)).close();
-            pushAlone(walvault.dir().resolve("drain-warm"), scratch, one);
-        }
+    }
+
+    /** Sets {@code command} as archive_command and waits until the backlog is archived. */
+    private Drained drainWith(String command) throws Exception {
         int backlog = readyCount();
         long archivedBefore = archivedCount();
         long t0 = System.nanoTime();
-        archiveCommand(timedPush(walvault.dir().resolve("times-drain")));
+        archiveCommand(command);
         long deadline = t0 + Duration.ofMinutes(20).toNanos();
         while (archivedCount() - archivedBefore < backlog) {
             if (System.nanoTime() > deadline) {
@@ -247,11 +283,7 @@ final class WalBench implements AutoCloseable {
             }
             Thread.sleep(50);
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        report.add("archive_drain_segments_per_s", backlog / seconds, "segments/s", String.format(Locale.ROOT,
-                "a backlog of %d full .ready segments (written with archive_command empty, worker stopped) archived after"
-                        + " the timed archive_command was set back: segments / seconds until pg_stat_archiver counted"
-                        + " them all (%.1f s)", backlog, seconds));
+        return new Drained(backlog, (System.nanoTime() - t0) / 1e9);
     }
 
     /**
@@ -271,8 +303,8 @@ final class WalBench implements AutoCloseable {
         String exe = walvault.executable().toString();
         baseFirstSegment = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
         archiveCommand(timedPush(walvault.dir().resolve("times-replay")));
-        Walvault.Run backup = walvault.run(ServerUser.get().wrap(List.of(exe, "backup", "--pg", conninfo, "--repo", repoUri,
-                "--config", config.toString())), Map.of(), walvault.dir(), 3600);
+        Walvault.Run backup = walvault.run(ServerUser.get().wrap(List.of(exe, "backup", "--checkpoint", "fast", "--pg", conninfo,
+                "--repo", repoUri, "--config", config.toString())), Map.of(), walvault.dir(), 3600);
         if (backup.exitCode() != 0) {
             throw new IllegalStateException("walvault backup failed (exit " + backup.exitCode() + "):\n" + backup.output());
         }

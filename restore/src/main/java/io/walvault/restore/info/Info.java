@@ -1,5 +1,6 @@
 package io.walvault.restore.info;
 
+import io.walvault.core.repo.ArchiveGaps;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
@@ -107,6 +108,12 @@ public final class Info {
             problems.add("no backup: nothing can be restored yet HINT: take one with 'walvault backup'");
         }
         problems.addAll(divergence(listing));
+        for (ArchiveGaps.Gap g : cluster.gaps().list()) {
+            problems.add("WAL " + g.first() + (g.first().equals(g.last()) ? "" : " to " + g.last()) + " (" + g.files()
+                    + (g.files() == 1 ? " file, " : " files, ") + g.bytes() / (1024 * 1024) + " MiB) was given up unarchived by"
+                    + " archive-push on " + g.host() + " at " + g.at() + ": " + g.reason() + " HINT: no point in it can be"
+                    + " recovered to; take a new backup so that what follows it can be");
+        }
         Optional<String> earliest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(0).describeStart());
         Optional<String> latest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(windows.size() - 1).describeEnd());
         return new ClusterReport(cluster.systemId(), backups, wal, earliest, latest, problems, windows);

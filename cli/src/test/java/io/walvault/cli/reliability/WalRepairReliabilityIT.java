@@ -67,7 +67,11 @@ class WalRepairReliabilityIT {
                         .map(o -> o.key()).filter(k -> k.contains("/wal/") && k.contains("/" + victim + ".")).findFirst().orElseThrow();
                 s3.deleteObject(b -> b.bucket(bucket.name()).key(key));
             }
-            rec.fault("lost WAL object", "the stored " + victim + " removed from the bucket after the restore", 1);
+            // the restore fetched the first segments ahead into the server's spool: that verified copy would carry
+            // recovery past the loss (rightly); removed, so that the server has to read the lost object
+            Files.deleteIfExists(data.resolve("pg_wal/.walvault/get").resolve(victim));
+            rec.fault("lost WAL object", "the stored " + victim + " removed from the bucket after the restore (and the copy"
+                    + " the restore had fetched ahead)", 1);
             PgCluster restored = rig.startRestored("gap", data);
             PgCluster.RecoveryOutcome outcome = restored.awaitRecoveryEnd(Duration.ofSeconds(180));
             assertNotEquals(PgCluster.RecoveryOutcome.PROMOTED, outcome, restored.logSinceStart());

@@ -83,8 +83,10 @@ final class GetWorker {
     private final Set<String> placed = new HashSet<>();
     /** The fetches running, by segment. */
     private final Map<WalSegmentName, Future<SpoolFetch.Outcome>> inFlight = new TreeMap<>();
-    /** Whether the plan's last segment was fetched again for recovery's re-read of it. */
-    private boolean endCopied;
+    /** The plan's last segment fetched again for recovery's re-read of it: apart from {@link #inFlight}, its failure stops nothing. */
+    private Future<SpoolFetch.Outcome> endCopy;
+    /** Whether {@link #endCopy} is done with (copied, there already, or given up). */
+    private boolean endCopySettled;
     /** Files placed in the spool by this worker's fetches. */
     private final AtomicInteger fetchedTotal = new AtomicInteger();
     /** The last segment answered "missing", while that answer waits to be taken. */
@@ -191,12 +193,12 @@ final class GetWorker {
                 }
                 WalSegmentName at = cursor;
                 // recovery reached the plan's last segment (or read past it): the segment it ends in is read once more
-                Optional<WalSegmentName> endCopy = plan.map(RecoveryExpectation::end)
+                Optional<WalSegmentName> planEnd = plan.map(RecoveryExpectation::end)
                         .filter(e -> e.timeline().equals(at.timeline()) && e.compareTo(at) <= 0);
-                dropPassed(cursor, endCopy);
-                cancelInFlight(w -> (!w.timeline().equals(at.timeline()) || w.compareTo(at) <= 0) && !endCopy.equals(Optional.of(w)));
-                if (endCopy.isPresent() && !endCopied) {
-                    copyEnd(pool, fetch, endCopy.get());
+                dropPassed(cursor, planEnd);
+                cancelInFlight(w -> !w.timeline().equals(at.timeline()) || w.compareTo(at) <= 0);
+                if (planEnd.isPresent()) {
+                    copyEnd(pool, fetch, planEnd.get());
                 }
                 int ready = readySegments();
                 if (ready != readyBefore) {
@@ -350,13 +352,41 @@ final class GetWorker {
      * the spool instead of a JVM start between redo and promotion.
      */
     private void copyEnd(WorkerThreads pool, SpoolFetch fetch, WalSegmentName end) throws IOException {
-        endCopied = true;
-        if (Files.exists(spool.ready(end.fileName())) || inFlight.containsKey(end)) {
+        if (endCopySettled) {
             return;
         }
         WalFileName n = WalFileName.parse(end.fileName());
-        spool.markPending(HookSpool.Role.GET, n.name());
-        inFlight.put(end, pool.submit(() -> fetch.fetch(n)));
+        if (endCopy == null) {
+            if (Files.exists(spool.ready(n.name())) || inFlight.containsKey(end)) {
+                endCopySettled = true; // there already (the launcher copied it), or on its way
+                return;
+            }
+            spool.markPending(HookSpool.Role.GET, n.name());
+            endCopy = pool.submit(() -> fetch.fetch(n));
+            return;
+        }
+        if (!endCopy.isDone()) {
+            return;
+        }
+        endCopySettled = true;
+        String why;
+        try {
+            SpoolFetch.Outcome o = endCopy.get();
+            if (o == SpoolFetch.Outcome.FETCHED) {
+                return;
+            }
+            why = o.toString();
+        } catch (ExecutionException e) {
+            why = String.valueOf(e.getCause());
+        } catch (CancellationException e) {
+            why = "cancelled";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            why = "interrupted";
+        }
+        // a convenience only: the re-read goes to Java, which fetches it (or says why it cannot)
+        spool.unmarkPending(HookSpool.Role.GET, n.name());
+        LOG.info("could not fetch '{}' again for recovery's re-read of it: {}", n, why);
     }
 
     /** Stops the fetches of the segments {@code which} selects, and withdraws their pending marks. */

@@ -13,11 +13,8 @@ import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.wal.WalFileName;
 import io.walvault.restore.extract.BundleExtractSink;
 import io.walvault.restore.plan.ClusterState;
-import io.walvault.restore.get.ArchiveGetSettings;
-import io.walvault.restore.get.RestorePrefetch;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.RestorePlanException;
 import io.walvault.restore.plan.TargetPlanning;
@@ -44,12 +41,17 @@ import java.util.TreeMap;
  *
  * <pre>
  *  plan:     backups + WAL listing ─▶ TargetPlanning (RestorePlanner, TargetResolver) ─▶ RestoreReport; --dry-run stops here
+ *            (a time target: the newest backup before it planned to the end of the archive, and its stop record
+ *            searched for during the extraction by TargetResolution)
  *  checks:   TargetDirectory: data directory and tablespace directories new or empty
  *  write:    TargetDirectory.create (marker) ─▶ makeDirectories (directories, tablespace links)
  *  extract:  BundleExtraction, --jobs bundles at a time: storage ─▶ decrypt ─▶ decompress ─▶ BundleExtractSink
+ *            beside it, ServerWalAhead: the plan's first WAL into the restored server's hook spool
  *  account:  RestoreAccounting: every manifest file present with its size, nothing else
+ *  resolve:  TargetResolution joined: its plan is written; its refusal clears the directories (an older backup next)
  *  finish:   RecoveryFiles: backup_manifest, tablespace_map, restore config, recovery plan, recovery settings,
- *            backup_label renamed into place ─▶ TargetDirectory.complete (marker removed) ─▶ RestoreReport summary
+ *            backup_label renamed into place ─▶ spool announced ─▶ TargetDirectory.complete (marker removed)
+ *            ─▶ RestoreReport summary
  * </pre>
  *
  * This class only orders those steps and turns a failure into one message.
@@ -263,24 +265,19 @@ public final class Restore {
                              TargetResolution resolution, ManifestSpool manifest, TablespaceLayout layout, Path launcher,
                              RepositorySettings repositorySettings, RestoreReport report) throws IOException {
         Path data = options.dataDirectory();
-        long systemId = cluster.systemId();
         BackupCatalog catalog = cluster.backups();
-        RestorePlan plan = planned.plan();
-        target.create(plan.backup().id());
-        RestorePrefetch prefetch = null;
+        target.create(planned.plan().backup().id());
+        ServerWalAhead ahead = null;
         try {
             target.makeDirectories(manifest);
-            prefetch = startPrefetch(cluster, plan, data, repositorySettings);
+            ahead = ServerWalAhead.start(settings, cluster, planned.plan(), data, repositorySettings, options.timeline(), out);
             BundleExtraction.Extracted written = new BundleExtraction(options.jobs(), out).extract(catalog, manifest, layout);
             RestoreAccounting.check(manifest, layout, data);
             if (resolution != null) {
                 try {
                     planned = resolution.await();
                 } catch (RuntimeException e) {
-                    if (prefetch != null) {
-                        prefetch.close();
-                        prefetch = null;
-                    }
+                    ahead.close();
                     target.clear();
                     if (e instanceof RestorePlanException rpe && options.backupId().isEmpty()) {
                         throw new Unreachable(resolution.backupId(), rpe);
@@ -290,57 +287,21 @@ public final class Restore {
                 report.printResolution(planned);
             }
             RecoveryAccess.Commands commands = new RecoveryFiles(options, settings, repositorySettings)
-                    .write(catalog, systemId, planned.plan(), manifest, layout, launcher);
-            if (prefetch != null) {
-                int n = prefetch.finish(commands.getCaller(), unarchivedNextHistory(cluster, planned.plan()));
-                prefetch = null;
-                if (n > 0) {
-                    out.println("fetched ahead: the first " + n + " WAL segments recovery needs are in pg_wal/.walvault/get");
-                }
+                    .write(catalog, cluster.systemId(), planned.plan(), manifest, layout, launcher);
+            int n = ahead.finish(commands, planned.plan());
+            if (n > 0) {
+                out.println("fetched ahead: the first " + n + " WAL segments recovery needs are in pg_wal/.walvault/get");
             }
             target.complete();
             return new Restored(planned, written);
         } catch (Unreachable | RestorePlanException e) {
             throw e; // nothing left behind: the directories are as they were
         } catch (RuntimeException | IOException | Error e) {
-            if (prefetch != null) {
-                prefetch.close();
+            if (ahead != null) {
+                ahead.close();
             }
             target.markFailed(e);
             throw failed(data, e);
-        }
-    }
-
-    /**
-     * The history file the restored server probes for first (the backup's timeline plus one), when
-     * recovery follows the latest timeline, the plan stays on the backup's and the archive has no
-     * such file: its "not in the archive" can be answered before the server starts.
-     */
-    private Optional<WalFileName> unarchivedNextHistory(ClusterCatalog cluster, RestorePlan plan) {
-        if (!options.timeline().equals(TargetTimeline.latest()) || !plan.targetTimeline().equals(plan.backup().timeline())) {
-            return Optional.empty();
-        }
-        WalFileName next = WalFileName.parse(String.format("%08X.history", plan.backup().timeline().value() + 1));
-        return cluster.wal().info(next).isPresent() ? Optional.empty() : Optional.of(next);
-    }
-
-    /**
-     * Starts fetching the first WAL of {@code plan} into the restored server's spool while the
-     * backup is extracted, unless archive-get's prefetch is off; null then, or when the spool
-     * cannot be made (recovery fetches everything itself).
-     */
-    private RestorePrefetch startPrefetch(ClusterCatalog cluster, RestorePlan plan, Path data, RepositorySettings repositorySettings) {
-        ArchiveGetSettings get = ArchiveGetSettings.from(settings);
-        if (get.prefetch() == 0 || plan.wal().isEmpty()) {
-            return null;
-        }
-        try {
-            return RestorePrefetch.start(cluster.wal(), data.resolve("pg_wal"), cluster.systemId(),
-                    repositorySettings.location() + " " + Long.toUnsignedString(cluster.systemId()),
-                    plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), get);
-        } catch (IOException | RuntimeException e) {
-            out.println("not fetching WAL ahead (recovery fetches it itself): " + e);
-            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.walvault.restore.get;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -31,6 +32,7 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -258,6 +260,58 @@ class ArchiveGetFailClosedIT {
         Files.delete(data.resolve("recovery.signal"));
         assertTrue(worker.get(30, TimeUnit.SECONDS) >= seg.size() - 2);
         assertTrue(Files.notExists(spool.ready(beforeNewest)));
+    }
+
+    @PgTest(min = 18)
+    void theWorkerKeepsThePlansLastSegmentForRecoverysReReadOfIt(PgHarness pg) throws Exception {
+        Archived a = segments(pg, 4);
+        List<Path> seg = a.segments();
+        Path scratch = pg.scratchDirectory("end-copy");
+        Path data = Files.createDirectories(scratch.resolve("data"));
+        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("recovery.signal"), "");
+        Files.writeString(data.resolve("postmaster.pid"), "3333\n" + data + "\n");
+        RepositorySettings rs = local(scratch.resolve("repo"));
+        archive(rs, a.systemId(), seg);
+        RecoveryExpectation.of(a.systemId(), SEG, seg.stream().map(ArchiveGetFailClosedIT::name).toList(), TimelineId.of(1),
+                TimelineId.of(1)).write(data);
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(a.systemId()), 4, 2), data,
+                ArchiveGet.WorkerStart.none());
+        HookSpool spool = new HookSpool(walDir);
+        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
+            try {
+                return get.worker(walDir, new HookCaller("archive-get", Optional.empty()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
+        Path target = walDir.resolve("RECOVERYXLOG");
+        get.run(name(seg.get(0)).name(), target);
+        // the launcher hands the next ones over from the spool, recording recovery's progress as it does
+        for (Path p : seg.subList(1, 3)) {
+            String n = p.getFileName().toString();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.notExists(spool.ready(n))) {
+                assertTrue(System.nanoTime() < deadline, "the worker did not fetch " + n);
+                Thread.sleep(10);
+            }
+            Files.writeString(data.resolve(RecoveryProgress.FILE), n + " 3333\n");
+            Files.move(spool.ready(n), target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        // the plan's last segment, by a Java call: the worker fetches it again for the re-read after redo
+        String last = seg.get(3).getFileName().toString();
+        get.run(last, target);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(spool.status(HookSpool.Role.GET, last).orElse(null) instanceof HookSpool.Status.Ready)) {
+            assertTrue(System.nanoTime() < deadline, "the plan's last segment was not kept for the re-read");
+            Thread.sleep(10);
+        }
+        assertArrayEquals(Files.readAllBytes(seg.get(3)), Files.readAllBytes(spool.ready(last)));
+        Thread.sleep(300); // more rounds of the worker: the copy stays (recovery is past it)
+        assertTrue(Files.exists(spool.ready(last)));
+        Files.delete(data.resolve("recovery.signal"));
+        worker.get(30, TimeUnit.SECONDS);
+        assertTrue(Files.notExists(spool.ready(last)), "recovery ended: what was fetched ahead goes");
     }
 
     private static WalFileName name(Path p) {

@@ -186,9 +186,11 @@ final class GetWorker {
                     lastProgress = System.nanoTime();
                 }
                 Optional<WalSegmentName> asked = RecoveryProgress.lastAskedInThisRun(dataDirectory, cursor.segmentSize());
-                if (asked.isPresent() && asked.get().timeline().equals(cursor.timeline()) && asked.get().compareTo(cursor) > 0) {
-                    // recovery took segments the worker did not place (fetched ahead by the restore): it is there
-                    cursor = asked.get();
+                if (asked.isPresent() && asked.get().timeline().equals(cursor.timeline()) && asked.get().segmentNumber() > 0
+                        && asked.get().previous().compareTo(cursor) > 0) {
+                    // recovery took segments the worker did not place (fetched ahead by the restore): it has passed the
+                    // ones before the one it asks for now, which the launcher may be handing over at this moment
+                    cursor = asked.get().previous();
                     lastProgress = System.nanoTime();
                 }
                 WalSegmentName at = cursor;

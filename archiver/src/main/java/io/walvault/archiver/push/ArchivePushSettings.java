@@ -51,33 +51,7 @@ public record ArchivePushSettings(OptionalLong systemId, int lookAhead, int para
 
     /** Reads the settings by walvault's precedence (flag, environment, config file, default). */
     public static ArchivePushSettings from(Settings s) {
-        return new ArchivePushSettings(systemIdentifier(s), integer(s, "archive-push-look-ahead", DEFAULT_LOOK_AHEAD),
-                integer(s, "archive-push-parallel", DEFAULT_PARALLEL), s.size("archive-push-queue-max"));
-    }
-
-    /** The {@code system-identifier} setting, if given (an unsigned 64-bit decimal, as pg_controldata prints it). */
-    public static OptionalLong systemIdentifier(Settings s) {
-        var v = s.get("system-identifier");
-        if (v.isEmpty()) {
-            return OptionalLong.empty();
-        }
-        try {
-            return OptionalLong.of(Long.parseUnsignedLong(v.get().trim()));
-        } catch (NumberFormatException e) {
-            throw new WalvaultException(ErrorCode.CONFIG, "system-identifier '" + v.get() + "' (from " + s.source("system-identifier")
-                    + ") is not a number HINT: use the 'Database system identifier' that pg_controldata prints");
-        }
-    }
-
-    private static int integer(Settings s, String name, int dflt) {
-        var v = s.get(name);
-        if (v.isEmpty()) {
-            return dflt;
-        }
-        try {
-            return Integer.parseInt(v.get().trim());
-        } catch (NumberFormatException e) {
-            throw new WalvaultException(ErrorCode.CONFIG, name + " '" + v.get() + "' (from " + s.source(name) + ") is not a number");
-        }
+        return new ArchivePushSettings(s.systemIdentifier(), s.integer("archive-push-look-ahead", DEFAULT_LOOK_AHEAD),
+                s.integer("archive-push-parallel", DEFAULT_PARALLEL), s.size("archive-push-queue-max"));
     }
 }

@@ -3,7 +3,6 @@ package io.walvault.cli.archiver;
 import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.expire.Expire;
 import io.walvault.archiver.expire.RetentionPolicy;
-import io.walvault.archiver.push.ArchivePushSettings;
 import io.walvault.archiver.stream.AfterBackup;
 import io.walvault.archiver.stream.Agent;
 import io.walvault.archiver.stream.BackupSchedule;
@@ -105,8 +104,7 @@ public final class AgentCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
-            agent.expectCluster(ArchivePushSettings.systemIdentifier(
-                    repository.settings(Map.of(), System.getenv())));
+            agent.expectCluster(repository.settings(Map.of(), System.getenv()).systemIdentifier());
             agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint)),
                     schedule(), afterBackup(repo));
             agent.runUntilShutdown();

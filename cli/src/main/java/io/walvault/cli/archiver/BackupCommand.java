@@ -3,7 +3,6 @@ package io.walvault.cli.archiver;
 import io.walvault.archiver.backup.Backup;
 import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.backup.BackupResult;
-import io.walvault.archiver.push.ArchivePushSettings;
 import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.error.ErrorCode;
@@ -80,8 +79,7 @@ public final class BackupCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         PrintWriter err = spec.commandLine().getErr();
         BackupResult r;
-        options = options.systemIdentifier(ArchivePushSettings.systemIdentifier(
-                repository.settings(Map.of(), System.getenv())));
+        options = options.systemIdentifier(repository.settings(Map.of(), System.getenv()).systemIdentifier());
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);

@@ -3,7 +3,6 @@ package io.walvault.cli.archiver;
 import io.walvault.archiver.expire.Expire;
 import io.walvault.archiver.expire.ExpireReport;
 import io.walvault.archiver.expire.RetentionPolicy;
-import io.walvault.archiver.push.ArchivePushSettings;
 import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
@@ -69,7 +68,7 @@ public final class ExpireCommand implements Callable<Integer> {
         Map<String, String> own = new LinkedHashMap<>();
         own.put("system-identifier", systemIdentifier);
         Settings s = repository.settings(own, System.getenv());
-        OptionalLong pinned = ArchivePushSettings.systemIdentifier(s);
+        OptionalLong pinned = s.systemIdentifier();
         ExpireReport report;
         try (RepositorySettings rs = RepositorySettings.from(s); Repository repo = Repositories.open(rs)) {
             long systemId = pinned.isPresent() ? pinned.getAsLong() : Expire.onlyCluster(repo);

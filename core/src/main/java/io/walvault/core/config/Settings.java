@@ -193,6 +193,33 @@ public final class Settings {
         return OptionalLong.of(Long.parseLong(m.group(1)) * unit);
     }
 
+    /** A whole-number setting, or {@code otherwise} when unset. */
+    public int integer(String name, int otherwise) {
+        Optional<String> v = get(name);
+        if (v.isEmpty()) {
+            return otherwise;
+        }
+        try {
+            return Integer.parseInt(v.get().trim());
+        } catch (NumberFormatException e) {
+            throw new WalvaultException(ErrorCode.CONFIG, name + " '" + v.get() + "' (from " + source(name) + ") is not a number");
+        }
+    }
+
+    /** The {@code system-identifier} setting (the cluster walvault is told to expect), empty when unset. */
+    public OptionalLong systemIdentifier() {
+        Optional<String> v = get("system-identifier");
+        if (v.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseUnsignedLong(v.get().trim()));
+        } catch (NumberFormatException e) {
+            throw new WalvaultException(ErrorCode.CONFIG, "system-identifier '" + v.get() + "' (from " + source("system-identifier")
+                    + ") is not a number HINT: use the 'Database system identifier' that pg_controldata prints");
+        }
+    }
+
     /** Where {@code name}'s value comes from, for messages ("--s3-region", "WALVAULT_S3_REGION", "config file '...'"). */
     public String source(String name) {
         if (flags.containsKey(name)) {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,6 +52,24 @@ class SettingsTest {
         assertEquals(8L * 1024 * 1024, r.s3().partSize());
         assertEquals(S3Settings.Checksums.WHEN_REQUIRED, r.s3().checksums(), "the default that works with S3-compatible stores");
         assertEquals("lz4", r.compression());
+    }
+
+    @Test
+    void wholeNumbersAndTheSystemIdentifierNameTheirSourceWhenTheyAreNotNumbers() {
+        Settings unset = Settings.load(Map.of(), null, Map.of());
+        assertEquals(3, unset.integer("s3-max-attempts", 3));
+        assertEquals(OptionalLong.empty(), unset.systemIdentifier());
+        Settings s = Settings.load(Map.of("s3-max-attempts", " 16 ", "system-identifier", "18446744073709551615"), null,
+                Map.of("WALVAULT_S3_PART_CONCURRENCY", "four"));
+        assertEquals(16, s.integer("s3-max-attempts", 3));
+        assertEquals(OptionalLong.of(-1L), s.systemIdentifier(), "unsigned 64 bits, as pg_controldata prints it");
+        WalvaultException e = assertThrows(WalvaultException.class, () -> s.integer("s3-part-concurrency", 4));
+        assertEquals(ErrorCode.CONFIG, e.code());
+        assertTrue(e.getMessage().contains("s3-part-concurrency 'four' (from WALVAULT_S3_PART_CONCURRENCY) is not a number"),
+                e.getMessage());
+        WalvaultException id = assertThrows(WalvaultException.class,
+                () -> Settings.load(Map.of("system-identifier", "db1"), null, Map.of()).systemIdentifier());
+        assertTrue(id.getMessage().contains("system-identifier 'db1' (from --system-identifier) is not a number"), id.getMessage());
     }
 
     @Test

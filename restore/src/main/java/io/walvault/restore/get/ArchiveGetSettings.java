@@ -45,33 +45,10 @@ public record ArchiveGetSettings(OptionalLong systemId, int prefetch, int parall
 
     /** Reads the settings by walvault's precedence (flag, environment, config file, default). */
     public static ArchiveGetSettings from(Settings s) {
-        OptionalLong id = OptionalLong.empty();
-        var v = s.get("system-identifier");
-        if (v.isPresent()) {
-            try {
-                id = OptionalLong.of(Long.parseUnsignedLong(v.get().trim()));
-            } catch (NumberFormatException e) {
-                throw new WalvaultException(ErrorCode.CONFIG, "system-identifier '" + v.get() + "' (from "
-                        + s.source("system-identifier") + ") is not a number"
-                        + " HINT: use the 'Database system identifier' that pg_controldata prints");
-            }
-        }
-        int prefetch = integer(s, "archive-get-prefetch", DEFAULT_PREFETCH);
-        int parallel = integer(s, "archive-get-parallel", DEFAULT_PARALLEL);
+        int prefetch = s.integer("archive-get-prefetch", DEFAULT_PREFETCH);
+        int parallel = s.integer("archive-get-parallel", DEFAULT_PARALLEL);
         long spoolMax = s.size("archive-get-spool-max").orElse(DEFAULT_SPOOL_MAX);
-        return new ArchiveGetSettings(id, prefetch, parallel, spoolMax);
-    }
-
-    private static int integer(Settings s, String name, int otherwise) {
-        var p = s.get(name);
-        if (p.isEmpty()) {
-            return otherwise;
-        }
-        try {
-            return Integer.parseInt(p.get().trim());
-        } catch (NumberFormatException e) {
-            throw new WalvaultException(ErrorCode.CONFIG, name + " '" + p.get() + "' (from " + s.source(name) + ") is not a number");
-        }
+        return new ArchiveGetSettings(s.systemIdentifier(), prefetch, parallel, spoolMax);
     }
 
     /** Whether a worker fetches ahead. */

@@ -124,7 +124,9 @@ class InfoIT {
         // the first backup's manifest damaged (same size): listing, the other backup and its restore are unaffected
         Path manifest;
         try (Stream<Path> files = Files.walk(dir.resolve("repo"))) {
-            manifest = files.filter(p -> p.toString().contains(firstId) && p.getFileName().toString().startsWith("manifest"))
+            // the backup directory by its whole name: two backups in one second are "X" and "X-2"
+            manifest = files.filter(p -> p.getParent().getFileName().toString().equals(firstId)
+                            && p.getFileName().toString().startsWith("manifest"))
                     .findFirst().orElseThrow();
         }
         byte[] bytes = Files.readAllBytes(manifest);

@@ -148,6 +148,14 @@ class PointInTimeRecoveryIT {
         byName.execute("SELECT pg_switch_wal()");
         byName.awaitArchived(lastOnNew, Duration.ofMinutes(2));
         byName.close();
+        // timeline 1's archive goes on past the branch: verify and info say so (what a recovery that ended short
+        // and was promoted anyway leaves behind), and verify still passes: this branch is the target asked for
+        String branched = "timeline " + newTimeline + " branched from timeline 1 at ";
+        Result verify = walvault(jar, "verify", "--config", conf.toString());
+        assertEquals(0, verify.exitCode(), verify.out());
+        assertTrue(verify.out().contains("warning: " + branched) && verify.out().contains("1 warning above"), verify.out());
+        Result info = walvault(jar, "info", "--config", conf.toString());
+        assertTrue(info.out().contains(branched), info.out());
         PgCluster onNew = restoreAndStart(pg, jar, conf, "new-timeline", PgCluster.RecoveryOutcome.PROMOTED, false,
                 "--target-name", "wv_on_new_timeline", "--target-action", "promote");
         assertEquals(onNewTimeline, onNew.queryString(CHECKSUMS));

@@ -112,7 +112,9 @@ public final class VerifyCommand implements Callable<Integer> {
             report.failures().forEach(f -> sb.append("\n  - ").append(f));
             throw new WalvaultException(ErrorCode.VERIFY_FAILED, sb.toString());
         }
-        out.println("verify: everything checked is intact (" + String.join(", ", report.backups()) + ")");
+        out.println("verify: everything checked is intact (" + String.join(", ", report.backups()) + ")"
+                + (report.warnings().isEmpty() ? "" : "; " + report.warnings().size() + " warning"
+                        + (report.warnings().size() == 1 ? "" : "s") + " above"));
         out.flush();
         if (drill) {
             String id = report.backups().get(0);

@@ -5,14 +5,13 @@ import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
-import io.walvault.core.wal.WalSegmentName;
 import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.RestorePlanException;
 import io.walvault.restore.plan.RestorePlanner;
+import io.walvault.restore.plan.TimelineDivergence;
 import io.walvault.restore.plan.WalArchiveListing;
 import io.walvault.restore.recovery.TargetTimeline;
 import java.time.Instant;
@@ -107,7 +106,7 @@ public final class Info {
         if (backups.isEmpty()) {
             problems.add("no backup: nothing can be restored yet HINT: take one with 'walvault backup'");
         }
-        problems.addAll(divergence(listing));
+        TimelineDivergence.in(listing).forEach(d -> problems.add(d.describe()));
         for (ArchiveGaps.Gap g : cluster.gaps().list()) {
             problems.add("WAL " + g.first() + (g.first().equals(g.last()) ? "" : " to " + g.last()) + " (" + g.files()
                     + (g.files() == 1 ? " file, " : " files, ") + g.bytes() / (1024 * 1024) + " MiB) was given up unarchived by"
@@ -117,35 +116,5 @@ public final class Info {
         Optional<String> earliest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(0).describeStart());
         Optional<String> latest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(windows.size() - 1).describeEnd());
         return new ClusterReport(cluster.systemId(), backups, wal, earliest, latest, problems, windows);
-    }
-
-    /**
-     * Timelines that branched off their parent before the end of the parent's archived WAL:
-     * recovery that created the child stopped short of the parent's end (a restore that came
-     * back short, or a failover that lost the old primary's last WAL), or the old primary went
-     * on writing after the branch. Either way, that WAL of the parent is in no later timeline.
-     * Only complete segments after the one holding the branch point count (the old primary's
-     * segment holding it is expected).
-     */
-    static List<String> divergence(WalArchiveListing listing) {
-        List<String> out = new ArrayList<>();
-        for (TimelineId child : listing.timelines()) {
-            Optional<TimelineHistory> h = child.equals(TimelineId.FIRST) ? Optional.empty() : listing.history(child);
-            if (h.isEmpty() || h.get().entries().isEmpty()) {
-                continue;
-            }
-            TimelineHistory.Entry parent = h.get().entries().get(h.get().entries().size() - 1);
-            long branchSegment = parent.end().segmentNumber(listing.segmentSize());
-            OptionalLong newest = listing.newestSegment(parent.timeline());
-            if (newest.isPresent() && newest.getAsLong() > branchSegment) {
-                WalSegmentName last = new WalSegmentName(parent.timeline(), newest.getAsLong(), listing.segmentSize());
-                out.add("timeline " + child + " branched from timeline " + parent.timeline() + " at " + parent.end()
-                        + ", but timeline " + parent.timeline() + "'s archived WAL goes on to '" + last + "': that WAL is in no"
-                        + " later timeline (the recovery that created timeline " + child + " stopped before it, or the old"
-                        + " primary kept writing after the switch) HINT: to recover it, restore with --target-timeline "
-                        + parent.timeline().value());
-            }
-        }
-        return out;
     }
 }

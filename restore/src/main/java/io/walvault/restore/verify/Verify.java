@@ -16,6 +16,7 @@ import io.walvault.core.wal.WalPipelines;
 import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.TargetPlanning;
+import io.walvault.restore.plan.TimelineDivergence;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetTimeline;
 import io.walvault.restore.run.BackupCheck;
@@ -45,6 +46,11 @@ import java.util.concurrent.Future;
  * <p>Bundles and segments are checked {@code jobs} at a time, each streamed through fixed
  * buffers: memory does not grow with the backup. Every failure is collected, so one run lists
  * them all. One run per instance.
+ *
+ * <p>A timeline that branched before the end of its parent's archived WAL is reported as a
+ * warning, not a failure: it is what a recovery that ended short and was promoted anyway leaves
+ * behind, but also what every point-in-time recovery to a target before the end leaves, and
+ * both restore as they were planned.
  */
 public final class Verify {
 
@@ -81,11 +87,15 @@ public final class Verify {
      * @param systemId the cluster
      * @param backups the backups checked
      * @param failures every check that failed, one line each; empty when everything checked
+     * @param warnings what the archive shows that every check passing does not rule out: a
+     *        timeline that left its parent before the end of the parent's archived WAL (a
+     *        recovery that ended short, or a point-in-time recovery the DBA asked for)
      */
-    public record Report(long systemId, List<String> backups, List<String> failures) {
+    public record Report(long systemId, List<String> backups, List<String> failures, List<String> warnings) {
         public Report {
             backups = List.copyOf(backups);
             failures = List.copyOf(failures);
+            warnings = List.copyOf(warnings);
         }
     }
 
@@ -137,12 +147,14 @@ public final class Verify {
             } finally {
                 pool.shutdownNow();
             }
+            List<String> warnings = TimelineDivergence.in(state.listing()).stream().map(TimelineDivergence::describe).toList();
+            warnings.forEach(w -> out.println("warning: " + w));
             out.flush();
             if (checked.isEmpty()) {
                 throw new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET, "the repository holds no backup of cluster "
                         + Long.toUnsignedString(cluster.systemId()) + " to verify HINT: take one with 'walvault backup'");
             }
-            return new Report(cluster.systemId(), checked, failures);
+            return new Report(cluster.systemId(), checked, failures, warnings);
         }
     }
 

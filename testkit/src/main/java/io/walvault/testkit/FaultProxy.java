@@ -62,6 +62,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread-safe: every method may be called from any thread while requests go through. Each
  * client connection has its own thread.
+ *
+ * <p>Length: the proxy's rules (which request gets which fault, and counting them) and its
+ * lifecycle; the bytes of a connection are {@link ProxyConnection}'s.
  */
 public final class FaultProxy implements AutoCloseable {
 

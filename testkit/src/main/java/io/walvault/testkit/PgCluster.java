@@ -49,6 +49,9 @@ import java.util.function.Consumer;
  * {@code fsync=off} (a crash test kills processes, not the machine; the bench turns it back on).
  *
  * <p>Not thread-safe: one test drives one cluster.
+ *
+ * <p>Length: a test server's whole life for the test suite (build, initdb, start, crash, stop,
+ * SQL, recovery outcomes), one entry point so that scenarios read as what they do to a server.
  */
 public final class PgCluster implements AutoCloseable {
 
@@ -96,6 +99,11 @@ public final class PgCluster implements AutoCloseable {
     /** A builder for a new cluster of {@code version}. Prefer {@link PgHarness#cluster()} in tests. */
     public static Builder builder(PgVersion version) {
         return new Builder(PgInstallation.of(version));
+    }
+
+    /** A builder for a new cluster of a server installed outside the build ({@link PgInstallation#at}). */
+    public static Builder builder(PgInstallation installation) {
+        return new Builder(installation);
     }
 
     public PgVersion version() {

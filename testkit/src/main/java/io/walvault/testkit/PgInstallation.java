@@ -17,6 +17,8 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -48,6 +50,35 @@ public final class PgInstallation {
     /** The installation of {@code version}, extracted on first use. */
     public static PgInstallation of(PgVersion version) {
         return CACHE.computeIfAbsent(version, PgInstallation::extract);
+    }
+
+    /**
+     * A server installed outside the build, such as a distribution's package
+     * ({@code /usr/lib/postgresql/15}): its {@code bin} directory holds initdb, pg_ctl and postgres.
+     * For measurements that need a build option the embedded binaries lack (LZ4 and zstd); the
+     * test suite never uses it.
+     */
+    public static PgInstallation at(Path home) {
+        Path postgres = home.resolve("bin").resolve("postgres");
+        if (!Files.isExecutable(postgres)) {
+            throw new IllegalArgumentException("'" + home + "' has no postgres program in its bin directory: not a PostgreSQL installation");
+        }
+        String out;
+        try {
+            Process p = new ProcessBuilder(postgres.toString(), "--version").redirectErrorStream(true).start();
+            out = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run '" + postgres + " --version'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        Matcher m = Pattern.compile("(\\d+)\\.(\\d+)").matcher(out);
+        if (!m.find()) {
+            throw new IllegalArgumentException("'" + postgres + " --version' printed no version: " + out);
+        }
+        return new PgInstallation(new PgVersion(Integer.parseInt(m.group(1)), m.group(1) + "." + m.group(2) + ".0"), home);
     }
 
     public PgVersion version() {

@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *                            ├─ LateWrite ─ spool to a file ─ hold, RST ─▶ client; later ─▶ upstream
  *                            └─ answer faults ─▶ as no fault, the answer through a FaultingSink
  * </pre>
+ *
+ * <p>Length: one proxied connection's two directions and every fault that can be injected into
+ * either, which share the connection's state.
  */
 final class ProxyConnection implements Runnable {
 

@@ -5,12 +5,11 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.replication.BackupStart;
-import io.walvault.core.replication.BaseBackupListener;
 import io.walvault.core.replication.BaseBackupOptions;
 import io.walvault.core.replication.BaseBackupResult;
 import io.walvault.core.replication.ReplicationConnection;
-import io.walvault.core.replication.TablespaceArchive;
+import io.walvault.core.replication.ServerCompression;
+import io.walvault.core.replication.ServerErrorException;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupIds;
@@ -18,16 +17,14 @@ import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.LockHeldException;
 import io.walvault.core.repo.LockKeeper;
-import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.ObjectResult;
 import io.walvault.core.repo.ObjectWriter;
+import io.walvault.core.repo.PendingManifest;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.tar.TarMember;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -41,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@code walvault backup}: a base backup streamed straight into the repository.
  *
  * <pre>
- * connection 1: BASE_BACKUP ─▶ Listener ─▶ Bundles (bounded queues; compress ▶ encrypt ▶ upload per bundle thread)
+ * connection 1: BASE_BACKUP ─▶ BackupStreamListener ─▶ Bundles (bounded queues; compress ▶ encrypt ▶ upload per bundle thread)
  *                                      ├─▶ PendingManifest (entries, on local disk until the end)
  *                                      └─▶ backup_manifest object (the server's manifest, verified by the client)
  * connection 2: temporary slot, START_REPLICATION from the start LSN ─▶ BackupWal ─▶ WAL archive
@@ -59,7 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class Backup {
 
     private static final Logger LOG = LoggerFactory.getLogger(Backup.class);
-    private static final String CHECKSUM = "CRC32C";
+    static final String CHECKSUM = "CRC32C";
 
     private final ConnectionSettings connection;
     private final Repository repository;
@@ -196,6 +193,29 @@ public final class Backup {
         cancel();
     }
 
+    /**
+     * BASE_BACKUP with the server compression asked for; an {@code auto} choice the server's build
+     * cannot honour (refused before the backup starts) is asked again uncompressed.
+     */
+    private BaseBackupResult baseBackup(ReplicationConnection data, BaseBackupOptions bb, BackupStreamListener listener) {
+        ServerCompression asked = bb.compressionFor(data.serverVersion().major());
+        try {
+            return data.baseBackup(bb, listener);
+        } catch (ServerErrorException e) {
+            if (!asked.enabled() || !ServerCompressionChoice.unsupportedByServer(e)) {
+                throw e;
+            }
+            if (!options.serverCompression().isAuto()) {
+                throw new WalvaultException(ErrorCode.CONFIG, "the server cannot compress the backup with " + asked + ": "
+                        + e.serverError().message() + " HINT: set backup-server-compression to auto (compress when the server"
+                        + " can) or off, or choose a method the server's build has", e);
+            }
+            LOG.info("the server cannot compress with {} ({}): receiving the backup uncompressed", asked,
+                    e.serverError().message());
+            return data.baseBackup(bb.compression(ServerCompression.NONE), listener);
+        }
+    }
+
     private BackupResult run(ReplicationConnection data, ClusterCatalog cluster, long systemId, Instant startTime) {
         BackupCatalog catalog = cluster.backups();
         String backupId = BackupIds.forStart(startTime);
@@ -208,16 +228,16 @@ public final class Backup {
         boolean published = false;
         try (BackupWal wal = new BackupWal(ReplicationConnection.open(connection), cluster.wal(), systemId, segmentSize);
              Bundles bundles = new Bundles(catalog, backupId, options.bundleSize(), options.uploads());
-             BackupCatalog.PendingManifest pending = catalog.pendingManifest();
+             PendingManifest pending = catalog.pendingManifest();
              ObjectWriter serverManifest = catalog.newServerManifest(backupId)) {
             walStreamer = wal;
             checkCancelled();
             wal.reserve();
-            Listener listener = new Listener(wal, bundles, pending, serverManifest);
+            BackupStreamListener listener = new BackupStreamListener(wal, bundles, pending, serverManifest, progress);
             BaseBackupOptions bb = BaseBackupOptions.defaults().label(options.label()).fastCheckpoint(options.fastCheckpoint())
                     .maxRateKbps(options.maxRateKbps()).allowChecksumFailures(options.allowChecksumFailures())
-                    .manifestChecksums(CHECKSUM).tablespaceMap(true);
-            BaseBackupResult r = data.baseBackup(bb, listener);
+                    .manifestChecksums(CHECKSUM).tablespaceMap(true).compression(options.serverCompression().asked());
+            BaseBackupResult r = baseBackup(data, bb, listener);
             progress.done();
             int bundleCount = bundles.finish();
             ObjectResult serverManifestStored = serverManifest.finishWithResult();
@@ -262,7 +282,7 @@ public final class Backup {
      * An I/O failure inside a stream callback, as the exception that cancels the stream (the
      * replication client turns an UncheckedIOException into an error about its own files).
      */
-    private static WalvaultException failed(IOException e) {
+    static WalvaultException failed(IOException e) {
         if (e instanceof InterruptedIOException) {
             return new WalvaultException(ErrorCode.INTERRUPTED, "the backup was interrupted: " + e.getMessage(), e);
         }
@@ -277,105 +297,4 @@ public final class Backup {
                     backupId, e.getMessage());
         }
     }
-
-    /** Turns the stream's events into bundle bytes and manifest entries (on the stream thread). */
-    private final class Listener implements BaseBackupListener {
-        private final BackupWal wal;
-        private final Bundles bundles;
-        private final BackupCatalog.PendingManifest pending;
-        private final ObjectWriter serverManifest;
-        private String prefix = "";
-        private String checksum; // of the current file, from the client's manifest check
-        private Bundles.Placement placement;
-
-        Listener(BackupWal wal, Bundles bundles, BackupCatalog.PendingManifest pending, ObjectWriter serverManifest) {
-            this.wal = wal;
-            this.bundles = bundles;
-            this.pending = pending;
-            this.serverManifest = serverManifest;
-        }
-
-        @Override
-        public void started(BackupStart start) {
-            wal.begin(start.startLsn(), start.startTimeline());
-        }
-
-        @Override
-        public void archiveStarted(TablespaceArchive archive) {
-            prefix = archive.oid().isPresent() ? "pg_tblspc/" + archive.oid().getAsLong() + "/" : "";
-        }
-
-        @Override
-        public void memberStarted(TarMember m) {
-            String path = prefix + m.path();
-            if (m.path().isEmpty()) {
-                return;
-            }
-            try {
-                switch (m.type()) {
-                    case FILE -> {
-                        placement = bundles.place(m.size());
-                        checksum = null;
-                    }
-                    case DIRECTORY -> pending.add(ManifestFile.directory(path, m.mode(), m.mtime()));
-                    case SYMLINK -> pending.add(ManifestFile.link(path, m.linkTarget(), m.mtime()));
-                    default -> LOG.warn("skipping '{}': a {} in the base backup", path, m.type());
-                }
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public void memberData(ByteBuffer data) {
-            try {
-                bundles.write(data);
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public void memberChecksum(TarMember m, String algorithm, String hex) {
-            if (!algorithm.equals(CHECKSUM)) {
-                throw new WalvaultException(ErrorCode.INTERNAL, "the client computed " + algorithm + " for '" + m.path()
-                        + "', not " + CHECKSUM);
-            }
-            checksum = hex;
-        }
-
-        @Override
-        public void memberEnded(TarMember m) {
-            if (!m.isFile() || m.path().isEmpty()) {
-                return;
-            }
-            if (checksum == null) {
-                throw new WalvaultException(ErrorCode.INTERNAL, "no checksum for '" + prefix + m.path() + "'");
-            }
-            try {
-                pending.add(ManifestFile.file(prefix + m.path(), m.size(), m.mode(), m.mtime(),
-                        CHECKSUM + ":" + checksum, placement.bundle(), placement.offset()));
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public void manifestData(ByteBuffer data) {
-            ByteBuffer d = data.duplicate();
-            byte[] b = new byte[d.remaining()];
-            d.get(b);
-            try {
-                serverManifest.write(b, 0, b.length);
-            } catch (IOException e) {
-                throw failed(e);
-            }
-        }
-
-        @Override
-        public void progress(long doneBytes, long totalBytes) {
-            progress.update(doneBytes, totalBytes, bundles.storedBytes());
-        }
-    }
-
 }

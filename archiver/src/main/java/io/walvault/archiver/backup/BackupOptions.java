@@ -19,13 +19,14 @@ import java.util.OptionalLong;
  */
 public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbps, boolean allowChecksumFailures,
                             long bundleSize, int uploads, Duration walTimeout, Duration progressInterval,
-                            OptionalLong systemIdentifier) {
+                            OptionalLong systemIdentifier, ServerCompressionChoice serverCompression) {
 
     public BackupOptions {
         requireNonNull(label, "label is null");
         requireNonNull(walTimeout, "walTimeout is null");
         requireNonNull(progressInterval, "progressInterval is null");
         requireNonNull(systemIdentifier, "systemIdentifier is null");
+        requireNonNull(serverCompression, "serverCompression is null");
         if (bundleSize < 1024 * 1024 || bundleSize > 4L * 1024 * 1024 * 1024) {
             throw new IllegalArgumentException("bundle size " + bundleSize + " is outside 1 MiB to 4 GiB");
         }
@@ -37,44 +38,50 @@ public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbp
     /** Label "walvault", spread checkpoint, no throttle, 64 MiB bundles, 2 uploads, 5 minutes for the WAL. */
     public static BackupOptions defaults() {
         return new BackupOptions("walvault", false, 0, false, 64L * 1024 * 1024, 2, Duration.ofMinutes(5),
-                Duration.ofSeconds(10), OptionalLong.empty());
+                Duration.ofSeconds(10), OptionalLong.empty(), ServerCompressionChoice.auto());
     }
 
     public BackupOptions label(String l) {
-        return new BackupOptions(l, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier);
+        return new BackupOptions(l, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
     }
 
     public BackupOptions fastCheckpoint(boolean b) {
-        return new BackupOptions(label, b, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier);
+        return new BackupOptions(label, b, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
     }
 
     public BackupOptions maxRateKbps(int r) {
-        return new BackupOptions(label, fastCheckpoint, r, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier);
+        return new BackupOptions(label, fastCheckpoint, r, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
     }
 
     public BackupOptions allowChecksumFailures(boolean b) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, b, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, b, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
     }
 
     public BackupOptions bundleSize(long s) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, s, uploads, walTimeout, progressInterval, systemIdentifier);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, s, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
     }
 
     public BackupOptions uploads(int n) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, n, walTimeout, progressInterval, systemIdentifier);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, n, walTimeout, progressInterval, systemIdentifier, serverCompression);
     }
 
     public BackupOptions walTimeout(Duration d) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, d, progressInterval, systemIdentifier);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, d, progressInterval, systemIdentifier, serverCompression);
     }
 
     /** The cluster the configuration names ({@code system-identifier}): the server must be it, and it may join a repository of others. */
     public BackupOptions systemIdentifier(OptionalLong id) {
         return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
-                progressInterval, id);
+                progressInterval, id, serverCompression);
     }
 
     public BackupOptions progressInterval(Duration d) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, d, systemIdentifier);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, d, systemIdentifier, serverCompression);
+    }
+
+    /** What the server compresses the backup with ({@code backup-server-compression}). */
+    public BackupOptions serverCompression(ServerCompressionChoice c) {
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
+                progressInterval, systemIdentifier, c);
     }
 }

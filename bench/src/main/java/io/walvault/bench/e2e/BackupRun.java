@@ -4,6 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import io.walvault.archiver.backup.Backup;
 import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.backup.BackupResult;
+import io.walvault.archiver.backup.ServerCompressionChoice;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.replication.conn.ConnectionSettings;
@@ -22,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One backup in its own JVM, so its heap can be capped and its peak RSS read from
  * /proc/self/status: {@code BackupRun <conninfo> <config file>} prints
- * {@code backup-result <bytes> <stored bytes> <elapsed ms> <peak RSS kB> <CPU ms>}.
+ * {@code backup-result <bytes> <stored bytes> <elapsed ms> <peak RSS kB> <CPU ms>}. A third argument
+ * sets {@code backup-server-compression} (default: the setting's default).
  */
 public final class BackupRun {
 
@@ -44,16 +46,18 @@ public final class BackupRun {
     public static void main(String[] args) throws Exception {
         ConnectionSettings cs = ConnectionSettings.parse(args[0], Map.of(), Path.of("/nonexistent-home"), "nobody");
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of(), Path.of(args[1]), Map.of()));
+        BackupOptions options = BackupOptions.defaults().fastCheckpoint(true)
+                .serverCompression(args.length > 2 ? ServerCompressionChoice.parse(args[2]) : ServerCompressionChoice.auto());
         try (Repository repo = Repositories.open(rs)) {
             if (System.getenv("WALVAULT_BENCH_BACKUP_WARM") != null) {
                 // one backup first, so the figures below are a warm JVM's (the JIT's fixed cost left out)
-                new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true)).run();
+                new Backup(cs, repo, options).run();
             }
             var os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             long cpu0 = os.getProcessCpuTime();
             BackupResult r;
             try (ThreadCpu threads = new ThreadCpu()) {
-                r = new Backup(cs, repo, BackupOptions.defaults().fastCheckpoint(true)).run();
+                r = new Backup(cs, repo, options).run();
                 threads.close();
                 threads.millisByName().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                         .forEach(e -> System.out.println("backup-thread-cpu " + e.getValue() + " ms " + e.getKey()));
@@ -65,12 +69,18 @@ public final class BackupRun {
 
     /** Runs a backup in a child JVM with {@code heap} (such as 256m) and returns what it reported. */
     static Result inChildJvm(String conninfo, Path config, String heap) throws IOException, InterruptedException {
+        return inChildJvm(conninfo, config, heap, "auto");
+    }
+
+    /** The same with {@code backup-server-compression} set to {@code serverCompression}. */
+    static Result inChildJvm(String conninfo, Path config, String heap, String serverCompression)
+            throws IOException, InterruptedException {
         // extra options for the backup's JVM only, such as a flight recording
         String extra = System.getenv("WALVAULT_BENCH_BACKUP_OPTS");
         List<String> options = extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
         Path log = Files.createTempFile("walvault-bench-backup", ".log");
         try {
-            Process p = ChildJvm.builder(heap, options, BackupRun.class, conninfo, config.toString())
+            Process p = ChildJvm.builder(heap, options, BackupRun.class, conninfo, config.toString(), serverCompression)
                     .redirectOutput(log.toFile()).start();
             if (!p.waitFor(30, TimeUnit.MINUTES)) {
                 p.destroyForcibly();

@@ -2,9 +2,11 @@ package io.walvault.bench.e2e;
 
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
+import io.walvault.core.replication.ServerCompression;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.wal.Lsn;
 import io.walvault.testkit.PgCluster;
+import io.walvault.testkit.PgInstallation;
 import io.walvault.testkit.PgVersion;
 import io.walvault.testkit.S3Bucket;
 import io.walvault.testkit.S3Server;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -45,19 +48,21 @@ import java.util.Set;
 public final class BenchMain {
 
     static final String USAGE = "usage: bench/run [--quick] [--only SECTION,...] [--size-gb 1.5] [--small-gb 0.3]"
-            + " [--replay-gb 1.0] [--archive-s 40] [--drain-segments 200] [--pg 18] [--out docs/PERFORMANCE.md] [--no-write]";
+            + " [--replay-gb 1.0] [--archive-s 40] [--drain-segments 200] [--pg 18] [--pg-home DIR] [--out docs/PERFORMANCE.md]"
+            + " [--no-write]";
 
     /** What a run measures; {@code --quick} shrinks everything for development. */
-    record Options(double sizeGb, double smallGb, double replayGb, int archiveSeconds, int drainSegments, long diskBytes,
-                   int pgMajor, Path out, boolean write, boolean quick, Set<Section> only) {
+    record Options(double sizeGb, double largeGb, double smallGb, double replayGb, int archiveSeconds, int drainSegments, long diskBytes,
+                   int pgMajor, Optional<Path> pgHome, Path out, boolean write, boolean quick, Set<Section> only) {
 
         Options {
             Objects.requireNonNull(out, "out is null");
+            Objects.requireNonNull(pgHome, "pgHome is null");
             only = Set.copyOf(only);
             if (!only.isEmpty() && write) {
                 throw new IllegalArgumentException("--only measures part of the table: add --no-write");
             }
-            if (!(sizeGb > 0 && smallGb > 0 && replayGb > 0)) {
+            if (!(sizeGb > 0 && largeGb > 0 && smallGb > 0 && replayGb > 0)) {
                 throw new IllegalArgumentException("sizes must be positive");
             }
             if (archiveSeconds < 5) {
@@ -72,6 +77,7 @@ public final class BenchMain {
         static Options parse(String[] args) {
             boolean quick = List.of(args).contains("--quick");
             double size = quick ? 0.3 : 1.5;
+            double large = quick ? 0.6 : 5.5;
             double small = quick ? 0.1 : 0.3;
             double replay = quick ? 0.2 : 1.0;
             int archive = quick ? 15 : 40;
@@ -79,17 +85,20 @@ public final class BenchMain {
             long disk = quick ? 256L << 20 : 1L << 30;
             int pg = PgVersion.newest().major();
             Path out = Path.of("docs/PERFORMANCE.md");
+            Optional<Path> pgHome = Optional.empty();
             boolean write = true;
             Set<Section> only = EnumSet.noneOf(Section.class);
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--quick" -> { }
                     case "--size-gb" -> size = Double.parseDouble(args[++i]);
+                    case "--large-gb" -> large = Double.parseDouble(args[++i]);
                     case "--small-gb" -> small = Double.parseDouble(args[++i]);
                     case "--replay-gb" -> replay = Double.parseDouble(args[++i]);
                     case "--archive-s" -> archive = Integer.parseInt(args[++i]);
                     case "--drain-segments" -> drain = Integer.parseInt(args[++i]);
                     case "--pg" -> pg = Integer.parseInt(args[++i]);
+                    case "--pg-home" -> pgHome = Optional.of(Path.of(args[++i]));
                     case "--out" -> out = Path.of(args[++i]);
                     case "--no-write" -> write = false;
                     case "--only" -> {
@@ -100,7 +109,10 @@ public final class BenchMain {
                     default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
                 }
             }
-            return new Options(size, small, replay, archive, drain, disk, pg, out, write, quick, only);
+            if (pgHome.isPresent() && !List.of(args).contains("--pg")) {
+                pg = PgInstallation.at(pgHome.get()).version().major(); // the other sections use the same major
+            }
+            return new Options(size, large, small, replay, archive, drain, disk, pg, pgHome, out, write, quick, only);
         }
 
         /** Whether {@code section} is measured (every section unless --only names some). */
@@ -109,8 +121,19 @@ public final class BenchMain {
         }
 
         String describe() {
-            return String.format(Locale.ROOT, "%s--size-gb %s --small-gb %s --replay-gb %s --archive-s %d --drain-segments %d --pg %d",
-                    quick ? "--quick " : "", sizeGb, smallGb, replayGb, archiveSeconds, drainSegments, pgMajor);
+            return String.format(Locale.ROOT, "%s--size-gb %s --large-gb %s --small-gb %s --replay-gb %s --archive-s %d"
+                    + " --drain-segments %d --pg %d%s",
+                    quick ? "--quick " : "", sizeGb, largeGb, smallGb, replayGb, archiveSeconds, drainSegments, pgMajor,
+                    pgHome.map(h -> " --pg-home " + h).orElse(""));
+        }
+
+        /**
+         * The backup section's server: {@code --pg-home} (an installed PostgreSQL, such as a
+         * distribution's package, whose build has LZ4 and zstd for server-side compression), or the
+         * embedded binaries of {@code --pg}.
+         */
+        PgCluster.Builder backupServer() {
+            return pgHome.map(h -> PgCluster.builder(PgInstallation.at(h))).orElseGet(() -> PgCluster.builder(PgVersion.of(pgMajor)));
         }
     }
 
@@ -123,6 +146,8 @@ public final class BenchMain {
         BACKUP,
         /** the small dataset's backup and restore (memory at a second size). */
         SMALL,
+        /** a large pgbench dataset (--large-gb): protocol limit both ways and the full backup's cost per GB. */
+        LARGE,
         /** archive_push_p50/p90 under load. */
         PUSH,
         /** the drain of a ready backlog. */
@@ -140,7 +165,7 @@ public final class BenchMain {
                     return s;
                 }
             }
-            throw new IllegalArgumentException("--only: unknown section '" + name + "' (sections: backup, small, push,"
+            throw new IllegalArgumentException("--only: unknown section '" + name + "' (sections: backup, small, large, push,"
                     + " drain, pitr, cold, agent)");
         }
     }
@@ -148,6 +173,7 @@ public final class BenchMain {
     private final Options options;
     private final Report report = new Report(System.out);
     private double protocolLimitMBps;
+    private boolean serverLz4;
     private double diskWriteMBps;
     private long datasetBytes;
     private Walvault walvault;
@@ -189,7 +215,7 @@ public final class BenchMain {
                 diskWriteMBps = MachineLimits.diskWriteMBps(scratch, options.diskBytes());
                 report.add("disk_write_MBps", diskWriteMBps, "MB/s", String.format(Locale.ROOT, "%d MiB of random data"
                         + " written sequentially in 1 MiB writes to the temp directory, then fsync", options.diskBytes() >> 20));
-                try (PgCluster pg = PgCluster.builder(PgVersion.of(options.pgMajor())).name("bench")
+                try (PgCluster pg = options.backupServer().name("bench")
                         .setting("fsync", "on")
                         .setting("shared_buffers", "256MB")
                         .setting("max_wal_size", "4GB")
@@ -200,6 +226,9 @@ public final class BenchMain {
                     backup(pg, scratch);
                     walGeneration(pg, scale);
                 }
+            }
+            if (options.runs(Section.LARGE)) {
+                largeDataset(scratch);
             }
             try (WalBench wal = WalBench.open(report, wv, options.pgMajor())) {
                 smallDataset(wal, scratch);
@@ -261,6 +290,29 @@ public final class BenchMain {
         protocolLimitMBps = raw;
         report.add("protocol_limit_MBps", raw, "MB/s",
                 "BASE_BACKUP (fast checkpoint, manifest) drained by a plain socket that reads and drops every message; best of 3");
+        serverLz4 = false;
+        if (pg.version().major() < 15) {
+            report.unavailable("protocol_limit_server_lz4_MBps", "MB/s", "PostgreSQL " + pg.version().major()
+                    + " cannot compress a base backup", "the same drain with the server compressing (COMPRESSION 'lz4')");
+        } else {
+            try {
+                long tar = ProtocolLimit.client(pg).bytes();
+                double best = 0;
+                long wire = 0;
+                for (int round = 0; round < 3; round++) {
+                    ProtocolLimit.Drain d = ProtocolLimit.raw(pg, ServerCompression.parse("lz4"));
+                    best = Math.max(best, tar / 1e6 / d.seconds());
+                    wire = d.bytes();
+                }
+                serverLz4 = true;
+                report.add("protocol_limit_server_lz4_MBps", best, "MB/s", String.format(Locale.ROOT, "the same drain with the"
+                        + " server compressing (COMPRESSION 'lz4', %.0f%% of the bytes on the socket): database bytes per"
+                        + " second; best of 3", 100.0 * wire / tar));
+            } catch (IOException e) {
+                report.unavailable("protocol_limit_server_lz4_MBps", "MB/s", "this server's build has no lz4 (use --pg-home"
+                        + " with one that has)", "the same drain with the server compressing (COMPRESSION 'lz4')");
+            }
+        }
         report.add("client_receive_MBps", client, "MB/s",
                 "the same BASE_BACKUP received by walvault's client (tar split, CRC-32C per file, manifest verified) and discarded; best of 3");
         report.add("client_vs_protocol_limit", client / raw, "ratio", "client_receive_MBps / protocol_limit_MBps");
@@ -284,6 +336,20 @@ public final class BenchMain {
         report.add("backup_peak_rss_MB", r.peakRssKb() / 1024.0, "MB", "VmHWM of the backup's JVM (-Xmx256m)");
         report.add("backup_cpu_ms_per_GB", r.cpuMsPerGb(), "ms/GB", "CPU time (user + system, all threads) of the backup's"
                 + " JVM during the backup, per GB of database");
+        if (serverLz4) {
+            BackupRun.Result off = BackupRun.inChildJvm(conninfo, local, "256m", "off");
+            report.add("backup_stream_uncompressed_MBps", off.mbps(), "MB/s", "the same backup with backup-server-compression"
+                    + " = off (the server sends the tar uncompressed)");
+            report.add("backup_stream_uncompressed_cpu_ms_per_GB", off.cpuMsPerGb(), "ms/GB", "CPU time of that backup's JVM per"
+                    + " GB of database");
+            BackupRun.Result lz4 = BackupRun.inChildJvm(conninfo, local, "256m", "lz4");
+            report.add("backup_server_lz4_MBps", lz4.mbps(), "MB/s", "the same backup with backup-server-compression = lz4");
+            report.add("backup_server_lz4_cpu_ms_per_GB", lz4.cpuMsPerGb(), "ms/GB", "CPU time of that backup's JVM per GB of"
+                    + " database (decompression included)");
+        } else {
+            report.unavailable("backup_server_lz4_MBps", "MB/s", "the server cannot compress with lz4",
+                    "the same backup with backup-server-compression = lz4");
+        }
         report.add("repository_over_database", (double) r.storedBytes() / datasetBytes, "ratio",
                 "stored bytes of the backup / database size (LZ4 on pgbench tables plus random bytes)");
         restore(local, scratch.resolve("restored"), datasetBytes, "");
@@ -297,6 +363,68 @@ public final class BenchMain {
             BackupRun.Result s = BackupRun.inChildJvm(conninfo, s3conf, "256m");
             report.add("backup_s3_MBps", s.mbps(), "MB/s", "the same backup into S3Proxy on loopback (in this JVM)");
             report.add("backup_s3_vs_protocol_limit", s.mbps() / protocolLimitMBps, "ratio", "backup_s3_MBps / protocol_limit_MBps");
+        }
+    }
+
+    /**
+     * The large dataset (pgbench tables alone, --large-gb) on the backup section's server: the
+     * protocol limit both ways (one round each: the dataset does not fit the page cache twice),
+     * then a full backup with the default server compression and one with it off, their CPU per
+     * GB and peak RSS.
+     */
+    private void largeDataset(Path scratch) throws Exception {
+        try (PgCluster pg = options.backupServer().name("bench-large")
+                .setting("fsync", "on")
+                .setting("shared_buffers", "256MB")
+                .setting("max_wal_size", "8GB")
+                .setting("checkpoint_timeout", "30min")
+                .start()) {
+            long t0 = System.nanoTime();
+            long bytes;
+            int scale;
+            try (Connection c = pg.connect()) {
+                scale = Dataset.createPgbenchOnly(c, (long) (options.largeGb() * 1e9));
+                bytes = Dataset.size(c);
+            }
+            report.add("large_dataset_MB", bytes / 1e6, "MB", String.format(Locale.ROOT, "pgbench tables alone at scale %d,"
+                    + " PostgreSQL %d, built in %.0f s", scale, pg.version().major(), (System.nanoTime() - t0) / 1e9));
+            ProtocolLimit.Drain raw = ProtocolLimit.raw(pg);
+            double limit = raw.mbps();
+            report.add("large_protocol_limit_MBps", limit, "MB/s", "BASE_BACKUP of the large dataset drained by a plain socket"
+                    + " (uncompressed); one round");
+            boolean lz4 = false;
+            if (pg.version().major() >= 15) {
+                try {
+                    ProtocolLimit.Drain d = ProtocolLimit.raw(pg, ServerCompression.parse("lz4"));
+                    lz4 = true;
+                    report.add("large_protocol_limit_server_lz4_MBps", raw.bytes() / 1e6 / d.seconds(), "MB/s", String.format(
+                            Locale.ROOT, "the same with the server compressing (lz4, %.0f%% of the bytes on the socket):"
+                                    + " database bytes per second; one round", 100.0 * d.bytes() / raw.bytes()));
+                } catch (IOException e) {
+                    report.unavailable("large_protocol_limit_server_lz4_MBps", "MB/s", "this server's build has no lz4",
+                            "the same with the server compressing (lz4)");
+                }
+            }
+            String conninfo = benchRole(pg);
+            Path pass = scratch.resolve("passphrase-large");
+            Files.writeString(pass, "a long enough bench passphrase\n");
+            Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
+            Path conf = config(scratch.resolve("large.conf"), "repo = file://" + scratch.resolve("repo-large") + "\n", pass);
+            Repositories.create(repoSettings(conf)).close();
+            BackupRun.Result r = BackupRun.inChildJvm(conninfo, conf, "256m");
+            report.add("large_backup_MBps", r.mbps(), "MB/s", "walvault backup of the large dataset, LZ4 + AES-256-GCM"
+                    + " (passphrase), local directory, default server compression (auto: lz4 when the server has it)");
+            report.add("large_backup_vs_protocol_limit", r.mbps() / limit, "ratio", "large_backup_MBps / large_protocol_limit_MBps"
+                    + " (the uncompressed stream's limit)");
+            report.add("large_backup_cpu_ms_per_GB", r.cpuMsPerGb(), "ms/GB", "CPU time of that backup's JVM per GB of database");
+            report.add("large_backup_peak_rss_MB", r.peakRssKb() / 1024.0, "MB", "VmHWM of that backup's JVM (-Xmx256m)");
+            if (lz4) {
+                Thread.sleep(1100); // backup ids are per second
+                BackupRun.Result off = BackupRun.inChildJvm(conninfo, conf, "256m", "off");
+                report.add("large_backup_stream_uncompressed_MBps", off.mbps(), "MB/s", "the same with backup-server-compression = off");
+                report.add("large_backup_stream_uncompressed_cpu_ms_per_GB", off.cpuMsPerGb(), "ms/GB", "CPU time of that"
+                        + " backup's JVM per GB of database");
+            }
         }
     }
 

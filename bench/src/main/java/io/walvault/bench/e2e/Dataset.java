@@ -33,15 +33,7 @@ public final class Dataset {
         long randomRows = Math.max(1, (long) (totalBytes * 0.4 / RANDOM_ROW_BYTES));
         try (Statement s = c.createStatement()) {
             s.execute("DROP TABLE IF EXISTS pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history, incompressible");
-            s.execute("CREATE TABLE pgbench_branches (bid int NOT NULL PRIMARY KEY, bbalance int, filler char(88)) WITH (fillfactor = 100)");
-            s.execute("CREATE TABLE pgbench_tellers (tid int NOT NULL PRIMARY KEY, bid int, tbalance int, filler char(84)) WITH (fillfactor = 100)");
-            s.execute("CREATE TABLE pgbench_accounts (aid int NOT NULL, bid int, abalance int, filler char(84)) WITH (fillfactor = 100)");
-            s.execute("CREATE TABLE pgbench_history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))");
-            s.execute("INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, " + scale + ") g");
-            s.execute("INSERT INTO pgbench_tellers SELECT g, (g - 1) / 10 + 1, 0, '' FROM generate_series(1, " + 10 * scale + ") g");
-            s.execute("INSERT INTO pgbench_accounts SELECT g, (g - 1) / 100000 + 1, 0, '' FROM generate_series(1, "
-                    + 100_000L * scale + ") g");
-            s.execute("ALTER TABLE pgbench_accounts ADD PRIMARY KEY (aid)");
+            pgbenchTables(s, scale);
             s.execute("CREATE TABLE incompressible (id bigint PRIMARY KEY, payload bytea)");
             s.execute("ALTER TABLE incompressible ALTER COLUMN payload SET STORAGE EXTERNAL");
             int hexChunks = RANDOM_ROW_BYTES / 16;
@@ -52,6 +44,34 @@ public final class Dataset {
             s.execute("CHECKPOINT");
         }
         return scale;
+    }
+
+    /**
+     * pgbench's tables alone, about {@code totalBytes} of them (compressible, as the tables of
+     * most databases are): the large dataset, where what a full backup costs per GB shows.
+     */
+    public static int createPgbenchOnly(Connection c, long totalBytes) throws SQLException {
+        int scale = scaleFor(totalBytes, 1.0);
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history");
+            pgbenchTables(s, scale);
+            s.execute("VACUUM ANALYZE");
+            s.execute("CHECKPOINT");
+        }
+        return scale;
+    }
+
+    /** pgbench's four tables at {@code scale}, filled as {@code pgbench -i} fills them. */
+    private static void pgbenchTables(Statement s, int scale) throws SQLException {
+        s.execute("CREATE TABLE pgbench_branches (bid int NOT NULL PRIMARY KEY, bbalance int, filler char(88)) WITH (fillfactor = 100)");
+        s.execute("CREATE TABLE pgbench_tellers (tid int NOT NULL PRIMARY KEY, bid int, tbalance int, filler char(84)) WITH (fillfactor = 100)");
+        s.execute("CREATE TABLE pgbench_accounts (aid int NOT NULL, bid int, abalance int, filler char(84)) WITH (fillfactor = 100)");
+        s.execute("CREATE TABLE pgbench_history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))");
+        s.execute("INSERT INTO pgbench_branches SELECT g, 0, '' FROM generate_series(1, " + scale + ") g");
+        s.execute("INSERT INTO pgbench_tellers SELECT g, (g - 1) / 10 + 1, 0, '' FROM generate_series(1, " + 10 * scale + ") g");
+        s.execute("INSERT INTO pgbench_accounts SELECT g, (g - 1) / 100000 + 1, 0, '' FROM generate_series(1, "
+                + 100_000L * scale + ") g");
+        s.execute("ALTER TABLE pgbench_accounts ADD PRIMARY KEY (aid)");
     }
 
     /** The database's size in bytes. */

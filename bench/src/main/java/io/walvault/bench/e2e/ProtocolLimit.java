@@ -4,6 +4,7 @@ import io.walvault.core.replication.BaseBackupListener;
 import io.walvault.core.replication.BaseBackupOptions;
 import io.walvault.core.replication.BaseBackupResult;
 import io.walvault.core.replication.ReplicationConnection;
+import io.walvault.core.replication.ServerCompression;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.testkit.PgCluster;
 import java.io.BufferedInputStream;
@@ -50,7 +51,16 @@ final class ProtocolLimit {
 
     /** Startup as the trusted superuser, BASE_BACKUP, then every message read and dropped until ReadyForQuery. */
     static Drain raw(PgCluster pg) throws IOException {
-        String command = BaseBackupOptions.defaults().fastCheckpoint(true).progress(false).command(pg.version().major());
+        return raw(pg, ServerCompression.NONE);
+    }
+
+    /**
+     * The same with the server compressing the archives; the drain's bytes are the compressed
+     * ones. An IOException when the server refuses (its build lacks the method).
+     */
+    static Drain raw(PgCluster pg, ServerCompression compression) throws IOException {
+        String command = BaseBackupOptions.defaults().fastCheckpoint(true).progress(false).compression(compression)
+                .command(pg.version().major());
         long t0 = System.nanoTime();
         try (Socket s = new Socket(pg.host(), pg.port())) {
             s.setReceiveBufferSize(1 << 20);

@@ -10,6 +10,7 @@ import io.walvault.archiver.stream.AgentMetrics;
 import io.walvault.archiver.stream.AgentOptions;
 import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.Repositories;
@@ -104,8 +105,10 @@ public final class AgentCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
-            agent.expectCluster(repository.settings(Map.of(), System.getenv()).systemIdentifier());
-            agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint)),
+            Settings own = repository.settings(Map.of(), System.getenv());
+            agent.expectCluster(own.systemIdentifier());
+            agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint))
+                            .serverCompression(BackupCommand.serverCompression(own)),
                     schedule(), afterBackup(repo));
             agent.runUntilShutdown();
         }

@@ -3,8 +3,10 @@ package io.walvault.cli.archiver;
 import io.walvault.archiver.backup.Backup;
 import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.backup.BackupResult;
+import io.walvault.archiver.backup.ServerCompressionChoice;
 import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.BackupInfo;
@@ -15,6 +17,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,6 +72,11 @@ public final class BackupCommand implements Callable<Integer> {
             + " 10 s otherwise), bar, lines or none.")
     String progressMode = "auto";
 
+    @Option(names = "--server-compression", paramLabel = "METHOD", description = "What the server compresses the backup"
+            + " with before sending it (PostgreSQL 15 and newer): auto (default: lz4 when the server's build has it), off,"
+            + " lz4[:LEVEL], zstd[:level=N,workers=N] or gzip[:LEVEL]. Setting backup-server-compression.")
+    String serverCompression;
+
     @Spec
     CommandSpec spec;
 
@@ -79,7 +87,9 @@ public final class BackupCommand implements Callable<Integer> {
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         PrintWriter err = spec.commandLine().getErr();
         BackupResult r;
-        options = options.systemIdentifier(repository.settings(Map.of(), System.getenv()).systemIdentifier());
+        Settings own = repository.settings(serverCompression == null ? Map.of()
+                : Map.of("backup-server-compression", serverCompression), System.getenv());
+        options = options.systemIdentifier(own.systemIdentifier()).serverCompression(serverCompression(own));
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);
@@ -115,6 +125,17 @@ public final class BackupCommand implements Callable<Integer> {
                     .walTimeout(Duration.ofSeconds(walTimeoutSeconds));
         } catch (IllegalArgumentException e) {
             throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
+        }
+    }
+
+    /** The {@code backup-server-compression} setting; a bad value is a configuration error naming where it came from. */
+    static ServerCompressionChoice serverCompression(Settings settings) {
+        Optional<String> text = settings.get("backup-server-compression");
+        try {
+            return text.map(ServerCompressionChoice::parse).orElse(ServerCompressionChoice.auto());
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.CONFIG, "backup-server-compression (" + settings.source("backup-server-compression")
+                    + "): " + e.getMessage() + " HINT: auto, off, lz4[:LEVEL], zstd[:level=N,workers=N] or gzip[:LEVEL]");
         }
     }
 

@@ -18,10 +18,13 @@ import net.jpountz.xxhash.XXHashFactory;
  * Decodes one standard LZ4 frame pushed in pieces of any size. Strict: the frame must be
  * complete, every checksum it declares must match, and no byte may follow it; anything else is
  * a {@link CorruptDataException} naming the object. Accepts every block size (64 KiB to 4 MiB)
- * and optional block checksums and content size; refuses linked blocks and dictionaries, which
- * walvault never writes (such a frame did not come from walvault: {@code lz4 -d} reads it).
+ * and optional block checksums and content size; refuses dictionaries, and linked blocks, which
+ * walvault never writes (such a frame did not come from walvault: {@code lz4 -d} reads it),
+ * unless made by {@link #acceptingLinkedBlocks} for a stream PostgreSQL compressed
+ * ({@link Lz4LinkedBlocks}).
  *
- * <p>Memory: one compressed and one decompressed block of the frame's block size.
+ * <p>Memory: one compressed and one decompressed block of the frame's block size (linked
+ * blocks: 64 KiB plus four decompressed blocks).
  */
 public final class Lz4DecompressStage extends Stage {
 
@@ -30,7 +33,8 @@ public final class Lz4DecompressStage extends Stage {
 
     private enum State { MAGIC, DESCRIPTOR, BLOCK_SIZE, BLOCK, CONTENT_CHECKSUM, DONE }
 
-    private final String source;
+    private final String subject;
+    private final boolean linkedAllowed;
     private final LZ4SafeDecompressor decompressor = LZ4.safeDecompressor();
     private final XXHash32 hash = XXHASH.hash32();
     private final StreamingXXHash32 contentHash = XXHASH.newStreamingHash32(0);
@@ -47,11 +51,25 @@ public final class Lz4DecompressStage extends Stage {
     private long produced;
     private boolean blockStored;
     private long offset;
+    private Lz4LinkedBlocks linked;
 
     /** @param source the object's key, named in every error */
     public Lz4DecompressStage(Sink next, String source) {
+        this(next, "object '" + requireNonNull(source, "source is null") + "'", false);
+    }
+
+    private Lz4DecompressStage(Sink next, String subject, boolean linkedAllowed) {
         super(next);
-        this.source = requireNonNull(source, "source is null");
+        this.subject = subject;
+        this.linkedAllowed = linkedAllowed;
+    }
+
+    /**
+     * A stage that also decodes frames of linked blocks, as PostgreSQL writes them;
+     * {@code subject} names the stream in every error ("archive 'base.tar.lz4' from ...").
+     */
+    public static Lz4DecompressStage acceptingLinkedBlocks(Sink next, String subject) {
+        return new Lz4DecompressStage(next, requireNonNull(subject, "subject is null"), true);
     }
 
     @Override
@@ -124,7 +142,7 @@ public final class Lz4DecompressStage extends Stage {
             if ((flags & FLG_DICT_ID) != 0) {
                 throw corrupt("LZ4 frame needs a dictionary, which walvault never writes");
             }
-            if ((flags & FLG_BLOCK_INDEPENDENCE) == 0) {
+            if ((flags & FLG_BLOCK_INDEPENDENCE) == 0 && !linkedAllowed) {
                 throw corrupt("LZ4 frame uses linked blocks, which walvault never writes"
                         + " HINT: decompress it with 'lz4 -d'");
             }
@@ -149,7 +167,11 @@ public final class Lz4DecompressStage extends Stage {
             contentSize = size;
         }
         buf = new byte[blockMax + CHECKSUM_SIZE];
-        decoded = new byte[blockMax];
+        if ((flags & FLG_BLOCK_INDEPENDENCE) == 0) {
+            linked = new Lz4LinkedBlocks(blockMax);
+        } else {
+            decoded = new byte[blockMax];
+        }
         expect(State.BLOCK_SIZE, BLOCK_SIZE_FIELD);
     }
 
@@ -158,27 +180,34 @@ public final class Lz4DecompressStage extends Stage {
         if ((flags & FLG_BLOCK_CHECKSUM) != 0 && getIntLE(buf, size) != hash.hash(buf, 0, size, 0)) {
             throw corrupt("LZ4 block checksum mismatch");
         }
-        if (blockStored) {
-            emit(buf, size);
+        if (linked != null) {
+            int n;
+            try {
+                n = blockStored ? linked.stored(buf, 0, size) : linked.decode(buf, 0, size);
+            } catch (CorruptDataException e) {
+                throw corrupt(e.getMessage() + " ending at byte " + offset);
+            }
+            emit(linked.window(), linked.start(n), n);
+        } else if (blockStored) {
+            emit(buf, 0, size);
         } else {
             int n;
             try {
                 n = decompressor.decompress(buf, 0, size, decoded, 0, blockMax);
             } catch (LZ4Exception e) {
-                throw new CorruptDataException("object '" + source + "' is corrupt: malformed LZ4 block ending at byte "
-                        + offset, e);
+                throw new CorruptDataException(subject + " is corrupt: malformed LZ4 block ending at byte " + offset, e);
             }
-            emit(decoded, n);
+            emit(decoded, 0, n);
         }
         expect(State.BLOCK_SIZE, BLOCK_SIZE_FIELD);
     }
 
-    private void emit(byte[] b, int n) throws IOException {
+    private void emit(byte[] b, int off, int n) throws IOException {
         if ((flags & FLG_CONTENT_CHECKSUM) != 0) {
-            contentHash.update(b, 0, n);
+            contentHash.update(b, off, n);
         }
         produced += n;
-        next.write(b, 0, n);
+        next.write(b, off, n);
     }
 
     private void end() {
@@ -204,6 +233,6 @@ public final class Lz4DecompressStage extends Stage {
     }
 
     private CorruptDataException corrupt(String what) {
-        return new CorruptDataException("object '" + source + "' is corrupt: " + what);
+        return new CorruptDataException(subject + " is corrupt: " + what);
     }
 }

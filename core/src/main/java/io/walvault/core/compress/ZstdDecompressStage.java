@@ -19,7 +19,7 @@ import java.nio.ByteBuffer;
  */
 public final class ZstdDecompressStage extends Stage {
 
-    private final String source;
+    private final String subject;
     private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
     private final ByteBuffer in = ByteBuffer.allocateDirect((int) ZstdInputStreamNoFinalizer.recommendedDInSize());
     private final ByteBuffer out = ByteBuffer.allocateDirect((int) ZstdInputStreamNoFinalizer.recommendedDOutSize());
@@ -30,8 +30,17 @@ public final class ZstdDecompressStage extends Stage {
 
     /** @param source the object's key, named in every error */
     public ZstdDecompressStage(Sink next, String source) {
+        this(next, "object '" + requireNonNull(source, "source is null") + "'", 0);
+    }
+
+    private ZstdDecompressStage(Sink next, String subject, int ignored) {
         super(next);
-        this.source = requireNonNull(source, "source is null");
+        this.subject = subject;
+    }
+
+    /** A stage for a stream that is not a repository object; {@code subject} names it in every error. */
+    public static ZstdDecompressStage forStream(Sink next, String subject) {
+        return new ZstdDecompressStage(next, requireNonNull(subject, "subject is null"), 0);
     }
 
     @Override
@@ -61,7 +70,7 @@ public final class ZstdDecompressStage extends Stage {
             try {
                 frameDone = ctx.decompressDirectByteBufferStream(out, in);
             } catch (ZstdException e) {
-                throw new CorruptDataException("object '" + source + "' is corrupt: zstd: " + e.getMessage()
+                throw new CorruptDataException(subject + " is corrupt: zstd: " + e.getMessage()
                         + " (near byte " + (offset + in.position()) + ")", e);
             }
             offset += in.position() - before;
@@ -95,6 +104,6 @@ public final class ZstdDecompressStage extends Stage {
     }
 
     private CorruptDataException corrupt(String what) {
-        return new CorruptDataException("object '" + source + "' is corrupt: " + what);
+        return new CorruptDataException(subject + " is corrupt: " + what);
     }
 }

@@ -44,6 +44,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * after answering with it; every other decision is Java's. Everything is written to a
  * temporary name ({@code .NAME.<pid>-<n>.tmp}) and renamed, so a reader sees a whole file or
  * none. Thread-safe.
+ *
+ * <p>Length: the spool format has one owner: every kind of file above is written and read here, so
+ * the format docs/FORMAT.md describes is in one class.
  */
 public final class HookSpool {
 

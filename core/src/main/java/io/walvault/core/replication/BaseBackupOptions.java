@@ -19,13 +19,16 @@ import java.util.Set;
  * @param allowChecksumFailures finish successfully even when the server reports checksum failures
  *        (the result says how many; never the default)
  * @param maxRateKbps throttle in kB/s, 0 for none
+ * @param compression what the server compresses the archives with (PostgreSQL 15 and newer;
+ *        ignored by 14, which cannot)
  */
 public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean progress, String manifestChecksums,
                                 boolean tablespaceMap, boolean verifyChecksums, boolean allowChecksumFailures,
-                                int maxRateKbps) {
+                                int maxRateKbps, ServerCompression compression) {
 
     public BaseBackupOptions {
         requireNonNull(label, "label is null");
+        requireNonNull(compression, "compression is null");
         requireNonNull(manifestChecksums, "manifestChecksums is null");
         manifestChecksums = manifestChecksums.toUpperCase(Locale.ROOT);
         if (!Set.of("NONE", "CRC32C", "SHA224", "SHA256", "SHA384", "SHA512").contains(manifestChecksums)) {
@@ -42,39 +45,48 @@ public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean pr
 
     /** Label "walvault", spread checkpoint, progress, CRC32C manifest, tablespace map, checksums verified. */
     public static BaseBackupOptions defaults() {
-        return new BaseBackupOptions("walvault", false, true, "CRC32C", true, true, false, 0);
+        return new BaseBackupOptions("walvault", false, true, "CRC32C", true, true, false, 0, ServerCompression.NONE);
     }
 
     public BaseBackupOptions label(String l) {
-        return new BaseBackupOptions(l, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps);
+        return new BaseBackupOptions(l, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
     }
 
     public BaseBackupOptions fastCheckpoint(boolean b) {
-        return new BaseBackupOptions(label, b, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps);
+        return new BaseBackupOptions(label, b, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
     }
 
     public BaseBackupOptions progress(boolean b) {
-        return new BaseBackupOptions(label, fastCheckpoint, b, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps);
+        return new BaseBackupOptions(label, fastCheckpoint, b, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
     }
 
     public BaseBackupOptions manifestChecksums(String algorithm) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, algorithm, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, algorithm, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
     }
 
     public BaseBackupOptions tablespaceMap(boolean b) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, b, verifyChecksums, allowChecksumFailures, maxRateKbps);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, b, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
     }
 
     public BaseBackupOptions verifyChecksums(boolean b) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, b, allowChecksumFailures, maxRateKbps);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, b, allowChecksumFailures, maxRateKbps, compression);
     }
 
     public BaseBackupOptions allowChecksumFailures(boolean b) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, b, maxRateKbps);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, b, maxRateKbps, compression);
     }
 
     public BaseBackupOptions maxRateKbps(int kbps) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, kbps);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, kbps, compression);
+    }
+
+    public BaseBackupOptions compression(ServerCompression c) {
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, c);
+    }
+
+    /** The compression the server applies: {@link #compression} from PostgreSQL 15 on, none before. */
+    public ServerCompression compressionFor(int serverMajor) {
+        return serverMajor >= 15 ? compression : ServerCompression.NONE;
     }
 
     /** The command in the form the server's major version understands. */
@@ -96,6 +108,7 @@ public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean pr
             if (maxRateKbps > 0) {
                 sb.append(", MAX_RATE ").append(maxRateKbps);
             }
+            sb.append(compression.commandOptions());
             sb.append(", TARGET 'client')");
         } else {
             sb.append(" LABEL ").append(quotedLabel);

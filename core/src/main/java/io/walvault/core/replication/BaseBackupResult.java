@@ -14,12 +14,14 @@ import java.util.Optional;
  * @param endLsn the end of the WAL the backup needs to be consistent
  * @param endTimeline its timeline
  * @param bytes archive bytes received (tar, without the manifest)
+ * @param wireBytes the archives' bytes as the socket carried them: {@code bytes}, or fewer when
+ *        the server compressed them
  * @param files regular files received
  * @param manifest what the verified manifest says
  * @param checksumFailure the server's data-checksum error, present only when
  *        {@link BaseBackupOptions#allowChecksumFailures} let the backup through
  */
-public record BaseBackupResult(BackupStart start, Lsn endLsn, TimelineId endTimeline, long bytes, long files,
+public record BaseBackupResult(BackupStart start, Lsn endLsn, TimelineId endTimeline, long bytes, long wireBytes, long files,
                                ManifestSummary manifest, Optional<ServerMessage> checksumFailure) {
     public BaseBackupResult {
         requireNonNull(start, "start is null");

@@ -1,9 +1,9 @@
 package io.walvault.core.replication;
 
 import io.netty.buffer.ByteBuf;
+import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.manifest.FileChecksum;
 import io.walvault.core.manifest.ManifestFormatException;
 import io.walvault.core.manifest.ManifestParser;
 import io.walvault.core.manifest.ManifestSummary;
@@ -13,8 +13,6 @@ import io.walvault.core.replication.wire.BackendMessage;
 import io.walvault.core.replication.wire.FrontendMessages;
 import io.walvault.core.replication.wire.MessageReader;
 import io.walvault.core.tar.TarFormatException;
-import io.walvault.core.tar.TarMember;
-import io.walvault.core.tar.TarMemberHandler;
 import io.walvault.core.tar.TarSplitter;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
@@ -42,9 +40,15 @@ import org.slf4j.LoggerFactory;
  *        CommandComplete ReadyForQuery
  * </pre>
  *
- * Each archive goes through a {@link TarSplitter} whose member handler computes the manifest's
- * checksum of every regular file; the manifest goes through a streaming {@link ManifestParser}
- * and each entry is checked as it arrives. Not reusable: one instance per backup.
+ * Each archive goes through an {@link ArchiveReceiver} (the strict decoder of
+ * {@link ServerCompression} when the server compresses: 15+ only, archive names then carry the
+ * method's suffix; then a tar splitter that computes the manifest's checksum of every file);
+ * the manifest goes through a streaming {@link ManifestParser} and each entry is checked as it
+ * arrives. Not reusable: one instance per backup.
+ *
+ * <p>Length: one state machine for both protocol forms (14 and 15+), each message checked against
+ * where the exchange is; each archive is an {@link ArchiveReceiver}'s, the manifest check the
+ * {@link ManifestVerifier}'s.
  */
 final class BaseBackupRun {
 
@@ -55,6 +59,7 @@ final class BaseBackupRun {
     private final BaseBackupOptions options;
     private final BaseBackupListener listener;
     private final int major;
+    private final ServerCompression compression;
     private final ManifestVerifier verifier;
     private final ManifestParser manifestParser;
 
@@ -68,13 +73,13 @@ final class BaseBackupRun {
     private Lsn endLsn;
     private TimelineId endTli;
 
-    private TablespaceArchive currentArchive;
-    private TarSplitter splitter;
+    private ArchiveReceiver receiver;
     private int copies;
     private boolean inCopy;
     private boolean inManifest;
     private boolean manifestSeen;
     private long bytes;
+    private long wireBytes;
     private long files;
     private long estimatedTotal;
     private long lastProgressNanos;
@@ -85,6 +90,7 @@ final class BaseBackupRun {
         this.options = options;
         this.listener = listener;
         this.major = conn.serverVersion().major();
+        this.compression = options.compressionFor(major);
         this.manifestParser = new ManifestParser(verifier::check);
     }
 
@@ -136,9 +142,13 @@ final class BaseBackupRun {
                     }
                 }
             }
+        } catch (CorruptDataException e) {
+            conn.closeQuietly();
+            throw new ProtocolException(e.getMessage() + " HINT: the stream was damaged in transit or the server is faulty;"
+                    + " set backup-server-compression to off to receive it uncompressed", e);
         } catch (TarFormatException e) {
             conn.closeQuietly();
-            throw new ProtocolException("archive '" + (currentArchive == null ? "?" : currentArchive.name())
+            throw new ProtocolException("archive '" + (receiver == null ? "?" : receiver.archive().name())
                     + "' from the server is not a valid tar stream: " + e.getMessage(), e);
         } catch (ManifestFormatException e) {
             conn.closeQuietly();
@@ -158,6 +168,9 @@ final class BaseBackupRun {
             throw e;
         } finally {
             verifier.close();
+            if (receiver != null) {
+                receiver.close();
+            }
         }
     }
 
@@ -249,9 +262,10 @@ final class BaseBackupRun {
                         .findFirst()
                         .orElseThrow(() -> new ProtocolException("BASE_BACKUP sent archive '" + name
                                 + "' for unknown tablespace path '" + path + "'"));
-                if (!name.equals(a.name())) {
-                    throw new ProtocolException("BASE_BACKUP sent archive '" + name + "', expected '" + a.name()
-                            + "' (server-side compression is not requested by walvault)");
+                String expected = a.name() + compression.method().suffix();
+                if (!name.equals(expected)) {
+                    throw new ProtocolException("BASE_BACKUP sent archive '" + name + "', expected '" + expected
+                            + "' (server compression asked for: " + compression + ")");
                 }
                 beginArchive(a);
             }
@@ -259,7 +273,7 @@ final class BaseBackupRun {
                 ByteBuffer data = r.rest().nioBuffer();
                 if (inManifest) {
                     manifest(data);
-                } else if (currentArchive != null) {
+                } else if (receiver != null) {
                     archive(data);
                 } else {
                     throw new ProtocolException("BASE_BACKUP sent archive data before any archive");
@@ -303,67 +317,37 @@ final class BaseBackupRun {
     }
 
     private void beginArchive(TablespaceArchive a) {
-        currentArchive = a;
-        String prefix = a.manifestPrefix();
-        splitter = new TarSplitter(new TarMemberHandler() {
-            private FileChecksum checksum;
-            private long size;
-
-            @Override
-            public void memberStarted(TarMember member) {
-                if (member.isFile()) {
-                    checksum = FileChecksum.of(options.manifestChecksums());
-                    size = 0;
-                }
-                listener.memberStarted(member);
-            }
-
-            @Override
-            public void memberData(ByteBuffer data) {
-                size += data.remaining();
-                checksum.update(data.duplicate());
-                listener.memberData(data);
-            }
-
-            @Override
-            public void memberEnded(TarMember member) {
-                if (member.isFile()) {
-                    files++;
-                    String hex = checksum.hex();
-                    verifier.observed(prefix + member.path(), size, checksum.algorithm(), hex);
-                    listener.memberChecksum(member, checksum.algorithm(), hex);
-                    checksum = null;
-                }
-                listener.memberEnded(member);
-            }
-        });
+        receiver = new ArchiveReceiver(a, compression, "archive '" + a.name() + compression.method().suffix() + "' from '"
+                + conn.transport().endpoint() + "'", options.manifestChecksums(), verifier, listener);
         LOG.debug("receiving archive {}", a.name());
         listener.archiveStarted(a);
     }
 
     private void archive(ByteBuffer data) {
-        if (splitter == null) {
+        if (receiver == null) {
             throw new ProtocolException("BASE_BACKUP sent archive data outside an archive");
         }
-        bytes += data.remaining();
+        wireBytes += data.remaining();
+        long before = receiver.tarBytes();
+        receiver.write(data);
+        bytes += receiver.tarBytes() - before;
         if (major < 15 && System.nanoTime() - lastProgressNanos > 1_000_000_000L) {
             // PostgreSQL 14 sends no progress messages: report what arrived, about once a second
             lastProgressNanos = System.nanoTime();
             listener.progress(bytes, estimatedTotal);
         }
-        listener.archiveData(data.asReadOnlyBuffer());
-        splitter.write(data.duplicate());
     }
 
     private void endArchive() {
-        if (currentArchive == null) {
+        if (receiver == null) {
             return;
         }
-        splitter.finish();
-        TablespaceArchive done = currentArchive;
-        currentArchive = null;
-        splitter = null;
-        listener.archiveEnded(done);
+        ArchiveReceiver done = receiver;
+        done.finish();
+        done.close();
+        files += done.files();
+        receiver = null;
+        listener.archiveEnded(done.archive());
     }
 
     private void manifest(ByteBuffer data) {
@@ -397,8 +381,9 @@ final class BaseBackupRun {
             }
             LOG.warn("base backup has data-checksum failures, accepted as asked: {}", checksumFailure);
         }
-        LOG.info("base backup received: {} files, {} bytes, end {} on timeline {}, manifest verified ({} entries)",
-                files, bytes, endLsn, endTli, summary.files());
-        return new BaseBackupResult(start, endLsn, endTli, bytes, files, summary, Optional.ofNullable(checksumFailure));
+        LOG.info("base backup received: {} files, {} bytes{}, end {} on timeline {}, manifest verified ({} entries)",
+                files, bytes, compression.enabled() ? " (" + wireBytes + " compressed by the server with " + compression + ")" : "",
+                endLsn, endTli, summary.files());
+        return new BaseBackupResult(start, endLsn, endTli, bytes, wireBytes, files, summary, Optional.ofNullable(checksumFailure));
     }
 }

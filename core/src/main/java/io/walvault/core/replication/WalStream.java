@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
  * (the connection can run the next command) or {@link WalEvent.EndOfStream}, when it throws, or
  * on {@link #close()}, which stops streaming (CopyDone) and leaves the connection usable if the
  * server agrees in time, closed otherwise.
+ *
+ * <p>Length: one protocol state machine (CopyBoth: WAL data, keepalives, the end of a timeline)
+ * and the feedback timer that must share its positions.
  */
 public final class WalStream implements AutoCloseable {
 

@@ -42,13 +42,17 @@ import java.util.stream.Stream;
  * commit record carries the backup's header, so listing backups reads one small object each
  * (docs/FORMAT.md, "Backup manifest", "Commit record"). Manifests of format 1 and 2 (written
  * before commit records existed) stand for their backup themselves. Thread-safe.
+ *
+ * <p>Length: the rules for when a backup exists (the commit record, what makes one damaged or
+ * incomplete, the order of removal) are one invariant, kept in one class; writing and parsing
+ * manifests are {@link ManifestWriter}'s, {@link PendingManifest}'s and {@code
+ * ManifestLineParser}'s.
  */
 public final class BackupCatalog {
 
     /** 3: the backup exists only with its commit record. 1 and 2 are read as before. */
     static final int MANIFEST_FORMAT = 3;
     static final int COMMIT_FORMAT = 1;
-    private static final int MAX_LINE = 1024 * 1024;
     private static final int REMOVE_BATCH = 1000;
 
     private final Repository repository;
@@ -288,12 +292,8 @@ public final class BackupCatalog {
     /** A manifest's format and header, read whole for formats 1 and 2 (they end with a trailer that proves them complete). */
     private ManifestHead readManifestHead(String backupId) throws IOException {
         String key = manifestKey(backupId);
-        LineParser p = new LineParser(key, f -> { });
-        repository.codec().read(key, p, false);
-        if (!p.ended) {
-            throw new CorruptDataException("object '" + key + "' is corrupt: the manifest has no end record");
-        }
-        return new ManifestHead(p.header.walvaultManifest(), p.header.backup().toInfo(key));
+        Header header = parseManifest(key, f -> { });
+        return new ManifestHead(header.walvaultManifest(), header.backup().toInfo(key));
     }
 
     /** A writer for bundle {@code bundle} of backup {@code backupId} (create-if-absent); its result has no stored SHA-256. */
@@ -321,49 +321,6 @@ public final class BackupCatalog {
         return m;
     }
 
-    /** Writes manifest lines; {@link #finish()} writes the trailer and publishes the manifest. */
-    public static final class ManifestWriter implements AutoCloseable {
-        private final ObjectWriter out;
-        private long files;
-        private long bytes;
-
-        ManifestWriter(ObjectWriter out) {
-            this.out = out;
-        }
-
-        void line(Object record) throws IOException {
-            byte[] json = Json.write(record);
-            out.write(json, 0, json.length);
-            out.write(new byte[] {'\n'}, 0, 1);
-        }
-
-        public void add(ManifestFile file) throws IOException {
-            line(requireNonNull(file, "file is null"));
-            files++;
-            bytes += file.size();
-        }
-
-        /** Copies lines already serialized by a {@link PendingManifest}. */
-        void addLines(InputStream lines, long fileCount, long byteCount) throws IOException {
-            byte[] buf = new byte[64 * 1024];
-            for (int n; (n = lines.read(buf)) > 0; ) {
-                out.write(buf, 0, n);
-            }
-            files += fileCount;
-            bytes += byteCount;
-        }
-
-        public ObjectResult finish() throws IOException {
-            line(new Trailer(new End(files, bytes)));
-            return out.finishWithResult();
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.close();
-        }
-    }
-
     /** The key of the server's backup_manifest kept with backup {@code backupId}. */
     public String serverManifestKey(String backupId) {
         return RepositoryLayout.backupDir(systemId, backupId) + "backup_manifest" + repository.codec().extension();
@@ -379,74 +336,9 @@ public final class BackupCatalog {
         return repository.codec().read(serverManifestKey(backupId), out, false);
     }
 
-    /**
-     * Collects a backup's entries while the backup runs, before its {@link BackupInfo} (stop
-     * position, sizes) is known: they go to a private temporary file (0600, removed on close), so
-     * millions of files never sit in memory, and {@link #publish} writes the manifest last.
-     */
+    /** Collects a backup's entries while the backup runs ({@link PendingManifest}). */
     public PendingManifest pendingManifest() throws IOException {
         return new PendingManifest(this);
-    }
-
-    /** Entries of a manifest not yet written. One thread at a time. */
-    public static final class PendingManifest implements AutoCloseable {
-        private final BackupCatalog catalog;
-        private final Path file;
-        private final OutputStream out;
-        private long files;
-        private long bytes;
-        private long fileBytes;
-        private long regularFiles;
-
-        PendingManifest(BackupCatalog catalog) throws IOException {
-            this.catalog = catalog;
-            this.file = Files.createTempFile("walvault-manifest-", ".jsonl",
-                    PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------")));
-            this.out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
-        }
-
-        public void add(ManifestFile entry) throws IOException {
-            requireNonNull(entry, "entry is null");
-            byte[] json = Json.write(entry);
-            out.write(json);
-            out.write('\n');
-            files++;
-            bytes += entry.size();
-            if (entry.isFile()) {
-                regularFiles++;
-                fileBytes += entry.size();
-            }
-        }
-
-        /** Regular files added so far. */
-        public long regularFiles() {
-            return regularFiles;
-        }
-
-        /** Their bytes. */
-        public long fileBytes() {
-            return fileBytes;
-        }
-
-        /** Writes and publishes the manifest: the header {@code info}, every entry, the end record. */
-        public ObjectResult publish(BackupInfo info) throws IOException {
-            out.flush();
-            try (ManifestWriter m = catalog.newManifest(info);
-                 InputStream in = Files.newInputStream(file)) {
-                m.addLines(in, files, bytes);
-                return m.finish();
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                out.close();
-            } finally {
-                Files.deleteIfExists(file);
-            }
-        }
     }
 
     /**
@@ -457,12 +349,17 @@ public final class BackupCatalog {
     public BackupInfo readManifest(String backupId, Consumer<ManifestFile> files) throws IOException {
         requireNonNull(files, "files is null");
         String key = manifestKey(backupId);
-        LineParser p = new LineParser(key, files);
+        return parseManifest(key, files).backup().toInfo(key);
+    }
+
+    /** Reads manifest {@code key} whole, each entry to {@code files}; returns its header. */
+    private Header parseManifest(String key, Consumer<ManifestFile> files) throws IOException {
+        ManifestLineParser p = new ManifestLineParser(key, files);
         repository.codec().read(key, p, false);
-        if (!p.ended) {
+        if (!p.ended()) {
             throw new CorruptDataException("object '" + key + "' is corrupt: the manifest has no end record");
         }
-        return p.header.backup().toInfo(key);
+        return p.header();
     }
 
     /**
@@ -571,91 +468,6 @@ public final class BackupCatalog {
     public boolean isUsed(String backupId) {
         try (Stream<ObjectInfo> l = repository.storage().list(RepositoryLayout.backupDir(systemId, BackupIds.check(backupId)))) {
             return l.findAny().isPresent();
-        }
-    }
-
-    /** Splits the decoded manifest into lines and parses each as it completes. */
-    private static final class LineParser implements Sink {
-        private final String key;
-        private final Consumer<ManifestFile> files;
-        private byte[] line = new byte[4096];
-        private int filled;
-        private long lineNo;
-        private Header header;
-        private boolean ended;
-        private long count;
-        private long bytes;
-
-        LineParser(String key, Consumer<ManifestFile> files) {
-            this.key = key;
-            this.files = files;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            for (int i = off; i < off + len; i++) {
-                if (b[i] == '\n') {
-                    parse();
-                    filled = 0;
-                    continue;
-                }
-                if (filled == line.length) {
-                    if (line.length >= MAX_LINE) {
-                        throw corrupt("line " + (lineNo + 1) + " is longer than " + MAX_LINE + " bytes");
-                    }
-                    line = Arrays.copyOf(line, line.length * 2);
-                }
-                line[filled++] = b[i];
-            }
-        }
-
-        private void parse() {
-            lineNo++;
-            byte[] bytesOfLine = Arrays.copyOf(line, filled);
-            if (ended) {
-                throw corrupt("line " + lineNo + " follows the end record");
-            }
-            if (header == null) {
-                header = Json.read(bytesOfLine, Header.class, key);
-                if (header.walvaultManifest() < 1 || header.walvaultManifest() > MANIFEST_FORMAT || header.backup() == null) {
-                    throw corrupt("manifest format " + header.walvaultManifest() + " is not supported");
-                }
-                return;
-            }
-            JsonNode n;
-            try {
-                n = Json.mapper().readTree(new String(bytesOfLine, StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                throw corrupt("line " + lineNo + " is not JSON");
-            }
-            if (n.has("end")) {
-                End e = Json.read(bytesOfLine, Trailer.class, key).end();
-                if (e.files() != count || e.bytes() != bytes) {
-                    throw corrupt("the end record counts " + e.files() + " files of " + e.bytes() + " bytes but the manifest lists "
-                            + count + " of " + bytes);
-                }
-                ended = true;
-                return;
-            }
-            ManifestFile f = Json.read(bytesOfLine, ManifestFile.class, key);
-            count++;
-            bytes += f.size();
-            files.accept(f);
-        }
-
-        private CorruptDataException corrupt(String what) {
-            return new CorruptDataException("object '" + key + "' is corrupt: " + what);
-        }
-
-        @Override
-        public void finish() {
-            if (filled != 0) {
-                throw corrupt("the last line is not terminated");
-            }
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

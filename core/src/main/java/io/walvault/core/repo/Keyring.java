@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * unsealed repository keys once the {@link RepositoryKeys} that are returned hold their copies
  * (or once a rotation has sealed them again). The passphrases and private keys come from the
  * caller's {@link KeyMaterial}, which the caller wipes.
+ *
+ * <p>Length: opening, creating and rotating share the sealing code and the rule that every secret
+ * is overwritten once used; kept together so that each secret's lifetime can be checked in one
+ * file.
  */
 final class Keyring {
 

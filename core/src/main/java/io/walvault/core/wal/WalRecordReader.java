@@ -27,6 +27,9 @@ import java.util.zip.CRC32C;
  * <p>Memory is bounded: a record is kept whole up to {@link #HEAD_CAPTURE} bytes; of a larger
  * one only that head and the first {@link #MAIN_DATA_CAPTURE} bytes of its main data are kept.
  * Not thread-safe.
+ *
+ * <p>Length: one decoder of the WAL record format (page headers, records continued across pages,
+ * CRC), whose state spans pages and segments.
  */
 public final class WalRecordReader {
 

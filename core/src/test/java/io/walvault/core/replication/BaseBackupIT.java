@@ -182,6 +182,43 @@ class BaseBackupIT {
         assertEquals(tsDir.toString(), links.get(0).linkTarget());
     }
 
+    @PgTest(min = 15)
+    void aServerCompressedBackupDecodesIntoTheSameFilesAndALackingBuildIsRefusedBeforeTheBackup(PgHarness harness)
+            throws Exception {
+        PgCluster pg = harness.cluster().start();
+        pg.execute("CREATE TABLE t (id int PRIMARY KEY, v text NOT NULL)",
+                "INSERT INTO t SELECT g, repeat('x', 200) FROM generate_series(1, 100000) g");
+        ConnectionSettings s = ReplicationConnectionIT.settings(pg, "user=" + PgCluster.SUPERUSER + " sslmode=disable");
+        try (ReplicationConnection c = ReplicationConnection.open(s)) {
+            Recorder plain = new Recorder();
+            BaseBackupResult p = c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true), plain);
+            Recorder gzip = new Recorder();
+            BaseBackupResult z = c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true)
+                    .compression(ServerCompression.parse("gzip:1")), gzip);
+            assertEquals(List.of("base.tar"), gzip.archives, "archives keep their tar names for the listener");
+            assertEquals(p.manifest().files(), z.manifest().files(), "every file arrived and matched the manifest");
+            assertEquals(z.bytes(), gzip.rawBytes, "the listener sees the decoded tar");
+            assertTrue(z.wireBytes() < z.bytes() / 3, "the socket carried the compressed archive: " + z.wireBytes()
+                    + " of " + z.bytes());
+            assertEquals(p.bytes(), p.wireBytes());
+            // the build under test may lack lz4 (then the server refuses before it starts the backup,
+            // and the connection stays usable) or have it (then it decodes like gzip)
+            Recorder lz4 = new Recorder();
+            try {
+                BaseBackupResult l = c.baseBackup(BaseBackupOptions.defaults().fastCheckpoint(true)
+                        .compression(ServerCompression.parse("lz4")), lz4);
+                assertEquals(p.manifest().files(), l.manifest().files());
+                assertTrue(l.wireBytes() < l.bytes(), l.wireBytes() + " of " + l.bytes());
+            } catch (ServerErrorException e) {
+                // 42601 while the options are read (18), 0A000 from the compressing sink (15)
+                assertTrue(e.sqlState().equals("42601") || e.sqlState().equals("0A000"), e.getMessage());
+                assertTrue(e.getMessage().toLowerCase().contains("lz4") && e.getMessage().contains("this build"), e.getMessage());
+                assertFalse(lz4.started, "refused before the backup started");
+                assertEquals(p.start().startTimeline(), c.identifySystem().timeline());
+            }
+        }
+    }
+
     @PgTest
     void dataChecksumFailureFailsTheBackupUnlessAllowed(PgHarness harness) throws Exception {
         PgCluster pg = harness.cluster().start();

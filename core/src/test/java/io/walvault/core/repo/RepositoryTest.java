@@ -442,7 +442,7 @@ class RepositoryTest {
         BackupInfo info = BackupInfo.of(id, SYSID, 170004, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), "nightly");
         assertEquals(java.time.Duration.ofMinutes(1), info.elapsed());
         ObjectResult manifest;
-        try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
+        try (ManifestWriter m = backups.newManifest(info)) {
             for (int i = 0; i < 1000; i++) {
                 m.add(ManifestFile.file("base/5/" + (16384 + i), 8192, 1_700_000_000L, "0".repeat(64), 0, 8192L * i));
             }
@@ -472,7 +472,7 @@ class RepositoryTest {
         }
         BackupInfo info = new BackupInfo(id, SYSID, 180001, "18.1", "nightly", TimelineId.of(1), Lsn.parse("0/2000028"), TimelineId.of(1L), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), OptionalLong.of(16777216L), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), 1L, 1000L, bundle.storedSize(), 1, false);
         ObjectResult manifest;
-        try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
+        try (ManifestWriter m = backups.newManifest(info)) {
             m.add(ManifestFile.file("base/1/1259", 1000, 0600, 1_700_000_000L, "CRC32C:0badf00d", 0, 0));
             manifest = m.finish();
         }
@@ -554,7 +554,7 @@ class RepositoryTest {
             }
         }
         BackupInfo info = BackupInfo.of(complete, SYSID, 170004, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), "nightly");
-        try (BackupCatalog.ManifestWriter m = backups.newManifest(info)) {
+        try (ManifestWriter m = backups.newManifest(info)) {
             m.finish();
         }
         List<BackupCatalog.StoredBackup> stored = backups.stored();
@@ -586,7 +586,7 @@ class RepositoryTest {
         Repository repo = create(EncryptionMode.NONE, null);
         BackupCatalog backups = repo.cluster(SYSID).backups();
         String id = "20261121T063000Z";
-        try (BackupCatalog.PendingManifest p = backups.pendingManifest()) {
+        try (PendingManifest p = backups.pendingManifest()) {
             p.add(ManifestFile.directory("base", 0700, 1_700_000_000L));
             p.add(ManifestFile.file("base/1/1259", 16384, 0600, 1_700_000_000L, "CRC32C:0badf00d", 0, 0));
             p.add(ManifestFile.link("pg_wal", "/elsewhere", 1_700_000_000L));

@@ -59,6 +59,11 @@ import org.slf4j.LoggerFactory;
  * the {@code system-identifier} setting, else the data directory's {@code global/pg_control}
  * (restore_command runs in the data directory), else the repository's only cluster. One
  * instance per call; not thread-safe.
+ *
+ * <p>Length: one call's decision tree, from the spool's answer to the exit code PostgreSQL acts
+ * on. Each branch is part of the contract with PostgreSQL (76 ends recovery, 150 stops it), and
+ * it is kept in one class so that the contract reads top to bottom; fetching is {@link
+ * WalFileWriter}'s, the meaning of a missing file {@link MissingAnswer}'s.
  */
 public final class ArchiveGet {
 

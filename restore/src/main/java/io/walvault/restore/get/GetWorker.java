@@ -61,6 +61,12 @@ import org.slf4j.LoggerFactory;
  * and ends when recovery has taken nothing for {@value #IDLE_SECONDS} s, when its settings may
  * have changed ({@link WorkerTenure}), or when recovery has ended: then it removes what it
  * fetched ahead (the restore's private files are the recovery_end_command's to remove).
+ *
+ * <p>Length: one loop over one state (the cursor, the fetches in flight, the answers this worker
+ * put into the spool and must withdraw); its decisions read and change that state together, so
+ * they stay in one class. The rules it applies are elsewhere and tested alone: what a missing
+ * file means ({@link MissingAnswer}), how much the spool may hold ({@link SpoolFetch}), what
+ * the restore promised ({@code RecoveryExpectation}), when to stop ({@code WorkerTenure}).
  */
 final class GetWorker {
 

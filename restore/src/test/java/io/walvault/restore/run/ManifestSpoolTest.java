@@ -7,6 +7,7 @@ import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.EncryptionMode;
 import io.walvault.core.repo.ManifestFile;
+import io.walvault.core.repo.ManifestWriter;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.storage.memory.MemoryStorage;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class ManifestSpoolTest {
             entries.add(ManifestFile.file("base/5/" + i + "x".repeat(i % 7), i, 0600, 1, "CRC32C:0000abcd", i % 3, i * 10L));
         }
         entries.add(ManifestFile.link("pg_tblspc/16384", "/srv/ts", 1));
-        try (BackupCatalog.ManifestWriter w = catalog.newManifest(BackupInfo.of("20261121T090000Z", 42, 180000, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/3000000"), Instant.parse("2026-11-21T09:00:00Z"), Instant.parse("2026-11-21T09:01:00Z"), "x"))) {
+        try (ManifestWriter w = catalog.newManifest(BackupInfo.of("20261121T090000Z", 42, 180000, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/3000000"), Instant.parse("2026-11-21T09:00:00Z"), Instant.parse("2026-11-21T09:01:00Z"), "x"))) {
             for (ManifestFile f : entries) {
                 w.add(f);
             }

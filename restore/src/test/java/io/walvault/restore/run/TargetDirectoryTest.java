@@ -13,6 +13,7 @@ import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.EncryptionMode;
 import io.walvault.core.repo.ManifestFile;
+import io.walvault.core.repo.ManifestWriter;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.storage.memory.MemoryStorage;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class TargetDirectoryTest {
         Repository repo = Repository.create(new MemoryStorage(), new Repository.InitOptions(Compression.LZ4, EncryptionMode.NONE,
                 null, null, null));
         BackupCatalog catalog = repo.cluster(42).backups();
-        try (BackupCatalog.ManifestWriter w = catalog.newManifest(BackupInfo.of("20261121T090000Z", 42, 180000, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/3000000"), Instant.parse("2026-11-21T09:00:00Z"), Instant.parse("2026-11-21T09:01:00Z"), "x"))) {
+        try (ManifestWriter w = catalog.newManifest(BackupInfo.of("20261121T090000Z", 42, 180000, TimelineId.of(1), Lsn.parse("0/2000028"), Lsn.parse("0/3000000"), Instant.parse("2026-11-21T09:00:00Z"), Instant.parse("2026-11-21T09:01:00Z"), "x"))) {
             for (ManifestFile f : entries) {
                 w.add(f);
             }

@@ -69,6 +69,10 @@ import org.slf4j.LoggerFactory;
  * {@link #send} and {@link #close} may be called from any thread (Netty serialises writes).
  * Frames are logged at TRACE as {@code FE=>} and {@code <=BE} with type and length only, never
  * their content (a password message is a frame like any other).
+ *
+ * <p>Length: the channel, its pipeline and the read-on-demand flow control are one state machine
+ * around one Netty channel; splitting them would spread the one backpressure rule over several
+ * classes.
  */
 public final class Transport implements AutoCloseable {
 

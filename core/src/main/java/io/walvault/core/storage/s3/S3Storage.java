@@ -78,6 +78,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * not parse). A failure that outlasts the retries is a {@code STORAGE} error naming the
  * operation, the key and the cause ({@link #failed}); no SDK exception leaves this package.
  * The only package of walvault that imports the AWS SDK. Thread-safe; share one per process.
+ *
+ * <p>Length: the storage SPI's operations, each one request with its own mapping of the SDK's
+ * failures to walvault's errors; streaming writes and resuming reads are {@link S3WriteSink}'s
+ * and {@link S3ReadStream}'s.
  */
 public final class S3Storage implements Storage {
 

@@ -94,6 +94,9 @@ class PointInTimeRecoveryIT {
         writeTransactions(source, 400, 450);
         source.execute("DELETE FROM accounts WHERE id % 3 = 0");
         writeTransactions(source, 450, 500);
+        // and a whole segment after the DELETE's: timeline 1's archive goes on past any branch made at T1
+        source.execute("SELECT pg_switch_wal()");
+        writeTransactions(source, 500, 520);
         assertNotEquals(atT1, source.queryString(CHECKSUMS));
         String last = source.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
         source.execute("SELECT pg_switch_wal()");

@@ -73,7 +73,12 @@ class BackupIT {
     }
 
     RepositorySettings localRepository() throws Exception {
-        return repository("repo = file://" + dir.resolve("repo") + "\n");
+        return localRepository("repo");
+    }
+
+    /** A local repository in directory {@code name} of the test's directory. */
+    RepositorySettings localRepository(String name) throws Exception {
+        return repository("repo = file://" + dir.resolve(name) + "\n");
     }
 
     static RepositorySettings s3Repository(BackupIT t, S3Bucket bucket) throws Exception {
@@ -129,27 +134,33 @@ class BackupIT {
     void theServerCompressesWhenItsBuildCanAndAnExplicitMethodItLacksFailsBeforeTheCheckpoint(PgHarness harness)
             throws Exception {
         PgCluster pg = server(harness, 20_000);
-        RepositorySettings rs = localRepository();
+        // gzip: every build has zlib; the backup is stored and verified like an uncompressed one
+        BackupInfo gzip = backupInto(pg, localRepository("gzip"), ServerCompressionChoice.parse("gzip:1"));
+        // auto: lz4 when the server has it, else the stream uncompressed; the backup succeeds either way
+        BackupInfo auto = backupInto(pg, localRepository("auto"), ServerCompressionChoice.auto());
+        assertEquals(gzip.files(), auto.files());
+        // lz4 asked for explicitly: done, or refused at once as a configuration error naming the setting
+        RepositorySettings rs = localRepository("lz4");
+        try {
+            backupInto(pg, rs, ServerCompressionChoice.parse("lz4"));
+        } catch (WalvaultException e) {
+            assertEquals(ErrorCode.CONFIG, e.code(), e.getMessage());
+            assertTrue(e.getMessage().contains("lz4") && e.getMessage().contains("backup-server-compression"), e.getMessage());
+            long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
+            try (Repository repo = Repositories.open(rs)) {
+                assertEquals(List.of(), repo.cluster(systemId).backups().list(), "nothing left behind");
+            }
+        }
+    }
+
+    /** A backup of {@code pg} into a new repository at {@code rs}, verified. */
+    private BackupInfo backupInto(PgCluster pg, RepositorySettings rs, ServerCompressionChoice compression) throws Exception {
         Repositories.create(rs).close();
         try (Repository repo = Repositories.open(rs)) {
-            // gzip: every build has zlib; the backup is stored and verified like an uncompressed one
-            BackupInfo gzip = new Backup(settings(pg), repo, BackupOptions.defaults().fastCheckpoint(true)
-                    .serverCompression(ServerCompressionChoice.parse("gzip:1"))).run().info();
-            verify(pg, repo, gzip);
-            // auto: lz4 when the server has it, else the stream uncompressed; the backup succeeds either way
-            BackupInfo auto = new Backup(settings(pg), repo, BackupOptions.defaults().fastCheckpoint(true)).run().info();
-            verify(pg, repo, auto);
-            assertEquals(gzip.files(), auto.files());
-            // lz4 asked for explicitly: done, or refused at once as a configuration error naming the setting
-            try {
-                verify(pg, repo, new Backup(settings(pg), repo, BackupOptions.defaults().fastCheckpoint(true)
-                        .serverCompression(ServerCompressionChoice.parse("lz4"))).run().info());
-            } catch (WalvaultException e) {
-                assertEquals(ErrorCode.CONFIG, e.code(), e.getMessage());
-                assertTrue(e.getMessage().contains("lz4") && e.getMessage().contains("backup-server-compression"), e.getMessage());
-                long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
-                assertEquals(List.of(gzip.id(), auto.id()), repo.cluster(systemId).backups().list(), "nothing left behind");
-            }
+            BackupInfo info = new Backup(settings(pg), repo, BackupOptions.defaults().fastCheckpoint(true)
+                    .serverCompression(compression)).run().info();
+            verify(pg, repo, info);
+            return info;
         }
     }
 
@@ -200,8 +211,7 @@ class BackupIT {
         long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
         assertEquals(systemId, info.systemId());
         BackupCatalog catalog = repo.cluster(systemId).backups();
-        List<String> backups = catalog.list();
-        assertEquals(info.id(), backups.get(backups.size() - 1), "the backup just taken is the newest listed: " + backups);
+        assertEquals(List.of(info.id()), catalog.list());
         List<ManifestFile> files = new ArrayList<>();
         assertEquals(info, catalog.readManifest(info.id(), files::add));
 

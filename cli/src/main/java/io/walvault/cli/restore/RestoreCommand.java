@@ -5,6 +5,8 @@ import io.walvault.cli.options.TargetOptions;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.restore.recovery.RecoveryMode;
+import io.walvault.restore.recovery.RecoveryOption;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.run.Restore;
 import java.io.IOException;
@@ -30,6 +32,8 @@ import picocli.CommandLine.Spec;
                 + " checks every file against the backup's manifest, and writes backup_label, tablespace_map, the"
                 + " server's backup_manifest, recovery.signal and the recovery settings (restore_command runs"
                 + " 'walvault archive-get'). Start the server afterwards as printed.",
+                "With --standby the server starts as a standby instead: standby.signal, no target, following the"
+                        + " repository and, with --primary-conninfo, the primary.",
                 "Refuses a non-empty data directory or tablespace directory. On failure the directory is left marked"
                         + " incomplete (" + Restore.MARKER + ") and will not start."})
 public final class RestoreCommand implements Callable<Integer> {
@@ -71,6 +75,19 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Bundles downloaded and written at once (default 4).")
     int jobs = 4;
 
+    @Option(names = "--standby", description = "Restore a standby: standby.signal instead of recovery.signal; it replays"
+            + " the repository's WAL through archive-get for good (no target) and ends only when promoted.")
+    boolean standby;
+
+    @Option(names = "--primary-conninfo", paramLabel = "CONNINFO", description = "With --standby: the primary to stream"
+            + " from once the archive has nothing more (primary_conninfo; a role with REPLICATION).")
+    String primaryConninfo;
+
+    @Option(names = "--recovery-option", paramLabel = "NAME=VALUE", description = "One more setting for the restored"
+            + " server's postgresql.auto.conf (repeatable), e.g. primary_slot_name=standby1; not the settings walvault"
+            + " writes itself (restore_command, recovery targets, primary_conninfo).")
+    List<String> recoveryOptions = List.of();
+
     @Spec
     CommandSpec spec;
 
@@ -99,13 +116,37 @@ public final class RestoreCommand implements Callable<Integer> {
             case "off" -> true;
             default -> throw new WalvaultException(ErrorCode.USAGE, "--archive-mode '" + archiveMode + "' is not preserve or off");
         };
+        RecoveryMode mode = mode();
+        List<RecoveryOption> extra = recoveryOptions.stream().map(RecoveryOption::parse).toList();
+        if (archiveOff && extra.stream().anyMatch(o -> o.name().equals("archive_mode"))) {
+            throw new WalvaultException(ErrorCode.USAGE, "--archive-mode off and --recovery-option archive_mode contradict"
+                    + " each other HINT: keep one");
+        }
         // restore_command names the launcher by its absolute path (bin/walvault exports it)
         Optional<Path> launcher = dryRun ? Optional.empty()
                 : Optional.of(Restore.launcher(Optional.ofNullable(System.getenv("WALVAULT_LAUNCHER"))));
         PrintWriter out = spec.commandLine().getOut();
         new Restore(settings, new Restore.Options(pgdata, settings.get("system-identifier"), target.target(), target.inclusive(),
-                action(), target.timeline(), Optional.ofNullable(backup), map, dryRun, jobs, launcher, archiveOff, Optional.empty()), out).run();
+                action(), target.timeline(), Optional.ofNullable(backup), map, dryRun, jobs, launcher, archiveOff, Optional.empty(),
+                mode, extra), out).run();
         return 0;
+    }
+
+    private RecoveryMode mode() {
+        if (!standby) {
+            if (primaryConninfo != null) {
+                throw new WalvaultException(ErrorCode.USAGE, "--primary-conninfo is for a standby HINT: add --standby");
+            }
+            return new RecoveryMode.Targeted();
+        }
+        if (action != null) {
+            throw new WalvaultException(ErrorCode.USAGE, "--target-action does not apply to a standby: it stays one until"
+                    + " promoted HINT: drop --target-action, or restore without --standby");
+        }
+        if (primaryConninfo != null && primaryConninfo.isBlank()) {
+            throw new WalvaultException(ErrorCode.USAGE, "--primary-conninfo is empty");
+        }
+        return new RecoveryMode.Standby(Optional.ofNullable(primaryConninfo));
     }
 
     private TargetAction action() {

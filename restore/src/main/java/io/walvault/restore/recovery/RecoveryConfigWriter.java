@@ -27,6 +27,10 @@ import java.util.Set;
  * original primary). Every recovery target setting is written, the unused ones empty, so that
  * a target left in postgresql.conf cannot combine with ours ("multiple recovery targets").
  * standby.signal is removed: it would win over recovery.signal.
+ *
+ * <p>A standby ({@link RecoveryMode.Standby}) gets standby.signal instead (recovery.signal is
+ * removed), no target, and the primary_conninfo it was given (or none). Extra settings
+ * ({@link RecoveryOption}) follow walvault's own in the same block.
  */
 public final class RecoveryConfigWriter {
 
@@ -86,10 +90,13 @@ public final class RecoveryConfigWriter {
         m.put("recovery_target_inclusive", s.inclusive() ? "on" : "off");
         m.put("recovery_target_action", s.action().setting());
         m.put("recovery_target_timeline", s.timeline().setting());
-        m.put("primary_conninfo", "");
+        m.put("primary_conninfo", s.mode() instanceof RecoveryMode.Standby st ? st.primaryConninfo().orElse("") : "");
         m.put("primary_slot_name", "");
         if (s.disableArchiving()) {
             m.put("archive_mode", "off");
+        }
+        for (RecoveryOption o : s.extra()) {
+            m.put(o.name(), o.value()); // after ours: primary_slot_name, for one, replaces the empty value above
         }
         return m;
     }
@@ -128,8 +135,9 @@ public final class RecoveryConfigWriter {
         lines.add(END);
         writeAtomically(auto, String.join("\n", lines) + "\n");
 
-        Files.deleteIfExists(dataDirectory.resolve("standby.signal"));
-        Path signal = dataDirectory.resolve("recovery.signal");
+        boolean standby = s.mode() instanceof RecoveryMode.Standby;
+        Files.deleteIfExists(dataDirectory.resolve(standby ? "recovery.signal" : "standby.signal"));
+        Path signal = dataDirectory.resolve(standby ? "standby.signal" : "recovery.signal");
         if (!Files.exists(signal)) {
             Files.createFile(signal, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }

@@ -10,6 +10,7 @@ import io.walvault.core.repo.BackupInfo;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.recovery.RecoveryConfigWriter;
 import io.walvault.restore.recovery.RecoveryExpectation;
+import io.walvault.restore.recovery.RecoveryMode;
 import io.walvault.restore.recovery.RecoverySettings;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -81,14 +82,15 @@ final class RecoveryFiles {
             Files.move(tmp, map, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         RecoveryAccess.Commands commands = RecoveryAccess.write(data, launcher, settings, repositorySettings, systemId);
-        if (!plan.wal().isEmpty()) {
+        if (!plan.wal().isEmpty() && options.mode() instanceof RecoveryMode.Targeted) {
             // what archive-get holds recovery to: every planned segment delivered, no promotion before the last
+            // (a standby never ends recovery on its own, and may stream what the archive lacks from its primary)
             RecoveryExpectation.of(systemId, plan.segmentSize(), plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(),
                     plan.backup().timeline(), plan.targetTimeline()).write(data);
         }
         RecoveryConfigWriter.write(data, new RecoverySettings(commands.restoreCommand(), commands.recoveryEndCommand(),
                 plan.target(), options.inclusive(), options.action(),
-                options.timeline(), options.disableArchiving()));
+                options.timeline(), options.disableArchiving(), options.mode(), options.extraSettings()));
         TargetDirectory.fsync(data.resolve("pg_wal"));
         Path label = data.resolve(TablespaceLayout.PENDING_BACKUP_LABEL);
         if (Files.exists(label)) {

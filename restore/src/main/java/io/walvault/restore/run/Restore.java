@@ -19,6 +19,8 @@ import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.RestorePlanException;
 import io.walvault.restore.plan.TargetPlanning;
 import io.walvault.restore.plan.TargetResolver;
+import io.walvault.restore.recovery.RecoveryMode;
+import io.walvault.restore.recovery.RecoveryOption;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
@@ -31,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -88,8 +91,25 @@ public final class Restore {
     public record Options(Path dataDirectory, Optional<String> systemIdentifier, RecoveryTarget target, boolean inclusive,
                           TargetAction action, TargetTimeline timeline, Optional<String> backupId,
                           Map<String, String> tablespaceMap, boolean dryRun, int jobs, Optional<Path> launcher,
-                          boolean disableArchiving, Optional<Path> tablespaceRoot) {
+                          boolean disableArchiving, Optional<Path> tablespaceRoot, RecoveryMode mode,
+                          List<RecoveryOption> extraSettings) {
+
+        /** A restore to {@code target}, without extra settings. */
+        public Options(Path dataDirectory, Optional<String> systemIdentifier, RecoveryTarget target, boolean inclusive,
+                       TargetAction action, TargetTimeline timeline, Optional<String> backupId,
+                       Map<String, String> tablespaceMap, boolean dryRun, int jobs, Optional<Path> launcher,
+                       boolean disableArchiving, Optional<Path> tablespaceRoot) {
+            this(dataDirectory, systemIdentifier, target, inclusive, action, timeline, backupId, tablespaceMap, dryRun, jobs,
+                    launcher, disableArchiving, tablespaceRoot, new RecoveryMode.Targeted(), List.of());
+        }
+
         public Options {
+            requireNonNull(mode, "mode is null");
+            extraSettings = List.copyOf(extraSettings);
+            if (mode instanceof RecoveryMode.Standby && !(target instanceof RecoveryTarget.EndOfArchive)) {
+                throw new WalvaultException(ErrorCode.USAGE, "a standby follows the WAL to its end: --standby takes no"
+                        + " recovery target HINT: restore to the target without --standby, or as a standby without a target");
+            }
             requireNonNull(dataDirectory, "dataDirectory is null");
             requireNonNull(systemIdentifier, "systemIdentifier is null");
             requireNonNull(target, "target is null");

@@ -9,6 +9,7 @@ import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.TargetPlanning;
 import io.walvault.restore.plan.TargetResolver;
 import io.walvault.restore.recovery.RecoveryExpectation;
+import io.walvault.restore.recovery.RecoveryMode;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.ShellQuote;
 import java.io.IOException;
@@ -55,6 +56,10 @@ final class RestoreReport {
                 case PROMOTE -> "promote (a new timeline, accepting writes)";
                 case SHUTDOWN -> "shut down (start it again with another target to go further)";
             });
+        } else if (options.mode() instanceof RecoveryMode.Standby st) {
+            out.println("              then: stay a standby (standby.signal): replay what the repository receives"
+                    + st.primaryConninfo().map(c -> ", and stream from the primary in primary_conninfo when the archive"
+                            + " has nothing more").orElse(", polling it") + "; ends only when promoted");
         } else {
             out.println("              then: promote at the end of the archive (a new timeline, accepting writes)");
         }
@@ -126,6 +131,12 @@ final class RestoreReport {
             out.println(owner);
         }
         out.println("PostgreSQL fetches WAL with: " + restoreCommandHint());
+        if (options.mode() instanceof RecoveryMode.Standby st) {
+            out.println("it starts as a standby (standby.signal), read-only, "
+                    + st.primaryConninfo().map(c -> "following the primary in primary_conninfo and the repository")
+                            .orElse("following the repository alone (WAL arrives once archived)")
+                    + "; 'pg_ctl promote' makes it a primary");
+        }
         out.flush();
     }
 
@@ -133,8 +144,9 @@ final class RestoreReport {
         String secrets = repositorySettings.passphrase() != null ? ", with a copy of the passphrase"
                 : repositorySettings.privateKeyFiles().isEmpty() ? "" : ", with a copy of the private key";
         return "restore_command in postgresql.auto.conf (settings in " + RecoveryAccess.CONFIG + secrets + ", 0600);"
-                + " recovery_end_command removes them and the prefetch spool once recovery has ended, and recovery stops"
-                + " rather than ending before '" + RecoveryExpectation.FILE + "' allows";
+                + " recovery_end_command removes them and the prefetch spool once recovery has ended"
+                + (options.mode() instanceof RecoveryMode.Targeted ? ", and recovery stops rather than ending before '"
+                        + RecoveryExpectation.FILE + "' allows" : "");
     }
 
     private static boolean isRoot() {

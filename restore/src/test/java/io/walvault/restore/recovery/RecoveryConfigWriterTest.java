@@ -2,8 +2,11 @@ package io.walvault.restore.recovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
 import io.walvault.core.wal.Lsn;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,6 +87,38 @@ class RecoveryConfigWriterTest {
         assertTrue(Files.exists(data.resolve("recovery.signal")));
         assertFalse(Files.exists(data.resolve("standby.signal")));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve("postgresql.auto.conf"))));
+    }
+
+    @Test
+    void aStandbyGetsStandbySignalItsPrimaryAndTheExtraSettingsAfterOurs(@TempDir Path data) throws Exception {
+        Files.createFile(data.resolve("recovery.signal"));
+        RecoveryConfigWriter.write(data, new RecoverySettings("walvault archive-get %f %p", "", new RecoveryTarget.EndOfArchive(),
+                true, TargetAction.PAUSE, TargetTimeline.latest(), false,
+                new RecoveryMode.Standby(Optional.of("host=db1 user=rep application_name=standby1")),
+                List.of(RecoveryOption.parse("primary_slot_name=standby1"), RecoveryOption.parse("hot_standby_feedback=on"))));
+
+        List<String> lines = Files.readAllLines(data.resolve("postgresql.auto.conf"));
+        assertTrue(lines.contains("primary_conninfo = 'host=db1 user=rep application_name=standby1'"), lines.toString());
+        assertTrue(lines.contains("primary_slot_name = 'standby1'"), "the extra setting replaces walvault's empty one: " + lines);
+        assertFalse(lines.contains("primary_slot_name = ''"), lines.toString());
+        assertTrue(lines.indexOf("hot_standby_feedback = 'on'") < lines.indexOf(RecoveryConfigWriter.END), lines.toString());
+        assertTrue(Files.exists(data.resolve("standby.signal")));
+        assertFalse(Files.exists(data.resolve("recovery.signal")), "recovery.signal would make it recover to the end and promote");
+        assertThrows(IllegalArgumentException.class, () -> new RecoverySettings("x %f %p", "", new RecoveryTarget.Immediate(), true,
+                TargetAction.PAUSE, TargetTimeline.latest(), false, new RecoveryMode.Standby(Optional.empty()), List.of()));
+    }
+
+    @Test
+    void extraSettingsWalvaultWritesItselfAreRefusedWithTheOptionToUse() {
+        for (String owned : List.of("restore_command=cp %f %p", "Recovery_Target_Time=2026-01-01", "primary_conninfo=host=x")) {
+            WalvaultException e = assertThrows(WalvaultException.class, () -> RecoveryOption.parse(owned), owned);
+            assertEquals(ErrorCode.USAGE, e.code());
+            assertTrue(e.getMessage().contains("HINT: "), e.getMessage());
+        }
+        assertThrows(WalvaultException.class, () -> RecoveryOption.parse("no value"));
+        assertThrows(WalvaultException.class, () -> RecoveryOption.parse("bad name=1"));
+        assertEquals(new RecoveryOption("max_standby_streaming_delay", "30s = enough"),
+                RecoveryOption.parse("Max_Standby_Streaming_Delay=30s = enough"));
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,7 +33,10 @@ import picocli.CommandLine.HelpCommand;
 @Command(name = "walvault",
         mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
-        description = "Continuous archiving and point-in-time recovery for PostgreSQL.",
+        description = {"Continuous archiving and point-in-time recovery for PostgreSQL.",
+                "Every command also takes --log-level error|warn|info|debug|trace (default info; debug adds the exceptions"
+                        + " behind an error) and --log-file FILE (default: standard error), before or after its name, or"
+                        + " WALVAULT_LOG_LEVEL and WALVAULT_LOG_FILE. Log lines carry their time with its offset."},
         footerHeading = "%nExit codes:%n")
 public final class Main implements Runnable {
 
@@ -41,11 +45,24 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         PrintWriter err = new PrintWriter(System.err, true);
+        LogOptions log;
+        try {
+            log = LogOptions.extract(args, System.getenv());
+        } catch (WalvaultException e) {
+            err.println("walvault: " + e.getMessage());
+            System.exit(e.code().exitCode());
+            return;
+        }
+        log.apply(); // before the first logger
+        causes = log.debug();
         // SIGINT/SIGTERM: exit code 4 after cleanup, not the JVM's 130/143 (the agent keeps 143 for SIGTERM)
-        Signals.install(args.length > 0 ? args[0] : "", Thread.currentThread(), err);
-        int code = run(args, new PrintWriter(System.out, true), err);
+        Signals.install(log.args().length > 0 ? log.args()[0] : "", Thread.currentThread(), err);
+        int code = run(log.args(), new PrintWriter(System.out, true), err);
         System.exit(Signals.returned(code));
     }
+
+    /** Whether an error prints the exceptions behind its message ({@code --log-level debug}). */
+    private static volatile boolean causes;
 
     /** The commands, in the order {@code --help} lists them. */
     private static final List<Class<?>> COMMANDS = List.of(HelpCommand.class, InitCommand.class, KeyCommand.class,
@@ -53,7 +70,13 @@ public final class Main implements Runnable {
             ArchiveGetCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class, ExpireCommand.class);
 
     /** Runs the command line and returns the exit code (used by tests in-process). */
-    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    public static int run(String[] arguments, PrintWriter out, PrintWriter err) {
+        String[] args;
+        try {
+            args = LogOptions.extract(arguments, Map.of()).args(); // set for the process by main
+        } catch (WalvaultException e) {
+            return report(e, err);
+        }
         if (args.length > 0 && args[0].equals("archive-push")) {
             // PostgreSQL runs it for every WAL file: its plain command lines skip picocli altogether
             try {
@@ -139,7 +162,8 @@ public final class Main implements Runnable {
         }
         if (e instanceof WalvaultException w) {
             err.println("walvault: error: " + w.getMessage());
-            for (Throwable c = w.getCause(); c != null; c = c.getCause()) {
+            // the message says what happened and what to do; the exceptions behind it are for debugging
+            for (Throwable c = w.getCause(); causes && c != null; c = c.getCause()) {
                 err.println("  caused by: " + c);
             }
             return w.code().exitCode();

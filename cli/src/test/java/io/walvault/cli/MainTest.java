@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walvault.core.Version;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
@@ -38,6 +41,27 @@ class MainTest {
         for (io.walvault.core.error.ErrorCode c : io.walvault.core.error.ErrorCode.values()) {
             assertTrue(r.out().contains(String.format("%2d  %s", c.exitCode(), c.summary())), c + " listed: " + r.out());
         }
+    }
+
+    @Test
+    void logOptionsAreTakenAnywhereOnTheLineAndBadOnesSayWhatIsWrong() {
+        LogOptions o = LogOptions.extract(new String[] {"--log-level", "DEBUG", "info", "--repo", "x", "--log-file=/tmp/w.log"},
+                Map.of());
+        assertEquals(List.of("info", "--repo", "x"), List.of(o.args()));
+        assertEquals("debug", o.level());
+        assertTrue(o.debug());
+        assertEquals(Path.of("/tmp/w.log"), o.file().orElseThrow());
+        LogOptions env = LogOptions.extract(new String[] {"info", "--", "--log-level"}, Map.of("WALVAULT_LOG_LEVEL", "warn"));
+        assertEquals("warn", env.level());
+        assertEquals(List.of("info", "--", "--log-level"), List.of(env.args()), "after -- nothing is taken");
+        assertFalse(env.debug());
+
+        Run bad = run("--log-level", "loud", "--version");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.err().contains("log level 'loud' is not error, warn, info, debug or trace"), bad.err());
+        Run ok = run("--version", "--log-level", "error");
+        assertEquals(0, ok.exitCode(), ok.err());
+        assertTrue(run("--help").out().contains("--log-level"), "the top-level help names the log options");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.walvault.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.cli.WalvaultProcess.Result;
@@ -34,6 +35,28 @@ class WalvaultExecutableIT {
         Result version = WalvaultProcess.of("--version").run();
         assertEquals(0, version.exitCode(), version.out());
         assertTrue(version.out().contains("walvault " + Version.get()), version.out());
+    }
+
+    @Test
+    void logLinesCarryTheirTimeAndGoWhereTheLogOptionsSay(@TempDir Path dir) throws Exception {
+        String repo = dir.resolve("repo").toUri().toString();
+        Result init = WalvaultProcess.of("init", "--repo", repo, "--encryption", "none").withoutEnv("WALVAULT_REPO")
+                .timeout(SHORT).run();
+        assertEquals(0, init.exitCode(), init.out());
+        assertTrue(init.out().lines().anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}"
+                + "(Z|[+-]\\d\\d:\\d\\d) \\[main\\] INFO .*created repository.*")), "an INFO line with its time: " + init.out());
+        Result error = WalvaultProcess.of("init", "--log-level", "error", "--repo", dir.resolve("second").toUri().toString(),
+                "--encryption", "none").withoutEnv("WALVAULT_REPO").timeout(SHORT).run();
+        assertEquals(0, error.exitCode(), error.out());
+        assertFalse(error.out().contains(" INFO "), "--log-level error hides INFO lines: " + error.out());
+        assertTrue(error.out().contains("created repository"), "the command's own output stays: " + error.out());
+
+        Path log = dir.resolve("walvault.log");
+        Result quiet = WalvaultProcess.of("--log-file", log.toString(), "info", "--repo", repo).withoutEnv("WALVAULT_REPO")
+                .env("WALVAULT_LOG_LEVEL", "warn").timeout(SHORT).run();
+        assertEquals(0, quiet.exitCode(), quiet.out());
+        assertFalse(quiet.out().contains(" INFO "), "warn hides INFO: " + quiet.out());
+        assertTrue(Files.exists(log), "the log file is created");
     }
 
     @Test

@@ -237,7 +237,10 @@ public final class Backup {
             BaseBackupOptions bb = BaseBackupOptions.defaults().label(options.label()).fastCheckpoint(options.fastCheckpoint())
                     .maxRateKbps(options.maxRateKbps()).allowChecksumFailures(options.allowChecksumFailures())
                     .manifestChecksums(CHECKSUM).tablespaceMap(true).compression(options.serverCompression().asked());
+            Instant asked = Instant.now();
+            progress.checkpoint(options.fastCheckpoint(), options.fastCheckpoint() ? Optional.empty() : spread(data));
             BaseBackupResult r = baseBackup(data, bb, listener);
+            Duration checkpointWait = Duration.between(asked, listener.startedAt().orElse(asked));
             progress.done();
             int bundleCount = bundles.finish();
             ObjectResult serverManifestStored = serverManifest.finishWithResult();
@@ -258,7 +261,7 @@ public final class Backup {
             published = true;
             LOG.info("backup {} complete: {} files, {} bytes, WAL {} to {}", backupId, info.files(), info.bytes(),
                     info.firstWal().orElseThrow(), info.lastWal().orElseThrow());
-            return new BackupResult(info, Duration.between(startTime, stopTime), wal.segmentsStored(),
+            return new BackupResult(info, Duration.between(startTime, stopTime), checkpointWait, wal.segmentsStored(),
                     r.checksumFailure().map(m -> m.message()));
         } catch (InterruptedIOException e) {
             throw new WalvaultException(ErrorCode.INTERRUPTED, "backup '" + backupId + "' was interrupted", e);
@@ -269,6 +272,17 @@ public final class Backup {
             if (!published) {
                 removeQuietly(catalog, backupId);
             }
+        }
+    }
+
+    /** How long a spread checkpoint may take: checkpoint_timeout × checkpoint_completion_target, if the server says. */
+    private static Optional<Duration> spread(ReplicationConnection data) {
+        try {
+            Optional<Duration> timeout = PgDurations.parse(data.show("checkpoint_timeout"));
+            double target = Double.parseDouble(data.show("checkpoint_completion_target").trim());
+            return timeout.map(t -> Duration.ofMillis((long) (t.toMillis() * target)));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // only for the message
         }
     }
 

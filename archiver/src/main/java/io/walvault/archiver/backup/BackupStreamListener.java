@@ -11,6 +11,8 @@ import io.walvault.core.replication.TablespaceArchive;
 import io.walvault.core.tar.TarMember;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,7 @@ final class BackupStreamListener implements BaseBackupListener {
     private String prefix = "";
     private String checksum; // of the current file, from the client's manifest check
     private Bundles.Placement placement;
+    private volatile Instant startedAt;
 
     BackupStreamListener(BackupWal wal, Bundles bundles, PendingManifest pending, ObjectWriter serverManifest, Progress progress) {
         this.wal = wal;
@@ -44,7 +47,14 @@ final class BackupStreamListener implements BaseBackupListener {
 
     @Override
     public void started(BackupStart start) {
+        startedAt = Instant.now();
+        progress.streamStarted();
         wal.begin(start.startLsn(), start.startTimeline());
+    }
+
+    /** When the server began to send (its checkpoint done), if it has. */
+    Optional<Instant> startedAt() {
+        return Optional.ofNullable(startedAt);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Reports a backup's progress: a bar redrawn in place on a terminal, or a line every
@@ -16,7 +17,7 @@ final class Progress {
     private final PrintWriter out;
     private final boolean terminal;
     private final long intervalNanos;
-    private final long started = System.nanoTime();
+    private long started = System.nanoTime();
     private long lastReport;
     private boolean drewBar;
 
@@ -30,6 +31,23 @@ final class Progress {
     /** A progress that prints nothing. */
     static Progress silent() {
         return new Progress(new PrintWriter(OutputStream.nullOutputStream()), false, Duration.ofDays(1));
+    }
+
+    /**
+     * Says what the wait before the first byte is: the server's checkpoint, at once with a fast
+     * one, else spread over up to {@code spread} (checkpoint_timeout × checkpoint_completion_target).
+     */
+    void checkpoint(boolean fast, Optional<Duration> spread) {
+        out.println(fast ? "backup: waiting for the server's checkpoint (fast)"
+                : "backup: waiting for the server's checkpoint (spread" + spread.map(d -> ": up to " + d.toSeconds() + " s")
+                        .orElse("") + "; --checkpoint fast starts it at once)");
+        out.flush();
+    }
+
+    /** The stream has begun: rates count from now, not from before the checkpoint. */
+    void streamStarted() {
+        started = System.nanoTime();
+        lastReport = started;
     }
 
     void update(long done, long total, long stored) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ProgressTest {
@@ -41,5 +42,23 @@ class ProgressTest {
         String s = out.toString();
         assertTrue(s.startsWith("\r[" + "#".repeat(22) + ".".repeat(8) + "] 3.0 MiB / 4.0 MiB "), s);
         assertTrue(s.endsWith(System.lineSeparator()), "the bar's line is ended");
+    }
+
+    @Test
+    void theWaitForASpreadCheckpointIsSaidAndLeftOutOfTheRate() throws Exception {
+        StringWriter out = new StringWriter();
+        Progress p = new Progress(new PrintWriter(out, true), false, Duration.ZERO);
+        p.checkpoint(false, Optional.of(Duration.ofSeconds(270)));
+        Thread.sleep(1100); // the checkpoint's wait
+        p.streamStarted();
+        p.update(1000L * 1024 * 1024, 0, 0);
+        String[] lines = out.toString().split("\n");
+        assertEquals("backup: waiting for the server's checkpoint (spread: up to 270 s; --checkpoint fast starts it at once)",
+                lines[0]);
+        long mbps = Long.parseLong(lines[1].replaceAll(".*, ([0-9]+) MB/s$", "$1"));
+        assertTrue(mbps > 1000, "1000 MiB just after the stream began is not ~1000 MB/s over the wait: " + lines[1]);
+        StringWriter fast = new StringWriter();
+        new Progress(new PrintWriter(fast, true), false, Duration.ZERO).checkpoint(true, Optional.empty());
+        assertEquals("backup: waiting for the server's checkpoint (fast)", fast.toString().strip());
     }
 }

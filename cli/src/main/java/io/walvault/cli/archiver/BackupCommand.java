@@ -103,9 +103,14 @@ public final class BackupCommand implements Callable<Integer> {
         }
         BackupInfo i = r.info();
         double secs = Math.max(0.001, r.elapsed().toMillis() / 1000.0);
+        double checkpoint = r.checkpointWait().toMillis() / 1000.0;
+        // the rate of the copy itself: a spread checkpoint can take minutes before the first byte
+        double copying = Math.max(0.001, secs - checkpoint);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "backup %s complete: %d files, %.1f MiB (%.1f MiB stored in %d bundles), %.1f s, %.0f MB/s%n",
-                i.id(), i.files(), i.bytes() / 1048576.0, i.storedBytes() / 1048576.0, i.bundles(), secs, i.bytes() / secs / 1e6);
+        out.printf(Locale.ROOT, "backup %s complete: %d files, %.1f MiB (%.1f MiB stored in %d bundles), %.1f s%s, %.0f MB/s%n",
+                i.id(), i.files(), i.bytes() / 1048576.0, i.storedBytes() / 1048576.0, i.bundles(), secs,
+                checkpoint >= 1 ? String.format(Locale.ROOT, " (%.1f s of it the server's checkpoint)", checkpoint) : "",
+                i.bytes() / copying / 1e6);
         out.printf(Locale.ROOT, "  start %s, end %s, timeline %s; WAL %s to %s in the archive%n", i.startLsn(), i.stopLsn(),
                 i.timeline(), i.firstWal().orElseThrow(), i.lastWal().orElseThrow());
         r.checksumFailure().ifPresent(m -> err.println("walvault: warning: the server reported data-checksum failures"

@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -67,7 +68,8 @@ public final class Main implements Runnable {
     /** The commands, in the order {@code --help} lists them. */
     private static final List<Class<?>> COMMANDS = List.of(HelpCommand.class, InitCommand.class, KeyCommand.class,
             CatCommand.class, StorageCheckCommand.class, BackupCommand.class, AgentCommand.class, ArchivePushCommand.class,
-            ArchiveGetCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class, ExpireCommand.class);
+            ArchiveGetCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class, ExpireCommand.class,
+            AutoComplete.GenerateCompletion.class);
 
     /** Runs the command line and returns the exit code (used by tests in-process). */
     public static int run(String[] arguments, PrintWriter out, PrintWriter err) {
@@ -92,8 +94,10 @@ public final class Main implements Runnable {
         // picocli builds a model of every command it is given, by reflection, before parsing: for
         // PostgreSQL's hooks, started once per WAL file, that is most of the start-up. A command
         // named first is all that is needed to run it; anything else gets the whole tree.
+        // (the completion script describes every command, so it gets the whole tree)
         Class<?> named = args.length == 0 ? null : COMMANDS.stream()
-                .filter(c -> c != HelpCommand.class && c.getAnnotation(Command.class).name().equals(args[0]))
+                .filter(c -> c != HelpCommand.class && c != AutoComplete.GenerateCompletion.class)
+                .filter(c -> c.getAnnotation(Command.class).name().equals(args[0]))
                 .findFirst().orElse(null);
         if (named != null) {
             cl.addSubcommand(named);
@@ -108,6 +112,17 @@ public final class Main implements Runnable {
                 .setParameterExceptionHandler(Main::onUsageError);
         int rc = cl.execute(args);
         return named == ArchiveGetCommand.class ? restoreCommandStatus(rc, args) : rc;
+    }
+
+    /**
+     * Parses a command line as {@link #run} would, without running anything: a
+     * {@link CommandLine.ParameterException} says what is wrong (for checking command lines
+     * written elsewhere, such as the systemd units).
+     */
+    static void parse(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        COMMANDS.forEach(cl::addSubcommand);
+        cl.parseArgs(args);
     }
 
     /**
@@ -146,6 +161,9 @@ public final class Main implements Runnable {
         CommandLine cl = e.getCommandLine();
         PrintWriter err = cl.getErr();
         err.println("walvault: " + e.getMessage());
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            err.println("did you mean: " + String.join(", ", u.getSuggestions()) + "?");
+        }
         err.println("HINT: run '" + cl.getCommandSpec().qualifiedName() + " --help' to see the options");
         return ErrorCode.USAGE.exitCode();
     }

@@ -75,7 +75,7 @@ public final class Main implements Runnable {
     public static int run(String[] arguments, PrintWriter out, PrintWriter err) {
         String[] args;
         try {
-            args = LogOptions.extract(arguments, Map.of()).args(); // set for the process by main
+            args = commandFirst(LogOptions.extract(arguments, Map.of()).args()); // log options: set for the process by main
         } catch (WalvaultException e) {
             return report(e, err);
         }
@@ -112,6 +112,31 @@ public final class Main implements Runnable {
                 .setParameterExceptionHandler(Main::onUsageError);
         int rc = cl.execute(args);
         return named == ArchiveGetCommand.class ? restoreCommandStatus(rc, args) : rc;
+    }
+
+    /**
+     * The command line with the command's name first: {@code walvault --repo X info} is
+     * {@code walvault info --repo X}. Options before the name are the command's (walvault itself
+     * has only --help and --version, and the log options taken off before).
+     */
+    static String[] commandFirst(String[] args) {
+        if (args.length == 0 || !args[0].startsWith("-") || List.of("-h", "--help", "-V", "--version").contains(args[0])) {
+            return args;
+        }
+        List<String> names = new ArrayList<>(List.of("help"));
+        COMMANDS.forEach(c -> names.add(c.getAnnotation(Command.class).name()));
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--")) {
+                break;
+            }
+            if (names.contains(args[i])) {
+                List<String> out = new ArrayList<>(List.of(args[i]));
+                out.addAll(List.of(args).subList(0, i));
+                out.addAll(List.of(args).subList(i + 1, args.length));
+                return out.toArray(String[]::new);
+            }
+        }
+        return args;
     }
 
     /**

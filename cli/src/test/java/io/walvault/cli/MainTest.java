@@ -65,6 +65,16 @@ class MainTest {
     }
 
     @Test
+    void optionsMayStandBeforeTheCommandsName() {
+        assertEquals(List.of("info", "--repo", "file:///x", "--json"),
+                List.of(Main.commandFirst(new String[] {"--repo", "file:///x", "info", "--json"})));
+        assertEquals(List.of("--version"), List.of(Main.commandFirst(new String[] {"--version"})));
+        Run r = run("--repo", "file:///nonexistent-walvault-repo", "info");
+        assertEquals(io.walvault.core.error.ErrorCode.REPOSITORY_NOT_FOUND.exitCode(), r.exitCode(),
+                "parsed as 'info --repo ...', then the repository is looked for: " + r.err());
+    }
+
+    @Test
     void unknownOptionIsAUsageErrorWithAHint() {
         Run r = run("--no-such-option");
         assertEquals(2, r.exitCode());

@@ -3,6 +3,7 @@ package io.walvault.cli;
 import io.walvault.cli.archiver.AgentCommand;
 import io.walvault.cli.archiver.ArchivePushCommand;
 import io.walvault.cli.archiver.BackupCommand;
+import io.walvault.cli.archiver.CheckCommand;
 import io.walvault.cli.archiver.ExpireCommand;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
@@ -67,7 +68,8 @@ public final class Main implements Runnable {
 
     /** The commands, in the order {@code --help} lists them. */
     private static final List<Class<?>> COMMANDS = List.of(HelpCommand.class, InitCommand.class, KeyCommand.class,
-            CatCommand.class, StorageCheckCommand.class, BackupCommand.class, AgentCommand.class, ArchivePushCommand.class,
+            CatCommand.class, StorageCheckCommand.class, CheckCommand.class, BackupCommand.class, AgentCommand.class,
+            ArchivePushCommand.class,
             ArchiveGetCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class, ExpireCommand.class,
             AutoComplete.GenerateCompletion.class);
 

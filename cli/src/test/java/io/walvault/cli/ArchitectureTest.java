@@ -90,7 +90,7 @@ class ArchitectureTest {
             new Library("lz4", List.of("net.jpountz"), List.of("io.walvault.core.compress")),
             new Library("zstd", List.of("com.github.luben"), List.of("io.walvault.core.compress")),
             new Library("picocli", List.of("picocli"), List.of("io.walvault.cli.**")),
-            new Library("JDBC", List.of("java.sql", "org.postgresql"), List.of("io.walvault.restore.drill",
+            new Library("JDBC", List.of("java.sql", "org.postgresql"), List.of("io.walvault.restore.drill", "io.walvault.archiver.check",
                     "io.walvault.testkit", "io.walvault.bench.e2e")),
             new Library("SLF4J", List.of("org.slf4j"), List.of("**")),
             new Library("JDK HTTP server", List.of("com.sun.net.httpserver"), List.of("io.walvault.archiver.stream",

@@ -4,6 +4,7 @@ import io.walvault.archiver.backup.Backup;
 import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.backup.BackupResult;
 import io.walvault.archiver.backup.ServerCompressionChoice;
+import io.walvault.archiver.check.Check;
 import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
@@ -77,6 +78,10 @@ public final class BackupCommand implements Callable<Integer> {
             + " lz4[:LEVEL], zstd[:level=N,workers=N] or gzip[:LEVEL]. Setting backup-server-compression.")
     String serverCompression;
 
+    @Option(names = "--archive-check", description = "Refuse to start (exit 84) when pg_stat_archiver shows"
+            + " archive_command failing; without it, a warning. Needs a SQL connection with the same conninfo.")
+    boolean archiveCheck;
+
     @Spec
     CommandSpec spec;
 
@@ -86,6 +91,15 @@ public final class BackupCommand implements Callable<Integer> {
         String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         PrintWriter err = spec.commandLine().getErr();
+        // the backup streams its own WAL, but recovery past it needs archiving: say at once when it fails
+        Check.archiverState(settings).filter(c -> !c.ok()).ifPresent(c -> {
+            if (archiveCheck) {
+                throw new WalvaultException(ErrorCode.CHECK_FAILED, "archiving is failing: " + c.detail() + " HINT: "
+                        + c.hint().orElse(""));
+            }
+            err.println("walvault: warning: archiving is failing: " + c.detail() + "; this backup is restorable, but no"
+                    + " point after it is until archiving works HINT: " + c.hint().orElse(""));
+        });
         BackupResult r;
         Settings own = repository.settings(serverCompression == null ? Map.of()
                 : Map.of("backup-server-compression", serverCompression), System.getenv());

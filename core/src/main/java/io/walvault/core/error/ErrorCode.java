@@ -139,6 +139,8 @@ public enum ErrorCode {
     CLUSTER_AMBIGUOUS(82, "which cluster to use is ambiguous"),
     /** verify: a backup or the WAL it needs failed a check; the report lists every failure. */
     VERIFY_FAILED(83, "verification failed"),
+    /** check: a server or repository setting keeps WAL from reaching the repository; every failed check is listed. */
+    CHECK_FAILED(84, "check failed"),
 
     // ---- 150: what PostgreSQL must treat as fatal (a restore_command exit status above 125) ----
     /**

@@ -1,0 +1,116 @@
+package io.walvault.archiver.check;
+
+import io.walvault.core.replication.conn.ConnectionSettings;
+import io.walvault.core.replication.conn.Endpoint;
+import io.walvault.core.replication.conn.SslMode;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * The SQL side of {@code walvault check}, over JDBC with the same conninfo as the replication
+ * connection (TCP endpoints only): pg_stat_archiver, and a WAL switch for the end-to-end check.
+ * {@code pg_switch_wal()} needs a grant a REPLICATION role does not have by default; its absence
+ * is a failure with the GRANT to run.
+ */
+final class ServerSql implements AutoCloseable {
+
+    /** A SQL step that failed, with what to change. */
+    static final class SqlFailure extends Exception {
+        private final String hint;
+
+        SqlFailure(String message, String hint, Throwable cause) {
+            super(message, cause);
+            this.hint = hint;
+        }
+
+        String hint() {
+            return hint;
+        }
+    }
+
+    /** What pg_stat_archiver says. */
+    record Archiver(long archivedCount, long failedCount, String lastFailedWal, String lastFailedTime, String lastArchivedTime,
+                    boolean failing) {
+    }
+
+    private final Connection connection;
+    private final String user;
+
+    private ServerSql(Connection connection, String user) {
+        this.connection = connection;
+        this.user = user;
+    }
+
+    static ServerSql open(ConnectionSettings s) throws SqlFailure {
+        Endpoint e = s.endpoints().get(0);
+        if (e.host().startsWith("/")) {
+            throw new SqlFailure("the SQL checks need a TCP connection, and the conninfo names a Unix socket ('" + e.host() + "')",
+                    "give host=127.0.0.1 (or the server's name) in the conninfo", null);
+        }
+        String database = s.database().equals("replication") || s.database().isEmpty() ? "postgres" : s.database();
+        Properties p = new Properties();
+        p.setProperty("user", s.user());
+        s.password().ifPresent(pw -> p.setProperty("password", pw));
+        p.setProperty("sslmode", sslMode(s.sslMode()));
+        p.setProperty("ApplicationName", s.applicationName());
+        p.setProperty("connectTimeout", Long.toString(s.connectTimeout().toSeconds()));
+        String host = e.address().contains(":") ? "[" + e.address() + "]" : e.address();
+        try {
+            return new ServerSql(DriverManager.getConnection("jdbc:postgresql://" + host + ":" + e.port() + "/" + database, p),
+                    s.user());
+        } catch (SQLException x) {
+            throw new SqlFailure("cannot connect for the SQL checks to database '" + database + "': " + x.getMessage(),
+                    "walvault's role needs CONNECT on database '" + database + "' (dbname= in the conninfo chooses another)"
+                            + " and a pg_hba.conf line for it", x);
+        }
+    }
+
+    private static String sslMode(SslMode mode) {
+        return mode.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    Archiver archiver() throws SqlFailure {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT archived_count, failed_count,"
+                + " coalesce(last_failed_wal, ''), coalesce(last_failed_time::text, ''), coalesce(last_archived_time::text, ''),"
+                + " last_failed_time IS NOT NULL AND (last_archived_time IS NULL OR last_failed_time > last_archived_time)"
+                + " FROM pg_stat_archiver")) {
+            rs.next();
+            return new Archiver(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getBoolean(6));
+        } catch (SQLException x) {
+            throw new SqlFailure("cannot read pg_stat_archiver: " + x.getMessage(), "see the message", x);
+        }
+    }
+
+    /** Switches to a new WAL segment; returns the name of the one it closed (or the current one on an idle server). */
+    String switchWal() throws SqlFailure {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_walfile_name(pg_switch_wal())")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException x) {
+            if ("42501".equals(x.getSQLState())) {
+                throw new SqlFailure("role '" + user + "' may not switch WAL (pg_switch_wal)",
+                        "as a superuser: GRANT EXECUTE ON FUNCTION pg_switch_wal() TO " + quoteIdent(user), x);
+            }
+            throw new SqlFailure("cannot switch WAL: " + x.getMessage(), "see the message", x);
+        }
+    }
+
+    private static String quoteIdent(String s) {
+        return s.matches("[a-z_][a-z0-9_]*") ? s : "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            // closing a connection that has done its work
+        }
+    }
+}

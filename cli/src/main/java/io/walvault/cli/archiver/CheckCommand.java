@@ -1,0 +1,117 @@
+package io.walvault.cli.archiver;
+
+import io.walvault.archiver.check.Check;
+import io.walvault.archiver.check.CheckResult;
+import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.replication.conn.ConnectionSettings;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code walvault check}: parses the options and prints {@link Check}'s lines. */
+@Command(name = "check", mixinStandardHelpOptions = true,
+        header = "Prove that the server's WAL reaches the repository.",
+        description = {"Checks the server (the role may replicate, wal_level, max_wal_senders, archive_mode, archive_command"
+                + " running walvault archive-push), the repository (opens with its key, takes a write), pg_stat_archiver (no"
+                + " failing archive_command), and end to end: switches WAL and waits until that segment is in the repository."
+                + " One line per check with what to change; exit 84 when any fails.",
+                "The end-to-end check runs pg_switch_wal(): as a superuser, GRANT EXECUTE ON FUNCTION pg_switch_wal() TO"
+                        + " the role.",
+                "Example: walvault check --config /etc/walvault/main.conf --pg 'host=127.0.0.1 user=walvault'"})
+public final class CheckCommand implements Callable<Integer> {
+
+    @Mixin
+    RepositoryOptions repository;
+
+    @Option(names = "--pg", paramLabel = "CONNINFO", description = "The server, as a libpq conninfo (WALVAULT_PG); its role"
+            + " needs REPLICATION.")
+    String pg;
+
+    @Option(names = "--archive-timeout", paramLabel = "SECONDS", description = "How long the switched segment may take to"
+            + " reach the repository (default 60).")
+    long archiveTimeout = 60;
+
+    @Option(names = "--no-archive-command", description = "WAL reaches the repository through 'walvault agent', not"
+            + " archive_command: do not require archive_mode and archive_command.")
+    boolean noArchiveCommand;
+
+    @Option(names = "--json", description = "Print JSON instead of text.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (archiveTimeout < 1) {
+            throw new WalvaultException(ErrorCode.USAGE, "--archive-timeout must be at least 1 second");
+        }
+        String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
+        ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
+        RepositorySettings rs = repository.repository(System.getenv());
+        List<CheckResult> results;
+        try (rs) {
+            results = new Check(settings, new Check.Options(Duration.ofSeconds(archiveTimeout), !noArchiveCommand))
+                    .run(() -> Repositories.open(rs));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? json(results) : text(results));
+        out.flush();
+        long failed = results.stream().filter(r -> !r.ok()).count();
+        if (failed > 0) {
+            throw new WalvaultException(ErrorCode.CHECK_FAILED, failed + " of " + results.size() + " checks failed (listed above)");
+        }
+        return 0;
+    }
+
+    static String text(List<CheckResult> results) {
+        StringBuilder sb = new StringBuilder();
+        for (CheckResult r : results) {
+            sb.append(r.ok() ? "ok      " : "FAILED  ").append(r.name()).append(": ").append(r.detail()).append('\n');
+            r.hint().ifPresent(h -> sb.append("        HINT: ").append(h).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    static String json(List<CheckResult> results) {
+        StringBuilder sb = new StringBuilder("{\"ok\":").append(results.stream().allMatch(CheckResult::ok)).append(",\"checks\":[");
+        for (int i = 0; i < results.size(); i++) {
+            CheckResult r = results.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(r.name())).append(",\"ok\":").append(r.ok())
+                    .append(",\"detail\":").append(quote(r.detail())).append(",\"hint\":")
+                    .append(r.hint().map(CheckCommand::quote).orElse("null")).append('}');
+        }
+        return sb.append("]}\n").toString();
+    }
+
+    private static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+}

@@ -55,7 +55,7 @@ final class ServerSql implements AutoCloseable {
         String database = s.database().equals("replication") || s.database().isEmpty() ? "postgres" : s.database();
         Properties p = new Properties();
         p.setProperty("user", s.user());
-        s.password().ifPresent(pw -> p.setProperty("password", pw));
+        s.passwordFor(e).ifPresent(pw -> p.setProperty("password", pw)); // the conninfo's, PGPASSWORD or the password file's
         p.setProperty("sslmode", sslMode(s.sslMode()));
         p.setProperty("ApplicationName", s.applicationName());
         p.setProperty("connectTimeout", Long.toString(s.connectTimeout().toSeconds()));

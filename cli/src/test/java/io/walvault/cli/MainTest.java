@@ -75,6 +75,66 @@ class MainTest {
     }
 
     @Test
+    void everyCommandsHelpShowsAnExampleThatParses() {
+        for (String command : List.of("init", "key", "cat", "storage-check", "check", "backup", "agent", "archive-push",
+                "archive-get", "info", "restore", "verify", "expire")) {
+            Run help = run(command, "--help");
+            assertEquals(0, help.exitCode(), command);
+            String out = help.out();
+            assertTrue(out.contains("Example:"), command + ": " + out);
+            // one example per line beginning "walvault" or a setting; the help wraps long ones onto more lines
+            List<String> lines = new java.util.ArrayList<>();
+            for (String l : out.substring(out.indexOf("Example:") + "Example:".length()).strip().split("\n")) {
+                l = l.strip();
+                if (l.startsWith("walvault ") || l.contains("_command = ") || lines.isEmpty()) {
+                    lines.add(l);
+                } else {
+                    String last = lines.remove(lines.size() - 1);
+                    lines.add((last.endsWith("\\") ? last.substring(0, last.length() - 1) : last) + " " + l);
+                }
+            }
+            for (String line : lines) {
+                if (!line.startsWith("walvault ")) {
+                    continue; // a postgresql.conf line, as for the hooks
+                }
+                List<String> words = shellWords(line.substring("walvault ".length()));
+                try {
+                    Main.parse(words.toArray(String[]::new));
+                } catch (picocli.CommandLine.ParameterException e) {
+                    throw new AssertionError(command + "'s example does not parse: " + line + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** Words of a shell command line with single quotes. */
+    private static List<String> shellWords(String line) {
+        List<String> words = new java.util.ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        boolean quoted = false;
+        boolean any = false;
+        for (char c : line.toCharArray()) {
+            if (c == '\'') {
+                quoted = !quoted;
+                any = true;
+            } else if (Character.isWhitespace(c) && !quoted) {
+                if (any) {
+                    words.add(w.toString());
+                    w.setLength(0);
+                    any = false;
+                }
+            } else {
+                w.append(c);
+                any = true;
+            }
+        }
+        if (any) {
+            words.add(w.toString());
+        }
+        return words;
+    }
+
+    @Test
     void unknownOptionIsAUsageErrorWithAHint() {
         Run r = run("--no-such-option");
         assertEquals(2, r.exitCode());

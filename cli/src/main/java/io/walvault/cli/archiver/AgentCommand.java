@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
  * environment and the password file as libpq does.
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault agent --config /etc/walvault/main.conf \\", "      --pg 'host=127.0.0.1 user=walvault' --slot walvault \\", "      --spool /var/lib/walvault/main/spool --backup-at 02:00 \\", "      --retain-window 14d --metrics-listen 127.0.0.1:9187"},
         description = {"Stream WAL from a physical replication slot into the repository, continuously.",
                 "Each segment is stored as soon as it is complete, the segment in progress every --partial-interval as"
                         + " NAME.partial; the slot's flush position advances only once the repository holds the WAL.",

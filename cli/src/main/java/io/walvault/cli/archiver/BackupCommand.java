@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
  * password file as libpq does.
  */
 @Command(name = "backup", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault backup --config /etc/walvault/main.conf \\", "      --pg 'host=127.0.0.1 user=walvault' --checkpoint fast"},
         description = {"Take a base backup over the replication protocol, streamed straight into the repository.",
                 "The backup's WAL (start to end) is streamed over a second replication connection and stored in the"
                         + " WAL archive before the manifest is written: a backup is restorable on its own.",

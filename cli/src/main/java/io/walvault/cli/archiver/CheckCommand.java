@@ -20,14 +20,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault check}: parses the options and prints {@link Check}'s lines. */
 @Command(name = "check", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault check --config /etc/walvault/main.conf \\", "      --pg 'host=127.0.0.1 user=walvault'"},
         header = "Prove that the server's WAL reaches the repository.",
         description = {"Checks the server (the role may replicate, wal_level, max_wal_senders, archive_mode, archive_command"
                 + " running walvault archive-push), the repository (opens with its key, takes a write), pg_stat_archiver (no"
                 + " failing archive_command), and end to end: switches WAL and waits until that segment is in the repository."
                 + " One line per check with what to change; exit 84 when any fails.",
                 "The end-to-end check runs pg_switch_wal(): as a superuser, GRANT EXECUTE ON FUNCTION pg_switch_wal() TO"
-                        + " the role.",
-                "Example: walvault check --config /etc/walvault/main.conf --pg 'host=127.0.0.1 user=walvault'"})
+                        + " the role."})
 public final class CheckCommand implements Callable<Integer> {
 
     @Mixin

@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
  * prints its report. The cluster is {@code system-identifier}, else the repository's only one.
  */
 @Command(name = "expire", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault expire --config /etc/walvault/main.conf \\", "      --retain-window 14d --dry-run"},
         header = "Remove backups and WAL the retention policy does not keep.",
         description = {"Remove the backups a retention policy does not keep, the WAL no kept backup needs, and what"
                 + " interrupted backups left (backup directories without a manifest).",

@@ -29,6 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code walvault cat KEY}: the incident tool, any object decoded to stdout. */
 @Command(name = "cat", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault cat --config /etc/walvault/main.conf \\", "      clusters/7400000000000000001/wal/000000010000000000000002.lz4 -o seg"},
         description = {"Decode any repository object (decrypt, decompress, verify) to stdout or a file.",
                 "KEY is the object's key in the repository, e.g."
                         + " clusters/7400000000000000001/wal/00000001/0000000100000000/000000010000000000000001.lz4.enc",

@@ -12,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code walvault init}: creates a repository at an empty location. */
 @Command(name = "init", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault init --repo s3://bucket/pg/main --s3-region eu-west-1 \\", "      --encryption passphrase --passphrase-file /etc/walvault/main.pass"},
         description = {"Create a repository at an empty location.",
                 "The encryption mode is chosen here and cannot change: none, passphrase (WALVAULT_PASSPHRASE or"
                         + " --passphrase-file) or public-key (--public-key-file, from 'walvault key generate')."})

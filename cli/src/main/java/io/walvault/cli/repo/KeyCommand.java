@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code walvault key generate | rotate}. */
-@Command(name = "key", mixinStandardHelpOptions = true, description = "Manage encryption keys.",
+@Command(name = "key", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault key rotate --config /etc/walvault/main.conf \\", "      --new-passphrase-file /etc/walvault/new.pass"}, description = "Manage encryption keys.",
         subcommands = {KeyCommand.Generate.class, KeyCommand.Rotate.class, KeyCommand.Retire.class})
 public final class KeyCommand implements Runnable {
 

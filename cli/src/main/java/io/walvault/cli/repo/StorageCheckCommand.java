@@ -15,6 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code walvault storage-check}: tries what the repository needs from its storage. */
 @Command(name = "storage-check", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault storage-check --repo s3://bucket/pg/check \\", "      --s3-endpoint https://minio.example:9000 --s3-path-style true"},
         description = {"Check that the repository's storage does what walvault needs: write, read, ranged read,"
                 + " create-if-absent, a multipart stream, list, remove, and (S3) whether conditional writes are enforced.",
                 "Works on throwaway objects under walvault-check/ and removes them; the location need not hold a repository.",

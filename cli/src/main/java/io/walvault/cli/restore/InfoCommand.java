@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault info}: what the repository holds and how far back and forward one can recover. */
 @Command(name = "info", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault info --config /etc/walvault/main.conf --json"},
         header = "Show the backups, the archived WAL with its gaps, and the recoverable window.",
         description = {"Lists every backup of every cluster in the repository (id, label, start and end time and LSN,"
                 + " timeline, sizes, duration, server version), the archived WAL per timeline with gaps flagged, and"

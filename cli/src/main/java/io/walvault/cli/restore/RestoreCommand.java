@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault restore}: parses the options and delegates to {@link Restore}. */
 @Command(name = "restore", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault restore --config /etc/walvault/main.conf \\", "      --pgdata /srv/pg/restored --target-time '2026-11-21 09:59:00+00' \\", "      --target-action promote", "  walvault restore --config /etc/walvault/main.conf --pgdata /srv/pg/replica \\", "      --standby --primary-conninfo 'host=db1 user=replicator'"},
         header = "Restore a backup into a new data directory, set up to recover to a target.",
         description = {"Plans first (backup, timelines, every WAL file needed, bytes) and stops with the missing file's name"
                 + " if the archive cannot reach the target; then downloads and writes the backup's bundles in parallel,"

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault verify}: parses the options and delegates to {@link Verify} (and {@link VerifyDrill}). */
 @Command(name = "verify", mixinStandardHelpOptions = true,
+        footerHeading = "%nExample:%n", footer = {"  walvault verify --config /etc/walvault/main.conf --all", "  walvault verify --config /etc/walvault/main.conf --drill \\", "      --pg-bin /usr/lib/postgresql/18/bin --run-as postgres"},
         header = "Check that a backup and the WAL it needs can be restored, without writing a data directory.",
         description = {"Decodes every bundle of the backup and checks each file against the manifest, checks the manifest is"
                 + " complete, and checks that the WAL from the backup to the target (default: the end of the archive) is"

@@ -8,6 +8,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.replication.conn.ConnectionSettings;
+import io.walvault.restore.info.InfoJson;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
@@ -87,31 +88,10 @@ public final class CheckCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder("{\"ok\":").append(results.stream().allMatch(CheckResult::ok)).append(",\"checks\":[");
         for (int i = 0; i < results.size(); i++) {
             CheckResult r = results.get(i);
-            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(quote(r.name())).append(",\"ok\":").append(r.ok())
-                    .append(",\"detail\":").append(quote(r.detail())).append(",\"hint\":")
-                    .append(r.hint().map(CheckCommand::quote).orElse("null")).append('}');
+            sb.append(i == 0 ? "" : ",").append("{\"name\":").append(InfoJson.str(r.name())).append(",\"ok\":").append(r.ok())
+                    .append(",\"detail\":").append(InfoJson.str(r.detail())).append(",\"hint\":")
+                    .append(r.hint().map(InfoJson::str).orElse("null")).append('}');
         }
         return sb.append("]}\n").toString();
-    }
-
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

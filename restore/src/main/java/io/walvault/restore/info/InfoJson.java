@@ -95,8 +95,8 @@ public final class InfoJson {
         return v == null ? "null" : v.toString();
     }
 
-    /** A JSON string literal (or null). */
-    static String str(String s) {
+    /** A JSON string literal (or null); also for the other commands' {@code --json} output. */
+    public static String str(String s) {
         if (s == null) {
             return "null";
         }

@@ -278,9 +278,9 @@ public final class Backup {
     /** How long a spread checkpoint may take: checkpoint_timeout × checkpoint_completion_target, if the server says. */
     private static Optional<Duration> spread(ReplicationConnection data) {
         try {
-            Optional<Duration> timeout = PgDurations.parse(data.show("checkpoint_timeout"));
+            Duration timeout = data.showDuration("checkpoint_timeout");
             double target = Double.parseDouble(data.show("checkpoint_completion_target").trim());
-            return timeout.map(t -> Duration.ofMillis((long) (t.toMillis() * target)));
+            return Optional.of(Duration.ofMillis((long) (timeout.toMillis() * target)));
         } catch (RuntimeException e) {
             return Optional.empty(); // only for the message
         }

@@ -133,6 +133,37 @@ public final class ReplicationConnection implements AutoCloseable {
         return (int) parseSize(show("wal_block_size"));
     }
 
+    /** A time setting (SHOW {@code setting}), such as checkpoint_timeout. */
+    public Duration showDuration(String setting) {
+        return parseDuration(show(setting));
+    }
+
+    /**
+     * A duration as PostgreSQL prints it ({@code 5min}, {@code 30s}, {@code 500ms}, {@code 1h},
+     * {@code 1d}, {@code 100us}); a bare number counts as seconds.
+     */
+    static Duration parseDuration(String text) {
+        String s = text.strip();
+        int i = 0;
+        while (i < s.length() && Character.isDigit(s.charAt(i))) {
+            i++;
+        }
+        if (i == 0) {
+            throw new ProtocolException("'" + text + "' is not a duration");
+        }
+        long n = Long.parseLong(s.substring(0, i));
+        String unit = s.substring(i).strip();
+        return switch (unit) {
+            case "us" -> Duration.ofNanos(n * 1000);
+            case "ms" -> Duration.ofMillis(n);
+            case "", "s" -> Duration.ofSeconds(n);
+            case "min" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            case "d" -> Duration.ofDays(n);
+            default -> throw new ProtocolException("'" + text + "' has an unknown unit '" + unit + "'");
+        };
+    }
+
     /** A size as PostgreSQL prints it ({@code 16MB}, {@code 1GB}, {@code 8192}, {@code 64kB}) in bytes. */
     static long parseSize(String text) {
         String s = text.strip();

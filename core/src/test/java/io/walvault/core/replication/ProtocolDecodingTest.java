@@ -12,6 +12,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.replication.wire.BackendMessage;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,19 @@ class ProtocolDecodingTest {
         assertEquals(64L << 10, ReplicationConnection.parseSize("64kB"));
         assertThrows(ProtocolException.class, () -> ReplicationConnection.parseSize("16XB"));
         assertThrows(ProtocolException.class, () -> ReplicationConnection.parseSize("MB"));
+    }
+
+    @Test
+    void durationsAsServersPrintThem() {
+        assertEquals(Duration.ofMinutes(5), ReplicationConnection.parseDuration("5min"));
+        assertEquals(Duration.ofSeconds(30), ReplicationConnection.parseDuration("30s"));
+        assertEquals(Duration.ofSeconds(30), ReplicationConnection.parseDuration(" 30 "));
+        assertEquals(Duration.ofHours(1), ReplicationConnection.parseDuration("1h"));
+        assertEquals(Duration.ofMillis(500), ReplicationConnection.parseDuration("500ms"));
+        assertEquals(Duration.ofDays(1), ReplicationConnection.parseDuration("1d"));
+        assertEquals(Duration.ofNanos(100_000), ReplicationConnection.parseDuration("100us"));
+        assertThrows(ProtocolException.class, () -> ReplicationConnection.parseDuration("soon"));
+        assertThrows(ProtocolException.class, () -> ReplicationConnection.parseDuration("5 weeks"));
     }
 
     private static ServerMessage server(String state, String message) {

@@ -124,10 +124,16 @@ public record ServerCompression(Method method, OptionalInt level, OptionalInt wo
         if (!enabled()) {
             return "";
         }
+        String detail = detail();
+        return ", COMPRESSION '" + method.option() + "'" + (detail.isEmpty() ? "" : ", COMPRESSION_DETAIL '" + detail + "'");
+    }
+
+    /** {@code level=N,workers=N} as far as given, as COMPRESSION_DETAIL and pg_basebackup write it. */
+    private String detail() {
         StringBuilder detail = new StringBuilder();
         level.ifPresent(l -> detail.append("level=").append(l));
         workers.ifPresent(w -> detail.append(detail.length() > 0 ? "," : "").append("workers=").append(w));
-        return ", COMPRESSION '" + method.option() + "'" + (detail.length() > 0 ? ", COMPRESSION_DETAIL '" + detail + "'" : "");
+        return detail.toString();
     }
 
     /**
@@ -149,8 +155,7 @@ public record ServerCompression(Method method, OptionalInt level, OptionalInt wo
         if (!enabled()) {
             return "off";
         }
-        String detail = commandOptions().contains("COMPRESSION_DETAIL")
-                ? ":" + commandOptions().replaceAll(".*COMPRESSION_DETAIL '([^']*)'.*", "$1") : "";
-        return method.option() + detail;
+        String detail = detail();
+        return method.option() + (detail.isEmpty() ? "" : ":" + detail);
     }
 }

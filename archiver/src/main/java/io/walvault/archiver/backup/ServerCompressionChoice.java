@@ -2,6 +2,9 @@ package io.walvault.archiver.backup;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.config.Settings;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
 import io.walvault.core.replication.ServerCompression;
 import io.walvault.core.replication.ServerErrorException;
 import java.util.Locale;
@@ -27,6 +30,21 @@ public record ServerCompressionChoice(Optional<ServerCompression> fixed) {
 
     public static ServerCompressionChoice auto() {
         return new ServerCompressionChoice(Optional.empty());
+    }
+
+    /**
+     * The {@code backup-server-compression} setting by walvault's precedence (flag, environment,
+     * config file; default {@code auto}); a bad value is a configuration error naming where it
+     * came from.
+     */
+    public static ServerCompressionChoice from(Settings settings) {
+        Optional<String> text = settings.get("backup-server-compression");
+        try {
+            return text.map(ServerCompressionChoice::parse).orElse(auto());
+        } catch (IllegalArgumentException e) {
+            throw new WalvaultException(ErrorCode.CONFIG, "backup-server-compression (" + settings.source("backup-server-compression")
+                    + "): " + e.getMessage() + " HINT: auto, off, lz4[:LEVEL], zstd[:level=N,workers=N] or gzip[:LEVEL]");
+        }
     }
 
     /** {@code auto}, or what {@link ServerCompression#parse} reads. */

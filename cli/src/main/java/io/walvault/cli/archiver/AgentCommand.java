@@ -1,6 +1,7 @@
 package io.walvault.cli.archiver;
 
 import io.walvault.archiver.backup.BackupOptions;
+import io.walvault.archiver.backup.ServerCompressionChoice;
 import io.walvault.archiver.expire.Expire;
 import io.walvault.archiver.expire.RetentionPolicy;
 import io.walvault.archiver.stream.AfterBackup;
@@ -109,7 +110,7 @@ public final class AgentCommand implements Callable<Integer> {
             Settings own = repository.settings(Map.of(), System.getenv());
             agent.expectCluster(own.systemIdentifier());
             agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint))
-                            .serverCompression(BackupCommand.serverCompression(own)),
+                            .serverCompression(ServerCompressionChoice.from(own)),
                     schedule(), afterBackup(repo));
             agent.runUntilShutdown();
         }

@@ -18,7 +18,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -104,7 +103,7 @@ public final class BackupCommand implements Callable<Integer> {
         BackupResult r;
         Settings own = repository.settings(serverCompression == null ? Map.of()
                 : Map.of("backup-server-compression", serverCompression), System.getenv());
-        options = options.systemIdentifier(own.systemIdentifier()).serverCompression(serverCompression(own));
+        options = options.systemIdentifier(own.systemIdentifier()).serverCompression(ServerCompressionChoice.from(own));
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);
@@ -145,17 +144,6 @@ public final class BackupCommand implements Callable<Integer> {
                     .walTimeout(Duration.ofSeconds(walTimeoutSeconds));
         } catch (IllegalArgumentException e) {
             throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
-        }
-    }
-
-    /** The {@code backup-server-compression} setting; a bad value is a configuration error naming where it came from. */
-    static ServerCompressionChoice serverCompression(Settings settings) {
-        Optional<String> text = settings.get("backup-server-compression");
-        try {
-            return text.map(ServerCompressionChoice::parse).orElse(ServerCompressionChoice.auto());
-        } catch (IllegalArgumentException e) {
-            throw new WalvaultException(ErrorCode.CONFIG, "backup-server-compression (" + settings.source("backup-server-compression")
-                    + "): " + e.getMessage() + " HINT: auto, off, lz4[:LEVEL], zstd[:level=N,workers=N] or gzip[:LEVEL]");
         }
     }
 

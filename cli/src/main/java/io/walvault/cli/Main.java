@@ -57,9 +57,10 @@ public final class Main implements Runnable {
         }
         log.apply(); // before the first logger
         causes = log.debug();
+        String[] line = commandFirst(log.args()); // the signal handlers depend on the command, wherever it stood
         // SIGINT/SIGTERM: exit code 4 after cleanup, not the JVM's 130/143 (the agent keeps 143 for SIGTERM)
-        Signals.install(log.args().length > 0 ? log.args()[0] : "", Thread.currentThread(), err);
-        int code = run(log.args(), new PrintWriter(System.out, true), err);
+        Signals.install(line.length > 0 ? line[0] : "", Thread.currentThread(), err);
+        int code = run(line, new PrintWriter(System.out, true), err);
         System.exit(Signals.returned(code));
     }
 

@@ -13,7 +13,6 @@ import io.walvault.testkit.S3Server;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Comparator;
@@ -324,10 +323,7 @@ public final class BenchMain {
      */
     private void backup(PgCluster pg, Path scratch) throws Exception {
         String conninfo = benchRole(pg);
-        Path pass = scratch.resolve("passphrase");
-        Files.writeString(pass, "a long enough bench passphrase\n");
-        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------")); // a secret: owner only
-        Path local = config(scratch.resolve("local.conf"), "repo = file://" + scratch.resolve("repo") + "\n", pass);
+        Path local = config(scratch.resolve("local.conf"), "repo = file://" + scratch.resolve("repo") + "\n");
         Repositories.create(repoSettings(local)).close();
         BackupRun.Result r = BackupRun.inChildJvm(conninfo, local, "256m");
         report.add("backup_MBps", r.mbps(), "MB/s", "walvault backup, LZ4 + AES-256-GCM (passphrase), into a local"
@@ -357,7 +353,7 @@ public final class BenchMain {
             S3Bucket bucket = s3.createBucket();
             Path s3conf = config(scratch.resolve("s3.conf"), "repo = s3://" + bucket.name() + "/bench\ns3-endpoint = "
                     + s3.endpoint() + "\ns3-path-style = true\ns3-region = " + s3.region() + "\ns3-access-key-id = "
-                    + s3.accessKey() + "\ns3-secret-access-key = " + s3.secretKey() + "\n", pass);
+                    + s3.accessKey() + "\ns3-secret-access-key = " + s3.secretKey() + "\n");
             Repositories.create(repoSettings(s3conf)).close();
             Thread.sleep(1100); // backup ids are per second
             BackupRun.Result s = BackupRun.inChildJvm(conninfo, s3conf, "256m");
@@ -406,10 +402,7 @@ public final class BenchMain {
                 }
             }
             String conninfo = benchRole(pg);
-            Path pass = scratch.resolve("passphrase-large");
-            Files.writeString(pass, "a long enough bench passphrase\n");
-            Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
-            Path conf = config(scratch.resolve("large.conf"), "repo = file://" + scratch.resolve("repo-large") + "\n", pass);
+            Path conf = config(scratch.resolve("large.conf"), "repo = file://" + scratch.resolve("repo-large") + "\n");
             Repositories.create(repoSettings(conf)).close();
             BackupRun.Result r = BackupRun.inChildJvm(conninfo, conf, "256m");
             report.add("large_backup_MBps", r.mbps(), "MB/s", "walvault backup of the large dataset, LZ4 + AES-256-GCM"
@@ -475,8 +468,7 @@ public final class BenchMain {
         if (!options.runs(Section.SMALL)) {
             return;
         }
-        Path pass = scratch.resolve("passphrase");
-        Path conf = config(scratch.resolve("small.conf"), "repo = file://" + scratch.resolve("repo-small") + "\n", pass);
+        Path conf = config(scratch.resolve("small.conf"), "repo = file://" + scratch.resolve("repo-small") + "\n");
         Repositories.create(repoSettings(conf)).close();
         BackupRun.Result r = BackupRun.inChildJvm(benchRole(wal.cluster()), conf, "256m");
         report.add("backup_small_MBps", r.mbps(), "MB/s", "the same local backup of the small dataset");
@@ -484,10 +476,13 @@ public final class BenchMain {
         restore(conf, scratch.resolve("restored-small"), bytes, "_small");
     }
 
-    private static Path config(Path file, String repoLines, Path passphrase) throws IOException {
-        Files.writeString(file, repoLines + "encryption = passphrase\npassphrase-file = " + passphrase + "\n");
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        return file;
+    /** A repository configuration beside the bench's passphrase file (written once; both owner only: secrets). */
+    private static Path config(Path file, String repoLines) throws IOException {
+        Path passphrase = file.resolveSibling("passphrase");
+        if (Files.notExists(passphrase)) {
+            Walvault.writePrivate(passphrase, "a long enough bench passphrase\n");
+        }
+        return Walvault.writePrivate(file, repoLines + "encryption = passphrase\npassphrase-file = " + passphrase + "\n");
     }
 
     private static RepositorySettings repoSettings(Path conf) {

@@ -18,13 +18,13 @@ import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.testkit.OwnThread;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
 import io.walvault.testkit.WalSegments;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -188,13 +188,7 @@ class ArchivePushIT {
         ArchivePushSettings settings = new ArchivePushSettings(OptionalLong.empty(), 64, 2);
         ArchivePush push = new ArchivePush(rs, settings, ArchivePush.WorkerStart.none());
         HookCaller caller = new HookCaller("archive-push --repo " + location, Optional.empty());
-        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
-            try {
-                return push.worker(ready.get(0), caller);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
+        CompletableFuture<Integer> worker = OwnThread.start("worker", () -> push.worker(ready.get(0), caller));
         HookSpool spool = new HookSpool(walDir);
         // it pushes every ready file (the one of the call that started it after a few seconds, if that call has not)
         for (Path p : ready) {
@@ -262,13 +256,8 @@ class ArchivePushIT {
         ArchivePush push = new ArchivePush(rs, settings, ArchivePush.WorkerStart.none());
         // the worker of a call for a file already archived (no longer ready)
         Path call = Files.write(walDir.resolve(segmentName(9)), WalSegments.segment(segmentName(9), SEGMENT, systemId, 9));
-        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
-            try {
-                return push.worker(call, new HookCaller("archive-push", Optional.empty()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
+        CompletableFuture<Integer> worker = OwnThread.start("worker",
+                () -> push.worker(call, new HookCaller("archive-push", Optional.empty())));
         HookSpool spool = new HookSpool(walDir);
         // the first pushes fail; then the two oldest are given up (acknowledged: PostgreSQL may recycle them), the two newest
         // wait for the repository

@@ -20,6 +20,7 @@ import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
 import io.walvault.restore.recovery.RecoveryExpectation;
 import io.walvault.restore.recovery.RecoveryProgress;
+import io.walvault.testkit.OwnThread;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
@@ -27,9 +28,7 @@ import io.walvault.testkit.S3Bucket;
 import io.walvault.testkit.S3Extension;
 import io.walvault.testkit.S3Server;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -235,13 +234,8 @@ class ArchiveGetFailClosedIT {
         ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(a.systemId()), 4, 2), data,
                 ArchiveGet.WorkerStart.none());
         HookSpool spool = new HookSpool(walDir);
-        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get.worker(walDir, new HookCaller("archive-get", Optional.empty()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
+        CompletableFuture<Integer> worker = OwnThread.start("worker",
+                () -> get.worker(walDir, new HookCaller("archive-get", Optional.empty())));
         Path target = walDir.resolve("RECOVERYXLOG");
         get.run(name(seg.get(0)).name(), target);
         // the worker fetches what is archived, and stops at the partial without calling it missing
@@ -278,13 +272,8 @@ class ArchiveGetFailClosedIT {
         ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(a.systemId()), 4, 2), data,
                 ArchiveGet.WorkerStart.none());
         HookSpool spool = new HookSpool(walDir);
-        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get.worker(walDir, new HookCaller("archive-get", Optional.empty()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
+        CompletableFuture<Integer> worker = OwnThread.start("worker",
+                () -> get.worker(walDir, new HookCaller("archive-get", Optional.empty())));
         Path target = walDir.resolve("RECOVERYXLOG");
         get.run(name(seg.get(0)).name(), target);
         // the launcher hands the next ones over from the spool, recording recovery's progress as it does

@@ -17,13 +17,13 @@ import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
+import io.walvault.testkit.OwnThread;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
 import io.walvault.testkit.WalSegments;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -151,13 +151,8 @@ class ArchiveGetIT {
         ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 3, 2), data,
                 ArchiveGet.WorkerStart.none());
         HookSpool spool = new HookSpool(walDir);
-        CompletableFuture<Integer> worker = CompletableFuture.supplyAsync(() -> {
-            try {
-                return get.worker(walDir, new HookCaller("archive-get --config c", Optional.empty()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, r -> new Thread(r, "worker").start()); // its own thread: the common pool may be busy or tiny
+        CompletableFuture<Integer> worker = OwnThread.start("worker",
+                () -> get.worker(walDir, new HookCaller("archive-get --config c", Optional.empty())));
         // it waits for recovery's first call, which says where recovery is
         long claimed = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (Files.notExists(spool.root().resolve("get.caller"))) {

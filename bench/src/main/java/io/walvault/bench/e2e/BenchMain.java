@@ -156,16 +156,18 @@ public final class BenchMain {
         /** cold archive-push calls. */
         COLD,
         /** the agent's RPO. */
-        AGENT;
+        AGENT,
+        /** delta and selective restores against a full restore of the same backup. */
+        RESTORE_MODES;
 
         static Section named(String name) {
             for (Section s : values()) {
-                if (s.name().equalsIgnoreCase(name.strip())) {
+                if (s.name().replace('_', '-').equalsIgnoreCase(name.strip())) {
                     return s;
                 }
             }
             throw new IllegalArgumentException("--only: unknown section '" + name + "' (sections: backup, small, large, push,"
-                    + " drain, pitr, cold, agent)");
+                    + " drain, pitr, cold, agent, restore-modes)");
         }
     }
 
@@ -228,6 +230,9 @@ public final class BenchMain {
             }
             if (options.runs(Section.LARGE)) {
                 largeDataset(scratch);
+            }
+            if (options.runs(Section.RESTORE_MODES)) {
+                new RestoreModes(report, wv, scratch).measure(options.backupServer(), (long) (options.sizeGb() * 1e9));
             }
             try (WalBench wal = WalBench.open(report, wv, options.pgMajor())) {
                 smallDataset(wal, scratch);
@@ -422,7 +427,7 @@ public final class BenchMain {
     }
 
     /** A login role with REPLICATION and a password (the backup authenticates as a user would); its conninfo. */
-    private static String benchRole(PgCluster pg) {
+    static String benchRole(PgCluster pg) {
         pg.execute("DROP ROLE IF EXISTS wv_bench", "CREATE ROLE wv_bench LOGIN REPLICATION PASSWORD 'bench pw'");
         return "host=127.0.0.1 port=" + pg.port() + " user=wv_bench password='bench pw' sslmode=disable";
     }
@@ -477,7 +482,7 @@ public final class BenchMain {
     }
 
     /** A repository configuration beside the bench's passphrase file (written once; both owner only: secrets). */
-    private static Path config(Path file, String repoLines) throws IOException {
+    static Path config(Path file, String repoLines) throws IOException {
         Path passphrase = file.resolveSibling("passphrase");
         if (Files.notExists(passphrase)) {
             Walvault.writePrivate(passphrase, "a long enough bench passphrase\n");
@@ -485,7 +490,7 @@ public final class BenchMain {
         return Walvault.writePrivate(file, repoLines + "encryption = passphrase\npassphrase-file = " + passphrase + "\n");
     }
 
-    private static RepositorySettings repoSettings(Path conf) {
+    static RepositorySettings repoSettings(Path conf) {
         return RepositorySettings.from(
                 Settings.load(Map.of(), conf, Map.of()));
     }
@@ -502,7 +507,7 @@ public final class BenchMain {
                 "WAL written by 2 clients running 1000-row range UPDATEs of pgbench_accounts for 20 s");
     }
 
-    private static void deleteTree(Path p) throws IOException {
+    static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;
         }

@@ -8,6 +8,7 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.restore.recovery.RecoveryMode;
 import io.walvault.restore.recovery.RecoveryOption;
 import io.walvault.restore.recovery.TargetAction;
+import io.walvault.restore.run.DatabaseChoice;
 import io.walvault.restore.run.Restore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,8 +27,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault restore}: parses the options and delegates to {@link Restore}. */
 @Command(name = "restore", mixinStandardHelpOptions = true,
-        footerHeading = "%nExample:%n", footer = {"  walvault restore --config /etc/walvault/main.conf \\", "      --pgdata /srv/pg/restored --target-time '2026-11-21 09:59:00+00' \\", "      --target-action promote", "  walvault restore --config /etc/walvault/main.conf --pgdata /srv/pg/replica \\", "      --standby --primary-conninfo 'host=db1 user=replicator'"},
-        header = "Restore a backup into a new data directory, set up to recover to a target.",
+        footerHeading = "%nExample:%n", footer = {"  walvault restore --config /etc/walvault/main.conf \\", "      --pgdata /srv/pg/restored --target-time '2026-11-21 09:59:00+00' \\", "      --target-action promote",
+                "  # bring the stopped server's own directory back to 09:59, writing only what differs:",
+                "  walvault restore --config /etc/walvault/main.conf --pgdata /srv/pg/15/main --delta \\",
+                "      --target-time '2026-11-21 09:59:00+00' --target-action promote",
+                "  # one database (and the system databases) of a large cluster; drop the others afterwards:",
+                "  walvault restore --config /etc/walvault/main.conf --pgdata /srv/pg/sales --db-include sales",
+                "  walvault restore --config /etc/walvault/main.conf --pgdata /srv/pg/replica \\", "      --standby --primary-conninfo 'host=db1 user=replicator'"},
+        header = "Restore a backup into a data directory (new, or with --delta an older copy), set up to recover to a target.",
         description = {"Plans first (backup, timelines, every WAL file needed, bytes) and stops with the missing file's name"
                 + " if the archive cannot reach the target; then downloads and writes the backup's bundles in parallel,"
                 + " checks every file against the backup's manifest, and writes backup_label, tablespace_map, the"
@@ -35,8 +42,13 @@ import picocli.CommandLine.Spec;
                 + " 'walvault archive-get'). Start the server afterwards as printed.",
                 "With --standby the server starts as a standby instead: standby.signal, no target, following the"
                         + " repository and, with --primary-conninfo, the primary.",
-                "Refuses a non-empty data directory or tablespace directory. On failure the directory is left marked"
-                        + " incomplete (" + Restore.MARKER + ") and will not start."})
+                "With --delta the data directory may hold an earlier copy of the same cluster (stopped): files with the"
+                        + " backup's size and checksum are kept, the others written, what the backup lacks removed.",
+                "With --db-include/--db-exclude the other databases' relation files are written as sparse zeroed files:"
+                        + " the cluster starts and recovers, and the end message says which databases to drop.",
+                "Without --delta, refuses a non-empty data directory or tablespace directory. On failure the directory is"
+                        + " left marked incomplete (" + Restore.MARKER + ") and will not start; restoring again (with"
+                        + " --delta, over what is there) completes it."})
 public final class RestoreCommand implements Callable<Integer> {
 
     @Mixin
@@ -89,6 +101,19 @@ public final class RestoreCommand implements Callable<Integer> {
             + " writes itself (restore_command, recovery targets, primary_conninfo).")
     List<String> recoveryOptions = List.of();
 
+    @Option(names = "--delta", description = "The data directory (and tablespace directories) may hold an earlier copy of"
+            + " this cluster, with its server stopped: only files that differ from the backup (size, checksum) are"
+            + " written, files the backup lacks are removed. Refused over another cluster or a running server.")
+    boolean delta;
+
+    @Option(names = "--db-include", paramLabel = "NAME", description = "Restore this database in full (repeatable); the"
+            + " others but template0, template1 and postgres become sparse zeroed files, to be dropped after recovery.")
+    List<String> dbInclude = List.of();
+
+    @Option(names = "--db-exclude", paramLabel = "NAME", description = "Do not restore this database's data (repeatable):"
+            + " its relation files become sparse zeroed files, to be dropped after recovery.")
+    List<String> dbExclude = List.of();
+
     @Spec
     CommandSpec spec;
 
@@ -129,7 +154,7 @@ public final class RestoreCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         new Restore(settings, new Restore.Options(pgdata, settings.get("system-identifier"), target.target(), target.inclusive(),
                 action(), target.timeline(), Optional.ofNullable(backup), map, dryRun, jobs, launcher, archiveOff, Optional.empty(),
-                mode, extra), out).run();
+                mode, extra, delta, DatabaseChoice.of(dbInclude, dbExclude)), out).run();
         return 0;
     }
 

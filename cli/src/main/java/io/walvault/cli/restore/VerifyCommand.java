@@ -6,6 +6,7 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.restore.run.DatabaseChoice;
 import io.walvault.restore.run.Restore;
 import io.walvault.restore.verify.Verify;
 import io.walvault.restore.verify.VerifyDrill;
@@ -83,6 +84,14 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--drill-timeout", paramLabel = "SECONDS", description = "Drill: how long recovery may take (default 600).")
     long drillTimeout = 600;
 
+    @Option(names = "--db-include", paramLabel = "NAME", description = "Drill: rehearse a selective restore: restore only"
+            + " this database in full (repeatable; as restore --db-include); the others are dropped once promoted.")
+    List<String> dbInclude = List.of();
+
+    @Option(names = "--db-exclude", paramLabel = "NAME", description = "Drill: rehearse a restore without this database"
+            + " (repeatable; as restore --db-exclude).")
+    List<String> dbExclude = List.of();
+
     @Spec
     CommandSpec spec;
 
@@ -91,6 +100,11 @@ public final class VerifyCommand implements Callable<Integer> {
         if (jobs < 1 || jobs > 64) {
             throw new WalvaultException(ErrorCode.USAGE, "--jobs " + jobs + " is not between 1 and 64");
         }
+        if (!drill && (!dbInclude.isEmpty() || !dbExclude.isEmpty())) {
+            throw new WalvaultException(ErrorCode.USAGE, "--db-include and --db-exclude choose what a drill restores"
+                    + " HINT: add --drill");
+        }
+        DatabaseChoice databases = DatabaseChoice.of(dbInclude, dbExclude);
         if (drill && all) {
             throw new WalvaultException(ErrorCode.USAGE, "--drill restores one backup; it cannot be combined with --all");
         }
@@ -121,7 +135,8 @@ public final class VerifyCommand implements Callable<Integer> {
             String id = report.backups().get(0);
             VerifyDrill.run(settings, report.systemId(), id, VerifyDrill.pgMajor(rs, report.systemId(), id), target.target(),
                     target.timeline(), target.inclusive(), jobs, launcher, new VerifyDrill.Options(Optional.ofNullable(scratch), keep,
-                            Optional.ofNullable(pgBin), Optional.ofNullable(runAs), dbUser, sql, Duration.ofSeconds(drillTimeout)),
+                            Optional.ofNullable(pgBin), Optional.ofNullable(runAs), dbUser, sql, Duration.ofSeconds(drillTimeout),
+                            DatabaseChoice.of(dbInclude, dbExclude)),
                     out);
         }
         return 0;

@@ -141,6 +141,12 @@ public enum ErrorCode {
     VERIFY_FAILED(83, "verification failed"),
     /** check: a server or repository setting keeps WAL from reaching the repository; every failed check is listed. */
     CHECK_FAILED(84, "check failed"),
+    /** restore --delta: the data directory holds another cluster (the system identifier in its pg_control differs). */
+    RESTORE_TARGET_OTHER_CLUSTER(86, "restore target holds another cluster"),
+    /** restore --delta: a server is running on the data directory (postmaster.pid names a live postgres process). */
+    RESTORE_TARGET_IN_USE(87, "server running on the restore target"),
+    /** restore --db-include/--db-exclude: the backup holds no database of that name. */
+    DATABASE_UNKNOWN(88, "database not in the backup"),
 
     // ---- 150: what PostgreSQL must treat as fatal (a restore_command exit status above 125) ----
     /**

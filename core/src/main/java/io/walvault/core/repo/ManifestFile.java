@@ -87,4 +87,26 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
     public boolean isFile() {
         return FILE.equals(type);
     }
+
+    /**
+     * The checksum a regular file's content must have.
+     *
+     * @param algorithm as backup_manifest names it ({@code CRC32C}, {@code SHA256}, {@code NONE})
+     * @param hex the lowercase hex value (empty for NONE)
+     */
+    public record Checksum(String algorithm, String hex) {
+    }
+
+    /** The checksum this regular file's content must have: SHA-256 when recorded, else the server's. */
+    @JsonIgnore
+    public Checksum expectedChecksum() {
+        if (sha256 != null) {
+            return new Checksum("SHA256", sha256);
+        }
+        if (checksum == null) {
+            throw new IllegalStateException("'" + path + "' is a " + type + ", with no checksum");
+        }
+        int colon = checksum.indexOf(':');
+        return new Checksum(checksum.substring(0, colon), checksum.substring(colon + 1));
+    }
 }

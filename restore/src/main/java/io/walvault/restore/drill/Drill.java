@@ -49,10 +49,12 @@ public final class Drill {
      * @param databaseUser the role to connect as (the cluster's superuser, usually postgres)
      * @param checks SQL statements whose first value is reported; an error fails the drill
      * @param timeout how long recovery may take
+     * @param skippedDatabases databases a selective restore wrote as zeroes: not inspected, and dropped once promoted
      */
     public record Settings(Path dataDirectory, ServerBinaries binaries, Optional<OsUser> runAs, String databaseUser,
-                           List<String> checks, Duration timeout) {
+                           List<String> checks, Duration timeout, List<String> skippedDatabases) {
         public Settings {
+            skippedDatabases = List.copyOf(skippedDatabases);
             requireNonNull(dataDirectory, "dataDirectory is null");
             requireNonNull(binaries, "binaries is null");
             requireNonNull(runAs, "runAs is null");
@@ -93,7 +95,8 @@ public final class Drill {
             DrillReport.Outcome outcome = awaitRecovery(server);
             Duration recovery = Duration.between(started, Instant.now());
             if (outcome == DrillReport.Outcome.SHUT_DOWN_AT_TARGET) {
-                return new DrillReport(outcome, recovery, lastLine("recovery stopping"), Optional.empty(), List.of(), List.of());
+                return new DrillReport(outcome, recovery, lastLine("recovery stopping"), Optional.empty(), List.of(), List.of(),
+                        List.of());
             }
             return inspect(outcome, recovery);
         } catch (IOException e) {
@@ -196,6 +199,15 @@ public final class Drill {
                     names.add(new String[] {rs.getString(1), Long.toString(rs.getLong(2))});
                 }
             }
+            List<String> dropped = new ArrayList<>();
+            for (String skipped : settings.skippedDatabases()) {
+                names.removeIf(n -> n[0].equals(skipped));
+                if (outcome == DrillReport.Outcome.PROMOTED) {
+                    // what the person does after a selective restore: the skipped databases go
+                    s.execute("DROP DATABASE \"" + skipped.replace("\"", "\"\"") + "\"");
+                    dropped.add(skipped);
+                }
+            }
             for (String[] n : names) {
                 try (Connection dc = connect(n[0]); Statement ds = dc.createStatement();
                      ResultSet rs = ds.executeQuery("SELECT count(*) FROM pg_class WHERE relkind IN ('r', 'p', 'm')"
@@ -212,7 +224,7 @@ public final class Drill {
                     throw new WalvaultException(ErrorCode.DRILL_FAILED, "drill check failed: '" + sql + "': " + e.getMessage(), e);
                 }
             }
-            return new DrillReport(outcome, recovery, replayed, lastXact, dbs, checks);
+            return new DrillReport(outcome, recovery, replayed, lastXact, dbs, checks, dropped);
         } catch (SQLException e) {
             throw new WalvaultException(ErrorCode.DRILL_FAILED, "cannot inspect the drill's server: " + e.getMessage(), e);
         }

@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param checks the user's SQL checks and what they returned
  */
 public record DrillReport(Outcome outcome, Duration recoveryTime, String replayedUntil, Optional<Instant> lastTransaction,
-                          List<DatabaseSummary> databases, List<CheckResult> checks) {
+                          List<DatabaseSummary> databases, List<CheckResult> checks, List<String> droppedDatabases) {
 
     /** How recovery ended. */
     public enum Outcome { PROMOTED, PAUSED_AT_TARGET, SHUT_DOWN_AT_TARGET }
@@ -32,5 +32,6 @@ public record DrillReport(Outcome outcome, Duration recoveryTime, String replaye
     public DrillReport {
         databases = List.copyOf(databases);
         checks = List.copyOf(checks);
+        droppedDatabases = List.copyOf(droppedDatabases);
     }
 }

@@ -152,7 +152,7 @@ public final class BundleExtractSink implements Sink {
 
     private void open(ManifestFile f) throws IOException {
         writtenOfCurrent = 0;
-        checksum = FileChecksum.of(expected(f)[0]);
+        checksum = FileChecksum.of(f.expectedChecksum().algorithm());
         if (placement == null) {
             return;
         }
@@ -173,12 +173,12 @@ public final class BundleExtractSink implements Sink {
             current.close();
             current = null;
         }
-        String[] want = expected(f);
+        ManifestFile.Checksum want = f.expectedChecksum();
         String got = checksum.hex();
         checksum = null;
-        if (!got.equals(want[1])) {
-            throw new CorruptDataException("file '" + f.path() + "' from bundle '" + bundleKey + "' has " + want[0]
-                    + " " + got + ", but the backup's manifest says " + want[1]);
+        if (!got.equals(want.hex())) {
+            throw new CorruptDataException("file '" + f.path() + "' from bundle '" + bundleKey + "' has " + want.algorithm()
+                    + " " + got + ", but the backup's manifest says " + want.hex());
         }
         if (placement != null) {
             Path target = placement.apply(f);
@@ -188,15 +188,6 @@ public final class BundleExtractSink implements Sink {
             }
         }
         index++;
-    }
-
-    /** The algorithm (as backup_manifest names it) and hex value a file must have. */
-    private static String[] expected(ManifestFile f) {
-        if (f.sha256() != null) {
-            return new String[] {"SHA256", f.sha256()};
-        }
-        int colon = f.checksum().indexOf(':');
-        return new String[] {f.checksum().substring(0, colon), f.checksum().substring(colon + 1)};
     }
 
     @Override

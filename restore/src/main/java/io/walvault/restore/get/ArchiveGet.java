@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.pgdata.ControlFile;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.hook.HookCaller;
 import io.walvault.core.hook.HookSpool;
@@ -21,8 +22,6 @@ import io.walvault.core.wal.WalSegmentName;
 import io.walvault.restore.recovery.RecoveryExpectation;
 import io.walvault.restore.recovery.RecoveryProgress;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -193,7 +192,7 @@ public final class ArchiveGet {
         if (segment && plan.isPresent()) {
             RecoveryProgress.record(dataDirectory, name.name());
         }
-        OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : controlFileSystemId();
+        OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : ControlFile.systemIdentifier(dataDirectory);
         HookSpool spool = new HookSpool(target.toAbsolutePath().getParent());
         boolean started = false;
         if (known.isPresent() && settings.worker()) {
@@ -307,7 +306,7 @@ public final class ArchiveGet {
      * done with it; returns the number of files it fetched, or -1 when another worker serves it.
      */
     public int worker(Path walDirectory, HookCaller caller) throws IOException {
-        OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : controlFileSystemId();
+        OptionalLong known = settings.systemId().isPresent() ? settings.systemId() : ControlFile.systemIdentifier(dataDirectory);
         if (known.isEmpty() || !settings.worker()) {
             return 0;
         }
@@ -393,20 +392,6 @@ public final class ArchiveGet {
 
     private String origin(long systemId) {
         return repositorySettings.location() + " " + Long.toUnsignedString(systemId);
-    }
-
-    /** The system identifier in the data directory's pg_control (its first field), if there is one. */
-    private OptionalLong controlFileSystemId() {
-        Path control = dataDirectory.resolve("global/pg_control");
-        try (FileChannel ch = FileChannel.open(control, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
-            while (b.hasRemaining() && ch.read(b) != -1) {
-                // read on
-            }
-            return b.hasRemaining() ? OptionalLong.empty() : OptionalLong.of(b.getLong(0));
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
     }
 
     private static long onlyCluster(Repository repo) {

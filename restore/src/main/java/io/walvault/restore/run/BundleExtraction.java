@@ -7,6 +7,7 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.ManifestFile;
+import io.walvault.core.repo.ObjectResult;
 import io.walvault.restore.extract.BundleExtractSink;
 import io.walvault.restore.extract.Flusher;
 import java.io.IOException;
@@ -36,11 +37,18 @@ final class BundleExtraction {
     /**
      * What was extracted.
      *
-     * @param files        regular files written
+     * @param files        regular files written from the backup's bundles
      * @param bytes        their bytes
      * @param fetchedBytes bytes read from the repository
+     * @param keptFiles    files already in place with the backup's checksum (--delta)
+     * @param keptBytes    their bytes
+     * @param zeroedFiles  relation files of skipped databases, written as sparse zeroes
+     * @param zeroedBytes  their size
+     * @param bundlesRead  bundles read from the repository (a bundle with nothing to extract is not read)
+     * @param bundles      bundles in the backup
      */
-    record Extracted(long files, long bytes, long fetchedBytes) {
+    record Extracted(long files, long bytes, long fetchedBytes, long keptFiles, long keptBytes, long zeroedFiles,
+                     long zeroedBytes, int bundlesRead, int bundles) {
     }
 
     private final int jobs;
@@ -51,13 +59,23 @@ final class BundleExtraction {
         this.out = requireNonNull(out, "out is null");
     }
 
-    /** Extracts every bundle, {@code jobs} at a time; the first failure stops the others. Returns files, bytes, fetched bytes. */
-    Extracted extract(BackupCatalog catalog, ManifestSpool manifest, TablespaceLayout layout) throws IOException {
+    /**
+     * Extracts every bundle, {@code jobs} at a time, taking out of each what {@code selection}
+     * leaves to extract; the first failure stops the others.
+     */
+    Extracted extract(BackupCatalog catalog, ManifestSpool manifest, TablespaceLayout layout, FileSelection selection)
+            throws IOException {
         String id = manifest.info().id();
         List<Integer> bundles = manifest.bundles();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong files = new AtomicLong();
-        AtomicLong bytes = new AtomicLong();
+        AtomicLong doneBytes = new AtomicLong(); // written, kept and zeroed
+        AtomicLong fetched = new AtomicLong();
+        AtomicLong keptFiles = new AtomicLong();
+        AtomicLong keptBytes = new AtomicLong();
+        AtomicLong zeroedFiles = new AtomicLong();
+        AtomicLong zeroedBytes = new AtomicLong();
+        AtomicInteger bundlesRead = new AtomicInteger();
         AtomicInteger bundlesDone = new AtomicInteger();
         long totalBytes = manifest.bytes();
         AtomicInteger reportedTenth = new AtomicInteger();
@@ -75,8 +93,25 @@ final class BundleExtraction {
                     if (failure.get() != null) {
                         return null;
                     }
-                    List<ManifestFile> entries = manifest.filesOf(bundle);
                     String key = catalog.bundleKey(id, bundle);
+                    FileSelection.Outcome chosen;
+                    try {
+                        chosen = selection.select(manifest.filesOf(bundle), flusher);
+                    } catch (Throwable t) {
+                        failure.compareAndSet(null, t);
+                        throw t;
+                    }
+                    keptFiles.addAndGet(chosen.keptFiles());
+                    keptBytes.addAndGet(chosen.keptBytes());
+                    zeroedFiles.addAndGet(chosen.zeroedFiles());
+                    zeroedBytes.addAndGet(chosen.zeroedBytes());
+                    List<ManifestFile> entries = chosen.extract();
+                    long handled = chosen.keptBytes() + chosen.zeroedBytes();
+                    if (entries.isEmpty()) {
+                        progress(bundlesDone.incrementAndGet(), bundles.size(), doneBytes.addAndGet(handled), totalBytes,
+                                reportedTenth, start);
+                        return null;
+                    }
                     try (BundleExtractSink sink = new BundleExtractSink(key, entries, f -> layout.place(f.path()), flusher)) {
                         Sink guarded = new Sink() {
                             @Override
@@ -97,20 +132,13 @@ final class BundleExtraction {
                                 sink.close();
                             }
                         };
-                        catalog.readBundle(id, bundle, guarded);
+                        ObjectResult read = catalog.readBundle(id, bundle, guarded);
+                        bundlesRead.incrementAndGet();
+                        fetched.addAndGet(Math.max(0, read.storedSize()));
                         files.addAndGet(sink.filesDone());
-                        long b = bytes.addAndGet(sink.bytesWritten());
-                        int n = bundlesDone.incrementAndGet();
-                        int tenth = totalBytes == 0 ? 10 : (int) Math.min(10, b * 10 / totalBytes);
-                        int seen = reportedTenth.get();
-                        if (tenth > seen && reportedTenth.compareAndSet(seen, tenth)) {
-                            double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
-                            synchronized (out) {
-                                out.printf(Locale.ROOT, "restored %d of %d bundles, %s of %s (%.1f MB/s)%n", n, bundles.size(),
-                                        RestoreReport.mb(b), RestoreReport.mb(totalBytes), b / 1e6 / secs);
-                                out.flush();
-                            }
-                        }
+                        doneBytes.addAndGet(sink.bytesWritten());
+                        progress(bundlesDone.incrementAndGet(), bundles.size(), doneBytes.addAndGet(handled), totalBytes,
+                                reportedTenth, start);
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
                         throw t;
@@ -152,6 +180,22 @@ final class BundleExtraction {
             throw new IllegalStateException(t);
         }
         Long stored = manifest.info().storedBytes();
-        return new Extracted(files.get(), bytes.get(), stored == null ? 0 : stored);
+        long fetchedBytes = bundlesRead.get() == bundles.size() && stored != null ? stored : fetched.get();
+        return new Extracted(files.get(), doneBytes.get() - keptBytes.get() - zeroedBytes.get(), fetchedBytes, keptFiles.get(),
+                keptBytes.get(), zeroedFiles.get(), zeroedBytes.get(), bundlesRead.get(), bundles.size());
+    }
+
+    /** Prints progress every tenth of the bytes ({@code done} counts files written, kept and zeroed). */
+    private void progress(int n, int of, long done, long totalBytes, AtomicInteger reportedTenth, Instant start) {
+        int tenth = totalBytes == 0 ? 10 : (int) Math.min(10, done * 10 / totalBytes);
+        int seen = reportedTenth.get();
+        if (tenth > seen && reportedTenth.compareAndSet(seen, tenth)) {
+            double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+            synchronized (out) {
+                out.printf(Locale.ROOT, "restored %d of %d bundles, %s of %s (%.1f MB/s)%n", n, of,
+                        RestoreReport.mb(done), RestoreReport.mb(totalBytes), done / 1e6 / secs);
+                out.flush();
+            }
+        }
     }
 }

@@ -87,12 +87,26 @@ public final class Restore {
      * @param disableArchiving turn archive_mode off in the restored server (scratch restores)
      * @param tablespaceRoot when given, every tablespace is restored into its own directory
      *                       {@code <root>/<oid>} (a drill's scratch), whatever {@code tablespaceMap} says
+     * @param mode a server recovering to the target, or a standby
+     * @param extraSettings more settings for the restored server's configuration
+     * @param delta the directories may hold an earlier copy of the cluster: only what differs is written
+     * @param databases the databases restored in full (the others' relation files are written as zeroes)
      */
     public record Options(Path dataDirectory, Optional<String> systemIdentifier, RecoveryTarget target, boolean inclusive,
                           TargetAction action, TargetTimeline timeline, Optional<String> backupId,
                           Map<String, String> tablespaceMap, boolean dryRun, int jobs, Optional<Path> launcher,
                           boolean disableArchiving, Optional<Path> tablespaceRoot, RecoveryMode mode,
-                          List<RecoveryOption> extraSettings) {
+                          List<RecoveryOption> extraSettings, boolean delta, DatabaseChoice databases) {
+
+        /** A restore of every database into a new or empty directory. */
+        public Options(Path dataDirectory, Optional<String> systemIdentifier, RecoveryTarget target, boolean inclusive,
+                       TargetAction action, TargetTimeline timeline, Optional<String> backupId,
+                       Map<String, String> tablespaceMap, boolean dryRun, int jobs, Optional<Path> launcher,
+                       boolean disableArchiving, Optional<Path> tablespaceRoot, RecoveryMode mode,
+                       List<RecoveryOption> extraSettings) {
+            this(dataDirectory, systemIdentifier, target, inclusive, action, timeline, backupId, tablespaceMap, dryRun, jobs,
+                    launcher, disableArchiving, tablespaceRoot, mode, extraSettings, false, DatabaseChoice.ALL);
+        }
 
         /** A restore to {@code target}, without extra settings. */
         public Options(Path dataDirectory, Optional<String> systemIdentifier, RecoveryTarget target, boolean inclusive,
@@ -105,6 +119,7 @@ public final class Restore {
 
         public Options {
             requireNonNull(mode, "mode is null");
+            requireNonNull(databases, "databases is null");
             extraSettings = List.copyOf(extraSettings);
             if (mode instanceof RecoveryMode.Standby && !(target instanceof RecoveryTarget.EndOfArchive)) {
                 throw new WalvaultException(ErrorCode.USAGE, "a standby follows the WAL to its end: --standby takes no"
@@ -137,9 +152,15 @@ public final class Restore {
      * @param fetchedBytes bytes read from the repository
      * @param duration from start to end
      * @param tablespaces tablespace oid to the directory it was restored into
+     * @param keptFiles files a delta restore found in place and kept
+     * @param skippedDatabases the databases restored as sparse zeroed files, to be dropped
      */
     public record Summary(long systemId, RestorePlan plan, Optional<TargetResolver.Resolution> resolution, long files,
-                          long bytes, long fetchedBytes, Duration duration, Map<String, Path> tablespaces) {
+                          long bytes, long fetchedBytes, Duration duration, Map<String, Path> tablespaces, long keptFiles,
+                          List<String> skippedDatabases) {
+        public Summary {
+            skippedDatabases = List.copyOf(skippedDatabases);
+        }
     }
 
     private final Settings settings;
@@ -234,22 +255,29 @@ public final class Restore {
                 }
             }
             TablespaceLayout layout = TablespaceLayout.of(options.dataDirectory(), original, remap);
+            SkippedDatabases skipped = SkippedDatabases.resolve(options.databases(), catalog, manifest);
             RestoreReport report = new RestoreReport(options, repositorySettings, out);
-            report.printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout, resolution != null);
+            report.printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout, resolution != null, skipped);
             TargetDirectory target = new TargetDirectory(options.dataDirectory(), layout);
-            target.checkEmpty();
+            if (options.delta()) {
+                new DeltaTarget(options.dataDirectory(), layout).check(cluster.systemId());
+            } else {
+                target.checkEmpty();
+            }
             Path launcher = options.dryRun() ? null : options.launcher().orElseGet(() -> RecoveryAccess.launcher(Optional.empty()));
             if (options.dryRun()) {
                 out.println("dry run: nothing was written");
                 out.flush();
                 return new Summary(cluster.systemId(), plan, planned.resolution(), 0, 0, 0,
-                        Duration.between(started, Instant.now()), layout.locations());
+                        Duration.between(started, Instant.now()), layout.locations(), 0, skipped.names());
             }
-            Restored done = restore(target, cluster, planned, resolution, manifest, layout, launcher, repositorySettings, report);
+            Restored done = restore(target, cluster, planned, resolution, manifest, layout, skipped, launcher, repositorySettings,
+                    report);
             Duration took = Duration.between(started, Instant.now());
             Summary s = new Summary(cluster.systemId(), done.planned().plan(), done.planned().resolution(), done.extracted().files(),
-                    done.extracted().bytes(), done.extracted().fetchedBytes(), took, layout.locations());
-            report.printSummary(s);
+                    done.extracted().bytes(), done.extracted().fetchedBytes(), took, layout.locations(),
+                    done.extracted().keptFiles(), skipped.names());
+            report.printSummary(s, done.extracted(), done.removed(), skipped);
             return s;
         }
     }
@@ -272,7 +300,8 @@ public final class Restore {
         return m;
     }
 
-    private record Restored(TargetPlanning.Planned planned, BundleExtraction.Extracted extracted) {
+    private record Restored(TargetPlanning.Planned planned, BundleExtraction.Extracted extracted,
+                            Optional<DeltaTarget.Removed> removed) {
     }
 
     /**
@@ -282,23 +311,33 @@ public final class Restore {
      * have thrown it, or as {@link Unreachable} when an older backup may reach the target.
      */
     private Restored restore(TargetDirectory target, ClusterCatalog cluster, TargetPlanning.Planned planned,
-                             TargetResolution resolution, ManifestSpool manifest, TablespaceLayout layout, Path launcher,
-                             RepositorySettings repositorySettings, RestoreReport report) throws IOException {
+                             TargetResolution resolution, ManifestSpool manifest, TablespaceLayout layout,
+                             SkippedDatabases skipped, Path launcher, RepositorySettings repositorySettings,
+                             RestoreReport report) throws IOException {
         Path data = options.dataDirectory();
         BackupCatalog catalog = cluster.backups();
-        target.create(planned.plan().backup().id());
+        target.create(planned.plan().backup().id(), cluster.systemId());
         ServerWalAhead ahead = null;
         try {
+            Optional<DeltaTarget.Removed> removed = Optional.empty();
+            if (options.delta()) {
+                DeltaTarget delta = new DeltaTarget(data, layout);
+                delta.disableStart();
+                removed = Optional.of(delta.removeUnlisted(manifest));
+            }
             target.makeDirectories(manifest);
             ahead = ServerWalAhead.start(settings, cluster, planned.plan(), data, repositorySettings, options.timeline(), out);
-            BundleExtraction.Extracted written = new BundleExtraction(options.jobs(), out).extract(catalog, manifest, layout);
-            RestoreAccounting.check(manifest, layout, data);
+            BundleExtraction.Extracted written = new BundleExtraction(options.jobs(), out).extract(catalog, manifest, layout,
+                    new FileSelection(layout, skipped, options.delta()));
+            RestoreAccounting.check(manifest, layout, data, options.delta());
             if (resolution != null) {
                 try {
                     planned = resolution.await();
                 } catch (RuntimeException e) {
                     ahead.close();
-                    target.clear();
+                    if (!options.delta()) {
+                        target.clear(); // a delta restore of an older backup starts from what is there, marked incomplete
+                    }
                     if (e instanceof RestorePlanException rpe && options.backupId().isEmpty()) {
                         throw new Unreachable(resolution.backupId(), rpe);
                     }
@@ -313,14 +352,14 @@ public final class Restore {
                 out.println("fetched ahead: the first " + n + " WAL segments recovery needs are in pg_wal/.walvault/get");
             }
             target.complete();
-            return new Restored(planned, written);
+            return new Restored(planned, written, removed);
         } catch (Unreachable | RestorePlanException e) {
             throw e; // nothing left behind: the directories are as they were
         } catch (RuntimeException | IOException | Error e) {
             if (ahead != null) {
                 ahead.close();
             }
-            target.markFailed(e);
+            target.markFailed(e, cluster.systemId());
             throw failed(data, e);
         }
     }

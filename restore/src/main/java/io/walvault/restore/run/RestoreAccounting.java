@@ -4,6 +4,7 @@ import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.hook.HookSpool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -12,7 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The last check of a restore's files: every file of the manifest is where it belongs with its
@@ -27,8 +31,23 @@ final class RestoreAccounting {
 
     /** Every file of the manifest is where it belongs with its size, and nothing else is there. */
     static void check(ManifestSpool manifest, TablespaceLayout layout, Path data) throws IOException {
+        check(manifest, layout, data, false);
+    }
+
+    /**
+     * Like {@link #check(ManifestSpool, TablespaceLayout, Path)}; with {@code otherVersionsAllowed}
+     * (a delta restore), a tablespace directory may hold, beside the backup's version directories
+     * ({@code PG_15_...}), others that another server version keeps there; they are not looked at.
+     */
+    static void check(ManifestSpool manifest, TablespaceLayout layout, Path data, boolean otherVersionsAllowed)
+            throws IOException {
         List<String> problems = new ArrayList<>();
+        Set<String> versionDirectories = new HashSet<>();
         manifest.forEachFile(f -> {
+            String[] parts = f.path().split("/", 4);
+            if (parts.length == 4 && parts[0].equals("pg_tblspc")) {
+                versionDirectories.add(parts[1] + "/" + parts[2]);
+            }
             Path p = layout.place(f.path());
             try {
                 BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -46,7 +65,19 @@ final class RestoreAccounting {
         List<String> extra = new ArrayList<>();
         List<Path> roots = new ArrayList<>();
         roots.add(data);
-        roots.addAll(layout.locations().values());
+        for (Map.Entry<String, Path> t : layout.locations().entrySet()) {
+            if (!otherVersionsAllowed) {
+                roots.add(t.getValue());
+                continue;
+            }
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(t.getValue())) {
+                for (Path version : s) {
+                    if (versionDirectories.contains(t.getKey() + "/" + version.getFileName())) {
+                        roots.add(version);
+                    }
+                }
+            }
+        }
         for (Path root : roots) {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override

@@ -41,7 +41,7 @@ final class RestoreReport {
     }
 
     void printPlan(long systemId, RestorePlan plan, Optional<TargetResolver.Resolution> resolution, ManifestSpool manifest,
-                           TablespaceLayout layout, boolean resolving) {
+                   TablespaceLayout layout, boolean resolving, SkippedDatabases skipped) {
         BackupInfo b = manifest.info();
         out.println("restore plan for cluster " + Long.toUnsignedString(systemId) + ":");
         out.printf(Locale.ROOT, "  backup:     '%s' label '%s', PostgreSQL %s, timeline %s%n", b.id(), b.label(),
@@ -87,7 +87,16 @@ final class RestoreReport {
         out.printf(Locale.ROOT, "  fetch:      %d bundles, %s stored; restores %d files, %s%n", manifest.bundles().size(),
                 mb(b.storedBytes()), manifest.files(), mb(manifest.bytes()));
         out.println("              (PostgreSQL fetches the WAL itself through archive-get while it recovers)");
-        out.println("  into:       " + options.dataDirectory());
+        if (skipped.any()) {
+            long skippedBytes = skipped.skipped().stream().mapToLong(SkippedDatabases.Database::bytes).sum();
+            out.println("  databases:  restored in full: " + skipped.restored().stream().map(d -> d.name() + " (" + mb(d.bytes())
+                    + ")").reduce((x, y) -> x + ", " + y).orElse("none"));
+            out.println("              skipped: " + skipped.skipped().stream().map(d -> d.name() + " (" + mb(d.bytes()) + ")")
+                    .reduce((x, y) -> x + ", " + y).orElse("none") + ": " + mb(skippedBytes) + " not fetched or written;"
+                    + " their relation files are sparse zeroed files, so the cluster starts; drop them afterwards");
+        }
+        out.println("  into:       " + options.dataDirectory() + (options.delta() ? " (--delta: files already there with the"
+                + " backup's size and checksum are kept, the others written, what the backup lacks removed)" : ""));
         layout.locations().forEach((oid, loc) -> out.println("              tablespace " + oid + ": '" + layout.original().get(oid)
                 + "'" + (loc.toString().equals(layout.original().get(oid)) ? "" : " -> '" + loc + "'")));
         for (String w : plan.warnings()) {
@@ -116,10 +125,26 @@ final class RestoreReport {
         return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
-    void printSummary(Restore.Summary s) {
+    void printSummary(Restore.Summary s, BundleExtraction.Extracted e, Optional<DeltaTarget.Removed> removed,
+                      SkippedDatabases skipped) {
         double secs = Math.max(0.001, s.duration().toMillis() / 1000.0);
-        out.printf(Locale.ROOT, "restore complete: %d files, %s in %.1f s (%.1f MB/s), every file checked against the backup's"
-                + " manifest%n", s.files(), mb(s.bytes()), secs, s.bytes() / 1e6 / secs);
+        out.printf(Locale.ROOT, "restore complete: %d files, %s written in %.1f s (%.1f MB/s), every file checked against"
+                + " the backup's manifest%n", s.files(), mb(s.bytes()), secs, s.bytes() / 1e6 / secs);
+        if (options.delta()) {
+            out.printf(Locale.ROOT, "  delta: %d files (%s) already in place were kept; %d of %d bundles read (%s);"
+                    + " removed %d files, %d directories and %d links the backup does not have%n", e.keptFiles(),
+                    mb(e.keptBytes()), e.bundlesRead(), e.bundles(), mb(e.fetchedBytes()),
+                    removed.map(DeltaTarget.Removed::files).orElse(0L), removed.map(DeltaTarget.Removed::directories).orElse(0L),
+                    removed.map(DeltaTarget.Removed::links).orElse(0L));
+        }
+        if (skipped.any()) {
+            out.printf(Locale.ROOT, "  databases skipped: %s (%d relation files written as sparse zeroes, %s); once the server"
+                    + " is up, drop them:%n", String.join(", ", skipped.skipped().stream().map(SkippedDatabases.Database::name)
+                    .toList()), e.zeroedFiles(), mb(e.zeroedBytes()));
+            for (SkippedDatabases.Database d : skipped.skipped()) {
+                out.println("    DROP DATABASE " + quoteIdentifier(d.name()) + ";");
+            }
+        }
         Path data = options.dataDirectory();
         String owner = isRoot() ? "  (walvault ran as root: first give the directories to the server's user, e.g. chown -R postgres:postgres "
                 + ShellQuote.word(data.toString()).replace("%%", "%")
@@ -138,6 +163,11 @@ final class RestoreReport {
                     + "; 'pg_ctl promote' makes it a primary");
         }
         out.flush();
+    }
+
+    /** A database name quoted as an SQL identifier (a reserved word or any character then works). */
+    static String quoteIdentifier(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
     }
 
     private String restoreCommandHint() {

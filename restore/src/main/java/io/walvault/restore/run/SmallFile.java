@@ -61,12 +61,12 @@ final class SmallFile {
             throw new CorruptDataException("bundle '" + catalog.bundleKey(backupId, f.bundle()) + "' ended before '" + f.path()
                     + "' was complete");
         }
-        String[] want = f.sha256() != null ? new String[] {"SHA256", f.sha256()} : f.checksum().split(":", 2);
-        FileChecksum sum = FileChecksum.of(want[0]);
+        ManifestFile.Checksum want = f.expectedChecksum();
+        FileChecksum sum = FileChecksum.of(want.algorithm());
         sum.update(ByteBuffer.wrap(content));
-        if (!sum.hex().equals(want[1])) {
+        if (!sum.hex().equals(want.hex())) {
             throw new CorruptDataException("file '" + f.path() + "' from bundle '" + catalog.bundleKey(backupId, f.bundle())
-                    + "' has " + want[0] + " " + sum.hex() + ", but the backup's manifest says " + want[1]);
+                    + "' has " + want.algorithm() + " " + sum.hex() + ", but the backup's manifest says " + want.hex());
         }
         return content;
     }

@@ -27,6 +27,8 @@ final class TargetDirectory {
 
     /** Present in the data directory from the first write until the restore succeeded. */
     static final String MARKER = "walvault-restore.incomplete";
+    /** The marker's line naming the cluster, by which a delta restore recognises its own unfinished work. */
+    static final String CLUSTER_LINE = "cluster: ";
 
     private final Path data;
     private final TablespaceLayout layout;
@@ -65,7 +67,7 @@ final class TargetDirectory {
     }
 
     /** Creates the data directory (0700) if needed and marks it incomplete: from here on, PostgreSQL cannot start on it. */
-    void create(String backupId) {
+    void create(String backupId, long systemId) {
         try {
             if (!Files.exists(data)) {
                 Files.createDirectories(data.getParent());
@@ -74,7 +76,7 @@ final class TargetDirectory {
             }
             Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
             writeMarker(data, "walvault restore of backup '" + backupId + "' is in progress (or was interrupted):"
-                    + " this directory is incomplete and must not be started\n");
+                    + " this directory is incomplete and must not be started\n" + CLUSTER_LINE + Long.toUnsignedString(systemId) + "\n");
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, "cannot create the data directory '" + data + "': " + e, e);
         }
@@ -157,7 +159,7 @@ final class TargetDirectory {
     }
 
     /** Leaves the directory unstartable (no recovery.signal or backup_label) and says why in the marker. */
-    void markFailed(Throwable e) {
+    void markFailed(Throwable e, long systemId) {
         String why = e instanceof WalvaultException w ? w.getMessage() : String.valueOf(e);
         for (String name : List.of("recovery.signal", "backup_label", TablespaceLayout.PENDING_BACKUP_LABEL)) {
             try {
@@ -167,7 +169,8 @@ final class TargetDirectory {
             }
         }
         try {
-            writeMarker(data, "walvault restore failed; this directory is incomplete and must not be started:\n" + why + "\n");
+            writeMarker(data, "walvault restore failed; this directory is incomplete and must not be started:\n" + why + "\n"
+                    + CLUSTER_LINE + Long.toUnsignedString(systemId) + "\n");
         } catch (IOException suppressed) {
             e.addSuppressed(suppressed);
         }

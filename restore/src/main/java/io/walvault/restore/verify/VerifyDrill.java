@@ -16,6 +16,8 @@ import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
+import io.walvault.restore.recovery.RecoveryMode;
+import io.walvault.restore.run.DatabaseChoice;
 import io.walvault.restore.run.Restore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -47,10 +49,19 @@ public final class VerifyDrill {
      * @param databaseUser the role to connect as
      * @param sql the user's checks
      * @param timeout how long recovery may take
+     * @param databases the databases the drill restores in full (a selective restore's rehearsal)
      */
     public record Options(Optional<Path> scratch, boolean keep, Optional<Path> pgBin, Optional<String> runAs,
-                          String databaseUser, List<String> sql, Duration timeout) {
+                          String databaseUser, List<String> sql, Duration timeout, DatabaseChoice databases) {
+
+        /** A drill of the whole cluster. */
+        public Options(Optional<Path> scratch, boolean keep, Optional<Path> pgBin, Optional<String> runAs,
+                       String databaseUser, List<String> sql, Duration timeout) {
+            this(scratch, keep, pgBin, runAs, databaseUser, sql, timeout, DatabaseChoice.ALL);
+        }
+
         public Options {
+            requireNonNull(databases, "databases is null");
             requireNonNull(scratch, "scratch is null");
             requireNonNull(pgBin, "pgBin is null");
             requireNonNull(runAs, "runAs is null");
@@ -95,10 +106,11 @@ public final class VerifyDrill {
             out.println("drill: restoring backup '" + backupId + "' into scratch directory '" + root + "'");
             Restore.Options ro = new Restore.Options(data, Optional.of(Long.toUnsignedString(systemId)), target, inclusive,
                     TargetAction.PROMOTE, timeline, Optional.of(backupId), Map.of(), false, jobs, Optional.of(launcher), true,
-                    Optional.of(root.resolve("tablespaces")));
-            new Restore(settings, ro, out).run();
+                    Optional.of(root.resolve("tablespaces")), new RecoveryMode.Targeted(), List.of(), false, o.databases());
+            Restore.Summary restored = new Restore(settings, ro, out).run();
             runAs.ifPresent(u -> u.adopt(root));
-            Drill drill = new Drill(new Drill.Settings(data, binaries, runAs, o.databaseUser(), o.sql(), o.timeout()));
+            Drill drill = new Drill(new Drill.Settings(data, binaries, runAs, o.databaseUser(), o.sql(), o.timeout(),
+                    restored.skippedDatabases()));
             DrillReport report;
             try {
                 report = drill.run();
@@ -128,6 +140,9 @@ public final class VerifyDrill {
         }, r.recoveryTime().toMillis() / 1000.0, r.replayedUntil(), r.lastTransaction().map(t -> ", last transaction " + t).orElse(""));
         for (DrillReport.DatabaseSummary d : r.databases()) {
             out.printf(Locale.ROOT, "drill: database '%s': %d relations, %.1f MB%n", d.name(), d.relations(), d.sizeBytes() / 1e6);
+        }
+        for (String d : r.droppedDatabases()) {
+            out.println("drill: database '" + d + "' was not restored (selective restore) and was dropped");
         }
         for (DrillReport.CheckResult c : r.checks()) {
             out.println("drill: check '" + c.sql() + "' returned '" + c.result() + "'");

@@ -40,7 +40,7 @@ class DrillIT {
 
         Path good = restoredCopy(pg, source, "good", new RecoveryTarget.EndOfArchive());
         DrillReport report = new Drill(new Drill.Settings(good, binaries, runAs, "postgres",
-                List.of("SELECT count(*) FROM orders"), Duration.ofSeconds(120))).run();
+                List.of("SELECT count(*) FROM orders"), Duration.ofSeconds(120), List.of())).run();
         assertEquals(DrillReport.Outcome.PROMOTED, report.outcome());
         assertEquals("1234", report.checks().get(0).result());
         DrillReport.DatabaseSummary postgres = report.databases().stream().filter(d -> d.name().equals("postgres"))
@@ -50,14 +50,14 @@ class DrillIT {
         assertTrue(Lsn.parse(report.replayedUntil()).isValid());
 
         Path unreachable = restoredCopy(pg, source, "bad", new RecoveryTarget.AtLsn(Lsn.parse("FFFF/0")));
-        Drill failing = new Drill(new Drill.Settings(unreachable, binaries, runAs, "postgres", List.of(), Duration.ofSeconds(120)));
+        Drill failing = new Drill(new Drill.Settings(unreachable, binaries, runAs, "postgres", List.of(), Duration.ofSeconds(120), List.of()));
         WalvaultException e = assertThrows(WalvaultException.class, failing::run);
         assertEquals(ErrorCode.DRILL_FAILED, e.code());
         assertTrue(e.getMessage().contains("recovery ended before configured recovery target was reached"), e.getMessage());
 
         Path failedCheck = restoredCopy(pg, source, "check", new RecoveryTarget.EndOfArchive());
         WalvaultException check = assertThrows(WalvaultException.class, () -> new Drill(new Drill.Settings(failedCheck,
-                binaries, runAs, "postgres", List.of("SELECT * FROM no_such_table"), Duration.ofSeconds(120))).run());
+                binaries, runAs, "postgres", List.of("SELECT * FROM no_such_table"), Duration.ofSeconds(120), List.of())).run());
         assertTrue(check.getMessage().contains("no_such_table"), check.getMessage());
     }
 

@@ -32,7 +32,7 @@ class TargetDirectoryTest {
     @TempDir
     Path dir;
 
-    private static ManifestSpool manifest(ManifestFile... entries) throws Exception {
+    static ManifestSpool manifest(ManifestFile... entries) throws Exception {
         Repository repo = Repository.create(new MemoryStorage(), new Repository.InitOptions(Compression.LZ4, EncryptionMode.NONE,
                 null, null, null));
         BackupCatalog catalog = repo.cluster(42).backups();
@@ -62,16 +62,16 @@ class TargetDirectoryTest {
     void theMarkerStaysUntilCompleteAndAFailureLeavesItWithTheReasonAndNothingStartable() throws Exception {
         Path data = dir.resolve("data");
         TargetDirectory t = new TargetDirectory(data, TablespaceLayout.of(data, Map.of(), Map.of()));
-        t.create("20261121T090000Z");
+        t.create("20261121T090000Z", 7L);
         assertTrue(t.created());
         assertTrue(Files.exists(data.resolve(TargetDirectory.MARKER)));
         Files.writeString(data.resolve("recovery.signal"), "");
-        t.markFailed(new CorruptDataException("bundle 'b' is corrupt"));
+        t.markFailed(new CorruptDataException("bundle 'b' is corrupt"), 7L);
         assertFalse(Files.exists(data.resolve("recovery.signal")), "the server must not start on it");
         assertTrue(Files.readString(data.resolve(TargetDirectory.MARKER)).contains("bundle 'b' is corrupt"));
         Path ok = dir.resolve("ok");
         TargetDirectory done = new TargetDirectory(ok, TablespaceLayout.of(ok, Map.of(), Map.of()));
-        done.create("20261121T090000Z");
+        done.create("20261121T090000Z", 7L);
         done.complete();
         assertFalse(Files.exists(ok.resolve(TargetDirectory.MARKER)));
     }
@@ -84,7 +84,7 @@ class TargetDirectoryTest {
         TablespaceLayout layout = TablespaceLayout.of(data, Map.of("16384", ts.toString()), Map.of());
         TargetDirectory t = new TargetDirectory(data, layout);
         t.checkEmpty();
-        t.create("20261121T090000Z");
+        t.create("20261121T090000Z", 7L);
         try (ManifestSpool m = manifest()) {
             t.makeDirectories(m);
         }

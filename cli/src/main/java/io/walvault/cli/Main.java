@@ -5,6 +5,8 @@ import io.walvault.cli.archiver.ArchivePushCommand;
 import io.walvault.cli.archiver.BackupCommand;
 import io.walvault.cli.archiver.CheckCommand;
 import io.walvault.cli.archiver.ExpireCommand;
+import io.walvault.cli.options.ConfigDefaults;
+import io.walvault.cli.options.SettingSources;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
 import io.walvault.cli.repo.KeyCommand;
@@ -108,11 +110,22 @@ public final class Main implements Runnable {
             COMMANDS.forEach(cl::addSubcommand);
             cl.getCommandSpec().usageMessage().footer(exitCodeFooter());
         }
+        // every option not on the command line may come from the environment or the config file
+        ConfigDefaults defaults = null;
+        if (named != null && !List.of(args).contains("--help") && !List.of(args).contains("-h")) {
+            try {
+                defaults = ConfigDefaults.of(args, System.getenv());
+            } catch (WalvaultException e) {
+                return report(e, err);
+            }
+            cl.setDefaultValueProvider(defaults);
+        }
+        SettingSources sources = new SettingSources(defaults);
         // after the subcommands: picocli hands these settings to the subcommands it has
         cl.setOut(out)
                 .setErr(err)
-                .setExecutionExceptionHandler(Main::onError)
-                .setParameterExceptionHandler(Main::onUsageError);
+                .setExecutionExceptionHandler((e, c, parsed) -> report(e, c.getErr(), sources))
+                .setParameterExceptionHandler((e, a) -> onUsageError(e, sources));
         int rc = cl.execute(args);
         return named == ArchiveGetCommand.class ? restoreCommandStatus(rc, args) : rc;
     }
@@ -148,9 +161,14 @@ public final class Main implements Runnable {
      * written elsewhere, such as the systemd units).
      */
     static void parse(String... args) {
+        all().parseArgs(args);
+    }
+
+    /** Every command's model, as {@code --help} and the completion script see them. */
+    static CommandLine all() {
         CommandLine cl = new CommandLine(new Main());
         COMMANDS.forEach(cl::addSubcommand);
-        cl.parseArgs(args);
+        return cl;
     }
 
     /**
@@ -185,9 +203,14 @@ public final class Main implements Runnable {
         return lines.toArray(String[]::new);
     }
 
-    private static int onUsageError(CommandLine.ParameterException e, String[] args) {
+    private static int onUsageError(CommandLine.ParameterException e, SettingSources sources) {
         CommandLine cl = e.getCommandLine();
         PrintWriter err = cl.getErr();
+        if (sources.named(e.getMessage())) {
+            // not what was typed: a value from the environment or the config file
+            err.println("walvault: error: " + sources.annotate(e.getMessage()));
+            return ErrorCode.CONFIG.exitCode();
+        }
         err.println("walvault: " + e.getMessage());
         if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
             err.println("did you mean: " + String.join(", ", u.getSuggestions()) + "?");
@@ -196,8 +219,17 @@ public final class Main implements Runnable {
         return ErrorCode.USAGE.exitCode();
     }
 
-    private static int onError(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
-        return report(e, cl.getErr());
+    /**
+     * Prints an error as walvault does and returns its exit code; an option the message names
+     * whose value came from the environment or the config file is said to, and a usage error
+     * about it is a configuration error.
+     */
+    private static int report(Exception e, PrintWriter err, SettingSources sources) {
+        if (e instanceof WalvaultException w && w.code() != ErrorCode.WAL_NOT_ARCHIVED && sources.named(w.getMessage())) {
+            ErrorCode code = w.code() == ErrorCode.USAGE ? ErrorCode.CONFIG : w.code();
+            return report(new WalvaultException(code, sources.annotate(w.getMessage()), w.getCause()), err);
+        }
+        return report(e, err);
     }
 
     /** Prints an error as walvault does and returns its exit code. */

@@ -178,6 +178,7 @@ public final class Backup {
                         + ", not " + Long.toUnsignedString(options.systemIdentifier().getAsLong()) + " as system-identifier says"
                         + " HINT: --pg names another server than the configuration was written for");
             }
+            options.guard().check(systemId);
             ClusterCatalog cluster = repository.cluster(systemId);
             cluster.admitWriter(options.systemIdentifier().isPresent());
             try (LockKeeper lock = LockKeeper.acquire(cluster, "backup", lockTiming, this::lockLost)) {

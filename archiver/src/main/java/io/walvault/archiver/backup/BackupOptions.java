@@ -2,6 +2,7 @@ package io.walvault.archiver.backup;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.config.ClusterGuard;
 import java.time.Duration;
 import java.util.OptionalLong;
 
@@ -16,10 +17,14 @@ import java.util.OptionalLong;
  * @param uploads        bundles compressed, encrypted and uploaded at the same time
  * @param walTimeout     how long to wait, after the data, for the WAL up to the backup's end
  * @param progressInterval how often to report progress
+ * @param systemIdentifier the cluster the configuration names, if any: the server must be it
+ * @param serverCompression what the server compresses with
+ * @param guard          the configuration's {@code [cluster NAME]} section's guard, checked once the
+ *                       server's system identifier is known and before anything is written
  */
 public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbps, boolean allowChecksumFailures,
                             long bundleSize, int uploads, Duration walTimeout, Duration progressInterval,
-                            OptionalLong systemIdentifier, ServerCompressionChoice serverCompression) {
+                            OptionalLong systemIdentifier, ServerCompressionChoice serverCompression, ClusterGuard guard) {
 
     public BackupOptions {
         requireNonNull(label, "label is null");
@@ -27,6 +32,7 @@ public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbp
         requireNonNull(progressInterval, "progressInterval is null");
         requireNonNull(systemIdentifier, "systemIdentifier is null");
         requireNonNull(serverCompression, "serverCompression is null");
+        requireNonNull(guard, "guard is null");
         if (bundleSize < 1024 * 1024 || bundleSize > 4L * 1024 * 1024 * 1024) {
             throw new IllegalArgumentException("bundle size " + bundleSize + " is outside 1 MiB to 4 GiB");
         }
@@ -38,50 +44,56 @@ public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbp
     /** Label "walvault", spread checkpoint, no throttle, 64 MiB bundles, 2 uploads, 5 minutes for the WAL. */
     public static BackupOptions defaults() {
         return new BackupOptions("walvault", false, 0, false, 64L * 1024 * 1024, 2, Duration.ofMinutes(5),
-                Duration.ofSeconds(10), OptionalLong.empty(), ServerCompressionChoice.auto());
+                Duration.ofSeconds(10), OptionalLong.empty(), ServerCompressionChoice.auto(), ClusterGuard.NONE);
     }
 
     public BackupOptions label(String l) {
-        return new BackupOptions(l, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
+        return new BackupOptions(l, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
     }
 
     public BackupOptions fastCheckpoint(boolean b) {
-        return new BackupOptions(label, b, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
+        return new BackupOptions(label, b, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
     }
 
     public BackupOptions maxRateKbps(int r) {
-        return new BackupOptions(label, fastCheckpoint, r, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
+        return new BackupOptions(label, fastCheckpoint, r, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
     }
 
     public BackupOptions allowChecksumFailures(boolean b) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, b, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, b, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
     }
 
     public BackupOptions bundleSize(long s) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, s, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, s, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
     }
 
     public BackupOptions uploads(int n) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, n, walTimeout, progressInterval, systemIdentifier, serverCompression);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, n, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
     }
 
     public BackupOptions walTimeout(Duration d) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, d, progressInterval, systemIdentifier, serverCompression);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, d, progressInterval, systemIdentifier, serverCompression, guard);
     }
 
     /** The cluster the configuration names ({@code system-identifier}): the server must be it, and it may join a repository of others. */
     public BackupOptions systemIdentifier(OptionalLong id) {
         return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
-                progressInterval, id, serverCompression);
+                progressInterval, id, serverCompression, guard);
     }
 
     public BackupOptions progressInterval(Duration d) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, d, systemIdentifier, serverCompression);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, d, systemIdentifier, serverCompression, guard);
     }
 
     /** What the server compresses the backup with ({@code backup-server-compression}). */
     public BackupOptions serverCompression(ServerCompressionChoice c) {
         return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
-                progressInterval, systemIdentifier, c);
+                progressInterval, systemIdentifier, c, guard);
+    }
+
+    /** The configuration section's guard: the server must be the cluster the section was first used with. */
+    public BackupOptions guard(ClusterGuard g) {
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
+                progressInterval, systemIdentifier, serverCompression, g);
     }
 }

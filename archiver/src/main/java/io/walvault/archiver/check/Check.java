@@ -2,6 +2,8 @@ package io.walvault.archiver.check;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.config.ClusterGuard;
+import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.replication.ReplicationConnection;
@@ -35,10 +37,17 @@ public final class Check {
      * @param archiveTimeout how long the switched segment may take to reach the repository
      * @param expectArchiveCommand whether archive_command must run walvault (false where the
      *        agent archives through a slot)
+     * @param guard the configuration section's guard: a server of another cluster than the
+     *        section's is refused before anything is checked further
      */
-    public record Options(Duration archiveTimeout, boolean expectArchiveCommand) {
+    public record Options(Duration archiveTimeout, boolean expectArchiveCommand, ClusterGuard guard) {
         public Options {
             requireNonNull(archiveTimeout, "archiveTimeout is null");
+            requireNonNull(guard, "guard is null");
+        }
+
+        public Options(Duration archiveTimeout, boolean expectArchiveCommand) {
+            this(archiveTimeout, expectArchiveCommand, ClusterGuard.NONE);
         }
     }
 
@@ -50,7 +59,10 @@ public final class Check {
         this.options = requireNonNull(options, "options is null");
     }
 
-    /** Runs every check against the repository {@code open} opens; never throws for a failed check. */
+    /**
+     * Runs every check against the repository {@code open} opens; never throws for a failed check,
+     * only ({@code CLUSTER_MISMATCH}) when the server is not the cluster the configuration's section is for.
+     */
     public List<CheckResult> run(RepositoryOpener open) {
         List<CheckResult> out = new ArrayList<>();
         Optional<SystemIdentity> identity = server(out);
@@ -77,6 +89,7 @@ public final class Check {
     private Optional<SystemIdentity> server(List<CheckResult> out) {
         try (ReplicationConnection c = ReplicationConnection.open(connection)) {
             SystemIdentity id = c.identifySystem();
+            options.guard().check(Long.parseUnsignedLong(id.systemId()));
             out.add(CheckResult.ok("replication connection", "as '" + connection.user() + "' to " + c.serverVersion().text()
                     + ", cluster " + id.systemId()));
             String walLevel = c.show("wal_level").trim();
@@ -102,6 +115,9 @@ public final class Check {
             }
             return Optional.of(id);
         } catch (WalvaultException e) {
+            if (e.code() == ErrorCode.CLUSTER_MISMATCH) {
+                throw e; // the configuration is another server's: nothing here is worth checking against it
+            }
             out.add(CheckResult.failed("replication connection", e.getMessage(), "walvault's role needs LOGIN and"
                     + " REPLICATION, and a pg_hba.conf line for the replication database"));
             return Optional.empty();

@@ -111,7 +111,7 @@ public final class ArchivePush {
         if (!Files.exists(file)) {
             throw ArchivePushFile.missing(file, new NoSuchFileException(file.toString()));
         }
-        long systemId = ArchivePushFile.clusterOf(file, name, settings.systemId());
+        long systemId = settings.clusterOf(file, name);
         if (!ready(file)) {
             // not PostgreSQL waiting for it (a segment pushed again by hand, a file outside pg_wal): no
             // worker pushes it and no status answers for it, and the spool is not touched (a DBA's
@@ -160,8 +160,7 @@ public final class ArchivePush {
         if (sample.isEmpty()) {
             return 0;
         }
-        long systemId = ArchivePushFile.clusterOf(sample.get(), WalFileName.parse(sample.get().getFileName().toString()),
-                settings.systemId());
+        long systemId = settings.clusterOf(sample.get(), WalFileName.parse(sample.get().getFileName().toString()));
         String origin = origin(systemId);
         spool.open(origin);
         return new PushWorker(settings, spool, this::openWarmingUp, Optional.of(name.name()), caller,

@@ -179,7 +179,7 @@ final class PushWorker {
             }
             futures.add(pool.submit(() -> {
                 WalFileName n = WalFileName.parse(p.getFileName().toString());
-                return ArchivePushFile.push(repo, p, n, ArchivePushFile.clusterOf(p, n, settings.systemId()),
+                return ArchivePushFile.push(repo, p, n, settings.clusterOf(p, n),
                         settings.systemId().isPresent());
             }));
         }

@@ -3,6 +3,7 @@ package io.walvault.archiver.stream;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.archiver.backup.BackupOptions;
+import io.walvault.core.config.ClusterGuard;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.ClusterCatalog;
@@ -86,6 +87,14 @@ public final class Agent {
     /** The server must be cluster {@code id} ({@code system-identifier}); it may then join a repository of other clusters. */
     public void expectCluster(OptionalLong id) {
         this.expectedCluster = requireNonNull(id, "id is null");
+    }
+
+    /** The configuration section's guard, checked at the first session; set before {@link #run}. */
+    private ClusterGuard guard = ClusterGuard.NONE;
+
+    /** The server must be the cluster the configuration's {@code [cluster NAME]} section was first used with. */
+    public void guardCluster(ClusterGuard g) {
+        this.guard = requireNonNull(g, "g is null");
     }
 
     public Agent(ConnectionSettings connection, Repository repository, AgentOptions options, AgentMetrics metrics) {
@@ -268,6 +277,7 @@ public final class Agent {
                     + Long.toUnsignedString(expectedCluster.getAsLong()) + " as system-identifier says"
                     + " HINT: --pg names another server than the configuration was written for");
         }
+        guard.check(sys);
         long segmentSize = conn.walSegmentSize();
         ClusterCatalog cluster = repository.cluster(sys);
         cluster.admitWriter(expectedCluster.isPresent());

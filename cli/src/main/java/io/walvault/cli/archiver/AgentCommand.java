@@ -10,6 +10,7 @@ import io.walvault.archiver.stream.BackupSchedule;
 import io.walvault.archiver.stream.AgentMetrics;
 import io.walvault.archiver.stream.AgentOptions;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.config.ClusterGuard;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
@@ -109,6 +110,7 @@ public final class AgentCommand implements Callable<Integer> {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
             Settings own = repository.settings(Map.of(), System.getenv());
             agent.expectCluster(own.systemIdentifier());
+            agent.guardCluster(ClusterGuard.of(own));
             agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint))
                             .serverCompression(ServerCompressionChoice.from(own)),
                     schedule(), afterBackup(repo));

@@ -80,10 +80,11 @@ public final class ArchivePushCommand implements Callable<Integer> {
      * A command line PostgreSQL runs, parsed without picocli.
      *
      * @param config   the {@code --config} file, or null
+     * @param cluster  the {@code --cluster} section, or null
      * @param settings setting name to value, for every option given
      * @param file     the WAL file
      */
-    record Direct(Path config, Map<String, String> settings, Path file) {
+    record Direct(Path config, String cluster, Map<String, String> settings, Path file) {
     }
 
     /**
@@ -119,7 +120,7 @@ public final class ArchivePushCommand implements Callable<Integer> {
             } else {
                 return Optional.empty();
             }
-            String name = option.equals("--config") ? "config" : OWN_OPTIONS.get(option);
+            String name = option.equals("--config") ? "config" : option.equals("--cluster") ? "cluster" : OWN_OPTIONS.get(option);
             if (name == null && option.startsWith("--") && repositoryOptions.contains(option.substring(2))) {
                 name = option.substring(2);
             }
@@ -133,7 +134,7 @@ public final class ArchivePushCommand implements Callable<Integer> {
         }
         String c = settings.remove("config");
         config = c == null ? null : Path.of(c);
-        return Optional.of(new Direct(config, settings, file));
+        return Optional.of(new Direct(config, settings.remove("cluster"), settings, file));
     }
 
     /**
@@ -145,7 +146,7 @@ public final class ArchivePushCommand implements Callable<Integer> {
         if (d.isEmpty()) {
             return Optional.empty();
         }
-        Settings s = WalvaultSettings.load(d.get().settings(), d.get().config(), System.getenv());
+        Settings s = WalvaultSettings.load(d.get().settings(), d.get().config(), d.get().cluster(), System.getenv());
         try (RepositorySettings rs = RepositorySettings.from(s)) {
             new ArchivePush(rs, ArchivePushSettings.from(s), workerStart(args)).run(d.get().file());
         }

@@ -6,6 +6,7 @@ import io.walvault.archiver.backup.BackupResult;
 import io.walvault.archiver.backup.ServerCompressionChoice;
 import io.walvault.archiver.check.Check;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.config.ClusterGuard;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
@@ -103,7 +104,8 @@ public final class BackupCommand implements Callable<Integer> {
         BackupResult r;
         Settings own = repository.settings(serverCompression == null ? Map.of()
                 : Map.of("backup-server-compression", serverCompression), System.getenv());
-        options = options.systemIdentifier(own.systemIdentifier()).serverCompression(ServerCompressionChoice.from(own));
+        options = options.systemIdentifier(own.systemIdentifier()).serverCompression(ServerCompressionChoice.from(own))
+                .guard(ClusterGuard.of(own));
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);

@@ -3,7 +3,9 @@ package io.walvault.cli.archiver;
 import io.walvault.archiver.check.Check;
 import io.walvault.archiver.check.CheckResult;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.config.ClusterGuard;
 import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.Repositories;
@@ -59,10 +61,12 @@ public final class CheckCommand implements Callable<Integer> {
         }
         String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
-        RepositorySettings rs = repository.repository(System.getenv());
+        Settings all = repository.settings(System.getenv());
+        RepositorySettings rs = RepositorySettings.from(all);
         List<CheckResult> results;
         try (rs) {
-            results = new Check(settings, new Check.Options(Duration.ofSeconds(archiveTimeout), !noArchiveCommand))
+            results = new Check(settings, new Check.Options(Duration.ofSeconds(archiveTimeout), !noArchiveCommand,
+                    ClusterGuard.of(all)))
                     .run(() -> Repositories.open(rs));
         }
         PrintWriter out = spec.commandLine().getOut();

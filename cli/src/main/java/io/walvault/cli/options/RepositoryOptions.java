@@ -15,8 +15,13 @@ import picocli.CommandLine.Option;
  */
 public final class RepositoryOptions {
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Config file of 'name = value' lines (or WALVAULT_CONFIG).")
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file of 'name = value' lines and [cluster NAME]"
+            + " sections (or WALVAULT_CONFIG); every option may stand in it.")
     Path config;
+
+    @Option(names = "--cluster", paramLabel = "NAME", description = "The config file's [cluster NAME] section to use (or"
+            + " WALVAULT_CLUSTER); it records the server's system identifier at its first use and refuses another (exit 6).")
+    String cluster;
 
     @Option(names = "--repo", paramLabel = "URI", description = "Repository: file:///path (or /path; file://HOST/ is refused:"
             + " a local path only) or s3://bucket/prefix (WALVAULT_REPO).")
@@ -111,7 +116,7 @@ public final class RepositoryOptions {
 
     /** All settings: these flags, then {@code environment}, then the config file. */
     public Settings settings(Map<String, String> environment) {
-        return WalvaultSettings.load(flags(), config, environment);
+        return WalvaultSettings.load(flags(), config, cluster, environment);
     }
 
     /**
@@ -121,7 +126,7 @@ public final class RepositoryOptions {
     public Settings settings(Map<String, String> extraFlags, Map<String, String> environment) {
         Map<String, String> all = flags();
         all.putAll(extraFlags);
-        return WalvaultSettings.load(all, config, environment);
+        return WalvaultSettings.load(all, config, cluster, environment);
     }
 
     /** The repository settings resolved from flags, {@code environment} and config file. */

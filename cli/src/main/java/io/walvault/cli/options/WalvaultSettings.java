@@ -8,13 +8,15 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The settings the walvault executable knows: core's and those the archiver and restore declare.
- * Every command reads its settings through here, so one config file serves them all and a name
- * none of the modules declares is refused by every command alike.
+ * The settings the walvault executable knows: core's, those the archiver and restore declare, and
+ * the commands' own options ({@link CommandSettingNames}). Every command reads its settings
+ * through here, so one config file serves them all: a setting one command does not use is no
+ * error for it, and a name none of them knows is refused by every command alike.
  */
 public final class WalvaultSettings {
 
-    public static final SettingNames NAMES = SettingNames.CORE.and(ArchiverSettingNames.NAMES).and(RestoreSettingNames.NAMES);
+    public static final SettingNames NAMES = SettingNames.CORE.and(ArchiverSettingNames.NAMES).and(RestoreSettingNames.NAMES)
+            .and(CommandSettingNames.NAMES);
 
     private WalvaultSettings() {
     }
@@ -22,5 +24,10 @@ public final class WalvaultSettings {
     /** {@link Settings#load(SettingNames, Map, Path, Map)} with every module's names. */
     public static Settings load(Map<String, String> flags, Path configFlag, Map<String, String> environment) {
         return Settings.load(NAMES, flags, configFlag, environment);
+    }
+
+    /** As {@link #load(Map, Path, Map)}, with the section {@code clusterFlag} (--cluster; null: WALVAULT_CLUSTER). */
+    public static Settings load(Map<String, String> flags, Path configFlag, String clusterFlag, Map<String, String> environment) {
+        return Settings.load(NAMES, flags, configFlag, clusterFlag, environment);
     }
 }

@@ -24,13 +24,14 @@ class WalvaultSettingsTest {
     Path dir;
 
     @Test
-    void everyModulesNamesAndNoOthers() {
-        assertEquals(new TreeSet<>(Set.of("repo", "compression", "encryption", "passphrase", "passphrase-file",
+    void everyModulesNamesTheCommandsOptionsAndNoOthers() {
+        Set<String> expected = new TreeSet<>(CommandSettingNames.NAMES.names());
+        expected.addAll(Set.of("repo", "compression", "encryption", "passphrase", "passphrase-file",
                 "public-key-file", "private-key-file", "s3-endpoint", "s3-region", "s3-path-style", "s3-storage-class",
                 "s3-sse", "s3-kms-key-id", "s3-checksums", "s3-conditional-write", "s3-chunked-encoding", "s3-part-size",
                 "s3-part-concurrency", "s3-max-attempts", "s3-access-key-id", "s3-secret-access-key",
-                "system-identifier", "archive-push-look-ahead", "archive-push-parallel", "archive-push-queue-max", "backup-server-compression", "archive-get-prefetch", "archive-get-parallel", "archive-get-spool-max")),
-                WalvaultSettings.NAMES.names());
+                "system-identifier", "archive-push-look-ahead", "archive-push-parallel", "archive-push-queue-max", "backup-server-compression", "archive-get-prefetch", "archive-get-parallel", "archive-get-spool-max"));
+        assertEquals(expected, WalvaultSettings.NAMES.names());
         assertTrue(WalvaultSettings.NAMES.isSecret("passphrase") && WalvaultSettings.NAMES.isSecret("s3-secret-access-key"));
     }
 
@@ -51,14 +52,14 @@ class WalvaultSettingsTest {
     void anUnknownNameInTheConfigFileIsRefusedByEveryCommand() throws Exception {
         Path c = config("repo = " + dir.resolve("repo").toUri() + "\narchive-push-lookahead = 8\n");
         // archive-push's command line is parsed without picocli (Main's fast path): the same answer
-        for (String[] args : new String[][] {{"info", "--config", c.toString()}, {"expire", "--config", c.toString(), "--retain-full", "1"},
+        for (String[] args : new String[][] {{"init", "--config", c.toString()}, {"info", "--config", c.toString()}, {"expire", "--config", c.toString(), "--retain-full", "1"},
                 {"archive-push", "--config", c.toString(), "pg_wal/000000010000000000000001"}}) {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
             assertEquals(ErrorCode.CONFIG.exitCode(), code, args[0] + ": " + err);
             assertTrue(err.toString().contains("walvault: error: config file '" + c + "' line 2: unknown setting"
-                    + " 'archive-push-lookahead'"), args[0] + ": " + err);
+                    + " 'archive-push-lookahead' HINT: did you mean 'archive-push-look-ahead'?"), args[0] + ": " + err);
         }
     }
 

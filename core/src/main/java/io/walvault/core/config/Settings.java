@@ -4,13 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -26,33 +21,39 @@ import java.util.regex.Pattern;
  * <pre>
  *   command-line flag  --s3-region eu-west-1
  *   &gt; environment      WALVAULT_S3_REGION=eu-west-1
- *   &gt; config file      s3-region = eu-west-1        (the file given by --config or WALVAULT_CONFIG)
+ *   &gt; [cluster NAME]   s3-region = eu-west-1        (the section --cluster or WALVAULT_CLUSTER selects)
+ *   &gt; config file      s3-region = eu-west-1        (its global part: the lines before the first section)
  *   &gt; default
  * </pre>
  *
- * Names are kebab-case; the environment name is {@code WALVAULT_} plus the name in upper case
- * with {@code _} for {@code -}. The config file has one {@code name = value} per line and
- * {@code #} comments; an unknown name in it is an error (a typo must not silently fall back to a
- * default). The names known are core's ({@link SettingNames#CORE}) and those the caller's modules
- * declare ({@link #load(SettingNames, Map, Path, Map)}). Secrets ({@link SettingNames#isSecret})
- * are refused as flags, which other users can see in the process list, and a config file holding
- * one must not be readable by group or others. Immutable.
+ * The config file is the one given by --config or WALVAULT_CONFIG ({@link ConfigFile}). Names
+ * are kebab-case; the environment name is {@code WALVAULT_} plus the name in upper case with
+ * {@code _} for {@code -}. The names known are core's ({@link SettingNames#CORE}) and those the
+ * caller's modules declare ({@link #load(SettingNames, Map, Path, Map)}); an unknown name in the
+ * file is an error. Secrets ({@link SettingNames#isSecret}) are refused as flags, which other
+ * users can see in the process list, and a config file holding one must not be readable by group
+ * or others. Every value knows its {@linkplain #source source} for messages. Immutable.
  */
 public final class Settings {
+
+    /** The environment variable that selects a section when --cluster is not given. */
+    public static final String CLUSTER_ENV = "WALVAULT_CLUSTER";
 
     private final SettingNames known;
     private final Map<String, String> flags;
     private final Map<String, String> env;
-    private final Map<String, String> file;
-    private final Path configFile;
+    private final ConfigFile file;
+    private final Optional<String> cluster;
+    private final String clusterSource;
 
-    private Settings(SettingNames known, Map<String, String> flags, Map<String, String> env, Map<String, String> file,
-                     Path configFile) {
+    private Settings(SettingNames known, Map<String, String> flags, Map<String, String> env, ConfigFile file,
+                     Optional<String> cluster, String clusterSource) {
         this.known = known;
         this.flags = flags;
         this.env = env;
         this.file = file;
-        this.configFile = configFile;
+        this.cluster = cluster;
+        this.clusterSource = clusterSource;
     }
 
     /**
@@ -68,9 +69,21 @@ public final class Settings {
      * Reads the settings named by core and by {@code names} (what the caller's modules declare):
      * {@code flags} (name to value, only those given), the process environment
      * {@code environment}, and the config file named by the {@code config} flag or
-     * {@code WALVAULT_CONFIG}, where any other name is an error.
+     * {@code WALVAULT_CONFIG}, where any other name is an error. The section is the one
+     * {@code WALVAULT_CLUSTER} selects, if any.
      */
     public static Settings load(SettingNames names, Map<String, String> flags, Path configFlag, Map<String, String> environment) {
+        return load(names, flags, configFlag, null, environment);
+    }
+
+    /**
+     * As {@link #load(SettingNames, Map, Path, Map)}, with the {@code [cluster NAME]} section
+     * {@code clusterFlag} (the {@code --cluster} option; null: {@code WALVAULT_CLUSTER}, else none)
+     * winning over the file's global part. A cluster without a config file, or without its
+     * section in it, is an error.
+     */
+    public static Settings load(SettingNames names, Map<String, String> flags, Path configFlag, String clusterFlag,
+                                Map<String, String> environment) {
         requireNonNull(flags, "flags is null");
         requireNonNull(environment, "environment is null");
         SettingNames known = SettingNames.CORE.and(requireNonNull(names, "names is null"));
@@ -97,8 +110,24 @@ public final class Settings {
         }
         Path config = configFlag != null ? configFlag
                 : Optional.ofNullable(environment.get("WALVAULT_CONFIG")).filter(s -> !s.isEmpty()).map(Path::of).orElse(null);
-        Map<String, String> c = config == null ? Map.of() : readConfigFile(config, known);
-        return new Settings(known, f, e, c, config);
+        ConfigFile c = config == null ? null : ConfigFile.read(config, known);
+        String clusterSource = clusterFlag != null ? "--cluster" : CLUSTER_ENV;
+        Optional<String> cluster = Optional.ofNullable(clusterFlag != null ? clusterFlag : environment.get(CLUSTER_ENV))
+                .map(String::strip).filter(s -> !s.isEmpty());
+        if (cluster.isPresent()) {
+            if (c == null) {
+                throw new WalvaultException(ErrorCode.CONFIG, "cluster '" + cluster.get() + "' (from " + clusterSource
+                        + ") needs a config file to hold its [cluster " + cluster.get() + "] section HINT: pass --config FILE"
+                        + " or set WALVAULT_CONFIG");
+            }
+            if (!c.hasSection(cluster.get())) {
+                throw new WalvaultException(ErrorCode.CONFIG, "config file '" + config + "' has no [cluster " + cluster.get()
+                        + "] section (cluster from " + clusterSource + ") HINT: " + SimilarNames.closest(cluster.get(), c.sections())
+                        .map(s -> "did you mean '" + s + "'? ").orElse("") + (c.sections().isEmpty() ? "the file has no sections"
+                        : "its sections are " + String.join(", ", c.sections())));
+            }
+        }
+        return new Settings(known, f, e, c, cluster, clusterSource);
     }
 
     /** {@code WALVAULT_S3_REGION} for {@code s3-region}. */
@@ -106,49 +135,18 @@ public final class Settings {
         return "WALVAULT_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
-    static Map<String, String> readConfigFile(Path path, SettingNames known) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(path, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new WalvaultException(ErrorCode.CONFIG, "cannot read config file '" + path + "': " + e.getMessage(), e);
+    /** The file's entry for {@code name}: the selected section's, else the global part's. */
+    private Optional<ConfigFile.Entry> fromFile(String name) {
+        if (file == null) {
+            return Optional.empty();
         }
-        Map<String, String> m = new LinkedHashMap<>();
-        int n = 0;
-        for (String raw : lines) {
-            n++;
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            int eq = line.indexOf('=');
-            if (eq <= 0) {
-                throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' line " + n
-                        + " is not 'name = value'");
-            }
-            String name = line.substring(0, eq).strip();
-            String value = line.substring(eq + 1).strip();
-            if (!known.contains(name)) {
-                throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' line " + n + ": unknown setting '"
-                        + name + "'");
-            }
-            if (m.put(name, value) != null) {
-                throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' line " + n + ": '" + name
-                        + "' is set twice");
+        if (cluster.isPresent()) {
+            Optional<ConfigFile.Entry> inSection = file.inSection(cluster.get(), name);
+            if (inSection.isPresent()) {
+                return inSection;
             }
         }
-        if (m.keySet().stream().anyMatch(known::isSecret)) {
-            try {
-                Set<PosixFilePermission> p = Files.getPosixFilePermissions(path);
-                if (p.stream().anyMatch(x -> x.name().startsWith("GROUP") || x.name().startsWith("OTHERS"))) {
-                    throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' holds a secret and is readable"
-                            + " by others HINT: chmod 600 '" + path + "'");
-                }
-            } catch (UnsupportedOperationException | IOException ignored) {
-                // not a POSIX file system: nothing to check
-            }
-        }
-        return m;
+        return file.global(name);
     }
 
     /** The value of {@code name} by precedence, if set anywhere. */
@@ -161,9 +159,9 @@ public final class Settings {
             v = env.get(name);
         }
         if (v == null) {
-            v = file.get(name);
+            return fromFile(name).map(ConfigFile.Entry::value);
         }
-        return Optional.ofNullable(v);
+        return Optional.of(v);
     }
 
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,15})\\s*(|B|[kK]B?|MB?|GB?|TB?)");
@@ -220,7 +218,11 @@ public final class Settings {
         }
     }
 
-    /** Where {@code name}'s value comes from, for messages ("--s3-region", "WALVAULT_S3_REGION", "config file '...'"). */
+    /**
+     * Where {@code name}'s value comes from, for messages: {@code --s3-region},
+     * {@code WALVAULT_S3_REGION}, {@code 's3-region' in config file '/etc/walvault/main.conf' line 4}
+     * or {@code 's3-region' in [cluster main] of config file '/etc/walvault/main.conf' line 9}.
+     */
     public String source(String name) {
         if (flags.containsKey(name)) {
             return "--" + name;
@@ -228,10 +230,22 @@ public final class Settings {
         if (env.containsKey(name)) {
             return envName(name);
         }
-        if (file.containsKey(name)) {
-            return "'" + name + "' in config file '" + configFile + "'";
+        Optional<ConfigFile.Entry> f = fromFile(name);
+        if (f.isPresent()) {
+            return "'" + name + "' in " + (f.get().section() == null ? "" : "[cluster " + f.get().section() + "] of ")
+                    + "config file '" + file.path() + "' line " + f.get().line();
         }
         return "the default of '" + name + "'";
+    }
+
+    /** The {@code [cluster NAME]} section selected (by --cluster or WALVAULT_CLUSTER), if any. */
+    public Optional<String> cluster() {
+        return cluster;
+    }
+
+    /** Where the cluster came from: {@code --cluster} or {@code WALVAULT_CLUSTER}. */
+    public String clusterSource() {
+        return clusterSource;
     }
 
     /** The names these settings know (core's and those given to {@link #load(SettingNames, Map, Path, Map)}), sorted. */
@@ -240,11 +254,12 @@ public final class Settings {
     }
 
     public Optional<Path> configFile() {
-        return Optional.ofNullable(configFile);
+        return Optional.ofNullable(file).map(ConfigFile::path);
     }
 
     @Override
     public String toString() {
-        return "Settings[flags=" + flags.keySet() + ", env=" + env.keySet() + ", file=" + file.keySet() + "]";
+        return "Settings[flags=" + flags.keySet() + ", env=" + env.keySet() + ", file=" + configFile().orElse(null)
+                + cluster.map(c -> ", cluster=" + c).orElse("") + "]";
     }
 }

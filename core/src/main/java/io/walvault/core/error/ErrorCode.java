@@ -20,6 +20,12 @@ public enum ErrorCode {
     INTERRUPTED(4, "interrupted"),
     /** A WAL file's content contradicts its name or the cluster (page address, system identifier, size). */
     WAL_INVALID(5, "invalid WAL file"),
+    /**
+     * The server (or the WAL file) is another cluster than the one the configuration's
+     * {@code [cluster NAME]} section was first used with: a configuration copied onto the wrong
+     * server. Nothing was written.
+     */
+    CLUSTER_MISMATCH(6, "the server is not the cluster the configuration was first used with"),
 
     // ---- 10-29: connection and replication protocol (core.replication) ----
     /** The server cannot be reached: refused, unknown host, no socket, timeout. */

@@ -212,4 +212,39 @@ class SettingsTest {
         S3Settings s = S3Settings.of("bucket", "").withCredentials("AKIDEXAMPLE", "very-secret-value");
         assertTrue(!s.toString().contains("very-secret-value"), s.toString());
     }
+
+    @Test
+    void aSelectedSectionWinsOverTheGlobalPartAndLosesToEnvironmentAndFlags() throws Exception {
+        Path c = config("repo = file:///global\ns3-region = global\ns3-endpoint = http://global\ncompression = zstd\n"
+                + "[cluster main]\ns3-region = main\ns3-endpoint = http://main\ns3-sse = kms\n[cluster other]\ns3-region = other\n");
+        Settings s = Settings.load(SettingNames.CORE, flags("s3-region", "flag"), c, "main",
+                Map.of("WALVAULT_S3_ENDPOINT", "http://env", "WALVAULT_CLUSTER", "other"));
+        assertEquals(java.util.Optional.of("main"), s.cluster(), "--cluster beats WALVAULT_CLUSTER");
+        assertEquals("flag", s.get("s3-region").orElseThrow());
+        assertEquals("http://env", s.get("s3-endpoint").orElseThrow());
+        assertEquals("kms", s.get("s3-sse").orElseThrow());
+        assertEquals("'s3-sse' in [cluster main] of config file '" + c + "' line 8", s.source("s3-sse"));
+        assertEquals("zstd", s.get("compression").orElseThrow());
+        assertEquals("'compression' in config file '" + c + "' line 4", s.source("compression"));
+        assertTrue(s.get("s3-storage-class").isEmpty());
+        assertEquals("the default of 's3-storage-class'", s.source("s3-storage-class"));
+        Settings none = Settings.load(SettingNames.CORE, Map.of(), c, null, Map.of());
+        assertEquals("global", none.get("s3-region").orElseThrow(), "no section selected: the global part alone");
+        Settings fromEnv = Settings.load(SettingNames.CORE, Map.of(), c, null, Map.of("WALVAULT_CLUSTER", "other"));
+        assertEquals("other", fromEnv.get("s3-region").orElseThrow());
+        assertEquals("WALVAULT_CLUSTER", fromEnv.clusterSource());
+    }
+
+    @Test
+    void aClusterWithoutItsSectionOrWithoutAFileIsRefused() throws Exception {
+        Path c = config("repo = file:///r\n[cluster main]\n[cluster reports]\n");
+        WalvaultException e = assertThrows(WalvaultException.class, () -> Settings.load(SettingNames.CORE, Map.of(), c, "mian",
+                Map.of()));
+        assertEquals(ErrorCode.CONFIG, e.code());
+        assertEquals("config file '" + c + "' has no [cluster mian] section (cluster from --cluster) HINT: did you mean 'main'?"
+                + " its sections are main, reports", e.getMessage());
+        e = assertThrows(WalvaultException.class, () -> Settings.load(SettingNames.CORE, Map.of(), null, null,
+                Map.of("WALVAULT_CLUSTER", "main")));
+        assertTrue(e.getMessage().startsWith("cluster 'main' (from WALVAULT_CLUSTER) needs a config file"), e.getMessage());
+    }
 }

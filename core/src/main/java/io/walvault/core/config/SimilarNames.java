@@ -1,0 +1,54 @@
+package io.walvault.core.config;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Collection;
+import java.util.Optional;
+
+/**
+ * The known name closest to a mistyped one, for a "did you mean" hint: the one fewest single-character
+ * edits (insert, delete, replace, swap of neighbours) away, if that is at most a third of the name's
+ * length (and at least one edit is always allowed).
+ */
+public final class SimilarNames {
+
+    private SimilarNames() {
+    }
+
+    /** The closest of {@code known} to {@code typed}, or empty when none is close enough. */
+    public static Optional<String> closest(String typed, Collection<String> known) {
+        requireNonNull(typed, "typed is null");
+        int limit = Math.max(1, typed.length() / 3);
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = distance(typed, k);
+            if (d <= limit && d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring). */
+    static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
+    }
+}

@@ -8,6 +8,8 @@ import io.walvault.core.wal.WalFileName;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * archive-push's own settings.
@@ -25,6 +27,8 @@ import java.util.OptionalLong;
  *                  cluster than the section's is refused
  */
 public record ArchivePushSettings(OptionalLong systemId, int lookAhead, int parallel, OptionalLong queueMax, ClusterGuard guard) {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ArchivePushSettings.class);
 
     /** Defaults: enough to drain a backlog quickly without holding PostgreSQL's archiver long. */
     public static final int DEFAULT_LOOK_AHEAD = 64;
@@ -76,6 +80,6 @@ public record ArchivePushSettings(OptionalLong systemId, int lookAhead, int para
     /** Reads the settings by walvault's precedence (flag, environment, config file, default). */
     public static ArchivePushSettings from(Settings s) {
         return new ArchivePushSettings(s.systemIdentifier(), s.integer("archive-push-look-ahead", DEFAULT_LOOK_AHEAD),
-                s.integer("archive-push-parallel", DEFAULT_PARALLEL), s.size("archive-push-queue-max"), ClusterGuard.of(s));
+                s.integer("archive-push-parallel", DEFAULT_PARALLEL), s.size("archive-push-queue-max"), ClusterGuard.of(s, LOG::warn));
     }
 }

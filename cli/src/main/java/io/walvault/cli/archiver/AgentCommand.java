@@ -110,7 +110,7 @@ public final class AgentCommand implements Callable<Integer> {
             Agent agent = new Agent(settings, repo, options, new AgentMetrics());
             Settings own = repository.settings(Map.of(), System.getenv());
             agent.expectCluster(own.systemIdentifier());
-            agent.guardCluster(ClusterGuard.of(own));
+            agent.guardCluster(ClusterGuard.of(own, LOG::warn));
             agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint))
                             .serverCompression(ServerCompressionChoice.from(own)),
                     schedule(), afterBackup(repo));

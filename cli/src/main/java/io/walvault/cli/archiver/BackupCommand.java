@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,6 +40,8 @@ import picocli.CommandLine.Spec;
                         + " WAL archive before the manifest is written: a backup is restorable on its own.",
                 "The role needs LOGIN REPLICATION, and the server two free WAL senders."})
 public final class BackupCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackupCommand.class);
 
     @Mixin
     RepositoryOptions repository;
@@ -105,7 +109,7 @@ public final class BackupCommand implements Callable<Integer> {
         Settings own = repository.settings(serverCompression == null ? Map.of()
                 : Map.of("backup-server-compression", serverCompression), System.getenv());
         options = options.systemIdentifier(own.systemIdentifier()).serverCompression(ServerCompressionChoice.from(own))
-                .guard(ClusterGuard.of(own));
+                .guard(ClusterGuard.of(own, LOG::warn));
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);

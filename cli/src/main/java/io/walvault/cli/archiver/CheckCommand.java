@@ -15,6 +15,8 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,6 +34,8 @@ import picocli.CommandLine.Spec;
                 "The end-to-end check runs pg_switch_wal(): as a superuser, GRANT EXECUTE ON FUNCTION pg_switch_wal() TO"
                         + " the role."})
 public final class CheckCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckCommand.class);
 
     @Mixin
     RepositoryOptions repository;
@@ -66,7 +70,7 @@ public final class CheckCommand implements Callable<Integer> {
         List<CheckResult> results;
         try (rs) {
             results = new Check(settings, new Check.Options(Duration.ofSeconds(archiveTimeout), !noArchiveCommand,
-                    ClusterGuard.of(all)))
+                    ClusterGuard.of(all, LOG::warn)))
                     .run(() -> Repositories.open(rs));
         }
         PrintWriter out = spec.commandLine().getOut();

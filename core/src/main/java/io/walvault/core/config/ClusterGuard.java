@@ -6,8 +6,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.IOException;
 import java.util.OptionalLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Consumer;
 
 /**
  * Guards a {@code [cluster NAME]} section against a server it was not written for (a
@@ -20,31 +19,35 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterGuard {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClusterGuard.class);
-
     /** No section selected: nothing to guard. */
-    public static final ClusterGuard NONE = new ClusterGuard(null, null, null);
+    public static final ClusterGuard NONE = new ClusterGuard(null, null, null, w -> { });
 
     private final String cluster;
     private final ClusterIdentityFile file;
     private final String configFile;
+    private final Consumer<String> warnings;
     /** The identifier recorded (or just recorded), once read. */
     private OptionalLong known;
 
-    private ClusterGuard(String cluster, ClusterIdentityFile file, String configFile) {
+    private ClusterGuard(String cluster, ClusterIdentityFile file, String configFile, Consumer<String> warnings) {
         this.cluster = cluster;
         this.file = file;
         this.configFile = configFile;
+        this.warnings = warnings;
     }
 
-    /** The guard of the section {@code settings} select, or {@link #NONE}. */
-    public static ClusterGuard of(Settings settings) {
+    /**
+     * The guard of the section {@code settings} select, or {@link #NONE}; {@code warnings} gets
+     * the line to log when the record cannot be written.
+     */
+    public static ClusterGuard of(Settings settings, Consumer<String> warnings) {
         requireNonNull(settings, "settings is null");
+        requireNonNull(warnings, "warnings is null");
         if (settings.cluster().isEmpty() || settings.configFile().isEmpty() || settings.get("system-identifier").isPresent()) {
             return NONE;
         }
         return new ClusterGuard(settings.cluster().get(), ClusterIdentityFile.beside(settings.configFile().get()),
-                settings.configFile().get().toString());
+                settings.configFile().get().toString(), warnings);
     }
 
     /**
@@ -62,12 +65,11 @@ public final class ClusterGuard {
         if (known.isEmpty()) {
             try {
                 file.record(cluster, systemId);
-                LOG.info("[cluster {}] of config file '{}' is cluster {} from now on (recorded in '{}')", cluster, configFile,
-                        Long.toUnsignedString(systemId), file.path());
             } catch (IOException e) {
-                LOG.warn("cannot record the system identifier of [cluster {}] in '{}': {}; the section is not guarded against"
-                        + " another server until it is HINT: let walvault's OS user write the config file's directory, or set"
-                        + " system-identifier = {} in the section", cluster, file.path(), e.toString(), Long.toUnsignedString(systemId));
+                warnings.accept("cannot record the system identifier of [cluster " + cluster + "] in '" + file.path() + "': "
+                        + e + "; the section is not guarded against another server until it is HINT: let walvault's OS user"
+                        + " write the config file's directory, or set system-identifier = " + Long.toUnsignedString(systemId)
+                        + " in the section");
             }
             known = OptionalLong.of(systemId);
             return;

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -219,7 +220,7 @@ class SettingsTest {
                 + "[cluster main]\ns3-region = main\ns3-endpoint = http://main\ns3-sse = kms\n[cluster other]\ns3-region = other\n");
         Settings s = Settings.load(SettingNames.CORE, flags("s3-region", "flag"), c, "main",
                 Map.of("WALVAULT_S3_ENDPOINT", "http://env", "WALVAULT_CLUSTER", "other"));
-        assertEquals(java.util.Optional.of("main"), s.cluster(), "--cluster beats WALVAULT_CLUSTER");
+        assertEquals(Optional.of("main"), s.cluster(), "--cluster beats WALVAULT_CLUSTER");
         assertEquals("flag", s.get("s3-region").orElseThrow());
         assertEquals("http://env", s.get("s3-endpoint").orElseThrow());
         assertEquals("kms", s.get("s3-sse").orElseThrow());

@@ -28,7 +28,7 @@ public final class CommandSettingNames {
             "new-passphrase-file", "new-public-key-file",
             // restore and verify
             "pgdata", "backup", "tablespace-map", "archive-mode", "jobs", "standby", "primary-conninfo", "recovery-option",
-            "target-action", "all", "drill", "drill-timeout", "keep", "scratch", "pg-bin", "run-as", "db-user", "sql",
+            "target-action", "delta", "db-include", "db-exclude", "all", "drill", "drill-timeout", "keep", "scratch", "pg-bin", "run-as", "db-user", "sql",
             "target-time", "target-lsn", "target-xid", "target-name", "target", "target-timeline", "target-exclusive");
 
     /**

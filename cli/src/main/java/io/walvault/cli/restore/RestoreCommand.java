@@ -28,10 +28,8 @@ import picocli.CommandLine.Spec;
 /** {@code walvault restore}: parses the options and delegates to {@link Restore}. */
 @Command(name = "restore", mixinStandardHelpOptions = true,
         footerHeading = "%nExample:%n", footer = {"  walvault restore --config /etc/walvault/main.conf \\", "      --pgdata /srv/pg/restored --target-time '2026-11-21 09:59:00+00' \\", "      --target-action promote",
-                "  # bring the stopped server's own directory back to 09:59, writing only what differs:",
                 "  walvault restore --config /etc/walvault/main.conf --pgdata /srv/pg/15/main --delta \\",
                 "      --target-time '2026-11-21 09:59:00+00' --target-action promote",
-                "  # one database (and the system databases) of a large cluster; drop the others afterwards:",
                 "  walvault restore --config /etc/walvault/main.conf --pgdata /srv/pg/sales --db-include sales",
                 "  walvault restore --config /etc/walvault/main.conf --pgdata /srv/pg/replica \\", "      --standby --primary-conninfo 'host=db1 user=replicator'"},
         header = "Restore a backup into a data directory (new, or with --delta an older copy), set up to recover to a target.",

@@ -26,6 +26,7 @@ class VerifyIT {
     @PgTest
     void verifiesDrillsAndNamesWhatIsBroken(PgHarness harness) throws Exception {
         RestoreIT.Fixture f = new RestoreIT.Fixture(harness);
+        f.pg.execute("CREATE DATABASE scratchpad");
         f.backup();
         f.writeAfterBackupAndArchive();
 
@@ -51,6 +52,24 @@ class VerifyIT {
         try (Stream<Path> s = Files.list(scratch)) {
             assertEquals(List.of(), s.toList(), "the scratch cluster was not removed");
         }
+
+        // a selective restore's rehearsal: the skipped database is dropped once promoted, the checks still pass
+        List<String> selective = new ArrayList<>(drill);
+        selective.addAll(List.of("--db-exclude", "scratchpad"));
+        WalvaultProcess.Result without = f.walvault(Map.of(), selective.toArray(String[]::new));
+        assertEquals(0, without.exitCode(), without.out());
+        assertTrue(without.out().contains("skipped: scratchpad ("), without.out());
+        assertTrue(without.out().contains("drill: database 'scratchpad' was not restored (selective restore) and was dropped"),
+                without.out());
+        assertTrue(without.out().contains("drill: check 'SELECT count(*) FROM t2' returned '20000'"), without.out());
+
+        // a standby's rehearsal: it serves reads with every archived row, and stays a standby
+        List<String> standby = new ArrayList<>(drill);
+        standby.add("--standby");
+        WalvaultProcess.Result asStandby = f.walvault(Map.of(), standby.toArray(String[]::new));
+        assertEquals(0, asStandby.exitCode(), asStandby.out());
+        assertTrue(asStandby.out().contains("drill: recovery caught up as a standby"), asStandby.out());
+        assertTrue(asStandby.out().contains("drill: check 'SELECT count(*) FROM after_backup' returned '2000'"), asStandby.out());
 
         // a corrupted bundle: named
         Path bundle = RestoreIT.largest(f.repoDir.resolve("clusters"), "/data/");

@@ -16,7 +16,9 @@ import java.util.Locale;
  * The restore modes against a full restore of the same backup, on one server: a database
  * {@code main} (pgbench tables, 90% of {@code --size-gb}) and a database {@code side} (10%).
  * Every restore runs as {@code walvault restore --target immediate} in a child JVM (-Xmx256m),
- * timed whole.
+ * timed whole; each figure is the median of three (three copies of the first backup's restore
+ * are brought forward side by side), and each is also given without the cost every restore
+ * pays before it writes ({@code restore --dry-run}: JVM start, key derivation, plan).
  *
  * <ul>
  *   <li>delta after no change: the same backup again over its own restore;</li>
@@ -61,40 +63,72 @@ final class RestoreModes {
             Repositories.create(BenchMain.repoSettings(config)).close();
             BackupRun.inChildJvm(conninfo, config, "256m");
 
-            Path copy = scratch.resolve("modes-copy");
-            double full = restore(copy);
-            double unchanged = restore(copy, "--delta");
+            // three copies of the first backup: three samples of each figure, medians kept
+            List<Path> copies = List.of(scratch.resolve("modes-copy-1"), scratch.resolve("modes-copy-2"),
+                    scratch.resolve("modes-copy-3"));
+            double fixed = median(copies, c -> restore(scratch.resolve("modes-none"), "--dry-run"));
+            double full = median(copies, c -> restore(c));
+            double unchanged = median(copies, c -> restore(c, "--delta"));
             report.add("restore_full_s", full, "s", "walvault restore of the backup into an empty directory (the figures"
-                    + " below are against this, or the same for the later backups)");
+                    + " below are against this, or the same for the later backups); median of 3, as every figure here");
+            report.add("restore_dry_run_s", fixed, "s", "restore --dry-run of the same backup: what every restore costs"
+                    + " before it writes (JVM start, Argon2id key derivation, plan, manifest)");
             report.add("delta_unchanged_vs_full", unchanged / full, "ratio", String.format(Locale.ROOT, "restore --delta of"
                     + " the same backup over its own restore (every file read and checksummed, none written): %.2f s", unchanged));
+            report.add("delta_unchanged_work_vs_full", (unchanged - fixed) / (full - fixed), "ratio", "the same, both"
+                    + " without restore_dry_run_s: the delta's own work against the full restore's");
 
-            pg.execute("CHECKPOINT");
             int changed = update(pg, "aid <= (SELECT max(aid) / 100 FROM pgbench_accounts)");
             Thread.sleep(1100); // backup ids are per second
             BackupRun.inChildJvm(conninfo, config, "256m");
-            double clustered = restore(copy, "--delta");
+            double clustered = median(copies, c -> restore(c, "--delta"));
             Path fresh = scratch.resolve("modes-fresh");
-            double full2 = restore(fresh);
-            BenchMain.deleteTree(fresh);
+            double full2 = median(copies, c -> {
+                double t = restore(fresh);
+                BenchMain.deleteTree(fresh);
+                return t;
+            });
             report.add("delta_1pct_clustered_vs_full", clustered / full2, "ratio", String.format(Locale.ROOT, "restore --delta"
                     + " of a new backup over the copy of the previous one, after UPDATE of %d rows (1%%) of pgbench_accounts"
                     + " in key order: %.2f s against %.2f s for a full restore of that backup", changed, clustered, full2));
+            report.add("delta_1pct_clustered_work_vs_full", (clustered - fixed) / (full2 - fixed), "ratio", "the same"
+                    + " without restore_dry_run_s");
 
             changed = update(pg, "aid % 100 = 0");
             Thread.sleep(1100);
             BackupRun.inChildJvm(conninfo, config, "256m");
-            double scattered = restore(copy, "--delta");
+            double scattered = median(copies, c -> restore(c, "--delta"));
             report.add("delta_1pct_scattered_vs_full", scattered / full2, "ratio", String.format(Locale.ROOT, "the same after"
                     + " UPDATE of every hundredth row (%d rows, on every page of the table): %.2f s", changed, scattered));
-            BenchMain.deleteTree(copy);
+            for (Path c : copies) {
+                BenchMain.deleteTree(c);
+            }
 
-            double selective = restore(fresh, "--db-include", "side");
+            double selective = median(copies, c -> {
+                double t = restore(fresh, "--db-include", "side");
+                BenchMain.deleteTree(fresh);
+                return t;
+            });
             report.add("selective_10pct_vs_full", selective / full2, "ratio", String.format(Locale.ROOT, "restore"
                     + " --db-include side (%.1f%% of the cluster) into an empty directory: %.2f s",
                     100.0 * sideBytes / (mainBytes + sideBytes), selective));
-            BenchMain.deleteTree(fresh);
+            report.add("selective_10pct_work_vs_full", (selective - fixed) / (full2 - fixed), "ratio", "the same without"
+                    + " restore_dry_run_s");
         }
+    }
+
+    /** A timed step, once per copy. */
+    private interface Timed {
+        double run(Path copy) throws Exception;
+    }
+
+    private static double median(List<Path> copies, Timed step) throws Exception {
+        double[] t = new double[copies.size()];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = step.run(copies.get(i));
+        }
+        java.util.Arrays.sort(t);
+        return t[t.length / 2];
     }
 
     private static int update(PgCluster pg, String where) throws SQLException {

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault verify}: parses the options and delegates to {@link Verify} (and {@link VerifyDrill}). */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        footerHeading = "%nExample:%n", footer = {"  walvault verify --config /etc/walvault/main.conf --all", "  walvault verify --config /etc/walvault/main.conf --drill \\", "      --pg-bin /usr/lib/postgresql/18/bin --run-as postgres"},
+        footerHeading = "%nExample:%n", footer = {"  walvault verify --config /etc/walvault/main.conf --all", "  walvault verify --config /etc/walvault/main.conf --drill \\", "      --pg-bin /usr/lib/postgresql/18/bin --run-as postgres", "  walvault verify --config /etc/walvault/main.conf --drill --db-include sales \\", "      --pg-bin /usr/lib/postgresql/18/bin --run-as postgres"},
         header = "Check that a backup and the WAL it needs can be restored, without writing a data directory.",
         description = {"Decodes every bundle of the backup and checks each file against the manifest, checks the manifest is"
                 + " complete, and checks that the WAL from the backup to the target (default: the end of the archive) is"
@@ -92,6 +92,10 @@ public final class VerifyCommand implements Callable<Integer> {
             + " (repeatable; as restore --db-exclude).")
     List<String> dbExclude = List.of();
 
+    @Option(names = "--standby", description = "Drill: rehearse a standby (as restore --standby): it passes once the"
+            + " standby serves reads and has replayed the repository's WAL to its last segment.")
+    boolean standby;
+
     @Spec
     CommandSpec spec;
 
@@ -100,11 +104,11 @@ public final class VerifyCommand implements Callable<Integer> {
         if (jobs < 1 || jobs > 64) {
             throw new WalvaultException(ErrorCode.USAGE, "--jobs " + jobs + " is not between 1 and 64");
         }
-        if (!drill && (!dbInclude.isEmpty() || !dbExclude.isEmpty())) {
-            throw new WalvaultException(ErrorCode.USAGE, "--db-include and --db-exclude choose what a drill restores"
-                    + " HINT: add --drill");
+        if (!drill && (!dbInclude.isEmpty() || !dbExclude.isEmpty() || standby)) {
+            throw new WalvaultException(ErrorCode.USAGE, "--db-include, --db-exclude and --standby choose what a drill"
+                    + " restores HINT: add --drill");
         }
-        DatabaseChoice databases = DatabaseChoice.of(dbInclude, dbExclude);
+        DatabaseChoice.of(dbInclude, dbExclude); // refused here, before anything is read, when both are given
         if (drill && all) {
             throw new WalvaultException(ErrorCode.USAGE, "--drill restores one backup; it cannot be combined with --all");
         }
@@ -136,7 +140,7 @@ public final class VerifyCommand implements Callable<Integer> {
             VerifyDrill.run(settings, report.systemId(), id, VerifyDrill.pgMajor(rs, report.systemId(), id), target.target(),
                     target.timeline(), target.inclusive(), jobs, launcher, new VerifyDrill.Options(Optional.ofNullable(scratch), keep,
                             Optional.ofNullable(pgBin), Optional.ofNullable(runAs), dbUser, sql, Duration.ofSeconds(drillTimeout),
-                            DatabaseChoice.of(dbInclude, dbExclude)),
+                            DatabaseChoice.of(dbInclude, dbExclude), standby),
                     out);
         }
         return 0;

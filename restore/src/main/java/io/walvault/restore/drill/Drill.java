@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.wal.Lsn;
 import io.walvault.os.OsUser;
 import java.io.File;
 import java.io.IOException;
@@ -50,10 +51,21 @@ public final class Drill {
      * @param checks SQL statements whose first value is reported; an error fails the drill
      * @param timeout how long recovery may take
      * @param skippedDatabases databases a selective restore wrote as zeroes: not inspected, and dropped once promoted
+     * @param standbyCatchUp for a standby: the drill passes once it serves reads, has replayed to this LSN (the
+     *                       start of the last archived segment) and replays nothing more for 6 s; empty:
+     *                       recovery must end at its target
      */
     public record Settings(Path dataDirectory, ServerBinaries binaries, Optional<OsUser> runAs, String databaseUser,
-                           List<String> checks, Duration timeout, List<String> skippedDatabases) {
+                           List<String> checks, Duration timeout, List<String> skippedDatabases, Optional<Lsn> standbyCatchUp) {
+
+        /** A drill of a server that recovers to its target. */
+        public Settings(Path dataDirectory, ServerBinaries binaries, Optional<OsUser> runAs, String databaseUser,
+                        List<String> checks, Duration timeout, List<String> skippedDatabases) {
+            this(dataDirectory, binaries, runAs, databaseUser, checks, timeout, skippedDatabases, Optional.empty());
+        }
+
         public Settings {
+            requireNonNull(standbyCatchUp, "standbyCatchUp is null");
             skippedDatabases = List.copyOf(skippedDatabases);
             requireNonNull(dataDirectory, "dataDirectory is null");
             requireNonNull(binaries, "binaries is null");
@@ -63,6 +75,9 @@ public final class Drill {
             requireNonNull(timeout, "timeout is null");
         }
     }
+
+    /** How long a standby's replay must stand still in the last archived segment to count as caught up. */
+    private static final long STANDBY_SETTLED_NANOS = 6_000_000_000L;
 
     private final Settings settings;
     private Path supportDir;
@@ -148,6 +163,8 @@ public final class Drill {
 
     private DrillReport.Outcome awaitRecovery(Process server) {
         long deadline = System.nanoTime() + settings.timeout().toNanos();
+        String replayed = "";
+        long replayedSince = 0;
         while (System.nanoTime() < deadline) {
             if (!server.isAlive()) {
                 String log = log();
@@ -157,12 +174,28 @@ public final class Drill {
                 }
                 return DrillReport.Outcome.SHUT_DOWN_AT_TARGET;
             }
-            try (Connection c = connect("postgres"); Statement s = c.createStatement();
+            try (Connection c = connect(adminDatabase()); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(),"
-                         + " CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() END")) {
+                         + " CASE WHEN pg_is_in_recovery() THEN pg_get_wal_replay_pause_state() END,"
+                         + " pg_last_wal_replay_lsn()")) {
                 rs.next();
                 if (!rs.getBoolean(1)) {
+                    if (settings.standbyCatchUp().isPresent()) {
+                        throw new WalvaultException(ErrorCode.DRILL_FAILED, "the drill's standby left recovery on its"
+                                + " own (it must stay a standby):\n" + tail(log(), 25));
+                    }
                     return DrillReport.Outcome.PROMOTED;
+                }
+                if (settings.standbyCatchUp().isPresent() && rs.getString(3) != null
+                        && Lsn.parse(rs.getString(3)).compareTo(settings.standbyCatchUp().get()) >= 0) {
+                    // in the last archived segment: caught up once replay has stood still for longer than
+                    // PostgreSQL waits between two attempts to fetch WAL (wal_retrieve_retry_interval, 5 s)
+                    if (!rs.getString(3).equals(replayed)) {
+                        replayed = rs.getString(3);
+                        replayedSince = System.nanoTime();
+                    } else if (System.nanoTime() - replayedSince > STANDBY_SETTLED_NANOS) {
+                        return DrillReport.Outcome.STANDBY_CAUGHT_UP;
+                    }
                 }
                 if ("paused".equals(rs.getString(2))) {
                     return DrillReport.Outcome.PAUSED_AT_TARGET;
@@ -181,7 +214,7 @@ public final class Drill {
     }
 
     private DrillReport inspect(DrillReport.Outcome outcome, Duration recovery) {
-        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+        try (Connection c = connect(adminDatabase()); Statement s = c.createStatement()) {
             String replayed;
             Optional<Instant> lastXact;
             try (ResultSet rs = s.executeQuery("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
@@ -228,6 +261,11 @@ public final class Drill {
         } catch (SQLException e) {
             throw new WalvaultException(ErrorCode.DRILL_FAILED, "cannot inspect the drill's server: " + e.getMessage(), e);
         }
+    }
+
+    /** The database the drill's own queries use: postgres, or template1 when a selective restore skipped postgres. */
+    private String adminDatabase() {
+        return settings.skippedDatabases().contains("postgres") ? "template1" : "postgres";
     }
 
     private Connection connect(String database) throws SQLException {

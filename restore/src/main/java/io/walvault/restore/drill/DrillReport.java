@@ -19,7 +19,7 @@ public record DrillReport(Outcome outcome, Duration recoveryTime, String replaye
                           List<DatabaseSummary> databases, List<CheckResult> checks, List<String> droppedDatabases) {
 
     /** How recovery ended. */
-    public enum Outcome { PROMOTED, PAUSED_AT_TARGET, SHUT_DOWN_AT_TARGET }
+    public enum Outcome { PROMOTED, PAUSED_AT_TARGET, SHUT_DOWN_AT_TARGET, STANDBY_CAUGHT_UP }
 
     /** One database of the restored cluster. */
     public record DatabaseSummary(String name, long relations, long sizeBytes) {

@@ -39,7 +39,8 @@ final class BundleExtraction {
      *
      * @param files        regular files written from the backup's bundles
      * @param bytes        their bytes
-     * @param fetchedBytes bytes read from the repository
+     * @param fetchedBytes bytes read from the repository, or -1 when only some bundles were read
+     * @param unpackedBytes the bundles' bytes after decryption and decompression, of those read
      * @param keptFiles    files already in place with the backup's checksum (--delta)
      * @param keptBytes    their bytes
      * @param zeroedFiles  relation files of skipped databases, written as sparse zeroes
@@ -47,7 +48,7 @@ final class BundleExtraction {
      * @param bundlesRead  bundles read from the repository (a bundle with nothing to extract is not read)
      * @param bundles      bundles in the backup
      */
-    record Extracted(long files, long bytes, long fetchedBytes, long keptFiles, long keptBytes, long zeroedFiles,
+    record Extracted(long files, long bytes, long fetchedBytes, long unpackedBytes, long keptFiles, long keptBytes, long zeroedFiles,
                      long zeroedBytes, int bundlesRead, int bundles) {
     }
 
@@ -70,7 +71,7 @@ final class BundleExtraction {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong files = new AtomicLong();
         AtomicLong doneBytes = new AtomicLong(); // written, kept and zeroed
-        AtomicLong fetched = new AtomicLong();
+        AtomicLong unpacked = new AtomicLong();
         AtomicLong keptFiles = new AtomicLong();
         AtomicLong keptBytes = new AtomicLong();
         AtomicLong zeroedFiles = new AtomicLong();
@@ -134,7 +135,7 @@ final class BundleExtraction {
                         };
                         ObjectResult read = catalog.readBundle(id, bundle, guarded);
                         bundlesRead.incrementAndGet();
-                        fetched.addAndGet(Math.max(0, read.storedSize()));
+                        unpacked.addAndGet(read.size());
                         files.addAndGet(sink.filesDone());
                         doneBytes.addAndGet(sink.bytesWritten());
                         progress(bundlesDone.incrementAndGet(), bundles.size(), doneBytes.addAndGet(handled), totalBytes,
@@ -180,8 +181,9 @@ final class BundleExtraction {
             throw new IllegalStateException(t);
         }
         Long stored = manifest.info().storedBytes();
-        long fetchedBytes = bundlesRead.get() == bundles.size() && stored != null ? stored : fetched.get();
-        return new Extracted(files.get(), doneBytes.get() - keptBytes.get() - zeroedBytes.get(), fetchedBytes, keptFiles.get(),
+        long fetchedBytes = bundlesRead.get() == bundles.size() && stored != null ? stored : -1;
+        return new Extracted(files.get(), doneBytes.get() - keptBytes.get() - zeroedBytes.get(), fetchedBytes, unpacked.get(),
+                keptFiles.get(),
                 keptBytes.get(), zeroedFiles.get(), zeroedBytes.get(), bundlesRead.get(), bundles.size());
     }
 

@@ -149,7 +149,7 @@ public final class Restore {
      * @param resolution where recovery will stop, for time, xid and name targets
      * @param files regular files restored (0 for a dry run)
      * @param bytes their bytes
-     * @param fetchedBytes bytes read from the repository
+     * @param fetchedBytes bytes read from the repository (-1 when a delta or selective restore read only some bundles)
      * @param duration from start to end
      * @param tablespaces tablespace oid to the directory it was restored into
      * @param keptFiles files a delta restore found in place and kept

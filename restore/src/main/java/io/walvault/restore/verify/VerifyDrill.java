@@ -16,13 +16,17 @@ import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
+import io.walvault.core.wal.Lsn;
+import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.recovery.RecoveryMode;
 import io.walvault.restore.run.DatabaseChoice;
 import io.walvault.restore.run.Restore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -50,14 +54,17 @@ public final class VerifyDrill {
      * @param sql the user's checks
      * @param timeout how long recovery may take
      * @param databases the databases the drill restores in full (a selective restore's rehearsal)
+     * @param standby rehearse a standby: restored with standby.signal, it passes once it serves reads and has
+     *                replayed the repository's WAL to its last segment
      */
     public record Options(Optional<Path> scratch, boolean keep, Optional<Path> pgBin, Optional<String> runAs,
-                          String databaseUser, List<String> sql, Duration timeout, DatabaseChoice databases) {
+                          String databaseUser, List<String> sql, Duration timeout, DatabaseChoice databases,
+                          boolean standby) {
 
         /** A drill of the whole cluster. */
         public Options(Optional<Path> scratch, boolean keep, Optional<Path> pgBin, Optional<String> runAs,
                        String databaseUser, List<String> sql, Duration timeout) {
-            this(scratch, keep, pgBin, runAs, databaseUser, sql, timeout, DatabaseChoice.ALL);
+            this(scratch, keep, pgBin, runAs, databaseUser, sql, timeout, DatabaseChoice.ALL, false);
         }
 
         public Options {
@@ -106,11 +113,18 @@ public final class VerifyDrill {
             out.println("drill: restoring backup '" + backupId + "' into scratch directory '" + root + "'");
             Restore.Options ro = new Restore.Options(data, Optional.of(Long.toUnsignedString(systemId)), target, inclusive,
                     TargetAction.PROMOTE, timeline, Optional.of(backupId), Map.of(), false, jobs, Optional.of(launcher), true,
-                    Optional.of(root.resolve("tablespaces")), new RecoveryMode.Targeted(), List.of(), false, o.databases());
+                    Optional.of(root.resolve("tablespaces")), o.standby() ? new RecoveryMode.Standby(Optional.empty())
+                    : new RecoveryMode.Targeted(), List.of(), false, o.databases());
             Restore.Summary restored = new Restore(settings, ro, out).run();
             runAs.ifPresent(u -> u.adopt(root));
+            Optional<Lsn> catchUp = Optional.empty();
+            if (o.standby()) {
+                RestorePlan plan = restored.plan();
+                catchUp = Optional.of(plan.wal().isEmpty() ? plan.backup().stopLsn()
+                        : plan.wal().get(plan.wal().size() - 1).file().segmentName(plan.segmentSize()).orElseThrow().startLsn());
+            }
             Drill drill = new Drill(new Drill.Settings(data, binaries, runAs, o.databaseUser(), o.sql(), o.timeout(),
-                    restored.skippedDatabases()));
+                    restored.skippedDatabases(), catchUp));
             DrillReport report;
             try {
                 report = drill.run();
@@ -137,6 +151,7 @@ public final class VerifyDrill {
             case PROMOTED -> "ended (promoted)";
             case PAUSED_AT_TARGET -> "paused at the target";
             case SHUT_DOWN_AT_TARGET -> "stopped at the target (shut down)";
+            case STANDBY_CAUGHT_UP -> "caught up as a standby (serving reads, replaying the repository's WAL)";
         }, r.recoveryTime().toMillis() / 1000.0, r.replayedUntil(), r.lastTransaction().map(t -> ", last transaction " + t).orElse(""));
         for (DrillReport.DatabaseSummary d : r.databases()) {
             out.printf(Locale.ROOT, "drill: database '%s': %d relations, %.1f MB%n", d.name(), d.relations(), d.sizeBytes() / 1e6);
@@ -150,22 +165,58 @@ public final class VerifyDrill {
         out.println("drill: ok");
     }
 
-    /** Removes the scratch cluster (without following links out of it); the root itself only if walvault created it. */
+    /**
+     * Removes the scratch cluster (without following links out of it); the root itself only if
+     * walvault created it. The stopped server's archive-get worker may still be finishing a file
+     * in pg_wal for a moment (it leaves once it sees the server gone): a file that vanishes is
+     * fine, and a directory that is not empty yet is tried again, for up to 10 seconds.
+     */
     private static void removeTree(Path root, boolean removeRoot) throws IOException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try {
+                removeOnce(root, removeRoot);
+                return;
+            } catch (DirectoryNotEmptyException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void removeOnce(Path root, boolean removeRoot) throws IOException {
         if (!Files.exists(root)) {
             return;
         }
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
+                Files.deleteIfExists(file);
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE; // removed by the worker meanwhile
+                }
+                throw e;
+            }
+
+            @Override
             public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
                 if (!dir.equals(root) || removeRoot) {
-                    Files.delete(dir);
+                    Files.deleteIfExists(dir);
                 }
                 return FileVisitResult.CONTINUE;
             }

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
@@ -20,6 +21,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The end of a bundle's read chain: receives the bundle's plaintext and writes each file the
@@ -49,6 +51,9 @@ public final class BundleExtractSink implements Sink {
     private long bytesWritten;
     private boolean finished;
     private Flusher flusher;
+    private Predicate<ManifestFile> inPlace = f -> false;
+    private ChangedPages changedPages;
+    private long bytesUnchanged;
 
     /**
      * @param bundleKey the bundle's object key, for messages
@@ -67,6 +72,18 @@ public final class BundleExtractSink implements Sink {
     public BundleExtractSink(String bundleKey, List<ManifestFile> files, Function<ManifestFile, Path> placement, Flusher flusher) {
         this(bundleKey, files, requireNonNull(placement, "placement is null"), true);
         this.flusher = requireNonNull(flusher, "flusher is null");
+    }
+
+    /**
+     * Like {@link #BundleExtractSink(String, List, Function, Flusher)}, but a file for which
+     * {@code inPlace} holds (an older copy of it is where it goes: {@code restore --delta}) is
+     * not truncated: it is cut to its size and only its pages that differ are written ({@link
+     * ChangedPages}). Its checksum is checked over the restored content as for any file.
+     */
+    public BundleExtractSink(String bundleKey, List<ManifestFile> files, Function<ManifestFile, Path> placement, Flusher flusher,
+                             Predicate<ManifestFile> inPlace) {
+        this(bundleKey, files, placement, flusher);
+        this.inPlace = requireNonNull(inPlace, "inPlace is null");
     }
 
     /**
@@ -105,9 +122,14 @@ public final class BundleExtractSink implements Sink {
         return index;
     }
 
-    /** File bytes written so far. */
+    /** File bytes restored so far (written, or found already in place by a rewrite in place). */
     public long bytesWritten() {
         return bytesWritten;
+    }
+
+    /** Of {@link #bytesWritten()}, the bytes a rewrite in place found already there and did not write. */
+    public long bytesUnchanged() {
+        return bytesUnchanged;
     }
 
     @Override
@@ -132,8 +154,12 @@ public final class BundleExtractSink implements Sink {
             int n = (int) Math.min(f.size() - writtenOfCurrent, end - i);
             ByteBuffer buf = ByteBuffer.wrap(b, i, n);
             checksum.update(ByteBuffer.wrap(b, i, n));
-            while (current != null && buf.hasRemaining()) {
-                current.write(buf);
+            if (changedPages != null) {
+                changedPages.write(b, i, n, writtenOfCurrent);
+            } else {
+                while (current != null && buf.hasRemaining()) {
+                    current.write(buf);
+                }
             }
             i += n;
             position += n;
@@ -161,11 +187,21 @@ public final class BundleExtractSink implements Sink {
         if (parent != null && !Files.isDirectory(parent)) {
             Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
+        if (inPlace.test(f) && Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+            current = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            current.truncate(f.size());
+            changedPages = new ChangedPages(current);
+            return;
+        }
         current = FileChannel.open(target, Set.of(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
 
     private void close(ManifestFile f) throws IOException {
+        if (changedPages != null) {
+            bytesUnchanged += changedPages.compared() - changedPages.written();
+            changedPages = null;
+        }
         if (current != null) {
             if (flusher == null) {
                 current.force(false);

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,9 +48,10 @@ final class BundleExtraction {
      * @param zeroedBytes  their size
      * @param bundlesRead  bundles read from the repository (a bundle with nothing to extract is not read)
      * @param bundles      bundles in the backup
+     * @param unchangedBytes of {@code bytes}, those a delta restore found already in place in a changed file's pages
      */
     record Extracted(long files, long bytes, long fetchedBytes, long unpackedBytes, long keptFiles, long keptBytes, long zeroedFiles,
-                     long zeroedBytes, int bundlesRead, int bundles) {
+                     long zeroedBytes, int bundlesRead, int bundles, long unchangedBytes) {
     }
 
     private final int jobs;
@@ -72,6 +74,7 @@ final class BundleExtraction {
         AtomicLong files = new AtomicLong();
         AtomicLong doneBytes = new AtomicLong(); // written, kept and zeroed
         AtomicLong unpacked = new AtomicLong();
+        AtomicLong unchanged = new AtomicLong();
         AtomicLong keptFiles = new AtomicLong();
         AtomicLong keptBytes = new AtomicLong();
         AtomicLong zeroedFiles = new AtomicLong();
@@ -113,7 +116,9 @@ final class BundleExtraction {
                                 reportedTenth, start);
                         return null;
                     }
-                    try (BundleExtractSink sink = new BundleExtractSink(key, entries, f -> layout.place(f.path()), flusher)) {
+                    Set<String> inPlace = chosen.inPlace();
+                    try (BundleExtractSink sink = new BundleExtractSink(key, entries, f -> layout.place(f.path()), flusher,
+                            f -> inPlace.contains(f.path()))) {
                         Sink guarded = new Sink() {
                             @Override
                             public void write(byte[] b, int off, int len) throws IOException {
@@ -137,6 +142,7 @@ final class BundleExtraction {
                         bundlesRead.incrementAndGet();
                         unpacked.addAndGet(read.size());
                         files.addAndGet(sink.filesDone());
+                        unchanged.addAndGet(sink.bytesUnchanged());
                         doneBytes.addAndGet(sink.bytesWritten());
                         progress(bundlesDone.incrementAndGet(), bundles.size(), doneBytes.addAndGet(handled), totalBytes,
                                 reportedTenth, start);
@@ -184,7 +190,8 @@ final class BundleExtraction {
         long fetchedBytes = bundlesRead.get() == bundles.size() && stored != null ? stored : -1;
         return new Extracted(files.get(), doneBytes.get() - keptBytes.get() - zeroedBytes.get(), fetchedBytes, unpacked.get(),
                 keptFiles.get(),
-                keptBytes.get(), zeroedFiles.get(), zeroedBytes.get(), bundlesRead.get(), bundles.size());
+                keptBytes.get(), zeroedFiles.get(), zeroedBytes.get(), bundlesRead.get(), bundles.size(),
+                unchanged.get());
     }
 
     /** Prints progress every tenth of the bytes ({@code done} counts files written, kept and zeroed). */

@@ -17,7 +17,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * {@code restore --delta}: whether a file already where the backup's file goes is that file,
  * by size and then by the manifest's checksum over its whole content (read through one 1 MiB
- * buffer per thread). Modification times are not trusted: a file rewritten within the same
+ * buffer per thread), or an older version of it (then rewritten in place). Modification times are not trusted: a file rewritten within the same
  * second, or copied with its time kept, is still read. A file whose manifest records no
  * checksum never matches (it is written again). Thread-safe.
  */
@@ -31,17 +31,34 @@ final class ExistingFiles {
         this.layout = requireNonNull(layout, "layout is null");
     }
 
-    /** Whether the file at {@code f}'s place is a regular file with {@code f}'s size and checksum. */
-    boolean matches(ManifestFile f) throws IOException {
+    /** What stands where a backup's file goes. */
+    enum State {
+        /** a regular file with the backup's size and checksum */
+        SAME,
+        /** a regular file with other content: rewritten in place, page by page */
+        CHANGED,
+        /** nothing, or something that is not a regular file */
+        ABSENT
+    }
+
+    /** Compares the file at {@code f}'s place with {@code f}. */
+    State compare(ManifestFile f) throws IOException {
         Path p = layout.place(f.path());
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
-            return false;
+            return State.ABSENT;
         }
+        if (!a.isRegularFile()) {
+            return State.ABSENT;
+        }
+        return matches(p, a, f) ? State.SAME : State.CHANGED;
+    }
+
+    private static boolean matches(Path p, BasicFileAttributes a, ManifestFile f) throws IOException {
         ManifestFile.Checksum want = f.expectedChecksum();
-        if (!a.isRegularFile() || a.size() != f.size() || want.algorithm().equals("NONE")) {
+        if (a.size() != f.size() || want.algorithm().equals("NONE")) {
             return false;
         }
         FileChecksum sum = FileChecksum.of(want.algorithm());

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +25,8 @@ import java.util.Set;
  * SkippedDatabases}), and, with {@code --delta}, files already in place with the backup's size
  * and checksum ({@link ExistingFiles}), left as they are. Both are handed to the {@link Flusher}
  * like extracted files, so that all of them are durable before the restore ends. A bundle of
- * which nothing is to be extracted is not read at all. Thread-safe (one call per bundle).
+ * which nothing is to be extracted is not read at all; a file with other content where it goes
+ * is extracted over it, writing only the pages that differ. Thread-safe (one call per bundle).
  */
 final class FileSelection {
 
@@ -36,8 +38,10 @@ final class FileSelection {
      * @param keptBytes their bytes
      * @param zeroedFiles files of skipped databases written as zeroes
      * @param zeroedBytes their (sparse) size
+     * @param inPlace the paths of files to extract over an older version of them, page by page
      */
-    record Outcome(List<ManifestFile> extract, long keptFiles, long keptBytes, long zeroedFiles, long zeroedBytes) {
+    record Outcome(List<ManifestFile> extract, long keptFiles, long keptBytes, long zeroedFiles, long zeroedBytes,
+                   Set<String> inPlace) {
     }
 
     private final TablespaceLayout layout;
@@ -61,28 +65,35 @@ final class FileSelection {
     /** Decides for each of {@code files} (one bundle's); kept and zeroed files are done when this returns. */
     Outcome select(List<ManifestFile> files, Flusher flusher) throws IOException {
         if (existing.isEmpty() && !skipped.any()) {
-            return new Outcome(files, 0, 0, 0, 0);
+            return new Outcome(files, 0, 0, 0, 0, Set.of());
         }
         List<ManifestFile> extract = new ArrayList<>();
         long keptFiles = 0;
         long keptBytes = 0;
         long zeroedFiles = 0;
         long zeroedBytes = 0;
+        Set<String> inPlace = new HashSet<>();
         for (ManifestFile f : files) {
             if (skipped.zeroes(f)) {
                 writeZeroes(f);
                 flusher.flush(layout.place(f.path()));
                 zeroedFiles++;
                 zeroedBytes += f.size();
-            } else if (existing.isPresent() && existing.get().matches(f)) {
+                continue;
+            }
+            ExistingFiles.State state = existing.isPresent() ? existing.get().compare(f) : ExistingFiles.State.ABSENT;
+            if (state == ExistingFiles.State.SAME) {
                 flusher.flush(layout.place(f.path()));
                 keptFiles++;
                 keptBytes += f.size();
             } else {
+                if (state == ExistingFiles.State.CHANGED) {
+                    inPlace.add(f.path());
+                }
                 extract.add(f);
             }
         }
-        return new Outcome(extract, keptFiles, keptBytes, zeroedFiles, zeroedBytes);
+        return new Outcome(extract, keptFiles, keptBytes, zeroedFiles, zeroedBytes, inPlace);
     }
 
     /** A sparse file of {@code f}'s size holding zeroes (whatever stood there before is replaced). */

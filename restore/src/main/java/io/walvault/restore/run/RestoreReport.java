@@ -131,9 +131,10 @@ final class RestoreReport {
         out.printf(Locale.ROOT, "restore complete: %d files, %s written in %.1f s (%.1f MB/s), every file checked against"
                 + " the backup's manifest%n", s.files(), mb(s.bytes()), secs, s.bytes() / 1e6 / secs);
         if (options.delta()) {
-            out.printf(Locale.ROOT, "  delta: %d files (%s) already in place were kept; %d of %d bundles read (%s unpacked);"
+            out.printf(Locale.ROOT, "  delta: %d files (%s) already in place were kept; %s of the files written were"
+                    + " already there page by page and not written again; %d of %d bundles read (%s unpacked);"
                     + " removed %d files, %d directories and %d links the backup does not have%n", e.keptFiles(),
-                    mb(e.keptBytes()), e.bundlesRead(), e.bundles(), mb(e.unpackedBytes()),
+                    mb(e.keptBytes()), mb(e.unchangedBytes()), e.bundlesRead(), e.bundles(), mb(e.unpackedBytes()),
                     removed.map(DeltaTarget.Removed::files).orElse(0L), removed.map(DeltaTarget.Removed::directories).orElse(0L),
                     removed.map(DeltaTarget.Removed::links).orElse(0L));
         }

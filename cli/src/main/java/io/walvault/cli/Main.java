@@ -6,6 +6,7 @@ import io.walvault.cli.archiver.BackupCommand;
 import io.walvault.cli.archiver.CheckCommand;
 import io.walvault.cli.archiver.ExpireCommand;
 import io.walvault.cli.options.ConfigDefaults;
+import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.cli.options.SettingSources;
 import io.walvault.cli.repo.CatCommand;
 import io.walvault.cli.repo.InitCommand;
@@ -41,7 +42,8 @@ import picocli.CommandLine.HelpCommand;
                 "Every command also takes --log-level error|warn|info|debug|trace (default info; debug adds the exceptions"
                         + " behind an error) and --log-file FILE (default: standard error), before or after its name, or"
                         + " WALVAULT_LOG_LEVEL and WALVAULT_LOG_FILE. Log lines carry their time with its offset."},
-        footerHeading = "%nExit codes:%n")
+        footerHeading = "%nS3 options, for every command that reads or writes an s3:// repository (also WALVAULT_S3_<NAME>"
+                + " or the config file):%n")
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -194,7 +196,9 @@ public final class Main implements Runnable {
 
     /** The exit codes, from the one list that defines them. */
     private static String[] exitCodeFooter() {
-        List<String> lines = new ArrayList<>();
+        List<String> lines = new ArrayList<>(RepositoryOptions.s3Help());
+        lines.add("");
+        lines.add("Exit codes:");
         lines.add(String.format("  %2d  %s", 0, "success"));
         for (ErrorCode c : ErrorCode.values()) {
             lines.add(String.format("  %2d  %s", c.exitCode(), c.summary()));

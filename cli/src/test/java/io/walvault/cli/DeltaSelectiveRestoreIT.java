@@ -9,9 +9,12 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -98,9 +101,9 @@ class DeltaSelectiveRestoreIT {
         Files.delete(data.resolve("global/pg_control"));
         Path cut = data.resolve(tFile);
         Files.write(cut, new byte[8192]);
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(data.resolve(t2File),
-                java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.allocate(8192), 0); // same size, different content: only the checksum tells
+        try (FileChannel ch = FileChannel.open(data.resolve(t2File),
+                StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8192), 0); // same size, different content: only the checksum tells
         }
         Result resumed = f.restore(data, "--delta", "--tablespace-map", ts + dataTs);
         assertEquals(0, resumed.exitCode(), resumed.out());

@@ -44,6 +44,25 @@ class MainTest {
     }
 
     @Test
+    void theS3OptionsAreListedOnceInTheTopLevelHelpAndNotInEveryCommands() {
+        String top = run("--help").out();
+        for (String option : List.of("--s3-endpoint=URL", "--s3-region=REGION", "--s3-sse=MODE", "--s3-access-key-id=ID")) {
+            assertEquals(top.indexOf(option), top.lastIndexOf(option), option + " once: " + top);
+            assertTrue(top.contains(option), option + ": " + top);
+        }
+        assertTrue(top.indexOf("S3 options") < top.indexOf("Exit codes:"), top);
+        for (String command : List.of("backup", "restore", "archive-push", "info")) {
+            String help = run(command, "--help").out();
+            assertFalse(help.contains("--s3-endpoint") || help.contains("--s3-sse"), command + " --help repeats the S3 options: "
+                    + help);
+            assertTrue(help.contains("listed once, in 'walvault --help'"), command + ": " + help);
+        }
+        // hidden from the help, not from the command line
+        Run parsed = run("info", "--repo", "s3://bucket/x", "--s3-region", "eu-west-1", "--s3-max-attempts", "x");
+        assertTrue(parsed.err().contains("s3-max-attempts"), parsed.err());
+    }
+
+    @Test
     void logOptionsAreTakenAnywhereOnTheLineAndBadOnesSayWhatIsWrong() {
         LogOptions o = LogOptions.extract(new String[] {"--log-level", "DEBUG", "info", "--repo", "x", "--log-file=/tmp/w.log"},
                 Map.of());

@@ -25,7 +25,7 @@ import java.util.stream.Stream;
  */
 class StandbyRestoreIT {
 
-    @PgTest(slot = 1)
+    @PgTest
     void aStandbyFollowsThePrimaryOrTheRepositoryAlone(PgHarness harness) throws Exception {
         RestoreIT.Fixture f = new RestoreIT.Fixture(harness);
         f.backup();

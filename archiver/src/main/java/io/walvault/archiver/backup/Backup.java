@@ -260,7 +260,7 @@ public final class Backup {
             // lands after this backup gave up and cleaned up, never does)
             catalog.commit(info, manifest, serverManifestStored, bundles.results());
             published = true;
-            LOG.info("backup {} complete: {} files, {} bytes, WAL {} to {}", backupId, info.files(), info.bytes(),
+            LOG.debug("backup {} complete: {} files, {} bytes, WAL {} to {}", backupId, info.files(), info.bytes(),
                     info.firstWal().orElseThrow(), info.lastWal().orElseThrow());
             return new BackupResult(info, Duration.between(startTime, stopTime), checkpointWait, wal.segmentsStored(),
                     r.checksumFailure().map(m -> m.message()));

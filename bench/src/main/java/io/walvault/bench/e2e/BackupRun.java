@@ -16,6 +16,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -77,7 +78,10 @@ public final class BackupRun {
             throws IOException, InterruptedException {
         // extra options for the backup's JVM only, such as a flight recording
         String extra = System.getenv("WALVAULT_BENCH_BACKUP_OPTS");
-        List<String> options = extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
+        List<String> options = new ArrayList<>(List.of(Walvault.LAUNCHER_GC)); // as bin/walvault starts it
+        if (extra != null && !extra.isBlank()) {
+            options.addAll(List.of(extra.trim().split("\\s+")));
+        }
         Path log = Files.createTempFile("walvault-bench-backup", ".log");
         try {
             Process p = ChildJvm.builder(heap, options, BackupRun.class, conninfo, config.toString(), serverCompression)

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -127,7 +128,7 @@ final class RestoreModes {
         for (int i = 0; i < t.length; i++) {
             t[i] = step.run(copies.get(i));
         }
-        java.util.Arrays.sort(t);
+        Arrays.sort(t);
         return t[t.length / 2];
     }
 

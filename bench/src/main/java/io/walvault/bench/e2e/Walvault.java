@@ -165,7 +165,7 @@ final class Walvault implements AutoCloseable {
     ChildResult childJvm(String heap, List<String> args, long timeoutSeconds) throws IOException, InterruptedException {
         Path hwm = Files.createTempFile("walvault-bench-hwm", ".txt");
         try {
-            List<String> cmd = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx" + heap, "-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(),
+            List<String> cmd = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx" + heap, LAUNCHER_GC, "-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(),
                     hwm.toString(), "io.walvault.cli.Main"));
             cmd.addAll(args);
             // restore writes a restore_command naming the launcher, which bin/walvault would have exported
@@ -178,6 +178,12 @@ final class Walvault implements AutoCloseable {
     }
 
     /** A child JVM's outcome and peak RSS. */
+    /**
+     * The collector bin/walvault starts every command with: child JVMs measured in process use it
+     * too ({@code WALVAULT_BENCH_GC} names another, such as {@code -XX:+UseG1GC}, to compare).
+     */
+    static final String LAUNCHER_GC = System.getenv().getOrDefault("WALVAULT_BENCH_GC", "-XX:+UseSerialGC");
+
     record ChildResult(Run run, long peakRssKb) {
     }
 

@@ -117,7 +117,7 @@ public final class Repository implements AutoCloseable {
         } catch (IOException e) {
             throw StorageErrors.failed("write", RepositoryLayout.DESCRIPTOR, storage.location(), e);
         }
-        LOG.info("created repository '{}' (compression {}, encryption {})", storage.location(), d.compression(), d.encryption());
+        LOG.debug("created repository '{}' (compression {}, encryption {})", storage.location(), d.compression(), d.encryption());
         return new Repository(storage, d, keys);
     }
 
@@ -165,7 +165,7 @@ public final class Repository implements AutoCloseable {
             checked.wipe();
         }
         int v = Keyring.rotate(storage, d, current, newPassphrase, newPublicKey, PassphraseKdf.newDefault());
-        LOG.info("repository '{}' now writes with key version {}", storage.location(), v);
+        LOG.debug("repository '{}' now writes with key version {}", storage.location(), v);
         return v;
     }
 

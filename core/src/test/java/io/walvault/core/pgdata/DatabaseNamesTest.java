@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,7 @@ class DatabaseNamesTest {
         int newRow = -1;
         for (int lp = 24; lp < lower; lp += 4) {
             int off = b.getInt(lp) & 0x7FFF;
-            String name = new String(heap, off + (heap[off + 22] & 0xFF) + 4, 8, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String name = new String(heap, off + (heap[off + 22] & 0xFF) + 4, 8, StandardCharsets.ISO_8859_1);
             oldRow = name.startsWith("old_name") ? lp : oldRow;
             newRow = name.startsWith("reports") ? lp : newRow;
         }
@@ -77,7 +78,7 @@ class DatabaseNamesTest {
         for (int lp = 24; lp < lower; lp += 4) {
             int off = b.getInt(lp) & 0x7FFF;
             int hoff = torn[off + 22] & 0xFF;
-            if (new String(torn, off + hoff + 4, 5, java.nio.charset.StandardCharsets.UTF_8).equals("sales")) {
+            if (new String(torn, off + hoff + 4, 5, StandardCharsets.UTF_8).equals("sales")) {
                 b.putInt(lp, 0xFFFF_FFFF); // its line pointer now points past the page
                 corrupted++;
             }

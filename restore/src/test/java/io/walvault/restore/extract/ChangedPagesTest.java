@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -52,7 +53,7 @@ class ChangedPagesTest {
     @Test
     void aSinkRewritesInPlaceCutsAShorterFileAndChecksTheRestoredContent() throws Exception {
         byte[] old = random(5 * ChangedPages.PAGE, 3);
-        byte[] now = java.util.Arrays.copyOf(old, 2 * ChangedPages.PAGE + 100); // the file shrank
+        byte[] now = Arrays.copyOf(old, 2 * ChangedPages.PAGE + 100); // the file shrank
         now[10] ^= 1;
         Path f = dir.resolve("base/5/16390");
         Files.createDirectories(f.getParent());

@@ -13,7 +13,9 @@ import io.walvault.restore.extract.Flusher;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -98,8 +100,8 @@ class DeltaTargetTest {
                 ManifestFile.file("pg_tblspc/16400/PG_18_202406281/1/16401", 4, 0600, 1, crc("kept".getBytes()), 0, 4))) {
             DeltaTarget.Removed r = new DeltaTarget(data, layout).removeUnlisted(m);
             assertEquals("not the cluster's", Files.readString(outside.resolve("precious")), "a link is removed, never followed");
-            assertFalse(Files.exists(data.resolve("base/1/link-out"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
-            assertFalse(Files.exists(data.resolve("pg_tblspc/16400"), java.nio.file.LinkOption.NOFOLLOW_LINKS),
+            assertFalse(Files.exists(data.resolve("base/1/link-out"), LinkOption.NOFOLLOW_LINKS));
+            assertFalse(Files.exists(data.resolve("pg_tblspc/16400"), LinkOption.NOFOLLOW_LINKS),
                     "the tablespace's link is made again");
             assertFalse(Files.exists(data.resolve("base/16999")));
             assertFalse(Files.exists(data.resolve("base/1/99999")));
@@ -147,7 +149,7 @@ class DeltaTargetTest {
             assertEquals(1, o.zeroedFiles());
             Path zeroed = data.resolve("base/16384/16390");
             assertEquals(1 << 20, Files.size(zeroed));
-            assertTrue(java.util.Arrays.equals(new byte[1 << 20], Files.readAllBytes(zeroed)), "zeroes, whatever was there");
+            assertTrue(Arrays.equals(new byte[1 << 20], Files.readAllBytes(zeroed)), "zeroes, whatever was there");
             Process stat = new ProcessBuilder("stat", "-c", "%b", zeroed.toString()).start(); // 512-byte blocks allocated
             long blocks = Long.parseLong(new String(stat.getInputStream().readAllBytes()).strip());
             assertTrue(blocks * 512 < (1 << 20), "sparse: " + blocks + " blocks");

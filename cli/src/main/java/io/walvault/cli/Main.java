@@ -15,6 +15,7 @@ import io.walvault.cli.repo.StorageCheckCommand;
 import io.walvault.cli.restore.ArchiveGetCommand;
 import io.walvault.cli.restore.InfoCommand;
 import io.walvault.cli.restore.RestoreCommand;
+import io.walvault.cli.restore.StatusCommand;
 import io.walvault.cli.restore.VerifyCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
@@ -75,7 +76,8 @@ public final class Main implements Runnable {
     private static final List<Class<?>> COMMANDS = List.of(HelpCommand.class, InitCommand.class, KeyCommand.class,
             CatCommand.class, StorageCheckCommand.class, CheckCommand.class, BackupCommand.class, AgentCommand.class,
             ArchivePushCommand.class,
-            ArchiveGetCommand.class, InfoCommand.class, RestoreCommand.class, VerifyCommand.class, ExpireCommand.class,
+            ArchiveGetCommand.class, InfoCommand.class, StatusCommand.class, RestoreCommand.class, VerifyCommand.class,
+            ExpireCommand.class,
             AutoComplete.GenerateCompletion.class);
 
     /** Runs the command line and returns the exit code (used by tests in-process). */

@@ -3,6 +3,8 @@ package io.walvault.archiver.check;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.replication.conn.Endpoint;
 import io.walvault.core.replication.conn.SslMode;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.ServerWalPosition;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -15,7 +17,7 @@ import java.util.Properties;
  * The SQL side of {@code walvault check}, over JDBC with the same conninfo as the replication
  * connection (TCP endpoints only): pg_stat_archiver, and a WAL switch for the end-to-end check.
  * {@code pg_switch_wal()} needs a grant a REPLICATION role does not have by default; its absence
- * is a failure with the GRANT to run.
+ * is a failure with the GRANT to run. Also the server's WAL position, for {@code walvault status}.
  */
 final class ServerSql implements AutoCloseable {
 
@@ -83,6 +85,27 @@ final class ServerSql implements AutoCloseable {
             return new Archiver(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getBoolean(6));
         } catch (SQLException x) {
             throw new SqlFailure("cannot read pg_stat_archiver: " + x.getMessage(), "see the message", x);
+        }
+    }
+
+    /**
+     * The server's WAL position: written ({@code pg_current_wal_lsn()}) on a primary, replayed
+     * ({@code pg_last_wal_replay_lsn()}) on a standby; functions every role may call.
+     */
+    ServerWalPosition walPosition() throws SqlFailure {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_is_in_recovery(),"
+                + " (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text,"
+                + " (SELECT system_identifier FROM pg_control_system())::text")) {
+            rs.next();
+            boolean standby = rs.getBoolean(1);
+            String lsn = rs.getString(2);
+            if (lsn == null) {
+                throw new SqlFailure("the standby has replayed no WAL yet (pg_last_wal_replay_lsn() is null)",
+                        "wait until the standby has started replaying, or ask its primary (--pg)", null);
+            }
+            return new ServerWalPosition(Long.parseUnsignedLong(rs.getString(3)), Lsn.parse(lsn), standby);
+        } catch (SQLException x) {
+            throw new SqlFailure("cannot read the server's WAL position: " + x.getMessage(), "see the message", x);
         }
     }
 

@@ -181,7 +181,7 @@ public final class AgentCommand implements Callable<Integer> {
     }
 
     /** {@code 500ms}, {@code 3s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 ({@code PT5M}). */
-    static Duration duration(String option, String text) {
+    public static Duration duration(String option, String text) {
         String t = text.trim();
         try {
             if (t.startsWith("P") || t.startsWith("p")) {

@@ -22,6 +22,8 @@ public final class CommandSettingNames {
             "archive-check",
             // check
             "archive-timeout", "no-archive-command", "json",
+            // status
+            "max-archive-age", "max-backup-age",
             // expire
             "orphan-grace", "dry-run",
             // key rotate

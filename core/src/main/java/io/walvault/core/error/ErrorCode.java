@@ -5,7 +5,7 @@ package io.walvault.core.error;
  *
  * <p>Numbers are never reused or renumbered: scripts and PostgreSQL's archiver act on them.
  * Ranges: 1-9 general, 10-29 connection and replication protocol, 30-49 repository (storage,
- * codec, encryption, catalog), 50-69 archiving and backup, 70-89 restore and verification, 150
+ * codec, encryption, catalog), 50-69 archiving and backup, 70-89 restore, verification and status, 150
  * archive-get's one fatal status (PostgreSQL stops recovery on a restore_command status above 125).
  * README.md lists them for users; a test keeps that list and this enum in step.
  */
@@ -116,7 +116,7 @@ public enum ErrorCode {
 
 
 
-    // ---- 70-89: restore and verification (restore) ----
+    // ---- 70-89: restore, verification and status (restore) ----
     /** No backup in the repository can serve the requested recovery target. */
     NO_BACKUP_FOR_TARGET(70, "no backup for the target"),
     /** WAL needed to reach the target is missing from the repository. */
@@ -153,6 +153,8 @@ public enum ErrorCode {
     RESTORE_TARGET_IN_USE(87, "server running on the restore target"),
     /** restore --db-include/--db-exclude: the backup holds no database of that name. */
     DATABASE_UNKNOWN(88, "database not in the backup"),
+    /** status: the cluster is not healthy (a WAL gap, no backup, or an age beyond a limit given); every problem is listed. */
+    STATUS_UNHEALTHY(89, "status: not healthy"),
 
     // ---- 150: what PostgreSQL must treat as fatal (a restore_command exit status above 125) ----
     /**

@@ -47,7 +47,8 @@ public final class Info {
         return out;
     }
 
-    static ClusterReport cluster(ClusterCatalog cluster) {
+    /** What {@code info} says of one cluster; also what {@code status} judges. */
+    public static ClusterReport cluster(ClusterCatalog cluster) {
         ClusterState state = ClusterState.load(cluster);
         WalArchiveListing listing = state.listing();
         long segmentSize = listing.segmentSize();

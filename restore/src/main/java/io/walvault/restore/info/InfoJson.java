@@ -55,12 +55,7 @@ public final class InfoJson {
                         .append(",\"newestPartial\":").append(str(w.newestPartial().map(p -> p.fileName()).orElse(null)))
                         .append(",\"gaps\":[");
                 for (int k = 0; k < w.gaps().size(); k++) {
-                    TimelineWal.Gap g = w.gaps().get(k);
-                    if (k > 0) {
-                        sb.append(',');
-                    }
-                    sb.append("{\"from\":").append(str(g.from().fileName())).append(",\"to\":").append(str(g.to().fileName()))
-                            .append(",\"segments\":").append(g.count()).append('}');
+                    gap(sb.append(k > 0 ? "," : ""), w.gaps().get(k));
                 }
                 sb.append("]}");
             }
@@ -68,16 +63,7 @@ public final class InfoJson {
                     .append(",\"latestRecoveryPoint\":").append(str(r.latest().orElse(null)))
                     .append(",\"recoveryWindows\":[");
             for (int j = 0; j < r.windows().size(); j++) {
-                RecoveryWindow w = r.windows().get(j);
-                sb.append(j > 0 ? "," : "").append("{\"start\":{\"time\":").append(str(w.startTime().toString()))
-                        .append(",\"lsn\":").append(str(w.startLsn().toString()))
-                        .append(",\"backup\":").append(str(w.fromBackup()))
-                        .append("},\"end\":{\"lsn\":").append(str(w.endLsn().toString()))
-                        .append(",\"timeline\":").append(w.endTimeline().value())
-                        .append(",\"lastCommitTime\":").append(str(w.endCommit().map(Object::toString).orElse(null)))
-                        .append(",\"lastWal\":").append(str(w.lastWal().orElse(null)))
-                        .append("},\"endsAtGap\":").append(str(w.endsAtGap().map(Object::toString).orElse(null)))
-                        .append('}');
+                window(sb.append(j > 0 ? "," : ""), r.windows().get(j));
             }
             sb.append("],\"problems\":[");
             for (int j = 0; j < r.problems().size(); j++) {
@@ -89,6 +75,25 @@ public final class InfoJson {
             sb.append("]}");
         }
         return sb.append("]}\n").toString();
+    }
+
+    /** A recovery window's object; also in {@code walvault status --json}. */
+    public static StringBuilder window(StringBuilder sb, RecoveryWindow w) {
+        return sb.append("{\"start\":{\"time\":").append(str(w.startTime().toString()))
+                .append(",\"lsn\":").append(str(w.startLsn().toString()))
+                .append(",\"backup\":").append(str(w.fromBackup()))
+                .append("},\"end\":{\"lsn\":").append(str(w.endLsn().toString()))
+                .append(",\"timeline\":").append(w.endTimeline().value())
+                .append(",\"lastCommitTime\":").append(str(w.endCommit().map(Object::toString).orElse(null)))
+                .append(",\"lastWal\":").append(str(w.lastWal().orElse(null)))
+                .append("},\"endsAtGap\":").append(str(w.endsAtGap().map(Object::toString).orElse(null)))
+                .append('}');
+    }
+
+    /** A WAL gap's object; also in {@code walvault status --json}. */
+    public static StringBuilder gap(StringBuilder sb, TimelineWal.Gap g) {
+        return sb.append("{\"from\":").append(str(g.from().fileName())).append(",\"to\":").append(str(g.to().fileName()))
+                .append(",\"segments\":").append(g.count()).append('}');
     }
 
     private static String num(Long v) {

@@ -107,6 +107,14 @@ class StatusIT {
         assertEquals(pushed.get(1), s.get("recoveryWindows").get(0).get("endsAtGap").asText());
         assertTrue(s.get("rpo").get("bytes").asLong() >= 2 * SEG, "what follows the gap cannot be recovered: " + s);
         assertTrue(s.get("rpo").get("seconds").asLong() >= 0, s.toString());
+        Run gauges = walvault("status", "--config", config, "--pg", server, "--prometheus");
+        assertEquals(ErrorCode.STATUS_UNHEALTHY.exitCode(), gauges.code(), gauges.out() + gauges.err());
+        String id = "system_identifier=\"" + s.get("systemIdentifier").asText() + "\"";
+        assertTrue(gauges.out().contains("walvault_status_healthy{" + id + "} 0\n"), gauges.out());
+        assertTrue(gauges.out().contains("walvault_status_problems{" + id + ",kind=\"WAL_GAP\"} 1\n"), gauges.out());
+        assertTrue(gauges.out().contains("walvault_status_wal_gap_segments{" + id + "} 1\n"), gauges.out());
+        assertTrue(gauges.out().lines().anyMatch(l -> l.startsWith("walvault_status_rpo_bytes{" + id + "} ")
+                && Long.parseLong(l.substring(l.lastIndexOf(' ') + 1)) >= 2 * SEG), gauges.out());
 
         // a backup older than the limit
         while (walvault("status", "--config", config, "--json").json().get("newestBackup").get("ageSeconds").asLong() < 3) {
@@ -115,6 +123,9 @@ class StatusIT {
         Run stale = walvault("status", "--config", config, "--max-backup-age", "2s", "--json");
         assertEquals(ErrorCode.STATUS_UNHEALTHY.exitCode(), stale.code(), stale.out() + stale.err());
         assertEquals(List.of("WAL_GAP", "BACKUP_TOO_OLD"), kinds(stale.json()));
+        Run staleGauges = walvault("status", "--config", config, "--max-backup-age", "2s", "--prometheus");
+        assertTrue(staleGauges.out().contains("kind=\"BACKUP_TOO_OLD\"} 1\n"), staleGauges.out());
+        assertTrue(!staleGauges.out().contains("walvault_status_rpo_"), "no server, no RPO series: " + staleGauges.out());
         Run text = walvault("status", "--config", config, "--max-backup-age", "2s");
         assertEquals(ErrorCode.STATUS_UNHEALTHY.exitCode(), text.code());
         assertTrue(text.out().contains("NOT HEALTHY") && text.out().contains("PROBLEM BACKUP_TOO_OLD: the newest backup, '"

@@ -23,7 +23,7 @@ public final class CommandSettingNames {
             // check
             "archive-timeout", "no-archive-command", "json",
             // status
-            "max-archive-age", "max-backup-age",
+            "max-archive-age", "max-backup-age", "prometheus",
             // expire
             "orphan-grace", "dry-run",
             // key rotate

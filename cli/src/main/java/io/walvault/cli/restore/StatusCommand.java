@@ -17,6 +17,7 @@ import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.status.ServerReading;
 import io.walvault.restore.status.Status;
 import io.walvault.restore.status.StatusJson;
+import io.walvault.restore.status.StatusMetrics;
 import io.walvault.restore.status.StatusProblem;
 import io.walvault.restore.status.StatusReport;
 import io.walvault.restore.status.StatusThresholds;
@@ -68,11 +69,18 @@ public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
+    @Option(names = "--prometheus", description = "Print Prometheus gauges instead of text (for node_exporter's textfile"
+            + " collector).")
+    boolean prometheus;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (json && prometheus) {
+            throw new WalvaultException(ErrorCode.USAGE, "--json and --prometheus each choose the output: give one");
+        }
         StatusThresholds limits = new StatusThresholds(limit("--max-archive-age", maxArchiveAge),
                 limit("--max-backup-age", maxBackupAge));
         Map<String, String> own = new LinkedHashMap<>();
@@ -86,7 +94,7 @@ public final class StatusCommand implements Callable<Integer> {
             report = Status.collect(cluster, server, Instant.now(), limits);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? StatusJson.write(report) : text(report));
+        out.print(json ? StatusJson.write(report) : prometheus ? StatusMetrics.render(report) : text(report));
         out.flush();
         if (!report.healthy()) {
             throw new WalvaultException(ErrorCode.STATUS_UNHEALTHY, "not healthy: " + report.problems().size() + " problem"

@@ -38,6 +38,9 @@ class StatusCommandTest {
         StringWriter zero = new StringWriter();
         assertEquals(2, run(zero, "status", "--repo", dir.resolve("none").toString(), "--max-archive-age", "0s"));
         assertTrue(zero.toString().contains("--max-archive-age 0s must be longer than 0"), zero.toString());
+        StringWriter both = new StringWriter();
+        assertEquals(2, run(both, "status", "--repo", dir.resolve("none").toString(), "--json", "--prometheus"));
+        assertTrue(both.toString().contains("--json and --prometheus each choose the output"), both.toString());
     }
 
     @Test

@@ -87,7 +87,8 @@ public final class StatusCommand implements Callable<Integer> {
         own.put("system-identifier", systemIdentifier);
         Settings settings = repository.settings(own, System.getenv());
         String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
-        ServerReading server = conninfo.isBlank() ? ServerReading.notAsked() : read(conninfo);
+        // a malformed conninfo is the configuration's error (exit 3); a server that cannot be read is a problem status reports
+        ServerReading server = conninfo.isBlank() ? ServerReading.notAsked() : read(ConnectionSettings.fromEnvironment(conninfo));
         StatusReport report;
         try (RepositorySettings rs = RepositorySettings.from(settings); Repository repo = Repositories.open(rs)) {
             ClusterCatalog cluster = cluster(repo, settings.get("system-identifier"), server);
@@ -119,9 +120,9 @@ public final class StatusCommand implements Callable<Integer> {
         return Optional.of(d);
     }
 
-    private static ServerReading read(String conninfo) {
+    private static ServerReading read(ConnectionSettings server) {
         try {
-            return ServerReading.of(ServerWal.read(ConnectionSettings.fromEnvironment(conninfo)));
+            return ServerReading.of(ServerWal.read(server));
         } catch (WalvaultException e) {
             return ServerReading.failed(e.getMessage());
         }

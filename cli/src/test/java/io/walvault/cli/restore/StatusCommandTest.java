@@ -31,7 +31,7 @@ class StatusCommandTest {
     }
 
     @Test
-    void aLimitThatIsNoDurationOrNotPositiveIsAUsageError() {
+    void badOptionsAreRefusedBeforeAnythingIsRead() {
         StringWriter err = new StringWriter();
         assertEquals(2, run(err, "status", "--repo", dir.resolve("none").toString(), "--max-backup-age", "3 weeks"));
         assertTrue(err.toString().contains("--max-backup-age '3 weeks' is not a duration"), err.toString());
@@ -41,6 +41,9 @@ class StatusCommandTest {
         StringWriter both = new StringWriter();
         assertEquals(2, run(both, "status", "--repo", dir.resolve("none").toString(), "--json", "--prometheus"));
         assertTrue(both.toString().contains("--json and --prometheus each choose the output"), both.toString());
+        StringWriter conninfo = new StringWriter();
+        assertEquals(3, run(conninfo, "status", "--repo", dir.resolve("none").toString(), "--pg", "host"));
+        assertTrue(conninfo.toString().contains("missing \"=\" after \"host\""), conninfo.toString());
     }
 
     @Test

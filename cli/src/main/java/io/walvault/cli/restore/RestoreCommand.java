@@ -1,5 +1,6 @@
 package io.walvault.cli.restore;
 
+import io.walvault.cli.options.DatabaseOptions;
 import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.cli.options.TargetOptions;
 import io.walvault.core.config.Settings;
@@ -8,7 +9,6 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.restore.recovery.RecoveryMode;
 import io.walvault.restore.recovery.RecoveryOption;
 import io.walvault.restore.recovery.TargetAction;
-import io.walvault.restore.run.DatabaseChoice;
 import io.walvault.restore.run.Restore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -104,13 +104,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + " written, files the backup lacks are removed. Refused over another cluster or a running server.")
     boolean delta;
 
-    @Option(names = "--db-include", paramLabel = "NAME", description = "Restore this database in full (repeatable); the"
-            + " others but template0, template1 and postgres become sparse zeroed files, to be dropped after recovery.")
-    List<String> dbInclude = List.of();
-
-    @Option(names = "--db-exclude", paramLabel = "NAME", description = "Do not restore this database's data (repeatable):"
-            + " its relation files become sparse zeroed files, to be dropped after recovery.")
-    List<String> dbExclude = List.of();
+    @Mixin
+    DatabaseOptions databases;
 
     @Spec
     CommandSpec spec;
@@ -152,7 +147,7 @@ public final class RestoreCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         new Restore(settings, new Restore.Options(pgdata, settings.get("system-identifier"), target.target(), target.inclusive(),
                 action(), target.timeline(), Optional.ofNullable(backup), map, dryRun, jobs, launcher, archiveOff, Optional.empty(),
-                mode, extra, delta, DatabaseChoice.of(dbInclude, dbExclude)), out).run();
+                mode, extra, delta, databases.choice()), out).run();
         return 0;
     }
 

@@ -1,12 +1,12 @@
 package io.walvault.cli.restore;
 
+import io.walvault.cli.options.DatabaseOptions;
 import io.walvault.cli.options.RepositoryOptions;
 import io.walvault.cli.options.TargetOptions;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.restore.run.DatabaseChoice;
 import io.walvault.restore.run.Restore;
 import io.walvault.restore.verify.Verify;
 import io.walvault.restore.verify.VerifyDrill;
@@ -84,13 +84,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--drill-timeout", paramLabel = "SECONDS", description = "Drill: how long recovery may take (default 600).")
     long drillTimeout = 600;
 
-    @Option(names = "--db-include", paramLabel = "NAME", description = "Drill: rehearse a selective restore: restore only"
-            + " this database in full (repeatable; as restore --db-include); the others are dropped once promoted.")
-    List<String> dbInclude = List.of();
-
-    @Option(names = "--db-exclude", paramLabel = "NAME", description = "Drill: rehearse a restore without this database"
-            + " (repeatable; as restore --db-exclude).")
-    List<String> dbExclude = List.of();
+    @Mixin
+    DatabaseOptions databases;
 
     @Option(names = "--standby", description = "Drill: rehearse a standby (as restore --standby): it passes once the"
             + " standby serves reads and has replayed the repository's WAL to its last segment.")
@@ -104,11 +99,11 @@ public final class VerifyCommand implements Callable<Integer> {
         if (jobs < 1 || jobs > 64) {
             throw new WalvaultException(ErrorCode.USAGE, "--jobs " + jobs + " is not between 1 and 64");
         }
-        if (!drill && (!dbInclude.isEmpty() || !dbExclude.isEmpty() || standby)) {
+        if (!drill && (databases.given() || standby)) {
             throw new WalvaultException(ErrorCode.USAGE, "--db-include, --db-exclude and --standby choose what a drill"
                     + " restores HINT: add --drill");
         }
-        DatabaseChoice.of(dbInclude, dbExclude); // refused here, before anything is read, when both are given
+        databases.choice(); // refused here, before anything is read, when both are given
         if (drill && all) {
             throw new WalvaultException(ErrorCode.USAGE, "--drill restores one backup; it cannot be combined with --all");
         }
@@ -140,7 +135,7 @@ public final class VerifyCommand implements Callable<Integer> {
             VerifyDrill.run(settings, report.systemId(), id, VerifyDrill.pgMajor(rs, report.systemId(), id), target.target(),
                     target.timeline(), target.inclusive(), jobs, launcher, new VerifyDrill.Options(Optional.ofNullable(scratch), keep,
                             Optional.ofNullable(pgBin), Optional.ofNullable(runAs), dbUser, sql, Duration.ofSeconds(drillTimeout),
-                            DatabaseChoice.of(dbInclude, dbExclude), standby),
+                            databases.choice(), standby),
                     out);
         }
         return 0;

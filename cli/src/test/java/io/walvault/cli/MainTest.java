@@ -44,6 +44,21 @@ class MainTest {
     }
 
     @Test
+    void theLauncherKnowsEveryCommandsName() throws java.io.IOException {
+        // bin/walvault finds the command's name on the line to choose the JVM's flags
+        String launcher = java.nio.file.Files.readString(java.nio.file.Path.of("..", "bin", "walvault"));
+        String known = launcher.lines().filter(l -> l.strip().startsWith("init|")).findFirst().orElseThrow();
+        String help = run("--help").out();
+        List<String> names = help.substring(help.indexOf("Commands:")).lines().skip(1)
+                .takeWhile(l -> !l.isBlank()).filter(l -> l.matches("  [a-z].*")).map(l -> l.strip().split(" ")[0]).toList();
+        assertTrue(names.contains("status") && names.contains("restore"), names.toString());
+        List<String> listed = List.of(known.strip().replace(")", "").split("\\|"));
+        for (String name : names) {
+            assertTrue(listed.contains(name), name + " missing from: " + known);
+        }
+    }
+
+    @Test
     void theS3OptionsAreListedOnceInTheTopLevelHelpAndNotInEveryCommands() {
         String top = run("--help").out();
         for (String option : List.of("--s3-endpoint=URL", "--s3-region=REGION", "--s3-sse=MODE", "--s3-access-key-id=ID")) {

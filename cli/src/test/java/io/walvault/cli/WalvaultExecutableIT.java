@@ -43,8 +43,13 @@ class WalvaultExecutableIT {
         Result init = WalvaultProcess.of("init", "--repo", repo, "--encryption", "none").withoutEnv("WALVAULT_REPO")
                 .timeout(SHORT).run();
         assertEquals(0, init.exitCode(), init.out());
-        assertTrue(init.out().lines().anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}"
-                + "(Z|[+-]\\d\\d:\\d\\d) \\[main\\] INFO .*created repository.*")), "an INFO line with its time: " + init.out());
+        assertEquals(1, init.out().lines().filter(l -> l.contains("created repository")).count(),
+                "one summary of the result, not a log line beside it: " + init.out());
+        Result debug = WalvaultProcess.of("init", "--log-level", "debug", "--repo", dir.resolve("debug").toUri().toString(),
+                "--encryption", "none").withoutEnv("WALVAULT_REPO").timeout(SHORT).run();
+        assertEquals(0, debug.exitCode(), debug.out());
+        assertTrue(debug.out().lines().anyMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}"
+                + "(Z|[+-]\\d\\d:\\d\\d) \\[main\\] DEBUG .*created repository.*")), "a log line with its time: " + debug.out());
         Result error = WalvaultProcess.of("init", "--log-level", "error", "--repo", dir.resolve("second").toUri().toString(),
                 "--encryption", "none").withoutEnv("WALVAULT_REPO").timeout(SHORT).run();
         assertEquals(0, error.exitCode(), error.out());

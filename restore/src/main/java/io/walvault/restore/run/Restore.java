@@ -46,9 +46,13 @@ import java.util.TreeMap;
  *  plan:     backups + WAL listing ─▶ TargetPlanning (RestorePlanner, TargetResolver) ─▶ RestoreReport; --dry-run stops here
  *            (a time target: the newest backup before it planned to the end of the archive, and its stop record
  *            searched for during the extraction by TargetResolution)
+ *            (--db-include/--db-exclude: SkippedDatabases, the names read from the backup's pg_database)
  *  checks:   TargetDirectory: data directory and tablespace directories new or empty
- *  write:    TargetDirectory.create (marker) ─▶ makeDirectories (directories, tablespace links)
- *  extract:  BundleExtraction, --jobs bundles at a time: storage ─▶ decrypt ─▶ decompress ─▶ BundleExtractSink
+ *            (--delta: DeltaTarget.check: the same cluster, no server running)
+ *  write:    TargetDirectory.create (marker) ─▶ (--delta: DeltaTarget removes pg_control, then what the backup lacks)
+ *            ─▶ makeDirectories (directories, tablespace links)
+ *  extract:  BundleExtraction, --jobs bundles at a time: FileSelection (kept, zeroed, or extracted)
+ *            ─▶ storage ─▶ decrypt ─▶ decompress ─▶ BundleExtractSink
  *            beside it, ServerWalAhead: the plan's first WAL into the restored server's hook spool
  *  account:  RestoreAccounting: every manifest file present with its size, nothing else
  *  resolve:  TargetResolution joined: its plan is written; its refusal clears the directories (an older backup next)
@@ -58,6 +62,9 @@ import java.util.TreeMap;
  * </pre>
  *
  * This class only orders those steps and turns a failure into one message.
+ *
+ * <p>Length: the options record (every restore mode's switches, validated together) and the
+ * one retry loop over backups for a time target take a third of it; each step is its own class.
  *
  * <p>Until the last step the directory holds {@value #MARKER} and no backup_label or
  * recovery.signal, so PostgreSQL cannot start on it; on any failure it stays so, and the marker

@@ -34,6 +34,8 @@ final class SkippedDatabases {
     private static final Pattern RELATION_FILE = Pattern.compile("[0-9]+(_(fsm|vm|init))?(\\.[0-9]+)?");
     /** A database's directory: base/OID/, or pg_tblspc/TS/VERSIONDIR/OID/. */
     private static final Pattern DATABASE_FILE = Pattern.compile("(?:base|pg_tblspc/[0-9]+/[^/]+)/([0-9]+)/([^/]+)");
+    /** A database's directory itself. */
+    private static final Pattern DATABASE_DIRECTORY = Pattern.compile("(?:base|pg_tblspc/[0-9]+/[^/]+)/([0-9]+)");
 
     /** A database of the backup, with its bytes there. */
     record Database(long oid, String name, long bytes) {
@@ -69,7 +71,7 @@ final class SkippedDatabases {
             }
         });
         for (ManifestFile d : manifest.directories()) {
-            Matcher m = Pattern.compile("(?:base|pg_tblspc/[0-9]+/[^/]+)/([0-9]+)").matcher(d.path());
+            Matcher m = DATABASE_DIRECTORY.matcher(d.path());
             if (m.matches()) {
                 bytes.putIfAbsent(Long.parseLong(m.group(1)), 0L);
             }

@@ -67,6 +67,17 @@ class StatusIT {
         assertTrue(s.get("healthy").asBoolean(), s.toString());
         assertTrue(s.get("server").isNull() && s.get("rpo").isNull() && s.get("rtoSeconds").isNull(), s.toString());
         String backupId = s.get("newestBackup").get("id").asText();
+        assertEquals(0, s.get("rto").get("restoresMeasured").asInt(), s.toString());
+        assertTrue(s.get("rto").get("unknownBecause").asText().contains("no restore or drill"), s.toString());
+
+        // a full restore records its pace: the files' part of the RTO is measured, the WAL's is not yet
+        Run restored = walvault("restore", "--config", config, "--pgdata", dir.resolve("restored").toString(), "--archive-mode",
+                "off");
+        assertEquals(0, restored.code(), restored.out() + restored.err());
+        JsonNode rto = walvault("status", "--config", config, "--json").json().get("rto");
+        assertEquals(1, rto.get("restoresMeasured").asInt(), rto.toString());
+        assertTrue(rto.get("restoreBytesPerSecond").asLong() > 0, rto.toString());
+        assertTrue(rto.get("seconds").isNull() && rto.get("unknownBecause").asText().contains("no drill"), rto.toString());
 
         // three segments archived by hand after the backup's own WAL
         List<String> pushed = new ArrayList<>();
@@ -131,7 +142,7 @@ class StatusIT {
         assertTrue(text.out().contains("NOT HEALTHY") && text.out().contains("PROBLEM BACKUP_TOO_OLD: the newest backup, '"
                 + backupId + "', ended"), text.out());
         assertTrue(text.out().contains("RPO:             unknown (the server's position is unknown)"), text.out());
-        assertTrue(text.out().contains("RTO:             unknown (no restore or drill recorded)"), text.out());
+        assertTrue(text.out().contains("RTO:             unknown (no drill of this cluster recorded its WAL replay"), text.out());
         assertTrue(text.err().contains("not healthy: 2 problems"), text.err());
     }
 }

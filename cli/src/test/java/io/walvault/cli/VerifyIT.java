@@ -3,6 +3,8 @@ package io.walvault.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
@@ -49,6 +51,13 @@ class VerifyIT {
         assertTrue(drilled.out().contains("drill: check 'SELECT count(*) FROM after_backup' returned '2000'"), drilled.out());
         assertTrue(drilled.out().contains("drill: check 'SELECT count(*) FROM t2' returned '20000'"), drilled.out());
         assertTrue(drilled.out().contains("drill: ok"), drilled.out());
+        // the drill measured both parts of a restore: status estimates the recovery time from them
+        WalvaultProcess.Result status = f.walvault(Map.of(), "status", "--repo", f.repoUri, "--encryption", "passphrase", "--json");
+        JsonNode rto = new ObjectMapper().readTree(status.out()).get("rto");
+        assertEquals(1, rto.get("drillsMeasured").asInt(), status.out());
+        assertTrue(rto.get("restoresMeasured").asInt() >= 1 && rto.get("replayBytesPerSecond").asLong() > 0, status.out());
+        assertTrue(rto.get("unknownBecause").isNull() && rto.get("seconds").asLong() >= 0, status.out());
+        assertEquals(rto.get("seconds").asLong(), new ObjectMapper().readTree(status.out()).get("rtoSeconds").asLong());
         try (Stream<Path> s = Files.list(scratch)) {
             assertEquals(List.of(), s.toList(), "the scratch cluster was not removed");
         }

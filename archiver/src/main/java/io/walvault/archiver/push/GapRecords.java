@@ -5,11 +5,11 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.archiver.push.QueueLimit.Waiting;
 import io.walvault.core.hook.HookSpool;
 import io.walvault.core.repo.ArchiveGaps;
+import io.walvault.core.repo.HostName;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalPageHeader;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -80,7 +80,7 @@ final class GapRecords {
             }
             try {
                 repo.cluster(Long.parseUnsignedLong(f[0])).gaps().record(new ArchiveGaps.Gap(1, f[1], f[2], Long.parseLong(f[3]),
-                        Long.parseLong(f[4]), host(), f[6], "given up unarchived by archive-push-queue-max (" + f[5] + " bytes)"
+                        Long.parseLong(f[4]), HostName.local(), f[6], "given up unarchived by archive-push-queue-max (" + f[5] + " bytes)"
                         + " while the repository could not be written"));
                 LOG.info("recorded in the repository: WAL '{}' to '{}' was given up unarchived", f[1], f[2]);
             } catch (RuntimeException e) {
@@ -98,11 +98,4 @@ final class GapRecords {
         }
     }
 
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
 }

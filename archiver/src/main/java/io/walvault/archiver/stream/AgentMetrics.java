@@ -1,11 +1,15 @@
 package io.walvault.archiver.stream;
 
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.BuildInfo;
 import io.walvault.core.wal.Lsn;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The agent's state as Prometheus metrics (text exposition format 0.0.4). Written by the
@@ -13,24 +17,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * is a single atomic or volatile field.
  *
  * <p>Names (all prefixed {@code walvault_agent_}): see {@link #render()} and docs/ARCHITECTURE.md.
+ * Units are in the names; what is unknown (no backup scheduled yet) has no sample, never a
+ * sentinel value; no label takes a new value per segment. {@code walvault_build_info} and the
+ * repository's {@code walvault_status_*} gauges follow.
  */
 public final class AgentMetrics {
 
     private volatile long serverWalEnd;
     private volatile long durable;
     private volatile long oldestUndurableMillis;
-    private volatile String lastSegment = "";
+    private volatile long lastArchiveMillis;
     private volatile boolean streaming;
     private volatile boolean gap;
     private volatile long spoolBytes;
     private volatile long lastBackupEpochSeconds;
-    private volatile int lastBackupOk = -1;
+    private volatile int lastBackupOk = NONE_RAN;
     private final AtomicLong segments = new AtomicLong();
     private final AtomicLong partials = new AtomicLong();
     private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong backupsOk = new AtomicLong();
     private final AtomicLong backupsFailed = new AtomicLong();
     private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
+    private volatile Supplier<String> repositoryGauges = () -> "";
+    private static final int NONE_RAN = -1;
+
+    /**
+     * Adds {@code gauges} (the repository's state, as {@code walvault status --prometheus} prints
+     * it) to every answer; called once at start-up. They must come from a cache: a scrape never
+     * waits for the repository.
+     */
+    public void repositoryGauges(Supplier<String> gauges) {
+        repositoryGauges = requireNonNull(gauges, "gauges is null");
+    }
 
     void serverWalEnd(Lsn end) {
         if (Long.compareUnsigned(end.value(), serverWalEnd) > 0) {
@@ -38,15 +56,13 @@ public final class AgentMetrics {
         }
     }
 
-    /** WAL up to {@code position} is durable in the repository; {@code segment} is the newest archived. */
-    void durable(Lsn position, String segment, boolean partial) {
+    /** WAL up to {@code position} is durable in the repository, with a segment or partial stored just now. */
+    void durable(Lsn position, boolean partial) {
         durable = position.value();
         if (serverWalEnd != 0 && Long.compareUnsigned(serverWalEnd, durable) < 0) {
             serverWalEnd = durable;
         }
-        if (segment != null) {
-            lastSegment = segment;
-        }
+        lastArchiveMillis = System.currentTimeMillis();
         (partial ? partials : segments).incrementAndGet();
     }
 
@@ -109,9 +125,10 @@ public final class AgentMetrics {
         gauge(sb, "archive_lag_seconds", "Age of the oldest received WAL not durable in the repository yet (0 when caught up)",
                 oldest == 0 ? 0 : (now - oldest) / 1000.0);
         gauge(sb, "durable_lsn", "WAL position durable in the repository (the slot's flush position), as a number", durable);
-        sb.append("# HELP walvault_agent_last_archived_segment_info The newest segment (or partial) stored in the repository\n")
-                .append("# TYPE walvault_agent_last_archived_segment_info gauge\n")
-                .append("walvault_agent_last_archived_segment_info{segment=\"").append(lastSegment).append("\"} 1\n");
+        if (lastArchiveMillis != 0) {
+            gauge(sb, "last_archive_timestamp_seconds", "When the agent last stored a segment or partial in the repository,"
+                    + " Unix time", lastArchiveMillis / 1000.0);
+        }
         counter(sb, "segments_archived_total", "WAL segments stored in the repository", segments.get());
         counter(sb, "partials_archived_total", "Uploads of the segment in progress as .partial", partials.get());
         gauge(sb, "streaming", "1 while a replication stream is open", streaming ? 1 : 0);
@@ -126,15 +143,22 @@ public final class AgentMetrics {
             sorted.putIfAbsent(kind, new AtomicLong());
         }
         sorted.forEach((k, v) -> sb.append("walvault_agent_errors_total{kind=\"").append(k).append("\"} ").append(v.get()).append('\n'));
-        gauge(sb, "last_backup_timestamp_seconds", "Start of the last scheduled backup that succeeded, Unix time (0: none)",
-                lastBackupEpochSeconds);
-        gauge(sb, "last_backup_age_seconds", "Seconds since the last scheduled backup that succeeded (-1: none)",
-                lastBackupEpochSeconds == 0 ? -1 : now / 1000 - lastBackupEpochSeconds);
-        gauge(sb, "last_backup_success", "1 if the last scheduled backup succeeded, 0 if it failed, -1 if none ran", lastBackupOk);
+        if (lastBackupEpochSeconds != 0) {
+            // backups taken elsewhere are the repository's gauges' (walvault_status_newest_backup_*)
+            gauge(sb, "last_backup_timestamp_seconds", "Start of the agent's last scheduled backup that succeeded, Unix time",
+                    lastBackupEpochSeconds);
+            gauge(sb, "last_backup_age_seconds", "Seconds since the agent's last scheduled backup that succeeded",
+                    now / 1000 - lastBackupEpochSeconds);
+        }
+        if (lastBackupOk != NONE_RAN) {
+            gauge(sb, "last_backup_success", "1 if the agent's last scheduled backup succeeded, 0 if it failed", lastBackupOk);
+        }
         sb.append("# HELP walvault_agent_backups_total Scheduled backups by result\n")
                 .append("# TYPE walvault_agent_backups_total counter\n")
                 .append("walvault_agent_backups_total{result=\"success\"} ").append(backupsOk.get()).append('\n')
                 .append("walvault_agent_backups_total{result=\"failure\"} ").append(backupsFailed.get()).append('\n');
+        sb.append(BuildInfo.prometheus());
+        sb.append(repositoryGauges.get());
         return sb.toString();
     }
 

@@ -299,7 +299,7 @@ final class AgentSession {
     /** WAL is durable in the repository: the resume point, the metrics and (on a live stream) the flush position move. */
     private void durable(WalStream s, SegmentShipper.Shipped d, WalSpool spool) {
         resume = new ResumePoint(d.end().segmentStart(segmentSize), d.timeline());
-        metrics.durable(d.end(), d.what(), d.partial());
+        metrics.durable(d.end(), d.partial());
         if (!spool.position().isAfter(d.end())) {
             metrics.oldestUndurable(0);
         }

@@ -107,14 +107,25 @@ public final class AgentCommand implements Callable<Integer> {
         String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
-            Agent agent = new Agent(settings, repo, options, new AgentMetrics());
-            Settings own = repository.settings(Map.of(), System.getenv());
-            agent.expectCluster(own.systemIdentifier());
-            agent.guardCluster(ClusterGuard.of(own, LOG::warn));
-            agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent").fastCheckpoint("fast".equals(backupCheckpoint))
-                            .serverCompression(ServerCompressionChoice.from(own)),
-                    schedule(), afterBackup(repo));
-            agent.runUntilShutdown();
+            AgentMetrics metrics = new AgentMetrics();
+            Agent agent = new Agent(settings, repo, options, metrics);
+            try (RepositoryGauges gauges = new RepositoryGauges(repo, agent::systemId)) {
+                metrics.repositoryGauges(gauges);
+                Settings own = repository.settings(Map.of(), System.getenv());
+                agent.expectCluster(own.systemIdentifier());
+                agent.guardCluster(ClusterGuard.of(own, LOG::warn));
+                AfterBackup retention = afterBackup(repo);
+                agent.scheduleBackups(BackupOptions.defaults().label("walvault-agent")
+                                .fastCheckpoint("fast".equals(backupCheckpoint)).serverCompression(ServerCompressionChoice.from(own)),
+                        schedule(), r -> {
+                            try {
+                                retention.afterBackup(r);
+                            } finally {
+                                gauges.invalidate(); // the newest backup, and what retention removed
+                            }
+                        });
+                agent.runUntilShutdown();
+            }
         }
         return 0;
     }

@@ -3,6 +3,7 @@ package io.walvault.cli.restore;
 import io.walvault.archiver.check.ServerWal;
 import io.walvault.cli.archiver.AgentCommand;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.core.BuildInfo;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
@@ -14,6 +15,7 @@ import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.wal.ServerWalPosition;
 import io.walvault.restore.info.RecoveryWindow;
 import io.walvault.restore.plan.ClusterState;
+import io.walvault.restore.status.Rto;
 import io.walvault.restore.status.ServerReading;
 import io.walvault.restore.status.Status;
 import io.walvault.restore.status.StatusJson;
@@ -25,6 +27,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -41,8 +44,8 @@ import picocli.CommandLine.Spec;
         header = "Show how far a restore to now would fall short, and whether the cluster is healthy.",
         description = {"For one cluster: how far the recoverable WAL is behind the server (RPO, in bytes and seconds; with"
                 + " --pg only, else unknown), the newest archived WAL file and the newest backup with their ages, the"
-                + " recoverable windows and WAL gaps as 'info' computes them, and the recovery time (unknown: walvault"
-                + " records no restore throughput yet).",
+                + " recoverable windows and WAL gaps as 'info' computes them, and the recovery time (RTO) estimated"
+                + " from the throughput earlier full restores and drills of the cluster recorded in the repository.",
                 "Exit 89 when the cluster is not healthy: a WAL gap, no restorable backup or WAL, a server that cannot be"
                         + " read, or an age beyond --max-archive-age or --max-backup-age; every problem is listed."})
 public final class StatusCommand implements Callable<Integer> {
@@ -95,7 +98,7 @@ public final class StatusCommand implements Callable<Integer> {
             report = Status.collect(cluster, server, Instant.now(), limits);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? StatusJson.write(report) : prometheus ? StatusMetrics.render(report) : text(report));
+        out.print(json ? StatusJson.write(report) : prometheus ? BuildInfo.prometheus() + StatusMetrics.render(report) : text(report));
         out.flush();
         if (!report.healthy()) {
             throw new WalvaultException(ErrorCode.STATUS_UNHEALTHY, "not healthy: " + report.problems().size() + " problem"
@@ -141,6 +144,16 @@ public final class StatusCommand implements Callable<Integer> {
         return cluster;
     }
 
+    private static String rto(Rto t) {
+        if (t.seconds().isEmpty()) {
+            return "unknown (" + t.unknownBecause().orElseThrow() + ")";
+        }
+        return String.format(Locale.ROOT, "about %s: %.1f GB at %.0f MB/s (median of %d restore%s), %.1f GB of WAL at %.0f MB/s"
+                + " (median of %d drill%s)", Status.human(Duration.ofSeconds(t.seconds().getAsLong())), t.restoreBytes() / 1e9,
+                t.restoreBytesPerSecond().getAsLong() / 1e6, t.restores(), t.restores() == 1 ? "" : "s", t.walBytes() / 1e9,
+                t.replayBytesPerSecond().getAsLong() / 1e6, t.drills(), t.drills() == 1 ? "" : "s");
+    }
+
     static String text(StatusReport r) {
         StringBuilder sb = new StringBuilder();
         sb.append("cluster ").append(Long.toUnsignedString(r.systemId())).append(" at ").append(r.at()).append(": ")
@@ -152,7 +165,7 @@ public final class StatusCommand implements Callable<Integer> {
                 ? ", " + Status.human(Duration.ofSeconds(p.seconds().getAsLong())) : ", time unknown")
                 + " behind the server").orElse(r.server().position().isPresent() ? "unknown (nothing can be recovered)"
                 : "unknown (the server's position is unknown)")).append('\n');
-        sb.append("  RTO:             unknown (no restore or drill recorded)\n");
+        sb.append("  RTO:             ").append(rto(r.rto())).append('\n');
         sb.append("  newest WAL:      ").append(r.newestWal().map(w -> w.name() + ", archived " + w.archivedAt() + " ("
                 + Status.human(r.newestWalAge().orElseThrow()) + " ago)").orElse("none")).append('\n');
         sb.append("  newest backup:   ").append(r.newestBackup().map(b -> b.id() + ", ended " + b.stopTime() + " at "

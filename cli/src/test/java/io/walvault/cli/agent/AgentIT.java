@@ -74,9 +74,9 @@ class AgentIT {
             HttpResponse<String> m = agent.get("/metrics");
             assertEquals(200, m.statusCode());
             for (String name : new String[] {"walvault_agent_archive_lag_bytes", "walvault_agent_archive_lag_seconds",
-                    "walvault_agent_last_archived_segment_info{segment=", "walvault_agent_durable_lsn",
+                    "walvault_agent_last_archive_timestamp_seconds ", "walvault_agent_durable_lsn",
                     "walvault_agent_reconnects_total", "walvault_agent_errors_total{kind=\"connection\"}",
-                    "walvault_agent_gap_detected 0", "walvault_agent_spool_bytes", "walvault_agent_last_backup_age_seconds",
+                    "walvault_agent_gap_detected 0", "walvault_agent_spool_bytes", "walvault_build_info{version=",
                     "walvault_agent_streaming 1", "# TYPE walvault_agent_archive_lag_bytes gauge"}) {
                 assertTrue(m.body().contains(name), name + " missing from:\n" + m.body());
             }
@@ -90,6 +90,14 @@ class AgentIT {
             assertTrue(agent.output().contains("agent: expire: cluster " + Long.toUnsignedString(systemId)
                     + ", retention: newest 50 full backups"), agent.output());
             assertTrue(metric(agent, "walvault_agent_last_backup_success ") == 1, agent.output());
+            assertTrue(metric(agent, "walvault_agent_last_backup_age_seconds ") >= 0, agent.output());
+            // the repository's own gauges, whoever took the backups: read on a thread of their own, after the backup
+            String id = "{system_identifier=\"" + Long.toUnsignedString(systemId) + "\"} ";
+            await(() -> metricsText(agent).contains("walvault_status_newest_backup_age_seconds" + id),
+                    Duration.ofSeconds(30), () -> "no repository gauges:\n" + agent.output());
+            String all = agent.get("/metrics").body();
+            assertTrue(all.contains("walvault_status_recovery_windows" + id), all);
+            assertFalse(all.contains(" -1\n") || all.contains("segment=\""), all);
             try (Repository r = Repositories.open(RepositorySettings.from(Settings.load(Map.of("repo", repoUri, "encryption", "none"), null, Map.of())))) {
                 assertFalse(r.cluster(systemId).backups().list().isEmpty(), "no backup in the repository");
             }
@@ -144,6 +152,14 @@ class AgentIT {
     }
 
     /** The value of the metric line starting with {@code prefix}, or -1. */
+    static String metricsText(AgentProcess agent) {
+        try {
+            return agent.get("/metrics").body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
     static double metric(AgentProcess agent, String prefix) {
         try {
             for (String line : agent.get("/metrics").body().split("\n")) {

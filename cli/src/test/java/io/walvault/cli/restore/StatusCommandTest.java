@@ -7,6 +7,7 @@ import io.walvault.cli.Main;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.ServerWalPosition;
 import io.walvault.restore.status.Rpo;
+import io.walvault.restore.status.Rto;
 import io.walvault.restore.status.ServerReading;
 import io.walvault.restore.status.StatusProblem;
 import io.walvault.restore.status.StatusReport;
@@ -49,23 +50,29 @@ class StatusCommandTest {
     @Test
     void theTextSaysWhatIsUnknownAndWhy() {
         Instant now = Instant.parse("2026-11-21T12:00:00Z");
-        StatusReport alone = new StatusReport(now, 42, ServerReading.notAsked(), Optional.empty(), Optional.empty(),
+        StatusReport alone = new StatusReport(now, 42, ServerReading.notAsked(), Optional.empty(),
+                Rto.unknown("no restore or drill of this cluster recorded: 'walvault verify --drill' measures both"), Optional.empty(),
                 Optional.empty(), List.of(), List.of(), List.of(new StatusProblem(StatusProblem.Kind.NO_BACKUP, "no backup")),
                 List.of());
         String text = StatusCommand.text(alone);
         assertTrue(text.startsWith("cluster 42 at 2026-11-21T12:00:00Z: NOT HEALTHY\n"), text);
         assertTrue(text.contains("  server:          unknown (no --pg given)\n"), text);
         assertTrue(text.contains("  RPO:             unknown (the server's position is unknown)\n"), text);
-        assertTrue(text.contains("  RTO:             unknown (no restore or drill recorded)\n"), text);
+        assertTrue(text.contains("  RTO:             unknown (no restore or drill of this cluster recorded: 'walvault verify --drill'"
+                + " measures both)\n"), text);
         assertTrue(text.contains("  newest backup:   none\n") && text.contains("  recoverable:     nothing\n"), text);
         assertTrue(text.contains("  PROBLEM NO_BACKUP: no backup\n"), text);
 
         StatusReport measured = new StatusReport(now, 42, ServerReading.of(new ServerWalPosition(42, Lsn.parse("0/5000000"),
-                false)), Optional.of(new Rpo(4096, OptionalLong.of(75))), Optional.empty(), Optional.empty(), List.of(),
+                false)), Optional.of(new Rpo(4096, OptionalLong.of(75))), new Rto(OptionalLong.of(130), 2_000_000_000,
+                OptionalLong.of(20_000_000), 3, 600_000_000, OptionalLong.of(20_000_000), 1, Optional.empty()), Optional.empty(),
+                Optional.empty(), List.of(),
                 List.of(), List.of(), List.of());
         String ok = StatusCommand.text(measured);
         assertTrue(ok.startsWith("cluster 42 at 2026-11-21T12:00:00Z: healthy\n"), ok);
         assertTrue(ok.contains("  server:          0/5000000 (primary, written)\n"), ok);
         assertTrue(ok.contains("  RPO:             4096 bytes, 1m 15s behind the server\n"), ok);
+        assertTrue(ok.contains("  RTO:             about 2m 10s: 2.0 GB at 20 MB/s (median of 3 restores), 0.6 GB of WAL at 20 MB/s"
+                + " (median of 1 drill)\n"), ok);
     }
 }

@@ -57,6 +57,11 @@ public final class ClusterCatalog {
         return new ArchiveGaps(repository, systemId);
     }
 
+    /** What earlier restores and drills measured (the RTO estimate of {@code status}). */
+    public RecoveryTimings timings() {
+        return new RecoveryTimings(repository, systemId);
+    }
+
     /** Clusters checked already, per open storage: one check per process (archive-push's watcher pushes many files). */
     private static final Map<Storage, Set<Long>> ADMITTED =
             Collections.synchronizedMap(new WeakHashMap<>());

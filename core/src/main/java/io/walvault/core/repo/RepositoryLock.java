@@ -10,7 +10,6 @@ import io.walvault.core.storage.Storage;
 import io.walvault.core.storage.StorageErrors;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -52,7 +51,7 @@ public final class RepositoryLock implements AutoCloseable {
         requireNonNull(storage, "storage is null");
         requireNonNull(staleAfter, "staleAfter is null");
         String now = Instant.now().toString();
-        Holder me = new Holder(UUID.randomUUID().toString(), hostName(), ProcessHandle.current().pid(), now, now);
+        Holder me = new Holder(UUID.randomUUID().toString(), HostName.local(), ProcessHandle.current().pid(), now, now);
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
                 write(storage, key, me, Storage.WriteMode.CREATE);
@@ -78,7 +77,7 @@ public final class RepositoryLock implements AutoCloseable {
     }
 
     static boolean isStale(Holder h, Duration staleAfter) {
-        if (h.host().equals(hostName()) && ProcessHandle.of(h.pid()).map(p -> !p.isAlive()).orElse(true)) {
+        if (h.host().equals(HostName.local()) && ProcessHandle.of(h.pid()).map(p -> !p.isAlive()).orElse(true)) {
             return true;
         }
         try {
@@ -115,14 +114,6 @@ public final class RepositoryLock implements AutoCloseable {
             return Optional.of(new Holder("?", "?", -1, Instant.EPOCH.toString(), Instant.EPOCH.toString()));
         } catch (IOException e) {
             throw StorageErrors.failed("read", key, storage.location(), e);
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
         }
     }
 

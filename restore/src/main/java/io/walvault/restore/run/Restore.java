@@ -24,6 +24,7 @@ import io.walvault.restore.recovery.RecoveryOption;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
+import io.walvault.restore.status.RtoRecorder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -285,6 +286,9 @@ public final class Restore {
                     done.extracted().bytes(), done.extracted().fetchedBytes(), took, layout.locations(),
                     done.extracted().keptFiles(), skipped.names());
             report.printSummary(s, done.extracted(), done.removed(), skipped);
+            if (!options.delta() && options.databases().all()) {
+                RtoRecorder.restore(cluster, s.bytes(), took); // a delta or selective restore's pace says nothing of a full one
+            }
             return s;
         }
     }

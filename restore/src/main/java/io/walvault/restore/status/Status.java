@@ -3,6 +3,7 @@ package io.walvault.restore.status;
 import io.walvault.core.repo.ArchiveGaps;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
+import io.walvault.core.repo.RecoveryTimings;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.wal.ServerWalPosition;
 import io.walvault.core.wal.WalFileName;
@@ -45,7 +46,8 @@ public final class Status {
         }
         Optional<ArchivedFile> windowEnd = report.windows().isEmpty() ? Optional.empty()
                 : report.windows().get(report.windows().size() - 1).lastWal().flatMap(n -> archived(cluster, n));
-        return assess(report, newest, windowEnd, cluster.gaps().list(), server, now, limits);
+        return assess(report, newest, windowEnd, cluster.gaps().list(), cluster.timings().newest(2 * Rto.SAMPLES), server, now,
+                limits);
     }
 
     private static Optional<ArchivedFile> archived(ClusterCatalog cluster, String name) {
@@ -59,18 +61,22 @@ public final class Status {
      * @param newestWal the newest archived WAL file
      * @param windowEnd the last WAL file of the latest recovery window
      * @param givenUp   the WAL archive-push gave up unarchived
+     * @param timings   what earlier restores and drills measured, oldest first
      * @param server    the server's position, or why it is unknown
      * @param now       the moment ages are measured to
      * @param limits    the ages beyond which the cluster is not healthy
      */
     public static StatusReport assess(ClusterReport report, Optional<ArchivedFile> newestWal, Optional<ArchivedFile> windowEnd,
-                                      List<ArchiveGaps.Gap> givenUp, ServerReading server, Instant now, StatusThresholds limits) {
+                                      List<ArchiveGaps.Gap> givenUp, List<RecoveryTimings.Timing> timings, ServerReading server,
+                                      Instant now, StatusThresholds limits) {
         Optional<BackupInfo> newestBackup = report.backups().stream().max(Comparator.comparing(BackupInfo::stopTime));
         List<TimelineWal.Gap> gaps = report.wal().stream().flatMap(w -> w.gaps().stream()).toList();
-        StatusReport shape = new StatusReport(now, report.systemId(), server, Optional.empty(), newestWal, newestBackup,
-                report.windows(), gaps, List.of(), report.problems());
         Optional<RecoveryWindow> latest = report.windows().isEmpty() ? Optional.empty()
                 : Optional.of(report.windows().get(report.windows().size() - 1));
+        Rto rto = Rto.estimate(latest, latest.flatMap(w -> report.backups().stream().filter(b -> b.id().equals(w.fromBackup()))
+                .findFirst()), timings);
+        StatusReport shape = new StatusReport(now, report.systemId(), server, Optional.empty(), rto, newestWal, newestBackup,
+                report.windows(), gaps, List.of(), report.problems());
         Optional<Rpo> rpo = server.position().flatMap(p -> latest.map(w -> rpo(p, w, windowEnd, shape)));
 
         List<StatusProblem> problems = new ArrayList<>();
@@ -112,8 +118,8 @@ public final class Status {
                 problems.add(new StatusProblem(Kind.BACKUP_TOO_OLD, "the newest backup, '" + newestBackup.get().id() + "', ended "
                         + human(age) + " ago, more than --max-backup-age " + human(max) + " HINT: take one with 'walvault"
                         + " backup' (or check why the scheduled one did not run)"))));
-        return new StatusReport(now, report.systemId(), server, rpo, newestWal, newestBackup, report.windows(), gaps, problems,
-                report.problems());
+        return new StatusReport(now, report.systemId(), server, rpo, rto, newestWal, newestBackup, report.windows(), gaps,
+                problems, report.problems());
     }
 
     private static Rpo rpo(ServerWalPosition server, RecoveryWindow latest, Optional<ArchivedFile> windowEnd, StatusReport at) {

@@ -5,6 +5,7 @@ import static io.walvault.restore.info.InfoJson.str;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.restore.info.InfoJson;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The JSON form of a {@link StatusReport}, as {@code walvault status --json} prints it (README.md
@@ -33,7 +34,16 @@ public final class StatusJson {
         r.rpo().ifPresentOrElse(p -> sb.append("{\"bytes\":").append(p.bytes()).append(",\"seconds\":")
                 .append(p.seconds().isPresent() ? Long.toString(p.seconds().getAsLong()) : "null").append('}'),
                 () -> sb.append("null"));
-        sb.append(",\"rtoSeconds\":null"); // no restore throughput is recorded yet: unknown, never guessed
+        Rto t = r.rto();
+        sb.append(",\"rtoSeconds\":").append(num(t.seconds()))
+                .append(",\"rto\":{\"seconds\":").append(num(t.seconds()))
+                .append(",\"restoreBytes\":").append(t.restoreBytes())
+                .append(",\"restoreBytesPerSecond\":").append(num(t.restoreBytesPerSecond()))
+                .append(",\"restoresMeasured\":").append(t.restores())
+                .append(",\"walBytes\":").append(t.walBytes())
+                .append(",\"replayBytesPerSecond\":").append(num(t.replayBytesPerSecond()))
+                .append(",\"drillsMeasured\":").append(t.drills())
+                .append(",\"unknownBecause\":").append(t.unknownBecause().map(InfoJson::str).orElse("null")).append('}');
         sb.append(",\"newestWal\":");
         r.newestWal().ifPresentOrElse(w -> sb.append("{\"file\":").append(str(w.name()))
                 .append(",\"archivedAt\":").append(str(w.archivedAt().toString()))
@@ -62,6 +72,10 @@ public final class StatusJson {
             sb.append(i > 0 ? "," : "").append(str(w.get(i)));
         }
         return sb.append("]}\n").toString();
+    }
+
+    private static String num(OptionalLong n) {
+        return n.isPresent() ? Long.toString(n.getAsLong()) : "null";
     }
 
     private static void backup(StringBuilder sb, BackupInfo b, long ageSeconds) {

@@ -29,6 +29,8 @@ public final class StatusMetrics {
         r.rpo().filter(p -> p.seconds().isPresent()).ifPresent(p -> gauge(sb, "rpo_seconds", "Seconds since the latest"
                 + " recovery window's last WAL file reached the repository, while the server wrote past it (0 when it did not)",
                 id, p.seconds().getAsLong()));
+        r.rto().seconds().ifPresent(s -> gauge(sb, "rto_seconds", "Estimated seconds a restore to the end of the latest"
+                + " recovery window would take, from earlier restores' and drills' throughput", id, s));
         r.newestWal().ifPresent(w -> {
             gauge(sb, "newest_wal_timestamp_seconds", "When the newest archived WAL file reached the repository, Unix time", id,
                     epoch(w.archivedAt()));

@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param server       the server's WAL position, or why it is unknown
  * @param rpo          how far the recoverable WAL is behind the server; empty when the server's
  *                     position or a recovery window is unknown
+ * @param rto          how long a restore to now would take, or why that is unknown
  * @param newestWal    the newest archived WAL file, if any
  * @param newestBackup the newest restorable backup, if any
  * @param windows      the recoverable windows, as {@code info} computes them
@@ -25,7 +26,8 @@ import java.util.Optional;
  * @param problems     why the cluster is not healthy (none: healthy)
  * @param warnings     what {@code info} warns of for the cluster, for people
  */
-public record StatusReport(Instant at, long systemId, ServerReading server, Optional<Rpo> rpo, Optional<ArchivedFile> newestWal,
+public record StatusReport(Instant at, long systemId, ServerReading server, Optional<Rpo> rpo, Rto rto,
+                           Optional<ArchivedFile> newestWal,
                            Optional<BackupInfo> newestBackup, List<RecoveryWindow> windows, List<TimelineWal.Gap> gaps,
                            List<StatusProblem> problems, List<String> warnings) {
 
@@ -33,6 +35,7 @@ public record StatusReport(Instant at, long systemId, ServerReading server, Opti
         requireNonNull(at, "at is null");
         requireNonNull(server, "server is null");
         requireNonNull(rpo, "rpo is null");
+        requireNonNull(rto, "rto is null");
         requireNonNull(newestWal, "newestWal is null");
         requireNonNull(newestBackup, "newestBackup is null");
         windows = List.copyOf(windows);

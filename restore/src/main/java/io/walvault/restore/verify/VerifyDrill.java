@@ -21,6 +21,7 @@ import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.recovery.RecoveryMode;
 import io.walvault.restore.run.DatabaseChoice;
 import io.walvault.restore.run.Restore;
+import io.walvault.restore.status.RtoRecorder;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileVisitResult;
@@ -36,6 +37,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code walvault verify --drill}: a tested restore in one command. Restores the backup into a
@@ -44,6 +47,8 @@ import java.util.Optional;
  * removes the scratch cluster unless asked to keep it.
  */
 public final class VerifyDrill {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VerifyDrill.class);
 
     /**
      * @param scratch the directory to restore into (new or empty), or empty for a temporary one
@@ -134,6 +139,9 @@ public final class VerifyDrill {
                 throw new WalvaultException(e.code(), e.getMessage() + (tail.isBlank() ? "" : "\n  server log (last lines):" + tail), e);
             }
             print(report, out);
+            if (!o.standby() && o.databases().all() && report.outcome() != DrillReport.Outcome.STANDBY_CAUGHT_UP) {
+                recordReplay(settings, systemId, restored.plan(), report);
+            }
             ok = true;
             return report;
         } finally {
@@ -143,6 +151,26 @@ public final class VerifyDrill {
                 removeTree(root, o.scratch().isEmpty());
             }
             out.flush();
+        }
+    }
+
+    /**
+     * The drill's recovery throughput, for status's RTO estimate: the WAL from the backup's start to
+     * where replay ended (the plan's end when the server does not say), over the time from the
+     * server's start until recovery ended.
+     */
+    private static void recordReplay(Settings settings, long systemId, RestorePlan plan, DrillReport report) {
+        Lsn end;
+        try {
+            end = Lsn.parse(report.replayedUntil().trim());
+        } catch (IllegalArgumentException e) {
+            end = plan.walEnd();
+        }
+        long walBytes = Math.max(0, end.minus(plan.backup().startLsn()));
+        try (RepositorySettings rs = RepositorySettings.from(settings); Repository repo = Repositories.open(rs)) {
+            RtoRecorder.drill(repo.cluster(systemId), walBytes, report.recoveryTime());
+        } catch (RuntimeException e) {
+            LOG.warn("cannot record this drill's throughput in the repository: {}", e.getMessage());
         }
     }
 

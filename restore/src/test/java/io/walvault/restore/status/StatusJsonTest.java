@@ -33,13 +33,17 @@ class StatusJsonTest {
                 Optional.of("000000010000000000000003"), Optional.empty());
         StatusReport r = new StatusReport(NOW, 42, ServerReading.of(new ServerWalPosition(42, Lsn.parse("0/6000000"), true)),
                 Optional.of(new Rpo(33554432, OptionalLong.empty())),
+                new Rto(OptionalLong.of(130), 2_000_000_000, OptionalLong.of(20_000_000), 3, 600_000_000, OptionalLong.of(20_000_000),
+                        1, Optional.empty()),
                 Optional.of(new ArchivedFile("000000010000000000000005", Instant.parse("2026-11-21T11:59:30Z"))),
                 Optional.of(b), List.of(w), List.of(new TimelineWal.Gap(new WalSegmentName(TimelineId.FIRST, 4, SEG),
                         new WalSegmentName(TimelineId.FIRST, 4, SEG))),
                 List.of(new StatusProblem(Kind.WAL_GAP, "a \"gap\"")), List.of("a warning"));
         assertEquals("{\"format\":1,\"at\":\"2026-11-21T12:00:00Z\",\"systemIdentifier\":\"42\",\"healthy\":false,"
                 + "\"server\":{\"lsn\":\"0/6000000\",\"standby\":true},\"rpo\":{\"bytes\":33554432,\"seconds\":null},"
-                + "\"rtoSeconds\":null,"
+                + "\"rtoSeconds\":130,\"rto\":{\"seconds\":130,\"restoreBytes\":2000000000,\"restoreBytesPerSecond\":20000000,"
+                + "\"restoresMeasured\":3,\"walBytes\":600000000,\"replayBytesPerSecond\":20000000,\"drillsMeasured\":1,"
+                + "\"unknownBecause\":null},"
                 + "\"newestWal\":{\"file\":\"000000010000000000000005\",\"archivedAt\":\"2026-11-21T11:59:30Z\",\"ageSeconds\":30},"
                 + "\"newestBackup\":{\"id\":\"20261121T093000Z\",\"stopTime\":\"2026-11-21T09:30:00Z\",\"stopLsn\":\"0/2000100\","
                 + "\"ageSeconds\":9000},"
@@ -53,10 +57,12 @@ class StatusJsonTest {
 
     @Test
     void whatIsUnknownIsNull() {
-        StatusReport r = new StatusReport(NOW, 42, ServerReading.notAsked(), Optional.empty(), Optional.empty(), Optional.empty(),
-                List.of(), List.of(), List.of(), List.of());
+        StatusReport r = new StatusReport(NOW, 42, ServerReading.notAsked(), Optional.empty(), Rto.unknown("nothing can be recovered"),
+                Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), List.of());
         assertEquals("{\"format\":1,\"at\":\"2026-11-21T12:00:00Z\",\"systemIdentifier\":\"42\",\"healthy\":true,"
-                + "\"server\":null,\"rpo\":null,\"rtoSeconds\":null,\"newestWal\":null,\"newestBackup\":null,"
+                + "\"server\":null,\"rpo\":null,\"rtoSeconds\":null,\"rto\":{\"seconds\":null,\"restoreBytes\":0,"
+                + "\"restoreBytesPerSecond\":null,\"restoresMeasured\":0,\"walBytes\":0,\"replayBytesPerSecond\":null,"
+                + "\"drillsMeasured\":0,\"unknownBecause\":\"nothing can be recovered\"},\"newestWal\":null,\"newestBackup\":null,"
                 + "\"recoveryWindows\":[],\"gaps\":[],\"problems\":[],\"warnings\":[]}\n", StatusJson.write(r));
     }
 }

@@ -35,6 +35,8 @@ class StatusMetricsTest {
                 Optional.of(new WalSegmentName(TimelineId.FIRST, 4, SEG)));
         StatusReport r = new StatusReport(NOW, 42, ServerReading.of(new ServerWalPosition(42, Lsn.parse("0/6000010"), false)),
                 Optional.of(new Rpo(2 * SEG + 16, OptionalLong.of(90))),
+                new Rto(OptionalLong.of(130), 2_000_000_000, OptionalLong.of(20_000_000), 3, 600_000_000, OptionalLong.of(20_000_000),
+                        1, Optional.empty()),
                 Optional.of(new ArchivedFile("000000010000000000000005", Instant.parse("2026-11-21T11:59:30.500Z"))),
                 Optional.of(b), List.of(w), List.of(new TimelineWal.Gap(new WalSegmentName(TimelineId.FIRST, 4, SEG),
                         new WalSegmentName(TimelineId.FIRST, 4, SEG))),
@@ -47,6 +49,7 @@ class StatusMetricsTest {
         assertTrue(m.contains("walvault_status_measured_timestamp_seconds" + id + " 1795262400\n"), m);
         assertTrue(m.contains("walvault_status_rpo_bytes" + id + " 33554448\n"), m);
         assertTrue(m.contains("walvault_status_rpo_seconds" + id + " 90\n"), m);
+        assertTrue(m.contains("walvault_status_rto_seconds" + id + " 130\n"), m);
         assertTrue(m.contains("walvault_status_newest_wal_timestamp_seconds" + id + " 1795262370.500\n"), m);
         assertTrue(m.contains("walvault_status_newest_wal_age_seconds" + id + " 29.500\n"), m);
         assertTrue(m.contains("walvault_status_newest_backup_end_timestamp_seconds" + id + " 1795253400\n"), m);
@@ -59,11 +62,11 @@ class StatusMetricsTest {
 
     @Test
     void whatIsUnknownHasNoSampleAndNoSentinel() {
-        StatusReport r = new StatusReport(NOW, 42, ServerReading.notAsked(), Optional.empty(), Optional.empty(), Optional.empty(),
-                List.of(), List.of(), List.of(), List.of());
+        StatusReport r = new StatusReport(NOW, 42, ServerReading.notAsked(), Optional.empty(), Rto.unknown("nothing can be recovered"),
+                Optional.empty(), Optional.empty(), List.of(), List.of(), List.of(), List.of());
         String m = StatusMetrics.render(r);
         assertTrue(m.contains("walvault_status_healthy{system_identifier=\"42\"} 1\n"), m);
-        for (String absent : List.of("rpo_bytes", "rpo_seconds", "newest_wal_", "newest_backup_", "recovery_window_start")) {
+        for (String absent : List.of("rpo_bytes", "rpo_seconds", "rto_seconds", "newest_wal_", "newest_backup_", "recovery_window_start")) {
             assertFalse(m.contains("walvault_status_" + absent), absent + ": " + m);
         }
         assertFalse(m.contains(" -1\n"), m);

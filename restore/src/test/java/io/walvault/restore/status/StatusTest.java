@@ -55,7 +55,7 @@ class StatusTest {
     }
 
     private static StatusReport assess(ClusterReport r, ServerReading server, StatusThresholds limits) {
-        return Status.assess(r, Optional.of(LAST_WAL), Optional.of(LAST_WAL), List.of(), server, NOW, limits);
+        return Status.assess(r, Optional.of(LAST_WAL), Optional.of(LAST_WAL), List.of(), List.of(), server, NOW, limits);
     }
 
     private static ServerReading server(Lsn at) {
@@ -135,7 +135,7 @@ class StatusTest {
         ArchiveGaps.Gap given = new ArchiveGaps.Gap(1, "000000010000000000000006", "000000010000000000000007", 2, 2 * SEG,
                 "db1", "2026-11-21T11:00:00Z", "the spool was full");
         StatusReport r = Status.assess(healthy(), Optional.of(LAST_WAL), Optional.of(LAST_WAL), List.of(given),
-                ServerReading.notAsked(), NOW, StatusThresholds.NONE);
+                List.of(), ServerReading.notAsked(), NOW, StatusThresholds.NONE);
         assertEquals(List.of(Kind.WAL_GAP), kinds(r));
         assertTrue(r.problems().get(0).message().contains("given up unarchived by archive-push on db1"), r.problems().toString());
     }
@@ -144,7 +144,7 @@ class StatusTest {
     void nothingArchivedNoBackupAndNoWindowAreProblems() {
         ClusterReport empty = new ClusterReport(SYSID, List.of(), List.of(), Optional.empty(), Optional.empty(), List.of(),
                 List.of());
-        StatusReport r = Status.assess(empty, Optional.empty(), Optional.empty(), List.of(), server(WINDOW_END), NOW,
+        StatusReport r = Status.assess(empty, Optional.empty(), Optional.empty(), List.of(), List.of(), server(WINDOW_END), NOW,
                 new StatusThresholds(Optional.of(Duration.ofMinutes(1)), Optional.of(Duration.ofMinutes(1))));
         assertEquals(List.of(Kind.NO_WAL, Kind.NO_BACKUP), kinds(r));
         assertTrue(r.rpo().isEmpty(), "nothing is recoverable: no number");

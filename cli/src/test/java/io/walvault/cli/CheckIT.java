@@ -1,13 +1,20 @@
 package io.walvault.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.cli.WalvaultProcess.Result;
 import io.walvault.core.error.ErrorCode;
+import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import io.walvault.testkit.ServerUser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Map;
 
@@ -15,7 +22,9 @@ import java.util.Map;
  * {@code walvault check} against a real server archiving into a real repository: it passes on the
  * correct set-up, and names each broken part with what to change: the missing grant for the WAL
  * switch, an archive_command that does not run walvault (its segment never arrives), a wrong key,
- * a role without REPLICATION.
+ * a role without REPLICATION, a repository the server's OS user cannot write; and for WAL that
+ * comes through the agent, a missing slot and the settings with which the server could
+ * invalidate it.
  */
 class CheckIT {
 
@@ -23,16 +32,23 @@ class CheckIT {
     void passesOnACorrectSetUpAndNamesEachBrokenPart(PgHarness harness) throws Exception {
         RestoreIT.Fixture f = new RestoreIT.Fixture(harness);
         String role = "host=127.0.0.1 port=" + f.pg.port() + " user=wv_backup password='backup pw' sslmode=disable";
-        f.pg.execute("GRANT EXECUTE ON FUNCTION pg_switch_wal() TO wv_backup");
+        f.pg.execute("GRANT EXECUTE ON FUNCTION pg_switch_wal() TO wv_backup",
+                "SELECT pg_create_physical_replication_slot('wv_slot', true)");
         // some WAL to switch away from
         f.pg.execute("INSERT INTO t SELECT g, 1 FROM generate_series(50001, 51000) g");
 
-        Result ok = check(f, Map.of(), role);
+        // a named slot is checked even beside archive_command; the role may not read data_directory,
+        // so the repository's owner is not compared with the server's OS user, and the line says so
+        Result ok = check(f, Map.of(), role, "--slot", "wv_slot");
         assertEquals(0, ok.exitCode(), ok.out());
         for (String line : new String[] {"ok      replication connection", "ok      wal_level: replica", "ok      archive_command",
-                "ok      repository", "ok      archiving end to end"}) {
+                "ok      slot 'wv_slot': physical, holds WAL from", "ok      max_slot_wal_keep_size: -1", "ok      repository",
+                "ok      repository owner: not checked: role 'wv_backup' may not read data_directory",
+                "GRANT pg_read_all_settings TO wv_backup", "ok      archiving end to end"}) {
             assertTrue(ok.out().contains(line), line + "\n" + ok.out());
         }
+        assertEquals(harness.version().major() >= 17, ok.out().contains("summarize_wal"), ok.out());
+        f.pg.execute("GRANT pg_read_all_settings TO wv_backup");
 
         // no grant for pg_switch_wal: the end-to-end check fails with the GRANT to run
         f.pg.execute("REVOKE EXECUTE ON FUNCTION pg_switch_wal() FROM wv_backup");
@@ -90,6 +106,103 @@ class CheckIT {
         Result plain = check(f, Map.of(), "host=127.0.0.1 port=" + f.pg.port() + " user=wv_plain password='plain pw' sslmode=disable");
         assertEquals(ErrorCode.CHECK_FAILED.exitCode(), plain.exitCode(), plain.out());
         assertTrue(plain.out().contains("FAILED  replication connection"), plain.out());
+
+        // the repository against the server's OS user, the owner of the data directory
+        String user = ServerUser.get().name();
+        if (ServerUser.jvmIsRoot()) {
+            // check runs as root here, and its own write succeeds where archive_command's cannot
+            Files.setOwner(f.repoDir, f.repoDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root"));
+            Files.setPosixFilePermissions(f.repoDir, PosixFilePermissions.fromString("rwx------"));
+            Result rootOwned = check(f, Map.of(), role);
+            assertEquals(ErrorCode.CHECK_FAILED.exitCode(), rootOwned.exitCode(), rootOwned.out());
+            assertTrue(rootOwned.out().contains("ok      repository: "), rootOwned.out());
+            assertTrue(rootOwned.out().contains("FAILED  repository owner: '" + f.repoDir + "' is owned by root (mode 0700), the"
+                    + " server runs as " + user + ": archive_command cannot write it"), rootOwned.out());
+            assertTrue(rootOwned.out().contains("HINT: as root: chown -R " + user + ":"), rootOwned.out());
+            ServerUser.get().adopt(f.repoDir);
+        }
+        Result owned = check(f, Map.of(), role);
+        assertTrue(owned.out().contains("ok      repository owner: '" + f.repoDir + "' is writable by " + user + ", the server's"
+                + " OS user"), owned.out());
+    }
+
+    /**
+     * WAL through the agent ({@code --no-archive-command}): the slot (the agent's default name)
+     * must exist and hold WAL (not invalidated), and max_slot_wal_keep_size and, on PostgreSQL 18,
+     * idle_replication_slot_timeout must not let the server invalidate it. No agent runs here, so
+     * only the end-to-end line fails once the set-up is right.
+     */
+    @PgTest(min = 17)
+    void checksTheAgentsSlotAndTheSettingsThatCouldInvalidateIt(PgHarness harness) throws Exception {
+        boolean pg18 = harness.version().major() >= 18;
+        Path scratch = harness.scratchDirectory("agent-check");
+        Path pass = scratch.resolve("pass");
+        Files.writeString(pass, RestoreIT.PASSPHRASE + "\n");
+        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
+        Path conf = scratch.resolve("walvault.conf");
+        Files.writeString(conf, "repo = " + scratch.resolve("repo").toUri() + "\nencryption = passphrase\npassphrase-file = " + pass
+                + "\n");
+        Result init = inProcess("init", "--config", conf.toString());
+        assertEquals(0, init.exitCode(), init.out());
+        PgCluster pg = harness.cluster().name("primary").start();
+        pg.execute("CREATE ROLE wv_agent LOGIN REPLICATION PASSWORD 'agent pw'",
+                "GRANT EXECUTE ON FUNCTION pg_switch_wal() TO wv_agent");
+        String[] check = {"check", "--config", conf.toString(), "--pg", "host=127.0.0.1 port=" + pg.port()
+                + " user=wv_agent password='agent pw' sslmode=disable", "--no-archive-command", "--archive-timeout", "1"};
+
+        Result missing = inProcess(check);
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), missing.exitCode(), missing.out());
+        for (String line : new String[] {"FAILED  slot 'walvault': the server has no replication slot of that name",
+                "'walvault agent --slot walvault' creates it when it starts", "ok      summarize_wal: off",
+                "ok      max_slot_wal_keep_size: -1", "ok      repository: "}) {
+            assertTrue(missing.out().contains(line), line + "\n" + missing.out());
+        }
+        assertEquals(pg18, missing.out().contains("ok      idle_replication_slot_timeout: 0"), missing.out());
+        assertFalse(missing.out().contains("archive_command") || missing.out().contains("repository owner"), missing.out());
+
+        pg.execute("SELECT pg_create_physical_replication_slot('walvault', true)",
+                "ALTER SYSTEM SET max_slot_wal_keep_size = '64MB'",
+                pg18 ? "ALTER SYSTEM SET idle_replication_slot_timeout = '1d'" : "SELECT 1", "SELECT pg_reload_conf()");
+        Thread.sleep(500);
+        Result limited = inProcess(check);
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), limited.exitCode(), limited.out());
+        for (String line : new String[] {"ok      slot 'walvault': physical, holds WAL from", "(is walvault agent running?)",
+                "FAILED  max_slot_wal_keep_size: 64MB: the server invalidates slot 'walvault' once it holds more than 64MB",
+                "HINT: set max_slot_wal_keep_size = -1 and reload the server"}) {
+            assertTrue(limited.out().contains(line), line + "\n" + limited.out());
+        }
+        assertEquals(pg18, limited.out().contains("FAILED  idle_replication_slot_timeout: 1d: the server invalidates slot"
+                + " 'walvault' when nothing has streamed from it for 1d"), limited.out());
+
+        // the limit reached: the next checkpoint invalidates the slot
+        pg.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'", "SELECT pg_reload_conf()");
+        Thread.sleep(500);
+        pg.execute("CREATE TABLE filler AS SELECT g FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()",
+                "INSERT INTO filler SELECT g FROM generate_series(1, 1000) g", "SELECT pg_switch_wal()", "CHECKPOINT");
+        Result lost = inProcess(check);
+        assertTrue(lost.out().contains("FAILED  slot 'walvault': invalidated (wal_removed): the server removed WAL the slot held"),
+                lost.out());
+        assertTrue(lost.out().contains("drop the slot (SELECT pg_drop_replication_slot('walvault'))"), lost.out());
+
+        pg.execute("ALTER SYSTEM RESET max_slot_wal_keep_size", "ALTER SYSTEM RESET " + (pg18 ? "idle_replication_slot_timeout"
+                : "max_slot_wal_keep_size"), "SELECT pg_reload_conf()", "SELECT pg_drop_replication_slot('walvault')",
+                "SELECT pg_create_physical_replication_slot('walvault', true)");
+        Thread.sleep(500);
+        Result reset = inProcess(check);
+        assertTrue(reset.out().contains("ok      slot 'walvault': physical") && reset.out().contains("ok      max_slot_wal_keep_size: -1"),
+                reset.out());
+        assertEquals(pg18, reset.out().contains("ok      idle_replication_slot_timeout: 0"), reset.out());
+        // with no agent running, the switched segment is all that fails, and the hint says what must stream it
+        assertEquals(1, reset.out().split("FAILED  ", -1).length - 1, reset.out());
+        assertTrue(reset.out().contains("FAILED  archiving end to end") && reset.out().contains("walvault agent must be running,"
+                + " streaming from slot 'walvault', and writing into this repository"), reset.out());
+    }
+
+    private static Result inProcess(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(rc, out + err.toString());
     }
 
     private static Result check(RestoreIT.Fixture f, Map<String, String> env, String conninfo, String... more) throws Exception {

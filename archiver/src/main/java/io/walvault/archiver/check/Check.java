@@ -10,9 +10,17 @@ import io.walvault.core.replication.ReplicationConnection;
 import io.walvault.core.replication.SystemIdentity;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.Repository;
+import io.walvault.core.repo.RepositoryLayout;
 import io.walvault.core.storage.Storage;
 import io.walvault.core.wal.WalFileName;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,14 +28,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * {@code walvault check}: proves that a server's WAL reaches the repository, one line per fact.
  * Over the replication protocol (the role walvault needs): the role may replicate, the server's
- * wal_level, max_wal_senders, archive_mode and archive_command. The repository: it opens with
- * the key given and takes a write. Over SQL ({@link ServerSql}): archiving is not failing
- * (pg_stat_archiver), and end to end, a WAL switch whose segment must appear in the repository
- * within the timeout. Every check runs even after one fails, so one run lists every problem.
+ * wal_level, max_wal_senders, archive_mode and archive_command, summarize_wal (17+, for
+ * information), and where a slot is checked the settings that let the server invalidate it
+ * (max_slot_wal_keep_size, idle_replication_slot_timeout on 18+). The repository: it opens with
+ * the key given and takes a write. Over SQL ({@link ServerSql}): the slot (pg_replication_slots),
+ * for a local repository fed by archive_command whether the server's OS user (the owner of its
+ * data directory) can write it, archiving is not failing (pg_stat_archiver), and end to end, a WAL
+ * switch whose segment must appear in the repository within the timeout. Every check runs even
+ * after one fails, so one run lists every problem.
  */
 public final class Check {
 
@@ -37,18 +50,25 @@ public final class Check {
      * @param archiveTimeout how long the switched segment may take to reach the repository
      * @param expectArchiveCommand whether archive_command must run walvault (false where the
      *        agent archives through a slot)
+     * @param slot the physical replication slot WAL is streamed from, to check with the settings
+     *        that could invalidate it; empty for none
      * @param guard the configuration section's guard: a server of another cluster than the
      *        section's is refused before anything is checked further
      */
-    public record Options(Duration archiveTimeout, boolean expectArchiveCommand, ClusterGuard guard) {
+    public record Options(Duration archiveTimeout, boolean expectArchiveCommand, Optional<String> slot, ClusterGuard guard) {
         public Options {
             requireNonNull(archiveTimeout, "archiveTimeout is null");
+            requireNonNull(slot, "slot is null");
             requireNonNull(guard, "guard is null");
         }
 
         public Options(Duration archiveTimeout, boolean expectArchiveCommand) {
-            this(archiveTimeout, expectArchiveCommand, ClusterGuard.NONE);
+            this(archiveTimeout, expectArchiveCommand, Optional.empty(), ClusterGuard.NONE);
         }
+    }
+
+    /** What the replication connection found: the cluster, the major, and the slot settings' lines for after the slot's. */
+    private record Server(SystemIdentity id, int major, List<CheckResult> slotSettings) {
     }
 
     private final ConnectionSettings connection;
@@ -65,17 +85,40 @@ public final class Check {
      */
     public List<CheckResult> run(RepositoryOpener open) {
         List<CheckResult> out = new ArrayList<>();
-        Optional<SystemIdentity> identity = server(out);
-        Optional<Repository> repo = repository(open, out);
+        Optional<Server> server = server(out);
+        ServerSql sql = null;
+        ServerSql.SqlFailure sqlFailure = null;
+        if (server.isPresent()) {
+            try {
+                sql = ServerSql.open(connection);
+            } catch (ServerSql.SqlFailure e) {
+                sqlFailure = e;
+            }
+        }
+        Optional<Repository> repo = Optional.empty();
         try {
-            if (identity.isPresent() && repo.isPresent()) {
-                archiving(identity.get(), repo.get(), out);
+            if (server.isPresent() && options.slot().isPresent()) {
+                out.add(sql != null ? slot(options.slot().get(), server.get().major(), sql)
+                        : CheckResult.failed(slotLine(options.slot().get()), sqlFailure.getMessage(), sqlFailure.hint()));
+                out.addAll(server.get().slotSettings());
+            }
+            repo = repository(open, out);
+            if (server.isPresent() && repo.isPresent() && options.expectArchiveCommand()) {
+                owner(server.get().id(), repo.get(), sql, sqlFailure).ifPresent(out::add);
+            }
+            if (server.isPresent() && repo.isPresent() && sql != null) {
+                archiving(server.get().id(), repo.get(), sql, out);
+            } else if (server.isPresent() && repo.isPresent()) {
+                out.add(CheckResult.failed("archiving end to end", sqlFailure.getMessage(), sqlFailure.hint()));
             } else {
                 out.add(CheckResult.failed("archiving end to end", "not tried: the server or the repository is unreachable",
                         "fix the checks above first"));
             }
         } finally {
             repo.ifPresent(Repository::close);
+            if (sql != null) {
+                sql.close();
+            }
         }
         return out;
     }
@@ -86,7 +129,7 @@ public final class Check {
         Repository open();
     }
 
-    private Optional<SystemIdentity> server(List<CheckResult> out) {
+    private Optional<Server> server(List<CheckResult> out) {
         try (ReplicationConnection c = ReplicationConnection.open(connection)) {
             SystemIdentity id = c.identifySystem();
             options.guard().check(Long.parseUnsignedLong(id.systemId()));
@@ -113,7 +156,19 @@ public final class Check {
                         "set archive_command = '/path/to/walvault archive-push --config /etc/walvault/NAME.conf %p'"
                                 + " and reload the server"));
             }
-            return Optional.of(id);
+            int major = c.serverVersion().major();
+            if (major >= 17) {
+                String summarize = c.show("summarize_wal").trim();
+                out.add(CheckResult.ok("summarize_wal", summarize + (summarize.equals("on")
+                        ? ": the server keeps WAL summaries, which only PostgreSQL 17's incremental backups read (walvault's"
+                                + " backups are full ones)"
+                        : ": only PostgreSQL 17's incremental backups need WAL summaries, and walvault's backups are full ones")));
+            }
+            List<CheckResult> slotSettings = new ArrayList<>();
+            if (options.slot().isPresent()) {
+                slotSettings.addAll(slotSettings(c, options.slot().get(), major));
+            }
+            return Optional.of(new Server(id, major, slotSettings));
         } catch (WalvaultException e) {
             if (e.code() == ErrorCode.CLUSTER_MISMATCH) {
                 throw e; // the configuration is another server's: nothing here is worth checking against it
@@ -124,6 +179,186 @@ public final class Check {
         } catch (RuntimeException e) {
             out.add(CheckResult.failed("replication connection", e.toString(), "check the conninfo"));
             return Optional.empty();
+        }
+    }
+
+    private static String slotLine(String name) {
+        return "slot '" + name + "'";
+    }
+
+    /**
+     * The settings with which the server drops a slot's WAL on its own: max_slot_wal_keep_size,
+     * and on PostgreSQL 18 idle_replication_slot_timeout. Either lets the server remove WAL the
+     * archive has not received, a gap no restore can cross, so either set is a failed check.
+     */
+    private static List<CheckResult> slotSettings(ReplicationConnection c, String slot, int major) {
+        List<CheckResult> out = new ArrayList<>();
+        String keep = c.show("max_slot_wal_keep_size").trim();
+        out.add(keep.equals("-1") ? CheckResult.ok("max_slot_wal_keep_size", "-1: the server keeps all the WAL the slot holds")
+                : CheckResult.failed("max_slot_wal_keep_size", keep + ": the server invalidates slot '" + slot + "' once it holds"
+                        + " more than " + keep + " of WAL, and the archive then has a gap",
+                        "set max_slot_wal_keep_size = -1 and reload the server: a limit spares the server's disk at the cost of"
+                                + " WAL the archive has not received, and restores cannot cross the gap; watch"
+                                + " walvault_agent_archive_lag_bytes instead"));
+        if (major >= 18) {
+            String idle = c.show("idle_replication_slot_timeout").trim();
+            out.add(c.showDuration("idle_replication_slot_timeout").isZero()
+                    ? CheckResult.ok("idle_replication_slot_timeout", idle + ": slots are not invalidated for being idle")
+                    : CheckResult.failed("idle_replication_slot_timeout", idle + ": the server invalidates slot '" + slot
+                            + "' when nothing has streamed from it for " + idle + " (while walvault agent is stopped), and the"
+                            + " archive then has a gap",
+                            "set idle_replication_slot_timeout = 0 and reload the server"));
+        }
+        return out;
+    }
+
+    /** The slot WAL is streamed from: there, physical, and holding WAL the server has not dropped. */
+    private CheckResult slot(String name, int major, ServerSql sql) {
+        String line = slotLine(name);
+        Optional<ServerSql.Slot> found;
+        try {
+            found = sql.slot(name, major);
+        } catch (ServerSql.SqlFailure e) {
+            return CheckResult.failed(line, e.getMessage(), e.hint());
+        }
+        if (found.isEmpty()) {
+            return CheckResult.failed(line, "the server has no replication slot of that name", options.expectArchiveCommand()
+                    ? "name the slot meant (--slot), or create it as a superuser: SELECT pg_create_physical_replication_slot('"
+                            + name + "', true)"
+                    : "'walvault agent --slot " + name + "' creates it when it starts (until then the server keeps no WAL for"
+                            + " the archive): start the agent, or name the slot it uses (--slot)");
+        }
+        ServerSql.Slot s = found.get();
+        if (!s.type().equals("physical")) {
+            return CheckResult.failed(line, "a " + s.type() + " slot", "walvault streams from a physical slot: name another"
+                    + " (--slot); walvault agent creates it when missing");
+        }
+        if (s.walStatus().equals("lost")) {
+            return CheckResult.failed(line, "invalidated" + (s.invalidationReason().isEmpty() ? "" : " (" + s.invalidationReason()
+                    + ")") + ": the server removed WAL the slot held, which the archive may lack",
+                    "drop the slot (SELECT pg_drop_replication_slot('" + name + "')) and start walvault agent, which creates it"
+                            + " again; take a new backup, and if the agent stops at a gap, start it once with --accept-gap");
+        }
+        if (s.walStatus().equals("unreserved")) {
+            return CheckResult.failed(line, "wal_status unreserved: the slot holds more WAL than max_slot_wal_keep_size"
+                    + " allows, and the next checkpoint removes what is past it",
+                    "set max_slot_wal_keep_size = -1 and reload the server now; then see why the agent falls behind"
+                            + " (walvault_agent_archive_lag_bytes)");
+        }
+        if (s.restartLsn().isEmpty()) {
+            return CheckResult.failed(line, "reserves no WAL: the server keeps none for the archive", "start walvault"
+                    + " agent (streaming from the slot makes it hold WAL), or create the slot holding WAL from the start:"
+                    + " pg_create_physical_replication_slot('" + name + "', true)");
+        }
+        return CheckResult.ok(line, "physical, holds WAL from " + s.restartLsn() + " (wal_status " + s.walStatus() + "), "
+                + (s.activePid() != 0 ? "streamed from by pid " + s.activePid()
+                : "nothing streams from it now" + (options.expectArchiveCommand() ? "" : " (is walvault agent running?)")));
+    }
+
+    /**
+     * For a local repository that archive_command writes: whether the server's OS user, the owner
+     * of its data directory, can write the repository's top (its root, what the root holds, this
+     * cluster's directory and what that holds). Empty for a repository in an object store. Not
+     * checked, and said so, when the role may not read data_directory or the data directory is
+     * not on this machine: {@code check} often runs as root, whose own write proves nothing for
+     * the server's user.
+     */
+    private Optional<CheckResult> owner(SystemIdentity id, Repository repo, ServerSql sql, ServerSql.SqlFailure sqlFailure) {
+        String line = "repository owner";
+        URI location = URI.create(repo.storage().location());
+        if (!"file".equals(location.getScheme())) {
+            return Optional.empty();
+        }
+        Path root = Path.of(location);
+        if (sql == null) {
+            return Optional.of(CheckResult.notChecked(line, sqlFailure.getMessage(), sqlFailure.hint()));
+        }
+        Optional<String> dataDirectory;
+        try {
+            dataDirectory = sql.visibleSetting("data_directory");
+        } catch (ServerSql.SqlFailure e) {
+            return Optional.of(CheckResult.notChecked(line, e.getMessage(), e.hint()));
+        }
+        if (dataDirectory.isEmpty()) {
+            return Optional.of(CheckResult.notChecked(line, "role '" + connection.user() + "' may not read data_directory, so"
+                    + " the server's OS user is not known", "as a superuser, GRANT pg_read_all_settings TO "
+                    + ServerSql.quoteIdent(connection.user()) + " to have the repository's owner compared with the server's OS"
+                    + " user; or run check as that user, whose write above then proves it"));
+        }
+        Path data = Path.of(dataDirectory.get());
+        if (!Files.isDirectory(data)) {
+            return Optional.of(CheckResult.notChecked(line, "the server's data directory '" + data + "' is not on this machine",
+                    "run check on the server's machine to compare the repository's owner with the server's OS user"));
+        }
+        try {
+            if (!sameCluster(data, Long.parseUnsignedLong(id.systemId()))) {
+                return Optional.of(CheckResult.notChecked(line, "'" + data + "' on this machine is another cluster's data"
+                        + " directory", "run check on the server's machine"));
+            }
+            int uid = (Integer) Files.getAttribute(data, "unix:uid");
+            int gid = (Integer) Files.getAttribute(data, "unix:gid");
+            PosixFileAttributes owner = Files.readAttributes(data, PosixFileAttributes.class);
+            String user = owner.owner().getName();
+            List<Path> top = new ArrayList<>(List.of(root));
+            top.addAll(children(root));
+            Path cluster = root.resolve(RepositoryLayout.cluster(Long.parseUnsignedLong(id.systemId())));
+            if (Files.isDirectory(cluster)) {
+                top.add(cluster);
+                top.addAll(children(cluster));
+            }
+            List<String> problems = new ArrayList<>();
+            for (Path p : top) {
+                usable(p, uid, gid, user).ifPresent(problems::add);
+            }
+            if (!problems.isEmpty()) {
+                return Optional.of(CheckResult.failed(line, problems.get(0) + (problems.size() > 1 ? " (and " + (problems.size() - 1)
+                        + " more at the repository's top)" : ""), "as root: chown -R " + user + ":" + owner.group().getName() + " "
+                        + root + " (archive_command runs as " + user + ", the server's OS user, which must own the repository)"));
+            }
+            return Optional.of(CheckResult.ok(line, "'" + root + "' is writable by " + user + ", the server's OS user (the owner"
+                    + " of " + data + ")"));
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(CheckResult.notChecked(line, "cannot read the owners of '" + data + "' and '" + root + "': " + e,
+                    "run check as root or as the server's OS user"));
+        }
+    }
+
+    private static List<Path> children(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.sorted().toList();
+        }
+    }
+
+    /**
+     * Why the server's OS user ({@code uid}, primary group {@code gid}) cannot write the
+     * directory {@code p} or read the file {@code p}; empty when it can. Groups other than the
+     * user's primary one are not looked up.
+     */
+    private static Optional<String> usable(Path p, int uid, int gid, String user) throws IOException {
+        boolean dir = Files.isDirectory(p);
+        int need = dir ? 3 : 4; // write and search; read
+        int mode = (Integer) Files.getAttribute(p, "unix:mode");
+        int fileUid = (Integer) Files.getAttribute(p, "unix:uid");
+        int fileGid = (Integer) Files.getAttribute(p, "unix:gid");
+        int bits = fileUid == uid ? mode >> 6 : fileGid == gid ? mode >> 3 : mode;
+        if ((bits & need) == need) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT, "'%s' is owned by %s (mode %04o), the server runs as %s: archive_command"
+                + " cannot %s it", p, Files.getOwner(p).getName(), mode & 07777, user, dir ? "write" : "read"));
+    }
+
+    /**
+     * Whether {@code data} holds the cluster {@code systemId}: the system identifier opens
+     * global/pg_control. True when that file cannot be read (check runs as neither root nor the
+     * server's user): the directory is taken at its word.
+     */
+    private static boolean sameCluster(Path data, long systemId) {
+        try (InputStream in = Files.newInputStream(data.resolve("global").resolve("pg_control"))) {
+            byte[] b = in.readNBytes(8);
+            return b.length < 8 || ByteBuffer.wrap(b).order(ByteOrder.nativeOrder()).getLong() == systemId;
+        } catch (IOException e) {
+            return true;
         }
     }
 
@@ -177,9 +412,9 @@ public final class Check {
                 + a.failedCount() + " failures before the last success" : ", no failures"));
     }
 
-    private void archiving(SystemIdentity id, Repository repo, List<CheckResult> out) {
+    private void archiving(SystemIdentity id, Repository repo, ServerSql sql, List<CheckResult> out) {
         long systemId = Long.parseUnsignedLong(id.systemId());
-        try (ServerSql sql = ServerSql.open(connection)) {
+        try {
             out.add(archiver(sql.archiver()));
             WalFileName segment = WalFileName.parse(sql.switchWal());
             Instant deadline = Instant.now().plus(options.archiveTimeout());
@@ -187,8 +422,10 @@ public final class Check {
                 if (Instant.now().isAfter(deadline)) {
                     out.add(CheckResult.failed("archiving end to end", "switched to a new WAL segment; '" + segment.name()
                             + "' did not reach the repository within " + options.archiveTimeout().toSeconds() + " s",
-                            "archive_command must run walvault archive-push into this repository (or the agent must be"
-                                    + " running); the server's log says what archive_command did"));
+                            options.expectArchiveCommand() ? "archive_command must run walvault archive-push into this"
+                                    + " repository; the server's log says what archive_command did"
+                                    : "walvault agent must be running" + options.slot().map(n -> ", streaming from slot '" + n
+                                    + "',").orElse("") + " and writing into this repository; its log says what it does"));
                     return;
                 }
                 Thread.sleep(250);

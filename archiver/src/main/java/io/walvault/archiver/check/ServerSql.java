@@ -7,15 +7,18 @@ import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.ServerWalPosition;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
  * The SQL side of {@code walvault check}, over JDBC with the same conninfo as the replication
- * connection (TCP endpoints only): pg_stat_archiver, and a WAL switch for the end-to-end check.
+ * connection (TCP endpoints only): pg_stat_archiver, the replication slot the agent streams from,
+ * the data directory (to know the server's OS user), and a WAL switch for the end-to-end check.
  * {@code pg_switch_wal()} needs a grant a REPLICATION role does not have by default; its absence
  * is a failure with the GRANT to run. Also the server's WAL position, for {@code walvault status}.
  */
@@ -89,6 +92,51 @@ final class ServerSql implements AutoCloseable {
     }
 
     /**
+     * A replication slot as pg_replication_slots shows it (readable by every role).
+     *
+     * @param type physical or logical
+     * @param activePid the walsender streaming from it, or 0
+     * @param walStatus reserved, extended, unreserved or lost; empty when it reserves no WAL
+     * @param restartLsn the oldest WAL it keeps, empty likewise
+     * @param invalidationReason why the server invalidated it (PostgreSQL 17+), empty otherwise
+     */
+    record Slot(String type, int activePid, String walStatus, String restartLsn, String invalidationReason) {
+    }
+
+    /** The slot named {@code name}, or empty if there is none. */
+    Optional<Slot> slot(String name, int major) throws SqlFailure {
+        String reason = major >= 17 ? "coalesce(invalidation_reason, '')" : "''";
+        try (PreparedStatement st = connection.prepareStatement("SELECT slot_type, coalesce(active_pid, 0),"
+                + " coalesce(wal_status, ''), coalesce(restart_lsn::text, ''), " + reason
+                + " FROM pg_replication_slots WHERE slot_name = ?")) {
+            st.setString(1, name);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new Slot(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+            }
+        } catch (SQLException x) {
+            throw new SqlFailure("cannot read pg_replication_slots: " + x.getMessage(), "see the message", x);
+        }
+    }
+
+    /**
+     * A setting as pg_settings shows it to this role: empty for one the role may not read (such
+     * as data_directory without pg_read_all_settings), where SHOW would fail.
+     */
+    Optional<String> visibleSetting(String name) throws SqlFailure {
+        try (PreparedStatement st = connection.prepareStatement("SELECT setting FROM pg_settings WHERE name = ?")) {
+            st.setString(1, name);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException x) {
+            throw new SqlFailure("cannot read pg_settings: " + x.getMessage(), "see the message", x);
+        }
+    }
+
+    /**
      * The server's WAL position: written ({@code pg_current_wal_lsn()}) on a primary, replayed
      * ({@code pg_last_wal_replay_lsn()}) on a standby; functions every role may call.
      */
@@ -124,7 +172,7 @@ final class ServerSql implements AutoCloseable {
         }
     }
 
-    private static String quoteIdent(String s) {
+    static String quoteIdent(String s) {
         return s.matches("[a-z_][a-z0-9_]*") ? s : "\"" + s.replace("\"", "\"\"") + "\"";
     }
 

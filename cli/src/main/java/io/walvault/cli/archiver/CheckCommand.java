@@ -14,6 +14,7 @@ import io.walvault.restore.info.InfoJson;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,14 +26,21 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault check}: parses the options and prints {@link Check}'s lines. */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        footerHeading = "%nExample:%n", footer = {"  walvault check --config /etc/walvault/main.conf \\", "      --pg 'host=127.0.0.1 user=walvault'"},
+        footerHeading = "%nExample:%n", footer = {"  walvault check --config /etc/walvault/main.conf \\", "      --pg 'host=127.0.0.1 user=walvault'",
+                "  walvault check --config /etc/walvault/main.conf --no-archive-command \\",
+                "      --slot walvault --pg 'host=127.0.0.1 user=walvault'"},
         header = "Prove that the server's WAL reaches the repository.",
         description = {"Checks the server (the role may replicate, wal_level, max_wal_senders, archive_mode, archive_command"
-                + " running walvault archive-push), the repository (opens with its key, takes a write), pg_stat_archiver (no"
-                + " failing archive_command), and end to end: switches WAL and waits until that segment is in the repository."
-                + " One line per check with what to change; exit 84 when any fails.",
+                + " running walvault archive-push; summarize_wal on PostgreSQL 17+, for information), the repository (opens"
+                + " with its key, takes a write; a local one must be writable by the server's OS user, who runs"
+                + " archive_command), pg_stat_archiver (no failing archive_command), and end to end: switches WAL and waits"
+                + " until that segment is in the repository. One line per check with what to change; exit 84 when any fails.",
+                "With --no-archive-command (WAL comes through 'walvault agent') or --slot: the slot exists, is physical and"
+                        + " holds WAL, and neither max_slot_wal_keep_size nor (PostgreSQL 18) idle_replication_slot_timeout"
+                        + " lets the server invalidate it.",
                 "The end-to-end check runs pg_switch_wal(): as a superuser, GRANT EXECUTE ON FUNCTION pg_switch_wal() TO"
-                        + " the role."})
+                        + " the role. The repository's owner is compared with the server's OS user (the owner of"
+                        + " data_directory) when the role may read data_directory: GRANT pg_read_all_settings TO the role."})
 public final class CheckCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckCommand.class);
@@ -52,6 +60,11 @@ public final class CheckCommand implements Callable<Integer> {
             + " archive_command: do not require archive_mode and archive_command.")
     boolean noArchiveCommand;
 
+    @Option(names = "--slot", paramLabel = "NAME", description = "The physical replication slot 'walvault agent' streams"
+            + " from, to check with the settings that could invalidate it (default with --no-archive-command: walvault,"
+            + " the agent's default).")
+    String slot;
+
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
@@ -63,6 +76,12 @@ public final class CheckCommand implements Callable<Integer> {
         if (archiveTimeout < 1) {
             throw new WalvaultException(ErrorCode.USAGE, "--archive-timeout must be at least 1 second");
         }
+        if (slot != null && !slot.matches("[a-z0-9_]{1,63}")) {
+            throw new WalvaultException(ErrorCode.USAGE, "--slot '" + slot + "' is not a replication slot name"
+                    + " HINT: use 1 to 63 lowercase letters, digits and underscores");
+        }
+        Optional<String> checkedSlot = Optional.ofNullable(slot).or(() -> noArchiveCommand ? Optional.of("walvault")
+                : Optional.empty());
         String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
         ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
         Settings all = repository.settings(System.getenv());
@@ -70,7 +89,7 @@ public final class CheckCommand implements Callable<Integer> {
         List<CheckResult> results;
         try (rs) {
             results = new Check(settings, new Check.Options(Duration.ofSeconds(archiveTimeout), !noArchiveCommand,
-                    ClusterGuard.of(all, LOG::warn)))
+                    checkedSlot, ClusterGuard.of(all, LOG::warn)))
                     .run(() -> Repositories.open(rs));
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -198,6 +198,24 @@ class CheckIT {
                 + " streaming from slot 'walvault', and writing into this repository"), reset.out());
     }
 
+    @PgTest(slot = 1)
+    void namesAServerThatCannotReplicate(PgHarness harness) throws Exception {
+        Path scratch = harness.scratchDirectory("minimal");
+        Path conf = scratch.resolve("walvault.conf");
+        Files.writeString(conf, "repo = " + scratch.resolve("repo").toUri() + "\nencryption = none\n");
+        assertEquals(0, inProcess("init", "--config", conf.toString()).exitCode());
+        PgCluster pg = harness.cluster().name("minimal").setting("wal_level", "minimal").setting("max_wal_senders", 0).start();
+        pg.execute("CREATE ROLE wv_min LOGIN REPLICATION");
+        Result r = inProcess("check", "--config", conf.toString(), "--pg", "host=127.0.0.1 port=" + pg.port()
+                + " user=wv_min sslmode=disable", "--archive-timeout", "1");
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), r.exitCode(), r.out());
+        for (String line : new String[] {"FAILED  replication connection: ", "FAILED  wal_level: minimal: the server writes no WAL",
+                "HINT: set wal_level = replica and max_wal_senders to at least 3, then restart the server",
+                "FAILED  max_wal_senders: 0: the server allows no replication connection"}) {
+            assertTrue(r.out().contains(line), line + "\n" + r.out());
+        }
+    }
+
     private static Result inProcess(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -14,6 +14,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -71,9 +72,10 @@ class StatusIT {
         assertTrue(s.get("rto").get("unknownBecause").asText().contains("no restore or drill"), s.toString());
 
         // a full restore records its pace: the files' part of the RTO is measured, the WAL's is not yet
-        Run restored = walvault("restore", "--config", config, "--pgdata", dir.resolve("restored").toString(), "--archive-mode",
-                "off");
-        assertEquals(0, restored.code(), restored.out() + restored.err());
+        WalvaultProcess.Result restored = WalvaultProcess.of("restore", "--config", config, "--pgdata",
+                dir.resolve("restored").toString(), "--archive-mode", "off").withoutEnvStartingWith("WALVAULT_")
+                .timeout(Duration.ofSeconds(120)).run(); // through bin/walvault: the restored server's restore_command names it
+        assertEquals(0, restored.exitCode(), restored.out());
         JsonNode rto = walvault("status", "--config", config, "--json").json().get("rto");
         assertEquals(1, rto.get("restoresMeasured").asInt(), rto.toString());
         assertTrue(rto.get("restoreBytesPerSecond").asLong() > 0, rto.toString());

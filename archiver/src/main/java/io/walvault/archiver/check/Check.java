@@ -175,10 +175,35 @@ public final class Check {
             }
             out.add(CheckResult.failed("replication connection", e.getMessage(), "walvault's role needs LOGIN and"
                     + " REPLICATION, and a pg_hba.conf line for the replication database"));
+            replicationSettingsOverSql(out);
             return Optional.empty();
         } catch (RuntimeException e) {
             out.add(CheckResult.failed("replication connection", e.toString(), "check the conninfo"));
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The replication connection failed: a server that cannot replicate at all (wal_level
+     * minimal, which also forces max_wal_senders 0) refuses it with a message about walsenders;
+     * SQL, which every role may use, says which setting to change. Nothing is added when SQL
+     * fails too (the connection line says why).
+     */
+    private void replicationSettingsOverSql(List<CheckResult> out) {
+        try (ServerSql sql = ServerSql.open(connection)) {
+            Optional<String> walLevel = sql.visibleSetting("wal_level");
+            if (walLevel.filter("minimal"::equals).isPresent()) {
+                out.add(CheckResult.failed("wal_level", "minimal: the server writes no WAL a backup or the archive can"
+                        + " use, and allows no replication connection", "set wal_level = replica and max_wal_senders"
+                        + " to at least 3, then restart the server"));
+            }
+            Optional<String> senders = sql.visibleSetting("max_wal_senders");
+            if (senders.filter("0"::equals).isPresent()) {
+                out.add(CheckResult.failed("max_wal_senders", "0: the server allows no replication connection",
+                        "a backup uses two walsenders and the agent one: set max_wal_senders to at least 3 and restart"));
+            }
+        } catch (ServerSql.SqlFailure e) {
+            // the server cannot be reached over SQL either: the replication connection's line says why
         }
     }
 

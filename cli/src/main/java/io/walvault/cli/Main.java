@@ -165,7 +165,7 @@ public final class Main implements Runnable {
      * written elsewhere, such as the systemd units).
      */
     static void parse(String... args) {
-        all().parseArgs(args);
+        all().parseArgs(LogOptions.extract(args, Map.of()).args()); // as run() takes the log options off first
     }
 
     /** Every command's model, as {@code --help} and the completion script see them. */

@@ -74,14 +74,9 @@ public final class ClusterIdentityFile {
         }
         Map<String, Long> m = new TreeMap<>();
         boolean header = false;
-        int n = 0;
-        for (String raw : lines) {
-            n++;
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
-            String[] f = line.split("\\s+");
+        for (TextLines.Line l : TextLines.meaningful(lines)) {
+            int n = l.number();
+            String[] f = l.text().split("\\s+");
             if (!header) {
                 if (f.length != 2 || !f[0].equals(MAGIC)) {
                     throw bad(n, "does not start with '" + MAGIC + " " + VERSION + "'");

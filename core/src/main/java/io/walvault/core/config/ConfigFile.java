@@ -73,13 +73,9 @@ public final class ConfigFile {
         Map<String, Entry> current = global;
         String section = null;
         boolean secret = false;
-        int n = 0;
-        for (String raw : lines) {
-            n++;
-            String line = raw.strip();
-            if (line.isEmpty() || line.startsWith("#")) {
-                continue;
-            }
+        for (TextLines.Line l : TextLines.meaningful(lines)) {
+            int n = l.number();
+            String line = l.text();
             if (line.startsWith("[")) {
                 Matcher m = SECTION.matcher(line);
                 if (!m.matches()) {

@@ -1,6 +1,7 @@
 package io.walvault.core.repo;
 
 import io.walvault.core.config.SecretFiles;
+import io.walvault.core.config.TextLines;
 import io.walvault.core.crypto.X25519Keys;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
@@ -95,13 +96,9 @@ public final class KeyFiles {
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.CONFIG, "cannot read " + kind + " key file '" + file + "': " + e.getMessage(), e);
         }
-        int n = 0;
-        for (String line : lines) {
-            n++;
-            String l = line.strip();
-            if (l.isEmpty() || l.startsWith("#")) {
-                continue;
-            }
+        for (TextLines.Line line : TextLines.meaningful(lines)) {
+            int n = line.number();
+            String l = line.text();
             if (!l.startsWith(prefix)) {
                 throw new WalvaultException(ErrorCode.CONFIG, kind + " key file '" + file + "' line " + n
                         + " is not a walvault " + kind + " key (expected '" + prefix + "...')");

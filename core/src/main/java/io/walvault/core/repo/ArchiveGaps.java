@@ -3,14 +3,10 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.CorruptDataException;
-import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
-import io.walvault.core.storage.StorageErrors;
 import io.walvault.core.wal.WalFileName;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,16 +62,10 @@ public final class ArchiveGaps {
 
     /** Records {@code gap} (an identical record already there is fine). */
     public void record(Gap gap) {
-        String key = dir() + gap.first() + "-" + gap.last() + ".json";
-        byte[] json = Json.write(gap);
-        Storage storage = repository.storage();
-        try (Sink w = storage.newWrite(key)) {
-            w.write(json, 0, json.length);
-            w.finish();
+        try {
+            Json.store(repository.storage(), dir() + gap.first() + "-" + gap.last() + ".json", gap);
         } catch (ObjectExistsException e) {
             // recorded before (a worker that retried)
-        } catch (IOException e) {
-            throw StorageErrors.failed("write", key, storage.location(), e);
         }
     }
 
@@ -88,11 +78,7 @@ public final class ArchiveGaps {
                 if (!i.key().endsWith(".json")) {
                     continue;
                 }
-                try (InputStream in = storage.newRead(i.key())) {
-                    out.add(Json.read(in.readAllBytes(), Gap.class, i.key()));
-                } catch (IOException e) {
-                    throw StorageErrors.failed("read", i.key(), storage.location(), e);
-                }
+                out.add(Json.load(storage, i.key(), Gap.class));
             }
         }
         return out;

@@ -12,7 +12,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectExistsException;
+import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageErrors;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,6 +55,29 @@ final class Json {
             return mapper().writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new WalvaultException(ErrorCode.INTERNAL, "cannot serialize " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    /**
+     * Stores {@code value} as a new plain-JSON object at {@code key} (a record nobody changes
+     * afterwards); an object already there is {@link ObjectExistsException}.
+     */
+    static void store(Storage storage, String key, Object value) {
+        byte[] json = write(value);
+        try (Sink w = storage.newWrite(key)) {
+            w.write(json, 0, json.length);
+            w.finish();
+        } catch (IOException e) {
+            throw StorageErrors.failed("write", key, storage.location(), e);
+        }
+    }
+
+    /** Reads the plain-JSON object at {@code key} as {@code type}, as strictly as {@link #read}. */
+    static <T> T load(Storage storage, String key, Class<T> type) {
+        try (InputStream in = storage.newRead(key)) {
+            return read(in.readAllBytes(), type, key);
+        } catch (IOException e) {
+            throw StorageErrors.failed("read", key, storage.location(), e);
         }
     }
 

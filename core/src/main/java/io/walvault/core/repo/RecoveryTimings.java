@@ -3,12 +3,8 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.CorruptDataException;
-import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
-import io.walvault.core.storage.StorageErrors;
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -102,14 +98,8 @@ public final class RecoveryTimings {
     /** Stores {@code t}, then removes records beyond the newest {@value #KEEP}. */
     public void record(Timing t) {
         String key = dir() + KEY_TIME.format(Instant.parse(t.at())) + "-" + UUID.randomUUID().toString().substring(0, 8) + ".json";
-        byte[] json = Json.write(t);
         Storage storage = repository.storage();
-        try (Sink w = storage.newWrite(key)) {
-            w.write(json, 0, json.length);
-            w.finish();
-        } catch (IOException e) {
-            throw StorageErrors.failed("write", key, storage.location(), e);
-        }
+        Json.store(storage, key, t);
         List<String> keys = keys();
         if (keys.size() > KEEP) {
             storage.removeAll(keys.subList(0, keys.size() - KEEP));
@@ -122,9 +112,9 @@ public final class RecoveryTimings {
         Storage storage = repository.storage();
         List<Timing> out = new ArrayList<>();
         for (String key : keys.subList(Math.max(0, keys.size() - n), keys.size())) {
-            try (InputStream in = storage.newRead(key)) {
-                out.add(Json.read(in.readAllBytes(), Timing.class, key));
-            } catch (IOException | RuntimeException e) {
+            try {
+                out.add(Json.load(storage, key, Timing.class));
+            } catch (RuntimeException e) {
                 // removed by another writer meanwhile, or damaged: an estimate without it
             }
         }

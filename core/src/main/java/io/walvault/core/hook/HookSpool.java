@@ -3,6 +3,8 @@ package io.walvault.core.hook;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -11,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * .walvault/get/NAME.error    NAME cannot be delivered: first line the exit code (150), then the message
  * .walvault/get/want         the segment recovery asked a Java call for last, and the segment size
  * .walvault/ROLE.lock         held by the role's one worker (liveness is this lock, nothing else)
+ * .walvault/open.lock         held while {@link #open} checks FORMAT and origin (one opener at a time)
  * .walvault/ROLE.caller       the arguments of the command line the worker serves, before the WAL file's
  * .walvault/ROLE.pid          the worker's pid, for operators (its liveness is the lock alone)
  * .walvault/ROLE.log          the worker's log (kept under 1 MiB, one older copy as ROLE.log.1)
@@ -165,6 +170,10 @@ public final class HookSpool {
         return dir(Role.GET).resolve(checkName(name));
     }
 
+    /** The file {@link #open} locks while it checks and, when needed, resets the spool. */
+    static final String OPEN_LOCK = "open.lock";
+    private static final Object OPENING = new Object();
+
     /**
      * Makes the spool usable for {@code origin} (the repository and cluster): creates it,
      * refuses or replaces a spool of another format, and forgets every status when the origin
@@ -177,6 +186,18 @@ public final class HookSpool {
             throw new IllegalArgumentException("origin has a line break");
         }
         mkdir(root);
+        // one opener at a time (threads of this process, and other processes): two first openers of a fresh spool
+        // would otherwise each find no origin yet and purge what the other had just written under it
+        synchronized (OPENING) {
+            try (FileChannel lockFile = FileChannel.open(root.resolve(OPEN_LOCK), Set.of(StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                 FileLock held = lockFile.lock()) {
+                return openLocked(origin);
+            }
+        }
+    }
+
+    private boolean openLocked(String origin) throws IOException {
         mkdir(dir(Role.PUSH));
         mkdir(dir(Role.GET));
         String format = line(root.resolve("FORMAT"));

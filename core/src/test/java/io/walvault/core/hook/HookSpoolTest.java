@@ -8,8 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +37,37 @@ class HookSpoolTest {
                 .resolve(SEG + ".ok"))));
         assertFalse(spool.open("file:///r 42"), "same origin: statuses kept");
         assertEquals(Optional.of(new HookSpool.Status.Ok()), spool.status(HookSpool.Role.PUSH, SEG));
+    }
+
+    @Test
+    void twoFirstOpenersOfAFreshSpoolKeepWhatEachWroteUnderTheirOrigin(@TempDir Path base) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 300; i++) {
+                Path walDir = Files.createDirectories(base.resolve("w" + i));
+                CyclicBarrier together = new CyclicBarrier(2);
+                List<Future<?>> openers = new ArrayList<>();
+                for (String seg : List.of("000000010000000000000001", "000000010000000000000002")) {
+                    openers.add(pool.submit(() -> {
+                        together.await();
+                        HookSpool spool = new HookSpool(walDir);
+                        spool.open("file:///r 42");
+                        spool.markOk(seg);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : openers) {
+                    f.get(10, TimeUnit.SECONDS);
+                }
+                HookSpool spool = new HookSpool(walDir);
+                assertEquals(Optional.of(new HookSpool.Status.Ok()), spool.status(HookSpool.Role.PUSH, "000000010000000000000001"),
+                        "round " + i);
+                assertEquals(Optional.of(new HookSpool.Status.Ok()), spool.status(HookSpool.Role.PUSH, "000000010000000000000002"),
+                        "round " + i);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -189,9 +190,14 @@ public final class HookSpool {
         // one opener at a time (threads of this process, and other processes): two first openers of a fresh spool
         // would otherwise each find no origin yet and purge what the other had just written under it
         synchronized (OPENING) {
-            try (FileChannel lockFile = FileChannel.open(root.resolve(OPEN_LOCK), Set.of(StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                 FileLock held = lockFile.lock()) {
+            FileChannel lockFile;
+            try {
+                lockFile = FileChannel.open(root.resolve(OPEN_LOCK), Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (AccessDeniedException e) {
+                return openLocked(origin); // another user's lock file: as before the lock existed (statuses are the cache)
+            }
+            try (lockFile; FileLock held = lockFile.lock()) {
                 return openLocked(origin);
             }
         }

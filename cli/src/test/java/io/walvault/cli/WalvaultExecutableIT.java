@@ -128,6 +128,26 @@ class WalvaultExecutableIT {
     }
 
     @Test
+    void aCopyOfTheLauncherFindsTheJarBesideItselfOrInLib(@TempDir Path dir) throws Exception {
+        for (String place : List.of("bin/walvault.jar", "lib/walvault.jar")) {
+            Path home = dir.resolve(place.replace('/', '-'));
+            Path launcher = Files.createDirectories(home.resolve("bin")).resolve("walvault");
+            Files.copy(WalvaultProcess.executable(), launcher);
+            Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+            Path jar = home.resolve(place);
+            Files.createDirectories(jar.getParent());
+            Files.createSymbolicLink(jar, WalvaultProcess.jar().toAbsolutePath());
+            ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "--version").redirectErrorStream(true);
+            pb.environment().keySet().removeIf(k -> k.startsWith("WALVAULT_"));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), place);
+            assertEquals(0, p.exitValue(), place + ": " + out);
+            assertTrue(out.contains(Version.get()), place + ": " + out);
+        }
+    }
+
+    @Test
     void aMissingJarIsAConfigurationErrorWithAHint() throws Exception {
         Result r = WalvaultProcess.of("--help").env("WALVAULT_JAR", "/nonexistent/walvault.jar").timeout(SHORT).run();
         assertEquals(3, r.exitCode(), r.out());

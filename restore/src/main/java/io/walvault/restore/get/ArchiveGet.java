@@ -262,6 +262,9 @@ public final class ArchiveGet {
             }
             return Optional.of(new Report(Outcome.PREFETCHED, false));
         }
+        if (s.get() instanceof HookSpool.Status.Pending) {
+            return Optional.empty(); // the worker is fetching it: the caller waits for that (awaitWorker)
+        }
         spool.clear(HookSpool.Role.GET, name.name());
         if (s.get() instanceof HookSpool.Status.Error e) {
             throw new WalvaultException(ErrorCode.RECOVERY_STOPPED, e.message());
@@ -270,17 +273,22 @@ public final class ArchiveGet {
     }
 
     /**
-     * Waits for a live worker that is fetching {@code name} now (a temporary file of it is in the
-     * spool) to answer it; empty if it is not fetching it, or does not answer in time.
+     * Waits for a live worker that is fetching {@code name} now (marked pending, or a temporary
+     * file of it is in the spool) to answer it; empty if it is not fetching it, or does not answer
+     * in time. Fetching it here as well would fetch it twice, and race the worker's withdrawal of
+     * its own copy.
      */
     private Optional<Report> awaitWorker(HookSpool spool, WalFileName name, Path target, Optional<RecoveryExpectation> plan)
             throws IOException {
         long deadline = System.nanoTime() + WAIT_FOR_WORKER_MS * 1_000_000;
-        while (System.nanoTime() < deadline && spool.inFlight(HookSpool.Role.GET, name.name())
-                && WorkerLock.isHeld(spool.lockFile(HookSpool.Role.GET))) {
+        while (System.nanoTime() < deadline && WorkerLock.isHeld(spool.lockFile(HookSpool.Role.GET))) {
             Optional<HookSpool.Status> s = spool.status(HookSpool.Role.GET, name.name());
-            if (s.isPresent() && !(s.get() instanceof HookSpool.Status.Missing)) {
+            boolean pending = s.isPresent() && s.get() instanceof HookSpool.Status.Pending;
+            if (s.isPresent() && !pending && !(s.get() instanceof HookSpool.Status.Missing)) {
                 return fromSpool(spool, name, target, plan);
+            }
+            if (!pending && !spool.inFlight(HookSpool.Role.GET, name.name())) {
+                break;
             }
             try {
                 Thread.sleep(5);

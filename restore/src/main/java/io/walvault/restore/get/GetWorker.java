@@ -397,19 +397,41 @@ final class GetWorker {
         LOG.info("could not fetch '{}' again for recovery's re-read of it: {}", n, why);
     }
 
-    /** Stops the fetches of the segments {@code which} selects, and withdraws their pending marks. */
+    /**
+     * Stops the fetches of the segments {@code which} selects, and withdraws their pending marks.
+     * One that has finished keeps its copy: {@link #dropPassed} removes it unless it is the one
+     * kept for recovery's re-read, which then need not be fetched again.
+     */
     private void cancelInFlight(Predicate<WalSegmentName> which) {
         for (Iterator<Map.Entry<WalSegmentName, Future<SpoolFetch.Outcome>>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<WalSegmentName, Future<SpoolFetch.Outcome>> e = it.next();
             if (which.test(e.getKey())) {
-                e.getValue().cancel(true);
                 it.remove();
+                if (fetched(e.getValue())) {
+                    placed.add(e.getKey().fileName());
+                    continue;
+                }
+                e.getValue().cancel(true);
                 try {
                     spool.clear(HookSpool.Role.GET, e.getKey().fileName());
                 } catch (IOException x) {
                     LOG.debug("cannot withdraw '{}': {}", e.getKey(), x.toString());
                 }
             }
+        }
+    }
+
+    private static boolean fetched(Future<SpoolFetch.Outcome> f) {
+        if (!f.isDone() || f.isCancelled()) {
+            return false;
+        }
+        try {
+            return f.get() == SpoolFetch.Outcome.FETCHED;
+        } catch (ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

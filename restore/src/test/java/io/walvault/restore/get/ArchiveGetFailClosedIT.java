@@ -12,6 +12,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.hook.HookCaller;
 import io.walvault.core.hook.HookSpool;
+import io.walvault.core.hook.WorkerLock;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
@@ -293,17 +294,56 @@ class ArchiveGetFailClosedIT {
         // the plan's last segment, by a Java call: the worker fetches it again for the re-read after redo
         String last = seg.get(3).getFileName().toString();
         get.run(last, target);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!(spool.status(HookSpool.Role.GET, last).orElse(null) instanceof HookSpool.Status.Ready)) {
-            assertTrue(System.nanoTime() < deadline, "the plan's last segment was not kept for the re-read");
-            Thread.sleep(10);
-        }
+        awaitReady(spool, last);
+        // a copy fetched ahead before the call may be seen here and withdrawn by the worker's next round, which
+        // then fetches the copy for the re-read: look again once the worker has had its round (at most ~1 s)
+        Thread.sleep(1500);
+        awaitReady(spool, last);
         assertArrayEquals(Files.readAllBytes(seg.get(3)), Files.readAllBytes(spool.ready(last)));
         Thread.sleep(300); // more rounds of the worker: the copy stays (recovery is past it)
         assertTrue(Files.exists(spool.ready(last)));
         Files.delete(data.resolve("recovery.signal"));
         worker.get(30, TimeUnit.SECONDS);
         assertTrue(Files.notExists(spool.ready(last)), "recovery ended: what was fetched ahead goes");
+    }
+
+    @PgTest(min = 18)
+    void aCallForASegmentTheWorkerIsFetchingWaitsForTheWorkersCopy(PgHarness pg) throws Exception {
+        Archived a = segments(pg, 2);
+        List<Path> seg = a.segments();
+        Path scratch = pg.scratchDirectory("pending");
+        Path data = Files.createDirectories(scratch.resolve("data"));
+        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        RepositorySettings rs = local(scratch.resolve("repo"));
+        archive(rs, a.systemId(), seg);
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(a.systemId()), 4, 2), data,
+                ArchiveGet.WorkerStart.none());
+        HookSpool spool = new HookSpool(walDir);
+        Path target = walDir.resolve("RECOVERYXLOG");
+        get.run(name(seg.get(0)).name(), target);
+        String second = seg.get(1).getFileName().toString();
+        try (WorkerLock held = WorkerLock.tryAcquire(spool.lockFile(HookSpool.Role.GET)).orElseThrow()) {
+            // a worker is at the second segment: the call waits for it rather than fetch it a second time
+            spool.markPending(HookSpool.Role.GET, second);
+            CompletableFuture<ArchiveGet.Report> call = OwnThread.start("call", () -> get.run(second, target));
+            Thread.sleep(500);
+            assertFalse(call.isDone(), "the call fetched a segment the worker was fetching");
+            assertEquals(Optional.of(new HookSpool.Status.Pending()), spool.status(HookSpool.Role.GET, second),
+                    "the call withdrew the worker's mark");
+            Path copy = spool.temporary(HookSpool.Role.GET, second);
+            Files.copy(seg.get(1), copy);
+            spool.markReady(second, copy);
+            assertEquals(ArchiveGet.Outcome.PREFETCHED, call.get(30, TimeUnit.SECONDS).outcome());
+            assertArrayEquals(Files.readAllBytes(seg.get(1)), Files.readAllBytes(target));
+        }
+    }
+
+    private static void awaitReady(HookSpool spool, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(spool.status(HookSpool.Role.GET, name).orElse(null) instanceof HookSpool.Status.Ready)) {
+            assertTrue(System.nanoTime() < deadline, "the plan's last segment was not kept for the re-read");
+            Thread.sleep(10);
+        }
     }
 
     private static WalFileName name(Path p) {

@@ -57,6 +57,12 @@ public final class Backup {
 
     private static final Logger LOG = LoggerFactory.getLogger(Backup.class);
     static final String CHECKSUM = "CRC32C";
+    /**
+     * The size of the chunks large files are cut into (files of this size or more; smaller ones
+     * go into bundles): 128 pages, so that a change touches one chunk object of reasonable size
+     * (docs/PERFORMANCE.md has the measurement behind it).
+     */
+    static final int CHUNK_SIZE = 1024 * 1024;
 
     private final ConnectionSettings connection;
     private final Repository repository;
@@ -229,12 +235,13 @@ public final class Backup {
         boolean published = false;
         try (BackupWal wal = new BackupWal(ReplicationConnection.open(connection), cluster.wal(), systemId, segmentSize);
              Bundles bundles = new Bundles(catalog, backupId, options.bundleSize(), options.uploads());
+             ChunkedFiles chunks = new ChunkedFiles(cluster.chunks(), cluster.chunks().namer(), CHUNK_SIZE, options.uploads());
              PendingManifest pending = catalog.pendingManifest();
              ObjectWriter serverManifest = catalog.newServerManifest(backupId)) {
             walStreamer = wal;
             checkCancelled();
             wal.reserve();
-            BackupStreamListener listener = new BackupStreamListener(wal, bundles, pending, serverManifest, progress);
+            BackupStreamListener listener = new BackupStreamListener(wal, bundles, chunks, pending, serverManifest, progress);
             BaseBackupOptions bb = BaseBackupOptions.defaults().label(options.label()).fastCheckpoint(options.fastCheckpoint())
                     .maxRateKbps(options.maxRateKbps()).allowChecksumFailures(options.allowChecksumFailures())
                     .manifestChecksums(CHECKSUM).tablespaceMap(true).compression(options.serverCompression().asked());
@@ -244,6 +251,7 @@ public final class Backup {
             Duration checkpointWait = Duration.between(asked, listener.startedAt().orElse(asked));
             progress.done();
             int bundleCount = bundles.finish();
+            chunks.finish();
             ObjectResult serverManifestStored = serverManifest.finishWithResult();
             wal.stopAt(r.endLsn());
             WalSegmentName[] walRange = wal.await(options.walTimeout());
@@ -252,7 +260,8 @@ public final class Backup {
             BackupInfo info = new BackupInfo(backupId, systemId, pgVersion, serverVersion, options.label(),
                     r.start().startTimeline(), r.start().startLsn(), r.endTimeline(), r.endLsn(), startTime, stopTime,
                     OptionalLong.of(segmentSize), Optional.of(walRange[0]), Optional.of(walRange[1]),
-                    pending.regularFiles(), pending.fileBytes(), bundles.storedBytes(), bundleCount, true);
+                    pending.regularFiles(), pending.fileBytes(), bundles.storedBytes(), bundleCount, true,
+                    chunks.use());
             checkCancelled();
             ObjectResult manifest = pending.publish(info);
             checkCancelled();

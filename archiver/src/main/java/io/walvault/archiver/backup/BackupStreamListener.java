@@ -29,17 +29,21 @@ final class BackupStreamListener implements BaseBackupListener {
 
     private final BackupWal wal;
     private final Bundles bundles;
+    private final ChunkedFiles chunks;
     private final PendingManifest pending;
     private final ObjectWriter serverManifest;
     private final Progress progress;
     private String prefix = "";
     private String checksum; // of the current file, from the client's manifest check
     private Bundles.Placement placement;
+    private boolean chunked; // the current file goes to chunks
     private volatile Instant startedAt;
 
-    BackupStreamListener(BackupWal wal, Bundles bundles, PendingManifest pending, ObjectWriter serverManifest, Progress progress) {
+    BackupStreamListener(BackupWal wal, Bundles bundles, ChunkedFiles chunks, PendingManifest pending,
+                         ObjectWriter serverManifest, Progress progress) {
         this.wal = wal;
         this.bundles = bundles;
+        this.chunks = chunks;
         this.pending = pending;
         this.serverManifest = serverManifest;
         this.progress = progress;
@@ -71,7 +75,12 @@ final class BackupStreamListener implements BaseBackupListener {
         try {
             switch (m.type()) {
                 case FILE -> {
-                    placement = bundles.place(m.size());
+                    chunked = chunks.takes(m.size());
+                    if (chunked) {
+                        chunks.begin();
+                    } else {
+                        placement = bundles.place(m.size());
+                    }
                     checksum = null;
                 }
                 case DIRECTORY -> pending.add(ManifestFile.directory(path, m.mode(), m.mtime()));
@@ -86,7 +95,11 @@ final class BackupStreamListener implements BaseBackupListener {
     @Override
     public void memberData(ByteBuffer data) {
         try {
-            bundles.write(data);
+            if (chunked) {
+                chunks.write(data);
+            } else {
+                bundles.write(data);
+            }
         } catch (IOException e) {
             throw Backup.failed(e);
         }
@@ -110,8 +123,13 @@ final class BackupStreamListener implements BaseBackupListener {
             throw new WalvaultException(ErrorCode.INTERNAL, "no checksum for '" + prefix + m.path() + "'");
         }
         try {
-            pending.add(ManifestFile.file(prefix + m.path(), m.size(), m.mode(), m.mtime(),
-                    Backup.CHECKSUM + ":" + checksum, placement.bundle(), placement.offset()));
+            if (chunked) {
+                pending.add(ManifestFile.chunked(prefix + m.path(), m.size(), m.mode(), m.mtime(), Backup.CHECKSUM + ":" + checksum,
+                        chunks.chunkSize(), chunks.end()));
+            } else {
+                pending.add(ManifestFile.file(prefix + m.path(), m.size(), m.mode(), m.mtime(),
+                        Backup.CHECKSUM + ":" + checksum, placement.bundle(), placement.offset()));
+            }
         } catch (IOException e) {
             throw Backup.failed(e);
         }
@@ -131,6 +149,6 @@ final class BackupStreamListener implements BaseBackupListener {
 
     @Override
     public void progress(long doneBytes, long totalBytes) {
-        progress.update(doneBytes, totalBytes, bundles.storedBytes());
+        progress.update(doneBytes, totalBytes, bundles.storedBytes() + chunks.storedBytes());
     }
 }

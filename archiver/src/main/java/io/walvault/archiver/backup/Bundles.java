@@ -2,8 +2,6 @@ package io.walvault.archiver.backup;
 
 import static java.util.Objects.requireNonNull;
 
-import io.walvault.core.error.ErrorCode;
-import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.ObjectResult;
 import io.walvault.core.repo.ObjectWriter;
@@ -17,7 +15,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Packs the files of a backup into bundles and writes each bundle on a thread of its own, so
@@ -57,7 +54,7 @@ final class Bundles implements AutoCloseable {
     private final long bundleSize;
     private final Semaphore slots;
     private final List<Uploader> uploaders = new ArrayList<>();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final UploadFailure failure = new UploadFailure("a bundle upload");
     private final AtomicLong storedBytes = new AtomicLong();
     private final AtomicLong uploadedBytes = new AtomicLong();
     /**
@@ -190,17 +187,7 @@ final class Bundles implements AutoCloseable {
     }
 
     private void rethrow() throws IOException {
-        Throwable t = failure.get();
-        if (t == null) {
-            return;
-        }
-        if (t instanceof IOException io) {
-            throw new IOException(io.getMessage(), io);
-        }
-        if (t instanceof WalvaultException w) {
-            throw new WalvaultException(w.code(), w.getMessage(), w);
-        }
-        throw new WalvaultException(ErrorCode.INTERNAL, "a bundle upload failed: " + t, t);
+        failure.rethrow();
     }
 
     /** Abandons bundles that are not finished; published bundles stay (the caller removes them). */
@@ -242,7 +229,7 @@ final class Bundles implements AutoCloseable {
                     if (c == END) {
                         break;
                     }
-                    if (closed || failure.get() != null) {
+                    if (closed || failure.happened()) {
                         return; // abandoned: closing the writer without finishing publishes nothing
                     }
                     w.write(c.data(), 0, c.length());
@@ -253,9 +240,9 @@ final class Bundles implements AutoCloseable {
                 result = r;
                 storedBytes.addAndGet(Math.max(0, r.storedSize())); // -1: the store did not say
             } catch (InterruptedException e) {
-                failure.compareAndSet(null, new InterruptedIOException("bundle " + number + " was cancelled"));
+                failure.set(new InterruptedIOException("bundle " + number + " was cancelled"));
             } catch (IOException | RuntimeException | Error e) {
-                failure.compareAndSet(null, e);
+                failure.set(e);
             } finally {
                 slots.release();
             }

@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
  *  judge every backup (commit record, objects present, its own WAL archived) ─▶ {@link ExpirePlan} (nothing removed yet)
  *  each removed backup, oldest first: its commit record and manifest (the backup stops existing), then its bundles
  *  each orphan past the grace period: its objects
+ *  chunks no stored manifest names, older than the grace period ({@link ChunkSweep})
  *  WAL: one streamed listing; files before the kept WAL removed in batches (S3: DeleteObjects of 1000)
  *  what killed writes left, untouched for the grace period ({@link AbandonedWritesStep})
  *  release the lock
@@ -131,13 +132,21 @@ public final class Expire {
             if (!dryRun) {
                 removeBackups(cluster.backups(), plan, lock);
             }
+            Set<String> removed = new HashSet<>();
+            plan.removedBackups().forEach(d -> removed.add(d.backup().id()));
+            plan.removedDamaged().forEach(d -> removed.add(d.backup().id()));
+            plan.removedOrphans().forEach(o -> removed.add(o.orphan().id()));
+            ChunkSweep.Result chunks = new ChunkSweep(cluster.backups(), cluster.chunks(), repository.storage(), policy.orphanGrace())
+                    .run(removed, clock.instant(), dryRun, lock);
             WalResult wal = expireWal(cluster.wal(), plan, dryRun, lock);
             ExpireReport report = new ExpireReport(systemId, dryRun, plan, wal.removed(), wal.kept(), wal.keptBytes())
+                    .withChunks(chunks)
                     .withAbandoned(new AbandonedWritesStep(repository.storage(), policy.orphanGrace()).run(clock.instant(), dryRun));
             if (!dryRun) {
-                LOG.info("expired cluster {}: {} backups, {} orphans, {} WAL files and {} abandoned writes removed; {} backups kept",
-                        Long.toUnsignedString(systemId), plan.removedBackups().size(), plan.removedOrphans().size(),
-                        report.walFilesRemoved(), report.abandoned().writes().count(), plan.keptBackups().size());
+                LOG.info("expired cluster {}: {} backups, {} orphans, {} chunks, {} WAL files and {} abandoned writes removed; {} backups"
+                        + " kept", Long.toUnsignedString(systemId), plan.removedBackups().size(), plan.removedOrphans().size(),
+                        report.chunksRemoved(), report.walFilesRemoved(), report.abandoned().writes().count(),
+                        plan.keptBackups().size());
             }
             return report;
         }

@@ -20,25 +20,38 @@ import java.util.Locale;
  * @param walKept    kept WAL files (history files included), all timelines
  * @param walKeptBytes their stored bytes
  * @param abandoned  the remains of killed writes removed ({@link AbandonedWritesStep})
+ * @param chunks     the chunks no backup names, removed ({@link ChunkSweep})
  */
 public record ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<TimelineWal> walRemoved, long walKept,
-                           long walKeptBytes, AbandonedWritesStep.Result abandoned) {
+                           long walKeptBytes, AbandonedWritesStep.Result abandoned, ChunkSweep.Result chunks) {
 
     public ExpireReport {
         requireNonNull(plan, "plan is null");
         walRemoved = List.copyOf(walRemoved);
         requireNonNull(abandoned, "abandoned is null");
+        requireNonNull(chunks, "chunks is null");
     }
 
     /** Without the abandoned-writes step. */
     public ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<TimelineWal> walRemoved, long walKept,
                         long walKeptBytes) {
-        this(systemId, dryRun, plan, walRemoved, walKept, walKeptBytes, AbandonedWritesStep.Result.none(dryRun));
+        this(systemId, dryRun, plan, walRemoved, walKept, walKeptBytes, AbandonedWritesStep.Result.none(dryRun),
+                ChunkSweep.Result.none(dryRun));
     }
 
     /** This report with the abandoned-writes step's result. */
     public ExpireReport withAbandoned(AbandonedWritesStep.Result result) {
-        return new ExpireReport(systemId, dryRun, plan, walRemoved, walKept, walKeptBytes, result);
+        return new ExpireReport(systemId, dryRun, plan, walRemoved, walKept, walKeptBytes, result, chunks);
+    }
+
+    /** This report with the chunk sweep's result. */
+    ExpireReport withChunks(ChunkSweep.Result result) {
+        return new ExpireReport(systemId, dryRun, plan, walRemoved, walKept, walKeptBytes, abandoned, result);
+    }
+
+    /** Chunks removed (or that a run would remove) because no backup names them. */
+    public long chunksRemoved() {
+        return chunks.removed();
     }
 
     /**
@@ -107,6 +120,7 @@ public record ExpireReport(long systemId, boolean dryRun, ExpirePlan plan, List<
                         k.backupId())),
                 () -> out.add(String.format(Locale.ROOT, "kept: all %d WAL files (%s): no backup to bound them", walKept,
                         bytes(walKeptBytes))));
+        chunks.line().ifPresent(out::add);
         abandoned.line().ifPresent(out::add);
         return out;
     }

@@ -24,13 +24,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * One backup in its own JVM, so its heap can be capped and its peak RSS read from
  * /proc/self/status: {@code BackupRun <conninfo> <config file>} prints
- * {@code backup-result <bytes> <stored bytes> <elapsed ms> <peak RSS kB> <CPU ms>}. A third argument
+ * {@code backup-result <bytes> <bytes added to the repository> <elapsed ms> <peak RSS kB> <CPU ms>}. A third argument
  * sets {@code backup-server-compression} (default: the setting's default).
  */
 public final class BackupRun {
 
     /** What the child reported. */
-    record Result(long bytes, long storedBytes, long millis, long peakRssKb, long cpuMillis) {
+    record Result(long bytes, long addedBytes, long millis, long peakRssKb, long cpuMillis) {
         double mbps() {
             return bytes / 1e3 / millis;
         }
@@ -63,7 +63,7 @@ public final class BackupRun {
                 threads.millisByName().entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                         .forEach(e -> System.out.println("backup-thread-cpu " + e.getValue() + " ms " + e.getKey()));
             }
-            System.out.println("backup-result " + r.info().bytes() + " " + r.info().storedBytes() + " "
+            System.out.println("backup-result " + r.info().bytes() + " " + r.info().addedBytes() + " "
                     + r.elapsed().toMillis() + " " + ChildJvm.peakRssKb() + " " + (os.getProcessCpuTime() - cpu0) / 1_000_000);
         }
     }

@@ -158,7 +158,9 @@ public final class BenchMain {
         /** the agent's RPO. */
         AGENT,
         /** delta and selective restores against a full restore of the same backup. */
-        RESTORE_MODES;
+        RESTORE_MODES,
+        /** what a backup adds after a small change, and the restore of the tenth backup against the first. */
+        INCREMENTAL;
 
         static Section named(String name) {
             for (Section s : values()) {
@@ -167,7 +169,7 @@ public final class BenchMain {
                 }
             }
             throw new IllegalArgumentException("--only: unknown section '" + name + "' (sections: backup, small, large, push,"
-                    + " drain, pitr, cold, agent, restore-modes)");
+                    + " drain, pitr, cold, agent, restore-modes, incremental)");
         }
     }
 
@@ -233,6 +235,9 @@ public final class BenchMain {
             }
             if (options.runs(Section.RESTORE_MODES)) {
                 new RestoreModes(report, wv, scratch).measure(options.backupServer(), (long) (options.sizeGb() * 1e9));
+            }
+            if (options.runs(Section.INCREMENTAL)) {
+                new IncrementalBackups(report, wv, scratch).measure(options.backupServer(), (long) (options.sizeGb() * 1e9));
             }
             try (WalBench wal = WalBench.open(report, wv, options.pgMajor())) {
                 smallDataset(wal, scratch);
@@ -351,7 +356,7 @@ public final class BenchMain {
             report.unavailable("backup_server_lz4_MBps", "MB/s", "the server cannot compress with lz4",
                     "the same backup with backup-server-compression = lz4");
         }
-        report.add("repository_over_database", (double) r.storedBytes() / datasetBytes, "ratio",
+        report.add("repository_over_database", (double) r.addedBytes() / datasetBytes, "ratio",
                 "stored bytes of the backup / database size (LZ4 on pgbench tables plus random bytes)");
         restore(local, scratch.resolve("restored"), datasetBytes, "");
         try (S3Server s3 = S3Server.start()) {

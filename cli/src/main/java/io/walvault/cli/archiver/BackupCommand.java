@@ -127,8 +127,10 @@ public final class BackupCommand implements Callable<Integer> {
         // the rate of the copy itself: a spread checkpoint can take minutes before the first byte
         double copying = Math.max(0.001, secs - checkpoint);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "backup %s complete: %d files, %.1f MiB (%.1f MiB stored in %d bundles), %.1f s%s, %.0f MB/s%n",
-                i.id(), i.files(), i.bytes() / 1048576.0, i.storedBytes() / 1048576.0, i.bundles(), secs,
+        out.printf(Locale.ROOT, "backup %s complete: %d files, %.1f MiB (%.1f MiB added to the repository%s), %.1f s%s,"
+                        + " %.0f MB/s%n", i.id(), i.files(), i.bytes() / 1048576.0, i.addedBytes() / 1048576.0,
+                i.chunks().sharedBytes() > 0 ? String.format(Locale.ROOT, ", %.1f MiB unchanged and shared with earlier backups",
+                        i.chunks().sharedBytes() / 1048576.0) : "", secs,
                 checkpoint >= 1 ? String.format(Locale.ROOT, " (%.1f s of it the server's checkpoint)", checkpoint) : "",
                 i.bytes() / copying / 1e6);
         out.printf(Locale.ROOT, "  start %s, end %s, timeline %s; WAL %s to %s in the archive%n", i.startLsn(), i.stopLsn(),

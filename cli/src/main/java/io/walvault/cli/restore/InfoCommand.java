@@ -64,8 +64,9 @@ public final class InfoCommand implements Callable<Integer> {
                         b.timeline()));
                 sb.append(String.format(Locale.ROOT, "      start %s at %s, end %s at %s (took %.1f s)%n", b.startLsn(),
                         b.startTime(), b.stopLsn(), b.stopTime(), b.elapsed().toMillis() / 1000.0));
-                sb.append(String.format(Locale.ROOT, "      %s in %s files, %s stored%s%n", size(b.bytes()),
-                        b.files() == 0 ? "?" : Long.toString(b.files()), size(b.storedBytes()),
+                sb.append(String.format(Locale.ROOT, "      %s in %s files, %s added to the repository%s%s%n", size(b.bytes()),
+                        b.files() == 0 ? "?" : Long.toString(b.files()), size(b.addedBytes()),
+                        b.chunks().sharedBytes() > 0 ? ", " + size(b.chunks().sharedBytes()) + " shared with other backups" : "",
                         b.firstWal().isEmpty() ? "" : ", WAL " + b.firstWal().get() + " to " + b.lastWal().orElseThrow()));
             }
             sb.append("  archived WAL:\n");

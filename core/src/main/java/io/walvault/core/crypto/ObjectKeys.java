@@ -1,5 +1,7 @@
 package io.walvault.core.crypto;
 
+import java.util.Optional;
+
 /**
  * The repository keys an {@link AesGcmEncryptStage} wraps data keys with, and an
  * {@link AesGcmDecryptStage} unwraps them with: a versioned symmetric key
@@ -38,6 +40,15 @@ public sealed interface ObjectKeys permits RepositoryKeys, X25519Keys {
      * @throws IllegalStateException after {@link #wipe}
      */
     byte[][] unwrap(int version, byte[] wrapInput, String objectKey);
+
+    /**
+     * The secret that names a backup's chunks ({@code walvault chunk id v1}), the same for every
+     * writer of the repository and every key version, or empty when this host cannot have it (a
+     * public-key repository: writers hold no secret). The caller owns the copy and overwrites it.
+     *
+     * @throws IllegalStateException after {@link #wipe}
+     */
+    Optional<byte[]> chunkIdKey();
 
     /**
      * Overwrites the secret keys held (the repository keys, the private keys) with zeros. From

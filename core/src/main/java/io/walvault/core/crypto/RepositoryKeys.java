@@ -3,7 +3,9 @@ package io.walvault.core.crypto;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.CorruptDataException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -13,6 +15,8 @@ import java.util.TreeMap;
  * Thread-safe; holds its own copies of the keys, until {@link #wipe}.
  */
 public final class RepositoryKeys implements ObjectKeys {
+
+    private static final byte[] CHUNK_ID_INFO = "walvault chunk id v1".getBytes(StandardCharsets.US_ASCII);
 
     private final Map<Integer, byte[]> keys;
     private final int current;
@@ -67,6 +71,21 @@ public final class RepositoryKeys implements ObjectKeys {
     @Override
     public byte[][] unwrap(int version, byte[] wrapInput, String objectKey) {
         return new byte[][] {copyOf(version, objectKey), wrapInput};
+    }
+
+    /**
+     * HKDF of the oldest key version: every writer holds that version (a keyring file holds its
+     * version and all older ones), and a rotation leaves chunk names, and so deduplication, as
+     * they were.
+     */
+    @Override
+    public Optional<byte[]> chunkIdKey() {
+        byte[] oldest = copyOf(keys.keySet().iterator().next(), null);
+        try {
+            return Optional.of(Crypto.hkdf(oldest, new byte[0], CHUNK_ID_INFO, CryptoFormat.KEY_SIZE));
+        } finally {
+            Arrays.fill(oldest, (byte) 0);
+        }
     }
 
     /** A copy of key {@code version}: the caller wipes it after use, and a concurrent {@link #wipe} cannot tear it. */

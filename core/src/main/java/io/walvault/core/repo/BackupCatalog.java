@@ -51,7 +51,7 @@ import java.util.stream.Stream;
 public final class BackupCatalog {
 
     /** 3: the backup exists only with its commit record. 1 and 2 are read as before. */
-    static final int MANIFEST_FORMAT = 3;
+    static final int MANIFEST_FORMAT = 4;
     static final int COMMIT_FORMAT = 1;
     private static final int REMOVE_BATCH = 1000;
 

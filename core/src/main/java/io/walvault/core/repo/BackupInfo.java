@@ -34,11 +34,30 @@ import java.util.OptionalLong;
  * @param storedBytes    bytes of its bundles in the store (compressed, encrypted)
  * @param bundles        number of bundles ({@code data/00000000} to {@code bundles - 1})
  * @param serverManifest whether the server's backup_manifest is kept as the object {@code backup_manifest}
+ * @param chunks         what its files stored as chunks hold and cost (manifest format 4; {@link ChunkUse#NONE} before)
  */
 public record BackupInfo(String id, long systemId, int pgVersion, String serverVersion, String label, TimelineId timeline,
                          Lsn startLsn, TimelineId stopTimeline, Lsn stopLsn, Instant startTime, Instant stopTime,
                          OptionalLong walSegmentSize, Optional<WalSegmentName> firstWal, Optional<WalSegmentName> lastWal,
-                         long files, long bytes, long storedBytes, int bundles, boolean serverManifest) {
+                         long files, long bytes, long storedBytes, int bundles, boolean serverManifest, ChunkUse chunks) {
+
+    /**
+     * What a backup's chunked files hold and what they cost the repository.
+     *
+     * @param chunkedBytes plaintext bytes of its files stored as chunks (the rest is in its bundles)
+     * @param newBytes     of those, the plaintext bytes of the chunks this backup stored
+     * @param newStoredBytes the stored size of those chunks
+     * @param sharedBytes  the plaintext bytes of the chunks the repository held already (shared with other backups)
+     */
+    public record ChunkUse(long chunkedBytes, long newBytes, long newStoredBytes, long sharedBytes) {
+        public static final ChunkUse NONE = new ChunkUse(0, 0, 0, 0);
+
+        public ChunkUse {
+            if (chunkedBytes < 0 || newBytes < 0 || newStoredBytes < 0 || sharedBytes < 0) {
+                throw new IllegalArgumentException("negative chunk counts");
+            }
+        }
+    }
 
     public BackupInfo {
         BackupIds.check(id);
@@ -60,9 +79,33 @@ public record BackupInfo(String id, long systemId, int pgVersion, String serverV
         if (stopLsn.isBefore(startLsn)) {
             throw new IllegalArgumentException("backup '" + id + "' stops at " + stopLsn + ", before it starts at " + startLsn);
         }
+        requireNonNull(chunks, "chunks is null");
         if (files < 0 || bytes < 0 || storedBytes < 0 || bundles < 0) {
             throw new IllegalArgumentException("backup '" + id + "' has negative counts");
         }
+    }
+
+    /** A backup without chunks (manifest formats 1 to 3). */
+    public BackupInfo(String id, long systemId, int pgVersion, String serverVersion, String label, TimelineId timeline,
+                      Lsn startLsn, TimelineId stopTimeline, Lsn stopLsn, Instant startTime, Instant stopTime,
+                      OptionalLong walSegmentSize, Optional<WalSegmentName> firstWal, Optional<WalSegmentName> lastWal,
+                      long files, long bytes, long storedBytes, int bundles, boolean serverManifest) {
+        this(id, systemId, pgVersion, serverVersion, label, timeline, startLsn, stopTimeline, stopLsn, startTime, stopTime,
+                walSegmentSize, firstWal, lastWal, files, bytes, storedBytes, bundles, serverManifest, ChunkUse.NONE);
+    }
+
+    /** The bytes this backup added to the repository: its bundles and the chunks it stored first. */
+    public long addedBytes() {
+        return storedBytes + chunks.newStoredBytes();
+    }
+
+    /**
+     * About what a restore of this backup reads from the repository: its bundles and every chunk
+     * it names, those shared at the compression ratio of the ones it stored.
+     */
+    public long restoreReadBytes() {
+        double ratio = chunks.newBytes() > 0 ? (double) chunks.newStoredBytes() / chunks.newBytes() : 1.0;
+        return storedBytes + chunks.newStoredBytes() + Math.round(chunks.sharedBytes() * ratio);
     }
 
     /** A backup's identity and WAL positions only (what manifest format 1 recorded); for tests and old backups. */

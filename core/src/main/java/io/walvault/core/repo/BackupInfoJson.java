@@ -19,14 +19,19 @@ import java.util.OptionalLong;
 record BackupInfoJson(String id, long systemId, int pgVersion, long timeline, String startLsn, String stopLsn,
                       String startTime, String stopTime, String label, Long stopTimeline, String serverVersion,
                       Long walSegmentSize, String firstWal, String lastWal, Long files, Long bytes, Long storedBytes,
-                      Integer bundles, Boolean serverManifest) {
+                      Integer bundles, Boolean serverManifest, Long chunkedBytes, Long chunkNewBytes, Long chunkNewStoredBytes,
+                      Long chunkSharedBytes) {
 
     static BackupInfoJson of(BackupInfo b) {
         return new BackupInfoJson(b.id(), b.systemId(), b.pgVersion(), b.timeline().value(), b.startLsn().toString(),
                 b.stopLsn().toString(), b.startTime().toString(), b.stopTime().toString(), b.label(), b.stopTimeline().value(),
                 b.serverVersion(), b.walSegmentSize().isPresent() ? b.walSegmentSize().getAsLong() : null,
                 b.firstWal().map(WalSegmentName::fileName).orElse(null), b.lastWal().map(WalSegmentName::fileName).orElse(null),
-                b.files(), b.bytes(), b.storedBytes(), b.bundles(), b.serverManifest());
+                b.files(), b.bytes(), b.storedBytes(), b.bundles(), b.serverManifest(),
+                b.chunks().equals(BackupInfo.ChunkUse.NONE) ? null : b.chunks().chunkedBytes(),
+                b.chunks().equals(BackupInfo.ChunkUse.NONE) ? null : b.chunks().newBytes(),
+                b.chunks().equals(BackupInfo.ChunkUse.NONE) ? null : b.chunks().newStoredBytes(),
+                b.chunks().equals(BackupInfo.ChunkUse.NONE) ? null : b.chunks().sharedBytes());
     }
 
     /** The domain record; anything that does not parse is corruption of {@code key}. */
@@ -38,10 +43,16 @@ record BackupInfoJson(String id, long systemId, int pgVersion, long timeline, St
                     TimelineId.of(stopTimeline != null ? stopTimeline : timeline), Lsn.parse(stopLsn), Instant.parse(startTime),
                     Instant.parse(stopTime), segmentSize, segment(firstWal, segmentSize), segment(lastWal, segmentSize),
                     files == null ? 0 : files, bytes == null ? 0 : bytes, storedBytes == null ? 0 : storedBytes,
-                    bundles == null ? 0 : bundles, Boolean.TRUE.equals(serverManifest));
+                    bundles == null ? 0 : bundles, Boolean.TRUE.equals(serverManifest), chunkedBytes == null
+                    ? BackupInfo.ChunkUse.NONE : new BackupInfo.ChunkUse(chunkedBytes, orZero(chunkNewBytes), orZero(chunkNewStoredBytes),
+                    orZero(chunkSharedBytes)));
         } catch (IllegalArgumentException | NullPointerException | DateTimeParseException e) {
             throw new CorruptDataException("object '" + key + "' is corrupt: its backup record is invalid (" + e.getMessage() + ")", e);
         }
+    }
+
+    private static long orZero(Long v) {
+        return v == null ? 0 : v;
     }
 
     private static Optional<WalSegmentName> segment(String name, OptionalLong segmentSize) {

@@ -52,6 +52,11 @@ public final class ClusterCatalog {
         return new BackupCatalog(repository, systemId);
     }
 
+    /** The chunks of this cluster's backups, shared between them. */
+    public ChunkStore chunks() {
+        return new ChunkStore(repository, systemId);
+    }
+
     /** The record of WAL that archiving gave up on purpose ({@code archive-push-queue-max}). */
     public ArchiveGaps gaps() {
         return new ArchiveGaps(repository, systemId);

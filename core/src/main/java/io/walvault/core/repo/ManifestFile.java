@@ -3,6 +3,7 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.util.List;
 
 /**
  * One entry of a backup: a regular file and where it lives (in bundle {@code bundle}, at
@@ -19,9 +20,12 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * @param linkTarget the target of a link, null otherwise
  * @param bundle     the bundle number within the backup (0 for directories and links)
  * @param offset     where the file starts in the bundle's plaintext (0 for directories and links)
+ * @param chunkSize  for a file stored as chunks (manifest format 4): the plaintext size of each chunk but the
+ *                   last; null for a file in a bundle
+ * @param chunks     for a file stored as chunks: their names in file order (bundle and offset are then 0); else null
  */
 public record ManifestFile(String path, String type, long size, Integer mode, long mtime, String sha256, String checksum,
-                           String linkTarget, int bundle, long offset) {
+                           String linkTarget, int bundle, long offset, Integer chunkSize, List<ChunkId> chunks) {
 
     public static final String FILE = "file";
     public static final String DIRECTORY = "dir";
@@ -63,6 +67,35 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
             }
             default -> throw new IllegalArgumentException("manifest entry '" + path + "' has unknown type '" + type + "'");
         }
+        if ((chunks == null) != (chunkSize == null)) {
+            throw new IllegalArgumentException("manifest entry '" + path + "' has chunks without a chunk size, or the reverse");
+        }
+        if (chunks != null) {
+            chunks = List.copyOf(chunks);
+            if (!FILE.equals(type) || chunkSize <= 0 || bundle != 0 || offset != 0
+                    || chunks.size() != (size + chunkSize - 1) / chunkSize) {
+                throw new IllegalArgumentException("manifest entry '" + path + "' has " + chunks.size() + " chunks of "
+                        + chunkSize + " bytes for " + size + " bytes");
+            }
+        }
+    }
+
+    /** A file in a bundle, as every entry before manifest format 4. */
+    public ManifestFile(String path, String type, long size, Integer mode, long mtime, String sha256, String checksum,
+                        String linkTarget, int bundle, long offset) {
+        this(path, type, size, mode, mtime, sha256, checksum, linkTarget, bundle, offset, null, null);
+    }
+
+    /** A regular file with the server's checksum, stored as {@code chunks} of {@code chunkSize} bytes. */
+    public static ManifestFile chunked(String path, long size, int mode, long mtime, String checksum, int chunkSize,
+                                       List<ChunkId> chunks) {
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks);
+    }
+
+    /** Whether the file is stored as chunks rather than in a bundle. */
+    @JsonIgnore
+    public boolean isChunked() {
+        return chunks != null;
     }
 
     /** A regular file checksummed with SHA-256 (manifest format 1's only kind of entry). */

@@ -20,6 +20,7 @@ import io.walvault.core.storage.Storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * How every repository object is packed and unpacked: the pipelines, built in one place,
@@ -48,6 +49,7 @@ public final class ObjectCodec {
     private final Compression compression;
     private final ObjectKeys keys; // null: the repository is not encrypted
     private volatile boolean closed;
+    private volatile ChunkNamer namer;
 
     ObjectCodec(Storage storage, Compression compression, ObjectKeys keys) {
         this.storage = requireNonNull(storage, "storage is null");
@@ -78,6 +80,24 @@ public final class ObjectCodec {
     ObjectKeys keys() {
         checkOpen();
         return keys;
+    }
+
+    /**
+     * The namer of chunks ({@link ChunkNamer}): keyed by a secret of the repository keys, or by
+     * 32 zero bytes in an unencrypted repository; empty in a public-key repository.
+     */
+    public Optional<ChunkNamer> chunkNamer() {
+        checkOpen();
+        ChunkNamer n = namer;
+        if (n == null) {
+            Optional<byte[]> secret = keys == null ? Optional.of(new byte[32]) : keys.chunkIdKey();
+            if (secret.isEmpty()) {
+                return Optional.empty();
+            }
+            n = new ChunkNamer(secret.get());
+            namer = n;
+        }
+        return Optional.of(n);
     }
 
     public boolean encrypted() {

@@ -38,6 +38,8 @@ public final class InfoJson {
                         .append(",\"files\":").append(num(b.files()))
                         .append(",\"bytes\":").append(num(b.bytes()))
                         .append(",\"storedBytes\":").append(num(b.storedBytes()))
+                        .append(",\"addedBytes\":").append(num(b.addedBytes()))
+                        .append(",\"sharedBytes\":").append(num(b.chunks().sharedBytes()))
                         .append(",\"firstWal\":").append(str(b.firstWal().map(Object::toString).orElse(null)))
                         .append(",\"lastWal\":").append(str(b.lastWal().map(Object::toString).orElse(null)))
                         .append('}');

@@ -309,7 +309,7 @@ public final class RestorePlanner {
             break; // the end of the archive
         }
         List<TimelineId> timelinePath = legs.stream().map(Leg::timeline).toList();
-        return new RestorePlan(b, t, target, timelinePath, wal, walEnd, b.storedBytes() + walBytes, warnings, seg,
+        return new RestorePlan(b, t, target, timelinePath, wal, walEnd, b.restoreReadBytes() + walBytes, warnings, seg,
                 Optional.ofNullable(gap));
     }
 

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.pipeline.DiscardSink;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkId;
+import io.walvault.core.repo.ChunkMarks;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.restore.extract.BundleExtractSink;
 import java.io.IOException;
@@ -16,7 +18,8 @@ import java.util.concurrent.Future;
 
 /**
  * Checks one backup in the repository without writing files: its manifest reads to the end
- * record, every bundle decodes to the files the manifest places in it with their checksums
+ * record, the chunks of its chunked files are marked for a check of each chunk once
+ * ({@code restore.verify.ChunkCheck}), every bundle decodes to the files the manifest places in it with their checksums
  * ({@link BundleExtractSink#checkOnly}), the counts agree with the manifest's header, and the
  * server's backup_manifest decodes. Bundles are checked on the caller's pool. Failures are
  * collected, one line each naming the object, never thrown.
@@ -27,9 +30,10 @@ public final class BackupCheck {
      * @param bundles bundles checked
      * @param files files whose checksum matched
      * @param bytes their bytes
+     * @param chunkedFiles files stored as chunks, whose chunks were marked for the chunk check
      * @param failures what failed, one line each
      */
-    public record Result(int bundles, long files, long bytes, List<String> failures) {
+    public record Result(int bundles, long files, long bytes, int chunkedFiles, List<String> failures) {
         public Result {
             failures = List.copyOf(failures);
         }
@@ -38,7 +42,7 @@ public final class BackupCheck {
     private BackupCheck() {
     }
 
-    public static Result run(BackupCatalog catalog, BackupInfo backup, ExecutorService pool) {
+    public static Result run(BackupCatalog catalog, ChunkMarks chunks, int tag, BackupInfo backup, ExecutorService pool) {
         requireNonNull(catalog, "catalog is null");
         List<String> failures = new ArrayList<>();
         String id = backup.id();
@@ -47,7 +51,7 @@ public final class BackupCheck {
             manifest = ManifestSpool.read(catalog, id);
         } catch (RuntimeException | IOException e) {
             failures.add("backup '" + id + "': manifest '" + catalog.manifestKey(id) + "': " + e.getMessage());
-            return new Result(0, 0, 0, failures);
+            return new Result(0, 0, 0, 0, failures);
         }
         try (manifest) {
             List<Future<long[]>> results = new ArrayList<>();
@@ -62,6 +66,12 @@ public final class BackupCheck {
                         return new long[] {sink.filesDone(), sink.bytesWritten()};
                     }
                 }));
+            }
+            // files stored as chunks: their chunks are checked once for every backup that names them (ChunkCheck)
+            for (int i = 0; i < manifest.chunkedFiles(); i++) {
+                for (ChunkId c : manifest.chunkedFile(i).chunks()) {
+                    chunks.mark(c, tag);
+                }
             }
             long files = 0;
             long bytes = 0;
@@ -95,10 +105,10 @@ public final class BackupCheck {
                     failures.add("backup '" + id + "': backup_manifest '" + catalog.serverManifestKey(id) + "': " + e.getMessage());
                 }
             }
-            return new Result(manifest.bundles().size(), files, bytes, failures);
+            return new Result(manifest.bundles().size(), files, bytes, manifest.chunkedFiles(), failures);
         } catch (IOException e) {
             failures.add("backup '" + id + "': " + e);
-            return new Result(0, 0, 0, failures);
+            return new Result(0, 0, 0, 0, failures);
         }
     }
 }

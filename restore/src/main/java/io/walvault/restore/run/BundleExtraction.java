@@ -6,6 +6,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.ObjectResult;
 import io.walvault.restore.extract.BundleExtractSink;
@@ -62,29 +63,60 @@ final class BundleExtraction {
         this.out = requireNonNull(out, "out is null");
     }
 
+    /** One piece of work: a bundle and the files in it, or one file stored as chunks. */
+    private record Unit(String label, FileList files, Reader reader) {
+    }
+
+    @FunctionalInterface
+    private interface FileList {
+        List<ManifestFile> get() throws IOException;
+    }
+
+    /** Unpacks a unit into the sink; returns its plaintext bytes and the bytes read from the store. */
+    @FunctionalInterface
+    private interface Reader {
+        long[] read(Sink out) throws IOException;
+    }
+
     /**
-     * Extracts every bundle, {@code jobs} at a time, taking out of each what {@code selection}
-     * leaves to extract; the first failure stops the others.
+     * Extracts every bundle and every file stored as chunks, {@code jobs} at a time, taking out
+     * of each what {@code selection} leaves to extract; the first failure stops the others.
      */
-    Extracted extract(BackupCatalog catalog, ManifestSpool manifest, TablespaceLayout layout, FileSelection selection)
-            throws IOException {
+    Extracted extract(BackupCatalog catalog, ChunkStore chunks, ManifestSpool manifest, TablespaceLayout layout,
+                      FileSelection selection) throws IOException {
         String id = manifest.info().id();
         List<Integer> bundles = manifest.bundles();
+        List<Unit> units = new ArrayList<>();
+        // the large files first: each is read chunk after chunk, the longest pieces of work
+        for (int i = 0; i < manifest.chunkedFiles(); i++) {
+            int n = i;
+            units.add(new Unit("chunked file #" + i, () -> List.of(manifest.chunkedFile(n)), out -> {
+                ManifestFile f = manifest.chunkedFile(n);
+                return new long[] {f.size(), chunks.readFile(f, out)};
+            }));
+        }
+        for (int bundle : bundles) {
+            units.add(new Unit(catalog.bundleKey(id, bundle), () -> manifest.filesOf(bundle), out -> {
+                ObjectResult r = catalog.readBundle(id, bundle, out);
+                return new long[] {r.size(), -1};
+            }));
+        }
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong files = new AtomicLong();
         AtomicLong doneBytes = new AtomicLong(); // written, kept and zeroed
         AtomicLong unpacked = new AtomicLong();
+        AtomicLong chunkBytesRead = new AtomicLong();
         AtomicLong unchanged = new AtomicLong();
         AtomicLong keptFiles = new AtomicLong();
         AtomicLong keptBytes = new AtomicLong();
         AtomicLong zeroedFiles = new AtomicLong();
         AtomicLong zeroedBytes = new AtomicLong();
         AtomicInteger bundlesRead = new AtomicInteger();
-        AtomicInteger bundlesDone = new AtomicInteger();
+        AtomicInteger unitsDone = new AtomicInteger();
         long totalBytes = manifest.bytes();
         AtomicInteger reportedTenth = new AtomicInteger();
         Instant start = Instant.now();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(jobs, Math.max(1, bundles.size())), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(jobs, Math.max(1, units.size())), r -> {
             Thread t = new Thread(r, "walvault-restore-bundle");
             t.setDaemon(true);
             return t;
@@ -92,15 +124,14 @@ final class BundleExtraction {
         Flusher flusher = new Flusher(8);
         try {
             List<Future<?>> futures = new ArrayList<>();
-            for (int bundle : bundles) {
+            for (Unit unit : units) {
                 futures.add(pool.submit(() -> {
                     if (failure.get() != null) {
                         return null;
                     }
-                    String key = catalog.bundleKey(id, bundle);
                     FileSelection.Outcome chosen;
                     try {
-                        chosen = selection.select(manifest.filesOf(bundle), flusher);
+                        chosen = selection.select(unit.files().get(), flusher);
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
                         throw t;
@@ -112,12 +143,12 @@ final class BundleExtraction {
                     List<ManifestFile> entries = chosen.extract();
                     long handled = chosen.keptBytes() + chosen.zeroedBytes();
                     if (entries.isEmpty()) {
-                        progress(bundlesDone.incrementAndGet(), bundles.size(), doneBytes.addAndGet(handled), totalBytes,
+                        progress(unitsDone.incrementAndGet(), units.size(), doneBytes.addAndGet(handled), totalBytes,
                                 reportedTenth, start);
                         return null;
                     }
                     Set<String> inPlace = chosen.inPlace();
-                    try (BundleExtractSink sink = new BundleExtractSink(key, entries, f -> layout.place(f.path()), flusher,
+                    try (BundleExtractSink sink = new BundleExtractSink(unit.label(), entries, f -> layout.place(f.path()), flusher,
                             f -> inPlace.contains(f.path()))) {
                         Sink guarded = new Sink() {
                             @Override
@@ -138,13 +169,17 @@ final class BundleExtraction {
                                 sink.close();
                             }
                         };
-                        ObjectResult read = catalog.readBundle(id, bundle, guarded);
-                        bundlesRead.incrementAndGet();
-                        unpacked.addAndGet(read.size());
+                        long[] read = unit.reader().read(guarded);
+                        if (read[1] < 0) {
+                            bundlesRead.incrementAndGet();
+                        } else {
+                            chunkBytesRead.addAndGet(read[1]);
+                        }
+                        unpacked.addAndGet(read[0]);
                         files.addAndGet(sink.filesDone());
                         unchanged.addAndGet(sink.bytesUnchanged());
                         doneBytes.addAndGet(sink.bytesWritten());
-                        progress(bundlesDone.incrementAndGet(), bundles.size(), doneBytes.addAndGet(handled), totalBytes,
+                        progress(unitsDone.incrementAndGet(), units.size(), doneBytes.addAndGet(handled), totalBytes,
                                 reportedTenth, start);
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
@@ -187,7 +222,7 @@ final class BundleExtraction {
             throw new IllegalStateException(t);
         }
         Long stored = manifest.info().storedBytes();
-        long fetchedBytes = bundlesRead.get() == bundles.size() && stored != null ? stored : -1;
+        long fetchedBytes = bundlesRead.get() == bundles.size() && stored != null ? stored + chunkBytesRead.get() : -1;
         return new Extracted(files.get(), doneBytes.get() - keptBytes.get() - zeroedBytes.get(), fetchedBytes, unpacked.get(),
                 keptFiles.get(),
                 keptBytes.get(), zeroedFiles.get(), zeroedBytes.get(), bundlesRead.get(), bundles.size(),
@@ -201,7 +236,7 @@ final class BundleExtraction {
         if (tenth > seen && reportedTenth.compareAndSet(seen, tenth)) {
             double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
             synchronized (out) {
-                out.printf(Locale.ROOT, "restored %d of %d bundles, %s of %s (%.1f MB/s)%n", n, of,
+                out.printf(Locale.ROOT, "restored %d of %d bundles and chunked files, %s of %s (%.1f MB/s)%n", n, of,
                         RestoreReport.mb(done), RestoreReport.mb(totalBytes), done / 1e6 / secs);
                 out.flush();
             }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkId;
 import io.walvault.core.repo.ManifestFile;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -32,7 +33,7 @@ import java.util.function.Consumer;
  * A backup's manifest read once and kept so that a restore or a verify can take the files of
  * one bundle at a time without holding millions of entries in memory: regular files go to a
  * private temporary file (0600, removed on close), with, per bundle, only the positions of its
- * entries (8 bytes a file); directories, links and the top-level files walvault treats
+ * entries (8 bytes a file), and the positions of the files stored as chunks; directories, links and the top-level files walvault treats
  * specially (backup_label, tablespace_map) stay in memory.
  *
  * <p>Built by one thread; then {@link #filesOf} may be called from several threads at once.
@@ -42,6 +43,9 @@ final class ManifestSpool implements AutoCloseable {
     private final Path file;
     private final Map<Integer, long[]> positions = new TreeMap<>();
     private final Map<Integer, Integer> counts = new HashMap<>();
+    /** Positions of the files stored as chunks (each read on its own), in manifest order. */
+    private long[] chunked = new long[16];
+    private int chunkedCount;
     private final List<ManifestFile> directories = new ArrayList<>();
     private final List<ManifestFile> links = new ArrayList<>();
     private final Map<String, ManifestFile> topLevel = new HashMap<>();
@@ -83,13 +87,20 @@ final class ManifestSpool implements AutoCloseable {
                 if (!f.path().contains("/")) {
                     topLevel.put(f.path(), f);
                 }
-                int n = counts.merge(f.bundle(), 1, Integer::sum);
-                long[] p = positions.computeIfAbsent(f.bundle(), b -> new long[16]);
-                if (n > p.length) {
-                    p = Arrays.copyOf(p, p.length * 2);
-                    positions.put(f.bundle(), p);
+                if (f.isChunked()) {
+                    if (chunkedCount == chunked.length) {
+                        chunked = Arrays.copyOf(chunked, chunked.length * 2);
+                    }
+                    chunked[chunkedCount++] = position;
+                } else {
+                    int n = counts.merge(f.bundle(), 1, Integer::sum);
+                    long[] p = positions.computeIfAbsent(f.bundle(), b -> new long[16]);
+                    if (n > p.length) {
+                        p = Arrays.copyOf(p, p.length * 2);
+                        positions.put(f.bundle(), p);
+                    }
+                    p[n - 1] = position;
                 }
-                p[n - 1] = position;
                 files++;
                 bytes += f.size();
                 record.reset();
@@ -110,6 +121,13 @@ final class ManifestSpool implements AutoCloseable {
         out.writeUTF(f.checksum() == null ? "" : f.checksum());
         out.writeInt(f.bundle());
         out.writeLong(f.offset());
+        out.writeInt(f.isChunked() ? f.chunkSize() : 0);
+        if (f.isChunked()) {
+            out.writeInt(f.chunks().size());
+            for (ChunkId c : f.chunks()) {
+                out.write(c.bytes());
+            }
+        }
     }
 
     private static ManifestFile readEntry(DataInput in) throws IOException {
@@ -121,8 +139,19 @@ final class ManifestSpool implements AutoCloseable {
         String checksum = in.readUTF();
         int bundle = in.readInt();
         long offset = in.readLong();
+        int chunkSize = in.readInt();
+        List<ChunkId> chunks = null;
+        if (chunkSize > 0) {
+            int n = in.readInt();
+            chunks = new ArrayList<>(n);
+            byte[] b = new byte[ChunkId.BYTES];
+            for (int i = 0; i < n; i++) {
+                in.readFully(b);
+                chunks.add(ChunkId.fromBytes(b));
+            }
+        }
         return new ManifestFile(path, ManifestFile.FILE, size, mode < 0 ? null : mode, mtime, sha.isEmpty() ? null : sha,
-                checksum.isEmpty() ? null : checksum, null, bundle, offset);
+                checksum.isEmpty() ? null : checksum, null, bundle, offset, chunkSize > 0 ? chunkSize : null, chunks);
     }
 
     /** The backup's header record. */
@@ -133,6 +162,22 @@ final class ManifestSpool implements AutoCloseable {
     /** The bundles that hold files, in order. */
     List<Integer> bundles() {
         return List.copyOf(positions.keySet());
+    }
+
+    /** How many files are stored as chunks. */
+    int chunkedFiles() {
+        return chunkedCount;
+    }
+
+    /** The {@code i}th file stored as chunks, in manifest order. Thread-safe. */
+    ManifestFile chunkedFile(int i) throws IOException {
+        if (i < 0 || i >= chunkedCount) {
+            throw new IndexOutOfBoundsException(i);
+        }
+        try (FileChannel ch = FileChannel.open(file)) {
+            ch.position(chunked[i]);
+            return readEntry(new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 8192)));
+        }
     }
 
     /** Regular files in the backup. */

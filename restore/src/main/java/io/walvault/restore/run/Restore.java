@@ -9,6 +9,7 @@ import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.Repositories;
@@ -254,7 +255,7 @@ public final class Restore {
                 throw new CorruptDataException("the manifest of backup '" + plan.backup().id() + "' lists no backup_label;"
                         + " PostgreSQL cannot recover the backup without it HINT: choose another backup with --backup");
             }
-            Map<String, String> original = tablespaces(catalog, manifest);
+            Map<String, String> original = tablespaces(catalog, cluster.chunks(), manifest);
             Map<String, String> remap = options.tablespaceMap();
             if (options.tablespaceRoot().isPresent()) {
                 remap = new LinkedHashMap<>();
@@ -263,7 +264,7 @@ public final class Restore {
                 }
             }
             TablespaceLayout layout = TablespaceLayout.of(options.dataDirectory(), original, remap);
-            SkippedDatabases skipped = SkippedDatabases.resolve(options.databases(), catalog, manifest);
+            SkippedDatabases skipped = SkippedDatabases.resolve(options.databases(), catalog, cluster.chunks(), manifest);
             RestoreReport report = new RestoreReport(options, repositorySettings, out);
             report.printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout, resolution != null, skipped);
             TargetDirectory target = new TargetDirectory(options.dataDirectory(), layout);
@@ -296,7 +297,7 @@ public final class Restore {
     // ---- plan ----
 
     /** Tablespace oid to its location in the backup: from tablespace_map, else from pg_tblspc links. */
-    private Map<String, String> tablespaces(BackupCatalog catalog, ManifestSpool manifest) throws IOException {
+    private Map<String, String> tablespaces(BackupCatalog catalog, ChunkStore chunks, ManifestSpool manifest) throws IOException {
         Map<String, String> m = new TreeMap<>();
         for (ManifestFile l : manifest.links()) {
             if (l.path().matches("pg_tblspc/[0-9]+")) {
@@ -305,7 +306,7 @@ public final class Restore {
         }
         Optional<ManifestFile> map = manifest.topLevelFile("tablespace_map");
         if (map.isPresent()) {
-            byte[] content = SmallFile.read(catalog, manifest.info().id(), map.get());
+            byte[] content = SmallFile.read(catalog, chunks, manifest.info().id(), map.get());
             m.putAll(TablespaceLayout.parseTablespaceMap(new String(content, StandardCharsets.UTF_8)));
         }
         return m;
@@ -338,8 +339,8 @@ public final class Restore {
             }
             target.makeDirectories(manifest);
             ahead = ServerWalAhead.start(settings, cluster, planned.plan(), data, repositorySettings, options.timeline(), out);
-            BundleExtraction.Extracted written = new BundleExtraction(options.jobs(), out).extract(catalog, manifest, layout,
-                    new FileSelection(layout, skipped, options.delta()));
+            BundleExtraction.Extracted written = new BundleExtraction(options.jobs(), out).extract(catalog, cluster.chunks(), manifest,
+                    layout, new FileSelection(layout, skipped, options.delta()));
             RestoreAccounting.check(manifest, layout, data, options.delta());
             if (resolution != null) {
                 try {

@@ -84,8 +84,9 @@ final class RestoreReport {
                     e.getKey(), w.get(0).file(), w.get(w.size() - 1).file(), w.size());
             first = false;
         }
-        out.printf(Locale.ROOT, "  fetch:      %d bundles, %s stored; restores %d files, %s%n", manifest.bundles().size(),
-                mb(b.storedBytes()), manifest.files(), mb(manifest.bytes()));
+        out.printf(Locale.ROOT, "  fetch:      %d bundles%s, %s%s stored; restores %d files, %s%n", manifest.bundles().size(),
+                manifest.chunkedFiles() > 0 ? " and the chunks of " + manifest.chunkedFiles() + " large files" : "",
+                b.chunks().sharedBytes() > 0 ? "about " : "", mb(b.restoreReadBytes()), manifest.files(), mb(manifest.bytes()));
         out.println("              (PostgreSQL fetches the WAL itself through archive-get while it recovers)");
         if (skipped.any()) {
             long skippedBytes = skipped.skipped().stream().mapToLong(SkippedDatabases.Database::bytes).sum();

@@ -6,6 +6,7 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pgdata.DatabaseNames;
 import io.walvault.core.pgdata.RelationMap;
 import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.ManifestFile;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -55,7 +56,8 @@ final class SkippedDatabases {
     }
 
     /** Resolves {@code choice} against backup {@code manifest}; a name the backup does not hold is refused. */
-    static SkippedDatabases resolve(DatabaseChoice choice, BackupCatalog catalog, ManifestSpool manifest) throws IOException {
+    static SkippedDatabases resolve(DatabaseChoice choice, BackupCatalog catalog, ChunkStore chunks, ManifestSpool manifest)
+            throws IOException {
         if (choice.all()) {
             return none();
         }
@@ -82,7 +84,7 @@ final class SkippedDatabases {
                         + " HINT: restore it without --db-include/--db-exclude"));
         OptionalLong fileNumber;
         try {
-            fileNumber = RelationMap.fileNumberOf(SmallFile.read(catalog, id, map), RelationMap.PG_DATABASE);
+            fileNumber = RelationMap.fileNumberOf(SmallFile.read(catalog, chunks, id, map), RelationMap.PG_DATABASE);
         } catch (IllegalArgumentException e) {
             throw new CorruptDataException("backup '" + id + "': " + RelationMap.SHARED_PATH + " is " + e.getMessage());
         }
@@ -93,7 +95,7 @@ final class SkippedDatabases {
                     + " HINT: restore it without --db-include/--db-exclude");
         }
         Map<String, Long> byName = new LinkedHashMap<>();
-        for (DatabaseNames.Database d : DatabaseNames.parse(SmallFile.read(catalog, id, heap))) {
+        for (DatabaseNames.Database d : DatabaseNames.parse(SmallFile.read(catalog, chunks, id, heap))) {
             if (bytes.containsKey(d.oid())) {
                 Long other = byName.put(d.name(), d.oid());
                 if (other != null && other != d.oid()) {

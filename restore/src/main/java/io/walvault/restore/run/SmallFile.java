@@ -4,6 +4,7 @@ import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.manifest.FileChecksum;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupCatalog;
+import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.ManifestFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,8 +18,8 @@ final class SmallFile {
     private SmallFile() {
     }
 
-    /** Reads one small file out of its bundle, checking its checksum; stops decoding once it has it. */
-    static byte[] read(BackupCatalog catalog, String backupId, ManifestFile f) throws IOException {
+    /** Reads one small file out of its bundle (or its chunks), checking its checksum; stops decoding once it has it. */
+    static byte[] read(BackupCatalog catalog, ChunkStore chunks, String backupId, ManifestFile f) throws IOException {
         if (f.size() > 16 * 1024 * 1024) {
             throw new CorruptDataException("the backup's '" + f.path() + "' is " + f.size() + " bytes long");
         }
@@ -51,22 +52,23 @@ final class SmallFile {
         }
         Capture c = new Capture();
         try {
-            if (content.length > 0) {
+            if (content.length > 0 && f.isChunked()) {
+                chunks.readFile(f, c);
+            } else if (content.length > 0) {
                 catalog.readBundle(backupId, f.bundle(), c);
             }
         } catch (Captured expected) {
             // the file is complete; the rest of the bundle is not needed now
         }
+        String from = f.isChunked() ? "its chunks" : "bundle '" + catalog.bundleKey(backupId, f.bundle()) + "'";
         if (c.filled != content.length) {
-            throw new CorruptDataException("bundle '" + catalog.bundleKey(backupId, f.bundle()) + "' ended before '" + f.path()
-                    + "' was complete");
+            throw new CorruptDataException(from + " ended before '" + f.path() + "' was complete");
         }
         ManifestFile.Checksum want = f.expectedChecksum();
         FileChecksum sum = FileChecksum.of(want.algorithm());
         sum.update(ByteBuffer.wrap(content));
         if (!sum.hex().equals(want.hex())) {
-            throw new CorruptDataException("file '" + f.path() + "' from bundle '" + catalog.bundleKey(backupId, f.bundle())
-                    + "' has " + want.algorithm() + " " + sum.hex() + ", but the backup's manifest says " + want.hex());
+            throw new CorruptDataException("file '" + f.path() + "' from " + from + " has " + want.algorithm() + " " + sum.hex() + ", but the backup's manifest says " + want.hex());
         }
         return content;
     }

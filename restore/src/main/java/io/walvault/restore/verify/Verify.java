@@ -8,6 +8,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkMarks;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
@@ -140,9 +141,22 @@ public final class Verify {
                         }
                     }
                 }
-                for (BackupInfo b : chosen) {
-                    verifyBackup(cluster, b, pool, failures);
-                    verifyWal(state, b, pool, failures, walDone);
+                try (ChunkMarks marks = ChunkMarks.create()) {
+                    List<String> tags = new ArrayList<>();
+                    for (BackupInfo b : chosen) {
+                        tags.add(b.id());
+                        verifyBackup(cluster, b, marks, tags.size() - 1, pool, failures);
+                        verifyWal(state, b, pool, failures, walDone);
+                    }
+                    if (marks.marks() > 0) {
+                        ChunkCheck.Result c = new ChunkCheck(cluster.chunks(), pool).run(marks, tags, failures);
+                        synchronized (out) {
+                            out.printf(Locale.ROOT, "chunks of %s: %d distinct chunks, %.1f MB, each checked once: %s%n",
+                                    tags.size() == 1 ? "backup '" + tags.get(0) + "'" : tags.size() + " backups", c.chunks(),
+                                    c.bytes() / 1e6, c.failed() == 0 ? "ok" : c.failed() + " FAILED");
+                            out.flush();
+                        }
+                    }
                 }
             } finally {
                 pool.shutdownNow();
@@ -178,12 +192,14 @@ public final class Verify {
         return List.of(state.backups().get(state.backups().size() - 1));
     }
 
-    private void verifyBackup(ClusterCatalog cluster, BackupInfo b, ExecutorService pool, List<String> failures) {
-        BackupCheck.Result r = BackupCheck.run(cluster.backups(), b, pool);
+    private void verifyBackup(ClusterCatalog cluster, BackupInfo b, ChunkMarks marks, int tag, ExecutorService pool,
+                              List<String> failures) {
+        BackupCheck.Result r = BackupCheck.run(cluster.backups(), marks, tag, b, pool);
         failures.addAll(r.failures());
         synchronized (out) {
-            out.printf(Locale.ROOT, "backup '%s': %d bundles, %d files, %.1f MB checked against the manifest: %s%n", b.id(),
-                    r.bundles(), r.files(), r.bytes() / 1e6, r.failures().isEmpty() ? "ok" : r.failures().size() + " FAILED");
+            out.printf(Locale.ROOT, "backup '%s': %d bundles, %d files, %.1f MB checked against the manifest: %s%s%n", b.id(),
+                    r.bundles(), r.files(), r.bytes() / 1e6, r.failures().isEmpty() ? "ok" : r.failures().size() + " FAILED",
+                    r.chunkedFiles() > 0 ? "; " + r.chunkedFiles() + " files stored as chunks (their chunks: below)" : "");
             out.flush();
         }
     }

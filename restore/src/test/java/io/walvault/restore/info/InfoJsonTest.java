@@ -39,7 +39,7 @@ class InfoJsonTest {
         assertEquals("{\"clusters\":[{\"systemIdentifier\":\"18446744073709551615\",\"backups\":[{\"id\":\"20261121T093000Z\","
                 + "\"label\":\"nightly\",\"serverVersion\":\"17.4\",\"timeline\":1,\"startLsn\":\"0/2000028\","
                 + "\"stopLsn\":\"0/2000100\",\"startTime\":\"2026-11-21T09:30:00Z\",\"stopTime\":\"2026-11-21T09:30:02.500Z\","
-                + "\"durationSeconds\":2.5,\"files\":1200,\"bytes\":30000000,\"storedBytes\":9000000,"
+                + "\"durationSeconds\":2.5,\"files\":1200,\"bytes\":30000000,\"storedBytes\":9000000,\"addedBytes\":9000000,\"sharedBytes\":0,"
                 + "\"firstWal\":\"000000010000000000000002\",\"lastWal\":\"000000010000000000000002\"}],"
                 + "\"wal\":[{\"timeline\":1,\"first\":\"000000010000000000000002\",\"last\":\"000000010000000000000005\","
                 + "\"segments\":3,\"newestPartial\":\"000000010000000000000006\",\"gaps\":[{\"from\":\"000000010000000000000004\","
@@ -59,7 +59,7 @@ class InfoJsonTest {
         assertEquals("{\"clusters\":[{\"systemIdentifier\":\"42\",\"backups\":[{\"id\":\"20261121T093000Z\",\"label\":\"\","
                 + "\"serverVersion\":\"14.10\",\"timeline\":1,\"startLsn\":\"0/2000028\",\"stopLsn\":\"0/2000100\","
                 + "\"startTime\":\"2026-11-21T09:30:00Z\",\"stopTime\":\"2026-11-21T09:30:01Z\",\"durationSeconds\":1.0,"
-                + "\"files\":0,\"bytes\":0,\"storedBytes\":0,\"firstWal\":null,\"lastWal\":null}],\"wal\":[],"
+                + "\"files\":0,\"bytes\":0,\"storedBytes\":0,\"addedBytes\":0,\"sharedBytes\":0,\"firstWal\":null,\"lastWal\":null}],\"wal\":[],"
                 + "\"earliestRecoveryPoint\":null,\"latestRecoveryPoint\":null,\"recoveryWindows\":[],\"problems\":[]}]}\n",
                 InfoJson.write(List.of(r)));
     }

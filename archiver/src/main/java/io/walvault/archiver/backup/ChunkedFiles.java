@@ -1,0 +1,238 @@
+package io.walvault.archiver.backup;
+
+import static java.util.Objects.requireNonNull;
+
+import io.walvault.core.hook.WorkerThreads;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkId;
+import io.walvault.core.repo.ChunkNamer;
+import io.walvault.core.repo.ChunkStore;
+import io.walvault.core.repo.ObjectResult;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Phaser;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Cuts the large files of a backup into chunks of {@code chunkSize} bytes and stores each chunk
+ * the repository does not hold yet: named by {@link ChunkNamer} (a keyed hash of its
+ * plaintext), looked up, and only when absent compressed, encrypted and uploaded. A chunk the
+ * repository holds costs one existence check and nothing else, which is what makes a backup
+ * of a mostly unchanged cluster cheap while every backup stays complete on its own.
+ *
+ * <pre>
+ * stream thread: begin ─ write(bytes)* ─▶ chunk buffers ─▶ pool of {@code uploads} threads:
+ *                end ◀─ names ◀─────────────────────────── name ▶ exists? ▶ (absent) compress ▶ encrypt ▶ store
+ * </pre>
+ *
+ * <p>Memory is bounded: {@code uploads + 1} buffers of {@code chunkSize} bytes, reused; the
+ * stream thread waits for a free one (backpressure onto the replication connection). One
+ * thread calls {@link #begin}, {@link #write}, {@link #end} and {@link #finish}.
+ */
+final class ChunkedFiles implements AutoCloseable {
+
+    private final ChunkStore store;
+    private final Optional<ChunkNamer> namer;
+    private final int buffers;
+    private int allocated;
+    private final int chunkSize;
+    private final WorkerThreads pool;
+    private final BlockingQueue<byte[]> free;
+    private final Phaser inFlight = new Phaser(1);
+    private final UploadFailure failure = new UploadFailure("a chunk upload");
+    private final AtomicLong chunkedBytes = new AtomicLong();
+    private final AtomicLong newBytes = new AtomicLong();
+    private final AtomicLong newStoredBytes = new AtomicLong();
+    private final AtomicLong sharedBytes = new AtomicLong();
+    private final List<CompletableFuture<ChunkId>> names = new ArrayList<>();
+    private byte[] buffer;
+    private int fill;
+
+    /**
+     * @param namer     empty when this host cannot name chunks (a public-key repository): every
+     *                  file then goes into bundles
+     * @param chunkSize a multiple of PostgreSQL's 8 KiB pages
+     * @param uploads   chunks stored at once
+     */
+    ChunkedFiles(ChunkStore store, Optional<ChunkNamer> namer, int chunkSize, int uploads) {
+        this.store = requireNonNull(store, "store is null");
+        this.namer = requireNonNull(namer, "namer is null");
+        if (chunkSize < 8192 || chunkSize % 8192 != 0) {
+            throw new IllegalArgumentException("chunk size " + chunkSize + " is not a multiple of 8 KiB pages");
+        }
+        this.chunkSize = chunkSize;
+        this.buffers = uploads + 1;
+        this.free = new ArrayBlockingQueue<>(buffers);
+        this.pool = new WorkerThreads("walvault-chunks", uploads);
+    }
+
+    int chunkSize() {
+        return chunkSize;
+    }
+
+    /** Whether a file of {@code size} bytes is stored as chunks (else it goes into a bundle). */
+    boolean takes(long size) {
+        return namer.isPresent() && size >= chunkSize;
+    }
+
+    /** Starts a file. */
+    void begin() {
+        names.clear();
+        fill = 0;
+    }
+
+    /** The next bytes of the file begun last. */
+    void write(ByteBuffer data) throws IOException {
+        ByteBuffer d = data.duplicate();
+        while (d.hasRemaining()) {
+            if (buffer == null) {
+                buffer = take();
+                fill = 0;
+            }
+            int n = Math.min(d.remaining(), chunkSize - fill);
+            d.get(buffer, fill, n);
+            fill += n;
+            if (fill == chunkSize) {
+                seal();
+            }
+        }
+    }
+
+    /** Ends the file: the names of its chunks, in order (once named; their storing may still run). */
+    List<ChunkId> end() throws IOException {
+        if (buffer != null && fill > 0) {
+            seal();
+        }
+        List<ChunkId> ids = new ArrayList<>(names.size());
+        for (CompletableFuture<ChunkId> f : names) {
+            ids.add(await(f));
+        }
+        names.clear();
+        return ids;
+    }
+
+    /** Waits until every chunk is stored (or known to be), and reports the first failure. */
+    void finish() throws IOException {
+        int phase = inFlight.arrive();
+        try {
+            while (true) {
+                try {
+                    inFlight.awaitAdvanceInterruptibly(phase, 100, TimeUnit.MILLISECONDS);
+                    break;
+                } catch (TimeoutException e) {
+                    rethrow();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the chunks were being stored");
+        }
+        rethrow();
+    }
+
+    /** What the chunks hold and cost; after {@link #finish}. */
+    BackupInfo.ChunkUse use() {
+        return new BackupInfo.ChunkUse(chunkedBytes.get(), newBytes.get(), newStoredBytes.get(), sharedBytes.get());
+    }
+
+    /** Bytes of new chunks in the store so far. */
+    long storedBytes() {
+        return newStoredBytes.get();
+    }
+
+    private void seal() {
+        byte[] b = buffer;
+        int len = fill;
+        buffer = null;
+        fill = 0;
+        CompletableFuture<ChunkId> name = new CompletableFuture<>();
+        names.add(name);
+        chunkedBytes.addAndGet(len);
+        inFlight.register();
+        pool.submit(() -> {
+            try {
+                ChunkId id = namer.orElseThrow().name(b, 0, len);
+                name.complete(id);
+                if (!failure.happened()) {
+                    store(id, b, len);
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                failure.set(e);
+                name.completeExceptionally(e);
+            } finally {
+                free.offer(b);
+                inFlight.arriveAndDeregister();
+            }
+            return null;
+        });
+    }
+
+    private void store(ChunkId id, byte[] b, int len) throws IOException {
+        if (store.stored(id).isPresent()) {
+            sharedBytes.addAndGet(len);
+            return;
+        }
+        Optional<ObjectResult> r = store.put(id, b, len);
+        if (r.isEmpty()) {
+            sharedBytes.addAndGet(len); // an identical chunk stored a moment ago (the same content twice in this backup)
+            return;
+        }
+        newBytes.addAndGet(len);
+        newStoredBytes.addAndGet(Math.max(0, r.get().storedSize()));
+    }
+
+    private byte[] take() throws IOException {
+        byte[] spare = free.poll();
+        if (spare != null) {
+            return spare;
+        }
+        if (allocated < buffers) {
+            allocated++;
+            return new byte[chunkSize];
+        }
+        try {
+            while (true) {
+                byte[] b = free.poll(100, TimeUnit.MILLISECONDS);
+                if (b != null) {
+                    return b;
+                }
+                rethrow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a chunk upload");
+        }
+    }
+
+    private ChunkId await(CompletableFuture<ChunkId> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while naming chunks");
+        } catch (ExecutionException e) {
+            rethrow();
+            throw new IOException("a chunk could not be named: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void rethrow() throws IOException {
+        failure.rethrow();
+    }
+
+    /** Stops the uploads; chunks stored already stay (expire removes those no backup names). */
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,157 @@
+package io.walvault.archiver.backup;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.core.compress.Compression;
+import io.walvault.core.crypto.PassphraseKdf;
+import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkId;
+import io.walvault.core.repo.ChunkStore;
+import io.walvault.core.repo.EncryptionMode;
+import io.walvault.core.repo.ManifestFile;
+import io.walvault.core.repo.Repository;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageFeature;
+import io.walvault.core.storage.memory.MemoryStorage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A large file cut into chunks as the stream delivers it, in pieces that do not follow chunk
+ * boundaries; written a second time with one page changed, only the chunk holding that page is
+ * stored, and both versions read back whole.
+ */
+class ChunkedFilesTest {
+
+    private static final int CHUNK = 64 * 1024;
+
+    /** A store that counts the chunk objects written to it (attempts included: a refused create was still packed and sent). */
+    private static final class CountingStorage implements Storage {
+        final MemoryStorage inner = new MemoryStorage();
+        final AtomicInteger chunkWrites = new AtomicInteger();
+
+        @Override
+        public InputStream newRead(String key, long offset, long length) {
+            return inner.newRead(key, offset, length);
+        }
+
+        @Override
+        public Sink newWrite(String key, WriteMode mode) {
+            if (key.contains("/chunks/")) {
+                chunkWrites.incrementAndGet();
+            }
+            return inner.newWrite(key, mode);
+        }
+
+        @Override
+        public Optional<ObjectInfo> info(String key) {
+            return inner.info(key);
+        }
+
+        @Override
+        public Stream<ObjectInfo> list(String prefix) {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public void remove(String key) {
+            inner.remove(key);
+        }
+
+        @Override
+        public Set<StorageFeature> features() {
+            return inner.features();
+        }
+
+        @Override
+        public String location() {
+            return inner.location();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    @Test
+    void storesOnlyTheChunksTheRepositoryLacks() throws IOException {
+        CountingStorage storage = new CountingStorage();
+        Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.LZ4,
+                EncryptionMode.PASSPHRASE, "a passphrase for the test".toCharArray(), null,
+                new PassphraseKdf(8 * 1024, 1, 1, new byte[16])));
+        ChunkStore store = repo.cluster(7_400_000_000_000_000_001L).chunks();
+        byte[] file = new byte[CHUNK * 5 + 8192];
+        new Random(3).nextBytes(file);
+
+        List<ChunkId> first;
+        BackupInfo.ChunkUse firstUse;
+        try (ChunkedFiles c = new ChunkedFiles(store, store.namer(), CHUNK, 2)) {
+            assertFalse(c.takes(CHUNK - 1));
+            assertTrue(c.takes(CHUNK));
+            first = write(c, file);
+            c.finish();
+            firstUse = c.use();
+        }
+        assertEquals(6, first.size());
+        assertEquals(new BackupInfo.ChunkUse(file.length, file.length, firstUse.newStoredBytes(), 0), firstUse);
+
+        byte[] changed = file.clone();
+        changed[CHUNK * 2 + 100] ^= 1; // one page of the third chunk
+        List<ChunkId> second;
+        BackupInfo.ChunkUse secondUse;
+        try (ChunkedFiles c = new ChunkedFiles(store, store.namer(), CHUNK, 2)) {
+            second = write(c, changed);
+            c.finish();
+            secondUse = c.use();
+        }
+        assertEquals(CHUNK, secondUse.newBytes(), "only the changed chunk is stored");
+        assertEquals(7, storage.chunkWrites.get(), "a chunk the repository holds is not packed and sent again");
+        assertEquals(file.length - CHUNK, secondUse.sharedBytes());
+        for (int i = 0; i < first.size(); i++) {
+            assertEquals(i == 2, !first.get(i).equals(second.get(i)), "chunk " + i);
+        }
+        assertArrayEquals(file, read(store, file.length, first));
+        assertArrayEquals(changed, read(store, changed.length, second));
+    }
+
+    @Test
+    void aRepositoryWithoutANamerTakesNoFile() {
+        Repository repo = Repository.create(new MemoryStorage(), new Repository.InitOptions(Compression.LZ4,
+                EncryptionMode.NONE, null, null, null));
+        try (ChunkedFiles c = new ChunkedFiles(repo.cluster(1).chunks(), Optional.empty(), CHUNK, 2)) {
+            assertFalse(c.takes(1L << 30));
+        }
+    }
+
+    /** Hands {@code file} over in pieces of 5000 bytes (not aligned to chunks). */
+    private static List<ChunkId> write(ChunkedFiles c, byte[] file) throws IOException {
+        c.begin();
+        for (int off = 0; off < file.length; off += 5000) {
+            c.write(ByteBuffer.wrap(file, off, Math.min(5000, file.length - off)));
+        }
+        return c.end();
+    }
+
+    private static byte[] read(ChunkStore store, long size, List<ChunkId> ids) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        store.readFile(ManifestFile.chunked("base/1/1", size, 0600, 1, "CRC32C:00000000", CHUNK, ids),
+                new OutputStreamSink(out, false));
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,115 @@
+package io.walvault.core.repo;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walvault.core.compress.Compression;
+import io.walvault.core.crypto.X25519Keys;
+import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.storage.memory.MemoryStorage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Chunks: named by a keyed hash of their content (equal content, equal name, within a
+ * repository; another repository's secret names it differently), stored once, read back in
+ * file order with their sizes checked, and listed in the manifest as format 4 lines.
+ */
+class ChunkStoreTest {
+
+    private static final long SYSID = RepositoryTest.SYSID;
+
+    private static Repository passphrase(MemoryStorage storage) {
+        return Repository.create(storage, new Repository.InitOptions(Compression.LZ4, EncryptionMode.PASSPHRASE,
+                RepositoryTest.PASS.clone(), null, RepositoryTest.FAST_KDF));
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void namesDependOnContentAndOnTheRepositorysSecret() {
+        Repository a = passphrase(new MemoryStorage("a"));
+        Repository b = passphrase(new MemoryStorage("b"));
+        Repository plain = Repository.create(new MemoryStorage("plain"), new Repository.InitOptions(Compression.LZ4,
+                EncryptionMode.NONE, null, null, null));
+        byte[] data = random(65536, 1);
+        ChunkNamer na = a.cluster(SYSID).chunks().namer().orElseThrow();
+        assertEquals(na.name(data, 0, data.length), na.name(data.clone(), 0, data.length));
+        assertNotEquals(na.name(data, 0, data.length), na.name(data, 0, data.length - 1));
+        assertNotEquals(na.name(data, 0, data.length), b.cluster(SYSID).chunks().namer().orElseThrow().name(data, 0, data.length),
+                "another repository's secret gives another name");
+        assertNotEquals(na.name(data, 0, data.length), plain.cluster(SYSID).chunks().namer().orElseThrow().name(data, 0, data.length));
+    }
+
+    @Test
+    void aPublicKeyRepositoryHasNoNamerForItsWriters() {
+        Repository pk = Repository.create(new MemoryStorage("pk"), new Repository.InitOptions(Compression.LZ4,
+                EncryptionMode.PUBLIC_KEY, null, X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()), null));
+        assertTrue(pk.cluster(SYSID).chunks().namer().isEmpty());
+    }
+
+    @Test
+    void storesEachChunkOnceAndReadsAFileBackInOrder() throws IOException {
+        MemoryStorage storage = new MemoryStorage();
+        Repository repo = passphrase(storage);
+        ChunkStore store = repo.cluster(SYSID).chunks();
+        ChunkNamer namer = store.namer().orElseThrow();
+        int chunkSize = 16384;
+        byte[] file = random(chunkSize * 3 + 100, 2);
+        List<ChunkId> ids = new ArrayList<>();
+        for (int off = 0; off < file.length; off += chunkSize) {
+            int len = Math.min(chunkSize, file.length - off);
+            byte[] piece = Arrays.copyOfRange(file, off, off + len);
+            ChunkId id = namer.name(piece, 0, len);
+            ids.add(id);
+            assertTrue(store.stored(id).isEmpty());
+            assertTrue(store.put(id, piece, len).isPresent());
+            assertTrue(store.stored(id).isPresent());
+            assertTrue(store.put(id, piece, len).isEmpty(), "a chunk the repository holds is not stored again");
+        }
+        ManifestFile f = ManifestFile.chunked("base/5/16384", file.length, 0600, 1700000000, "CRC32C:00000000", chunkSize, ids);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        store.readFile(f, new OutputStreamSink(out, false));
+        assertArrayEquals(file, out.toByteArray());
+        List<ChunkId> listed = new ArrayList<>();
+        store.forEach(c -> listed.add(c.id()));
+        assertEquals(ids.stream().sorted().toList(), listed.stream().sorted().toList());
+
+        // a chunk gone: corrupt data naming the chunk and the file
+        store.remove(ids.get(1));
+        CorruptDataException e = assertThrows(CorruptDataException.class, () -> store.readFile(f, new OutputStreamSink(
+                new ByteArrayOutputStream(), false)));
+        assertTrue(e.getMessage().contains(store.key(ids.get(1))) && e.getMessage().contains("base/5/16384"), e.getMessage());
+    }
+
+    @Test
+    void manifestLinesCarryTheChunksAndTheirCountMustFitTheSize() {
+        ChunkId a = new ChunkId("a".repeat(64));
+        ChunkId b = new ChunkId("b".repeat(64));
+        ManifestFile f = ManifestFile.chunked("base/5/1", 1024 * 1024 + 1, 0600, 1, "CRC32C:01020304", 1024 * 1024, List.of(a, b));
+        String line = new String(Json.write(f), StandardCharsets.UTF_8);
+        assertTrue(line.contains("\"chunks\":[\"" + a.hex() + "\",\"" + b.hex() + "\"]") && line.contains("\"chunkSize\":1048576"),
+                line);
+        assertEquals(f, Json.read(Json.write(f), ManifestFile.class, "k"));
+        ManifestFile bundled = ManifestFile.file("base/5/2", 10, 0600, 1, "CRC32C:01020304", 3, 40);
+        assertTrue(!new String(Json.write(bundled), StandardCharsets.UTF_8).contains("chunk"));
+        assertEquals(bundled, Json.read(Json.write(bundled), ManifestFile.class, "k"));
+        assertThrows(IllegalArgumentException.class, () -> ManifestFile.chunked("base/5/1", 3 * 1024 * 1024, 0600, 1,
+                "CRC32C:01020304", 1024 * 1024, List.of(a, b)));
+        assertThrows(IllegalArgumentException.class, () -> new ChunkId("A".repeat(64)));
+    }
+}

@@ -8,6 +8,7 @@ import io.walvault.core.config.Settings;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
@@ -82,7 +83,7 @@ class BackupRestoreIT {
             String id = catalog.list().get(0);
             List<ManifestFile> entries = new ArrayList<>();
             BackupInfo info = catalog.readManifest(id, entries::add);
-            extract(catalog, id, entries, data, newTs);
+            extract(catalog, repo.cluster(systemId).chunks(), id, entries, data, newTs);
             // the WAL from the backup's start to its end, from the archive into pg_wal
             Files.createDirectories(data.resolve("pg_wal"));
             TimelineId tli = info.timeline();
@@ -107,12 +108,19 @@ class BackupRestoreIT {
     }
 
     /** Writes the entries: directories, then files from their bundles; tablespace files under {@code newTs}. */
-    static void extract(BackupCatalog catalog, String id, List<ManifestFile> entries, Path data, Path newTs) throws Exception {
+    static void extract(BackupCatalog catalog, ChunkStore chunks, String id, List<ManifestFile> entries, Path data, Path newTs)
+            throws Exception {
         Map<Integer, List<ManifestFile>> byBundle = new HashMap<>();
         for (ManifestFile f : entries) {
             Path target = target(f.path(), data, newTs);
             if (f.type().equals(ManifestFile.DIRECTORY)) {
                 Files.createDirectories(target);
+            } else if (f.isChunked()) {
+                // its chunks, in order (FORMAT.md "Chunks")
+                Files.createDirectories(target.getParent());
+                try (OutputStream o = Files.newOutputStream(target)) {
+                    chunks.readFile(f, new OutputStreamSink(o, false));
+                }
             } else if (f.isFile()) {
                 byBundle.computeIfAbsent(f.bundle(), k -> new ArrayList<>()).add(f);
             }

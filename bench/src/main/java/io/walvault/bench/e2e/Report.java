@@ -33,6 +33,7 @@ public final class Report {
     public void add(Figure f) {
         figures.add(f);
         out.println(f.line());
+        out.println("#   " + f.method()); // how it was measured, with the raw numbers: a run with --no-write writes no table
         out.flush();
     }
 

@@ -14,12 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 class ReportTest {
 
     @Test
-    void printsOneLinePerFigureAndNaForWhatCouldNotBeMeasured() {
+    void printsOneLinePerFigureWithHowItWasMeasuredAndNaForWhatCouldNotBeMeasured() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Report r = new Report(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         r.add("archive_push_p50_ms", 12.345, "ms", "median");
         r.unavailable("restore_MBps", "MB/s", "restore command not available", "walvault restore");
-        assertEquals("archive_push_p50_ms: 12.3 ms\nrestore_MBps: n/a (restore command not available)\n",
+        assertEquals("archive_push_p50_ms: 12.3 ms\n#   median\nrestore_MBps: n/a (restore command not available)\n",
                 bytes.toString(StandardCharsets.UTF_8));
     }
 

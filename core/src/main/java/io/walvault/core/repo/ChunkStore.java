@@ -10,8 +10,20 @@ import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -109,6 +121,150 @@ public final class ChunkStore {
         }
         out.finish();
         return stored;
+    }
+
+    /**
+     * {@link #readFile(ManifestFile, Sink)} with up to {@code window} chunks read ahead on
+     * {@code readers} (download, decryption and decompression in parallel, each into a buffer
+     * of the file's chunk size), handed to {@code out} in order: memory is {@code window}
+     * buffers, whatever the file's size. {@code readers} must not be the pool that runs this call.
+     */
+    public long readFile(ManifestFile file, Sink out, ExecutorService readers, int window) throws IOException {
+        return readFile(file, out, readers, window, Optional.empty());
+    }
+
+    /**
+     * The same, over an older copy of the file at {@code localCopy} (a delta restore): a chunk
+     * whose range of the copy has the chunk's name is taken from the copy instead of the store,
+     * so only the chunks that changed are downloaded and decoded.
+     */
+    public long readFile(ManifestFile file, Sink out, ExecutorService readers, int window, Optional<Path> localCopy)
+            throws IOException {
+        if (!file.isChunked()) {
+            throw new IllegalArgumentException("'" + file.path() + "' is not stored as chunks");
+        }
+        if (file.chunkSize() > MAX_CHUNK) {
+            throw new CorruptDataException("'" + file.path() + "' has chunks of " + file.chunkSize() + " bytes, more than the "
+                    + MAX_CHUNK + " a chunk may hold");
+        }
+        List<ChunkId> ids = file.chunks();
+        int buffers = Math.max(1, Math.min(window, ids.size()));
+        BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(buffers);
+        for (int i = 0; i < buffers; i++) {
+            free.add(new byte[file.chunkSize()]);
+        }
+        ArrayDeque<Future<Piece>> ahead = new ArrayDeque<>();
+        long stored = 0;
+        long left = file.size();
+        int next = 0;
+        try {
+            while (next < ids.size() && ahead.size() < buffers) {
+                ahead.add(fetch(readers, file, next, ids.get(next++), free, localCopy));
+            }
+            for (int i = 0; i < ids.size(); i++) {
+                Piece p = await(ahead.poll());
+                long expected = Math.min(left, file.chunkSize());
+                if (p.size() != expected) {
+                    throw new CorruptDataException("chunk '" + key(ids.get(i)) + "' of '" + file.path() + "' holds " + p.size()
+                            + " bytes, not " + expected);
+                }
+                out.write(p.bytes(), 0, p.size());
+                free.add(p.bytes());
+                stored += Math.max(0, p.storedSize());
+                left -= expected;
+                if (next < ids.size()) {
+                    ahead.add(fetch(readers, file, next, ids.get(next++), free, localCopy));
+                }
+            }
+        } finally {
+            for (Future<Piece> f : ahead) {
+                f.cancel(true);
+            }
+        }
+        out.finish();
+        return stored;
+    }
+
+    /** A chunk read ahead: its plaintext in a buffer of the file's chunk size. */
+    private record Piece(byte[] bytes, int size, long storedSize) {
+    }
+
+    private Future<Piece> fetch(ExecutorService readers, ManifestFile file, int index, ChunkId id, BlockingQueue<byte[]> free,
+                                Optional<Path> localCopy) {
+        byte[] buffer = free.remove(); // one per piece in flight: never empty here
+        return readers.submit(() -> {
+            if (localCopy.isPresent()) {
+                int len = (int) Math.min(file.chunkSize(), file.size() - (long) index * file.chunkSize());
+                if (readLocal(localCopy.get(), (long) index * file.chunkSize(), buffer, len)
+                        && namer().orElseThrow().name(buffer, 0, len).equals(id)) {
+                    return new Piece(buffer, len, 0); // in place already: nothing downloaded
+                }
+            }
+            Sink into = new Sink() {
+                int size;
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    if (size + len > buffer.length) {
+                        throw new CorruptDataException("chunk '" + key(id) + "' of '" + file.path() + "' holds more than the "
+                                + buffer.length + " bytes of its file's chunks");
+                    }
+                    System.arraycopy(b, off, buffer, size, len);
+                    size += len;
+                }
+
+                @Override
+                public void finish() {
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            ObjectResult r;
+            try {
+                r = read(id, into);
+            } catch (ObjectNotFoundException e) {
+                throw new CorruptDataException("chunk '" + key(id) + "' of '" + file.path() + "' is missing from the repository", e);
+            }
+            return new Piece(buffer, (int) r.size(), r.storedSize());
+        });
+    }
+
+    /** Reads {@code len} bytes of {@code file} at {@code position} into {@code into}; false if the file is shorter or unreadable. */
+    private static boolean readLocal(Path file, long position, byte[] into, int len) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.wrap(into, 0, len);
+            while (b.hasRemaining()) {
+                if (ch.read(b, position + b.position()) < 0) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false; // fetched from the store instead
+        }
+    }
+
+    private static Piece await(Future<Piece> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading chunks");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        }
     }
 
     /**

@@ -14,10 +14,15 @@ import io.walvault.core.storage.memory.MemoryStorage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -89,11 +94,55 @@ class ChunkStoreTest {
         store.forEach(c -> listed.add(c.id()));
         assertEquals(ids.stream().sorted().toList(), listed.stream().sorted().toList());
 
-        // a chunk gone: corrupt data naming the chunk and the file
-        store.remove(ids.get(1));
-        CorruptDataException e = assertThrows(CorruptDataException.class, () -> store.readFile(f, new OutputStreamSink(
-                new ByteArrayOutputStream(), false)));
-        assertTrue(e.getMessage().contains(store.key(ids.get(1))) && e.getMessage().contains("base/5/16384"), e.getMessage());
+        // read ahead on a pool, two chunks at a time: the same bytes in the same order
+        ExecutorService readers = Executors.newFixedThreadPool(2);
+        try {
+            ByteArrayOutputStream ahead = new ByteArrayOutputStream();
+            store.readFile(f, new OutputStreamSink(ahead, false), readers, 2);
+            assertArrayEquals(file, ahead.toByteArray());
+
+            // over an older copy: what it holds is taken from it (chunk 0, gone from the store, comes back from the
+            // copy), and a range that differs (chunk 2) is fetched
+            Path copy = Files.createTempFile("walvault-chunk-copy", ".bin");
+            try {
+                byte[] older = file.clone();
+                older[chunkSize * 2 + 5] ^= 1;
+                Files.write(copy, older);
+                byte[] chunk0 = Arrays.copyOf(file, chunkSize);
+                store.remove(ids.get(0));
+                ByteArrayOutputStream delta = new ByteArrayOutputStream();
+                store.readFile(f, new OutputStreamSink(delta, false), readers, 2, Optional.of(copy));
+                assertArrayEquals(file, delta.toByteArray());
+                store.put(ids.get(0), chunk0, chunkSize);
+            } finally {
+                Files.deleteIfExists(copy);
+            }
+
+            // a chunk of another size than the layout says: corrupt data naming it
+            ManifestFile shorter = ManifestFile.chunked("base/5/16385", chunkSize * 2, 0600, 1, "CRC32C:00000000", chunkSize,
+                    List.of(ids.get(0), ids.get(3)));
+            CorruptDataException size = assertThrows(CorruptDataException.class, () -> store.readFile(shorter,
+                    new OutputStreamSink(new ByteArrayOutputStream(), false), readers, 2));
+            assertTrue(size.getMessage().contains(store.key(ids.get(3))) && size.getMessage().contains("holds 100 bytes"),
+                    size.getMessage());
+
+            // a chunk gone: corrupt data naming the chunk and the file, both ways of reading
+            store.remove(ids.get(1));
+            CorruptDataException e = assertThrows(CorruptDataException.class, () -> store.readFile(f, new OutputStreamSink(
+                    new ByteArrayOutputStream(), false)));
+            assertTrue(e.getMessage().contains(store.key(ids.get(1))) && e.getMessage().contains("base/5/16384"), e.getMessage());
+            CorruptDataException e2 = assertThrows(CorruptDataException.class, () -> store.readFile(f, new OutputStreamSink(
+                    new ByteArrayOutputStream(), false), readers, 2));
+            assertTrue(e2.getMessage().contains(store.key(ids.get(1))), e2.getMessage());
+        } finally {
+            readers.shutdownNow();
+        }
+
+        // check: a chunk is named again from its plaintext
+        assertEquals(chunkSize, store.check(ids.get(0)));
+        store.put(ids.get(1), Arrays.copyOf(file, chunkSize), chunkSize); // another content under chunk 1's name
+        CorruptDataException renamed = assertThrows(CorruptDataException.class, () -> store.check(ids.get(1)));
+        assertTrue(renamed.getMessage().contains("not the content it was named for"), renamed.getMessage());
     }
 
     @Test

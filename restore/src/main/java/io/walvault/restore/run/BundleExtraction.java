@@ -14,11 +14,13 @@ import io.walvault.restore.extract.Flusher;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +57,9 @@ final class BundleExtraction {
                      long zeroedBytes, int bundlesRead, int bundles, long unchangedBytes) {
     }
 
+    /** Chunks a chunked file reads ahead of the one being written: {@code jobs} × this many chunk buffers at most. */
+    static final int CHUNKS_AHEAD = 4;
+
     private final int jobs;
     private final PrintWriter out;
 
@@ -72,10 +77,13 @@ final class BundleExtraction {
         List<ManifestFile> get() throws IOException;
     }
 
-    /** Unpacks a unit into the sink; returns its plaintext bytes and the bytes read from the store. */
+    /**
+     * Unpacks a unit into the sink; returns its plaintext bytes and the bytes read from the store.
+     * {@code inPlace}: the paths that hold an older copy of their file (--delta).
+     */
     @FunctionalInterface
     private interface Reader {
-        long[] read(Sink out) throws IOException;
+        long[] read(Sink out, Set<String> inPlace) throws IOException;
     }
 
     /**
@@ -88,15 +96,23 @@ final class BundleExtraction {
         List<Integer> bundles = manifest.bundles();
         List<Unit> units = new ArrayList<>();
         // the large files first: each is read chunk after chunk, the longest pieces of work
+        // each chunked file reads CHUNKS_AHEAD chunks ahead on threads of their own (not the units' pool, which waits on them)
+        ExecutorService chunkReaders = Executors.newFixedThreadPool(Math.max(1, jobs), r -> {
+            Thread t = new Thread(r, "walvault-restore-chunk");
+            t.setDaemon(true);
+            return t;
+        });
         for (int i = 0; i < manifest.chunkedFiles(); i++) {
             int n = i;
-            units.add(new Unit("chunked file #" + i, () -> List.of(manifest.chunkedFile(n)), out -> {
+            units.add(new Unit("chunked file #" + i, () -> List.of(manifest.chunkedFile(n)), (out, inPlace) -> {
                 ManifestFile f = manifest.chunkedFile(n);
-                return new long[] {f.size(), chunks.readFile(f, out)};
+                // over an older copy (--delta): the chunks it holds already are taken from it, not downloaded
+                Optional<Path> copy = inPlace.contains(f.path()) ? Optional.of(layout.place(f.path())) : Optional.empty();
+                return new long[] {f.size(), chunks.readFile(f, out, chunkReaders, CHUNKS_AHEAD, copy)};
             }));
         }
         for (int bundle : bundles) {
-            units.add(new Unit(catalog.bundleKey(id, bundle), () -> manifest.filesOf(bundle), out -> {
+            units.add(new Unit(catalog.bundleKey(id, bundle), () -> manifest.filesOf(bundle), (out, inPlace) -> {
                 ObjectResult r = catalog.readBundle(id, bundle, out);
                 return new long[] {r.size(), -1};
             }));
@@ -169,7 +185,7 @@ final class BundleExtraction {
                                 sink.close();
                             }
                         };
-                        long[] read = unit.reader().read(guarded);
+                        long[] read = unit.reader().read(guarded, inPlace);
                         if (read[1] < 0) {
                             bundlesRead.incrementAndGet();
                         } else {
@@ -206,6 +222,7 @@ final class BundleExtraction {
             failure.compareAndSet(null, e);
         } finally {
             pool.shutdownNow();
+            chunkReaders.shutdownNow();
             flusher.close();
         }
         Throwable t = failure.get();

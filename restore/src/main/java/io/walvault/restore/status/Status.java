@@ -46,7 +46,7 @@ public final class Status {
         }
         Optional<ArchivedFile> windowEnd = report.windows().isEmpty() ? Optional.empty()
                 : report.windows().get(report.windows().size() - 1).lastWal().flatMap(n -> archived(cluster, n));
-        return assess(report, newest, windowEnd, cluster.gaps().list(), cluster.timings().newest(2 * Rto.SAMPLES), server, now,
+        return assess(report, newest, windowEnd, cluster.gaps().list(), cluster.timings().newest(RecoveryTimings.KEEP), server, now,
                 limits);
     }
 

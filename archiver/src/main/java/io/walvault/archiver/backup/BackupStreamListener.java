@@ -124,8 +124,9 @@ final class BackupStreamListener implements BaseBackupListener {
         }
         try {
             if (chunked) {
+                ChunkedFiles.Layout layout = chunks.end();
                 pending.add(ManifestFile.chunked(prefix + m.path(), m.size(), m.mode(), m.mtime(), Backup.CHECKSUM + ":" + checksum,
-                        chunks.chunkSize(), chunks.end()));
+                        chunks.chunkSize(), layout.ids(), layout.hashes()));
             } else {
                 pending.add(ManifestFile.file(prefix + m.path(), m.size(), m.mode(), m.mtime(),
                         Backup.CHECKSUM + ":" + checksum, placement.bundle(), placement.offset()));

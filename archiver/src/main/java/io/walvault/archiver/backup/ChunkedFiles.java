@@ -54,7 +54,7 @@ final class ChunkedFiles implements AutoCloseable {
     private final AtomicLong newBytes = new AtomicLong();
     private final AtomicLong newStoredBytes = new AtomicLong();
     private final AtomicLong sharedBytes = new AtomicLong();
-    private final List<CompletableFuture<ChunkId>> names = new ArrayList<>();
+    private final List<CompletableFuture<Named>> names = new ArrayList<>();
     private byte[] buffer;
     private int fill;
 
@@ -108,17 +108,28 @@ final class ChunkedFiles implements AutoCloseable {
         }
     }
 
-    /** Ends the file: the names of its chunks, in order (once named; their storing may still run). */
-    List<ChunkId> end() throws IOException {
+    /** A chunk's name and its XXH64. */
+    private record Named(ChunkId id, long hash) {
+    }
+
+    /** A file's chunks: their names and hashes, in order. */
+    record Layout(List<ChunkId> ids, long[] hashes) {
+    }
+
+    /** Ends the file: its chunks, in order (once named; their storing may still run). */
+    Layout end() throws IOException {
         if (buffer != null && fill > 0) {
             seal();
         }
         List<ChunkId> ids = new ArrayList<>(names.size());
-        for (CompletableFuture<ChunkId> f : names) {
-            ids.add(await(f));
+        long[] hashes = new long[names.size()];
+        for (int i = 0; i < names.size(); i++) {
+            Named n = await(names.get(i));
+            ids.add(n.id());
+            hashes[i] = n.hash();
         }
         names.clear();
-        return ids;
+        return new Layout(ids, hashes);
     }
 
     /** Waits until every chunk is stored (or known to be), and reports the first failure. */
@@ -155,14 +166,14 @@ final class ChunkedFiles implements AutoCloseable {
         int len = fill;
         buffer = null;
         fill = 0;
-        CompletableFuture<ChunkId> name = new CompletableFuture<>();
+        CompletableFuture<Named> name = new CompletableFuture<>();
         names.add(name);
         chunkedBytes.addAndGet(len);
         inFlight.register();
         pool.submit(() -> {
             try {
                 ChunkId id = namer.orElseThrow().name(b, 0, len);
-                name.complete(id);
+                name.complete(new Named(id, ChunkNamer.hash(b, 0, len)));
                 if (!failure.happened()) {
                     store(id, b, len);
                 }
@@ -214,7 +225,7 @@ final class ChunkedFiles implements AutoCloseable {
         }
     }
 
-    private ChunkId await(CompletableFuture<ChunkId> f) throws IOException {
+    private Named await(CompletableFuture<Named> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {

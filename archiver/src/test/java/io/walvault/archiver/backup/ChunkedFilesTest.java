@@ -10,6 +10,7 @@ import io.walvault.core.crypto.PassphraseKdf;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ChunkId;
+import io.walvault.core.repo.ChunkNamer;
 import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.EncryptionMode;
 import io.walvault.core.repo.ManifestFile;
@@ -145,7 +146,12 @@ class ChunkedFilesTest {
         for (int off = 0; off < file.length; off += 5000) {
             c.write(ByteBuffer.wrap(file, off, Math.min(5000, file.length - off)));
         }
-        return c.end();
+        ChunkedFiles.Layout layout = c.end();
+        for (int i = 0; i < layout.ids().size(); i++) {
+            int off = i * CHUNK;
+            assertEquals(ChunkNamer.hash(file, off, Math.min(CHUNK, file.length - off)), layout.hashes()[i], "hash of chunk " + i);
+        }
+        return layout.ids();
     }
 
     private static byte[] read(ChunkStore store, long size, List<ChunkId> ids) throws IOException {

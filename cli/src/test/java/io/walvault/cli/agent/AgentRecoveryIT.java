@@ -103,6 +103,9 @@ class AgentRecoveryIT {
             // told to accept it (after a new backup), the agent streams on from the slot
             try (AgentProcess agent = AgentProcess.start(work, repoUri, pg.conninfo(), SLOT, "--accept-gap", "--partial-interval", "500ms")) {
                 awaitSlotActive(pg, agent);
+                // a record first: at a segment's very start (right after a switch) pg_walfile_name names the segment
+                // before, which lies in the accepted gap, and the switch below would switch nothing
+                pg.execute("INSERT INTO t VALUES (-1, 0)");
                 String seg = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
                 pg.execute("SELECT pg_switch_wal()");
                 await(() -> archive.names().contains(seg), Duration.ofSeconds(30), () -> seg + " not archived\n" + agent.output());

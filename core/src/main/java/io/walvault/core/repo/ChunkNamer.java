@@ -2,6 +2,7 @@ package io.walvault.core.repo;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.compress.Xxh64;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.util.Arrays;
@@ -38,6 +39,16 @@ public final class ChunkNamer {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this Java has no " + ALGORITHM, e);
         }
+    }
+
+    /**
+     * The XXH64 (seed 0) of {@code len} bytes of {@code data} from {@code off}: what a manifest
+     * records per chunk so that a delta restore can compare an old copy at read speed (a 64-bit
+     * hash: a changed chunk that matches is one in 2^64, where CRC-32C's linearity would let a
+     * colliding chunk pass the whole file's check too). Not a name: anyone can compute it.
+     */
+    public static long hash(byte[] data, int off, int len) {
+        return Xxh64.of(data, off, len);
     }
 
     /** The name of the chunk holding {@code len} bytes of {@code data} from {@code off}. */

@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -195,8 +196,7 @@ public final class ChunkStore {
         return readers.submit(() -> {
             if (localCopy.isPresent()) {
                 int len = (int) Math.min(file.chunkSize(), file.size() - (long) index * file.chunkSize());
-                if (readLocal(localCopy.get(), (long) index * file.chunkSize(), buffer, len)
-                        && namer().orElseThrow().name(buffer, 0, len).equals(id)) {
+                if (readLocal(localCopy.get(), (long) index * file.chunkSize(), buffer, len) && sameAs(file, index, id, buffer, len)) {
                     return new Piece(buffer, len, 0); // in place already: nothing downloaded
                 }
             }
@@ -229,6 +229,18 @@ public final class ChunkStore {
             }
             return new Piece(buffer, (int) r.size(), r.storedSize());
         });
+    }
+
+    /**
+     * Whether {@code len} bytes of {@code buffer} are chunk {@code index} of {@code file}: by the
+     * chunk's XXH64 when the manifest records it (read speed), else by naming them (HMAC).
+     */
+    private boolean sameAs(ManifestFile file, int index, ChunkId id, byte[] buffer, int len) {
+        OptionalLong hash = file.chunkHash(index);
+        if (hash.isPresent()) {
+            return ChunkNamer.hash(buffer, 0, len) == hash.getAsLong();
+        }
+        return namer().orElseThrow().name(buffer, 0, len).equals(id);
     }
 
     /** Reads {@code len} bytes of {@code file} at {@code position} into {@code into}; false if the file is shorter or unreadable. */

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.List;
+import java.util.Locale;
+import java.util.OptionalLong;
 
 /**
  * One entry of a backup: a regular file and where it lives (in bundle {@code bundle}, at
@@ -23,9 +25,13 @@ import java.util.List;
  * @param chunkSize  for a file stored as chunks (manifest format 4): the plaintext size of each chunk but the
  *                   last; null for a file in a bundle
  * @param chunks     for a file stored as chunks: their names in file order (bundle and offset are then 0); else null
+ * @param chunkHashes for a file stored as chunks: the XXH64 (seed 0) of each chunk's plaintext, 16 lowercase hex
+ *                   digits each, concatenated in chunk order, for a delta restore's comparison at read speed; null
+ *                   when not recorded
  */
 public record ManifestFile(String path, String type, long size, Integer mode, long mtime, String sha256, String checksum,
-                           String linkTarget, int bundle, long offset, Integer chunkSize, List<ChunkId> chunks) {
+                           String linkTarget, int bundle, long offset, Integer chunkSize, List<ChunkId> chunks,
+                           String chunkHashes) {
 
     public static final String FILE = "file";
     public static final String DIRECTORY = "dir";
@@ -78,18 +84,40 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
                         + chunkSize + " bytes for " + size + " bytes");
             }
         }
+        if (chunkHashes != null && (chunks == null || chunkHashes.length() != 16 * chunks.size()
+                || !chunkHashes.matches("[0-9a-f]*"))) {
+            throw new IllegalArgumentException("manifest entry '" + path + "' has chunk hashes that do not fit its chunks");
+        }
     }
 
     /** A file in a bundle, as every entry before manifest format 4. */
     public ManifestFile(String path, String type, long size, Integer mode, long mtime, String sha256, String checksum,
                         String linkTarget, int bundle, long offset) {
-        this(path, type, size, mode, mtime, sha256, checksum, linkTarget, bundle, offset, null, null);
+        this(path, type, size, mode, mtime, sha256, checksum, linkTarget, bundle, offset, null, null, null);
     }
 
     /** A regular file with the server's checksum, stored as {@code chunks} of {@code chunkSize} bytes. */
     public static ManifestFile chunked(String path, long size, int mode, long mtime, String checksum, int chunkSize,
                                        List<ChunkId> chunks) {
-        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks);
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, null);
+    }
+
+    /** The same with the XXH64 of each chunk's plaintext ({@code hashes[i]} of chunk {@code i}). */
+    public static ManifestFile chunked(String path, long size, int mode, long mtime, String checksum, int chunkSize,
+                                       List<ChunkId> chunks, long[] hashes) {
+        StringBuilder hex = new StringBuilder(hashes.length * 16);
+        for (long h : hashes) {
+            hex.append(String.format(Locale.ROOT, "%016x", h));
+        }
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, hex.toString());
+    }
+
+    /** The XXH64 of chunk {@code i}'s plaintext, if recorded. */
+    public OptionalLong chunkHash(int i) {
+        if (chunkHashes == null) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Long.parseUnsignedLong(chunkHashes.substring(i * 16, i * 16 + 16), 16));
     }
 
     /** Whether the file is stored as chunks rather than in a bundle. */

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -113,6 +114,17 @@ class ChunkStoreTest {
                 ByteArrayOutputStream delta = new ByteArrayOutputStream();
                 store.readFile(f, new OutputStreamSink(delta, false), readers, 2, Optional.of(copy));
                 assertArrayEquals(file, delta.toByteArray());
+                // the same by the chunks' XXH64 recorded in the manifest (no names computed)
+                long[] hashes = new long[ids.size()];
+                for (int i = 0; i < hashes.length; i++) {
+                    hashes[i] = ChunkNamer.hash(file, i * chunkSize, Math.min(chunkSize, file.length - i * chunkSize));
+                }
+                ManifestFile hashed = ManifestFile.chunked(f.path(), f.size(), 0600, 1, f.checksum(), chunkSize, ids, hashes);
+                assertEquals(OptionalLong.of(hashes[2]), hashed.chunkHash(2));
+                assertEquals(hashed, Json.read(Json.write(hashed), ManifestFile.class, "k"));
+                ByteArrayOutputStream byHash = new ByteArrayOutputStream();
+                store.readFile(hashed, new OutputStreamSink(byHash, false), readers, 2, Optional.of(copy));
+                assertArrayEquals(file, byHash.toByteArray());
                 store.put(ids.get(0), chunk0, chunkSize);
             } finally {
                 Files.deleteIfExists(copy);

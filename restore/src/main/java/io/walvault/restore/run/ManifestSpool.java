@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -127,6 +128,12 @@ final class ManifestSpool implements AutoCloseable {
             for (ChunkId c : f.chunks()) {
                 out.write(c.bytes());
             }
+            out.writeBoolean(f.chunkHashes() != null);
+            if (f.chunkHashes() != null) {
+                for (int i = 0; i < f.chunks().size(); i++) {
+                    out.writeLong(f.chunkHash(i).getAsLong());
+                }
+            }
         }
     }
 
@@ -141,6 +148,7 @@ final class ManifestSpool implements AutoCloseable {
         long offset = in.readLong();
         int chunkSize = in.readInt();
         List<ChunkId> chunks = null;
+        String hashes = null;
         if (chunkSize > 0) {
             int n = in.readInt();
             chunks = new ArrayList<>(n);
@@ -149,9 +157,16 @@ final class ManifestSpool implements AutoCloseable {
                 in.readFully(b);
                 chunks.add(ChunkId.fromBytes(b));
             }
+            if (in.readBoolean()) {
+                StringBuilder hex = new StringBuilder(n * 16);
+                for (int i = 0; i < n; i++) {
+                    hex.append(String.format(Locale.ROOT, "%016x", in.readLong()));
+                }
+                hashes = hex.toString();
+            }
         }
         return new ManifestFile(path, ManifestFile.FILE, size, mode < 0 ? null : mode, mtime, sha.isEmpty() ? null : sha,
-                checksum.isEmpty() ? null : checksum, null, bundle, offset, chunkSize > 0 ? chunkSize : null, chunks);
+                checksum.isEmpty() ? null : checksum, null, bundle, offset, chunkSize > 0 ? chunkSize : null, chunks, hashes);
     }
 
     /** The backup's header record. */

@@ -107,16 +107,8 @@ public final class ChunkStore {
         long left = file.size();
         for (ChunkId id : file.chunks()) {
             long expected = Math.min(left, file.chunkSize());
-            ObjectResult r;
-            try {
-                r = read(id, each);
-            } catch (ObjectNotFoundException e) {
-                throw new CorruptDataException("chunk '" + key(id) + "' of '" + file.path() + "' is missing from the repository", e);
-            }
-            if (r.size() != expected) {
-                throw new CorruptDataException("chunk '" + key(id) + "' of '" + file.path() + "' holds " + r.size()
-                        + " bytes, not " + expected);
-            }
+            ObjectResult r = readChunk(file, id, each);
+            checkSize(file, id, r.size(), expected);
             stored += Math.max(0, r.storedSize());
             left -= expected;
         }
@@ -165,10 +157,7 @@ public final class ChunkStore {
             for (int i = 0; i < ids.size(); i++) {
                 Piece p = await(ahead.poll());
                 long expected = Math.min(left, file.chunkSize());
-                if (p.size() != expected) {
-                    throw new CorruptDataException("chunk '" + key(ids.get(i)) + "' of '" + file.path() + "' holds " + p.size()
-                            + " bytes, not " + expected);
-                }
+                checkSize(file, ids.get(i), p.size(), expected);
                 out.write(p.bytes(), 0, p.size());
                 free.add(p.bytes());
                 stored += Math.max(0, p.storedSize());
@@ -221,14 +210,26 @@ public final class ChunkStore {
                 public void close() {
                 }
             };
-            ObjectResult r;
-            try {
-                r = read(id, into);
-            } catch (ObjectNotFoundException e) {
-                throw new CorruptDataException("chunk '" + key(id) + "' of '" + file.path() + "' is missing from the repository", e);
-            }
+            ObjectResult r = readChunk(file, id, into);
             return new Piece(buffer, (int) r.size(), r.storedSize());
         });
+    }
+
+    /** Unpacks chunk {@code id} of {@code file} into {@code into}; a chunk gone is corrupt data naming it and the file. */
+    private ObjectResult readChunk(ManifestFile file, ChunkId id, Sink into) throws IOException {
+        try {
+            return read(id, into);
+        } catch (ObjectNotFoundException e) {
+            throw new CorruptDataException("chunk '" + key(id) + "' of '" + file.path() + "' is missing from the repository", e);
+        }
+    }
+
+    /** A chunk of another plaintext size than {@code file}'s layout gives it is corrupt data naming it and the file. */
+    private void checkSize(ManifestFile file, ChunkId id, long size, long expected) {
+        if (size != expected) {
+            throw new CorruptDataException("chunk '" + key(id) + "' of '" + file.path() + "' holds " + size + " bytes, not "
+                    + expected);
+        }
     }
 
     /**

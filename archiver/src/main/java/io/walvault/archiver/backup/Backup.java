@@ -23,6 +23,7 @@ import io.walvault.core.repo.PendingManifest;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -234,21 +235,55 @@ public final class Backup {
         int pgVersion = Integer.parseInt(data.show("server_version_num").trim());
         String serverVersion = data.parameter("server_version").orElse(data.serverVersion().text());
         boolean published = false;
+        IncrementalBasis.Choice choice = incrementalChoice(data, cluster, pgVersion);
         try (BackupWal wal = new BackupWal(ReplicationConnection.open(connection), cluster.wal(), systemId, segmentSize);
              Bundles bundles = new Bundles(catalog, backupId, options.bundleSize(), options.uploads());
              ChunkedFiles chunks = new ChunkedFiles(cluster.chunks(), cluster.chunks().namer(), CHUNK_SIZE, options.uploads());
              PendingManifest pending = catalog.pendingManifest();
-             ObjectWriter serverManifest = catalog.newServerManifest(backupId)) {
+             ObjectWriter serverManifest = catalog.newServerManifest(backupId);
+             IncrementalBasis basis = choice.backup().isPresent()
+                     ? IncrementalBasis.load(catalog, choice.backup().get(), CHUNK_SIZE) : null) {
             walStreamer = wal;
             checkCancelled();
             wal.reserve();
-            BackupStreamListener listener = new BackupStreamListener(wal, bundles, chunks, pending, serverManifest, progress);
             BaseBackupOptions bb = BaseBackupOptions.defaults().label(options.label()).fastCheckpoint(options.fastCheckpoint())
                     .maxRateKbps(options.maxRateKbps()).allowChecksumFailures(options.allowChecksumFailures())
                     .manifestChecksums(CHECKSUM).tablespaceMap(true).compression(options.serverCompression().asked());
+            BackupStreamListener full = new BackupStreamListener(wal, bundles, chunks, pending, serverManifest, progress);
+            BackupStreamListener listener = full;
+            String whyFull = choice.whyNot();
+            if (basis != null) {
+                try (InputStream upload = basis.upload()) {
+                    data.uploadManifest(upload);
+                    bb = bb.incremental(true);
+                    listener = new BackupStreamListener(wal, bundles, chunks, pending, serverManifest, progress, basis,
+                            cluster.chunks());
+                } catch (ServerErrorException e) {
+                    whyFull = "the server refused the earlier backup's manifest: " + e.serverError().message();
+                    LOG.warn("reading every file: {}", whyFull);
+                }
+            }
             Instant asked = Instant.now();
             progress.checkpoint(options.fastCheckpoint(), options.fastCheckpoint() ? Optional.empty() : spread(data));
-            BaseBackupResult r = baseBackup(data, bb, listener);
+            BaseBackupResult r;
+            try {
+                r = baseBackup(data, bb, listener);
+            } catch (ServerErrorException e) {
+                if (!bb.incremental() || listener.startedAt().isPresent()) {
+                    throw e;
+                }
+                // refused before the first byte (summaries missing or incomplete, a timeline the server does not know)
+                whyFull = "the server cannot send only the blocks changed since backup '" + basis.backup().id() + "': "
+                        + e.serverError().message() + (e.serverError().detail().isEmpty() ? "" : " (" + e.serverError().detail() + ")");
+                LOG.warn("reading every file: {}", whyFull);
+                bb = bb.incremental(false);
+                listener = full;
+                r = baseBackup(data, bb, listener);
+            }
+            listener.manifestEnded();
+            BackupResult.Read read = bb.incremental()
+                    ? new BackupResult.Read(Optional.of(basis.backup().id()), listener.rebuiltFiles(), "")
+                    : BackupResult.Read.full(whyFull);
             Duration checkpointWait = Duration.between(asked, listener.startedAt().orElse(asked));
             progress.done();
             int bundleCount = bundles.finish();
@@ -273,7 +308,7 @@ public final class Backup {
             LOG.debug("backup {} complete: {} files, {} bytes, WAL {} to {}", backupId, info.files(), info.bytes(),
                     info.firstWal().orElseThrow(), info.lastWal().orElseThrow());
             return new BackupResult(info, Duration.between(startTime, stopTime), checkpointWait, wal.segmentsStored(),
-                    r.checksumFailure().map(m -> m.message()));
+                    r.checksumFailure().map(m -> m.message()), read);
         } catch (InterruptedIOException e) {
             throw new WalvaultException(ErrorCode.INTERRUPTED, "backup '" + backupId + "' was interrupted", e);
         } catch (IOException e) {
@@ -284,6 +319,28 @@ public final class Backup {
                 removeQuietly(catalog, backupId);
             }
         }
+    }
+
+    /**
+     * The earlier backup an incremental read builds on (PostgreSQL 17 and newer with summarize_wal
+     * on, unless {@code --full}), or why the server reads every file.
+     */
+    private IncrementalBasis.Choice incrementalChoice(ReplicationConnection data, ClusterCatalog cluster, int pgVersion) {
+        if (options.full()) {
+            return IncrementalBasis.Choice.none("--full");
+        }
+        if (pgVersion < 170000) {
+            return IncrementalBasis.Choice.none("");
+        }
+        String summarize = data.show("summarize_wal").trim();
+        if (!summarize.equals("on")) {
+            return IncrementalBasis.Choice.none("summarize_wal is " + summarize + " (with it on, the server sends only the"
+                    + " blocks changed since the last backup)");
+        }
+        if (cluster.chunks().namer().isEmpty()) {
+            return IncrementalBasis.Choice.none("this repository cannot name chunks (a public-key repository)");
+        }
+        return IncrementalBasis.choose(cluster.backups(), pgVersion);
     }
 
     /** How long a spread checkpoint may take: checkpoint_timeout × checkpoint_completion_target, if the server says. */

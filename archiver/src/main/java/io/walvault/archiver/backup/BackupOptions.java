@@ -21,10 +21,13 @@ import java.util.OptionalLong;
  * @param serverCompression what the server compresses with
  * @param guard          the configuration's {@code [cluster NAME]} section's guard, checked once the
  *                       server's system identifier is known and before anything is written
+ * @param full           read every file even where the server could send only the changed blocks
+ *                       (PostgreSQL 17 and newer with summarize_wal on)
  */
 public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbps, boolean allowChecksumFailures,
                             long bundleSize, int uploads, Duration walTimeout, Duration progressInterval,
-                            OptionalLong systemIdentifier, ServerCompressionChoice serverCompression, ClusterGuard guard) {
+                            OptionalLong systemIdentifier, ServerCompressionChoice serverCompression, ClusterGuard guard,
+                            boolean full) {
 
     public BackupOptions {
         requireNonNull(label, "label is null");
@@ -44,56 +47,62 @@ public record BackupOptions(String label, boolean fastCheckpoint, int maxRateKbp
     /** Label "walvault", spread checkpoint, no throttle, 64 MiB bundles, 2 uploads, 5 minutes for the WAL. */
     public static BackupOptions defaults() {
         return new BackupOptions("walvault", false, 0, false, 64L * 1024 * 1024, 2, Duration.ofMinutes(5),
-                Duration.ofSeconds(10), OptionalLong.empty(), ServerCompressionChoice.auto(), ClusterGuard.NONE);
+                Duration.ofSeconds(10), OptionalLong.empty(), ServerCompressionChoice.auto(), ClusterGuard.NONE, false);
     }
 
     public BackupOptions label(String l) {
-        return new BackupOptions(l, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
+        return new BackupOptions(l, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard, full);
     }
 
     public BackupOptions fastCheckpoint(boolean b) {
-        return new BackupOptions(label, b, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
+        return new BackupOptions(label, b, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard, full);
     }
 
     public BackupOptions maxRateKbps(int r) {
-        return new BackupOptions(label, fastCheckpoint, r, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
+        return new BackupOptions(label, fastCheckpoint, r, allowChecksumFailures, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard, full);
     }
 
     public BackupOptions allowChecksumFailures(boolean b) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, b, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, b, bundleSize, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard, full);
     }
 
     public BackupOptions bundleSize(long s) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, s, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, s, uploads, walTimeout, progressInterval, systemIdentifier, serverCompression, guard, full);
     }
 
     public BackupOptions uploads(int n) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, n, walTimeout, progressInterval, systemIdentifier, serverCompression, guard);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, n, walTimeout, progressInterval, systemIdentifier, serverCompression, guard, full);
     }
 
     public BackupOptions walTimeout(Duration d) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, d, progressInterval, systemIdentifier, serverCompression, guard);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, d, progressInterval, systemIdentifier, serverCompression, guard, full);
     }
 
     /** The cluster the configuration names ({@code system-identifier}): the server must be it, and it may join a repository of others. */
     public BackupOptions systemIdentifier(OptionalLong id) {
         return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
-                progressInterval, id, serverCompression, guard);
+                progressInterval, id, serverCompression, guard, full);
     }
 
     public BackupOptions progressInterval(Duration d) {
-        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, d, systemIdentifier, serverCompression, guard);
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout, d, systemIdentifier, serverCompression, guard, full);
     }
 
     /** What the server compresses the backup with ({@code backup-server-compression}). */
     public BackupOptions serverCompression(ServerCompressionChoice c) {
         return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
-                progressInterval, systemIdentifier, c, guard);
+                progressInterval, systemIdentifier, c, guard, full);
     }
 
     /** The configuration section's guard: the server must be the cluster the section was first used with. */
     public BackupOptions guard(ClusterGuard g) {
         return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
-                progressInterval, systemIdentifier, serverCompression, g);
+                progressInterval, systemIdentifier, serverCompression, g, full);
+    }
+
+    /** Read every file, not only the blocks that changed since the last backup ({@code --full}). */
+    public BackupOptions full(boolean b) {
+        return new BackupOptions(label, fastCheckpoint, maxRateKbps, allowChecksumFailures, bundleSize, uploads, walTimeout,
+                progressInterval, systemIdentifier, serverCompression, guard, b);
     }
 }

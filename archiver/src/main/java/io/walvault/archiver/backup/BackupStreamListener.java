@@ -2,6 +2,8 @@ package io.walvault.archiver.backup;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.manifest.FileChecksum;
+import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.ObjectWriter;
 import io.walvault.core.repo.PendingManifest;
@@ -9,10 +11,13 @@ import io.walvault.core.replication.BackupStart;
 import io.walvault.core.replication.BaseBackupListener;
 import io.walvault.core.replication.TablespaceArchive;
 import io.walvault.core.tar.TarMember;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class BackupStreamListener implements BaseBackupListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(BackupStreamListener.class);
+    private static final String BACKUP_LABEL = "backup_label";
+    private static final int MAX_LABEL = 64 * 1024;
 
     private final BackupWal wal;
     private final Bundles bundles;
@@ -38,15 +45,44 @@ final class BackupStreamListener implements BaseBackupListener {
     private Bundles.Placement placement;
     private boolean chunked; // the current file goes to chunks
     private volatile Instant startedAt;
+    /** An incremental read's earlier backup, the store its chunks are read from and the manifest's rewrite; else null. */
+    private final IncrementalBasis basis;
+    private final ChunkStore store;
+    private final ServerManifestRewrite rewrite;
+    private IncrementalRebuild rebuild; // the current file is rebuilt from an incremental file
+    private String rebuiltPath;
+    private ByteArrayOutputStream label; // the current file is an incremental read's backup_label
+    private int rebuiltFiles;
 
     BackupStreamListener(BackupWal wal, Bundles bundles, ChunkedFiles chunks, PendingManifest pending,
                          ObjectWriter serverManifest, Progress progress) {
+        this(wal, bundles, chunks, pending, serverManifest, progress, null, null);
+    }
+
+    /** For an incremental read that builds on {@code basis}, reading the earlier chunks from {@code store}. */
+    BackupStreamListener(BackupWal wal, Bundles bundles, ChunkedFiles chunks, PendingManifest pending,
+                         ObjectWriter serverManifest, Progress progress, IncrementalBasis basis, ChunkStore store) {
         this.wal = wal;
         this.bundles = bundles;
         this.chunks = chunks;
         this.pending = pending;
         this.serverManifest = serverManifest;
         this.progress = progress;
+        this.basis = basis;
+        this.store = store;
+        this.rewrite = basis == null ? null : new ServerManifestRewrite(serverManifest::write);
+    }
+
+    /** Files rebuilt from incremental files. */
+    int rebuiltFiles() {
+        return rebuiltFiles;
+    }
+
+    /** Ends the server's manifest (an incremental read's rewrite checks it found every entry). */
+    void manifestEnded() throws IOException {
+        if (rewrite != null) {
+            rewrite.finish();
+        }
     }
 
     @Override
@@ -75,6 +111,10 @@ final class BackupStreamListener implements BaseBackupListener {
         try {
             switch (m.type()) {
                 case FILE -> {
+                    checksum = null;
+                    if (basis != null && startIncremental(path, m)) {
+                        return;
+                    }
                     chunked = chunks.takes(m.size());
                     if (chunked) {
                         chunks.begin();
@@ -92,10 +132,41 @@ final class BackupStreamListener implements BaseBackupListener {
         }
     }
 
+    /** Starts a file that an incremental read handles differently; false for any other file. */
+    private boolean startIncremental(String path, TarMember m) throws IOException {
+        String target = IncrementalRebuild.rebuiltPath(path);
+        if (target != null) {
+            IncrementalBasis.PriorFile prior = basis.file(target).orElseThrow(() -> new WalvaultException(
+                    ErrorCode.BACKUP_MANIFEST_MISMATCH, "the server sent an incremental file for '" + target + "', which the"
+                    + " earlier backup '" + basis.backup().id() + "' does not hold as chunks HINT: 'walvault backup --full'"
+                    + " reads every file"));
+            chunks.begin();
+            rebuild = new IncrementalRebuild(target, m.size(), basis, prior, chunks, store);
+            rebuiltPath = target;
+            return true;
+        }
+        if (path.equals(BACKUP_LABEL)) {
+            if (m.size() > MAX_LABEL) {
+                throw new WalvaultException(ErrorCode.BACKUP_MANIFEST_MISMATCH, "the server's backup_label has " + m.size()
+                        + " bytes, more than " + MAX_LABEL);
+            }
+            label = new ByteArrayOutputStream((int) m.size());
+            return true;
+        }
+        return false;
+    }
+
     @Override
     public void memberData(ByteBuffer data) {
         try {
-            if (chunked) {
+            if (rebuild != null) {
+                rebuild.write(data);
+            } else if (label != null) {
+                ByteBuffer d = data.duplicate();
+                byte[] b = new byte[d.remaining()];
+                d.get(b);
+                label.write(b, 0, b.length);
+            } else if (chunked) {
                 chunks.write(data);
             } else {
                 bundles.write(data);
@@ -119,6 +190,18 @@ final class BackupStreamListener implements BaseBackupListener {
         if (!m.isFile() || m.path().isEmpty()) {
             return;
         }
+        try {
+            if (rebuild != null) {
+                endRebuild(m);
+                return;
+            }
+            if (label != null) {
+                endLabel(m);
+                return;
+            }
+        } catch (IOException e) {
+            throw Backup.failed(e);
+        }
         if (checksum == null) {
             throw new WalvaultException(ErrorCode.INTERNAL, "no checksum for '" + prefix + m.path() + "'");
         }
@@ -126,7 +209,7 @@ final class BackupStreamListener implements BaseBackupListener {
             if (chunked) {
                 ChunkedFiles.Layout layout = chunks.end();
                 pending.add(ManifestFile.chunked(prefix + m.path(), m.size(), m.mode(), m.mtime(), Backup.CHECKSUM + ":" + checksum,
-                        chunks.chunkSize(), layout.ids(), layout.hashes()));
+                        chunks.chunkSize(), layout.ids(), layout.hashes(), layout.crcs()));
             } else {
                 pending.add(ManifestFile.file(prefix + m.path(), m.size(), m.mode(), m.mtime(),
                         Backup.CHECKSUM + ":" + checksum, placement.bundle(), placement.offset()));
@@ -136,8 +219,54 @@ final class BackupStreamListener implements BaseBackupListener {
         }
     }
 
+    private void endRebuild(TarMember m) throws IOException {
+        rebuild.end();
+        ChunkedFiles.Layout layout = chunks.end();
+        long size = rebuild.size();
+        String crc = FileChecksum.crc32cHex(layout.fileCrc(size, chunks.chunkSize()));
+        pending.add(ManifestFile.chunked(rebuiltPath, size, m.mode(), m.mtime(), Backup.CHECKSUM + ":" + crc, chunks.chunkSize(),
+                layout.ids(), layout.hashes(), layout.crcs()));
+        rewrite.replace(prefix + m.path(), new ServerManifestRewrite.Entry(rebuiltPath, size, crc));
+        rebuild = null;
+        rebuiltPath = null;
+        rebuiltFiles++;
+    }
+
+    /** backup_label without the lines that make the server refuse to start from an incremental backup. */
+    private void endLabel(TarMember m) throws IOException {
+        byte[] text = withoutIncrementalLines(label.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        label = null;
+        Bundles.Placement p = bundles.place(text.length);
+        bundles.write(ByteBuffer.wrap(text));
+        CRC32C crc = new CRC32C();
+        crc.update(text);
+        String hex = FileChecksum.crc32cHex((int) crc.getValue());
+        pending.add(ManifestFile.file(BACKUP_LABEL, text.length, m.mode(), m.mtime(), Backup.CHECKSUM + ":" + hex, p.bundle(),
+                p.offset()));
+        rewrite.replace(BACKUP_LABEL, new ServerManifestRewrite.Entry(BACKUP_LABEL, text.length, hex));
+    }
+
+    /** {@code label} without its INCREMENTAL FROM lines (what pg_combinebackup writes too). */
+    static String withoutIncrementalLines(String label) {
+        StringBuilder sb = new StringBuilder(label.length());
+        for (String line : label.split("(?<=\n)")) {
+            if (!line.startsWith("INCREMENTAL FROM LSN: ") && !line.startsWith("INCREMENTAL FROM TLI: ")) {
+                sb.append(line);
+            }
+        }
+        return sb.toString();
+    }
+
     @Override
     public void manifestData(ByteBuffer data) {
+        if (rewrite != null) {
+            try {
+                rewrite.write(data);
+            } catch (IOException e) {
+                throw Backup.failed(e);
+            }
+            return;
+        }
         ByteBuffer d = data.duplicate();
         byte[] b = new byte[d.remaining()];
         d.get(b);

@@ -3,6 +3,7 @@ package io.walvault.archiver.backup;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.hook.WorkerThreads;
+import io.walvault.core.manifest.Crc32cCombine;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ChunkId;
 import io.walvault.core.repo.ChunkNamer;
@@ -22,6 +23,7 @@ import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 
 /**
  * Cuts the large files of a backup into chunks of {@code chunkSize} bytes and stores each chunk
@@ -108,12 +110,60 @@ final class ChunkedFiles implements AutoCloseable {
         }
     }
 
-    /** A chunk's name and its XXH64. */
-    private record Named(ChunkId id, long hash) {
+    /** Ends the current chunk where it is (the last, shorter chunk of a file written chunk by chunk). */
+    void sealPartial() {
+        if (buffer != null && fill > 0) {
+            seal();
+        }
     }
 
-    /** A file's chunks: their names and hashes, in order. */
-    record Layout(List<ChunkId> ids, long[] hashes) {
+    /** A chunk's name, its XXH64 and its CRC-32C. */
+    private record Named(ChunkId id, long hash, int crc) {
+    }
+
+    /** A file's chunks: their names, hashes and CRC-32Cs, in order. */
+    record Layout(List<ChunkId> ids, long[] hashes, int[] crcs) {
+
+        /** The CRC-32C of the whole file, {@code size} bytes in chunks of {@code chunkSize}, from its chunks' CRCs. */
+        int fileCrc(long size, int chunkSize) {
+            int crc = 0;
+            for (int i = 0; i < crcs.length; i++) {
+                long len = Math.min(chunkSize, size - (long) i * chunkSize);
+                crc = i == 0 ? crcs[0] : Crc32cCombine.combine(crc, crcs[i], len);
+            }
+            return crc;
+        }
+    }
+
+    /**
+     * Takes chunk {@code id} of an earlier backup, {@code len} bytes, as the next chunk of the
+     * file begun last, without its bytes (a file rebuilt from an incremental backup). It must
+     * start at a chunk boundary. The chunk is checked to be in the store (on the pool), so a
+     * backup never names a chunk an earlier damage removed.
+     */
+    void reuse(ChunkId id, long hash, int crc, int len) throws IOException {
+        if (buffer != null && fill > 0) {
+            throw new IllegalStateException("a reused chunk must start at a chunk boundary");
+        }
+        rethrow();
+        CompletableFuture<Named> name = CompletableFuture.completedFuture(new Named(id, hash, crc));
+        names.add(name);
+        chunkedBytes.addAndGet(len);
+        inFlight.register();
+        pool.submit(() -> {
+            try {
+                if (store.stored(id).isEmpty()) {
+                    throw new IOException("chunk " + id.hex() + " of the previous backup is missing from the repository"
+                            + " (run 'walvault verify --all'; 'walvault backup --full' takes a backup that does not reuse it)");
+                }
+                sharedBytes.addAndGet(len);
+            } catch (IOException | RuntimeException | Error e) {
+                failure.set(e);
+            } finally {
+                inFlight.arriveAndDeregister();
+            }
+            return null;
+        });
     }
 
     /** Ends the file: its chunks, in order (once named; their storing may still run). */
@@ -123,13 +173,15 @@ final class ChunkedFiles implements AutoCloseable {
         }
         List<ChunkId> ids = new ArrayList<>(names.size());
         long[] hashes = new long[names.size()];
+        int[] crcs = new int[names.size()];
         for (int i = 0; i < names.size(); i++) {
             Named n = await(names.get(i));
             ids.add(n.id());
             hashes[i] = n.hash();
+            crcs[i] = n.crc();
         }
         names.clear();
-        return new Layout(ids, hashes);
+        return new Layout(ids, hashes, crcs);
     }
 
     /** Waits until every chunk is stored (or known to be), and reports the first failure. */
@@ -173,7 +225,9 @@ final class ChunkedFiles implements AutoCloseable {
         pool.submit(() -> {
             try {
                 ChunkId id = namer.orElseThrow().name(b, 0, len);
-                name.complete(new Named(id, ChunkNamer.hash(b, 0, len)));
+                CRC32C crc = new CRC32C();
+                crc.update(b, 0, len);
+                name.complete(new Named(id, ChunkNamer.hash(b, 0, len), (int) crc.getValue()));
                 if (!failure.happened()) {
                     store(id, b, len);
                 }

@@ -83,6 +83,11 @@ public final class BackupCommand implements Callable<Integer> {
             + " lz4[:LEVEL], zstd[:level=N,workers=N] or gzip[:LEVEL]. Setting backup-server-compression.")
     String serverCompression;
 
+    @Option(names = "--full", description = "Have the server read every file. By default, on PostgreSQL 17 and newer with"
+            + " summarize_wal on, the server sends only the blocks changed since the last backup, and walvault rebuilds every"
+            + " file from them and the chunks the repository holds (the backup is complete on its own either way).")
+    boolean full;
+
     @Option(names = "--archive-check", description = "Refuse to start (exit 84) when pg_stat_archiver shows"
             + " archive_command failing; without it, a warning. Needs a SQL connection with the same conninfo.")
     boolean archiveCheck;
@@ -135,6 +140,13 @@ public final class BackupCommand implements Callable<Integer> {
                 i.bytes() / copying / 1e6);
         out.printf(Locale.ROOT, "  start %s, end %s, timeline %s; WAL %s to %s in the archive%n", i.startLsn(), i.stopLsn(),
                 i.timeline(), i.firstWal().orElseThrow(), i.lastWal().orElseThrow());
+        if (r.read().incrementalFrom().isPresent()) {
+            out.printf(Locale.ROOT, "  read incrementally: the server sent only the blocks changed since backup %s;"
+                    + " %d files rebuilt from them and that backup's chunks%n", r.read().incrementalFrom().get(),
+                    r.read().rebuiltFiles());
+        } else if (!r.read().why().isEmpty() && !full) {
+            out.printf(Locale.ROOT, "  read in full: %s%n", r.read().why());
+        }
         r.checksumFailure().ifPresent(m -> err.println("walvault: warning: the server reported data-checksum failures"
                 + " (kept because of --allow-checksum-failures): " + m));
         return 0;
@@ -149,7 +161,7 @@ public final class BackupCommand implements Callable<Integer> {
         try {
             return BackupOptions.defaults().label(label).fastCheckpoint(fast).maxRateKbps(maxRate == null ? 0 : parseRate(maxRate))
                     .allowChecksumFailures(allowChecksumFailures).bundleSize(bundleMib * 1024 * 1024).uploads(uploads)
-                    .walTimeout(Duration.ofSeconds(walTimeoutSeconds));
+                    .walTimeout(Duration.ofSeconds(walTimeoutSeconds)).full(full);
         } catch (IllegalArgumentException e) {
             throw new WalvaultException(ErrorCode.USAGE, e.getMessage());
         }

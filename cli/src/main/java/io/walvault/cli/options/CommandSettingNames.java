@@ -19,7 +19,7 @@ public final class CommandSettingNames {
             "backup-every", "backup-at", "backup-checkpoint", "retain-full", "retain-window",
             // backup
             "label", "checkpoint", "max-rate", "allow-checksum-failures", "bundle-size", "uploads", "wal-timeout", "progress",
-            "archive-check",
+            "archive-check", "full",
             // check
             "archive-timeout", "no-archive-command", "json",
             // status

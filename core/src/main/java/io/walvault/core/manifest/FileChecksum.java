@@ -59,11 +59,15 @@ public final class FileChecksum {
         }
     }
 
+    /** A CRC-32C value ({@link CRC32C#getValue()}) as backup_manifest writes it. */
+    public static String crc32cHex(int value) {
+        return HexFormat.of().formatHex(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array());
+    }
+
     /** The lowercase hex result; empty for NONE. */
     public String hex() {
         if (crc != null) {
-            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) crc.getValue());
-            return HexFormat.of().formatHex(b.array());
+            return crc32cHex((int) crc.getValue());
         }
         if (digest != null) {
             return HexFormat.of().formatHex(digest.digest());

@@ -21,10 +21,13 @@ import java.util.Set;
  * @param maxRateKbps throttle in kB/s, 0 for none
  * @param compression what the server compresses the archives with (PostgreSQL 15 and newer;
  *        ignored by 14, which cannot)
+ * @param incremental an incremental backup against the manifest uploaded before on the same
+ *        connection ({@link ReplicationConnection#uploadManifest}; PostgreSQL 17 and newer, with
+ *        summarize_wal on)
  */
 public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean progress, String manifestChecksums,
                                 boolean tablespaceMap, boolean verifyChecksums, boolean allowChecksumFailures,
-                                int maxRateKbps, ServerCompression compression) {
+                                int maxRateKbps, ServerCompression compression, boolean incremental) {
 
     public BaseBackupOptions {
         requireNonNull(label, "label is null");
@@ -45,43 +48,47 @@ public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean pr
 
     /** Label "walvault", spread checkpoint, progress, CRC32C manifest, tablespace map, checksums verified. */
     public static BaseBackupOptions defaults() {
-        return new BaseBackupOptions("walvault", false, true, "CRC32C", true, true, false, 0, ServerCompression.NONE);
+        return new BaseBackupOptions("walvault", false, true, "CRC32C", true, true, false, 0, ServerCompression.NONE, false);
     }
 
     public BaseBackupOptions label(String l) {
-        return new BaseBackupOptions(l, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
+        return new BaseBackupOptions(l, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression, incremental);
     }
 
     public BaseBackupOptions fastCheckpoint(boolean b) {
-        return new BaseBackupOptions(label, b, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
+        return new BaseBackupOptions(label, b, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression, incremental);
     }
 
     public BaseBackupOptions progress(boolean b) {
-        return new BaseBackupOptions(label, fastCheckpoint, b, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
+        return new BaseBackupOptions(label, fastCheckpoint, b, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression, incremental);
     }
 
     public BaseBackupOptions manifestChecksums(String algorithm) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, algorithm, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, algorithm, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression, incremental);
     }
 
     public BaseBackupOptions tablespaceMap(boolean b) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, b, verifyChecksums, allowChecksumFailures, maxRateKbps, compression);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, b, verifyChecksums, allowChecksumFailures, maxRateKbps, compression, incremental);
     }
 
     public BaseBackupOptions verifyChecksums(boolean b) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, b, allowChecksumFailures, maxRateKbps, compression);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, b, allowChecksumFailures, maxRateKbps, compression, incremental);
     }
 
     public BaseBackupOptions allowChecksumFailures(boolean b) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, b, maxRateKbps, compression);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, b, maxRateKbps, compression, incremental);
     }
 
     public BaseBackupOptions maxRateKbps(int kbps) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, kbps, compression);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, kbps, compression, incremental);
     }
 
     public BaseBackupOptions compression(ServerCompression c) {
-        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, c);
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, c, incremental);
+    }
+
+    public BaseBackupOptions incremental(boolean b) {
+        return new BaseBackupOptions(label, fastCheckpoint, progress, manifestChecksums, tablespaceMap, verifyChecksums, allowChecksumFailures, maxRateKbps, compression, b);
     }
 
     /** The compression the server applies: {@link #compression} from PostgreSQL 15 on, none before. */
@@ -109,6 +116,12 @@ public record BaseBackupOptions(String label, boolean fastCheckpoint, boolean pr
                 sb.append(", MAX_RATE ").append(maxRateKbps);
             }
             sb.append(compression.commandOptions());
+            if (incremental) {
+                if (serverMajor < 17) {
+                    throw new IllegalArgumentException("PostgreSQL " + serverMajor + " takes no incremental backups (17 and newer do)");
+                }
+                sb.append(", INCREMENTAL");
+            }
             sb.append(", TARGET 'client')");
         } else {
             sb.append(" LABEL ").append(quotedLabel);

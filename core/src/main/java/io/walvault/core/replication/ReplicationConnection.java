@@ -11,6 +11,7 @@ import io.walvault.core.replication.wire.Transport;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.TimelineId;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -291,6 +292,17 @@ public final class ReplicationConnection implements AutoCloseable {
         requireNonNull(listener, "listener is null");
         session.ensureOpen();
         return new BaseBackupRun(this, options, listener, inMemoryFiles).run();
+    }
+
+    /**
+     * UPLOAD_MANIFEST (PostgreSQL 17 and newer): hands the server the backup_manifest of an
+     * earlier backup of this cluster, for the next {@link BaseBackupOptions#incremental} backup on
+     * this connection. Reads {@code manifest} to its end; does not close it.
+     *
+     * @throws ServerErrorException when the server refuses the command or the manifest
+     */
+    public void uploadManifest(InputStream manifest) {
+        ManifestUpload.run(session, manifest);
     }
 
     /**

@@ -50,8 +50,11 @@ import java.util.stream.Stream;
  */
 public final class BackupCatalog {
 
-    /** 3: the backup exists only with its commit record. 1 and 2 are read as before. */
-    static final int MANIFEST_FORMAT = 4;
+    /**
+     * 3: the backup exists only with its commit record; 4: files stored as chunks; 5: each chunk's
+     * CRC-32C (chunkCrcs). Every older format is read as before.
+     */
+    static final int MANIFEST_FORMAT = 5;
     static final int COMMIT_FORMAT = 1;
     private static final int REMOVE_BATCH = 1000;
 

@@ -3,8 +3,13 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.walvault.core.manifest.FileChecksum;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -28,10 +33,13 @@ import java.util.OptionalLong;
  * @param chunkHashes for a file stored as chunks: the XXH64 (seed 0) of each chunk's plaintext, 16 lowercase hex
  *                   digits each, concatenated in chunk order, for a delta restore's comparison at read speed; null
  *                   when not recorded
+ * @param chunkCrcs  for a file stored as chunks (manifest format 5): the CRC-32C of each chunk's plaintext, 8 hex
+ *                   digits each in backup_manifest's byte order, concatenated in chunk order, so that a later backup
+ *                   that reuses a chunk can give the file it rebuilds its whole-file checksum; null when not recorded
  */
 public record ManifestFile(String path, String type, long size, Integer mode, long mtime, String sha256, String checksum,
                            String linkTarget, int bundle, long offset, Integer chunkSize, List<ChunkId> chunks,
-                           String chunkHashes) {
+                           String chunkHashes, String chunkCrcs) {
 
     public static final String FILE = "file";
     public static final String DIRECTORY = "dir";
@@ -88,18 +96,22 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
                 || !chunkHashes.matches("[0-9a-f]*"))) {
             throw new IllegalArgumentException("manifest entry '" + path + "' has chunk hashes that do not fit its chunks");
         }
+        if (chunkCrcs != null && (chunks == null || chunkCrcs.length() != 8 * chunks.size()
+                || !chunkCrcs.matches("[0-9a-f]*"))) {
+            throw new IllegalArgumentException("manifest entry '" + path + "' has chunk CRCs that do not fit its chunks");
+        }
     }
 
     /** A file in a bundle, as every entry before manifest format 4. */
     public ManifestFile(String path, String type, long size, Integer mode, long mtime, String sha256, String checksum,
                         String linkTarget, int bundle, long offset) {
-        this(path, type, size, mode, mtime, sha256, checksum, linkTarget, bundle, offset, null, null, null);
+        this(path, type, size, mode, mtime, sha256, checksum, linkTarget, bundle, offset, null, null, null, null);
     }
 
     /** A regular file with the server's checksum, stored as {@code chunks} of {@code chunkSize} bytes. */
     public static ManifestFile chunked(String path, long size, int mode, long mtime, String checksum, int chunkSize,
                                        List<ChunkId> chunks) {
-        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, null);
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, null, null);
     }
 
     /** The same with the XXH64 of each chunk's plaintext ({@code hashes[i]} of chunk {@code i}). */
@@ -109,7 +121,29 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
         for (long h : hashes) {
             hex.append(String.format(Locale.ROOT, "%016x", h));
         }
-        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, hex.toString());
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, hex.toString(),
+                null);
+    }
+
+    /** The same with the CRC-32C of each chunk's plaintext too ({@code crcs[i]} of chunk {@code i}, as CRC32C returns it). */
+    public static ManifestFile chunked(String path, long size, int mode, long mtime, String checksum, int chunkSize,
+                                       List<ChunkId> chunks, long[] hashes, int[] crcs) {
+        ManifestFile f = chunked(path, size, mode, mtime, checksum, chunkSize, chunks, hashes);
+        StringBuilder hex = new StringBuilder(crcs.length * 8);
+        for (int c : crcs) {
+            hex.append(FileChecksum.crc32cHex(c));
+        }
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, f.chunkHashes(),
+                hex.toString());
+    }
+
+    /** The CRC-32C of chunk {@code i}'s plaintext (as CRC32C returns it), if recorded. */
+    public OptionalInt chunkCrc(int i) {
+        if (chunkCrcs == null) {
+            return OptionalInt.empty();
+        }
+        byte[] b = HexFormat.of().parseHex(chunkCrcs, i * 8, i * 8 + 8);
+        return OptionalInt.of(ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt());
     }
 
     /** The XXH64 of chunk {@code i}'s plaintext, if recorded. */

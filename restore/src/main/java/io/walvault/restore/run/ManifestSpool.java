@@ -166,7 +166,7 @@ final class ManifestSpool implements AutoCloseable {
             }
         }
         return new ManifestFile(path, ManifestFile.FILE, size, mode < 0 ? null : mode, mtime, sha.isEmpty() ? null : sha,
-                checksum.isEmpty() ? null : checksum, null, bundle, offset, chunkSize > 0 ? chunkSize : null, chunks, hashes);
+                checksum.isEmpty() ? null : checksum, null, bundle, offset, chunkSize > 0 ? chunkSize : null, chunks, hashes, null);
     }
 
     /** The backup's header record. */

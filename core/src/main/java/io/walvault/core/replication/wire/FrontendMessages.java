@@ -77,6 +77,13 @@ public final class FrontendMessages {
         return b;
     }
 
+    /** CopyData ('d') carrying {@code len} bytes of {@code data} from {@code off}. */
+    public static ByteBuf copyData(byte[] data, int off, int len) {
+        ByteBuf b = alloc().buffer(5 + len);
+        b.writeByte('d').writeInt(4 + len).writeBytes(data, off, len);
+        return b;
+    }
+
     public static ByteBuf copyDone() {
         return alloc().buffer(5).writeByte('c').writeInt(4);
     }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.WorkerThreads;
 import io.walvault.core.replication.BaseBackupOptions;
 import io.walvault.core.replication.BaseBackupResult;
 import io.walvault.core.replication.ReplicationConnection;
@@ -236,13 +237,18 @@ public final class Backup {
         String serverVersion = data.parameter("server_version").orElse(data.serverVersion().text());
         boolean published = false;
         IncrementalBasis.Choice choice = incrementalChoice(data, cluster, pgVersion);
+        if (choice.backup().isPresent() && repository.codec().encrypted()) {
+            // touched chunks of the earlier backup are decrypted from the stream's first megabytes on
+            GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-backup-warmup-decrypt");
+        }
         try (BackupWal wal = new BackupWal(ReplicationConnection.open(connection), cluster.wal(), systemId, segmentSize);
              Bundles bundles = new Bundles(catalog, backupId, options.bundleSize(), options.uploads());
              ChunkedFiles chunks = new ChunkedFiles(cluster.chunks(), cluster.chunks().namer(), CHUNK_SIZE, options.uploads());
              PendingManifest pending = catalog.pendingManifest();
              ObjectWriter serverManifest = catalog.newServerManifest(backupId);
              IncrementalBasis basis = choice.backup().isPresent()
-                     ? IncrementalBasis.load(catalog, choice.backup().get(), CHUNK_SIZE) : null) {
+                     ? IncrementalBasis.load(catalog, choice.backup().get(), CHUNK_SIZE) : null;
+             WorkerThreads readers = basis != null ? new WorkerThreads("walvault-earlier-chunks", options.uploads()) : null) {
             walStreamer = wal;
             checkCancelled();
             wal.reserve();
@@ -257,7 +263,7 @@ public final class Backup {
                     data.uploadManifest(upload);
                     bb = bb.incremental(true);
                     listener = new BackupStreamListener(wal, bundles, chunks, pending, serverManifest, progress, basis,
-                            cluster.chunks());
+                            cluster.chunks(), readers);
                 } catch (ServerErrorException e) {
                     whyFull = "the server refused the earlier backup's manifest: " + e.serverError().message();
                     LOG.warn("reading every file: {}", whyFull);

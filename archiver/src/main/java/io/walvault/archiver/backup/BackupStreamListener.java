@@ -2,6 +2,7 @@ package io.walvault.archiver.backup;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.WorkerThreads;
 import io.walvault.core.manifest.FileChecksum;
 import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.ManifestFile;
@@ -48,6 +49,7 @@ final class BackupStreamListener implements BaseBackupListener {
     /** An incremental read's earlier backup, the store its chunks are read from and the manifest's rewrite; else null. */
     private final IncrementalBasis basis;
     private final ChunkStore store;
+    private final WorkerThreads readers;
     private final ServerManifestRewrite rewrite;
     private IncrementalRebuild rebuild; // the current file is rebuilt from an incremental file
     private String rebuiltPath;
@@ -56,12 +58,13 @@ final class BackupStreamListener implements BaseBackupListener {
 
     BackupStreamListener(BackupWal wal, Bundles bundles, ChunkedFiles chunks, PendingManifest pending,
                          ObjectWriter serverManifest, Progress progress) {
-        this(wal, bundles, chunks, pending, serverManifest, progress, null, null);
+        this(wal, bundles, chunks, pending, serverManifest, progress, null, null, null);
     }
 
-    /** For an incremental read that builds on {@code basis}, reading the earlier chunks from {@code store}. */
+    /** For an incremental read that builds on {@code basis}, reading the earlier chunks from {@code store} on {@code readers}. */
     BackupStreamListener(BackupWal wal, Bundles bundles, ChunkedFiles chunks, PendingManifest pending,
-                         ObjectWriter serverManifest, Progress progress, IncrementalBasis basis, ChunkStore store) {
+                         ObjectWriter serverManifest, Progress progress, IncrementalBasis basis, ChunkStore store,
+                         WorkerThreads readers) {
         this.wal = wal;
         this.bundles = bundles;
         this.chunks = chunks;
@@ -70,6 +73,7 @@ final class BackupStreamListener implements BaseBackupListener {
         this.progress = progress;
         this.basis = basis;
         this.store = store;
+        this.readers = readers;
         this.rewrite = basis == null ? null : new ServerManifestRewrite(serverManifest::write);
     }
 
@@ -141,7 +145,7 @@ final class BackupStreamListener implements BaseBackupListener {
                     + " earlier backup '" + basis.backup().id() + "' does not hold as chunks HINT: 'walvault backup --full'"
                     + " reads every file"));
             chunks.begin();
-            rebuild = new IncrementalRebuild(target, m.size(), basis, prior, chunks, store);
+            rebuild = new IncrementalRebuild(target, m.size(), basis, prior, chunks, store, readers);
             rebuiltPath = target;
             return true;
         }

@@ -5,13 +5,19 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.WorkerThreads;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.ChunkNamer;
 import io.walvault.core.repo.ChunkStore;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * Rebuilds one relation file from the incremental file PostgreSQL 17 and newer sends in its
@@ -25,8 +31,9 @@ import java.util.Arrays;
  * backup when its copy reaches that far; any other block is zeros (as pg_combinebackup rebuilds
  * it). A chunk the increment does
  * not touch and whose range the earlier backup held whole is reused by name, without reading it;
- * a touched chunk is read from the repository, overlaid and stored as a new chunk. Memory: one
- * chunk buffer and the block list (at most 128 Ki numbers, 512 KiB).
+ * a touched chunk is read from the repository (up to {@value #AHEAD} ahead of the stream, on the
+ * reader threads), overlaid and stored as a new chunk. Memory: the chunk being built, the reads
+ * ahead ({@value #AHEAD} chunks) and the block list (at most 128 Ki numbers, 512 KiB).
  *
  * <p>Bytes are pushed as they stream ({@link #write}); {@link #end} finishes the file.
  */
@@ -37,6 +44,12 @@ final class IncrementalRebuild {
     /** The largest relation segment in blocks (1 GiB of 8 KiB pages). */
     static final int MAX_BLOCKS = 131072;
     static final String PREFIX = "INCREMENTAL.";
+    /** Earlier chunks read ahead of the stream, so that their reads overlap it. */
+    static final int AHEAD = 4;
+
+    /** A read of chunk {@code index}'s earlier copy: its plaintext, in a buffer of its own. */
+    private record Read(int index, Future<byte[]> bytes) {
+    }
 
     private final String path;
     private final long memberSize;
@@ -62,14 +75,21 @@ final class IncrementalRebuild {
     private int nextChunk;
     private int openChunk = -1;
     private byte[] scratch;
+    /** The chunks whose earlier copy must be read, in order, and their reads under way (at most {@link #AHEAD}). */
+    private final ArrayDeque<Integer> toRead = new ArrayDeque<>();
+    private final BitSet needsRead = new BitSet();
+    private final ArrayDeque<Read> reading = new ArrayDeque<>();
+    private final WorkerThreads readers;
 
     /**
      * @param path  the rebuilt file's path (the incremental file's, without {@value #PREFIX})
      * @param memberSize the incremental file's size in the tar
      * @param prior the earlier backup's copy of {@code path}
+     * @param readers threads that read earlier chunks ahead of the stream
      */
     IncrementalRebuild(String path, long memberSize, IncrementalBasis basis, IncrementalBasis.PriorFile prior,
-                       ChunkedFiles chunks, ChunkStore store) {
+                       ChunkedFiles chunks, ChunkStore store, WorkerThreads readers) {
+        this.readers = requireNonNull(readers, "readers is null");
         this.path = requireNonNull(path, "path is null");
         this.memberSize = memberSize;
         this.basis = requireNonNull(basis, "basis is null");
@@ -166,6 +186,49 @@ final class IncrementalRebuild {
             }
         }
         totalBlocks = Math.max(truncation, blocks.length == 0 ? 0 : blocks[blocks.length - 1] + 1);
+        int count = (int) ((size() + chunkSize - 1) / chunkSize);
+        int next = 0;
+        for (int c = 0; c < count; c++) {
+            // the increment's blocks in this chunk, and how many of them replace bytes the earlier copy would give
+            long keepEnd = (long) c * chunkBlocks + keep(c) / BLOCK;
+            int touched = 0;
+            int covered = 0;
+            while (next < blocks.length && blocks[next] / chunkBlocks == c) {
+                touched++;
+                if (blocks[next] < keepEnd) {
+                    covered++;
+                }
+                next++;
+            }
+            // read the earlier copy only when some of its bytes survive (a chunk the increment rewrites whole needs none)
+            if ((touched > 0 || !reusable(c)) && keep(c) > 0 && covered < keep(c) / BLOCK) {
+                toRead.add(c);
+                needsRead.set(c);
+            }
+        }
+        readAhead();
+    }
+
+    /** Whether chunk {@code c}, untouched by the increment, is the earlier backup's chunk {@code c} as it is. */
+    private boolean reusable(int c) {
+        int len = chunkLength(c);
+        long start = (long) c * chunkSize;
+        return (start + len) / BLOCK <= truncation && c < prior.chunks() && Math.min(chunkSize, prior.size() - start) == len;
+    }
+
+    /** How many bytes of chunk {@code c} come from the earlier copy (the rest of it is zeros or new blocks). */
+    private long keep(int c) {
+        long start = (long) c * chunkSize;
+        return Math.max(0, Math.min(Math.min(chunkLength(c), (long) truncation * BLOCK - start), prior.size() - start));
+    }
+
+    private void readAhead() throws IOException {
+        while (reading.size() < AHEAD && !toRead.isEmpty()) {
+            int c = toRead.poll();
+            IncrementalBasis.PriorChunk chunk = basis.chunk(prior, c);
+            int priorLen = (int) Math.min(chunkSize, prior.size() - (long) c * chunkSize);
+            reading.add(new Read(c, readers.submit(() -> readEarlier(chunk, priorLen))));
+        }
     }
 
     private void blockData(ByteBuffer d) throws IOException {
@@ -212,10 +275,7 @@ final class IncrementalRebuild {
     /** Emits a chunk the increment does not touch: the earlier one reused when it covers the same bytes. */
     private void emitUntouched(int chunk) throws IOException {
         int len = chunkLength(chunk);
-        long start = (long) chunk * chunkSize;
-        boolean below = (start + len) / BLOCK <= truncation;
-        long priorLen = Math.min(chunkSize, prior.size() - start);
-        if (below && chunk < prior.chunks() && priorLen == len) {
+        if (reusable(chunk)) {
             IncrementalBasis.PriorChunk c = basis.chunk(prior, chunk);
             chunks.reuse(c.id(), c.hash(), c.crc(), len);
         } else {
@@ -226,46 +286,76 @@ final class IncrementalRebuild {
         nextChunk++;
     }
 
-    /** Puts the earlier backup's bytes of {@code chunk} below the truncation length into the scratch buffer, zeros after. */
+    /**
+     * Puts the earlier backup's bytes of {@code chunk} below the truncation length into the
+     * scratch buffer, zeros after; when the increment rewrites all of those bytes, they are
+     * not read (the scratch buffer then holds bytes the increment's blocks replace).
+     */
     private void fillBase(int chunk) throws IOException {
-        if (scratch == null) {
+        int len = chunkLength(chunk);
+        long keep = keep(chunk);
+        if (needsRead.get(chunk)) {
+            Read r = reading.poll();
+            if (r == null || r.index() != chunk) {
+                throw new IllegalStateException("chunk " + chunk + " of '" + path + "' was not read ahead");
+            }
+            scratch = await(r.bytes());
+            readAhead();
+        } else if (scratch == null) {
             scratch = new byte[chunkSize];
         }
-        int len = chunkLength(chunk);
-        long start = (long) chunk * chunkSize;
-        long keep = Math.max(0, Math.min(Math.min(len, (long) truncation * BLOCK - start), prior.size() - start));
-        if (keep > 0) {
-            IncrementalBasis.PriorChunk c = basis.chunk(prior, chunk);
-            int priorLen = (int) Math.min(chunkSize, prior.size() - start);
-            int[] filled = {0};
-            read(c, new Sink() {
-                @Override
-                public void write(byte[] b, int off, int n) throws IOException {
-                    if (filled[0] + n > priorLen) {
-                        throw chunkSize(c, filled[0] + n, priorLen);
-                    }
-                    System.arraycopy(b, off, scratch, filled[0], n);
-                    filled[0] += n;
-                }
-
-                @Override
-                public void finish() {
-                }
-
-                @Override
-                public void close() {
-                }
-            });
-            if (filled[0] != priorLen) {
-                throw chunkSize(c, filled[0], priorLen);
-            }
-            if (ChunkNamer.hash(scratch, 0, priorLen) != c.hash()) {
-                throw new WalvaultException(ErrorCode.CORRUPT_DATA, "chunk " + c.id().hex() + " of '" + path + "' in the earlier backup '"
-                        + basis.backup().id() + "' does not have the XXH64 its manifest records"
-                        + " HINT: run 'walvault verify --all'; 'walvault backup --full' takes a backup without it");
-            }
-        }
         Arrays.fill(scratch, (int) keep, len, (byte) 0);
+    }
+
+    /** An earlier chunk's plaintext, checked against its length and XXH64; on a reader thread. */
+    private byte[] readEarlier(IncrementalBasis.PriorChunk c, int priorLen) throws IOException {
+        byte[] into = new byte[chunkSize];
+        int[] filled = {0};
+        read(c, new Sink() {
+            @Override
+            public void write(byte[] b, int off, int n) throws IOException {
+                if (filled[0] + n > priorLen) {
+                    throw chunkSize(c, filled[0] + n, priorLen);
+                }
+                System.arraycopy(b, off, into, filled[0], n);
+                filled[0] += n;
+            }
+
+            @Override
+            public void finish() {
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        if (filled[0] != priorLen) {
+            throw chunkSize(c, filled[0], priorLen);
+        }
+        if (ChunkNamer.hash(into, 0, priorLen) != c.hash()) {
+            throw new WalvaultException(ErrorCode.CORRUPT_DATA, "chunk " + c.id().hex() + " of '" + path + "' in the earlier backup '"
+                    + basis.backup().id() + "' does not have the XXH64 its manifest records"
+                    + " HINT: run 'walvault verify --all'; 'walvault backup --full' takes a backup without it");
+        }
+        return into;
+    }
+
+    private static byte[] await(Future<byte[]> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading an earlier chunk");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("an earlier chunk could not be read: " + cause, cause);
+        }
     }
 
     /** Reads an earlier chunk; its damage is the repository's, not the stream's. */

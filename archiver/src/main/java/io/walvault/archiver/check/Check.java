@@ -160,9 +160,9 @@ public final class Check {
             if (major >= 17) {
                 String summarize = c.show("summarize_wal").trim();
                 out.add(CheckResult.ok("summarize_wal", summarize + (summarize.equals("on")
-                        ? ": the server keeps WAL summaries, which only PostgreSQL 17's incremental backups read (walvault's"
-                                + " backups are full ones)"
-                        : ": only PostgreSQL 17's incremental backups need WAL summaries, and walvault's backups are full ones")));
+                        ? ": the server keeps WAL summaries, so a backup reads only the blocks changed since the last one"
+                        : ": every backup reads every file (with summarize_wal on, the server sends only the blocks changed"
+                                + " since the last backup)")));
             }
             List<CheckResult> slotSettings = new ArrayList<>();
             if (options.slot().isPresent()) {

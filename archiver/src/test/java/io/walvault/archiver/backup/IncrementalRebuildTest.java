@@ -9,10 +9,12 @@ import io.walvault.core.compress.Compression;
 import io.walvault.core.crypto.PassphraseKdf;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.WorkerThreads;
 import io.walvault.core.manifest.ManifestParser;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkId;
 import io.walvault.core.repo.ChunkStore;
 import io.walvault.core.repo.EncryptionMode;
 import io.walvault.core.repo.ManifestFile;
@@ -72,6 +74,24 @@ class IncrementalRebuildTest {
     }
 
     @Test
+    void aChunkTheIncrementRewritesWholeIsNotRead() throws IOException {
+        // every block of the second chunk (8 to 15) changed: its earlier copy is not needed, so a damaged one does not matter
+        int[] changed = {8, 9, 10, 11, 12, 13, 14, 15};
+        byte[][] blocks = new byte[changed.length][];
+        byte[] expected = prior.clone();
+        for (int i = 0; i < changed.length; i++) {
+            blocks[i] = bytes(BLOCK);
+            System.arraycopy(blocks[i], 0, expected, changed[i] * BLOCK, BLOCK);
+        }
+        try (Basis b = basis()) {
+            damage(b.file.chunks().get(1));
+            Rebuilt r = b.rebuild(increment(35, changed, blocks), -1);
+            assertArrayEquals(expected, r.bytes);
+            assertEquals(crc(expected), r.fileCrc);
+        }
+    }
+
+    @Test
     void aTruncatedFileKeepsTheEarlierBlocksBelowTheTruncationLength() throws IOException {
         Rebuilt r = rebuild(increment(12, new int[0], new byte[0][]));
         assertArrayEquals(Arrays.copyOf(prior, 12 * BLOCK), r.bytes);
@@ -97,21 +117,25 @@ class IncrementalRebuildTest {
     @Test
     void aDamagedEarlierChunkIsTheRepositorysFaultNotTheStreams() throws IOException {
         try (Basis b = basis()) {
-            // damage the earlier copy's first chunk object
-            String key = store.key(b.file.chunks().get(0));
-            byte[] stored;
-            try (InputStream in = storage.newRead(key)) {
-                stored = in.readAllBytes();
-            }
-            stored[stored.length / 2] ^= 1;
-            try (Sink w = storage.newWrite(key, Storage.WriteMode.OVERWRITE)) {
-                w.write(stored);
-                w.finish();
-            }
+            damage(b.file.chunks().get(0));
             WalvaultException e = assertThrows(WalvaultException.class,
                     () -> b.rebuild(increment(38, new int[] {3}, new byte[][] {bytes(BLOCK)}), -1));
             assertTrue(!(e instanceof CorruptDataException) && e.getMessage().contains("earlier backup")
                     && e.getMessage().contains("verify --all"), e.getMessage());
+        }
+    }
+
+    /** Flips a bit in the middle of a stored chunk object. */
+    private void damage(ChunkId chunk) throws IOException {
+        String key = store.key(chunk);
+        byte[] stored;
+        try (InputStream in = storage.newRead(key)) {
+            stored = in.readAllBytes();
+        }
+        stored[stored.length / 2] ^= 1;
+        try (Sink w = storage.newWrite(key, Storage.WriteMode.OVERWRITE)) {
+            w.write(stored);
+            w.finish();
         }
     }
 
@@ -149,10 +173,11 @@ class IncrementalRebuildTest {
         }
 
         Rebuilt rebuild(byte[] increment, long memberSize) throws IOException {
-            try (ChunkedFiles c = new ChunkedFiles(store, store.namer(), CHUNK, 2)) {
+            try (ChunkedFiles c = new ChunkedFiles(store, store.namer(), CHUNK, 2);
+                 WorkerThreads readers = new WorkerThreads("test-earlier-chunks", 2)) {
                 c.begin();
                 IncrementalRebuild r = new IncrementalRebuild(PATH, memberSize < 0 ? increment.length : memberSize, basis,
-                        basis.file(PATH).orElseThrow(), c, store);
+                        basis.file(PATH).orElseThrow(), c, store, readers);
                 for (int off = 0; off < increment.length; off += 5000) {
                     r.write(ByteBuffer.wrap(increment, off, Math.min(5000, increment.length - off)));
                 }

@@ -6,6 +6,7 @@ import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ChunkId;
 import io.walvault.core.repo.ManifestFile;
+import io.walvault.core.text.JsonText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -151,7 +152,7 @@ final class IncrementalBasis implements AutoCloseable {
                     }
                     files.put(f.path(), new PriorFile(f.path(), f.size(), f.chunkSize(), f.chunks().size(), position[0]));
                     position[0] += RECORD * (long) f.chunks().size();
-                    m.line((first[0] ? "\n" : ",\n") + "{ \"Path\": " + jsonString(f.path()) + ", \"Size\": " + f.size()
+                    m.line((first[0] ? "\n" : ",\n") + "{ \"Path\": " + JsonText.literal(f.path()) + ", \"Size\": " + f.size()
                             + ", \"Last-Modified\": \"" + MTIME.format(Instant.ofEpochSecond(f.mtime())) + "\" }");
                     first[0] = false;
                 } catch (IOException e) {
@@ -174,24 +175,6 @@ final class IncrementalBasis implements AutoCloseable {
             out.write(b);
             sha.update(b);
         }
-    }
-
-    static String jsonString(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 
     /** The earlier backup. */

@@ -6,17 +6,16 @@ import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.hook.WorkerThreads;
+import io.walvault.core.pipeline.Futures;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.ChunkNamer;
 import io.walvault.core.repo.ChunkStore;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
@@ -299,7 +298,7 @@ final class IncrementalRebuild {
             if (r == null || r.index() != chunk) {
                 throw new IllegalStateException("chunk " + chunk + " of '" + path + "' was not read ahead");
             }
-            scratch = await(r.bytes());
+            scratch = Futures.await(r.bytes(), "reading an earlier chunk");
             readAhead();
         } else if (scratch == null) {
             scratch = new byte[chunkSize];
@@ -340,23 +339,6 @@ final class IncrementalRebuild {
         return into;
     }
 
-    private static byte[] await(Future<byte[]> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reading an earlier chunk");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException("an earlier chunk could not be read: " + cause, cause);
-        }
-    }
 
     /** Reads an earlier chunk; its damage is the repository's, not the stream's. */
     private void read(IncrementalBasis.PriorChunk c, Sink into) throws IOException {

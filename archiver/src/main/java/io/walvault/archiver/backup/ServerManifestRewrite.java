@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.text.JsonText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -110,7 +111,7 @@ final class ServerManifestRewrite {
             } else {
                 Entry e = entries.remove(unescape(m.group(1)));
                 if (e != null) {
-                    text = "{ \"Path\": " + IncrementalBasis.jsonString(e.path()) + ", \"Size\": " + e.size() + ", " + m.group(3)
+                    text = "{ \"Path\": " + JsonText.literal(e.path()) + ", \"Size\": " + e.size() + ", " + m.group(3)
                             + e.crc32cHex() + m.group(5);
                     if (!m.group(3).contains("\"Checksum-Algorithm\": \"CRC32C\"")) {
                         throw unexpected("the entry of '" + e.path() + "' is not checksummed with CRC32C");

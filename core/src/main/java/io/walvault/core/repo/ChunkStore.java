@@ -3,6 +3,7 @@ package io.walvault.core.repo;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.pipeline.Futures;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.ObjectExistsException;
@@ -10,7 +11,6 @@ import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -22,7 +22,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
@@ -260,24 +259,7 @@ public final class ChunkStore {
     }
 
     private static Piece await(Future<Piece> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while reading chunks");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
-        }
+        return Futures.await(f, "reading chunks");
     }
 
     /**

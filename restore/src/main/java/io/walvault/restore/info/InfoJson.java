@@ -1,6 +1,7 @@
 package io.walvault.restore.info;
 
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.text.JsonText;
 import java.util.List;
 
 /**
@@ -104,27 +105,6 @@ public final class InfoJson {
 
     /** A JSON string literal (or null); also for the other commands' {@code --json} output. */
     public static String str(String s) {
-        if (s == null) {
-            return "null";
-        }
-        StringBuilder sb = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return JsonText.literal(s);
     }
 }

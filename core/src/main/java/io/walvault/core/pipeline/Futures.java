@@ -1,0 +1,39 @@
+package io.walvault.core.pipeline;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+/** Waiting for work handed to other threads, its failure thrown as it was thrown there. */
+public final class Futures {
+
+    private Futures() {
+    }
+
+    /**
+     * The result of {@code f}; its IOException, RuntimeException or Error as thrown by the task
+     * (anything else wrapped in an IOException), an interrupt as an InterruptedIOException saying
+     * it came while {@code waitingFor} ("reading chunks").
+     */
+    public static <T> T await(Future<T> f, String waitingFor) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while " + waitingFor);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        }
+    }
+}

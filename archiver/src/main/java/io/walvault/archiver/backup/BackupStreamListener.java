@@ -18,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +51,6 @@ final class BackupStreamListener implements BaseBackupListener {
     private final WorkerThreads readers;
     private final ServerManifestRewrite rewrite;
     private IncrementalRebuild rebuild; // the current file is rebuilt from an incremental file
-    private String rebuiltPath;
     private ByteArrayOutputStream label; // the current file is an incremental read's backup_label
     private int rebuiltFiles;
 
@@ -146,7 +144,6 @@ final class BackupStreamListener implements BaseBackupListener {
                     + " reads every file"));
             chunks.begin();
             rebuild = new IncrementalRebuild(target, m.size(), basis, prior, chunks, store, readers);
-            rebuiltPath = target;
             return true;
         }
         if (path.equals(BACKUP_LABEL)) {
@@ -228,11 +225,10 @@ final class BackupStreamListener implements BaseBackupListener {
         ChunkedFiles.Layout layout = chunks.end();
         long size = rebuild.size();
         String crc = FileChecksum.crc32cHex(layout.fileCrc(size, chunks.chunkSize()));
-        pending.add(ManifestFile.chunked(rebuiltPath, size, m.mode(), m.mtime(), Backup.CHECKSUM + ":" + crc, chunks.chunkSize(),
-                layout.ids(), layout.hashes(), layout.crcs()));
-        rewrite.replace(prefix + m.path(), new ServerManifestRewrite.Entry(rebuiltPath, size, crc));
+        pending.add(ManifestFile.chunked(rebuild.path(), size, m.mode(), m.mtime(), Backup.CHECKSUM + ":" + crc,
+                chunks.chunkSize(), layout.ids(), layout.hashes(), layout.crcs()));
+        rewrite.replace(prefix + m.path(), new ServerManifestRewrite.Entry(rebuild.path(), size, crc));
         rebuild = null;
-        rebuiltPath = null;
         rebuiltFiles++;
     }
 
@@ -242,9 +238,9 @@ final class BackupStreamListener implements BaseBackupListener {
         label = null;
         Bundles.Placement p = bundles.place(text.length);
         bundles.write(ByteBuffer.wrap(text));
-        CRC32C crc = new CRC32C();
-        crc.update(text);
-        String hex = FileChecksum.crc32cHex((int) crc.getValue());
+        FileChecksum crc = FileChecksum.of(Backup.CHECKSUM);
+        crc.update(ByteBuffer.wrap(text));
+        String hex = crc.hex();
         pending.add(ManifestFile.file(BACKUP_LABEL, text.length, m.mode(), m.mtime(), Backup.CHECKSUM + ":" + hex, p.bundle(),
                 p.offset()));
         rewrite.replace(BACKUP_LABEL, new ServerManifestRewrite.Entry(BACKUP_LABEL, text.length, hex));

@@ -168,9 +168,7 @@ final class ChunkedFiles implements AutoCloseable {
 
     /** Ends the file: its chunks, in order (once named; their storing may still run). */
     Layout end() throws IOException {
-        if (buffer != null && fill > 0) {
-            seal();
-        }
+        sealPartial();
         List<ChunkId> ids = new ArrayList<>(names.size());
         long[] hashes = new long[names.size()];
         int[] crcs = new int[names.size()];

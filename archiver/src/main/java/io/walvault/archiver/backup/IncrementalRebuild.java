@@ -7,9 +7,9 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.hook.WorkerThreads;
 import io.walvault.core.pipeline.Futures;
-import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.ChunkNamer;
 import io.walvault.core.repo.ChunkStore;
+import io.walvault.core.repo.ObjectResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -61,7 +61,6 @@ final class IncrementalRebuild {
 
     private final ByteBuffer fixed = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
     private ByteBuffer numbers;
-    private long headerSize = -1;
     private long headerLeft;
     private int[] blocks;
     private int truncation;
@@ -113,14 +112,19 @@ final class IncrementalRebuild {
         return memberPath.substring(0, slash + 1) + name.substring(PREFIX.length());
     }
 
+    /** The rebuilt file's path. */
+    String path() {
+        return path;
+    }
+
     /** The next bytes of the incremental file. */
     void write(ByteBuffer data) throws IOException {
         ByteBuffer d = data.duplicate();
         received += d.remaining();
         while (d.hasRemaining()) {
-            if (headerSize < 0) {
-                readFixed(d);
-            } else if (numbers != null && numbers.hasRemaining()) {
+            if (numbers == null) {
+                readFixed(d); // the fixed part first; it sizes the block numbers
+            } else if (numbers.hasRemaining()) {
                 int n = Math.min(numbers.remaining(), d.remaining());
                 ByteBuffer slice = d.slice(d.position(), n);
                 numbers.put(slice);
@@ -162,7 +166,6 @@ final class IncrementalRebuild {
         if (count > 0 && header % BLOCK != 0) {
             header += BLOCK - header % BLOCK;
         }
-        headerSize = header;
         if (memberSize != header + (long) BLOCK * count) {
             throw corrupt("it has " + memberSize + " bytes, but a header of " + header + " bytes and " + count
                     + " blocks make " + (header + (long) BLOCK * count));
@@ -309,27 +312,9 @@ final class IncrementalRebuild {
     /** An earlier chunk's plaintext, checked against its length and XXH64; on a reader thread. */
     private byte[] readEarlier(IncrementalBasis.PriorChunk c, int priorLen) throws IOException {
         byte[] into = new byte[chunkSize];
-        int[] filled = {0};
-        read(c, new Sink() {
-            @Override
-            public void write(byte[] b, int off, int n) throws IOException {
-                if (filled[0] + n > priorLen) {
-                    throw chunkSize(c, filled[0] + n, priorLen);
-                }
-                System.arraycopy(b, off, into, filled[0], n);
-                filled[0] += n;
-            }
-
-            @Override
-            public void finish() {
-            }
-
-            @Override
-            public void close() {
-            }
-        });
-        if (filled[0] != priorLen) {
-            throw chunkSize(c, filled[0], priorLen);
+        long size = read(c, into).size();
+        if (size != priorLen) {
+            throw chunkSize(c, size, priorLen);
         }
         if (ChunkNamer.hash(into, 0, priorLen) != c.hash()) {
             throw new WalvaultException(ErrorCode.CORRUPT_DATA, "chunk " + c.id().hex() + " of '" + path + "' in the earlier backup '"
@@ -339,11 +324,10 @@ final class IncrementalRebuild {
         return into;
     }
 
-
     /** Reads an earlier chunk; its damage is the repository's, not the stream's. */
-    private void read(IncrementalBasis.PriorChunk c, Sink into) throws IOException {
+    private ObjectResult read(IncrementalBasis.PriorChunk c, byte[] into) throws IOException {
         try {
-            store.read(c.id(), into);
+            return store.readInto(c.id(), into, path);
         } catch (CorruptDataException e) {
             throw new WalvaultException(ErrorCode.CORRUPT_DATA, "chunk " + c.id().hex() + " of '" + path + "' in the earlier"
                     + " backup '" + basis.backup().id() + "' is damaged: " + e.getMessage() + " HINT: run 'walvault verify"
@@ -353,7 +337,7 @@ final class IncrementalRebuild {
 
     private WalvaultException chunkSize(IncrementalBasis.PriorChunk c, long found, long expected) {
         return new WalvaultException(ErrorCode.CORRUPT_DATA, "chunk " + c.id().hex() + " of '" + path + "' in the earlier backup '"
-                + basis.backup().id() + "' holds " + (found > expected ? "more than " : "") + found + " bytes, not " + expected
+                + basis.backup().id() + "' holds " + found + " bytes, not " + expected
                 + " HINT: run 'walvault verify --all'; 'walvault backup --full' takes a backup without it");
     }
 

@@ -109,7 +109,7 @@ final class ServerManifestRewrite {
                     throw unexpected("an entry of an unexpected shape: " + text.strip());
                 }
             } else {
-                Entry e = entries.remove(unescape(m.group(1)));
+                Entry e = entries.remove(JsonText.body(m.group(1)));
                 if (e != null) {
                     text = "{ \"Path\": " + JsonText.literal(e.path()) + ", \"Size\": " + e.size() + ", " + m.group(3)
                             + e.crc32cHex() + m.group(5);
@@ -128,34 +128,6 @@ final class ServerManifestRewrite {
             sha.update(b);
         }
         out.write(b, 0, b.length);
-    }
-
-    private static String unescape(String json) {
-        if (json.indexOf('\\') < 0) {
-            return json;
-        }
-        StringBuilder sb = new StringBuilder(json.length());
-        for (int i = 0; i < json.length(); i++) {
-            char c = json.charAt(i);
-            if (c != '\\' || i + 1 == json.length()) {
-                sb.append(c);
-                continue;
-            }
-            char n = json.charAt(++i);
-            switch (n) {
-                case 'u' -> {
-                    sb.append((char) Integer.parseInt(json.substring(i + 1, i + 5), 16));
-                    i += 4;
-                }
-                case 'n' -> sb.append('\n');
-                case 't' -> sb.append('\t');
-                case 'r' -> sb.append('\r');
-                case 'b' -> sb.append('\b');
-                case 'f' -> sb.append('\f');
-                default -> sb.append(n);
-            }
-        }
-        return sb.toString();
     }
 
     private static WalvaultException unexpected(String what) {

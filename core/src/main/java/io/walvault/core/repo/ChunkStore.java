@@ -188,30 +188,50 @@ public final class ChunkStore {
                     return new Piece(buffer, len, 0); // in place already: nothing downloaded
                 }
             }
-            Sink into = new Sink() {
-                int size;
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    if (size + len > buffer.length) {
-                        throw new CorruptDataException("chunk '" + key(id) + "' of '" + file.path() + "' holds more than the "
-                                + buffer.length + " bytes of its file's chunks");
-                    }
-                    System.arraycopy(b, off, buffer, size, len);
-                    size += len;
-                }
-
-                @Override
-                public void finish() {
-                }
-
-                @Override
-                public void close() {
-                }
-            };
-            ObjectResult r = readChunk(file, id, into);
+            ObjectResult r = readChunk(file, id, new ArraySink(id, buffer, file.path()));
             return new Piece(buffer, (int) r.size(), r.storedSize());
         });
+    }
+
+    /**
+     * Unpacks chunk {@code id} into {@code into} from its start; the result's size is the
+     * plaintext's. A chunk larger than {@code into} is corrupt data naming it and {@code owner}
+     * (the file it is a chunk of).
+     */
+    public ObjectResult readInto(ChunkId id, byte[] into, String owner) throws IOException {
+        return read(id, new ArraySink(id, into, owner));
+    }
+
+    /** A chunk's plaintext into a caller's buffer, refused when it does not fit. */
+    private final class ArraySink implements Sink {
+        private final ChunkId id;
+        private final byte[] buffer;
+        private final String owner;
+        private int size;
+
+        ArraySink(ChunkId id, byte[] buffer, String owner) {
+            this.id = id;
+            this.buffer = buffer;
+            this.owner = owner;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (size + len > buffer.length) {
+                throw new CorruptDataException("chunk '" + key(id) + "' of '" + owner + "' holds more than the "
+                        + buffer.length + " bytes of its file's chunks");
+            }
+            System.arraycopy(b, off, buffer, size, len);
+            size += len;
+        }
+
+        @Override
+        public void finish() {
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** Unpacks chunk {@code id} of {@code file} into {@code into}; a chunk gone is corrupt data naming it and the file. */

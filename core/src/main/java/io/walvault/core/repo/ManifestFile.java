@@ -117,24 +117,28 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
     /** The same with the XXH64 of each chunk's plaintext ({@code hashes[i]} of chunk {@code i}). */
     public static ManifestFile chunked(String path, long size, int mode, long mtime, String checksum, int chunkSize,
                                        List<ChunkId> chunks, long[] hashes) {
-        StringBuilder hex = new StringBuilder(hashes.length * 16);
-        for (long h : hashes) {
-            hex.append(String.format(Locale.ROOT, "%016x", h));
-        }
-        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, hex.toString(),
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, hashesHex(hashes),
                 null);
     }
 
     /** The same with the CRC-32C of each chunk's plaintext too ({@code crcs[i]} of chunk {@code i}, as CRC32C returns it). */
     public static ManifestFile chunked(String path, long size, int mode, long mtime, String checksum, int chunkSize,
                                        List<ChunkId> chunks, long[] hashes, int[] crcs) {
-        ManifestFile f = chunked(path, size, mode, mtime, checksum, chunkSize, chunks, hashes);
         StringBuilder hex = new StringBuilder(crcs.length * 8);
         for (int c : crcs) {
             hex.append(FileChecksum.crc32cHex(c));
         }
-        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, f.chunkHashes(),
+        return new ManifestFile(path, FILE, size, mode, mtime, null, checksum, null, 0, 0, chunkSize, chunks, hashesHex(hashes),
                 hex.toString());
+    }
+
+    /** Chunks' XXH64s as {@code chunkHashes} writes them: 16 lowercase hex digits each, in chunk order. */
+    public static String hashesHex(long[] hashes) {
+        StringBuilder hex = new StringBuilder(hashes.length * 16);
+        for (long h : hashes) {
+            hex.append(String.format(Locale.ROOT, "%016x", h));
+        }
+        return hex.toString();
     }
 
     /** The CRC-32C of chunk {@code i}'s plaintext (as CRC32C returns it), if recorded. */

@@ -34,4 +34,36 @@ public final class JsonText {
         }
         return sb.append('"').toString();
     }
+
+    /**
+     * The string a JSON string literal's body (the text between its quotes) stands for: the
+     * escapes {@link #literal} writes, and the others JSON has, undone.
+     */
+    public static String body(String json) {
+        if (json.indexOf('\\') < 0) {
+            return json;
+        }
+        StringBuilder sb = new StringBuilder(json.length());
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (c != '\\' || i + 1 == json.length()) {
+                sb.append(c);
+                continue;
+            }
+            char n = json.charAt(++i);
+            switch (n) {
+                case 'u' -> {
+                    sb.append((char) Integer.parseInt(json.substring(i + 1, i + 5), 16));
+                    i += 4;
+                }
+                case 'n' -> sb.append('\n');
+                case 't' -> sb.append('\t');
+                case 'r' -> sb.append('\r');
+                case 'b' -> sb.append('\b');
+                case 'f' -> sb.append('\f');
+                default -> sb.append(n);
+            }
+        }
+        return sb.toString();
+    }
 }

@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -158,11 +157,11 @@ final class ManifestSpool implements AutoCloseable {
                 chunks.add(ChunkId.fromBytes(b));
             }
             if (in.readBoolean()) {
-                StringBuilder hex = new StringBuilder(n * 16);
+                long[] h = new long[n];
                 for (int i = 0; i < n; i++) {
-                    hex.append(String.format(Locale.ROOT, "%016x", in.readLong()));
+                    h[i] = in.readLong();
                 }
-                hashes = hex.toString();
+                hashes = ManifestFile.hashesHex(h);
             }
         }
         return new ManifestFile(path, ManifestFile.FILE, size, mode < 0 ? null : mode, mtime, sha.isEmpty() ? null : sha,

@@ -6,7 +6,6 @@ import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.ChunkId;
 import io.walvault.core.repo.ChunkMarks;
 import io.walvault.core.repo.ChunkStore;
-import io.walvault.core.repo.LockKeeper;
 import io.walvault.core.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes the chunks no backup names any more (mark and sweep), after expire removed backups.
- * Runs under the cluster's backup lock, so no backup is choosing chunks meanwhile.
+ * Runs under the cluster's backup lock, so no backup is choosing chunks meanwhile (beside a running
+ * backup expire does not run it).
  *
  * <ol>
  *   <li><b>Mark</b>: every manifest still stored (kept backups, damaged ones whose manifest
@@ -63,6 +63,11 @@ final class ChunkSweep {
             return new Result(0, 0, 0, 0, Optional.empty(), dryRun);
         }
 
+        /** The sweep did not run, for the reason {@code why} (a backup running beside expire). */
+        static Result deferred(String why, boolean dryRun) {
+            return new Result(0, 0, 0, 0, Optional.of(why), dryRun);
+        }
+
         /** The report's line, when there are chunks or the sweep was skipped. */
         Optional<String> line() {
             if (skipped.isPresent()) {
@@ -91,16 +96,17 @@ final class ChunkSweep {
 
     /**
      * Marks from every stored backup but {@code removed} (gone already, or going in a dry run),
-     * then sweeps what is older than the grace period at {@code now}.
+     * then sweeps what is older than the grace period at {@code now}; {@code checkHeld} throws
+     * when expire's locks were lost, and is called between batches.
      */
-    Result run(Set<String> removed, Instant now, boolean dryRun, LockKeeper lock) {
+    Result run(Set<String> removed, Instant now, boolean dryRun, Runnable checkHeld) {
         try (ChunkMarks marks = ChunkMarks.create()) {
             Optional<String> unreadable = mark(marks, removed);
             if (unreadable.isPresent()) {
                 return skipped(unreadable.get(), dryRun);
             }
-            lock.checkHeld();
-            return sweep(marks, now.minus(grace), dryRun, lock);
+            checkHeld.run();
+            return sweep(marks, now.minus(grace), dryRun, checkHeld);
         } catch (IOException e) {
             return skipped("the marks could not be written or read (" + e.getMessage() + ")", dryRun);
         }
@@ -147,7 +153,7 @@ final class ChunkSweep {
         return storage.info(catalog.manifestKey(backupId)).isPresent();
     }
 
-    private Result sweep(ChunkMarks marks, Instant olderThan, boolean dryRun, LockKeeper lock) throws IOException {
+    private Result sweep(ChunkMarks marks, Instant olderThan, boolean dryRun, Runnable checkHeld) throws IOException {
         long[] counts = new long[4]; // removed, removedBytes, kept, keptBytes
         List<String> batch = new ArrayList<>();
         Loaded loaded = new Loaded();
@@ -176,7 +182,7 @@ final class ChunkSweep {
             if (!dryRun) {
                 batch.add(chunks.key(c.id()));
                 if (batch.size() >= BATCH) {
-                    lock.checkHeld();
+                    checkHeld.run();
                     storage.removeAll(batch);
                     batch.clear();
                 }
@@ -186,11 +192,11 @@ final class ChunkSweep {
             throw failure[0];
         }
         if (!batch.isEmpty()) {
-            lock.checkHeld();
+            checkHeld.run();
             storage.removeAll(batch);
         }
         if (!dryRun && counts[0] > 0) {
-            LOG.info("removed {} chunks that no backup names ({} bytes)", counts[0], counts[1]);
+            LOG.debug("removed {} chunks that no backup names ({} bytes)", counts[0], counts[1]);
         }
         return new Result(counts[0], counts[1], counts[2], counts[3], Optional.empty(), dryRun);
     }

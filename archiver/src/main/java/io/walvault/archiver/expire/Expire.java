@@ -46,21 +46,30 @@ import org.slf4j.LoggerFactory;
  * never a kept backup without its WAL):
  *
  * <pre>
- *  take the cluster's "backup" lock (a running backup holds it: refused with EXPIRE_LOCKED, 64)
+ *  take the cluster's "expire" lock (another expire holds it: refused with EXPIRE_LOCKED, 64)
+ *  try the cluster's "backup" lock: held by a running backup, expire runs beside it (below)
  *  judge every backup (commit record, objects present, its own WAL archived) ─▶ {@link ExpirePlan} (nothing removed yet)
  *  each removed backup, oldest first: its commit record and manifest (the backup stops existing), then its bundles
  *  each orphan past the grace period: its objects
- *  chunks no stored manifest names, older than the grace period ({@link ChunkSweep})
+ *  chunks no stored manifest names, older than the grace period ({@link ChunkSweep}); not beside a backup
  *  WAL: one streamed listing; files before the kept WAL removed in batches (S3: DeleteObjects of 1000)
  *  what killed writes left, untouched for the grace period ({@link AbandonedWritesStep})
- *  release the lock
+ *  release the locks
  * </pre>
  *
- * <p>The lock is kept by a {@link LockKeeper} (a heartbeat every minute on its own thread). If
- * another process takes it over, expire stops before its next removal with the take-over's
+ * <p><b>Beside a running backup</b> (its {@code backup} lock held by a live process) expire
+ * removes backups by the policy and the WAL below the kept ones, which the running backup
+ * never needs (it starts after every stored backup), and leaves two things to the next expire
+ * that runs alone: the chunk sweep (a running backup uses chunks that no stored manifest names
+ * yet: ones it wrote, and ones it found stored and reuses, perhaps only named by a backup
+ * expire removes now) and the interrupted backups (the running one's directory has no commit
+ * record yet). Its report says so.
+ *
+ * <p>Each lock is kept by a {@link LockKeeper} (a heartbeat every minute on its own thread). If
+ * another process takes one over, expire stops before its next removal with the take-over's
  * {@code LOCK_HELD} (40); what it removed until then was decided under the lock.
  *
- * <p>A dry run ({@code run(true)}) takes the lock too, so it lists exactly what a run at that
+ * <p>A dry run ({@code run(true)}) takes the locks too, so it lists exactly what a run at that
  * moment would remove, and removes nothing.
  *
  * <p><b>Memory</b> grows with the number of backups (one manifest header each), not with the WAL:
@@ -74,8 +83,10 @@ import org.slf4j.LoggerFactory;
 public final class Expire {
 
     private static final Logger LOG = LoggerFactory.getLogger(Expire.class);
-    /** The lock's name and timing: the same as {@code archiver.backup.Backup}'s. */
-    static final String LOCK = "backup";
+    /** The lock backup holds (its name and timing are {@code archiver.backup.Backup}'s). */
+    static final String BACKUP_LOCK = "backup";
+    /** The lock that keeps two expires of a cluster apart. */
+    static final String EXPIRE_LOCK = "expire";
     static final LockKeeper.Timing LOCK_TIMING = LockKeeper.Timing.BACKUP;
     private static final int BATCH = 1000;
 
@@ -118,38 +129,68 @@ public final class Expire {
     /** Applies the policy ({@code dryRun}: only reports); returns what was (or would be) removed and kept. */
     public ExpireReport run(boolean dryRun) {
         ClusterCatalog cluster = repository.cluster(systemId);
-        LockKeeper lock;
+        LockKeeper expireLock;
         try {
-            // a lock lost while expire works is noticed between its removals (LockKeeper.checkHeld): it stops there
-            lock = LockKeeper.acquire(cluster, LOCK, LOCK_TIMING, why -> { });
+            // a lock lost while expire works is noticed between its removals (Locks.checkHeld): it stops there
+            expireLock = LockKeeper.acquire(cluster, EXPIRE_LOCK, LOCK_TIMING, why -> { });
         } catch (LockHeldException e) {
             throw new WalvaultException(ErrorCode.EXPIRE_LOCKED, "cannot expire cluster '" + Long.toUnsignedString(systemId)
-                    + "' while a backup or another expire runs: " + e.getMessage(), e);
+                    + "' while another expire runs: " + e.getMessage(), e);
         }
-        try (lock) {
-            ExpirePlan plan = plan(cluster.backups(), cluster.wal());
-            lock.checkHeld();
-            if (!dryRun) {
-                removeBackups(cluster.backups(), plan, lock);
+        try (expireLock) {
+            LockKeeper backupLock = null;
+            String backupRunning = null;
+            try {
+                backupLock = LockKeeper.acquire(cluster, BACKUP_LOCK, LOCK_TIMING, why -> { });
+            } catch (LockHeldException e) {
+                backupRunning = "a backup of the cluster is running (its " + e.what() + ")";
+                LOG.debug("{}: expire removes backups and WAL beside it, and leaves interrupted backups and chunks no backup"
+                        + " names to the next expire that runs alone", backupRunning);
             }
-            Set<String> removed = new HashSet<>();
-            plan.removedBackups().forEach(d -> removed.add(d.backup().id()));
-            plan.removedDamaged().forEach(d -> removed.add(d.backup().id()));
-            plan.removedOrphans().forEach(o -> removed.add(o.orphan().id()));
-            ChunkSweep.Result chunks = new ChunkSweep(cluster.backups(), cluster.chunks(), repository.storage(), policy.orphanGrace())
-                    .run(removed, clock.instant(), dryRun, lock);
-            WalResult wal = expireWal(cluster.wal(), plan, dryRun, lock);
-            ExpireReport report = new ExpireReport(systemId, dryRun, plan, wal.removed(), wal.kept(), wal.keptBytes())
-                    .withChunks(chunks)
-                    .withAbandoned(new AbandonedWritesStep(repository.storage(), policy.orphanGrace()).run(clock.instant(), dryRun));
-            if (!dryRun) {
-                LOG.info("expired cluster {}: {} backups, {} orphans, {} chunks, {} WAL files and {} abandoned writes removed; {} backups"
-                        + " kept", Long.toUnsignedString(systemId), plan.removedBackups().size(), plan.removedOrphans().size(),
-                        report.chunksRemoved(), report.walFilesRemoved(), report.abandoned().writes().count(),
-                        plan.keptBackups().size());
+            try (LockKeeper closing = backupLock) {
+                return run(cluster, new Locks(expireLock, Optional.ofNullable(closing)), Optional.ofNullable(backupRunning), dryRun);
             }
-            return report;
         }
+    }
+
+    /**
+     * The locks expire holds: its own, and the backup lock unless a backup holds it. Removals
+     * stop at the first one lost.
+     */
+    private record Locks(LockKeeper expire, Optional<LockKeeper> backup) {
+        void checkHeld() {
+            expire.checkHeld();
+            backup.ifPresent(LockKeeper::checkHeld);
+        }
+    }
+
+    private ExpireReport run(ClusterCatalog cluster, Locks lock, Optional<String> backupRunning, boolean dryRun) {
+        ExpirePlan plan = plan(cluster.backups(), cluster.wal(), backupRunning);
+        lock.checkHeld();
+        if (!dryRun) {
+            removeBackups(cluster.backups(), plan, lock);
+        }
+        Set<String> removed = new HashSet<>();
+        plan.removedBackups().forEach(d -> removed.add(d.backup().id()));
+        plan.removedDamaged().forEach(d -> removed.add(d.backup().id()));
+        plan.removedOrphans().forEach(o -> removed.add(o.orphan().id()));
+        ChunkSweep.Result chunks = backupRunning.isPresent()
+                // a running backup may use a chunk no stored manifest names yet: nothing is swept beside it
+                ? ChunkSweep.Result.deferred(backupRunning.get() + ": the chunks it may use are named by no manifest yet;"
+                        + " the next expire that runs alone removes what no backup names", dryRun)
+                : new ChunkSweep(cluster.backups(), cluster.chunks(), repository.storage(), policy.orphanGrace())
+                        .run(removed, clock.instant(), dryRun, lock::checkHeld);
+        WalResult wal = expireWal(cluster.wal(), plan, dryRun, lock);
+        ExpireReport report = new ExpireReport(systemId, dryRun, plan, wal.removed(), wal.kept(), wal.keptBytes())
+                .withChunks(chunks)
+                .withAbandoned(new AbandonedWritesStep(repository.storage(), policy.orphanGrace()).run(clock.instant(), dryRun));
+        if (!dryRun) {
+            LOG.debug("expired cluster {}: {} backups, {} orphans, {} chunks, {} WAL files and {} abandoned writes removed; {} backups"
+                    + " kept", Long.toUnsignedString(systemId), plan.removedBackups().size(), plan.removedOrphans().size(),
+                    report.chunksRemoved(), report.walFilesRemoved(), report.abandoned().writes().count(),
+                    plan.keptBackups().size());
+        }
+        return report;
     }
 
     /**
@@ -158,7 +199,7 @@ public final class Expire {
      * by age, never-committed ones are orphans. A damaged backup never stops expire, and never
      * makes it remove a restorable one.
      */
-    private ExpirePlan plan(BackupCatalog catalog, WalArchive wal) {
+    private ExpirePlan plan(BackupCatalog catalog, WalArchive wal, Optional<String> backupRunning) {
         List<BackupInfo> restorable = new ArrayList<>();
         List<StoredBackup> stored = new ArrayList<>();
         List<ExpirePlan.DamagedBackup> damaged = new ArrayList<>();
@@ -182,7 +223,7 @@ public final class Expire {
                 }
             }
         }
-        return ExpirePlan.of(policy, clock.instant(), restorable, stored, damaged);
+        return ExpirePlan.of(policy, clock.instant(), restorable, stored, damaged, backupRunning);
     }
 
     /** The first segment of {@code b}'s own WAL (start to consistent point) that the archive lacks, if any. */
@@ -217,20 +258,20 @@ public final class Expire {
         return Optional.empty();
     }
 
-    private void removeBackups(BackupCatalog catalog, ExpirePlan plan, LockKeeper lock) {
+    private void removeBackups(BackupCatalog catalog, ExpirePlan plan, Locks lock) {
         for (BackupDecision d : plan.removedBackups()) {
             int objects = catalog.remove(d.backup().id()); // manifest first: from then on the backup does not exist
-            LOG.info("removed backup {} (ended {}, {} objects)", d.backup().id(), d.backup().stopTime(), objects);
+            LOG.debug("removed backup {} (ended {}, {} objects)", d.backup().id(), d.backup().stopTime(), objects);
             lock.checkHeld(); // taken over: stop removing
         }
         for (ExpirePlan.DamagedDecision d : plan.removedDamaged()) {
             int objects = catalog.remove(d.backup().id());
-            LOG.info("removed damaged backup {} ({} objects): {}", d.backup().id(), objects, d.reason());
+            LOG.debug("removed damaged backup {} ({} objects): {}", d.backup().id(), objects, d.reason());
             lock.checkHeld(); // taken over: stop removing
         }
         for (OrphanDecision o : plan.removedOrphans()) {
             int objects = catalog.removeObjects(o.orphan().id());
-            LOG.info("removed orphan {} ({} objects): {}", o.orphan().id(), objects, o.reason());
+            LOG.debug("removed orphan {} ({} objects): {}", o.orphan().id(), objects, o.reason());
             lock.checkHeld(); // taken over: stop removing
         }
     }
@@ -239,7 +280,7 @@ public final class Expire {
     }
 
     /** One streamed listing; removal in batches, after the backups (never before: a crash then leaves only orphans). */
-    private WalResult expireWal(WalArchive wal, ExpirePlan plan, boolean dryRun, LockKeeper lock) {
+    private WalResult expireWal(WalArchive wal, ExpirePlan plan, boolean dryRun, Locks lock) {
         Map<TimelineId, TimelineWal> removed = new TreeMap<>();
         List<String> batch = new ArrayList<>(BATCH);
         long kept = 0;
@@ -269,7 +310,7 @@ public final class Expire {
         return new WalResult(List.copyOf(removed.values()), kept, keptBytes);
     }
 
-    private void remove(List<String> batch, LockKeeper lock) {
+    private void remove(List<String> batch, Locks lock) {
         repository.storage().removeAll(batch);
         LOG.debug("removed {} WAL files, the last '{}'", batch.size(), batch.get(batch.size() - 1));
         batch.clear();

@@ -155,7 +155,18 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
      */
     public static ExpirePlan of(RetentionPolicy policy, Instant now, List<BackupInfo> complete, List<StoredBackup> stored,
                                 List<DamagedBackup> damaged) {
+        return of(policy, now, complete, stored, damaged, Optional.empty());
+    }
+
+    /**
+     * As {@link #of(RetentionPolicy, Instant, List, List, List)}; with {@code backupRunning} (why
+     * expire thinks a backup is running) every orphan is kept, since the running backup's own
+     * directory is one until it commits.
+     */
+    public static ExpirePlan of(RetentionPolicy policy, Instant now, List<BackupInfo> complete, List<StoredBackup> stored,
+                                List<DamagedBackup> damaged, Optional<String> backupRunning) {
         requireNonNull(policy, "policy is null");
+        requireNonNull(backupRunning, "backupRunning is null");
         requireNonNull(now, "now is null");
         List<BackupInfo> byEnd = new ArrayList<>(complete);
         byEnd.sort(Comparator.comparing((BackupInfo b) -> b.stopTime()).thenComparing(BackupInfo::id));
@@ -209,6 +220,11 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
                 continue;
             }
             Duration age = Duration.between(s.newest(), now);
+            if (backupRunning.isPresent()) {
+                orphans.add(new OrphanDecision(s, false, "no manifest, last written " + ago(age) + " ago: kept while "
+                        + backupRunning.get() + ", which may be this one"));
+                continue;
+            }
             boolean old = age.compareTo(policy.orphanGrace()) >= 0;
             orphans.add(new OrphanDecision(s, old, old
                     ? "no manifest (an interrupted backup), last written " + ago(age) + " ago"

@@ -14,12 +14,17 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkId;
+import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.ObjectWriter;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.RepositoryLock;
 import io.walvault.core.repo.WalArchive;
+import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.Storage;
+import io.walvault.core.storage.StorageFeature;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
 import io.walvault.testkit.PgCluster;
@@ -33,10 +38,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -115,12 +125,13 @@ class ExpireIT {
                     .filter(n -> position(n).compareTo(position(newer.firstWal().orElseThrow().fileName())) < 0).count();
             assertEquals(expectedWalRemoved, dry.walFilesRemoved());
 
-            // a held backup lock (a running backup) refuses, naming the holder
-            try (RepositoryLock held = repo.cluster(systemId).lock("backup", Duration.ofMinutes(10))) {
+            // a held expire lock (another expire) refuses, naming the holder
+            try (RepositoryLock held = repo.cluster(systemId).lock("expire", Duration.ofMinutes(10))) {
                 WalvaultException e = assertThrows(WalvaultException.class, () -> new Expire(repo, systemId, keepOne).run(false));
                 assertEquals(ErrorCode.EXPIRE_LOCKED, e.code());
                 assertEquals(64, e.code().exitCode());
-                assertTrue(e.getMessage().contains("held by process " + ProcessHandle.current().pid()), e.getMessage());
+                assertTrue(e.getMessage().contains("another expire runs") && e.getMessage().contains("held by process "
+                        + ProcessHandle.current().pid()), e.getMessage());
             }
             assertEquals(everything, keys(repo), "a refused expire removes nothing");
 
@@ -156,6 +167,139 @@ class ExpireIT {
             assertEquals(List.of(), again.removedBackups());
             assertEquals(0, again.walFilesRemoved());
             assertEquals(walAfter, walNames(wal));
+        }
+    }
+
+    /**
+     * Expire beside a running backup (PostgreSQL 18 with WAL summaries, so the running backup
+     * reads incrementally and reuses the earlier backup's chunks): the backup is held just before
+     * it writes its manifest, when the chunks it wrote and reuses are named by no stored
+     * manifest and its directory looks like an orphan. Expire removes the older backup by the
+     * policy and keeps the rest; the held backup then commits, and every chunk it names is there.
+     * The next expire, alone, sweeps what no backup names.
+     */
+    @PgTest(min = 18)
+    void expireBesideARunningBackupRemovesNothingTheBackupNeeds(PgHarness harness) throws Exception {
+        PgCluster pg = harness.cluster().setting("wal_keep_size", "1GB").setting("summarize_wal", "on").start();
+        pg.execute("CREATE TABLE t (id int, pad text)", "CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'",
+                "INSERT INTO t SELECT g, md5(g::text) || repeat('x', 200) FROM generate_series(1, 40000) g");
+        long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
+        RepositorySettings rs = RepositorySettings.from(Settings.load(
+                Map.of("repo", dir.resolve("repo").toUri().toString(), "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        HoldingStorage held = new HoldingStorage(Repositories.storage(rs));
+        RetentionPolicy keepOne = RetentionPolicy.full(1).withOrphanGrace(Duration.ZERO);
+        try (Repository repo = Repositories.open(rs); Repository holdingRepo = Repository.open(held, Repositories.keys(rs))) {
+            BackupCatalog backups = repo.cluster(systemId).backups();
+            BackupInfo first = backup(pg, repo);
+            pg.execute("UPDATE t SET pad = md5(pad) || repeat('y', 200) WHERE id % 3 = 0");
+            BackupInfo second = backup(pg, repo);
+            pg.execute("UPDATE t SET pad = md5(pad) || repeat('z', 200) WHERE id % 5 = 0");
+
+            CompletableFuture<BackupInfo> running = CompletableFuture.supplyAsync(() -> backup(pg, holdingRepo));
+            assertTrue(held.reached.await(120, TimeUnit.SECONDS), "the third backup reached its manifest");
+            ExpireReport beside;
+            try {
+                beside = new Expire(repo, systemId, keepOne).run(false);
+            } finally {
+                held.release.countDown();
+            }
+            BackupInfo third = running.get(120, TimeUnit.SECONDS);
+
+            // every chunk the backup that ran beside expire names is stored and reads
+            byte[] buffer = new byte[4 * 1024 * 1024];
+            List<ManifestFile> chunked = new ArrayList<>();
+            backups.readManifest(third.id(), f -> {
+                if (f.chunks() != null && !f.chunks().isEmpty()) {
+                    chunked.add(f);
+                }
+            });
+            assertFalse(chunked.isEmpty(), "the table's files are stored as chunks");
+            for (ManifestFile f : chunked) {
+                for (ChunkId c : f.chunks()) {
+                    repo.cluster(systemId).chunks().readInto(c, buffer, f.path());
+                }
+            }
+
+            assertEquals(List.of(first.id()), beside.removedBackups().stream().map(BackupInfo::id).toList());
+            assertEquals(List.of(second.id()), beside.keptBackups().stream().map(BackupInfo::id).toList());
+            String text = String.join("\n", beside.lines());
+            assertTrue(text.contains("kept: every chunk: a backup of the cluster is running"), text);
+            assertTrue(text.contains("kept: orphan " + third.id()), text);
+            assertEquals(0, beside.chunksRemoved());
+            assertEquals(List.of(second.id(), third.id()), backups.list());
+
+            // alone, expire sweeps the chunks only the removed backup named, and none the kept ones name
+            ExpireReport alone = new Expire(repo, systemId, keepOne).run(false);
+            assertEquals(List.of(second.id()), alone.removedBackups().stream().map(BackupInfo::id).toList());
+            assertTrue(alone.chunksRemoved() > 0, String.join("\n", alone.lines()));
+            for (ManifestFile f : chunked) {
+                for (ChunkId c : f.chunks()) {
+                    repo.cluster(systemId).chunks().readInto(c, buffer, f.path());
+                }
+            }
+        }
+    }
+
+    /** A store that holds the first write of a backup's manifest until released. */
+    private static final class HoldingStorage implements Storage {
+        final CountDownLatch reached = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final Storage inner;
+
+        HoldingStorage(Storage inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public InputStream newRead(String key, long offset, long length) {
+            return inner.newRead(key, offset, length);
+        }
+
+        @Override
+        public Sink newWrite(String key, WriteMode mode) {
+            if (key.matches(".*/backups/[^/]+/manifest[^/]*") && reached.getCount() > 0) {
+                reached.countDown();
+                try {
+                    if (!release.await(120, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("never released");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            return inner.newWrite(key, mode);
+        }
+
+        @Override
+        public Optional<ObjectInfo> info(String key) {
+            return inner.info(key);
+        }
+
+        @Override
+        public Stream<ObjectInfo> list(String prefix) {
+            return inner.list(prefix);
+        }
+
+        @Override
+        public void remove(String key) {
+            inner.remove(key);
+        }
+
+        @Override
+        public Set<StorageFeature> features() {
+            return inner.features();
+        }
+
+        @Override
+        public String location() {
+            return inner.location();
+        }
+
+        @Override
+        public void close() {
+            // the repository over the inner store closes it
         }
     }
 

@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
                 "Retention must be explicit: --retain-full, --retain-window, or both; with both, a backup either of them"
                         + " keeps is kept. The newest complete backup is never removed, history files always stay, and"
                         + " WAL is removed only before the start of the oldest kept backup (on every timeline).",
-                "Takes the cluster's backup lock: refused (exit 64) while a backup or another expire runs."})
+                "Refused (exit 64) while another expire runs. Beside a running backup it removes backups and WAL, and leaves"
+                        + " unreferenced chunks and interrupted backups to the next expire."})
 public final class ExpireCommand implements Callable<Integer> {
 
     @Mixin

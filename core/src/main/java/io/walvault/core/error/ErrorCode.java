@@ -112,7 +112,7 @@ public enum ErrorCode {
     /** expire: no retention was given (retention must be explicit: a number of full backups and/or a window). */
     RETENTION_NOT_SET(63, "no retention policy given"),
     /** expire: a backup or another expire of the cluster holds its {@code backup} lock. */
-    EXPIRE_LOCKED(64, "backup lock held: expire refused"),
+    EXPIRE_LOCKED(64, "another expire of the cluster runs: expire refused"),
 
 
 

@@ -6,6 +6,7 @@ import io.walvault.core.crypto.GcmWarmUp;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.hook.WorkerThreads;
+import io.walvault.core.pipeline.OpenedAhead;
 import io.walvault.core.replication.BaseBackupOptions;
 import io.walvault.core.replication.BaseBackupResult;
 import io.walvault.core.replication.ReplicationConnection;
@@ -59,13 +60,6 @@ public final class Backup {
 
     private static final Logger LOG = LoggerFactory.getLogger(Backup.class);
     static final String CHECKSUM = "CRC32C";
-    /**
-     * The size of the chunks large files are cut into (files of this size or more; smaller ones
-     * go into bundles): 128 pages, so that a change touches one chunk object of reasonable size
-     * while a 2 TB cluster stays at two million objects (other sizes not measured yet:
-     * docs/PERFORMANCE.md, "Backups that cost what changed").
-     */
-    static final int CHUNK_SIZE = 1024 * 1024;
 
     private final ConnectionSettings connection;
     private final Repository repository;
@@ -178,7 +172,10 @@ public final class Backup {
             // takes its checkpoint (a cold JVM would run the first ~50 MB through interpreted GCM)
             GcmWarmUp.startInBackground(GcmWarmUp.Direction.ENCRYPT, "walvault-backup-warmup");
         }
-        try (ReplicationConnection data = ReplicationConnection.open(connection)) {
+        // the WAL's connection and slot are made beside the data connection's set-up and the earlier backup's load
+        try (OpenedAhead<BackupWal.Slot> walSlot = OpenedAhead.start("walvault-backup-wal-connect",
+                () -> BackupWal.Slot.reserve(connection));
+             ReplicationConnection data = ReplicationConnection.open(connection)) {
             dataConnection = data;
             checkCancelled();
             long systemId = Long.parseUnsignedLong(data.identifySystem().systemId());
@@ -191,7 +188,7 @@ public final class Backup {
             ClusterCatalog cluster = repository.cluster(systemId);
             cluster.admitWriter(options.systemIdentifier().isPresent());
             try (LockKeeper lock = LockKeeper.acquire(cluster, "backup", lockTiming, this::lockLost)) {
-                return run(data, cluster, systemId, startTime);
+                return run(data, walSlot, cluster, systemId, startTime);
             }
         }
     }
@@ -226,7 +223,8 @@ public final class Backup {
         }
     }
 
-    private BackupResult run(ReplicationConnection data, ClusterCatalog cluster, long systemId, Instant startTime) {
+    private BackupResult run(ReplicationConnection data, OpenedAhead<BackupWal.Slot> walSlot, ClusterCatalog cluster, long systemId,
+                             Instant startTime) {
         BackupCatalog catalog = cluster.backups();
         String backupId = BackupIds.forStart(startTime);
         for (int n = 2; catalog.isUsed(backupId); n++) {
@@ -241,17 +239,16 @@ public final class Backup {
             // touched chunks of the earlier backup are decrypted from the stream's first megabytes on
             GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-backup-warmup-decrypt");
         }
-        try (BackupWal wal = new BackupWal(ReplicationConnection.open(connection), cluster.wal(), systemId, segmentSize);
-             Bundles bundles = new Bundles(catalog, backupId, options.bundleSize(), options.uploads());
-             ChunkedFiles chunks = new ChunkedFiles(cluster.chunks(), cluster.chunks().namer(), CHUNK_SIZE, options.uploads());
+        try (Bundles bundles = new Bundles(catalog, backupId, options.bundleSize(), options.uploads());
+             ChunkedFiles chunks = new ChunkedFiles(cluster.chunks(), cluster.chunks().namer(), options.chunkSize(), options.uploads());
              PendingManifest pending = catalog.pendingManifest();
              ObjectWriter serverManifest = catalog.newServerManifest(backupId);
              IncrementalBasis basis = choice.backup().isPresent()
-                     ? IncrementalBasis.load(catalog, choice.backup().get(), CHUNK_SIZE) : null;
-             WorkerThreads readers = basis != null ? new WorkerThreads("walvault-earlier-chunks", options.uploads()) : null) {
+                     ? IncrementalBasis.load(catalog, choice.backup().get(), options.chunkSize()) : null;
+             WorkerThreads readers = basis != null ? new WorkerThreads("walvault-earlier-chunks", options.uploads()) : null;
+             BackupWal wal = new BackupWal(walSlot.take(), cluster.wal(), systemId, segmentSize)) {
             walStreamer = wal;
             checkCancelled();
-            wal.reserve();
             BaseBackupOptions bb = BaseBackupOptions.defaults().label(options.label()).fastCheckpoint(options.fastCheckpoint())
                     .maxRateKbps(options.maxRateKbps()).allowChecksumFailures(options.allowChecksumFailures())
                     .manifestChecksums(CHECKSUM).tablespaceMap(true).compression(options.serverCompression().asked());

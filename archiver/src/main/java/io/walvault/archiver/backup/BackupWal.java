@@ -9,6 +9,7 @@ import io.walvault.core.replication.StartReplicationOptions;
 import io.walvault.core.replication.TimelineHistoryFile;
 import io.walvault.core.replication.WalEvent;
 import io.walvault.core.replication.WalStream;
+import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
@@ -26,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * Streams a backup's WAL into the WAL archive over a replication connection of its own, as
  * {@code pg_basebackup -X stream} does, so the backup never waits for the server's archiver.
  *
- * <p>Lifecycle: {@link #reserve()} creates a temporary physical slot before BASE_BACKUP starts
- * (the server keeps the WAL from then on, even across checkpoints); {@link #begin} starts a
+ * <p>Lifecycle: {@link Slot#reserve} opens the connection and creates a temporary physical slot
+ * before BASE_BACKUP starts (the server keeps the WAL from then on, even across checkpoints);
+ * the backup does that on a thread of its own while it sets up the rest. {@link #begin} starts a
  * thread streaming from the start LSN's segment on the start timeline; {@link #stopAt} names the
  * backup's end LSN once BASE_BACKUP has returned; {@link #await} waits until every segment up to
  * the one holding the end has been validated ({@link WalSegmentValidator}) and stored
@@ -59,21 +61,49 @@ final class BackupWal implements AutoCloseable {
     private Thread thread;
     private WalStream stream;
 
-    BackupWal(ReplicationConnection connection, WalArchive archive, long systemId, long segmentSize) {
-        this.connection = requireNonNull(connection, "connection is null");
+    /**
+     * A replication connection holding a temporary physical slot that reserves WAL; closing it
+     * drops the slot.
+     *
+     * @param connection the connection the WAL will stream on
+     * @param name       the slot's name
+     */
+    record Slot(ReplicationConnection connection, String name) implements AutoCloseable {
+        Slot {
+            requireNonNull(connection, "connection is null");
+            requireNonNull(name, "name is null");
+        }
+
+        /** Opens a connection with {@code settings} and creates the slot that keeps the backup's WAL on the server. */
+        static Slot reserve(ConnectionSettings settings) {
+            String name = "walvault_backup_" + ProcessHandle.current().pid() + "_" + Long.toHexString(System.nanoTime() & 0xffffff);
+            ReplicationConnection c = ReplicationConnection.open(settings);
+            try {
+                c.createPhysicalSlot(name, true);
+                return new Slot(c, name);
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            connection.close();
+        }
+    }
+
+    BackupWal(Slot reserved, WalArchive archive, long systemId, long segmentSize) {
+        this.connection = reserved.connection();
         this.archive = requireNonNull(archive, "archive is null");
         this.systemId = systemId;
         this.segmentSize = segmentSize;
         if (segmentSize > MAX_BUFFERED_SEGMENT) {
+            reserved.close();
             throw new WalvaultException(ErrorCode.CONFIG, "wal_segment_size of " + segmentSize
                     + " bytes is larger than the " + MAX_BUFFERED_SEGMENT + " bytes walvault backup assembles in memory");
         }
-        this.slot = "walvault_backup_" + ProcessHandle.current().pid() + "_" + Long.toHexString(System.nanoTime() & 0xffffff);
-    }
-
-    /** Creates the temporary slot that keeps the backup's WAL on the server until it is stored. */
-    void reserve() {
-        connection.createPhysicalSlot(slot, true);
+        this.slot = reserved.name();
     }
 
     /** Starts streaming from {@code start}'s segment on {@code timeline}. */

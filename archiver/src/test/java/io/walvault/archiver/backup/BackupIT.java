@@ -247,7 +247,7 @@ class BackupIT {
             if (!f.isChunked()) {
                 continue;
             }
-            assertTrue(f.size() >= Backup.CHUNK_SIZE, "only large files are chunked: " + f.path());
+            assertTrue(f.size() >= BackupOptions.DEFAULT_CHUNK_SIZE, "only large files are chunked: " + f.path());
             FileChecksum c = FileChecksum.of("CRC32C");
             repo.cluster(systemId).chunks().readFile(f, new Sink() {
                 @Override

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * One backup in its own JVM, so its heap can be capped and its peak RSS read from
  * /proc/self/status: {@code BackupRun <conninfo> <config file>} prints
  * {@code backup-result <bytes> <bytes added to the repository> <elapsed ms> <peak RSS kB> <CPU ms>}. A third argument
- * sets {@code backup-server-compression} (default: the setting's default).
+ * sets {@code backup-server-compression} (default: the setting's default); the environment's
+ * {@code WALVAULT_BENCH_CHUNK_KIB} another chunk size than the default.
  */
 public final class BackupRun {
 
@@ -49,6 +50,10 @@ public final class BackupRun {
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of(), Path.of(args[1]), Map.of()));
         BackupOptions options = BackupOptions.defaults().fastCheckpoint(true)
                 .serverCompression(args.length > 2 ? ServerCompressionChoice.parse(args[2]) : ServerCompressionChoice.auto());
+        String chunkKib = System.getenv("WALVAULT_BENCH_CHUNK_KIB"); // another chunk size than the default, to compare
+        if (chunkKib != null && !chunkKib.isBlank()) {
+            options = options.chunkSize(Integer.parseInt(chunkKib.trim()) * 1024);
+        }
         try (Repository repo = Repositories.open(rs)) {
             if (System.getenv("WALVAULT_BENCH_BACKUP_WARM") != null) {
                 // one backup first, so the figures below are a warm JVM's (the JIT's fixed cost left out)

@@ -1,9 +1,12 @@
 package io.walvault.cli;
 
+import io.walvault.cli.options.WalvaultSettings;
+import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -12,7 +15,8 @@ import java.util.Set;
 
 /**
  * {@code --log-level LEVEL} and {@code --log-file FILE}, which every command takes (before or
- * after its name), or {@code WALVAULT_LOG_LEVEL} and {@code WALVAULT_LOG_FILE}. They are taken
+ * after its name), or {@code WALVAULT_LOG_LEVEL} and {@code WALVAULT_LOG_FILE}, or
+ * {@code log-level} and {@code log-file} in the config file. They are taken
  * off the command line before the command is parsed and given to the logger before the first
  * log line, which then carries a timestamp with its offset and the level. At {@code debug} an
  * error also prints the chain of exceptions behind its message.
@@ -25,11 +29,19 @@ record LogOptions(String[] args, String level, Optional<Path> file) {
 
     static final Set<String> LEVELS = Set.of("error", "warn", "info", "debug", "trace");
 
-    /** Takes the options off {@code args}; the environment gives the defaults. A bad level is a usage error. */
+    /**
+     * Takes the options off {@code args}; unless given there, the environment
+     * ({@code WALVAULT_LOG_LEVEL}, {@code WALVAULT_LOG_FILE}) or the config file the command line
+     * names ({@code log-level}, {@code log-file}, in its {@code [cluster NAME]} section or before
+     * the first) gives them, with the precedence of every other setting. A bad level is a usage
+     * error naming where it came from. A config file that cannot be read is left to the command,
+     * which says what is wrong with it.
+     */
     static LogOptions extract(String[] args, Map<String, String> environment) {
         List<String> rest = new ArrayList<>();
-        String level = environment.getOrDefault("WALVAULT_LOG_LEVEL", "info");
-        String file = environment.get("WALVAULT_LOG_FILE");
+        Map<String, String> flags = new HashMap<>();
+        String config = null;
+        String cluster = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--")) {
@@ -40,27 +52,43 @@ record LogOptions(String[] args, String level, Optional<Path> file) {
                 if (i + 1 == args.length) {
                     throw new WalvaultException(ErrorCode.USAGE, a + " needs a value");
                 }
-                if (a.equals("--log-level")) {
-                    level = args[++i];
-                } else {
-                    file = args[++i];
-                }
-            } else if (a.startsWith("--log-level=")) {
-                level = a.substring("--log-level=".length());
-            } else if (a.startsWith("--log-file=")) {
-                file = a.substring("--log-file=".length());
+                flags.put(a.substring(2), args[++i]);
+            } else if (a.startsWith("--log-level=") || a.startsWith("--log-file=")) {
+                flags.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else {
                 rest.add(a);
+                // read, not taken: the command parses them again
+                if ((a.equals("--config") || a.equals("--cluster")) && i + 1 < args.length) {
+                    if (a.equals("--config")) {
+                        config = args[i + 1];
+                    } else {
+                        cluster = args[i + 1];
+                    }
+                } else if (a.startsWith("--config=")) {
+                    config = a.substring("--config=".length());
+                } else if (a.startsWith("--cluster=")) {
+                    cluster = a.substring("--cluster=".length());
+                }
             }
         }
-        level = level.strip().toLowerCase(Locale.ROOT);
+        Settings settings;
+        try {
+            settings = WalvaultSettings.load(flags, config == null ? null : Path.of(config), cluster,
+                    environment);
+        } catch (WalvaultException e) {
+            // the command reads the file again and reports what is wrong with it; its log options from flags still count
+            settings = Settings.load(WalvaultSettings.LOG_NAMES, flags, null, null, environment);
+        }
+        String level = settings.get("log-level").orElse("info").strip().toLowerCase(Locale.ROOT);
         if (!LEVELS.contains(level)) {
-            throw new WalvaultException(ErrorCode.USAGE, "log level '" + level + "' is not error, warn, info, debug or trace");
+            throw new WalvaultException(ErrorCode.USAGE, "log level '" + level + "' (" + settings.source("log-level")
+                    + ") is not error, warn, info, debug or trace");
         }
-        if (file != null && file.isBlank()) {
-            throw new WalvaultException(ErrorCode.USAGE, "--log-file is empty");
+        Optional<String> file = settings.get("log-file");
+        if (file.isPresent() && file.get().isBlank()) {
+            throw new WalvaultException(ErrorCode.USAGE, "the log file (" + settings.source("log-file") + ") is empty");
         }
-        return new LogOptions(rest.toArray(String[]::new), level, Optional.ofNullable(file).map(Path::of));
+        return new LogOptions(rest.toArray(String[]::new), level, file.map(String::strip).map(Path::of));
     }
 
     /** Whether errors print the exceptions behind their message. */

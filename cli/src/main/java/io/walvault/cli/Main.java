@@ -21,6 +21,7 @@ import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.PrintWriter;
+import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,6 +52,10 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (System.console() != null) {
+            // a progress bar may be drawn in place: log lines from other threads go below it, never over it
+            System.setErr(new TerminalErr(System.err, Charset.defaultCharset()));
+        }
         PrintWriter err = new PrintWriter(System.err, true);
         LogOptions log;
         try {
@@ -111,7 +116,7 @@ public final class Main implements Runnable {
         if (named != null) {
             cl.addSubcommand(named);
         } else {
-            COMMANDS.forEach(cl::addSubcommand);
+            addAll(cl);
             cl.getCommandSpec().usageMessage().footer(exitCodeFooter());
         }
         // every option not on the command line may come from the environment or the config file
@@ -171,8 +176,15 @@ public final class Main implements Runnable {
     /** Every command's model, as {@code --help} and the completion script see them. */
     static CommandLine all() {
         CommandLine cl = new CommandLine(new Main());
-        COMMANDS.forEach(cl::addSubcommand);
+        addAll(cl);
         return cl;
+    }
+
+    private static void addAll(CommandLine cl) {
+        COMMANDS.forEach(cl::addSubcommand);
+        // picocli's own command: its example is added here, as the annotations add every other command's
+        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().footerHeading("%nExample:%n")
+                .footer("  walvault generate-completion > /etc/bash_completion.d/walvault");
     }
 
     /**

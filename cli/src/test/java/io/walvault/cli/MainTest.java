@@ -92,10 +92,37 @@ class MainTest {
 
         Run bad = run("--log-level", "loud", "--version");
         assertEquals(2, bad.exitCode());
-        assertTrue(bad.err().contains("log level 'loud' is not error, warn, info, debug or trace"), bad.err());
+        assertTrue(bad.err().contains("log level 'loud' (--log-level) is not error, warn, info, debug or trace"), bad.err());
         Run ok = run("--version", "--log-level", "error");
         assertEquals(0, ok.exitCode(), ok.err());
         assertTrue(run("--help").out().contains("--log-level"), "the top-level help names the log options");
+    }
+
+    @Test
+    void logOptionsMayStandInTheConfigFileWithTheOtherSettingsPrecedence(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path conf = dir.resolve("main.conf");
+        java.nio.file.Files.writeString(conf, "log-level = warn\nlog-file = " + dir.resolve("all.log") + "\n"
+                + "[cluster main]\nlog-level = debug\n[cluster other]\nlog-level = loud\n");
+        java.nio.file.Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        LogOptions global = LogOptions.extract(new String[] {"info", "--config", conf.toString()}, Map.of());
+        assertEquals("warn", global.level());
+        assertEquals(dir.resolve("all.log"), global.file().orElseThrow());
+        assertEquals(List.of("info", "--config", conf.toString()), List.of(global.args()), "the command reads --config again");
+        LogOptions section = LogOptions.extract(new String[] {"--cluster=main", "info"}, Map.of("WALVAULT_CONFIG", conf.toString()));
+        assertEquals("debug", section.level(), "the section's line before the lines above the first section");
+        assertEquals("error", LogOptions.extract(new String[] {"info", "--config", conf.toString(), "--cluster", "main"},
+                Map.of("WALVAULT_LOG_LEVEL", "error")).level(), "the environment before the file");
+        assertEquals("trace", LogOptions.extract(new String[] {"info", "--config", conf.toString(), "--log-level", "trace"},
+                Map.of("WALVAULT_LOG_LEVEL", "error")).level(), "the command line before all");
+        io.walvault.core.error.WalvaultException bad = org.junit.jupiter.api.Assertions.assertThrows(
+                io.walvault.core.error.WalvaultException.class,
+                () -> LogOptions.extract(new String[] {"info", "--config", conf.toString(), "--cluster", "other"}, Map.of()));
+        assertTrue(bad.getMessage().contains("log level 'loud' ('log-level' in [cluster other] of config file '" + conf
+                + "' line 6) is not"), bad.getMessage());
+        // a file the command will refuse does not stop the log options: the command says what is wrong with it
+        assertEquals("info", LogOptions.extract(new String[] {"info", "--config", dir.resolve("missing.conf").toString()},
+                Map.of()).level());
     }
 
     @Test
@@ -110,9 +137,20 @@ class MainTest {
 
     @Test
     void everyCommandsHelpShowsAnExampleThatParses() {
-        for (String command : List.of("init", "key", "cat", "storage-check", "check", "backup", "agent", "archive-push",
-                "archive-get", "info", "restore", "verify", "expire")) {
-            Run help = run(command, "--help");
+        // every command and subcommand the parser knows (help's own aside), so a new one cannot go without
+        List<List<String>> commands = new java.util.ArrayList<>();
+        Main.all().getSubcommands().forEach((name, sub) -> {
+            if (!name.equals("help")) {
+                commands.add(List.of(name));
+                sub.getSubcommands().keySet().forEach(s -> commands.add(List.of(name, s)));
+            }
+        });
+        assertTrue(commands.contains(List.of("status")) && commands.contains(List.of("key", "retire")), commands.toString());
+        for (List<String> path : commands) {
+            String command = String.join(" ", path);
+            List<String> args = new java.util.ArrayList<>(path);
+            args.add("--help");
+            Run help = run(args.toArray(String[]::new));
             assertEquals(0, help.exitCode(), command);
             String out = help.out();
             assertTrue(out.contains("Example:"), command + ": " + out);

@@ -58,6 +58,12 @@ class VerifyIT {
         assertTrue(rto.get("restoresMeasured").asInt() >= 1 && rto.get("replayBytesPerSecond").asLong() > 0, status.out());
         assertTrue(rto.get("unknownBecause").isNull() && rto.get("seconds").asLong() >= 0, status.out());
         assertEquals(rto.get("seconds").asLong(), new ObjectMapper().readTree(status.out()).get("rtoSeconds").asLong());
+        // the same estimate as a gauge for Prometheus' textfile collector
+        WalvaultProcess.Result gauges = f.walvault(Map.of(), "status", "--repo", f.repoUri, "--encryption", "passphrase",
+                "--prometheus");
+        assertTrue(gauges.out().lines().anyMatch(l -> l.matches("walvault_status_rto_seconds\\{[^}]*\\} " + rto.get("seconds").asLong()
+                + "(\\.0+)?")), gauges.out());
+        assertTrue(gauges.out().contains("walvault_build_info{version="), gauges.out());
         try (Stream<Path> s = Files.list(scratch)) {
             assertEquals(List.of(), s.toList(), "the scratch cluster was not removed");
         }

@@ -124,7 +124,7 @@ public final class AgentMetrics {
         gauge(sb, "archive_lag_bytes", "WAL the server has written that is not durable in the repository yet, in bytes", lagBytes);
         gauge(sb, "archive_lag_seconds", "Age of the oldest received WAL not durable in the repository yet (0 when caught up)",
                 oldest == 0 ? 0 : (now - oldest) / 1000.0);
-        gauge(sb, "durable_lsn", "WAL position durable in the repository (the slot's flush position), as a number", durable);
+        gauge(sb, "durable_lsn_bytes", "WAL position durable in the repository (the slot's flush position): bytes since the start of WAL", durable);
         if (lastArchiveMillis != 0) {
             gauge(sb, "last_archive_timestamp_seconds", "When the agent last stored a segment or partial in the repository,"
                     + " Unix time", lastArchiveMillis / 1000.0);

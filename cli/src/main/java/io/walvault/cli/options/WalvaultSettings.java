@@ -15,8 +15,11 @@ import java.util.Map;
  */
 public final class WalvaultSettings {
 
+    /** Where log lines go and which: options every command takes before its own are parsed ({@code cli.LogOptions}). */
+    public static final SettingNames LOG_NAMES = SettingNames.of("log-level", "log-file");
+
     public static final SettingNames NAMES = SettingNames.CORE.and(ArchiverSettingNames.NAMES).and(RestoreSettingNames.NAMES)
-            .and(CommandSettingNames.NAMES);
+            .and(CommandSettingNames.NAMES).and(LOG_NAMES);
 
     private WalvaultSettings() {
     }

@@ -38,6 +38,8 @@ public final class KeyCommand implements Runnable {
 
     /** Writes a new X25519 key pair: the private key to a 0600 file, the public key to stdout (and a file). */
     @Command(name = "generate", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = {"  walvault key generate --private-key-file /root/walvault.key \\",
+                    "      --public-key-file /etc/walvault/walvault.pub"},
             description = {"Generate an X25519 key pair for a public-key repository.",
                     "Archiving hosts need only the public key; restoring needs the private key file."})
     public static final class Generate implements Callable<Integer> {
@@ -71,6 +73,8 @@ public final class KeyCommand implements Runnable {
 
     /** Adds a key version used by new writes; old versions stay readable. */
     @Command(name = "rotate", mixinStandardHelpOptions = true,
+            footerHeading = "%nExample:%n", footer = {"  walvault key rotate --config /etc/walvault/main.conf \\",
+                    "      --new-passphrase-file /etc/walvault/new.pass"},
             description = {"Add a new key version for new writes. Nothing is rewritten and old objects stay readable.",
                     "passphrase repositories: a new random key, sealed under --new-passphrase-file (or the current passphrase)."
                             + " With a new passphrase, the old one keeps working (writing with the previous key version, which"
@@ -129,8 +133,9 @@ public final class KeyCommand implements Runnable {
             description = {"After 'key rotate --new-passphrase-file': remove the older keyring versions, so that the old"
                     + " passphrase stops opening the repository.",
                     "Give the NEW passphrase (WALVAULT_PASSPHRASE or passphrase-file). Run it once every archive_command,"
-                            + " agent and script uses the new passphrase: any still using the old one fails from then on.",
-                    "Example: walvault key retire --repo s3://bucket/db1 --passphrase-file /etc/walvault/new-passphrase"})
+                            + " agent and script uses the new passphrase: any still using the old one fails from then on."},
+            footerHeading = "%nExample:%n", footer = {"  walvault key retire --repo s3://bucket/db1 \\",
+                    "      --passphrase-file /etc/walvault/new-passphrase"})
     public static final class Retire implements Callable<Integer> {
         @Mixin
         RepositoryOptions options;

@@ -74,7 +74,7 @@ class AgentIT {
             HttpResponse<String> m = agent.get("/metrics");
             assertEquals(200, m.statusCode());
             for (String name : new String[] {"walvault_agent_archive_lag_bytes", "walvault_agent_archive_lag_seconds",
-                    "walvault_agent_last_archive_timestamp_seconds ", "walvault_agent_durable_lsn",
+                    "walvault_agent_last_archive_timestamp_seconds ", "walvault_agent_durable_lsn_bytes ",
                     "walvault_agent_reconnects_total", "walvault_agent_errors_total{kind=\"connection\"}",
                     "walvault_agent_gap_detected 0", "walvault_agent_spool_bytes", "walvault_build_info{version=",
                     "walvault_agent_streaming 1", "# TYPE walvault_agent_archive_lag_bytes gauge"}) {

@@ -30,7 +30,7 @@ class WalvaultSettingsTest {
                 "public-key-file", "private-key-file", "s3-endpoint", "s3-region", "s3-path-style", "s3-storage-class",
                 "s3-sse", "s3-kms-key-id", "s3-checksums", "s3-conditional-write", "s3-chunked-encoding", "s3-part-size",
                 "s3-part-concurrency", "s3-max-attempts", "s3-access-key-id", "s3-secret-access-key",
-                "system-identifier", "archive-push-look-ahead", "archive-push-parallel", "archive-push-queue-max", "backup-server-compression", "archive-get-prefetch", "archive-get-parallel", "archive-get-spool-max"));
+                "system-identifier", "archive-push-look-ahead", "archive-push-parallel", "archive-push-queue-max", "backup-server-compression", "archive-get-prefetch", "archive-get-parallel", "archive-get-spool-max", "log-level", "log-file"));
         assertEquals(expected, WalvaultSettings.NAMES.names());
         assertTrue(WalvaultSettings.NAMES.isSecret("passphrase") && WalvaultSettings.NAMES.isSecret("s3-secret-access-key"));
     }

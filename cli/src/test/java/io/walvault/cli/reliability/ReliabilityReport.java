@@ -71,7 +71,11 @@ public final class ReliabilityReport {
                     + " archive-get's hint asks for) is stored again, and the server that stopped at the gap recovers to the truth"),
             new Scenario("kill-9-leftovers", "KilledBackupLeftoversReliabilityIT",
                     "what a backup killed mid-stream leaves in the repository (its temporary files included) is removed by"
-                    + " expire once older than the grace period; the good backup restores to the truth"));
+                    + " expire once older than the grace period; the good backup restores to the truth"),
+            new Scenario("kill-9-expire", "KilledExpireReliabilityIT",
+                    "expire on S3 killed (-9) again and again while one of its requests is held (removing backups, the"
+                    + " chunk sweep, WAL): after every kill verify --all passes and the newest backup is listed; a final run"
+                    + " leaves only the newest backup, whose restore equals the truth"));
 
     private ReliabilityReport() {
     }

@@ -36,4 +36,28 @@ public final class Futures {
             throw new IOException(c);
         }
     }
+
+    /**
+     * The result of {@code f} for callers whose work throws no checked exception: its
+     * RuntimeException or Error as thrown by the task (a checked one wrapped in an
+     * IllegalStateException); an interrupt as an IllegalStateException saying it came while
+     * {@code waitingFor}, with the thread's interrupt flag set again.
+     */
+    public static <T> T join(Future<T> f, String waitingFor) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + waitingFor, e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(c);
+        }
+    }
 }

@@ -51,21 +51,7 @@ public final class OpenedAhead<T extends AutoCloseable> implements AutoCloseable
             throw new IllegalStateException("already taken");
         }
         taken = true;
-        try {
-            return task.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for an opening", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(c);
-        }
+        return Futures.join(task, "waiting for an opening");
     }
 
     /** Closes what was opened unless it was taken: waits for the opening to end first. */

@@ -2,12 +2,12 @@ package io.walvault.restore.run;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.pipeline.Futures;
 import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.plan.TargetPlanning;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetTimeline;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The search for a time target's stop record in the archived WAL, on a thread of its own while
@@ -48,20 +48,6 @@ final class TargetResolution {
 
     /** Waits for the search; rethrows its failure as it was thrown. */
     TargetPlanning.Planned await() {
-        try {
-            return result.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while the recovery target was searched for in the archived WAL", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            if (c instanceof Error er) {
-                throw er;
-            }
-            throw new IllegalStateException(c);
-        }
+        return Futures.join(result, "the recovery target was searched for in the archived WAL");
     }
 }

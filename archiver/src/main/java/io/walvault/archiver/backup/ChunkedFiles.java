@@ -182,7 +182,11 @@ final class ChunkedFiles implements AutoCloseable {
         return new Layout(ids, hashes, crcs);
     }
 
-    /** Waits until every chunk is stored (or known to be), and reports the first failure. */
+    /**
+     * Waits until every chunk is stored (or known to be), reports the first failure, and makes
+     * the chunks' names durable ({@link ChunkStore#syncNames}: a local repository fsyncs each
+     * chunk directory once here instead of once per chunk).
+     */
     void finish() throws IOException {
         int phase = inFlight.arrive();
         try {
@@ -199,6 +203,7 @@ final class ChunkedFiles implements AutoCloseable {
             throw new InterruptedIOException("interrupted while the chunks were being stored");
         }
         rethrow();
+        store.syncNames(); // the chunks' names durable before any manifest names them
     }
 
     /** What the chunks hold and cost; after {@link #finish}. */

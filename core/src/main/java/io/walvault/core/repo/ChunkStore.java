@@ -67,11 +67,20 @@ public final class ChunkStore {
      */
     public Optional<ObjectResult> put(ChunkId id, byte[] data, int len) throws IOException {
         try {
-            return Optional.of(repository.codec().put(key(id), new ByteArrayInputStream(data, 0, len), Storage.WriteMode.CREATE,
-                    false));
+            return Optional.of(repository.codec().put(key(id), new ByteArrayInputStream(data, 0, len),
+                    Storage.WriteMode.CREATE_NAME_SYNCED_LATER, false));
         } catch (ObjectExistsException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * Makes the names of every stored chunk durable: the chunks {@link #put} stored since (their
+     * content is durable when put returns, their names only from here on) and any a killed
+     * writer left. A backup calls it before its manifest, which names chunks, is written.
+     */
+    public void syncNames() {
+        repository.storage().syncNames(prefix);
     }
 
     /** Unpacks chunk {@code id} into {@code out}. */

@@ -44,8 +44,22 @@ public interface Storage extends AutoCloseable {
     enum WriteMode {
         /** Publish only if the key does not exist; otherwise {@link ObjectExistsException}. */
         CREATE,
+        /**
+         * As {@link #CREATE}, but the new name itself need only be durable once
+         * {@link #syncNames(String)} has returned for a prefix of the key: the content is durable
+         * before the name appears (a name that exists always holds the whole object), and a
+         * crash before that sync may lose the name (the object is then missing, never wrong).
+         * For many objects written before one commit point (a backup's chunks, before its
+         * manifest): a local directory then fsyncs each directory once, not once per object.
+         */
+        CREATE_NAME_SYNCED_LATER,
         /** Replace an existing object atomically (readers see the old or the new, whole). */
-        OVERWRITE
+        OVERWRITE;
+
+        /** Whether publishing fails when the key exists (every mode but {@link #OVERWRITE}). */
+        public boolean createOnly() {
+            return this != OVERWRITE;
+        }
     }
 
     /** The whole object; {@link ObjectNotFoundException} if it does not exist. */
@@ -105,6 +119,17 @@ public interface Storage extends AutoCloseable {
      */
     default AbandonedWrites removeAbandonedWrites(Instant untouchedSince, boolean dryRun) {
         return AbandonedWrites.NONE;
+    }
+
+    /**
+     * Makes the names of the objects under {@code prefix} durable, whoever wrote them
+     * ({@link WriteMode#CREATE_NAME_SYNCED_LATER}, or a process that died before its own sync),
+     * for objects at most one directory below the prefix ({@code prefix/aa/name}): a local
+     * directory fsyncs the prefix's directory and each directory in it; a store whose writes are
+     * durable when they return (S3, memory) does nothing.
+     */
+    default void syncNames(String prefix) {
+        // every name is durable once its write returned
     }
 
     /** What this storage can do beyond the contract above. */

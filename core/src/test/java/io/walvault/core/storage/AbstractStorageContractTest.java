@@ -120,6 +120,27 @@ public abstract class AbstractStorageContractTest {
     }
 
     @Test
+    void aCreateWhoseNameIsSyncedLaterIsACreate() throws IOException {
+        Storage s = storage();
+        try (Sink w = s.newWrite("later/aa/one", Storage.WriteMode.CREATE_NAME_SYNCED_LATER)) {
+            w.write(new byte[] {1, 2}, 0, 2);
+            w.finish();
+        }
+        assertArrayEquals(new byte[] {1, 2}, get(s, "later/aa/one"), "visible whole at once");
+        assertThrows(ObjectExistsException.class, () -> {
+            try (Sink w = s.newWrite("later/aa/one", Storage.WriteMode.CREATE_NAME_SYNCED_LATER)) {
+                w.write(new byte[] {9}, 0, 1);
+                w.finish();
+            }
+        }, "create-if-absent, as CREATE");
+        put(s, "later/bb/two", new byte[] {3});
+        s.syncNames("later/");
+        s.syncNames("nothing/here/");
+        assertEquals(List.of("later/aa/one", "later/bb/two"), keys(s, "later/"));
+        assertArrayEquals(new byte[] {1, 2}, get(s, "later/aa/one"));
+    }
+
+    @Test
     void overwriteReplaces() throws IOException {
         Storage s = storage();
         put(s, "o/one", new byte[] {1});

@@ -75,7 +75,7 @@ public final class MemoryStorage implements Storage {
                 }
                 Entry e = new Entry(buf.toByteArray(), Instant.now());
                 buf = null;
-                if (mode == WriteMode.CREATE) {
+                if (mode.createOnly()) {
                     if (objects.putIfAbsent(key, e) != null) {
                         throw new ObjectExistsException(key, location());
                     }

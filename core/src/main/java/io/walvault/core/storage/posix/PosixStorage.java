@@ -18,6 +18,7 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -225,6 +226,31 @@ public final class PosixStorage implements Storage {
         Iterator<ObjectInfo> walk = new SortedWalk(root, location(), dir, prefix.substring(slash + 1));
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(walk, Spliterator.ORDERED | Spliterator.NONNULL), false)
                 .filter(i -> i.key().startsWith(prefix));
+    }
+
+    /**
+     * Fsyncs the directory {@code prefix} names and each directory directly in it: the layouts
+     * that defer their names ({@code chunks/<aa>/<name>}) keep objects at most one level below
+     * the prefix, and reading deeper would list every object.
+     */
+    @Override
+    public void syncNames(String prefix) {
+        StorageKeys.checkPrefix(prefix);
+        int slash = prefix.lastIndexOf('/');
+        Path dir = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path d : entries) {
+                if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+                    fsyncDirectory(d);
+                }
+            }
+            fsyncDirectory(dir);
+        } catch (IOException e) {
+            throw StorageErrors.failed("fsync the directories of", prefix, location(), e);
+        }
     }
 
     @Override

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * One local write: {@code .<name>.<random>.tmp} beside the target, created 0600 on the first
  * byte; {@code finish} fsyncs it, publishes it (link(2) for create, which fails atomically if the
- * target exists; rename(2) for overwrite), removes the temporary name and fsyncs the directory.
+ * target exists; rename(2) for overwrite), removes the temporary name and fsyncs the directory
+ * (for {@code CREATE_NAME_SYNCED_LATER}, {@link PosixStorage#syncNames} does, later).
  * {@code close} without finish deletes the temporary file.
  */
 final class PosixWriteSink implements Sink {
@@ -87,7 +88,7 @@ final class PosixWriteSink implements Sink {
             channel.force(true);
             channel.close();
             channel = null;
-            if (mode == WriteMode.CREATE) {
+            if (mode.createOnly()) {
                 try {
                     // link(2) fails if the target exists: atomic create-if-absent
                     Files.createLink(target, temp);
@@ -99,7 +100,9 @@ final class PosixWriteSink implements Sink {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
             temp = null;
-            PosixStorage.fsyncDirectory(target.getParent());
+            if (mode != WriteMode.CREATE_NAME_SYNCED_LATER) {
+                PosixStorage.fsyncDirectory(target.getParent()); // else the caller's syncNames, once per directory
+            }
             finished = true;
         } catch (IOException e) {
             throw StorageErrors.failed("publish", key, storage.location(), e);

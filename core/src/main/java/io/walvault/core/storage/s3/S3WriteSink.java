@@ -183,8 +183,8 @@ final class S3WriteSink implements Sink {
             throw new IllegalStateException("finish after finish or close");
         }
         checkParts();
-        boolean headCheck = mode == WriteMode.CREATE && settings.conditionalWrite() != S3Settings.ConditionalWrite.ON;
-        String ifNoneMatch = mode == WriteMode.CREATE && settings.conditionalWrite() != S3Settings.ConditionalWrite.OFF
+        boolean headCheck = mode.createOnly() && settings.conditionalWrite() != S3Settings.ConditionalWrite.ON;
+        String ifNoneMatch = mode.createOnly() && settings.conditionalWrite() != S3Settings.ConditionalWrite.OFF
                 ? "*" : null;
         try {
             if (uploadId == null) {
@@ -217,7 +217,7 @@ final class S3WriteSink implements Sink {
                 uploadId = null;
             }
         } catch (S3Exception e) {
-            if (mode == WriteMode.CREATE && (e.statusCode() == 412 || e.statusCode() == 409)) {
+            if (mode.createOnly() && (e.statusCode() == 412 || e.statusCode() == 409)) {
                 throw new ObjectExistsException(key, storage.location());
             }
             throw storage.failed("publish", key, e);

@@ -343,12 +343,13 @@ public final class BenchMain {
         report.add("backup_cpu_ms_per_GB", r.cpuMsPerGb(), "ms/GB", "CPU time (user + system, all threads) of the backup's"
                 + " JVM during the backup, per GB of database");
         if (serverLz4) {
-            BackupRun.Result off = BackupRun.inChildJvm(conninfo, local, "256m", "off");
+            // each variant into a repository of its own: with chunks, a second backup of the same data stores nothing new
+            BackupRun.Result off = BackupRun.inChildJvm(conninfo, freshRepository(scratch, "repo-plain"), "256m", "off");
             report.add("backup_stream_uncompressed_MBps", off.mbps(), "MB/s", "the same backup with backup-server-compression"
                     + " = off (the server sends the tar uncompressed)");
             report.add("backup_stream_uncompressed_cpu_ms_per_GB", off.cpuMsPerGb(), "ms/GB", "CPU time of that backup's JVM per"
                     + " GB of database");
-            BackupRun.Result lz4 = BackupRun.inChildJvm(conninfo, local, "256m", "lz4");
+            BackupRun.Result lz4 = BackupRun.inChildJvm(conninfo, freshRepository(scratch, "repo-server-lz4"), "256m", "lz4");
             report.add("backup_server_lz4_MBps", lz4.mbps(), "MB/s", "the same backup with backup-server-compression = lz4");
             report.add("backup_server_lz4_cpu_ms_per_GB", lz4.cpuMsPerGb(), "ms/GB", "CPU time of that backup's JVM per GB of"
                     + " database (decompression included)");
@@ -422,8 +423,8 @@ public final class BenchMain {
             report.add("large_backup_cpu_ms_per_GB", r.cpuMsPerGb(), "ms/GB", "CPU time of that backup's JVM per GB of database");
             report.add("large_backup_peak_rss_MB", r.peakRssKb() / 1024.0, "MB", "VmHWM of that backup's JVM (-Xmx256m)");
             if (lz4) {
-                Thread.sleep(1100); // backup ids are per second
-                BackupRun.Result off = BackupRun.inChildJvm(conninfo, conf, "256m", "off");
+                // a repository of its own: with chunks, a second backup of the same data stores nothing new
+                BackupRun.Result off = BackupRun.inChildJvm(conninfo, freshRepository(scratch, "repo-large-plain"), "256m", "off");
                 report.add("large_backup_stream_uncompressed_MBps", off.mbps(), "MB/s", "the same with backup-server-compression = off");
                 report.add("large_backup_stream_uncompressed_cpu_ms_per_GB", off.cpuMsPerGb(), "ms/GB", "CPU time of that"
                         + " backup's JVM per GB of database");
@@ -493,6 +494,13 @@ public final class BenchMain {
             Walvault.writePrivate(passphrase, "a long enough bench passphrase\n");
         }
         return Walvault.writePrivate(file, repoLines + "encryption = passphrase\npassphrase-file = " + passphrase + "\n");
+    }
+
+    /** A new, empty repository {@code scratch/name} and the config file that names it. */
+    private static Path freshRepository(Path scratch, String name) throws IOException {
+        Path conf = config(scratch.resolve(name + ".conf"), "repo = file://" + scratch.resolve(name) + "\n");
+        Repositories.create(repoSettings(conf)).close();
+        return conf;
     }
 
     static RepositorySettings repoSettings(Path conf) {

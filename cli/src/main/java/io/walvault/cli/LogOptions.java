@@ -1,5 +1,6 @@
 package io.walvault.cli;
 
+import io.walvault.cli.options.ConfigDefaults;
 import io.walvault.cli.options.WalvaultSettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
@@ -40,8 +41,6 @@ record LogOptions(String[] args, String level, Optional<Path> file) {
     static LogOptions extract(String[] args, Map<String, String> environment) {
         List<String> rest = new ArrayList<>();
         Map<String, String> flags = new HashMap<>();
-        String config = null;
-        String cluster = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--")) {
@@ -57,24 +56,13 @@ record LogOptions(String[] args, String level, Optional<Path> file) {
                 flags.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
             } else {
                 rest.add(a);
-                // read, not taken: the command parses them again
-                if ((a.equals("--config") || a.equals("--cluster")) && i + 1 < args.length) {
-                    if (a.equals("--config")) {
-                        config = args[i + 1];
-                    } else {
-                        cluster = args[i + 1];
-                    }
-                } else if (a.startsWith("--config=")) {
-                    config = a.substring("--config=".length());
-                } else if (a.startsWith("--cluster=")) {
-                    cluster = a.substring("--cluster=".length());
-                }
             }
         }
         Settings settings;
         try {
-            settings = WalvaultSettings.load(flags, config == null ? null : Path.of(config), cluster,
-                    environment);
+            // --config and --cluster are read, not taken: the command parses them again
+            settings = WalvaultSettings.load(flags, ConfigDefaults.optionValue(args, "--config").map(Path::of).orElse(null),
+                    ConfigDefaults.optionValue(args, "--cluster").orElse(null), environment);
         } catch (WalvaultException e) {
             // the command reads the file again and reports what is wrong with it; its log options from flags still count
             settings = Settings.load(WalvaultSettings.LOG_NAMES, flags, null, null, environment);

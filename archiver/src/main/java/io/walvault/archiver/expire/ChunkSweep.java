@@ -63,8 +63,8 @@ final class ChunkSweep {
             return new Result(0, 0, 0, 0, Optional.empty(), dryRun);
         }
 
-        /** The sweep did not run, for the reason {@code why} (a backup running beside expire). */
-        static Result deferred(String why, boolean dryRun) {
+        /** The sweep did not run, for the reason {@code why} (a manifest it cannot read, a backup running beside expire). */
+        static Result notRun(String why, boolean dryRun) {
             return new Result(0, 0, 0, 0, Optional.of(why), dryRun);
         }
 
@@ -114,7 +114,7 @@ final class ChunkSweep {
 
     private static Result skipped(String why, boolean dryRun) {
         LOG.warn("no chunk was removed: {}", why);
-        return new Result(0, 0, 0, 0, Optional.of(why), dryRun);
+        return Result.notRun(why, dryRun);
     }
 
     /** Marks every chunk a stored manifest names; the reason when one cannot be read. */

@@ -176,7 +176,7 @@ public final class Expire {
         plan.removedOrphans().forEach(o -> removed.add(o.orphan().id()));
         ChunkSweep.Result chunks = backupRunning.isPresent()
                 // a running backup may use a chunk no stored manifest names yet: nothing is swept beside it
-                ? ChunkSweep.Result.deferred(backupRunning.get() + ": the chunks it may use are named by no manifest yet;"
+                ? ChunkSweep.Result.notRun(backupRunning.get() + ": the chunks it may use are named by no manifest yet;"
                         + " the next expire that runs alone removes what no backup names", dryRun)
                 : new ChunkSweep(cluster.backups(), cluster.chunks(), repository.storage(), policy.orphanGrace())
                         .run(removed, clock.instant(), dryRun, lock::checkHeld);

@@ -41,7 +41,7 @@ public final class ConfigDefaults implements IDefaultValueProvider {
     }
 
     /** The value of {@code option} ({@code --name VALUE} or {@code --name=VALUE}) before any {@code --}. */
-    static Optional<String> optionValue(String[] args, String option) {
+    public static Optional<String> optionValue(String[] args, String option) {
         String value = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--")) {

@@ -23,15 +23,9 @@ public final class Futures {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while " + waitingFor);
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
+            Throwable c = checkedCause(e);
             if (c instanceof IOException io) {
                 throw io;
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
             }
             throw new IOException(c);
         }
@@ -50,14 +44,19 @@ public final class Futures {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while " + waitingFor, e);
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(c);
+            throw new IllegalStateException(checkedCause(e));
         }
+    }
+
+    /** The task's failure: thrown here when it is a RuntimeException or an Error, else returned. */
+    private static Throwable checkedCause(ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof RuntimeException r) {
+            throw r;
+        }
+        if (c instanceof Error err) {
+            throw err;
+        }
+        return c;
     }
 }

@@ -217,15 +217,20 @@ public final class PosixStorage implements Storage {
 
     @Override
     public Stream<ObjectInfo> list(String prefix) {
-        StorageKeys.checkPrefix(prefix);
-        int slash = prefix.lastIndexOf('/');
-        Path dir = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        Path dir = prefixDirectory(prefix);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return Stream.empty();
         }
-        Iterator<ObjectInfo> walk = new SortedWalk(root, location(), dir, prefix.substring(slash + 1));
+        Iterator<ObjectInfo> walk = new SortedWalk(root, location(), dir, prefix.substring(prefix.lastIndexOf('/') + 1));
         return StreamSupport.stream(Spliterators.spliteratorUnknownSize(walk, Spliterator.ORDERED | Spliterator.NONNULL), false)
                 .filter(i -> i.key().startsWith(prefix));
+    }
+
+    /** The directory a (checked) prefix's keys lie in: {@code a/b/c} and {@code a/b/} are in {@code a/b}. */
+    private Path prefixDirectory(String prefix) {
+        StorageKeys.checkPrefix(prefix);
+        int slash = prefix.lastIndexOf('/');
+        return slash < 0 ? root : root.resolve(prefix.substring(0, slash));
     }
 
     /**
@@ -235,9 +240,7 @@ public final class PosixStorage implements Storage {
      */
     @Override
     public void syncNames(String prefix) {
-        StorageKeys.checkPrefix(prefix);
-        int slash = prefix.lastIndexOf('/');
-        Path dir = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        Path dir = prefixDirectory(prefix);
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }

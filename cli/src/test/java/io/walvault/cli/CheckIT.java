@@ -74,6 +74,11 @@ class CheckIT {
         assertEquals(ErrorCode.CHECK_FAILED.exitCode(), wrongCommand.exitCode(), wrongCommand.out());
         assertTrue(wrongCommand.out().contains("FAILED  archive_command: '/bin/true' does not run walvault archive-push"),
                 wrongCommand.out());
+        Result wrongRefused = f.walvault(Map.of(), "backup", "--repo", f.repoUri, "--encryption", "passphrase", "--pg", role,
+                "--checkpoint", "fast", "--archive-check");
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), wrongRefused.exitCode(), wrongRefused.out());
+        assertTrue(wrongRefused.out().contains("archive_command: '/bin/true' does not run walvault archive-push"),
+                wrongRefused.out());
         // a failing archive_command: check names it, backup warns, and refuses with --archive-check
         f.pg.execute("ALTER SYSTEM SET archive_command = '/bin/false'", "SELECT pg_reload_conf()");
         Thread.sleep(500);
@@ -159,11 +164,20 @@ class CheckIT {
         }
         assertEquals(pg18, missing.out().contains("ok      idle_replication_slot_timeout: 0"), missing.out());
         assertFalse(missing.out().contains("archive_command") || missing.out().contains("repository owner"), missing.out());
+        // archive_mode off and no slot: nothing archives WAL, and backup says so before it starts
+        String[] backup = {"backup", "--config", conf.toString(), "--pg", check[4], "--checkpoint", "fast", "--archive-check"};
+        Result unarchived = inProcess(backup);
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), unarchived.exitCode(), unarchived.out());
+        assertTrue(unarchived.out().contains("WAL archiving: archive_mode is off and the server has no physical replication slot"),
+                unarchived.out());
 
         pg.execute("SELECT pg_create_physical_replication_slot('walvault', true)",
                 "ALTER SYSTEM SET max_slot_wal_keep_size = '64MB'",
                 pg18 ? "ALTER SYSTEM SET idle_replication_slot_timeout = '1d'" : "SELECT 1", "SELECT pg_reload_conf()");
         Thread.sleep(500);
+        Result idle = inProcess(backup);
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), idle.exitCode(), idle.out());
+        assertTrue(idle.out().contains("no walsender streams from the server's 1 physical replication slot(s) now"), idle.out());
         Result limited = inProcess(check);
         assertEquals(ErrorCode.CHECK_FAILED.exitCode(), limited.exitCode(), limited.out());
         for (String line : new String[] {"ok      slot 'walvault': physical, holds WAL from", "(is walvault agent running?)",

@@ -102,6 +102,20 @@ class ConfigurationTest {
     }
 
     @Test
+    void aMalformedServerFromTheFileNamesItsLineAndNotItsPassword() throws Exception {
+        Path c = config("repo = " + dir.resolve("repo") + "\nencryption = none\n[cluster main]\n"
+                + "pg = postgresql://walvault:s3cret@[::1/postgres\n");
+        assertEquals(0, run("init", "--config", c.toString()).exitCode());
+        for (String command : new String[] {"backup", "check", "status"}) {
+            Run bad = run(command, "--config", c.toString(), "--cluster", "main");
+            assertEquals(ErrorCode.CONFIG.exitCode(), bad.exitCode(), command + ": " + bad.err());
+            assertTrue(bad.err().contains("--pg: invalid connection settings: missing \"]\"")
+                    && bad.err().contains("(--pg is 'pg' in [cluster main] of config file '" + c + "' line 4)"), command + ": " + bad.err());
+            assertTrue(!bad.err().contains("s3cret"), command + ": " + bad.err());
+        }
+    }
+
+    @Test
     void aRequiredOptionMayComeFromTheFile() throws Exception {
         Path c = config("repo = " + dir.resolve("repo") + "\nencryption = none\n[cluster main]\npgdata = " + dir.resolve("data") + "\n");
         assertEquals(0, run("init", "--config", c.toString()).exitCode());

@@ -149,12 +149,7 @@ public final class Check {
                         "set archive_mode = on and restart the server (or stream WAL with 'walvault agent' and check with"
                                 + " --no-archive-command)")
                         : CheckResult.ok("archive_mode", mode));
-                String command = c.show("archive_command");
-                boolean ours = command.contains("walvault") && command.contains("archive-push");
-                out.add(ours ? CheckResult.ok("archive_command", command) : CheckResult.failed("archive_command",
-                        command.isBlank() ? "empty" : "'" + command + "' does not run walvault archive-push",
-                        "set archive_command = '/path/to/walvault archive-push --config /etc/walvault/NAME.conf %p'"
-                                + " and reload the server"));
+                out.add(archiveCommand(c.show("archive_command")));
             }
             int major = c.serverVersion().major();
             if (major >= 17) {
@@ -413,17 +408,46 @@ public final class Check {
         }
     }
 
+    private static CheckResult archiveCommand(String command) {
+        boolean ours = command.contains("walvault") && command.contains("archive-push");
+        return ours ? CheckResult.ok("archive_command", command) : CheckResult.failed("archive_command",
+                command.isBlank() ? "empty" : "'" + command + "' does not run walvault archive-push",
+                "set archive_command = '/path/to/walvault archive-push --config /etc/walvault/NAME.conf %p'"
+                        + " and reload the server");
+    }
+
     /**
-     * What pg_stat_archiver says of {@code connection}'s server, for {@code backup}'s warning
-     * before it starts; empty when the SQL connection cannot be made (the backup needs only
-     * replication).
+     * The archive part of the checks, for {@code backup} before it starts (a backup is restorable
+     * alone, but no point after it is while WAL is not archived): with archive_mode on, whether
+     * archive_command runs walvault archive-push and whether pg_stat_archiver shows it failing;
+     * with archive_mode off, whether a replication slot (the agent's) exists and is streamed
+     * from. Settings the role may not read are not judged; empty when the SQL connection cannot
+     * be made (the backup itself needs only replication).
      */
-    public static Optional<CheckResult> archiverState(ConnectionSettings connection) {
+    public static List<CheckResult> archiveSetUp(ConnectionSettings connection) {
+        List<CheckResult> out = new ArrayList<>();
         try (ServerSql sql = ServerSql.open(connection)) {
-            return Optional.of(archiver(sql.archiver()));
+            if (sql.visibleSetting("archive_mode").filter("off"::equals).isPresent()) {
+                ServerSql.PhysicalSlots slots = sql.physicalSlots();
+                if (slots.total() == 0) {
+                    out.add(CheckResult.failed("WAL archiving", "archive_mode is off and the server has no physical"
+                            + " replication slot: nothing archives its WAL", "run walvault agent (it streams WAL from a slot"
+                            + " it creates), or set archive_mode = on and archive_command to walvault archive-push"));
+                } else if (slots.active() == 0) {
+                    out.add(CheckResult.failed("WAL archiving", "archive_mode is off and no walsender streams from the"
+                            + " server's " + slots.total() + " physical replication slot(s) now", "is walvault agent running?"
+                            + " Its log says why it stopped"));
+                }
+                return out;
+            }
+            if (sql.visibleSetting("archive_library").filter(l -> !l.isBlank()).isEmpty()) {
+                sql.visibleSetting("archive_command").map(Check::archiveCommand).filter(c -> !c.ok()).ifPresent(out::add);
+            }
+            out.add(archiver(sql.archiver()));
         } catch (ServerSql.SqlFailure e) {
-            return Optional.empty();
+            // no SQL: the backup goes on, and 'walvault check' says what is missing
         }
+        return out;
     }
 
     private static CheckResult archiver(ServerSql.Archiver a) {

@@ -121,6 +121,20 @@ final class ServerSql implements AutoCloseable {
         }
     }
 
+    /** The server's physical replication slots: how many, and how many a walsender streams from now. */
+    record PhysicalSlots(int total, int active) {
+    }
+
+    PhysicalSlots physicalSlots() throws SqlFailure {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*),"
+                + " count(*) FILTER (WHERE active) FROM pg_replication_slots WHERE slot_type = 'physical'")) {
+            rs.next();
+            return new PhysicalSlots(rs.getInt(1), rs.getInt(2));
+        } catch (SQLException x) {
+            throw new SqlFailure("cannot read pg_replication_slots: " + x.getMessage(), "see the message", x);
+        }
+    }
+
     /**
      * A setting as pg_settings shows it to this role: empty for one the role may not read (such
      * as data_directory without pg_read_all_settings), where SHOW would fail.

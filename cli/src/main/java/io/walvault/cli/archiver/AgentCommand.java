@@ -6,18 +6,19 @@ import io.walvault.archiver.expire.Expire;
 import io.walvault.archiver.expire.RetentionPolicy;
 import io.walvault.archiver.stream.AfterBackup;
 import io.walvault.archiver.stream.Agent;
-import io.walvault.archiver.stream.BackupSchedule;
 import io.walvault.archiver.stream.AgentMetrics;
 import io.walvault.archiver.stream.AgentOptions;
+import io.walvault.archiver.stream.BackupSchedule;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.cli.options.ServerConnection;
 import io.walvault.core.config.ClusterGuard;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.replication.conn.ConnectionSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,10 +27,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -104,8 +105,7 @@ public final class AgentCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         AgentOptions options = options();
-        String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
-        ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
+        ConnectionSettings settings = ServerConnection.of(pg);
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             AgentMetrics metrics = new AgentMetrics();
             Agent agent = new Agent(settings, repo, options, metrics);

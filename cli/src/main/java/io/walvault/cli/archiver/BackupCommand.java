@@ -5,21 +5,25 @@ import io.walvault.archiver.backup.BackupOptions;
 import io.walvault.archiver.backup.BackupResult;
 import io.walvault.archiver.backup.ServerCompressionChoice;
 import io.walvault.archiver.check.Check;
+import io.walvault.archiver.check.CheckResult;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.cli.options.ServerConnection;
 import io.walvault.core.config.ClusterGuard;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.replication.conn.ConnectionSettings;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -88,28 +92,35 @@ public final class BackupCommand implements Callable<Integer> {
             + " file from them and the chunks the repository holds (the backup is complete on its own either way).")
     boolean full;
 
-    @Option(names = "--archive-check", description = "Refuse to start (exit 84) when pg_stat_archiver shows"
-            + " archive_command failing; without it, a warning. Needs a SQL connection with the same conninfo.")
+    @Option(names = "--archive-check", description = "Refuse to start (exit 84) when WAL is not being archived:"
+            + " archive_command not running walvault archive-push, pg_stat_archiver showing it failing, or, with"
+            + " archive_mode off, no replication slot streamed from; without it, a warning. Needs a SQL connection with the"
+            + " same conninfo.")
     boolean archiveCheck;
 
     @Spec
     CommandSpec spec;
 
+    private static String problem(CheckResult c) {
+        return (c.name().equals("archiving") ? "archiving is failing" : c.name()) + ": " + c.detail();
+    }
+
     @Override
     public Integer call() {
         BackupOptions options = options();
-        String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
-        ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
+        ConnectionSettings settings = ServerConnection.of(pg);
         PrintWriter err = spec.commandLine().getErr();
         // the backup streams its own WAL, but recovery past it needs archiving: say at once when it fails
-        Check.archiverState(settings).filter(c -> !c.ok()).ifPresent(c -> {
-            if (archiveCheck) {
-                throw new WalvaultException(ErrorCode.CHECK_FAILED, "archiving is failing: " + c.detail() + " HINT: "
-                        + c.hint().orElse(""));
-            }
-            err.println("walvault: warning: archiving is failing: " + c.detail() + "; this backup is restorable, but no"
-                    + " point after it is until archiving works HINT: " + c.hint().orElse(""));
-        });
+        List<CheckResult> unarchived = Check.archiveSetUp(settings).stream().filter(c -> !c.ok()).toList();
+        if (archiveCheck && !unarchived.isEmpty()) {
+            throw new WalvaultException(ErrorCode.CHECK_FAILED, unarchived.stream().map(BackupCommand::problem)
+                    .collect(Collectors.joining("; ")) + " HINT: " + unarchived.stream().map(c -> c.hint().orElse(""))
+                    .collect(Collectors.joining("; ")));
+        }
+        for (CheckResult c : unarchived) {
+            err.println("walvault: warning: " + problem(c) + "; this backup is restorable, but no point after it is until"
+                    + " WAL is archived HINT: " + c.hint().orElse(""));
+        }
         BackupResult r;
         Settings own = repository.settings(serverCompression == null ? Map.of()
                 : Map.of("backup-server-compression", serverCompression), System.getenv());

@@ -3,13 +3,14 @@ package io.walvault.cli.archiver;
 import io.walvault.archiver.check.Check;
 import io.walvault.archiver.check.CheckResult;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.cli.options.ServerConnection;
 import io.walvault.core.config.ClusterGuard;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.repo.Repositories;
 import io.walvault.core.replication.conn.ConnectionSettings;
+import io.walvault.core.repo.Repositories;
 import io.walvault.restore.info.InfoJson;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -82,8 +83,7 @@ public final class CheckCommand implements Callable<Integer> {
         }
         Optional<String> checkedSlot = Optional.ofNullable(slot).or(() -> noArchiveCommand ? Optional.of("walvault")
                 : Optional.empty());
-        String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
-        ConnectionSettings settings = ConnectionSettings.fromEnvironment(conninfo);
+        ConnectionSettings settings = ServerConnection.of(pg);
         Settings all = repository.settings(System.getenv());
         RepositorySettings rs = RepositorySettings.from(all);
         List<CheckResult> results;

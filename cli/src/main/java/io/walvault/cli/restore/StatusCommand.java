@@ -3,15 +3,16 @@ package io.walvault.cli.restore;
 import io.walvault.archiver.check.ServerWal;
 import io.walvault.cli.archiver.AgentCommand;
 import io.walvault.cli.options.RepositoryOptions;
+import io.walvault.cli.options.ServerConnection;
 import io.walvault.core.BuildInfo;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
-import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.wal.ServerWalPosition;
 import io.walvault.restore.info.RecoveryWindow;
 import io.walvault.restore.plan.ClusterState;
@@ -89,9 +90,8 @@ public final class StatusCommand implements Callable<Integer> {
         Map<String, String> own = new LinkedHashMap<>();
         own.put("system-identifier", systemIdentifier);
         Settings settings = repository.settings(own, System.getenv());
-        String conninfo = pg != null ? pg : System.getenv().getOrDefault("WALVAULT_PG", "");
         // a malformed conninfo is the configuration's error (exit 3); a server that cannot be read is a problem status reports
-        ServerReading server = conninfo.isBlank() ? ServerReading.notAsked() : read(ConnectionSettings.fromEnvironment(conninfo));
+        ServerReading server = ServerConnection.ifGiven(pg).map(StatusCommand::read).orElseGet(ServerReading::notAsked);
         StatusReport report;
         try (RepositorySettings rs = RepositorySettings.from(settings); Repository repo = Repositories.open(rs)) {
             ClusterCatalog cluster = cluster(repo, settings.get("system-identifier"), server);

@@ -103,8 +103,8 @@ public final class ConfigFile {
                         + " WALVAULT_CLUSTER");
             }
             if (!known.contains(name)) {
-                throw error(path, n, "unknown setting '" + name + "'" + SimilarNames.closest(name, known.names())
-                        .map(s -> " HINT: did you mean '" + s + "'?").orElse(""));
+                throw error(path, n, "unknown setting '" + name + "'" + SimilarNames.hint(name, known.names())
+                        .map(h -> " HINT: " + h).orElse(""));
             }
             if (current.put(name, new Entry(value, n, section)) != null) {
                 throw error(path, n, "'" + name + "' is set twice" + (section == null ? "" : " in [cluster " + section + "]"));

@@ -3,7 +3,9 @@ package io.walvault.core.config;
 import static java.util.Objects.requireNonNull;
 
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * The known name closest to a mistyped one, for a "did you mean" hint: the one fewest single-character
@@ -29,6 +31,33 @@ public final class SimilarNames {
             }
         }
         return Optional.ofNullable(best);
+    }
+
+    /**
+     * The known names that are {@code typed} under a longer name: those ending in
+     * {@code -typed} (an option such as archive-push's {@code --look-ahead} is the setting
+     * {@code archive-push-look-ahead}), sorted.
+     */
+    public static List<String> qualified(String typed, Collection<String> known) {
+        requireNonNull(typed, "typed is null");
+        return known.stream().filter(k -> k.endsWith("-" + typed)).sorted().toList();
+    }
+
+    /**
+     * A hint for a name that is not known: the closest known one, else the longer names it
+     * stands for; empty when there is none.
+     */
+    public static Optional<String> hint(String typed, Collection<String> known) {
+        Optional<String> close = closest(typed, known);
+        if (close.isPresent()) {
+            return Optional.of("did you mean '" + close.get() + "'?");
+        }
+        List<String> longer = qualified(typed, known);
+        if (longer.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of("as a setting, --" + typed + " is " + longer.stream().map(n -> "'" + n + "'")
+                .collect(Collectors.joining(" or ")) + " (the command's name first)");
     }
 
     /** Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring). */

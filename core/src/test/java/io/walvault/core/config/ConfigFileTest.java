@@ -85,6 +85,13 @@ class ConfigFileTest {
         assertEquals(Optional.of("checkpoint"), SimilarNames.closest("chekpoint", List.of("checkpoint", "pg")));
         assertEquals(Optional.of("s3-region"), SimilarNames.closest("s3-regoin", List.of("s3-region", "s3-sse")));
         assertEquals(Optional.empty(), SimilarNames.closest("xyz", List.of("checkpoint", "pg")));
+        List<String> known = List.of("archive-push-parallel", "archive-get-parallel", "archive-push-look-ahead", "pg");
+        assertEquals(Optional.of("as a setting, --look-ahead is 'archive-push-look-ahead' (the command's name first)"),
+                SimilarNames.hint("look-ahead", known));
+        assertEquals(Optional.of("as a setting, --parallel is 'archive-get-parallel' or 'archive-push-parallel' (the command's"
+                + " name first)"), SimilarNames.hint("parallel", known));
+        assertEquals(Optional.of("did you mean 'pg'?"), SimilarNames.hint("pgg", known));
+        assertEquals(Optional.empty(), SimilarNames.hint("xyz", known));
         assertEquals(1, SimilarNames.distance("ab", "ba"));
     }
 }

@@ -99,7 +99,7 @@ final class ConninfoParser {
         int slash = rest.indexOf('/');
         String authority = slash >= 0 ? rest.substring(0, slash) : rest;
         if (slash >= 0 && slash + 1 < rest.length()) {
-            put(out, "dbname", decode(rest.substring(slash + 1), uri));
+            put(out, "dbname", decode(rest.substring(slash + 1), false));
         }
         int at = authority.lastIndexOf('@');
         if (at >= 0) {
@@ -108,10 +108,10 @@ final class ConninfoParser {
             int colon = userInfo.indexOf(':');
             String user = colon >= 0 ? userInfo.substring(0, colon) : userInfo;
             if (!user.isEmpty()) {
-                put(out, "user", decode(user, uri));
+                put(out, "user", decode(user, false));
             }
             if (colon >= 0) {
-                put(out, "password", decode(userInfo.substring(colon + 1), uri));
+                put(out, "password", decode(userInfo.substring(colon + 1), true));
             }
         }
         if (!authority.isEmpty()) {
@@ -126,20 +126,20 @@ final class ConninfoParser {
                 if (part.startsWith("[")) {
                     int close = part.indexOf(']');
                     if (close < 0) {
-                        throw new IllegalArgumentException("missing \"]\" in IPv6 host address in URI: \"" + uri + "\"");
+                        throw new IllegalArgumentException("missing \"]\" in IPv6 host address in URI: \"" + redacted(uri) + "\"");
                     }
                     host = part.substring(1, close);
                     String after = part.substring(close + 1);
                     if (after.startsWith(":")) {
                         port = after.substring(1);
                     } else if (!after.isEmpty()) {
-                        throw new IllegalArgumentException("unexpected character after IPv6 host address in URI: \"" + uri + "\"");
+                        throw new IllegalArgumentException("unexpected character after IPv6 host address in URI: \"" + redacted(uri) + "\"");
                     }
                 } else {
                     int colon = part.lastIndexOf(':');
                     host = colon >= 0 ? part.substring(0, colon) : part;
                     port = colon >= 0 ? part.substring(colon + 1) : "";
-                    host = decode(host, uri);
+                    host = decode(host, false);
                 }
                 if (k > 0) {
                     hosts.append(',');
@@ -160,10 +160,10 @@ final class ConninfoParser {
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new IllegalArgumentException("missing key/value separator \"=\" in URI query parameter: \"" + pair + "\"");
+                    throw new IllegalArgumentException("missing key/value separator \"=\" in URI query parameter: \"" + (pair.startsWith("password") ? "password" : pair) + "\"");
                 }
-                String key = decode(pair.substring(0, eq), uri);
-                String value = decode(pair.substring(eq + 1), uri);
+                String key = decode(pair.substring(0, eq), false);
+                String value = decode(pair.substring(eq + 1), key.equals("password"));
                 // libpq accepts JDBC's ssl=true as sslmode=require
                 if (key.equals("ssl") && value.equals("true")) {
                     key = "sslmode";
@@ -182,8 +182,19 @@ final class ConninfoParser {
         out.put(key, value);
     }
 
-    /** Percent-decoding as libpq does it: {@code %XX} only, no {@code +} for space; %00 refused. */
-    static String decode(String s, String uri) {
+    /**
+     * {@code uri} with the password of its user part and of a {@code password=} parameter
+     * replaced by {@code ***}: what an error message may show.
+     */
+    static String redacted(String uri) {
+        return uri.replaceFirst("(://[^/?@]*?:)[^/?@]*@", "$1***@").replaceAll("([?&]password=)[^&]*", "$1***");
+    }
+
+    /**
+     * Percent-decoding as libpq does it: {@code %XX} only, no {@code +} for space; %00 refused.
+     * The error for a {@code secret} value (a password) does not show it.
+     */
+    static String decode(String s, boolean secret) {
         if (s.indexOf('%') < 0) {
             return s;
         }
@@ -192,16 +203,19 @@ final class ConninfoParser {
             char c = s.charAt(i);
             if (c == '%') {
                 if (i + 2 >= s.length()) {
-                    throw new IllegalArgumentException("invalid percent-encoded token: \"" + s + "\"");
+                    throw new IllegalArgumentException("invalid percent-encoded token: \"" + (secret ? "***" : s) + "\""
+                            + (secret ? " in the password" : ""));
                 }
                 int hi = Character.digit(s.charAt(i + 1), 16);
                 int lo = Character.digit(s.charAt(i + 2), 16);
                 if (hi < 0 || lo < 0) {
-                    throw new IllegalArgumentException("invalid percent-encoded token: \"" + s + "\"");
+                    throw new IllegalArgumentException("invalid percent-encoded token: \"" + (secret ? "***" : s) + "\""
+                            + (secret ? " in the password" : ""));
                 }
                 int b = hi << 4 | lo;
                 if (b == 0) {
-                    throw new IllegalArgumentException("forbidden value %00 in percent-encoded value: \"" + s + "\"");
+                    throw new IllegalArgumentException("forbidden value %00 in percent-encoded value: \"" + (secret ? "***" : s) + "\""
+                            + (secret ? " in the password" : ""));
                 }
                 bytes.write(b);
                 i += 2;

@@ -107,6 +107,18 @@ class ConnectionSettingsTest {
     }
 
     @Test
+    void anErrorInAUriNeverShowsItsPassword() {
+        for (String bad : List.of("postgresql://u:s3cret@[::1/db", "postgresql://u:s3cret@[::1]x/db",
+                "postgresql://u:s3cret%zz@h/db", "postgresql://u:s3cret%00@h/db", "postgresql://h/db?password=s3cret%zz",
+                "postgresql://[::1/db?password=s3cret", "postgresql://h/db?password")) {
+            WalvaultException e = assertThrows(WalvaultException.class, () -> parse(bad, Map.of()), bad);
+            assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
+        }
+        assertTrue(assertThrows(WalvaultException.class, () -> parse("postgresql://u:p@[::1/db", Map.of()))
+                .getMessage().contains("postgresql://u:***@[::1/db"));
+    }
+
+    @Test
     void verifyModesTakeTheDefaultRootCertificate() throws Exception {
         Files.createDirectories(home.resolve(".postgresql"));
         Files.writeString(home.resolve(".postgresql/root.crt"), "x");

@@ -30,7 +30,9 @@ import java.util.stream.Stream;
  * by time, LSN, transaction id and restore point (and to the end of the backup) must give back
  * exactly the data of that moment, nothing after it and nothing missing. Then the restored
  * server, promoted onto a new timeline and archiving, writes more, and a restore to a point on
- * that new timeline follows it.
+ * that new timeline follows it. The targets PostgreSQL reads alike on every major (the end of the
+ * backup, an LSN, a transaction id with pause) run on the newest major of the run only; time,
+ * restore point and the new timeline on every major.
  *
  * <p>Everything a DBA would run goes through the built executable ({@code bin/walvault}); the
  * restored servers fetch their WAL through {@code walvault archive-get} as restore_command, run
@@ -102,11 +104,14 @@ class PointInTimeRecoveryIT {
         source.execute("SELECT pg_switch_wal()");
         source.awaitArchived(last, Duration.ofMinutes(2));
 
+        boolean everyTarget = pg.version().newestSelected();
         // the end of the backup
-        PgCluster immediate = restoreAndStart(pg, jar, conf, "immediate", PgCluster.RecoveryOutcome.PROMOTED, false,
-                "--target", "immediate", "--target-action", "promote");
-        assertEquals(atBackup, immediate.queryString(CHECKSUMS));
-        immediate.close();
+        if (everyTarget) {
+            PgCluster immediate = restoreAndStart(pg, jar, conf, "immediate", PgCluster.RecoveryOutcome.PROMOTED, false,
+                    "--target", "immediate", "--target-action", "promote");
+            assertEquals(atBackup, immediate.queryString(CHECKSUMS));
+            immediate.close();
+        }
 
         // T1 by time, by LSN, by transaction id (paused there, read-only)
         PgCluster byTime = restoreAndStart(pg, jar, conf, "time", PgCluster.RecoveryOutcome.PROMOTED, false,
@@ -124,15 +129,17 @@ class PointInTimeRecoveryIT {
         try (Stream<Path> left = Files.exists(beyond) ? Files.list(beyond) : Stream.empty()) {
             assertEquals(List.of(), left.toList(), "left behind by a refused restore");
         }
-        PgCluster byLsn = restoreAndStart(pg, jar, conf, "lsn", PgCluster.RecoveryOutcome.PROMOTED, false,
-                "--target-lsn", targetLsn, "--target-action", "promote");
-        assertEquals(atT1, byLsn.queryString(CHECKSUMS));
-        byLsn.close();
-        PgCluster byXid = restoreAndStart(pg, jar, conf, "xid", PgCluster.RecoveryOutcome.PAUSED, false,
-                "--target-xid", targetXid, "--target-action", "pause");
-        assertEquals(atT1, byXid.queryString(CHECKSUMS));
-        assertEquals("t", byXid.queryString("SELECT pg_is_in_recovery()"));
-        byXid.close();
+        if (everyTarget) {
+            PgCluster byLsn = restoreAndStart(pg, jar, conf, "lsn", PgCluster.RecoveryOutcome.PROMOTED, false,
+                    "--target-lsn", targetLsn, "--target-action", "promote");
+            assertEquals(atT1, byLsn.queryString(CHECKSUMS));
+            byLsn.close();
+            PgCluster byXid = restoreAndStart(pg, jar, conf, "xid", PgCluster.RecoveryOutcome.PAUSED, false,
+                    "--target-xid", targetXid, "--target-action", "pause");
+            assertEquals(atT1, byXid.queryString(CHECKSUMS));
+            assertEquals("t", byXid.queryString("SELECT pg_is_in_recovery()"));
+            byXid.close();
+        }
 
         // T1 by restore point; this server, promoted onto a new timeline, archives into the repository
         PgCluster byName = restoreAndStart(pg, jar, conf, "name", PgCluster.RecoveryOutcome.PROMOTED, true,

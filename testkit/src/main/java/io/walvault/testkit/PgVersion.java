@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -44,6 +45,14 @@ public record PgVersion(int major, String binariesVersion) implements Comparable
     /** The newest supported major. */
     public static PgVersion newest() {
         return of(SUPPORTED_MAJORS.get(SUPPORTED_MAJORS.size() - 1));
+    }
+
+    /**
+     * Whether this is the newest of the versions selected for this run: a scenario whose part
+     * PostgreSQL handles alike on every major runs that part there only, to keep the suite short.
+     */
+    public boolean newestSelected() {
+        return selected().stream().max(Comparator.naturalOrder()).map(this::equals).orElse(true);
     }
 
     /** The versions selected for this run by {@code -Dpg.versions}. */

@@ -5,8 +5,13 @@ import io.walvault.cli.options.WalvaultSettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.log.DaemonLog;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -72,11 +77,37 @@ record LogOptions(String[] args, String level, Optional<Path> file) {
             throw new WalvaultException(ErrorCode.USAGE, "log level '" + level + "' (" + settings.source("log-level")
                     + ") is not error, warn, info, debug or trace");
         }
-        Optional<String> file = settings.get("log-file");
-        if (file.isPresent() && file.get().isBlank()) {
+        Optional<String> file = settings.get("log-file").map(String::strip);
+        if (file.isPresent() && file.get().isEmpty()) {
             throw new WalvaultException(ErrorCode.USAGE, "the log file (" + settings.source("log-file") + ") is empty");
         }
-        return new LogOptions(rest.toArray(String[]::new), level, file.map(String::strip).map(Path::of));
+        String[] line = rest.toArray(String[]::new);
+        if (file.isEmpty()) {
+            file = agentLog(Main.commandFirst(line), settings);
+        }
+        return new LogOptions(line, level, file.filter(f -> !f.equals(STANDARD_ERROR)).map(Path::of));
+    }
+
+    /** {@code --log-file -}: standard error, also for the agent. */
+    static final String STANDARD_ERROR = "-";
+
+    /** The agent's log file, in its spool directory (a subdirectory: the spool's own files are WAL). */
+    static final String AGENT_LOG = "log/agent.log";
+
+    /**
+     * The agent, a service that runs for months, logs to a file by default: {@value #AGENT_LOG}
+     * in its spool directory ({@code --spool}, else the setting), kept bounded by
+     * {@link DaemonLog} when the agent starts; errors that stop it still reach standard error. Empty for other commands, and when the
+     * spool is not given (the agent then refuses to start, on standard error).
+     */
+    private static Optional<String> agentLog(String[] line, Settings settings) {
+        if (line.length == 0 || !line[0].equals("agent") || Arrays.asList(line).contains("--help")
+                || Arrays.asList(line).contains("-h")) {
+            return Optional.empty();
+        }
+        Optional<String> spool = ConfigDefaults.optionValue(line, "--spool").or(() -> settings.names().contains("spool")
+                ? settings.get("spool") : Optional.empty());
+        return spool.filter(s -> !s.isBlank()).map(s -> Path.of(s.strip()).resolve(AGENT_LOG).toString());
     }
 
     /** Whether errors print the exceptions behind their message. */
@@ -84,8 +115,25 @@ record LogOptions(String[] args, String level, Optional<Path> file) {
         return level.equals("debug") || level.equals("trace");
     }
 
-    /** Configures the logger; must run before the first logger is created. */
+    /**
+     * Configures the logger; must run before the first logger is created. A log file is kept
+     * bounded first (rotated past {@link DaemonLog#LIMIT}); a missing one is created owner-only,
+     * in missing directories created owner-only (the agent's spool, which it creates so anyway).
+     */
     void apply() {
+        file.ifPresent(f -> {
+            Path log = f.toAbsolutePath();
+            try {
+                Files.createDirectories(log.getParent(), PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+                if (!Files.exists(log)) {
+                    Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                }
+            } catch (IOException e) {
+                // the logger says it cannot open the file and writes to standard error
+            }
+            DaemonLog.keepBounded(log);
+        });
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");

@@ -126,6 +126,55 @@ class MainTest {
     }
 
     @Test
+    void theAgentLogsIntoItsSpoolUnlessToldOtherwise(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path spool = dir.resolve("spool");
+        assertEquals(spool.resolve("log/agent.log"), LogOptions.extract(new String[] {"--repo", "x", "agent", "--spool",
+                spool.toString()}, Map.of()).file().orElseThrow());
+        Path conf = dir.resolve("main.conf");
+        java.nio.file.Files.writeString(conf, "[cluster main]\nspool = " + spool + "\n");
+        java.nio.file.Files.setPosixFilePermissions(conf, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertEquals(spool.resolve("log/agent.log"), LogOptions.extract(new String[] {"agent", "--config", conf.toString(),
+                "--cluster", "main"}, Map.of()).file().orElseThrow(), "the spool from the file");
+        assertEquals(dir.resolve("elsewhere.log"), LogOptions.extract(new String[] {"agent", "--spool", spool.toString(),
+                "--log-file", dir.resolve("elsewhere.log").toString()}, Map.of()).file().orElseThrow());
+        assertTrue(LogOptions.extract(new String[] {"agent", "--spool", spool.toString(), "--log-file", "-"}, Map.of())
+                .file().isEmpty(), "- is standard error");
+        assertTrue(LogOptions.extract(new String[] {"backup", "--spool", spool.toString()}, Map.of()).file().isEmpty(),
+                "other commands log to standard error");
+        assertTrue(LogOptions.extract(new String[] {"agent", "--help"}, Map.of()).file().isEmpty());
+        // the file and its directory are created owner-only, an oversized one is rotated first
+        LogOptions agent = LogOptions.extract(new String[] {"agent", "--spool", spool.toString()}, Map.of());
+        java.nio.file.Files.createDirectories(spool.resolve("log"));
+        java.nio.file.Files.write(spool.resolve("log/agent.log"), new byte[2 * 1024 * 1024]);
+        String before = System.getProperty("org.slf4j.simpleLogger.logFile");
+        try {
+            agent.apply();
+            assertEquals(0, java.nio.file.Files.size(spool.resolve("log/agent.log")));
+            assertEquals(2 * 1024 * 1024, java.nio.file.Files.size(spool.resolve("log/agent.log.1")));
+        } finally {
+            if (before == null) {
+                System.clearProperty("org.slf4j.simpleLogger.logFile");
+            } else {
+                System.setProperty("org.slf4j.simpleLogger.logFile", before);
+            }
+        }
+        LogOptions fresh = LogOptions.extract(new String[] {"agent", "--spool", dir.resolve("new/spool").toString()}, Map.of());
+        try {
+            fresh.apply();
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(dir.resolve("new/spool/log/agent.log"))));
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(dir.resolve("new/spool/log"))));
+        } finally {
+            if (before == null) {
+                System.clearProperty("org.slf4j.simpleLogger.logFile");
+            } else {
+                System.setProperty("org.slf4j.simpleLogger.logFile", before);
+            }
+        }
+    }
+
+    @Test
     void optionsMayStandBeforeTheCommandsName() {
         assertEquals(List.of("info", "--repo", "file:///x", "--json"),
                 List.of(Main.commandFirst(new String[] {"--repo", "file:///x", "info", "--json"})));

@@ -495,7 +495,8 @@ final class WalBench implements AutoCloseable {
         Path spool = Files.createDirectories(dir.resolve("agent-spool"));
         Path log = dir.resolve("agent.log");
         ProcessBuilder pb = new ProcessBuilder(walvault.executable().toString(), "agent", "--pg", conninfo,
-                "--slot", "wv_bench_agent", "--spool", spool.toString(), "--repo", agentUri, "--config", config.toString())
+                "--slot", "wv_bench_agent", "--spool", spool.toString(), "--repo", agentUri, "--config", config.toString(),
+                "--log-file", "-")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(walvault.serverEnv());
         Process agent = pb.start();

@@ -16,7 +16,9 @@ import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
 import io.walvault.testkit.WriteLoad;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -130,6 +132,10 @@ class AgentIT {
             int rc = agent.terminate();
             assertTrue(rc == 0 || rc == 143, "exit " + rc + "\n" + agent.output());
             assertTrue(agent.output().contains("agent stopped"), agent.output());
+            // its log went to its default file, owner-only, and not to standard error
+            assertTrue(Files.readString(agent.logFile()).contains("agent: expire: kept: backup "), agent.output());
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(agent.logFile())));
+            assertFalse(agent.processOutput().contains("agent: expire"), agent.processOutput());
             assertFalse(archive.contiguousEnd(tli).isBefore(before), "after SIGTERM the repository holds up to "
                     + archive.contiguousEnd(tli) + ", the server flushed " + before);
             assertFalse(slotRestart(pg).isBefore(before), "slot at " + slotRestart(pg) + " after SIGTERM, expected " + before);

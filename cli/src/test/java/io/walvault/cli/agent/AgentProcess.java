@@ -15,16 +15,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** {@code bin/walvault agent} as a child process, its output in a file. */
+/**
+ * {@code bin/walvault agent} as a child process, its standard output and error in a file; its
+ * log lines go to its own default log file, {@code log/agent.log} in its spool.
+ */
 final class AgentProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    private final Path spool;
     final int metricsPort;
 
-    private AgentProcess(Process process, Path log, int metricsPort) {
+    private AgentProcess(Process process, Path log, Path spool, int metricsPort) {
         this.process = process;
         this.log = log;
+        this.spool = spool;
         this.metricsPort = metricsPort;
     }
 
@@ -35,23 +40,39 @@ final class AgentProcess implements AutoCloseable {
 
     /** As {@link #start(Path, String, String, String, String...)}, serving metrics on {@code port}. */
     static AgentProcess start(Path work, String repoUri, String conninfo, String slot, int port, String... args) throws IOException {
+        Path spool = work.resolve("spool-" + slot);
         List<String> cmd = new ArrayList<>(List.of("agent", "--repo", repoUri,
-                "--pg", conninfo, "--slot", slot, "--spool", work.resolve("spool-" + slot).toString(),
+                "--pg", conninfo, "--slot", slot, "--spool", spool.toString(),
                 "--metrics-listen", "127.0.0.1:" + port, "--reconnect-max", "2s"));
         cmd.addAll(List.of(args));
         Files.createDirectories(work);
         Path log = Files.createTempFile(work, "agent-", ".log");
         Process p = WalvaultProcess.of(cmd).env("WALVAULT_JAVA_OPTS", "-Xmx256m -XX:TieredStopAtLevel=1").start(log);
-        return new AgentProcess(p, log, port);
+        return new AgentProcess(p, log, spool, port);
     }
 
     long pid() {
         return process.pid();
     }
 
+    /** What the agent wrote: its standard output and error, then its log file. */
     String output() {
+        return processOutput() + "\n--- " + logFile() + ":\n" + read(logFile());
+    }
+
+    /** Its standard output and error alone. */
+    String processOutput() {
+        return read(log);
+    }
+
+    /** Its default log file. */
+    Path logFile() {
+        return spool.resolve("log").resolve("agent.log");
+    }
+
+    private static String read(Path file) {
         try {
-            return Files.readString(log, StandardCharsets.UTF_8);
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "(none)";
         } catch (IOException e) {
             return e.toString();
         }

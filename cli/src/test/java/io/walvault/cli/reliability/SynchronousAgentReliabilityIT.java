@@ -32,7 +32,7 @@ class SynchronousAgentReliabilityIT {
             Process agent = rig.startLogged(agentLog, Map.of("WALVAULT_JAVA_OPTS", "-Xmx256m"), "agent",
                     "--pg", rig.backupConninfo() + " application_name=walvault_sync", "--slot", "walvault",
                     "--spool", rig.scratch.resolve("spool").toString(), "--synchronous", "--partial-interval", "5s",
-                    "--reconnect-max", "2s");
+                    "--reconnect-max", "2s", "--log-file", "-");
             try {
                 Rig.await(() -> "streaming".equals(primary.queryString(
                         "SELECT state FROM pg_stat_replication WHERE application_name = 'walvault_sync'")), Duration.ofSeconds(90),

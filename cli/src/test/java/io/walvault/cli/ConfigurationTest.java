@@ -11,6 +11,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -68,6 +70,41 @@ class ConfigurationTest {
             }
         }
         cl.getSubcommands().values().forEach(c -> collect(c, into));
+    }
+
+    @Test
+    void aFlagSetInTheFileIsSetByItsOptionAndClearedByItsNegation() throws Exception {
+        Path c = config("repo = " + dir.resolve("repo") + "\nencryption = none\njson = true\n");
+        assertEquals(0, run("init", "--config", c.toString()).exitCode());
+        Run fromFile = run("info", "--config", c.toString());
+        assertTrue(fromFile.out().startsWith("{"), "json = true in the file: " + fromFile.out());
+        // the flag on the command line agrees with the file (a picocli default of true would make it toggle to false)
+        Run flag = run("info", "--config", c.toString(), "--json");
+        assertTrue(flag.out().startsWith("{"), "--json over json = true: " + flag.out());
+        Run negated = run("info", "--config", c.toString(), "--no-json");
+        assertEquals(0, negated.exitCode(), negated.err());
+        assertTrue(!negated.out().startsWith("{") && !negated.out().isBlank(), "--no-json over json = true: " + negated.out());
+    }
+
+    @Test
+    void everyFlagIsSetByItsOptionWhateverItsDefault() {
+        List<String> wrong = new ArrayList<>();
+        flags(Main.all(), wrong);
+        assertEquals(List.of(), wrong, "boolean options need fallbackValue = \"true\" (and negatable = true unless hidden or"
+                + " named --no-...): a value of true from the file or the environment would otherwise make the flag set false");
+    }
+
+    private static void flags(CommandLine cl, List<String> wrong) {
+        for (OptionSpec o : cl.getCommandSpec().options()) {
+            if (o.type() != boolean.class || o.usageHelp() || o.versionHelp()) {
+                continue;
+            }
+            boolean negatable = o.hidden() || o.longestName().startsWith("--no-") || o.negatable();
+            if (!"true".equals(o.fallbackValue()) || !negatable) {
+                wrong.add(cl.getCommandName() + " " + o.longestName());
+            }
+        }
+        cl.getSubcommands().values().forEach(c -> flags(c, wrong));
     }
 
     @Test

@@ -32,7 +32,7 @@ public final class InfoCommand implements Callable<Integer> {
     @Mixin
     RepositoryOptions options;
 
-    @Option(names = "--json", description = "Print JSON instead of text.")
+    @Option(names = "--json", negatable = true, fallbackValue = "true", description = "Print JSON instead of text.")
     boolean json;
 
     @Spec

@@ -54,6 +54,10 @@ public final class BackupRun {
         if (chunkKib != null && !chunkKib.isBlank()) {
             options = options.chunkSize(Integer.parseInt(chunkKib.trim()) * 1024);
         }
+        String uploads = System.getenv("WALVAULT_BENCH_UPLOADS"); // another number of upload threads than the default
+        if (uploads != null && !uploads.isBlank()) {
+            options = options.uploads(Integer.parseInt(uploads.trim()));
+        }
         try (Repository repo = Repositories.open(rs)) {
             if (System.getenv("WALVAULT_BENCH_BACKUP_WARM") != null) {
                 // one backup first, so the figures below are a warm JVM's (the JIT's fixed cost left out)

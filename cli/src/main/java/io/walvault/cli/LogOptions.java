@@ -97,8 +97,9 @@ record LogOptions(String[] args, String level, Optional<Path> file) {
     /**
      * The agent, a service that runs for months, logs to a file by default: {@value #AGENT_LOG}
      * in its spool directory ({@code --spool}, else the setting), kept bounded by
-     * {@link DaemonLog} when the agent starts; errors that stop it still reach standard error. Empty for other commands, and when the
-     * spool is not given (the agent then refuses to start, on standard error).
+     * {@link DaemonLog} when the agent starts; errors that stop it still reach standard error.
+     * Empty for other commands, and when the spool is not given (the agent then refuses to
+     * start, on standard error).
      */
     private static Optional<String> agentLog(String[] line, Settings settings) {
         if (line.length == 0 || !line[0].equals("agent") || Arrays.asList(line).contains("--help")

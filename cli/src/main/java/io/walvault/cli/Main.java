@@ -42,7 +42,8 @@ import picocli.CommandLine.HelpCommand;
         versionProvider = Main.VersionProvider.class,
         description = {"Continuous archiving and point-in-time recovery for PostgreSQL.",
                 "Every command also takes --log-level error|warn|info|debug|trace (default info; debug adds the exceptions"
-                        + " behind an error) and --log-file FILE (default: standard error; the agent's: SPOOL/log/agent.log; -: standard error), before or after its name, or"
+                        + " behind an error) and --log-file FILE (default: standard error; the agent's: SPOOL/log/agent.log;"
+                        + " -: standard error), before or after its name, or"
                         + " WALVAULT_LOG_LEVEL and WALVAULT_LOG_FILE. Log lines carry their time with its offset."},
         footerHeading = "%nS3 options, for every command that reads or writes an s3:// repository (also WALVAULT_S3_<NAME>"
                 + " or the config file):%n")

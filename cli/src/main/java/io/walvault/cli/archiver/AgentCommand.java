@@ -66,11 +66,13 @@ public final class AgentCommand implements Callable<Integer> {
             + " uploaded as .partial when it grew (default 3s; e.g. 500ms, 2s, 1m).")
     String partialInterval = "3s";
 
-    @Option(names = "--synchronous", negatable = true, fallbackValue = "true", description = "Report WAL written as soon as it is fsynced in the spool, for"
+    @Option(names = "--synchronous", negatable = true, fallbackValue = "true",
+            description = "Report WAL written as soon as it is fsynced in the spool, for"
             + " synchronous_standby_names with synchronous_commit = remote_write (RPO zero); flush still waits for the repository.")
     boolean synchronous;
 
-    @Option(names = "--accept-gap", negatable = true, fallbackValue = "true", description = "If the server no longer has WAL the repository lacks, stream on from the"
+    @Option(names = "--accept-gap", negatable = true, fallbackValue = "true",
+            description = "If the server no longer has WAL the repository lacks, stream on from the"
             + " slot's position instead of stopping (take a new backup first: restores cannot cross the gap).")
     boolean acceptGap;
 

@@ -68,7 +68,8 @@ public final class ArchivePushCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--worker", fallbackValue = "true", hidden = true, description = "Be the worker of FILE's pg_wal (a call starts it).")
+    @Option(names = "--worker", fallbackValue = "true", hidden = true,
+            description = "Be the worker of FILE's pg_wal (a call starts it).")
     boolean worker;
 
     /** This command's own options and the settings they set. */

@@ -64,7 +64,8 @@ public final class BackupCommand implements Callable<Integer> {
             + " (e.g. 20M); 32k to 1024M. The server throttles.")
     String maxRate;
 
-    @Option(names = "--allow-checksum-failures", negatable = true, fallbackValue = "true", description = "Keep the backup even when the server reports"
+    @Option(names = "--allow-checksum-failures", negatable = true, fallbackValue = "true",
+            description = "Keep the backup even when the server reports"
             + " data-checksum failures (reported, never silently).")
     boolean allowChecksumFailures;
 
@@ -87,12 +88,14 @@ public final class BackupCommand implements Callable<Integer> {
             + " lz4[:LEVEL], zstd[:level=N,workers=N] or gzip[:LEVEL]. Setting backup-server-compression.")
     String serverCompression;
 
-    @Option(names = "--full", negatable = true, fallbackValue = "true", description = "Have the server read every file. By default, on PostgreSQL 17 and newer with"
+    @Option(names = "--full", negatable = true, fallbackValue = "true",
+            description = "Have the server read every file. By default, on PostgreSQL 17 and newer with"
             + " summarize_wal on, the server sends only the blocks changed since the last backup, and walvault rebuilds every"
             + " file from them and the chunks the repository holds (the backup is complete on its own either way).")
     boolean full;
 
-    @Option(names = "--archive-check", negatable = true, fallbackValue = "true", description = "Refuse to start (exit 84) when WAL is not being archived:"
+    @Option(names = "--archive-check", negatable = true, fallbackValue = "true",
+            description = "Refuse to start (exit 84) when WAL is not being archived:"
             + " archive_command not running walvault archive-push, pg_stat_archiver showing it failing, or, with"
             + " archive_mode off, no replication slot streamed from; without it, a warning. Needs a SQL connection with the"
             + " same conninfo.")

@@ -57,7 +57,8 @@ public final class CheckCommand implements Callable<Integer> {
             + " reach the repository (default 60).")
     long archiveTimeout = 60;
 
-    @Option(names = "--no-archive-command", fallbackValue = "true", description = "WAL reaches the repository through 'walvault agent', not"
+    @Option(names = "--no-archive-command", fallbackValue = "true",
+            description = "WAL reaches the repository through 'walvault agent', not"
             + " archive_command: do not require archive_mode and archive_command.")
     boolean noArchiveCommand;
 
@@ -66,7 +67,8 @@ public final class CheckCommand implements Callable<Integer> {
             + " the agent's default).")
     String slot;
 
-    @Option(names = "--json", negatable = true, fallbackValue = "true", description = "Print JSON instead of text.")
+    @Option(names = "--json", negatable = true, fallbackValue = "true",
+            description = "Print JSON instead of text.")
     boolean json;
 
     @Spec

@@ -54,7 +54,8 @@ public final class ExpireCommand implements Callable<Integer> {
             + " removes repository-wide and reports with their count and size.")
     String orphanGrace;
 
-    @Option(names = "--dry-run", negatable = true, fallbackValue = "true", description = "List what would be removed (and what is kept, and why); remove nothing.")
+    @Option(names = "--dry-run", negatable = true, fallbackValue = "true",
+            description = "List what would be removed (and what is kept, and why); remove nothing.")
     boolean dryRun;
 
     @Option(names = "--system-identifier", paramLabel = "ID", description = "The cluster to expire (pg_controldata's"

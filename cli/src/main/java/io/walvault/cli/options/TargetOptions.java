@@ -39,7 +39,8 @@ public final class TargetOptions {
     @Option(names = "--target-timeline", paramLabel = "TLI", description = "latest (default), current, or a timeline number.")
     String timeline;
 
-    @Option(names = "--target-exclusive", negatable = true, fallbackValue = "true", description = "Stop just before the target instead of just after it"
+    @Option(names = "--target-exclusive", negatable = true, fallbackValue = "true",
+            description = "Stop just before the target instead of just after it"
             + " (time, xid and LSN targets).")
     boolean exclusive;
 

@@ -55,7 +55,8 @@ public final class ArchiveGetCommand implements Callable<Integer> {
     @Parameters(index = "1", arity = "0..1", paramLabel = "PATH", description = "Where to write it (%%p).")
     Path target;
 
-    @Option(names = "--end-of-recovery", negatable = true, fallbackValue = "true", description = "Remove the spool and the restore's private files from"
+    @Option(names = "--end-of-recovery", negatable = true, fallbackValue = "true",
+            description = "Remove the spool and the restore's private files from"
             + " pg_wal (PostgreSQL's recovery_end_command; run in the data directory).")
     boolean endOfRecovery;
 
@@ -67,7 +68,8 @@ public final class ArchiveGetCommand implements Callable<Integer> {
             + ArchiveGetSettings.DEFAULT_PREFETCH + "; 0: off; WALVAULT_ARCHIVE_GET_PREFETCH).")
     String prefetch;
 
-    @Option(names = "--worker", fallbackValue = "true", hidden = true, description = "Be the worker of this data directory's pg_wal (a call"
+    @Option(names = "--worker", fallbackValue = "true", hidden = true,
+            description = "Be the worker of this data directory's pg_wal (a call"
             + " starts it).")
     boolean worker;
 

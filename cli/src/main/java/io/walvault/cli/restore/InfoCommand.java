@@ -32,7 +32,8 @@ public final class InfoCommand implements Callable<Integer> {
     @Mixin
     RepositoryOptions options;
 
-    @Option(names = "--json", negatable = true, fallbackValue = "true", description = "Print JSON instead of text.")
+    @Option(names = "--json", negatable = true, fallbackValue = "true",
+            description = "Print JSON instead of text.")
     boolean json;
 
     @Spec

@@ -75,7 +75,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + " backup into the new or empty directory NEW (repeatable).")
     List<String> tablespaceMap = List.of();
 
-    @Option(names = "--dry-run", negatable = true, fallbackValue = "true", description = "Print the plan and check the archive, write nothing.")
+    @Option(names = "--dry-run", negatable = true, fallbackValue = "true",
+            description = "Print the plan and check the archive, write nothing.")
     boolean dryRun;
 
     @Option(names = "--archive-mode", paramLabel = "MODE", description = "preserve (default): the restored server keeps"
@@ -86,7 +87,8 @@ public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--jobs", paramLabel = "N", description = "Bundles downloaded and written at once (default 4).")
     int jobs = 4;
 
-    @Option(names = "--standby", negatable = true, fallbackValue = "true", description = "Restore a standby: standby.signal instead of recovery.signal; it replays"
+    @Option(names = "--standby", negatable = true, fallbackValue = "true",
+            description = "Restore a standby: standby.signal instead of recovery.signal; it replays"
             + " the repository's WAL through archive-get for good (no target) and ends only when promoted.")
     boolean standby;
 
@@ -99,7 +101,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + " writes itself (restore_command, recovery targets, primary_conninfo).")
     List<String> recoveryOptions = List.of();
 
-    @Option(names = "--delta", negatable = true, fallbackValue = "true", description = "The data directory (and tablespace directories) may hold an earlier copy of"
+    @Option(names = "--delta", negatable = true, fallbackValue = "true",
+            description = "The data directory (and tablespace directories) may hold an earlier copy of"
             + " this cluster, with its server stopped: only files that differ from the backup (size, checksum) are"
             + " written, files the backup lacks are removed. Refused over another cluster or a running server.")
     boolean delta;

@@ -70,10 +70,12 @@ public final class StatusCommand implements Callable<Integer> {
             + " longer ago (as --max-archive-age).")
     String maxBackupAge;
 
-    @Option(names = "--json", negatable = true, fallbackValue = "true", description = "Print JSON instead of text.")
+    @Option(names = "--json", negatable = true, fallbackValue = "true",
+            description = "Print JSON instead of text.")
     boolean json;
 
-    @Option(names = "--prometheus", negatable = true, fallbackValue = "true", description = "Print Prometheus gauges instead of text (for node_exporter's textfile"
+    @Option(names = "--prometheus", negatable = true, fallbackValue = "true",
+            description = "Print Prometheus gauges instead of text (for node_exporter's textfile"
             + " collector).")
     boolean prometheus;
 

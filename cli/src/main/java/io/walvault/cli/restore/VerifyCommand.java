@@ -51,20 +51,23 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--backup", paramLabel = "ID", description = "The backup to verify (default: the newest).")
     String backup;
 
-    @Option(names = "--all", negatable = true, fallbackValue = "true", description = "Verify every backup of the cluster.")
+    @Option(names = "--all", negatable = true, fallbackValue = "true",
+            description = "Verify every backup of the cluster.")
     boolean all;
 
     @Option(names = "--jobs", paramLabel = "N", description = "Objects checked at once (default 4).")
     int jobs = 4;
 
-    @Option(names = "--drill", negatable = true, fallbackValue = "true", description = "Also restore into a scratch directory, start PostgreSQL on it and run checks.")
+    @Option(names = "--drill", negatable = true, fallbackValue = "true",
+            description = "Also restore into a scratch directory, start PostgreSQL on it and run checks.")
     boolean drill;
 
     @Option(names = "--scratch", paramLabel = "DIR", description = "Drill: the scratch directory (new or empty; default: a"
             + " temporary directory).")
     Path scratch;
 
-    @Option(names = "--keep", negatable = true, fallbackValue = "true", description = "Drill: keep the scratch cluster afterwards.")
+    @Option(names = "--keep", negatable = true, fallbackValue = "true",
+            description = "Drill: keep the scratch cluster afterwards.")
     boolean keep;
 
     @Option(names = "--pg-bin", paramLabel = "DIR", description = "Drill: the directory holding the 'postgres' of the"
@@ -87,7 +90,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions databases;
 
-    @Option(names = "--standby", negatable = true, fallbackValue = "true", description = "Drill: rehearse a standby (as restore --standby): it passes once the"
+    @Option(names = "--standby", negatable = true, fallbackValue = "true",
+            description = "Drill: rehearse a standby (as restore --standby): it passes once the"
             + " standby serves reads and has replayed the repository's WAL to its last segment.")
     boolean standby;
 

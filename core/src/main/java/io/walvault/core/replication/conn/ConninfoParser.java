@@ -126,14 +126,16 @@ final class ConninfoParser {
                 if (part.startsWith("[")) {
                     int close = part.indexOf(']');
                     if (close < 0) {
-                        throw new IllegalArgumentException("missing \"]\" in IPv6 host address in URI: \"" + redacted(uri) + "\"");
+                        throw new IllegalArgumentException("missing \"]\" in IPv6 host address in URI: \"" + redacted(uri)
+                                + "\"");
                     }
                     host = part.substring(1, close);
                     String after = part.substring(close + 1);
                     if (after.startsWith(":")) {
                         port = after.substring(1);
                     } else if (!after.isEmpty()) {
-                        throw new IllegalArgumentException("unexpected character after IPv6 host address in URI: \"" + redacted(uri) + "\"");
+                        throw new IllegalArgumentException("unexpected character after IPv6 host address in URI: \""
+                                + redacted(uri) + "\"");
                     }
                 } else {
                     int colon = part.lastIndexOf(':');
@@ -160,7 +162,8 @@ final class ConninfoParser {
             for (String pair : query.split("&")) {
                 int eq = pair.indexOf('=');
                 if (eq <= 0) {
-                    throw new IllegalArgumentException("missing key/value separator \"=\" in URI query parameter: \"" + (pair.startsWith("password") ? "password" : pair) + "\"");
+                    throw new IllegalArgumentException("missing key/value separator \"=\" in URI query parameter: \""
+                            + (pair.startsWith("password") ? "password" : pair) + "\"");
                 }
                 String key = decode(pair.substring(0, eq), false);
                 String value = decode(pair.substring(eq + 1), key.equals("password"));
@@ -190,6 +193,11 @@ final class ConninfoParser {
         return uri.replaceFirst("(://[^/?@]*?:)[^/?@]*@", "$1***@").replaceAll("([?&]password=)[^&]*", "$1***");
     }
 
+    /** {@code s} quoted for an error message, or, for a secret, only where it stood. */
+    private static String shown(String s, boolean secret) {
+        return secret ? "\"***\" in the password" : "\"" + s + "\"";
+    }
+
     /**
      * Percent-decoding as libpq does it: {@code %XX} only, no {@code +} for space; %00 refused.
      * The error for a {@code secret} value (a password) does not show it.
@@ -203,19 +211,16 @@ final class ConninfoParser {
             char c = s.charAt(i);
             if (c == '%') {
                 if (i + 2 >= s.length()) {
-                    throw new IllegalArgumentException("invalid percent-encoded token: \"" + (secret ? "***" : s) + "\""
-                            + (secret ? " in the password" : ""));
+                    throw new IllegalArgumentException("invalid percent-encoded token: " + shown(s, secret));
                 }
                 int hi = Character.digit(s.charAt(i + 1), 16);
                 int lo = Character.digit(s.charAt(i + 2), 16);
                 if (hi < 0 || lo < 0) {
-                    throw new IllegalArgumentException("invalid percent-encoded token: \"" + (secret ? "***" : s) + "\""
-                            + (secret ? " in the password" : ""));
+                    throw new IllegalArgumentException("invalid percent-encoded token: " + shown(s, secret));
                 }
                 int b = hi << 4 | lo;
                 if (b == 0) {
-                    throw new IllegalArgumentException("forbidden value %00 in percent-encoded value: \"" + (secret ? "***" : s) + "\""
-                            + (secret ? " in the password" : ""));
+                    throw new IllegalArgumentException("forbidden value %00 in percent-encoded value: " + shown(s, secret));
                 }
                 bytes.write(b);
                 i += 2;

@@ -8,7 +8,6 @@ import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ChunkId;
 import io.walvault.core.repo.ChunkNamer;
 import io.walvault.core.repo.ChunkStore;
-import io.walvault.core.repo.ObjectResult;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -17,9 +16,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Phaser;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,14 +36,27 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * stream thread: begin ─ write(bytes)* ─▶ chunk buffers ─▶ pool of {@code uploads} threads:
- *                end ◀─ names ◀─────────────────────────── name ▶ exists? ▶ (absent) compress ▶ encrypt ▶ store
+ *                end ◀─ names ◀─────────────────────────── name ▶ exists? ▶ (absent) compress ▶ encrypt ▶ write
+ *                                                            ─▶ {@value #PUBLISHERS} publishing threads: durable ▶ named
  * </pre>
  *
+ * <p>Publishing waits on the store (a local directory's fsync of each chunk, an S3 PUT), so it
+ * runs on threads of its own: the chunk threads go on with the next chunk instead of waiting,
+ * and several publications overlap (a file system commits concurrent fsyncs together).
+ *
  * <p>Memory is bounded: {@code uploads + 1} buffers of {@code chunkSize} bytes, reused; the
- * stream thread waits for a free one (backpressure onto the replication connection). One
+ * stream thread waits for a free one (backpressure onto the replication connection). At most
+ * {@value #UNPUBLISHED} chunks wait to be published (each an open temporary file, or for S3 its
+ * encoded bytes in memory, at most twice the chunk size); a chunk thread waits for a slot. One
  * thread calls {@link #begin}, {@link #write}, {@link #end} and {@link #finish}.
  */
 final class ChunkedFiles implements AutoCloseable {
+
+    /** Threads that publish encoded chunks (mostly waiting on the store). */
+    static final int PUBLISHERS = 4;
+
+    /** Chunks encoded and not yet published, at most. */
+    static final int UNPUBLISHED = 2 * PUBLISHERS;
 
     private final ChunkStore store;
     private final Optional<ChunkNamer> namer;
@@ -49,6 +64,9 @@ final class ChunkedFiles implements AutoCloseable {
     private int allocated;
     private final int chunkSize;
     private final WorkerThreads pool;
+    private final WorkerThreads publishers = new WorkerThreads("walvault-chunk-publish", PUBLISHERS);
+    private final Semaphore unpublishedSlots = new Semaphore(UNPUBLISHED);
+    private final Set<ChunkStore.Unpublished> unpublished = ConcurrentHashMap.newKeySet();
     private final BlockingQueue<byte[]> free;
     private final Phaser inFlight = new Phaser(1);
     private final UploadFailure failure = new UploadFailure("a chunk upload");
@@ -250,13 +268,47 @@ final class ChunkedFiles implements AutoCloseable {
             sharedBytes.addAndGet(len);
             return;
         }
-        Optional<ObjectResult> r = store.put(id, b, len);
-        if (r.isEmpty()) {
-            sharedBytes.addAndGet(len); // an identical chunk stored a moment ago (the same content twice in this backup)
-            return;
+        acquireSlot();
+        ChunkStore.Unpublished u;
+        try {
+            u = store.encode(id, b, len);
+        } catch (IOException | RuntimeException | Error e) {
+            unpublishedSlots.release();
+            throw e;
         }
-        newBytes.addAndGet(len);
-        newStoredBytes.addAndGet(Math.max(0, r.get().storedSize()));
+        unpublished.add(u);
+        inFlight.register();
+        publishers.submit(() -> {
+            try (u) {
+                if (!failure.happened()) {
+                    if (u.publish()) {
+                        newBytes.addAndGet(len);
+                        newStoredBytes.addAndGet(Math.max(0, u.result().storedSize()));
+                    } else {
+                        sharedBytes.addAndGet(len); // an identical chunk stored a moment ago (the same content twice in this backup)
+                    }
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                failure.set(e);
+            } finally {
+                unpublished.remove(u);
+                unpublishedSlots.release();
+                inFlight.arriveAndDeregister();
+            }
+            return null;
+        });
+    }
+
+    /** Waits for a slot among the {@value #UNPUBLISHED} chunks that may wait to be published. */
+    private void acquireSlot() throws IOException {
+        try {
+            while (!unpublishedSlots.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                rethrow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to publish a chunk");
+        }
     }
 
     private byte[] take() throws IOException {
@@ -298,9 +350,20 @@ final class ChunkedFiles implements AutoCloseable {
         failure.rethrow();
     }
 
-    /** Stops the uploads; chunks stored already stay (expire removes those no backup names). */
+    /**
+     * Stops the uploads and discards the chunks not published yet; chunks stored already stay
+     * (expire removes those no backup names).
+     */
     @Override
     public void close() {
         pool.close();
+        publishers.close();
+        for (ChunkStore.Unpublished u : unpublished) {
+            try {
+                u.close();
+            } catch (IOException | RuntimeException e) {
+                // a temporary file left behind: removed with the other abandoned writes
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.walvault.archiver.backup;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.core.compress.Compression;
@@ -42,7 +43,7 @@ class ChunkedFilesTest {
     private static final int CHUNK = 64 * 1024;
 
     /** A store that counts the chunk objects written to it (attempts included: a refused create was still packed and sent). */
-    private static final class CountingStorage implements Storage {
+    private static class CountingStorage implements Storage {
         final MemoryStorage inner = new MemoryStorage();
         final AtomicInteger chunkWrites = new AtomicInteger();
 
@@ -129,6 +130,76 @@ class ChunkedFilesTest {
         }
         assertArrayEquals(file, read(store, file.length, first));
         assertArrayEquals(changed, read(store, changed.length, second));
+    }
+
+    @Test
+    void aChunkThatCannotBePublishedFailsTheBackupAndIsNotSeen() throws IOException {
+        AtomicInteger publications = new AtomicInteger();
+        CountingStorage storage = new CountingStorage() {
+            @Override
+            public Sink newWrite(String key, WriteMode mode) {
+                Sink s = super.newWrite(key, mode);
+                if (!key.contains("/chunks/")) {
+                    return s;
+                }
+                return new Sink() {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        s.write(b, off, len);
+                    }
+
+                    @Override
+                    public void finish() throws IOException {
+                        if (publications.incrementAndGet() == 3) {
+                            throw new IOException("the disk is full (injected)");
+                        }
+                        s.finish();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        s.close();
+                    }
+                };
+            }
+        };
+        Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.LZ4,
+                EncryptionMode.PASSPHRASE, "a passphrase for the test".toCharArray(), null,
+                new PassphraseKdf(8 * 1024, 1, 1, new byte[16])));
+        ChunkStore store = repo.cluster(7_400_000_000_000_000_001L).chunks();
+        byte[] file = new byte[CHUNK * 6];
+        new Random(4).nextBytes(file);
+        List<ChunkId> ids;
+        try (ChunkedFiles c = new ChunkedFiles(store, store.namer(), CHUNK, 2)) {
+            ids = write(c, file);
+            IOException e = assertThrows(IOException.class, c::finish);
+            assertTrue(e.getMessage().contains("the disk is full (injected)"), e.getMessage());
+        }
+        long seen = ids.stream().filter(id -> store.stored(id).isPresent()).count();
+        assertTrue(seen < ids.size(), "the chunk that failed is not in the store");
+        assertTrue(publications.get() >= 3);
+    }
+
+    @Test
+    void theSameContentTwiceInOneBackupIsStoredOnceAndCountedOnce() throws IOException {
+        CountingStorage storage = new CountingStorage();
+        Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.LZ4,
+                EncryptionMode.PASSPHRASE, "a passphrase for the test".toCharArray(), null,
+                new PassphraseKdf(8 * 1024, 1, 1, new byte[16])));
+        ChunkStore store = repo.cluster(7_400_000_000_000_000_001L).chunks();
+        byte[] file = new byte[CHUNK * 8]; // eight chunks of zeros: one content
+        BackupInfo.ChunkUse use;
+        List<ChunkId> ids;
+        try (ChunkedFiles c = new ChunkedFiles(store, store.namer(), CHUNK, 2)) {
+            ids = write(c, file);
+            c.finish();
+            use = c.use();
+        }
+        assertEquals(1, ids.stream().distinct().count());
+        assertEquals(CHUNK, use.newBytes(), "stored once, however many threads raced to store it");
+        assertEquals(file.length - CHUNK, use.sharedBytes());
+        assertTrue(store.stored(ids.get(0)).isPresent());
+        assertArrayEquals(file, read(store, file.length, ids));
     }
 
     @Test

@@ -9,7 +9,6 @@ import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.ObjectExistsException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -66,11 +65,67 @@ public final class ChunkStore {
      * empty when the repository held it already (another writer stored it first).
      */
     public Optional<ObjectResult> put(ChunkId id, byte[] data, int len) throws IOException {
+        try (Unpublished u = encode(id, data, len)) {
+            return u.publish() ? Optional.of(u.result()) : Optional.empty();
+        }
+    }
+
+    /**
+     * Compresses and encrypts {@code len} bytes of {@code data} as chunk {@code id} (which must
+     * be their name) into the store without publishing them: {@link Unpublished#publish()} makes
+     * them durable and gives them the name, and may run on another thread, so that the threads
+     * that encode chunks do not wait for the store. {@code data} is free again when this returns.
+     */
+    public Unpublished encode(ChunkId id, byte[] data, int len) throws IOException {
+        ObjectWriter w = repository.codec().newHeldWriter(key(id), Storage.WriteMode.CREATE_NAME_SYNCED_LATER);
         try {
-            return Optional.of(repository.codec().put(key(id), new ByteArrayInputStream(data, 0, len),
-                    Storage.WriteMode.CREATE_NAME_SYNCED_LATER, false));
-        } catch (ObjectExistsException e) {
-            return Optional.empty();
+            w.write(data, 0, len);
+            w.finish();
+            return new Unpublished(w);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                w.close();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A chunk encoded into the store and not yet published: no reader sees it, and a close
+     * before {@link #publish()} discards it. One thread at a time.
+     */
+    public static final class Unpublished implements AutoCloseable {
+        private final ObjectWriter writer;
+
+        private Unpublished(ObjectWriter writer) {
+            this.writer = writer;
+        }
+
+        /** Its plaintext and stored sizes. */
+        public ObjectResult result() {
+            return writer.result();
+        }
+
+        /**
+         * Makes the chunk durable and publishes it under its name (the name itself durable once
+         * {@link ChunkStore#syncNames()} returns); false when the repository held the chunk
+         * already (another writer stored the same content first), and nothing was added.
+         */
+        public boolean publish() throws IOException {
+            try {
+                writer.publish();
+                return true;
+            } catch (ObjectExistsException e) {
+                return false;
+            }
+        }
+
+        /** Discards the chunk unless it was published. */
+        @Override
+        public void close() throws IOException {
+            writer.close();
         }
     }
 

@@ -119,15 +119,30 @@ public final class ObjectCodec {
      * with the plaintext SHA-256 if {@code plainSha256}.
      */
     public ObjectWriter newWriter(String key, Storage.WriteMode mode, boolean plainSha256) throws IOException {
+        return newWriter(key, mode, plainSha256, false);
+    }
+
+    /**
+     * A writer like {@link #newWriter} whose {@link ObjectWriter#finish()} encodes the whole
+     * object into the store's write without publishing it: {@link ObjectWriter#publish()} does,
+     * later and possibly on another thread. For many objects whose publication waits on the
+     * store (a local directory's fsync, a PUT) while the threads that encode them go on.
+     */
+    public ObjectWriter newHeldWriter(String key, Storage.WriteMode mode) throws IOException {
+        return newWriter(key, mode, false, true);
+    }
+
+    private ObjectWriter newWriter(String key, Storage.WriteMode mode, boolean plainSha256, boolean held) throws IOException {
         requireNonNull(key, "key is null");
         checkOpen();
         if (!key.endsWith(extension())) {
             throw new WalvaultException(ErrorCode.INTERNAL, "object key '" + key + "' lacks extension '" + extension() + "'");
         }
         Sink sink = storage.newWrite(key, mode);
+        ObjectWriter.Held publication = held ? new ObjectWriter.Held(sink) : null;
         try {
             // what the store holds, to report and to verify against the store's own size
-            CountingStage stored = new CountingStage(sink);
+            CountingStage stored = new CountingStage(publication != null ? publication : sink);
             Sink s = stored;
             // encryption: only and always when the repository is encrypted; with the plaintext
             // digest as trailer when there is one, so hosts without the private key can compare
@@ -142,7 +157,7 @@ public final class ObjectCodec {
             // before the stages after it, so the trailer above can take its result)
             digest[0] = plainSha256 ? new DigestStage(s) : null;
             CountingStage plain = new CountingStage(digest[0] != null ? digest[0] : s);
-            return new ObjectWriter(key, plain, digest[0], stored);
+            return new ObjectWriter(key, plain, digest[0], stored, publication);
         } catch (IOException | RuntimeException e) {
             try {
                 sink.close();

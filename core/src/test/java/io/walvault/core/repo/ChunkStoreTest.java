@@ -2,6 +2,7 @@ package io.walvault.core.repo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import io.walvault.core.crypto.X25519Keys;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.storage.memory.MemoryStorage;
+import io.walvault.core.storage.posix.PosixStorage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +26,9 @@ import java.util.OptionalLong;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Chunks: named by a keyed hash of their content (equal content, equal name, within a
@@ -66,6 +70,39 @@ class ChunkStoreTest {
         Repository pk = Repository.create(new MemoryStorage("pk"), new Repository.InitOptions(Compression.LZ4,
                 EncryptionMode.PUBLIC_KEY, null, X25519Keys.publicKeyOf(X25519Keys.generatePrivateKey()), null));
         assertTrue(pk.cluster(SYSID).chunks().namer().isEmpty());
+    }
+
+    @Test
+    void anEncodedChunkIsNeitherSeenNorLeftBehindUntilItIsPublished(@TempDir Path dir) throws IOException {
+        PosixStorage storage = new PosixStorage(dir.resolve("repo"));
+        Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.LZ4, EncryptionMode.PASSPHRASE,
+                RepositoryTest.PASS.clone(), null, RepositoryTest.FAST_KDF));
+        ChunkStore store = repo.cluster(SYSID).chunks();
+        ChunkNamer namer = store.namer().orElseThrow();
+        byte[] data = random(20000, 5);
+        ChunkId id = namer.name(data, 0, data.length);
+
+        ChunkStore.Unpublished u = store.encode(id, data, data.length);
+        Arrays.fill(data, (byte) 0); // the caller's buffer is free again once encode returns
+        assertTrue(store.stored(id).isEmpty(), "an encoded chunk is not visible before it is published");
+        assertTrue(u.publish());
+        u.close();
+        assertEquals(u.result().storedSize(), store.stored(id).orElseThrow().size());
+        byte[] back = new byte[20000];
+        store.readInto(id, back, "the test");
+        assertArrayEquals(random(20000, 5), back);
+
+        try (ChunkStore.Unpublished again = store.encode(id, back, back.length)) {
+            assertFalse(again.publish(), "a chunk the repository holds is not stored twice");
+        }
+        byte[] other = random(20000, 6);
+        ChunkId otherId = namer.name(other, 0, other.length);
+        store.encode(otherId, other, other.length).close(); // abandoned
+        assertTrue(store.stored(otherId).isEmpty());
+        try (Stream<Path> files = Files.walk(dir.resolve("repo"))) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(),
+                    "neither the refused nor the abandoned chunk leaves a temporary file");
+        }
     }
 
     @Test

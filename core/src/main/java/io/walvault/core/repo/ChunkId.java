@@ -2,8 +2,6 @@ package io.walvault.core.repo;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.HexFormat;
 
 /**
@@ -12,11 +10,10 @@ import java.util.HexFormat;
  * has equal names, so a chunk the repository holds already is never stored again; without the
  * secret, a name tells nothing of the content.
  */
-public record ChunkId(@JsonValue String hex) implements Comparable<ChunkId> {
+public record ChunkId(String hex) implements Comparable<ChunkId> {
 
     public static final int BYTES = 32;
 
-    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public ChunkId {
         requireNonNull(hex, "hex is null");
         if (!isChunkId(hex)) {

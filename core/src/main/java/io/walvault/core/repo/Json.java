@@ -1,16 +1,10 @@
 package io.walvault.core.repo;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.walvault.core.error.CorruptDataException;
-import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectExistsException;
@@ -21,48 +15,28 @@ import java.io.InputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The repository's JSON: strict on reading (unknown fields, trailing data, nulls for numbers fail). */
+/**
+ * The repository's JSON: records through {@link RecordJson}, strict on reading (unknown or
+ * duplicate fields, trailing data, nulls or absence for primitives fail), and the descriptor as a
+ * flat object.
+ */
 final class Json {
 
-    /**
-     * The parser alone, for {@link #readFlatObject}: without the ObjectMapper, whose set-up (some
-     * 500 classes, module discovery) is most of what a short-lived process would spend on JSON.
-     */
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
-    /** Set up on first use only (see {@link #FACTORY}). */
-    private static final class Lazy {
-        static final ObjectMapper MAPPER = new ObjectMapper()
-                .findAndRegisterModules()
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
-                .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
-                .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true)
-                .configure(SerializationFeature.INDENT_OUTPUT, false)
-                .setSerializationInclusion(JsonInclude.Include.NON_NULL);
-    }
-
-    /** The ObjectMapper of the repository's records. */
-    static ObjectMapper mapper() {
-        return Lazy.MAPPER;
-    }
 
     private Json() {
     }
 
-    static byte[] write(Object value) {
-        try {
-            return mapper().writeValueAsBytes(value);
-        } catch (JsonProcessingException e) {
-            throw new WalvaultException(ErrorCode.INTERNAL, "cannot serialize " + value.getClass().getSimpleName(), e);
-        }
+    static byte[] write(Record value) {
+        return RecordJson.write(value);
     }
 
     /**
      * Stores {@code value} as a new plain-JSON object at {@code key} (a record nobody changes
      * afterwards); an object already there is {@link ObjectExistsException}.
      */
-    static void store(Storage storage, String key, Object value) {
+    static void store(Storage storage, String key, Record value) {
         byte[] json = write(value);
         try (Sink w = storage.newWrite(key)) {
             w.write(json, 0, json.length);
@@ -73,7 +47,7 @@ final class Json {
     }
 
     /** Reads the plain-JSON object at {@code key} as {@code type}, as strictly as {@link #read}. */
-    static <T> T load(Storage storage, String key, Class<T> type) {
+    static <T extends Record> T load(Storage storage, String key, Class<T> type) {
         try (InputStream in = storage.newRead(key)) {
             return read(in.readAllBytes(), type, key);
         } catch (IOException e) {
@@ -81,20 +55,17 @@ final class Json {
         }
     }
 
-    /** Parses {@code bytes} of the object {@code key}; any deviation is corruption naming the key. */
-    static <T> T read(byte[] bytes, Class<T> type, String key) {
+    /**
+     * Parses {@code bytes} of the object {@code key}; any deviation is corruption naming the key,
+     * except a record's own refusal that is a {@link WalvaultException} (an unknown format
+     * version), which keeps its code and hint.
+     */
+    static <T extends Record> T read(byte[] bytes, Class<T> type, String key) {
         try {
-            T v = mapper().readValue(bytes, type);
-            if (v == null) {
-                throw new CorruptDataException("object '" + key + "' is corrupt: it is JSON null");
-            }
-            return v;
-        } catch (IOException | IllegalArgumentException e) {
-            for (Throwable c = e; c != null; c = c.getCause()) {
-                if (c instanceof WalvaultException w) {
-                    throw w; // a record's own check (an unknown format version): keep its code and hint
-                }
-            }
+            return RecordJson.read(bytes, type);
+        } catch (WalvaultException e) {
+            throw e;
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
             throw new CorruptDataException("object '" + key + "' is corrupt: " + firstLine(e.getMessage()), e);
         }
     }

@@ -2,7 +2,6 @@ package io.walvault.core.repo;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.walvault.core.manifest.FileChecksum;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -159,7 +158,6 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
     }
 
     /** Whether the file is stored as chunks rather than in a bundle. */
-    @JsonIgnore
     public boolean isChunked() {
         return chunks != null;
     }
@@ -182,7 +180,6 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
         return new ManifestFile(path, LINK, 0, null, mtime, null, null, target, 0, 0);
     }
 
-    @JsonIgnore
     public boolean isFile() {
         return FILE.equals(type);
     }
@@ -197,7 +194,6 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
     }
 
     /** The checksum this regular file's content must have: SHA-256 when recorded, else the server's. */
-    @JsonIgnore
     public Checksum expectedChecksum() {
         if (sha256 != null) {
             return new Checksum("SHA256", sha256);

@@ -1,10 +1,8 @@
 package io.walvault.core.repo;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.pipeline.Sink;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
@@ -62,13 +60,13 @@ final class ManifestLineParser implements Sink {
             }
             return;
         }
-        JsonNode n;
+        String first;
         try {
-            n = Json.mapper().readTree(new String(bytesOfLine, StandardCharsets.UTF_8));
+            first = RecordJson.firstField(bytesOfLine);
         } catch (IOException e) {
-            throw corrupt("line " + lineNo + " is not JSON");
+            throw corrupt("line " + lineNo + " is not a JSON object");
         }
-        if (n.has("end")) {
+        if (first.equals("end")) { // the end record: {"end":{...}}; an entry starts with its path
             BackupCatalog.End e = Json.read(bytesOfLine, BackupCatalog.Trailer.class, key).end();
             if (e.files() != count || e.bytes() != bytes) {
                 throw corrupt("the end record counts " + e.files() + " files of " + e.bytes() + " bytes but the manifest lists "

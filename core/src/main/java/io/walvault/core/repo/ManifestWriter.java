@@ -15,7 +15,7 @@ public final class ManifestWriter implements AutoCloseable {
         this.out = out;
     }
 
-    void line(Object record) throws IOException {
+    void line(Record record) throws IOException {
         byte[] json = Json.write(record);
         out.write(json, 0, json.length);
         out.write(new byte[] {'\n'}, 0, 1);

@@ -530,7 +530,7 @@ class RepositoryTest {
         String id = "20261121T063000Z";
         BackupInfo info = new BackupInfo(id, SYSID, 170004, "17.4", "old", TimelineId.of(1), Lsn.parse("0/2000028"), TimelineId.of(1L), Lsn.parse("0/2000100"), Instant.parse("2026-11-21T06:30:00Z"), Instant.parse("2026-11-21T06:31:00Z"), OptionalLong.of(16777216L), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), Optional.of(WalSegmentName.parse("000000010000000000000002", 16777216L)), 0L, 0L, 0L, 0, false);
         try (ObjectWriter w = repo.codec().newWriter(backups.manifestKey(id), io.walvault.core.storage.Storage.WriteMode.CREATE, false)) {
-            for (Object line : List.of(new BackupCatalog.Header(2, BackupInfoJson.of(info)), new BackupCatalog.Trailer(new BackupCatalog.End(0, 0)))) {
+            for (Record line : List.<Record>of(new BackupCatalog.Header(2, BackupInfoJson.of(info)), new BackupCatalog.Trailer(new BackupCatalog.End(0, 0)))) {
                 byte[] j = Json.write(line);
                 w.write(j, 0, j.length);
                 w.write(new byte[] {'\n'}, 0, 1);

@@ -248,6 +248,37 @@ class WalvaultExecutableIT {
                 started.toString());
     }
 
+    @Test
+    void everyCommandMapsTheClassArchiveOfTheHooksButOnlyAHookDumpsIt(@TempDir Path dir) throws Exception {
+        Path calls = dir.resolve("calls");
+        Path fakeJava = dir.resolve("java");
+        // records its options; asked to dump a class archive, writes one
+        Files.writeString(fakeJava, "#!/bin/sh\necho \"$*\" >> '" + calls + "'\nfor a in \"$@\"; do case \"$a\" in"
+                + " -XX:ArchiveClassesAtExit=*) printf x > \"${a#-XX:ArchiveClassesAtExit=}\";; esac; done\n");
+        Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwx------"));
+        Path jar = Files.writeString(dir.resolve("walvault.jar"), "");
+        Path cds = dir.resolve("cds");
+        Map<String, String> env = Map.of("WALVAULT_JAVA", fakeJava.toString(), "WALVAULT_JAR", jar.toString(),
+                "WALVAULT_CDS_DIR", cds.toString());
+        Files.createDirectories(dir.resolve("pg_wal"));
+        Files.write(dir.resolve("pg_wal/000000010000000000000007"), new byte[8192]);
+
+        assertEquals(0, WalvaultProcess.of("restore", "--help").in(dir).env(env).timeout(SHORT).run().exitCode());
+        assertEquals(0, WalvaultProcess.of("archive-push", "--repo", "file:///r", "pg_wal/000000010000000000000007").in(dir)
+                .env(env).timeout(SHORT).run().exitCode());
+        assertEquals(0, WalvaultProcess.of("backup", "--help").in(dir).env(env).timeout(SHORT).run().exitCode());
+        List<String> started = Files.readAllLines(calls);
+        assertEquals(3, started.size(), started.toString());
+        assertTrue(!started.get(0).contains("-XX:ArchiveClassesAtExit") && !started.get(0).contains("-XX:SharedArchiveFile"),
+                "a restore on a host without an archive neither dumps nor maps one: " + started.get(0));
+        assertTrue(started.get(1).contains("-XX:ArchiveClassesAtExit=" + cds), "the first hook call dumps it: " + started.get(1));
+        try (var archives = Files.list(cds)) {
+            List<Path> jsa = archives.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
+            assertEquals(1, jsa.size(), jsa.toString());
+            assertTrue(started.get(2).contains("-XX:SharedArchiveFile=" + jsa.get(0)), "a backup maps it: " + started.get(2));
+        }
+    }
+
     private static Result pushWithoutJar(Path cwd, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("archive-push"));
         cmd.addAll(List.of(args));

@@ -91,13 +91,18 @@ class ChunkedFilesTest {
         }
     }
 
-    @Test
-    void storesOnlyTheChunksTheRepositoryLacks() throws IOException {
-        CountingStorage storage = new CountingStorage();
+    /** The chunks of a cluster in a new passphrase repository on {@code storage}. */
+    private static ChunkStore passphraseStore(Storage storage) {
         Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.LZ4,
                 EncryptionMode.PASSPHRASE, "a passphrase for the test".toCharArray(), null,
                 new PassphraseKdf(8 * 1024, 1, 1, new byte[16])));
-        ChunkStore store = repo.cluster(7_400_000_000_000_000_001L).chunks();
+        return repo.cluster(7_400_000_000_000_000_001L).chunks();
+    }
+
+    @Test
+    void storesOnlyTheChunksTheRepositoryLacks() throws IOException {
+        CountingStorage storage = new CountingStorage();
+        ChunkStore store = passphraseStore(storage);
         byte[] file = new byte[CHUNK * 5 + 8192];
         new Random(3).nextBytes(file);
 
@@ -163,10 +168,7 @@ class ChunkedFilesTest {
                 };
             }
         };
-        Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.LZ4,
-                EncryptionMode.PASSPHRASE, "a passphrase for the test".toCharArray(), null,
-                new PassphraseKdf(8 * 1024, 1, 1, new byte[16])));
-        ChunkStore store = repo.cluster(7_400_000_000_000_000_001L).chunks();
+        ChunkStore store = passphraseStore(storage);
         byte[] file = new byte[CHUNK * 6];
         new Random(4).nextBytes(file);
         List<ChunkId> ids;
@@ -183,10 +185,7 @@ class ChunkedFilesTest {
     @Test
     void theSameContentTwiceInOneBackupIsStoredOnceAndCountedOnce() throws IOException {
         CountingStorage storage = new CountingStorage();
-        Repository repo = Repository.create(storage, new Repository.InitOptions(Compression.LZ4,
-                EncryptionMode.PASSPHRASE, "a passphrase for the test".toCharArray(), null,
-                new PassphraseKdf(8 * 1024, 1, 1, new byte[16])));
-        ChunkStore store = repo.cluster(7_400_000_000_000_000_001L).chunks();
+        ChunkStore store = passphraseStore(storage);
         byte[] file = new byte[CHUNK * 8]; // eight chunks of zeros: one content
         BackupInfo.ChunkUse use;
         List<ChunkId> ids;

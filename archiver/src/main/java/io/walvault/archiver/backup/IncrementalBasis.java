@@ -77,20 +77,17 @@ final class IncrementalBasis implements AutoCloseable {
      * why there is none (the reason said to the operator).
      */
     static Choice choose(BackupCatalog catalog, int serverVersionNum) {
-        List<BackupInfo> backups = catalog.restorable();
-        for (int i = backups.size() - 1; i >= 0; i--) {
-            BackupInfo b = backups.get(i);
-            if (b.pgVersion() / 10000 != serverVersionNum / 10000) {
-                continue;
-            }
-            if (!b.timeline().equals(b.stopTimeline())) {
-                return Choice.none("the newest backup of PostgreSQL " + serverVersionNum / 10000 + ", '" + b.id()
-                        + "', spans a timeline switch");
-            }
-            return new Choice(Optional.of(b), "");
+        Optional<BackupInfo> newest = catalog.newestRestorable(b -> b.pgVersion() / 10000 == serverVersionNum / 10000);
+        if (newest.isEmpty()) {
+            return Choice.none("the repository holds no backup of this cluster from PostgreSQL " + serverVersionNum / 10000
+                    + " to build on");
         }
-        return Choice.none("the repository holds no backup of this cluster from PostgreSQL " + serverVersionNum / 10000
-                + " to build on");
+        BackupInfo b = newest.get();
+        if (!b.timeline().equals(b.stopTimeline())) {
+            return Choice.none("the newest backup of PostgreSQL " + serverVersionNum / 10000 + ", '" + b.id()
+                    + "', spans a timeline switch");
+        }
+        return new Choice(newest, "");
     }
 
     /** The chosen backup, or the reason there is none. */

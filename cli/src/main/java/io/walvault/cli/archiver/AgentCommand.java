@@ -16,6 +16,7 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.replication.ReplicationConnection;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
@@ -108,6 +109,7 @@ public final class AgentCommand implements Callable<Integer> {
     public Integer call() {
         AgentOptions options = options();
         ConnectionSettings settings = ServerConnection.of(pg);
+        ReplicationConnection.prepareInBackground(); // the network code set up while the rest starts
         try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
             AgentMetrics metrics = new AgentMetrics();
             Agent agent = new Agent(settings, repo, options, metrics);

@@ -13,6 +13,8 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Futures;
+import io.walvault.core.replication.ReplicationConnection;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.Repositories;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.FutureTask;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,24 +115,33 @@ public final class BackupCommand implements Callable<Integer> {
     public Integer call() {
         BackupOptions options = options();
         ConnectionSettings settings = ServerConnection.of(pg);
+        ReplicationConnection.prepareInBackground(); // the network code set up while the rest starts
         PrintWriter err = spec.commandLine().getErr();
-        // the backup streams its own WAL, but recovery past it needs archiving: say at once when it fails
-        List<CheckResult> unarchived = Check.archiveSetUp(settings).stream().filter(c -> !c.ok()).toList();
-        if (archiveCheck && !unarchived.isEmpty()) {
-            throw new WalvaultException(ErrorCode.CHECK_FAILED, unarchived.stream().map(BackupCommand::problem)
-                    .collect(Collectors.joining("; ")) + " HINT: " + unarchived.stream().map(c -> c.hint().orElse(""))
-                    .collect(Collectors.joining("; ")));
-        }
-        for (CheckResult c : unarchived) {
-            err.println("walvault: warning: " + problem(c) + "; this backup is restorable, but no point after it is until"
-                    + " WAL is archived HINT: " + c.hint().orElse(""));
-        }
+        // the backup streams its own WAL, but recovery past it needs archiving: say at once when it
+        // fails. The check (an SQL connection) runs while the repository is opened (its key derived).
+        FutureTask<List<CheckResult>> archiveSetUp = new FutureTask<>(() -> Check.archiveSetUp(settings));
+        Thread checking = new Thread(archiveSetUp, "walvault-archive-check");
+        checking.setDaemon(true);
+        checking.start();
         BackupResult r;
         Settings own = repository.settings(serverCompression == null ? Map.of()
                 : Map.of("backup-server-compression", serverCompression), System.getenv());
         options = options.systemIdentifier(own.systemIdentifier()).serverCompression(ServerCompressionChoice.from(own))
                 .guard(ClusterGuard.of(own, LOG::warn));
-        try (RepositorySettings rs = repository.repository(System.getenv()); Repository repo = Repositories.open(rs)) {
+        Repository opened;
+        RepositorySettings rs = null;
+        try {
+            rs = repository.repository(System.getenv());
+            opened = Repositories.open(rs);
+        } catch (RuntimeException e) {
+            if (rs != null) {
+                rs.close();
+            }
+            reportArchiveSetUp(archiveSetUp, err); // its refusal first, as when the two ran one after the other
+            throw e;
+        }
+        try (RepositorySettings closeSettings = rs; Repository repo = opened) {
+            reportArchiveSetUp(archiveSetUp, err);
             Backup backup = switch (progressMode) {
                 case "none" -> new Backup(settings, repo, options);
                 case "bar" -> new Backup(settings, repo, options, err, true);
@@ -164,6 +176,24 @@ public final class BackupCommand implements Callable<Integer> {
         r.checksumFailure().ifPresent(m -> err.println("walvault: warning: the server reported data-checksum failures"
                 + " (kept because of --allow-checksum-failures): " + m));
         return 0;
+    }
+
+    /**
+     * Waits for the archive check: with {@code --archive-check}, a problem stops the backup
+     * (exit 84, every problem named); without, each is a warning.
+     */
+    private void reportArchiveSetUp(FutureTask<List<CheckResult>> archiveSetUp, PrintWriter err) {
+        List<CheckResult> unarchived = Futures.join(archiveSetUp, "checking the archive set-up").stream()
+                .filter(c -> !c.ok()).toList();
+        if (archiveCheck && !unarchived.isEmpty()) {
+            throw new WalvaultException(ErrorCode.CHECK_FAILED, unarchived.stream().map(BackupCommand::problem)
+                    .collect(Collectors.joining("; ")) + " HINT: " + unarchived.stream().map(c -> c.hint().orElse(""))
+                    .collect(Collectors.joining("; ")));
+        }
+        for (CheckResult c : unarchived) {
+            err.println("walvault: warning: " + problem(c) + "; this backup is restorable, but no point after it is until"
+                    + " WAL is archived HINT: " + c.hint().orElse(""));
+        }
     }
 
     private BackupOptions options() {

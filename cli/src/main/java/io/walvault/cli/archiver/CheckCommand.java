@@ -9,6 +9,7 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.replication.ReplicationConnection;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.restore.info.InfoJson;
@@ -86,6 +87,7 @@ public final class CheckCommand implements Callable<Integer> {
         Optional<String> checkedSlot = Optional.ofNullable(slot).or(() -> noArchiveCommand ? Optional.of("walvault")
                 : Optional.empty());
         ConnectionSettings settings = ServerConnection.of(pg);
+        ReplicationConnection.prepareInBackground(); // the network code set up while the rest starts
         Settings all = repository.settings(System.getenv());
         RepositorySettings rs = RepositorySettings.from(all);
         List<CheckResult> results;

@@ -53,6 +53,15 @@ public final class ReplicationConnection implements AutoCloseable {
     }
 
     /**
+     * Starts setting the replication client's network code up on a thread of its own (see
+     * {@link Transport#prepareInBackground}): for a command that will connect soon and has other
+     * start-up work to do first. Optional; {@link #open} works without it.
+     */
+    public static void prepareInBackground() {
+        Transport.prepareInBackground();
+    }
+
+    /**
      * Connects to the first endpoint of {@code settings} that answers, authenticates and checks
      * that the server is a supported version.
      *

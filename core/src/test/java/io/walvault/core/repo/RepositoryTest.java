@@ -500,6 +500,23 @@ class RepositoryTest {
     }
 
     @Test
+    void theNewestRestorableBackupPassesOverDamagedIncompleteAndUnwantedOnes() throws IOException {
+        Repository repo = create(EncryptionMode.PASSPHRASE, null);
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        assertEquals(Optional.empty(), backups.newestRestorable(b -> true), "an empty repository");
+        BackupInfo a = committedBackup(backups, "20261121T063000Z", true);
+        BackupInfo b = committedBackup(backups, "20261122T063000Z", true);
+        BackupInfo c = committedBackup(backups, "20261123T063000Z", true);
+        committedBackup(backups, "20261124T063000Z", false); // a manifest without its commit record
+        storage.remove(backups.bundleKey(c.id(), 0));         // the newest committed one lost a bundle
+        assertEquals(Optional.of(b), backups.newestRestorable(x -> true));
+        assertEquals(Optional.of(a), backups.newestRestorable(x -> !x.id().equals(b.id())));
+        assertEquals(Optional.empty(), backups.newestRestorable(x -> false));
+        List<BackupInfo> all = backups.restorable();
+        assertEquals(all.get(all.size() - 1), backups.newestRestorable(x -> true).orElseThrow(), "the same answer as the whole list's");
+    }
+
+    @Test
     void damageStaysWithTheBackupItHits() throws IOException {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         BackupCatalog backups = repo.cluster(SYSID).backups();

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -11,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.DefaultChannelId;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -40,6 +42,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +90,8 @@ public final class Transport implements AutoCloseable {
 
     private static final Object CLOSED = new Object();
     private static volatile EventLoopGroup group;
+    private static final Object PREPARATION_LOCK = new Object();
+    private static Future<Void> preparation;
 
     private final Channel channel;
     private final InboundQueue inbound;
@@ -95,6 +102,51 @@ public final class Transport implements AutoCloseable {
         this.channel = channel;
         this.inbound = inbound;
         this.endpoint = endpoint;
+    }
+
+    /**
+     * Sets Netty up (its classes, the native transport, the event loops, the buffer pool, the
+     * channel ids) on a daemon thread of its own, so that a process can do its other start-up
+     * work (options, the repository's key) meanwhile: a fresh JVM spends about 0.3 s on it before
+     * its first connection. Idempotent; {@link #connect} waits for it before it touches Netty, so
+     * that no two threads initialise Netty's classes at once. A failure here is left for
+     * {@code connect} to meet and report.
+     */
+    public static void prepareInBackground() {
+        synchronized (PREPARATION_LOCK) {
+            if (preparation != null) {
+                return;
+            }
+            FutureTask<Void> task = new FutureTask<>(() -> {
+                group();
+                ByteBufAllocator.DEFAULT.buffer(64).release();
+                DefaultChannelId.newInstance();
+                new Bootstrap();
+                return null;
+            });
+            Thread t = new Thread(task, "walvault-pg-io-prepare");
+            t.setDaemon(true);
+            t.start();
+            preparation = task;
+        }
+    }
+
+    /** Waits for {@link #prepareInBackground}, if it was started. */
+    private static void awaitPreparation() {
+        Future<Void> p;
+        synchronized (PREPARATION_LOCK) {
+            p = preparation;
+        }
+        if (p == null) {
+            return;
+        }
+        try {
+            p.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            LOG.debug("setting Netty up ahead failed (the connection does it again): {}", e.getCause().toString());
+        }
     }
 
     private static EventLoopGroup group() {
@@ -119,6 +171,7 @@ public final class Transport implements AutoCloseable {
      */
     public static Transport connect(Endpoint endpoint, Duration timeout) {
         requireNonNull(endpoint, "endpoint is null");
+        awaitPreparation();
         InboundQueue inbound = new InboundQueue();
         EventLoopGroup g = group();
         Bootstrap b = new Bootstrap().group(g)

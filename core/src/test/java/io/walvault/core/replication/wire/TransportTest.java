@@ -57,6 +57,19 @@ class TransportTest {
     }
 
     @Test
+    void aConnectionAfterTheSetUpWasStartedAheadWaitsForItAndWorks() throws Exception {
+        Transport.prepareInBackground();
+        Transport.prepareInBackground(); // idempotent
+        byte[] ready = {'Z', 0, 0, 0, 5, 'I'};
+        try (Peer p = new Peer(ready); Transport t = p.connect()) {
+            t.startFraming();
+            try (BackendMessage z = t.receive(Duration.ofSeconds(5))) {
+                assertEquals('Z', z.type());
+            }
+        }
+    }
+
+    @Test
     void framesAreSplitWhateverTheReads() throws Exception {
         byte[] two = {'Z', 0, 0, 0, 5, 'I', 'C', 0, 0, 0, 9, 'S', 'H', 'O', 'W', 0};
         try (Peer p = new Peer(two); Transport t = p.connect()) {

@@ -249,7 +249,7 @@ class WalvaultExecutableIT {
     }
 
     @Test
-    void everyCommandMapsTheClassArchiveOfTheHooksButOnlyAHookDumpsIt(@TempDir Path dir) throws Exception {
+    void everyCommandMapsTheClassArchiveOfTheHooksButOnlyAHookDumpsItReplacingEarlierJarsOnes(@TempDir Path dir) throws Exception {
         Path calls = dir.resolve("calls");
         Path fakeJava = dir.resolve("java");
         // records its options; asked to dump a class archive, writes one
@@ -262,6 +262,10 @@ class WalvaultExecutableIT {
                 "WALVAULT_CDS_DIR", cds.toString());
         Files.createDirectories(dir.resolve("pg_wal"));
         Files.write(dir.resolve("pg_wal/000000010000000000000007"), new byte[8192]);
+        Path earlierJars = Files.writeString(Files.createDirectories(cds).resolve("walvault-1-2-3.jsa"), "x");
+        Files.setLastModifiedTime(earlierJars, java.nio.file.attribute.FileTime.from(java.time.Instant.now()
+                .minus(java.time.Duration.ofDays(40))));
+        Path anotherInstallation = Files.writeString(cds.resolve("walvault-4-5-6.jsa"), "x");
 
         assertEquals(0, WalvaultProcess.of("restore", "--help").in(dir).env(env).timeout(SHORT).run().exitCode());
         assertEquals(0, WalvaultProcess.of("archive-push", "--repo", "file:///r", "pg_wal/000000010000000000000007").in(dir)
@@ -273,8 +277,11 @@ class WalvaultExecutableIT {
                 "a restore on a host without an archive neither dumps nor maps one: " + started.get(0));
         assertTrue(started.get(1).contains("-XX:ArchiveClassesAtExit=" + cds), "the first hook call dumps it: " + started.get(1));
         try (var archives = Files.list(cds)) {
-            List<Path> jsa = archives.filter(f -> f.getFileName().toString().endsWith(".jsa")).toList();
-            assertEquals(1, jsa.size(), jsa.toString());
+            List<Path> jsa = archives.filter(f -> f.getFileName().toString().endsWith(".jsa"))
+                    .filter(f -> !f.equals(anotherInstallation)).toList();
+            assertEquals(1, jsa.size(), "the new archive alone, an earlier jar's left for 40 days removed: " + jsa);
+            assertTrue(!jsa.contains(earlierJars), jsa.toString());
+            assertTrue(Files.exists(anotherInstallation), "a recent archive of another jar stays");
             assertTrue(started.get(2).contains("-XX:SharedArchiveFile=" + jsa.get(0)), "a backup maps it: " + started.get(2));
         }
     }

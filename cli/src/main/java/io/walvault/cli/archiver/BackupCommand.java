@@ -124,13 +124,13 @@ public final class BackupCommand implements Callable<Integer> {
         checking.setDaemon(true);
         checking.start();
         BackupResult r;
-        Settings own = repository.settings(serverCompression == null ? Map.of()
-                : Map.of("backup-server-compression", serverCompression), System.getenv());
-        options = options.systemIdentifier(own.systemIdentifier()).serverCompression(ServerCompressionChoice.from(own))
-                .guard(ClusterGuard.of(own, LOG::warn));
         Repository opened;
         RepositorySettings rs = null;
         try {
+            Settings own = repository.settings(serverCompression == null ? Map.of()
+                    : Map.of("backup-server-compression", serverCompression), System.getenv());
+            options = options.systemIdentifier(own.systemIdentifier()).serverCompression(ServerCompressionChoice.from(own))
+                    .guard(ClusterGuard.of(own, LOG::warn));
             rs = repository.repository(System.getenv());
             opened = Repositories.open(rs);
         } catch (RuntimeException e) {

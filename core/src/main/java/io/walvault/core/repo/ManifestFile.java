@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 
 /**
  * One entry of a backup: a regular file and where it lives (in bundle {@code bundle}, at
@@ -40,6 +41,11 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
                            String linkTarget, int bundle, long offset, Integer chunkSize, List<ChunkId> chunks,
                            String chunkHashes, String chunkCrcs) {
 
+    /** Checked for every entry of every manifest read: compiled once. */
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern CHECKSUM = Pattern.compile("[A-Z0-9]+:[0-9a-f]*");
+    private static final Pattern HEX = Pattern.compile("[0-9a-f]*");
+
     public static final String FILE = "file";
     public static final String DIRECTORY = "dir";
     public static final String LINK = "link";
@@ -53,10 +59,10 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
         if (size < 0 || offset < 0 || bundle < 0) {
             throw new IllegalArgumentException("manifest entry '" + path + "' has a negative size, offset or bundle");
         }
-        if (sha256 != null && !sha256.matches("[0-9a-f]{64}")) {
+        if (sha256 != null && !SHA256.matcher(sha256).matches()) {
             throw new IllegalArgumentException("manifest entry '" + path + "' has an invalid sha256");
         }
-        if (checksum != null && !checksum.matches("[A-Z0-9]+:[0-9a-f]*")) {
+        if (checksum != null && !CHECKSUM.matcher(checksum).matches()) {
             throw new IllegalArgumentException("manifest entry '" + path + "' has an invalid checksum '" + checksum + "'");
         }
         switch (type) {
@@ -92,11 +98,11 @@ public record ManifestFile(String path, String type, long size, Integer mode, lo
             }
         }
         if (chunkHashes != null && (chunks == null || chunkHashes.length() != 16 * chunks.size()
-                || !chunkHashes.matches("[0-9a-f]*"))) {
+                || !HEX.matcher(chunkHashes).matches())) {
             throw new IllegalArgumentException("manifest entry '" + path + "' has chunk hashes that do not fit its chunks");
         }
         if (chunkCrcs != null && (chunks == null || chunkCrcs.length() != 8 * chunks.size()
-                || !chunkCrcs.matches("[0-9a-f]*"))) {
+                || !HEX.matcher(chunkCrcs).matches())) {
             throw new IllegalArgumentException("manifest entry '" + path + "' has chunk CRCs that do not fit its chunks");
         }
     }

@@ -119,10 +119,8 @@ public final class BackupCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         // the backup streams its own WAL, but recovery past it needs archiving: say at once when it
         // fails. The check (an SQL connection) runs while the repository is opened (its key derived).
-        FutureTask<List<CheckResult>> archiveSetUp = new FutureTask<>(() -> Check.archiveSetUp(settings));
-        Thread checking = new Thread(archiveSetUp, "walvault-archive-check");
-        checking.setDaemon(true);
-        checking.start();
+        FutureTask<List<CheckResult>> archiveSetUp = Futures.startOnDaemon("walvault-archive-check",
+                () -> Check.archiveSetUp(settings));
         BackupResult r;
         Repository opened;
         RepositorySettings rs = null;

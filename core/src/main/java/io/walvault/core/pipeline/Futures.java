@@ -3,12 +3,29 @@ package io.walvault.core.pipeline;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 
-/** Waiting for work handed to other threads, its failure thrown as it was thrown there. */
+/**
+ * Work handed to another thread: started on a daemon thread of its own, and waited for, its
+ * failure thrown as it was thrown there.
+ */
 public final class Futures {
 
     private Futures() {
+    }
+
+    /**
+     * Starts {@code task} on a new daemon thread named {@code threadName} (work a process does
+     * beside its start-up, which must not keep it alive); {@link #join} or {@link #await} its result.
+     */
+    public static <T> FutureTask<T> startOnDaemon(String threadName, Callable<T> task) {
+        FutureTask<T> f = new FutureTask<>(task);
+        Thread t = new Thread(f, threadName);
+        t.setDaemon(true);
+        t.start();
+        return f;
     }
 
     /**

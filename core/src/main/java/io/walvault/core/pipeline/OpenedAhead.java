@@ -26,18 +26,14 @@ public final class OpenedAhead<T extends AutoCloseable> implements AutoCloseable
     private final FutureTask<T> task;
     private boolean taken;
 
-    private OpenedAhead(Callable<T> open) {
-        this.task = new FutureTask<>(open);
+    private OpenedAhead(FutureTask<T> task) {
+        this.task = task;
     }
 
     /** Starts {@code open} on a daemon thread named {@code threadName}. */
     public static <T extends AutoCloseable> OpenedAhead<T> start(String threadName, Callable<T> open) {
         requireNonNull(open, "open is null");
-        OpenedAhead<T> ahead = new OpenedAhead<>(open);
-        Thread t = new Thread(ahead.task, requireNonNull(threadName, "threadName is null"));
-        t.setDaemon(true);
-        t.start();
-        return ahead;
+        return new OpenedAhead<>(Futures.startOnDaemon(requireNonNull(threadName, "threadName is null"), open));
     }
 
     /**

@@ -1,9 +1,7 @@
 package io.walvault.core.repo;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
@@ -21,9 +19,6 @@ import java.util.Map;
  * flat object.
  */
 final class Json {
-
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     private Json() {
     }
@@ -76,7 +71,7 @@ final class Json {
      * field or trailing data is corruption naming the key. Callers check which fields they know.
      */
     static Map<String, Object> readFlatObject(byte[] bytes, String key) {
-        try (JsonParser p = FACTORY.createParser(bytes)) {
+        try (JsonParser p = RecordJson.FACTORY.createParser(bytes)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new CorruptDataException("object '" + key + "' is corrupt: it is not a JSON object");
             }

@@ -36,7 +36,8 @@ import java.util.Map;
  */
 final class RecordJson {
 
-    private static final JsonFactory FACTORY = JsonFactory.builder()
+    /** The package's parser factory (also {@link Json#readFlatObject}'s): duplicate fields refused. */
+    static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     /** JSON that does not fit the record it is read as; its message says where and how. */

@@ -31,6 +31,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Futures;
 import io.walvault.core.replication.ConnectionLostException;
 import io.walvault.core.replication.ProtocolException;
 import io.walvault.core.replication.conn.Endpoint;
@@ -44,7 +45,6 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -117,17 +117,13 @@ public final class Transport implements AutoCloseable {
             if (preparation != null) {
                 return;
             }
-            FutureTask<Void> task = new FutureTask<>(() -> {
+            preparation = Futures.startOnDaemon("walvault-pg-io-prepare", () -> {
                 group();
                 ByteBufAllocator.DEFAULT.buffer(64).release();
                 DefaultChannelId.newInstance();
                 new Bootstrap();
                 return null;
             });
-            Thread t = new Thread(task, "walvault-pg-io-prepare");
-            t.setDaemon(true);
-            t.start();
-            preparation = task;
         }
     }
 

@@ -45,7 +45,8 @@ public final class SimilarNames {
 
     /**
      * A hint for a name that is not known: the closest known one, else the longer names it
-     * stands for; empty when there is none.
+     * stands for as an option, else the known names it lengthens or shortens; empty when there
+     * is none.
      */
     public static Optional<String> hint(String typed, Collection<String> known) {
         Optional<String> close = closest(typed, known);
@@ -53,11 +54,30 @@ public final class SimilarNames {
             return Optional.of("did you mean '" + close.get() + "'?");
         }
         List<String> longer = qualified(typed, known);
-        if (longer.isEmpty()) {
+        if (!longer.isEmpty()) {
+            return Optional.of("as a setting, --" + typed + " is " + longer.stream().map(n -> "'" + n + "'")
+                    .collect(Collectors.joining(" or ")) + " (the command's name first)");
+        }
+        List<String> respelled = longerOrShorter(typed, known);
+        if (respelled.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of("as a setting, --" + typed + " is " + longer.stream().map(n -> "'" + n + "'")
-                .collect(Collectors.joining(" or ")) + " (the command's name first)");
+        return Optional.of("did you mean " + respelled.stream().map(n -> "'" + n + "'").collect(Collectors.joining(" or ")) + "?");
+    }
+
+    /**
+     * The known names that begin {@code typed} (a longer spelling: {@code repository} or
+     * {@code repo1-path} for {@code repo}) or that {@code typed} begins ({@code passphrase} for
+     * {@code passphrase-file}), when there are at most three, sorted; names this short are left
+     * out, which would match too much: known ones under 3 characters, typed ones under 4.
+     */
+    static List<String> longerOrShorter(String typed, Collection<String> known) {
+        requireNonNull(typed, "typed is null");
+        List<String> found = known.stream()
+                .filter(k -> k.length() >= 3 && typed.startsWith(k) || typed.length() >= 4 && k.startsWith(typed))
+                .filter(k -> !k.equals(typed))
+                .sorted().toList();
+        return found.size() <= 3 ? found : List.of();
     }
 
     /** Optimal string alignment distance (Damerau-Levenshtein without repeated edits of a substring). */

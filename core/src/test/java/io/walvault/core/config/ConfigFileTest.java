@@ -94,4 +94,20 @@ class ConfigFileTest {
         assertEquals(Optional.empty(), SimilarNames.hint("xyz", known));
         assertEquals(1, SimilarNames.distance("ab", "ba"));
     }
+
+    @Test
+    void aNameSpelledLongerOrShorterThanAKnownOneIsHinted() {
+        List<String> known = List.of("repo", "passphrase-file", "pg", "compression", "archive-push-parallel",
+                "archive-get-parallel", "archive-push-look-ahead", "archive-get-prefetch");
+        // other tools' names, and the word written out
+        assertEquals(Optional.of("did you mean 'repo'?"), SimilarNames.hint("repository", known));
+        assertEquals(Optional.of("did you mean 'repo'?"), SimilarNames.hint("repo1-path", known));
+        assertEquals(Optional.of("did you mean 'passphrase-file'?"), SimilarNames.hint("passphrase", known));
+        assertEquals(Optional.of("did you mean 'compression'?"), SimilarNames.hint("compress", known));
+        // too short to say, or too many to choose from
+        assertEquals(Optional.empty(), SimilarNames.hint("pgdata-dir", known));
+        assertEquals(Optional.empty(), SimilarNames.hint("archive", known));
+        assertEquals(Optional.of("did you mean 'archive-get-parallel' or 'archive-get-prefetch'?"),
+                SimilarNames.hint("archive-get", known));
+    }
 }

@@ -196,6 +196,8 @@ class RestoreIT {
         Result notEmpty = f.restore(busy, "--target", "immediate", "--tablespace-map", f.tablespace + "=" + busy + "-ts");
         assertEquals(ErrorCode.RESTORE_TARGET_NOT_EMPTY.exitCode(), notEmpty.exitCode(), notEmpty.out());
         assertTrue(notEmpty.out().contains("HINT: restore into a new or empty directory"), notEmpty.out());
+        // at once, not after the key, the plan and the manifest
+        assertFalse(notEmpty.out().contains("restore plan for cluster"), notEmpty.out());
         try (Stream<Path> s = Files.list(busy)) {
             assertEquals(List.of(busy.resolve("precious")), s.toList());
         }

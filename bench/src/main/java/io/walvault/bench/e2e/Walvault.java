@@ -165,12 +165,8 @@ final class Walvault implements AutoCloseable {
     ChildResult childJvm(String heap, List<String> args, long timeoutSeconds) throws IOException, InterruptedException {
         Path hwm = Files.createTempFile("walvault-bench-hwm", ".txt");
         try {
-            List<String> cmd = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx" + heap, LAUNCHER_GC));
-            if (args.contains("restore")) {
-                cmd.addAll(RESTORE_JIT); // as bin/walvault starts a restore
-            }
-            cmd.addAll(List.of("-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(), hwm.toString(),
-                    "io.walvault.cli.Main"));
+            List<String> cmd = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx" + heap, LAUNCHER_GC, "-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(),
+                    hwm.toString(), "io.walvault.cli.Main"));
             cmd.addAll(args);
             // restore writes a restore_command naming the launcher, which bin/walvault would have exported
             Run r = run(cmd, Map.of("WALVAULT_LAUNCHER", executable().toString(), "WALVAULT_JAR", jar.toString()), dir, timeoutSeconds);
@@ -187,14 +183,6 @@ final class Walvault implements AutoCloseable {
      * too ({@code WALVAULT_BENCH_GC} names another, such as {@code -XX:+UseG1GC}, to compare).
      */
     static final String LAUNCHER_GC = System.getenv().getOrDefault("WALVAULT_BENCH_GC", "-XX:+UseSerialGC");
-
-    /**
-     * The compiler options bin/walvault gives a restore (the JDK's cipher classes compiled early:
-     * docs/PERFORMANCE.md, "The cipher's cold start"); {@code WALVAULT_BENCH_RESTORE_JIT=off}
-     * leaves them out, to compare.
-     */
-    static final List<String> RESTORE_JIT = "off".equals(System.getenv("WALVAULT_BENCH_RESTORE_JIT")) ? List.of()
-            : List.of("-XX:CompileCommand=quiet", "-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01");
 
     record ChildResult(Run run, long peakRssKb) {
     }

@@ -1,5 +1,6 @@
 package io.walvault.bench.pipeline;
 
+import io.walvault.core.crypto.GcmWarmUp;
 import java.security.SecureRandom;
 import java.util.Locale;
 import javax.crypto.Cipher;
@@ -9,15 +10,12 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * How fast the JDK's AES-256-GCM runs from a JVM's start, in the repository's 64 KiB segments
  * (one {@code doFinal} each, as {@code core.crypto} seals and opens them): prints the throughput
- * of every 20 MiB of the first {@code MiB} (default 400). Run it in a fresh JVM, with and
- * without bin/walvault's compiler options, to see how long the cipher runs before the
- * optimising compiler has replaced its pure-Java GHASH:
+ * of every 20 MiB of the first {@code MiB} (default 400), after walvault's warm-up
+ * ({@link GcmWarmUp}) when {@code warm} is given. Run it in a fresh JVM, with and without:
  *
  * <pre>
  * java -XX:+UseSerialGC -cp bench/target/benchmarks.jar io.walvault.bench.pipeline.CipherColdStart decrypt
- * java -XX:+UseSerialGC -XX:CompileCommand=quiet \
- *      '-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01' \
- *      -cp bench/target/benchmarks.jar io.walvault.bench.pipeline.CipherColdStart decrypt
+ * java -XX:+UseSerialGC -cp bench/target/benchmarks.jar io.walvault.bench.pipeline.CipherColdStart decrypt 400 warm
  * </pre>
  */
 public final class CipherColdStart {
@@ -30,11 +28,16 @@ public final class CipherColdStart {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1 || !(args[0].equals("encrypt") || args[0].equals("decrypt"))) {
-            System.err.println("usage: CipherColdStart encrypt|decrypt [MiB]");
+            System.err.println("usage: CipherColdStart encrypt|decrypt [MiB [warm]]");
             System.exit(2);
         }
         boolean encrypt = args[0].equals("encrypt");
         long mib = args.length > 1 ? Long.parseLong(args[1]) : 400;
+        if (args.length > 2 && args[2].equals("warm")) {
+            long w = System.nanoTime();
+            GcmWarmUp.run(encrypt ? GcmWarmUp.Direction.ENCRYPT : GcmWarmUp.Direction.DECRYPT);
+            System.out.printf(Locale.ROOT, "warm-up: %.0f ms%n", (System.nanoTime() - w) / 1e6);
+        }
         SecureRandom random = new SecureRandom();
         byte[] key = new byte[32];
         random.nextBytes(key);

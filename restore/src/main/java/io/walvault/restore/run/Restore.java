@@ -195,10 +195,15 @@ public final class Restore {
     /** Restores; the repository settings (and the passphrase they hold) last as long as this call. */
     public Summary run() throws IOException {
         Instant started = Instant.now();
+        if (!options.delta()) {
+            // at once, before keys, plan and manifest: the tablespaces' directories once the manifest names them
+            TargetDirectory.checkEmpty(options.dataDirectory(), "data directory");
+        }
         try (RepositorySettings repositorySettings = RepositorySettings.from(settings);
              Repository repo = Repositories.open(repositorySettings)) {
-            if (repo.codec().encrypted() && !options.dryRun()) {
-                // compiled AES-GCM from the first bundle on, while the plan is made
+            if (repo.codec().encrypted() && (!options.dryRun() || TargetPlanning.readsWal(options.target()))) {
+                // compiled AES-GCM from the first bundle on, while the plan is made; a dry run decrypts
+                // in bulk only when it searches the archived WAL for its target
                 GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-restore-warmup");
             }
             ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());

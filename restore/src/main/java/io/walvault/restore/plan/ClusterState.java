@@ -12,16 +12,10 @@ import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -130,32 +124,9 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Lis
         return backups.stream().filter(b -> b.id().equals(id)).findFirst();
     }
 
-    /**
-     * Archived WAL, decoded one file at a time into a private temporary file (0600, removed when
-     * the stream closes): segments can be up to 1 GiB, more than a small heap holds.
-     */
+    /** Archived WAL, decoded as it is read (bounded memory, no staging). */
     public WalSource walSource() {
-        return file -> {
-            Path tmp = Files.createTempFile("walvault-wal-", ".tmp",
-                    PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rw-------")));
-            try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                cluster.wal().get(file, new OutputStreamSink(o, false));
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(tmp);
-                throw e;
-            }
-            return new FilterInputStream(Files.newInputStream(tmp)) {
-                @Override
-                public void close() throws IOException {
-                    try {
-                        super.close();
-                    } finally {
-                        Files.deleteIfExists(tmp);
-                    }
-                }
-            };
-        };
+        return (file, out) -> cluster.wal().get(file, out);
     }
 
     private static byte[] read(ClusterCatalog cluster, WalFileName name) throws IOException {

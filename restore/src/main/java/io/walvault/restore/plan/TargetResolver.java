@@ -4,12 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.pipeline.Sink;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.WalRecord;
 import io.walvault.core.wal.WalRecordReader;
 import io.walvault.restore.recovery.RecoveryTarget;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.Optional;
@@ -57,13 +57,25 @@ public final class TargetResolver {
         }
         long segmentSize = plan.segmentSize();
         WalRecordReader reader = new WalRecordReader(plan.backup().startLsn().segmentStart(segmentSize), segmentSize, finder);
-        byte[] buf = new byte[1 << 16];
-        for (RestorePlan.PlannedWal w : plan.wal()) {
-            try (InputStream in = source.open(w.file())) {
-                int n;
-                while (finder.found == null && (n = in.read(buf)) > 0) {
-                    reader.feed(buf, 0, n);
+        Sink records = new Sink() {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                if (finder.found == null) { // the rest of the file is decoded (and so checked), not read
+                    reader.feed(b, off, len);
                 }
+            }
+
+            @Override
+            public void finish() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        for (RestorePlan.PlannedWal w : plan.wal()) {
+            try {
+                source.read(w.file(), records);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read WAL file '" + w.file() + "' while looking for the target", e);
             }

@@ -1,13 +1,18 @@
 package io.walvault.restore.plan;
 
+import io.walvault.core.pipeline.Sink;
 import io.walvault.core.wal.WalFileName;
 import java.io.IOException;
-import java.io.InputStream;
 
-/** Gives the decoded bytes of an archived WAL file (decrypted and decompressed). */
+/**
+ * Gives the decoded bytes of an archived WAL file (decrypted and decompressed), pushed into a
+ * sink as they are decoded: nothing is staged, whatever the segment size. A failed check of the
+ * object (a damaged or foreign copy) throws, also after bytes went into the sink: what was read
+ * counts only when this returns.
+ */
 @FunctionalInterface
 public interface WalSource {
 
-    /** Opens {@code file}; the caller closes the stream. */
-    InputStream open(WalFileName file) throws IOException;
+    /** Writes the decoded bytes of {@code file} into {@code out} and finishes it. */
+    void read(WalFileName file, Sink out) throws IOException;
 }

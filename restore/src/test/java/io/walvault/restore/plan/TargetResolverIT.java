@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.pipeline.Pipelines;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
@@ -15,6 +17,7 @@ import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -61,12 +64,24 @@ class TargetResolverIT {
             listing.add(WalFileName.parse(n.fileName()), Files.size(walDir.resolve(n.fileName())));
         }
         BackupInfo backup = backup("20260101T000000Z-b1", start, start.plus(8), backupEnd);
-        WalSource source = f -> Files.newInputStream(walDir.resolve(f.segment()));
+        WalSource source = (f, out) -> {
+            try (InputStream in = Files.newInputStream(walDir.resolve(f.segment()))) {
+                Pipelines.copy(in, out);
+            }
+            out.finish();
+        };
         RestorePlan toEnd = RestorePlanner.plan(List.of(backup), listing, RestorePlanner.Request.of(new RecoveryTarget.EndOfArchive()));
 
         // a time between the 3rd and 4th commit: recovery stops before the 4th commit
         RecoveryTarget.Time t = new RecoveryTarget.Time(afterEach.get(2));
         TargetResolver.Resolution byTime = TargetResolver.resolve(toEnd, source, t, true);
+        // a copy whose check fails once its bytes were decoded (the stop record among them): no resolution from it
+        WalSource damaged = (f, out) -> {
+            source.read(f, out);
+            throw new CorruptDataException("WAL file '" + f + "' failed its check");
+        };
+        CorruptDataException refused = assertThrows(CorruptDataException.class, () -> TargetResolver.resolve(toEnd, damaged, t, true));
+        assertTrue(refused.getMessage().contains("failed its check"), refused.getMessage());
         assertTrue(byTime.stopsBefore());
         RecoveryTarget.Xid fourth = new RecoveryTarget.Xid(xids.get(3)[0]);
         TargetResolver.Resolution byXid = TargetResolver.resolve(toEnd, source, fourth, true);

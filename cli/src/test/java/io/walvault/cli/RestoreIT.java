@@ -198,6 +198,11 @@ class RestoreIT {
         assertTrue(notEmpty.out().contains("HINT: restore into a new or empty directory"), notEmpty.out());
         // at once, not after the key, the plan and the manifest
         assertFalse(notEmpty.out().contains("restore plan for cluster"), notEmpty.out());
+        // a dry run there shows its plan, then says what would stop the restore
+        Result dryNotEmpty = f.restore(busy, "--dry-run", "--target", "immediate", "--tablespace-map", f.tablespace + "=" + busy + "-ts");
+        assertEquals(ErrorCode.RESTORE_TARGET_NOT_EMPTY.exitCode(), dryNotEmpty.exitCode(), dryNotEmpty.out());
+        assertTrue(dryNotEmpty.out().contains("restore plan for cluster"), dryNotEmpty.out());
+        assertTrue(dryNotEmpty.out().contains("HINT: restore into a new or empty directory"), dryNotEmpty.out());
         try (Stream<Path> s = Files.list(busy)) {
             assertEquals(List.of(busy.resolve("precious")), s.toList());
         }

@@ -149,7 +149,16 @@ final class BackupWal implements AutoCloseable {
                     + last + ") HINT: a backup from a standby waits for the primary to fill the last segment;"
                     + " run pg_switch_wal() on the primary or raise --wal-timeout");
         }
-        return new WalSegmentName[] {first, last};
+        // the segment holding the backup's last byte: the stream may have stored a segment more (WAL
+        // that went by before the end was known), which is archived but is not the backup's
+        WalSegmentName lastNeeded = last;
+        if (stopAt != null && last != null) {
+            WalSegmentName end = WalSegmentName.of(last.timeline(), Lsn.of(stopAt.value() - 1), segmentSize);
+            if (end.compareTo(last) < 0) {
+                lastNeeded = end;
+            }
+        }
+        return new WalSegmentName[] {first, lastNeeded};
     }
 
     /** Segments stored so far. */

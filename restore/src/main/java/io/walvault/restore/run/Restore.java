@@ -195,8 +195,9 @@ public final class Restore {
     /** Restores; the repository settings (and the passphrase they hold) last as long as this call. */
     public Summary run() throws IOException {
         Instant started = Instant.now();
-        if (!options.delta()) {
-            // at once, before keys, plan and manifest: the tablespaces' directories once the manifest names them
+        if (!options.delta() && !options.dryRun()) {
+            // at once, before keys, plan and manifest (the tablespaces' directories once the manifest names them);
+            // a dry run shows its plan first, then says what would stop the restore
             TargetDirectory.checkEmpty(options.dataDirectory(), "data directory");
         }
         try (RepositorySettings repositorySettings = RepositorySettings.from(settings);

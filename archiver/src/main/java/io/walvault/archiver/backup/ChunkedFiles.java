@@ -145,9 +145,10 @@ final class ChunkedFiles implements AutoCloseable {
         /** The CRC-32C of the whole file, {@code size} bytes in chunks of {@code chunkSize}, from its chunks' CRCs. */
         int fileCrc(long size, int chunkSize) {
             int crc = 0;
+            Crc32cCombine.Shift whole = Crc32cCombine.shift(chunkSize);
             for (int i = 0; i < crcs.length; i++) {
                 long len = Math.min(chunkSize, size - (long) i * chunkSize);
-                crc = i == 0 ? crcs[0] : Crc32cCombine.combine(crc, crcs[i], len);
+                crc = i == 0 ? crcs[0] : len == chunkSize ? whole.combine(crc, crcs[i]) : Crc32cCombine.combine(crc, crcs[i], len);
             }
             return crc;
         }

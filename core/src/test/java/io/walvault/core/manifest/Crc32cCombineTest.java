@@ -32,6 +32,30 @@ class Crc32cCombineTest {
     }
 
     @Test
+    void oneShiftServesEveryPartOfItsLength() {
+        Random random = new Random(12);
+        byte[] data = new byte[40 * 8192];
+        random.nextBytes(data);
+        Crc32cCombine.Shift page = Crc32cCombine.shift(8192);
+        int folded = crc(data, 0, 8192);
+        for (int off = 8192; off < data.length; off += 8192) {
+            folded = page.combine(folded, crc(data, off, 8192));
+        }
+        assertEquals(crc(data, 0, data.length), folded);
+        assertEquals(crc(data, 0, 5), Crc32cCombine.combine(crc(data, 0, 5), crc(data, 5, 0), 0), "nothing appended");
+    }
+
+    @Test
+    void lengthsPastFourGibibytesAddUp() {
+        // appending L1 then L2 zero-checksum parts is appending L1 + L2: the powers of x add, whatever the length's bits
+        long[][] lengths = {{1L << 32, 3}, {(5L << 30) + 17, (3L << 30) + 1}, {Long.MAX_VALUE / 2, Long.MAX_VALUE / 2}};
+        for (long[] l : lengths) {
+            int stepwise = Crc32cCombine.combine(Crc32cCombine.combine(0x1234567, 0, l[0]), 0, l[1]);
+            assertEquals(Crc32cCombine.combine(0x1234567, 0, l[0] + l[1]), stepwise, l[0] + " + " + l[1]);
+        }
+    }
+
+    @Test
     void aNegativeLengthIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> Crc32cCombine.combine(1, 2, -1));
     }

@@ -7,6 +7,7 @@ import io.walvault.archiver.backup.BackupResult;
 import io.walvault.archiver.backup.ServerCompressionChoice;
 import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
+import io.walvault.core.replication.ReplicationConnection;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
@@ -58,6 +59,8 @@ public final class BackupRun {
         if (uploads != null && !uploads.isBlank()) {
             options = options.uploads(Integer.parseInt(uploads.trim()));
         }
+        // as walvault backup does: the network code set up while the repository is opened (its key derived)
+        ReplicationConnection.prepareInBackground();
         try (Repository repo = Repositories.open(rs)) {
             if (System.getenv("WALVAULT_BENCH_BACKUP_WARM") != null) {
                 // one backup first, so the figures below are a warm JVM's (the JIT's fixed cost left out)

@@ -17,20 +17,16 @@ import io.walvault.core.repo.EncryptionMode;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.pipeline.Sink;
-import io.walvault.core.storage.ObjectInfo;
+import io.walvault.core.storage.ForwardingStorage;
 import io.walvault.core.storage.Storage;
-import io.walvault.core.storage.StorageFeature;
 import io.walvault.core.storage.memory.MemoryStorage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,13 +39,11 @@ class ChunkedFilesTest {
     private static final int CHUNK = 64 * 1024;
 
     /** A store that counts the chunk objects written to it (attempts included: a refused create was still packed and sent). */
-    private static class CountingStorage implements Storage {
-        final MemoryStorage inner = new MemoryStorage();
+    private static class CountingStorage extends ForwardingStorage {
         final AtomicInteger chunkWrites = new AtomicInteger();
 
-        @Override
-        public InputStream newRead(String key, long offset, long length) {
-            return inner.newRead(key, offset, length);
+        CountingStorage() {
+            super(new MemoryStorage());
         }
 
         @Override
@@ -57,37 +51,7 @@ class ChunkedFilesTest {
             if (key.contains("/chunks/")) {
                 chunkWrites.incrementAndGet();
             }
-            return inner.newWrite(key, mode);
-        }
-
-        @Override
-        public Optional<ObjectInfo> info(String key) {
-            return inner.info(key);
-        }
-
-        @Override
-        public Stream<ObjectInfo> list(String prefix) {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public void remove(String key) {
-            inner.remove(key);
-        }
-
-        @Override
-        public Set<StorageFeature> features() {
-            return inner.features();
-        }
-
-        @Override
-        public String location() {
-            return inner.location();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
+            return super.newWrite(key, mode);
         }
     }
 

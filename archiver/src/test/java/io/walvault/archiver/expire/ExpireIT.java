@@ -22,9 +22,9 @@ import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.RepositoryLock;
 import io.walvault.core.repo.WalArchive;
 import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ForwardingStorage;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
-import io.walvault.core.storage.StorageFeature;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
 import io.walvault.testkit.PgCluster;
@@ -33,7 +33,6 @@ import io.walvault.testkit.PgTest;
 import io.walvault.testkit.S3Bucket;
 import io.walvault.testkit.S3Extension;
 import io.walvault.testkit.S3Server;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +40,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -242,18 +240,12 @@ class ExpireIT {
     }
 
     /** A store that holds the first write of a backup's manifest until released. */
-    private static final class HoldingStorage implements Storage {
+    private static final class HoldingStorage extends ForwardingStorage {
         final CountDownLatch reached = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
-        private final Storage inner;
 
         HoldingStorage(Storage inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public InputStream newRead(String key, long offset, long length) {
-            return inner.newRead(key, offset, length);
+            super(inner);
         }
 
         @Override
@@ -269,32 +261,7 @@ class ExpireIT {
                     throw new IllegalStateException(e);
                 }
             }
-            return inner.newWrite(key, mode);
-        }
-
-        @Override
-        public Optional<ObjectInfo> info(String key) {
-            return inner.info(key);
-        }
-
-        @Override
-        public Stream<ObjectInfo> list(String prefix) {
-            return inner.list(prefix);
-        }
-
-        @Override
-        public void remove(String key) {
-            inner.remove(key);
-        }
-
-        @Override
-        public Set<StorageFeature> features() {
-            return inner.features();
-        }
-
-        @Override
-        public String location() {
-            return inner.location();
+            return super.newWrite(key, mode);
         }
 
         @Override

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Futures;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectInfo;
@@ -27,6 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -57,6 +61,8 @@ public final class BackupCatalog {
     static final int MANIFEST_FORMAT = 5;
     static final int COMMIT_FORMAT = 1;
     private static final int REMOVE_BATCH = 1000;
+    /** Backups {@link #entries} judges at once. */
+    static final int JUDGE_THREADS = 8;
 
     private final Repository repository;
     private final long systemId;
@@ -169,16 +175,37 @@ public final class BackupCatalog {
      * Every backup directory, oldest id first, each judged by its commit record and a presence
      * check against one listing of the cluster's backups (the manifest, the server's
      * backup_manifest and every bundle there with the size the commit recorded). Reads one small
-     * object per committed backup; a damaged one does not stop the others from being judged.
+     * object per committed backup, up to {@value #JUDGE_THREADS} at once (an object store answers
+     * each read in tens of milliseconds, and restore, info, verify and expire all start here); a
+     * damaged one does not stop the others from being judged.
      */
     public List<Entry> entries() {
         Map<String, Map<String, Long>> objects = new TreeMap<>();
         List<StoredBackup> stored = stored(objects);
-        List<Entry> out = new ArrayList<>();
-        for (StoredBackup sb : stored) {
-            out.add(judge(sb, objects.get(sb.id())));
+        List<Entry> out = new ArrayList<>(stored.size());
+        if (stored.size() < 2) {
+            for (StoredBackup sb : stored) {
+                out.add(judge(sb, objects.get(sb.id())));
+            }
+            return out;
         }
-        return out;
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(JUDGE_THREADS, stored.size()), r -> {
+            Thread t = new Thread(r, "walvault-catalog-read");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Entry>> judged = new ArrayList<>(stored.size());
+            for (StoredBackup sb : stored) {
+                judged.add(pool.submit(() -> judge(sb, objects.get(sb.id()))));
+            }
+            for (Future<Entry> f : judged) {
+                out.add(Futures.join(f, "reading the backups' commit records"));
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** The ids of restorable backups ({@link #entries}), oldest first. */

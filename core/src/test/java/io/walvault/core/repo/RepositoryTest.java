@@ -14,8 +14,9 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.error.WrongKeyException;
 import io.walvault.core.pipeline.OutputStreamSink;
-import io.walvault.core.pipeline.Sink;
+import io.walvault.core.storage.ForwardingStorage;
 import io.walvault.core.storage.ObjectNotFoundException;
+import io.walvault.core.storage.Storage;
 import io.walvault.core.storage.memory.MemoryStorage;
 import io.walvault.core.wal.WalFileName;
 import java.io.ByteArrayInputStream;
@@ -25,6 +26,9 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
@@ -514,6 +518,44 @@ class RepositoryTest {
         assertEquals(Optional.empty(), backups.newestRestorable(x -> false));
         List<BackupInfo> all = backups.restorable();
         assertEquals(all.get(all.size() - 1), backups.newestRestorable(x -> true).orElseThrow(), "the same answer as the whole list's");
+    }
+
+    @Test
+    void commitRecordsAreReadSideBySide() throws IOException {
+        // each commit read waits until another is under way (or 10 s): read one after another, every one would wait alone
+        CountDownLatch twoUnderWay = new CountDownLatch(2);
+        AtomicInteger alone = new AtomicInteger();
+        Storage probe = new ForwardingStorage(storage) {
+            @Override
+            public InputStream newRead(String key, long offset, long length) {
+                if (key.contains("/commit")) {
+                    twoUnderWay.countDown();
+                    try {
+                        if (!twoUnderWay.await(10, TimeUnit.SECONDS)) {
+                            alone.incrementAndGet();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.newRead(key, offset, length);
+            }
+        };
+        Repository repo = Repository.create(probe, new Repository.InitOptions(Compression.LZ4, EncryptionMode.PASSPHRASE,
+                PASS.clone(), null, FAST_KDF));
+        BackupCatalog backups = repo.cluster(SYSID).backups();
+        List<BackupInfo> written = new java.util.ArrayList<>();
+        for (int day = 21; day < 26; day++) {
+            written.add(committedBackup(backups, "202611" + day + "T063000Z", true));
+        }
+        storage.tamper(backups.commitKey(written.get(2).id()), "garbage".getBytes()); // judged on its own as before
+        List<BackupCatalog.Entry> entries = backups.entries();
+        assertEquals(0, alone.get(), "commit records read one after another");
+        assertEquals(List.of(BackupCatalog.State.RESTORABLE, BackupCatalog.State.RESTORABLE, BackupCatalog.State.DAMAGED,
+                BackupCatalog.State.RESTORABLE, BackupCatalog.State.RESTORABLE), entries.stream().map(BackupCatalog.Entry::state).toList());
+        assertEquals(written.stream().map(BackupInfo::id).toList(), entries.stream().map(BackupCatalog.Entry::id).toList(),
+                "oldest first, as listed");
+        assertEquals(List.of(written.get(0), written.get(1), written.get(3), written.get(4)), backups.restorable());
     }
 
     @Test

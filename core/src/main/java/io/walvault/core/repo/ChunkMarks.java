@@ -145,7 +145,7 @@ public final class ChunkMarks implements AutoCloseable {
 
     /** "PID START-MILLIS" of {@code p} (START-MILLIS -1 when the system does not say). */
     static String owner(ProcessHandle p) {
-        return p.pid() + " " + p.info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
+        return p.pid() + " " + startMillis(p);
     }
 
     /** Removes the marks directories in {@code parent} whose owner has ended. */
@@ -160,6 +160,11 @@ public final class ChunkMarks implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("cannot look for abandoned chunk marks in '{}': {}", parent, e.toString());
         }
+    }
+
+    /** When {@code p} started, in epoch milliseconds, or -1 when the system does not say. */
+    private static long startMillis(ProcessHandle p) {
+        return p.info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
     }
 
     private static boolean abandoned(Path dir) {
@@ -189,7 +194,7 @@ public final class ChunkMarks implements AutoCloseable {
         if (p.isEmpty() || !p.get().isAlive()) {
             return true;
         }
-        long running = p.get().info().startInstant().map(Instant::toEpochMilli).orElse(-1L);
+        long running = startMillis(p.get());
         return start != -1 && running != -1 && running != start; // the id reused by another process
     }
 

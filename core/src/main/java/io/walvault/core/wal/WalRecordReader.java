@@ -272,6 +272,11 @@ public final class WalRecordReader {
         if (recTotal > HEAD_CAPTURE) {
             if (mainStart < 0 && headLen == head.length) {
                 locateMainData(head, headLen);
+                if (mainBuf != null && mainStart < headLen) {
+                    // the main data began in bytes already kept in the head (fed by earlier calls)
+                    mainCaptured = (int) Math.min(mainBuf.length, headLen - mainStart);
+                    System.arraycopy(head, (int) mainStart, mainBuf, 0, mainCaptured);
+                }
             }
             if (mainBuf != null && mainCaptured < mainBuf.length) {
                 long s = Math.max(recGot, mainStart + mainCaptured);

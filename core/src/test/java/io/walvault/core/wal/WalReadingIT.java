@@ -99,8 +99,14 @@ class WalReadingIT {
         assertEquals("before the storm", rp.restorePointName().orElseThrow());
         // pg_create_restore_point returns where the next record starts: the end of its record, aligned
         assertEquals(restorePoint, Lsn.of(WalFormat.maxAlign(rp.end().value())));
-        assertTrue(records.stream().anyMatch(r -> r.totalLength() > 20 * 1024 * 1024 && r.end().compareTo(afterHuge) <= 0),
-                "the 20 MiB message record was decoded");
+        WalRecord huge = records.stream().filter(r -> r.totalLength() > 20 * 1024 * 1024 && r.end().compareTo(afterHuge) <= 0)
+                .findFirst().orElseThrow(() -> new AssertionError("the 20 MiB message record was not decoded"));
+        // its main data (xl_logical_message: 24 bytes of header, the prefix, the message) begins inside the part of
+        // the record the reader keeps as its head, which reached the reader in earlier feed() calls
+        assertEquals(WalRecordReader.MAIN_DATA_CAPTURE, huge.mainData().length);
+        assertEquals("walvault", new String(huge.mainData(), 24, 8, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals('x', huge.mainData()[24 + 9]);
+        assertEquals('x', huge.mainData()[WalRecordReader.MAIN_DATA_CAPTURE - 1]);
         assertTrue(records.stream().anyMatch(WalRecord::isSwitch));
         assertTrue(reader.endOfWal().isEmpty() || reader.endOfWal().get().compareTo(end) >= 0,
                 "valid WAL runs to the end: " + reader.endOfWal());

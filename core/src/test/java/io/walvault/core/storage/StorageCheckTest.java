@@ -92,12 +92,7 @@ class StorageCheckTest {
     void aStoreThatKeepsTheChunkFramingIsToldWhatToSet() {
         MemoryStorage m = new MemoryStorage();
         // what such a store does to an upload: the framing becomes the object's bytes
-        Storage framing = new Storage() {
-            @Override
-            public java.io.InputStream newRead(String key, long offset, long length) {
-                return m.newRead(key, offset, length);
-            }
-
+        Storage framing = new ForwardingStorage(m) {
             @Override
             public Sink newWrite(String key, WriteMode mode) {
                 Sink inner = m.newWrite(key, mode);
@@ -123,31 +118,6 @@ class StorageCheckTest {
                         inner.close();
                     }
                 };
-            }
-
-            @Override
-            public Optional<ObjectInfo> info(String key) {
-                return m.info(key);
-            }
-
-            @Override
-            public Stream<ObjectInfo> list(String prefix) {
-                return m.list(prefix);
-            }
-
-            @Override
-            public void remove(String key) {
-                m.remove(key);
-            }
-
-            @Override
-            public Set<StorageFeature> features() {
-                return m.features();
-            }
-
-            @Override
-            public String location() {
-                return m.location();
             }
 
             @Override

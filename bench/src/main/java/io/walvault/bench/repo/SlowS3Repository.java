@@ -1,17 +1,26 @@
 package io.walvault.bench.repo;
 
+import io.walvault.core.config.RepositorySettings;
+import io.walvault.core.config.Settings;
+import io.walvault.core.pipeline.Sink;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.storage.Storage;
 import io.walvault.testkit.Fault;
 import io.walvault.testkit.FaultProxy;
+import io.walvault.testkit.ProxyExchange;
 import io.walvault.testkit.S3Bucket;
 import io.walvault.testkit.S3Server;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
-import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A copy of a local repository served by the S3 emulator behind a proxy that holds every GET
@@ -42,9 +51,20 @@ public final class SlowS3Repository {
         try (Stream<Path> s = Files.walk(repo)) {
             files = s.filter(Files::isRegularFile).sorted().toList();
         }
-        try (S3Client client = bucket.newClient()) {
+        // copied with walvault's own S3 driver, straight to the emulator
+        Files.writeString(config, bucket.config("r"));
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+        try (RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of(), config, Map.of()));
+             Storage storage = Repositories.storage(rs)) {
+            byte[] buf = new byte[1 << 16];
             for (Path f : files) {
-                client.putObject(b -> b.bucket(bucket.name()).key("r/" + repo.relativize(f)), RequestBody.fromFile(f));
+                try (InputStream in = Files.newInputStream(f); Sink out = storage.newWrite(repo.relativize(f).toString())) {
+                    int n;
+                    while ((n = in.read(buf)) > 0) {
+                        out.write(buf, 0, n);
+                    }
+                    out.finish();
+                }
             }
         }
         FaultProxy proxy = FaultProxy.inFrontOf(server);
@@ -55,11 +75,10 @@ public final class SlowS3Repository {
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
         System.out.println(files.size() + " objects served with every GET held " + delay.toMillis() + " ms; config: " + config);
         // each line read from standard input prints the requests made since the last one
-        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
-                java.nio.charset.StandardCharsets.UTF_8));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         int seen = 0;
         while (in.readLine() != null) {
-            List<io.walvault.testkit.ProxyExchange> log = proxy.exchanges();
+            List<ProxyExchange> log = proxy.exchanges();
             log.subList(Math.min(seen, log.size()), log.size()).forEach(x -> System.out.println(x.method() + " " + x.target()));
             System.out.println((log.size() - seen) + " requests");
             seen = log.size();

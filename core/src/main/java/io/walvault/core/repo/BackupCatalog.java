@@ -180,8 +180,19 @@ public final class BackupCatalog {
      * damaged one does not stop the others from being judged.
      */
     public List<Entry> entries() {
+        return entries(() -> { });
+    }
+
+    /**
+     * {@link #entries()}, running {@code listed} once the backups are listed and before their
+     * commit records are read: work started there (a listing of the WAL archive) sees every
+     * object a backup listed here stored before its commit record.
+     */
+    public List<Entry> entries(Runnable listed) {
+        requireNonNull(listed, "listed is null");
         Map<String, Map<String, Long>> objects = new TreeMap<>();
         List<StoredBackup> stored = stored(objects);
+        listed.run();
         List<Entry> out = new ArrayList<>(stored.size());
         if (stored.size() < 2) {
             for (StoredBackup sb : stored) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.Futures;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.FutureTask;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 
@@ -82,12 +84,19 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Lis
         return clusters.stream().map(Long::toUnsignedString).reduce((a, b) -> a + ", " + b).orElse("none");
     }
 
-    /** Reads the backups' records (one commit record each) and lists the WAL archive. */
+    /**
+     * Reads the backups' records (one commit record each) and lists the WAL archive, the two side
+     * by side (on an object store both are round trips). The WAL is listed after the backups
+     * are, so it holds the WAL of every backup found committed.
+     */
     public static ClusterState load(ClusterCatalog cluster) {
         try {
             List<BackupInfo> backups = new ArrayList<>();
             List<BackupCatalog.Entry> damaged = new ArrayList<>();
-            for (BackupCatalog.Entry e : cluster.backups().entries()) {
+            List<FutureTask<ArchivedNames>> wal = new ArrayList<>(1);
+            List<BackupCatalog.Entry> entries = cluster.backups().entries(
+                    () -> wal.add(Futures.startOnDaemon("walvault-wal-listing", () -> ArchivedNames.read(cluster))));
+            for (BackupCatalog.Entry e : entries) {
                 switch (e.state()) {
                     case RESTORABLE -> backups.add(e.info().orElseThrow());
                     case DAMAGED -> damaged.add(e);
@@ -100,22 +109,33 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Lis
             long segmentSize = backups.stream().map(BackupInfo::walSegmentSize).filter(OptionalLong::isPresent)
                     .map(OptionalLong::getAsLong).reduce((a, b) -> b).orElse(WalSegmentName.DEFAULT_SEGMENT_SIZE);
             WalArchiveListing listing = new WalArchiveListing(segmentSize);
+            ArchivedNames archived = Futures.await(wal.get(0), "listing the WAL archive");
+            for (WalFileName n : archived.names()) {
+                if (n.kind() == WalFileName.Kind.SEGMENT || n.kind() == WalFileName.Kind.PARTIAL) {
+                    listing.add(n, 0);
+                }
+            }
+            archived.histories().forEach(listing::addHistory);
+            return new ClusterState(cluster, backups, damaged, listing);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The names in a cluster's WAL archive, and its timeline histories read. */
+    private record ArchivedNames(List<WalFileName> names, List<TimelineHistory> histories) {
+        static ArchivedNames read(ClusterCatalog cluster) throws IOException {
             List<WalFileName> names;
             try (Stream<WalFileName> s = cluster.wal().list()) {
                 names = s.toList();
             }
+            List<TimelineHistory> histories = new ArrayList<>();
             for (WalFileName n : names) {
-                switch (n.kind()) {
-                    case SEGMENT, PARTIAL -> listing.add(n, 0);
-                    case HISTORY -> listing.addHistory(TimelineHistory.parse(n.timeline(),
-                            new String(read(cluster, n), StandardCharsets.UTF_8)));
-                    default -> {
-                    }
+                if (n.kind() == WalFileName.Kind.HISTORY) {
+                    histories.add(TimelineHistory.parse(n.timeline(), new String(ClusterState.read(cluster, n), StandardCharsets.UTF_8)));
                 }
             }
-            return new ClusterState(cluster, backups, damaged, listing);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return new ArchivedNames(names, histories);
         }
     }
 

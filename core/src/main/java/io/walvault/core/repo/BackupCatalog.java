@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.hook.WorkerThreads;
 import io.walvault.core.pipeline.Futures;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.pipeline.Sink;
@@ -28,8 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -200,12 +199,7 @@ public final class BackupCatalog {
             }
             return out;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(JUDGE_THREADS, stored.size()), r -> {
-            Thread t = new Thread(r, "walvault-catalog-read");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
+        try (WorkerThreads pool = new WorkerThreads("walvault-catalog-read", Math.min(JUDGE_THREADS, stored.size()))) {
             List<Future<Entry>> judged = new ArrayList<>(stored.size());
             for (StoredBackup sb : stored) {
                 judged.add(pool.submit(() -> judge(sb, objects.get(sb.id()))));
@@ -214,8 +208,6 @@ public final class BackupCatalog {
                 out.add(Futures.join(f, "reading the backups' commit records"));
             }
             return out;
-        } finally {
-            pool.shutdownNow();
         }
     }
 

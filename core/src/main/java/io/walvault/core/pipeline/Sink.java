@@ -39,4 +39,32 @@ public interface Sink extends AutoCloseable {
     /** Releases resources; abandons the data if {@link #finish} did not complete. Idempotent. */
     @Override
     void close() throws IOException;
+
+    /** What a sink made by {@link #of} does with each write. */
+    @FunctionalInterface
+    interface Writes {
+        void write(byte[] b, int off, int len) throws IOException;
+    }
+
+    /**
+     * A sink that hands each write to {@code writes} and has nothing to finish or release: bytes
+     * watched as they pass (a WAL decoder reading a segment), or passed on to a sink whose
+     * finishing is the caller's.
+     */
+    static Sink of(Writes writes) {
+        return new Sink() {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                writes.write(b, off, len);
+            }
+
+            @Override
+            public void finish() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
 }

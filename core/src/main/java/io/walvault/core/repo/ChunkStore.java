@@ -152,20 +152,7 @@ public final class ChunkStore {
         if (!file.isChunked()) {
             throw new IllegalArgumentException("'" + file.path() + "' is not stored as chunks");
         }
-        Sink each = new Sink() {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-            }
-
-            @Override
-            public void finish() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Sink each = Sink.of(out::write); // every chunk's read finishes its sink: out is finished once, after the last
         long stored = 0;
         long left = file.size();
         for (ChunkId id : file.chunks()) {

@@ -31,22 +31,11 @@ final class LastCommit {
             }
         });
         try {
-            cluster.wal().get(file, new Sink() {
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    if (reader.endOfWal().isEmpty()) {
-                        reader.feed(b, off, len);
-                    }
+            cluster.wal().get(file, Sink.of((b, off, len) -> {
+                if (reader.endOfWal().isEmpty()) {
+                    reader.feed(b, off, len);
                 }
-
-                @Override
-                public void finish() {
-                }
-
-                @Override
-                public void close() {
-                }
-            });
+            }));
         } catch (IOException | RuntimeException e) {
             return Optional.ofNullable(last[0]);
         }

@@ -57,22 +57,11 @@ public final class TargetResolver {
         }
         long segmentSize = plan.segmentSize();
         WalRecordReader reader = new WalRecordReader(plan.backup().startLsn().segmentStart(segmentSize), segmentSize, finder);
-        Sink records = new Sink() {
-            @Override
-            public void write(byte[] b, int off, int len) {
-                if (finder.found == null) { // the rest of the file is decoded (and so checked), not read
-                    reader.feed(b, off, len);
-                }
+        Sink records = Sink.of((b, off, len) -> {
+            if (finder.found == null) { // the rest of the file is decoded (and so checked), not read
+                reader.feed(b, off, len);
             }
-
-            @Override
-            public void finish() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        });
         for (RestorePlan.PlannedWal w : plan.wal()) {
             try {
                 source.read(w.file(), records);

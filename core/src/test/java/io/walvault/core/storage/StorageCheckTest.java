@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.memory.MemoryStorage;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -28,30 +27,10 @@ class StorageCheckTest {
     @Test
     void aStorageThatOverwritesOnCreateFails() {
         MemoryStorage m = new MemoryStorage();
-        Storage careless = new Storage() {
-            @Override
-            public java.io.InputStream newRead(String key, long offset, long length) {
-                return m.newRead(key, offset, length);
-            }
-
+        Storage careless = new ForwardingStorage(m) {
             @Override
             public Sink newWrite(String key, WriteMode mode) {
-                return m.newWrite(key, WriteMode.OVERWRITE);
-            }
-
-            @Override
-            public Optional<ObjectInfo> info(String key) {
-                return m.info(key);
-            }
-
-            @Override
-            public Stream<ObjectInfo> list(String prefix) {
-                return m.list(prefix);
-            }
-
-            @Override
-            public void remove(String key) {
-                m.remove(key);
+                return super.newWrite(key, WriteMode.OVERWRITE);
             }
 
             @Override

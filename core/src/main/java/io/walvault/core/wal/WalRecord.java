@@ -12,7 +12,9 @@ import java.util.Optional;
  * restore-point names; not the block data).
  *
  * @param lsn the record's start
- * @param end the position just past the record (the next record starts at its MAXALIGN)
+ * @param end the position just past the record's last byte (past the page headers inside a record that spans
+ *            pages: not {@code lsn + totalLength}); the next record starts at its MAXALIGN, after a page header if
+ *            that is a page's start
  * @param timeline the timeline of the page the record starts on
  * @param totalLength xl_tot_len
  * @param xid xl_xid (0 for records outside a transaction)

@@ -150,8 +150,8 @@ public final class WalRecordReader {
                     i += k;
                     pos += k;
                     alignRemaining -= k;
-                    if (alignRemaining == 0) {
-                        startRecord();
+                    if (alignRemaining == 0 && !atPageStart()) {
+                        startRecord(); // else the next record starts after the page header (onPageHeader)
                     }
                 }
                 case RECORD -> {
@@ -290,12 +290,12 @@ public final class WalRecordReader {
         recGot += k;
         taken += k;
         if (recGot == recTotal) {
-            finishRecord();
+            finishRecord(pos + taken); // pos is where this call's bytes began; no page header lies among them
         }
         return taken;
     }
 
-    private void finishRecord() {
+    private void finishRecord(long end) {
         ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
         crc.update(head, 0, WalFormat.RECORD_CRC_OFFSET);
         int stored = h.getInt(20);
@@ -316,8 +316,6 @@ public final class WalRecordReader {
         } else {
             main = mainBuf == null ? new byte[0] : Arrays.copyOf(mainBuf, mainCaptured);
         }
-        long end = recStart + recTotal;
-        // pos is still where this call's bytes started; the record's end is computed from its start
         WalRecord r = new WalRecord(Lsn.of(recStart), Lsn.of(end), recTimeline, recTotal, xid, rmid, info, main);
         listener.accept(r);
         if (r.isSwitch()) {

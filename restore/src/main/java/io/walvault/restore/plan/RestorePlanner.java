@@ -323,12 +323,26 @@ public final class RestorePlanner {
         return tli;
     }
 
+    /**
+     * The newest archived segment after {@code segNo} that recovery along {@code legs} would read:
+     * of each timeline, only the segments up to where the path leaves it count (a timeline's WAL
+     * past its branch point, written by the old primary or by the recovery that stopped there,
+     * is no gap in the path that branched off).
+     */
     private static Optional<WalSegmentName> newestLater(WalArchiveListing archive, List<Leg> legs, long segNo, long seg) {
         WalSegmentName best = null;
-        for (Leg l : legs) {
-            long newest = archive.newestSegment(l.timeline()).orElse(-1);
+        for (int i = 0; i < legs.size(); i++) {
+            TimelineId tl = legs.get(i).timeline();
+            long newest = archive.newestSegment(tl).orElse(-1);
+            if (i + 1 < legs.size()) {
+                long left = legs.get(i + 1).begin().segmentNumber(seg);
+                for (newest = Math.min(newest, left); newest > segNo && archive.segment(tl, newest).isEmpty()
+                        && archive.partial(tl, newest).isEmpty(); newest--) {
+                    // the newest of this timeline's segments on the path
+                }
+            }
             if (newest > segNo && (best == null || newest > best.segmentNumber())) {
-                best = new WalSegmentName(l.timeline(), newest, seg);
+                best = new WalSegmentName(tl, newest, seg);
             }
         }
         return Optional.ofNullable(best);

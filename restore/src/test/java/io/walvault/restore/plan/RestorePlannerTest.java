@@ -153,6 +153,26 @@ class RestorePlannerTest {
     }
 
     @Test
+    void theOldTimelinesWalPastTheBranchIsNoGapInTheNewOne() {
+        // a restore to a point in segment 4 became timeline 2, which has written to segment 5 so far; the old primary's
+        // timeline 1 went on to segment 9: the end of timeline 2's archive is segment 5, not a gap before 1/9
+        BackupInfo b = backup("b1", T1, 2, 3, "2026-11-01T00:00:00Z");
+        WalArchiveListing a = archive(T1, 2, 9);
+        a.addHistory(TimelineHistory.parse(T2, "1\t" + Lsn.of(4 * SEG + 4096) + "\tbefore transaction 1137\n"));
+        addSegments(a, T2, 4, 5);
+        RestorePlan p = RestorePlanner.plan(List.of(b), a, RestorePlanner.Request.of(new RecoveryTarget.EndOfArchive()));
+        assertEquals(List.of("000000010000000000000002", "000000010000000000000003", "000000020000000000000004",
+                "000000020000000000000005"), names(p));
+        // a real gap in timeline 2 still is one: its segment 6 missing while 7 exists
+        addSegments(a, T2, 7, 7);
+        RestorePlanException e = assertThrows(RestorePlanException.class,
+                () -> RestorePlanner.plan(List.of(b), a, RestorePlanner.Request.of(new RecoveryTarget.EndOfArchive())));
+        assertEquals(ErrorCode.WAL_GAP, e.code());
+        assertTrue(e.getMessage().contains("'000000020000000000000006' is missing") && e.getMessage().contains("up to '000000020000000000000007'"),
+                e.getMessage());
+    }
+
+    @Test
     void aStrayTimelineIsReportedAndNotFollowed() {
         BackupInfo b = backup("b1", T1, 5, 6, "2026-11-01T00:00:00Z");
         WalArchiveListing a = archive(T1, 5, 9);

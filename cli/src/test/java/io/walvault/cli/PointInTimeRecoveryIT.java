@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +47,9 @@ class PointInTimeRecoveryIT {
     private static final String CHECKSUMS = "SELECT (SELECT md5(string_agg(a::text, ',' ORDER BY id)) FROM accounts a)"
             + " || ' ' || (SELECT md5(coalesce(string_agg(h::text, ',' ORDER BY id), '')) FROM history h)"
             + " || ' ' || (SELECT count(*) FROM accounts) || ' ' || (SELECT count(*) FROM history)";
+
+    private static final int WIDE_TABLE_COUNT = 30;
+    private static final String WIDE_TABLES = "SELECT count(*) FROM pg_class WHERE relname LIKE 'wide\\_%'";
 
     @PgTest
     void restoresExactlyTheMomentBeforeTheDeleteByEveryKindOfTarget(PgHarness pg) throws Exception {
@@ -92,6 +96,11 @@ class PointInTimeRecoveryIT {
         String targetTime = source.queryString("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
         Thread.sleep(50);
 
+        // the first commit after T1 is a record over 1 MiB: the time search must read its commit time to stop there
+        long bigCommit = wideTablesInOneCommit(source);
+        assertTrue(bigCommit > 1 << 20, "the commit record took only " + bigCommit + " bytes");
+        assertEquals(String.valueOf(WIDE_TABLE_COUNT), source.queryString(WIDE_TABLES));
+
         // after T1: more writes, then T2, the destructive DELETE, then more writes
         writeTransactions(source, 400, 450);
         source.execute("DELETE FROM accounts WHERE id % 3 = 0");
@@ -117,6 +126,7 @@ class PointInTimeRecoveryIT {
         PgCluster byTime = restoreAndStart(pg, jar, conf, "time", PgCluster.RecoveryOutcome.PROMOTED, false,
                 "--target-time", targetTime, "--target-action", "promote");
         assertEquals(atT1, byTime.queryString(CHECKSUMS));
+        assertEquals("0", byTime.queryString(WIDE_TABLES), "recovery went past the large commit after the target");
         byTime.close();
         // a time the archive does not reach: the search beside the extraction refuses it (72) as planning
         // first did, and takes back everything it wrote
@@ -212,6 +222,35 @@ class PointInTimeRecoveryIT {
         int byJava = log.indexOf("restored '" + first + "'");
         assertTrue(byJava < 0 || byJava > served, "a JVM fetched what the restore had fetched ahead:\n" + log);
         return restored;
+    }
+
+    /**
+     * One transaction whose commit record exceeds 1 MiB: tables of 1,500 columns created together
+     * log every column's catalog invalidations in the commit record (wal_level replica). Returns
+     * the bytes of WAL the commit wrote.
+     */
+    private static long wideTablesInOneCommit(PgCluster pg) throws SQLException {
+        StringBuilder columns = new StringBuilder("c0 int");
+        for (int i = 1; i < 1500; i++) {
+            columns.append(", c").append(i).append(" int");
+        }
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (int t = 0; t < WIDE_TABLE_COUNT; t++) {
+                s.execute("CREATE TABLE wide_" + t + " (" + columns + ")");
+            }
+            String before;
+            try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+                rs.next();
+                before = rs.getString(1);
+            }
+            c.commit();
+            c.setAutoCommit(true);
+            try (ResultSet rs = s.executeQuery("SELECT (pg_current_wal_insert_lsn() - '" + before + "'::pg_lsn)::bigint")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
     }
 
     /**

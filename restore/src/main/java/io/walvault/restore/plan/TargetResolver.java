@@ -36,10 +36,15 @@ public final class TargetResolver {
      *
      * @param stopRecord the record that triggers the stop
      * @param stopsBefore whether recovery stops before that record (else after it)
-     * @param walNeededUntil the position just past the WAL recovery reads to decide
+     * @param walNeededUntil the position just past the WAL recovery reads to decide (the stop record's end)
+     * @param replayedUntil the end of the last record recovery replays: the stop record's, or, when recovery stops
+     *                      before it, the one's before it; recovery reads the segment holding its last byte once more
+     *                      as it ends, which is an earlier segment than the stop record's end when that record
+     *                      continues into the next segment
      * @param lastCommitTime the time of the last commit seen before the stop (what the restored data includes)
      */
-    public record Resolution(Lsn stopRecord, boolean stopsBefore, Lsn walNeededUntil, Optional<Instant> lastCommitTime) {
+    public record Resolution(Lsn stopRecord, boolean stopsBefore, Lsn walNeededUntil, Lsn replayedUntil,
+                             Optional<Instant> lastCommitTime) {
     }
 
     private TargetResolver() {
@@ -88,7 +93,8 @@ public final class TargetResolver {
                     + " lies at " + r.lsn() + ", before the consistent point " + plan.backup().stopLsn() + " of backup '"
                     + plan.backup().id() + "' HINT: restore from an older backup (--backup)");
         }
-        return new Resolution(r.lsn(), before, r.end(), Optional.ofNullable(finder.lastCommit));
+        Lsn replayedUntil = before ? Optional.ofNullable(finder.previousEnd).orElse(r.lsn()) : r.end();
+        return new Resolution(r.lsn(), before, r.end(), replayedUntil, Optional.ofNullable(finder.lastCommit));
     }
 
     /** Watches records for the stop condition. */
@@ -98,6 +104,7 @@ public final class TargetResolver {
         WalRecord found;
         boolean stopsBefore;
         Instant lastCommit;
+        Lsn previousEnd;
 
         Finder(RecoveryTarget target, boolean inclusive) {
             this.target = target;
@@ -131,6 +138,7 @@ public final class TargetResolver {
             if (r.isCommit()) {
                 lastCommit = r.timestamp().orElse(lastCommit);
             }
+            previousEnd = r.end();
         }
     }
 }

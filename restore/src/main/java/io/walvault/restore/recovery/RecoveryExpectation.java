@@ -3,6 +3,7 @@ package io.walvault.restore.recovery;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
@@ -18,13 +19,17 @@ import java.util.Optional;
 
 /**
  * What a restore promised its server's recovery: every WAL segment recovery will ask for (as
- * ranges per timeline), the timeline history files it needs, and the last segment, where its
- * plan ends (the end of the archive, or the target's segment). {@code walvault restore} writes
+ * ranges per timeline), the timeline history files it needs, and the segment its recovery ends
+ * in, which it reads once more as it ends: the end of the archive, or the segment holding the
+ * last byte recovery replays before the target. That is the last planned segment, unless
+ * recovery stops before a record that continues into the next segment (a commit record of a
+ * transaction that wrote megabytes of catalog changes, say), which recovery reads whole to
+ * decide and does not replay. {@code walvault restore} writes
  * it into the restored data directory as {@value #FILE}; archive-get reads it to tell a gap or a
  * short recovery from recovery's normal end (docs/FORMAT.md, "Recovery plan file").
  *
- * <p>The file is text so that bin/walvault can read its second line (the last planned segment)
- * without a JVM:
+ * <p>The file is text so that bin/walvault can read its second line (the segment recovery ends
+ * in) without a JVM:
  *
  * <pre>
  * walvault-recovery-plan 1
@@ -40,13 +45,17 @@ import java.util.Optional;
  * @param segmentSize its WAL segment size
  * @param ranges the segments recovery asks for, per timeline, oldest first
  * @param histories the history files recovery needs
+ * @param end the segment recovery ends in: one of the planned segments, on the last range's timeline
  */
-public record RecoveryExpectation(long systemId, long segmentSize, List<Range> ranges, List<TimelineId> histories) {
+public record RecoveryExpectation(long systemId, long segmentSize, List<Range> ranges, List<TimelineId> histories,
+                                  WalSegmentName end) {
 
     /** Where the file lives, relative to the data directory (pg_wal is never part of a base backup). */
     public static final String FILE = "pg_wal/.walvault-restore.plan";
     private static final String MAGIC = "walvault-recovery-plan";
-    private static final int FORMAT = 1;
+    /** Version 1: the end is the last planned segment; version 2 (written only when it is not) may name an earlier one. */
+    private static final int FORMAT = 2;
+    private static final int FORMAT_END_IS_LAST = 1;
 
     /** Segments {@code first} to {@code last} of one timeline, both included. */
     public record Range(WalSegmentName first, WalSegmentName last) {
@@ -70,15 +79,35 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
         if (ranges.isEmpty()) {
             throw new IllegalArgumentException("a recovery plan names at least one segment");
         }
+        requireNonNull(end, "end is null");
+        WalSegmentName last = ranges.get(ranges.size() - 1).last();
+        if (!end.timeline().equals(last.timeline()) || end.compareTo(last) > 0 || ranges.stream().noneMatch(r -> r.contains(end))) {
+            throw new IllegalArgumentException("'" + end + "' is not one of the planned segments of the last timeline");
+        }
+    }
+
+    /** The last segment recovery may ask for. */
+    public WalSegmentName lastPlanned() {
+        return ranges.get(ranges.size() - 1).last();
     }
 
     /**
      * The expectation of a plan that asks for {@code segments} in order (each a segment or the
      * {@code .partial} served as that segment), ending on {@code finalTimeline}, starting from a
-     * backup of {@code backupTimeline}.
+     * backup of {@code backupTimeline}, whose recovery ends in its last segment.
      */
     public static RecoveryExpectation of(long systemId, long segmentSize, List<WalFileName> segments, TimelineId backupTimeline,
                                          TimelineId finalTimeline) {
+        return of(systemId, segmentSize, segments, backupTimeline, finalTimeline, Optional.empty());
+    }
+
+    /**
+     * The same, for a recovery that replays WAL up to {@code replayedUntil} (the end of the last
+     * record it replays, when the restore found its stop record): it ends in the segment holding
+     * that record's last byte.
+     */
+    public static RecoveryExpectation of(long systemId, long segmentSize, List<WalFileName> segments, TimelineId backupTimeline,
+                                         TimelineId finalTimeline, Optional<Lsn> replayedUntil) {
         List<Range> ranges = new ArrayList<>();
         WalSegmentName first = null;
         WalSegmentName last = null;
@@ -98,12 +127,21 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
             ranges.add(new Range(first, last));
         }
         List<TimelineId> histories = finalTimeline.equals(backupTimeline) ? List.of() : List.of(finalTimeline);
-        return new RecoveryExpectation(systemId, segmentSize, ranges, histories);
+        WalSegmentName end = last;
+        if (replayedUntil.isPresent() && last != null) {
+            long endsIn = replayedUntil.get().plus(-1).segmentNumber(segmentSize);
+            WalSegmentName candidate = new WalSegmentName(last.timeline(), endsIn, segmentSize);
+            if (endsIn < last.segmentNumber() && ranges.get(ranges.size() - 1).contains(candidate)) {
+                end = candidate;
+            }
+        }
+        return new RecoveryExpectation(systemId, segmentSize, ranges, histories, end);
     }
 
-    /** The last segment recovery must reach before it may end. */
+    /** The segment recovery ends in (reads last, and once more as it ends): it must reach it before it may end. */
+    @Override
     public WalSegmentName end() {
-        return ranges.get(ranges.size() - 1).last();
+        return end;
     }
 
     /** The timeline the plan ends on. */
@@ -129,7 +167,7 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
     /** Writes the file into {@code dataDirectory} (0600, atomically). */
     public void write(Path dataDirectory) throws IOException {
         List<String> lines = new ArrayList<>();
-        lines.add(MAGIC + " " + FORMAT);
+        lines.add(MAGIC + " " + (end.equals(lastPlanned()) ? FORMAT_END_IS_LAST : FORMAT));
         lines.add("end " + end().fileName());
         lines.add("system-identifier " + Long.toUnsignedString(systemId));
         lines.add("segment-size " + segmentSize);
@@ -160,8 +198,10 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
     }
 
     static RecoveryExpectation parse(List<String> lines) {
-        if (lines.isEmpty() || !lines.get(0).equals(MAGIC + " " + FORMAT)) {
-            throw new IllegalArgumentException("the first line is not '" + MAGIC + " " + FORMAT + "'");
+        boolean endIsLast = !lines.isEmpty() && lines.get(0).equals(MAGIC + " " + FORMAT_END_IS_LAST);
+        if (!endIsLast && (lines.isEmpty() || !lines.get(0).equals(MAGIC + " " + FORMAT))) {
+            throw new IllegalArgumentException("the first line is neither '" + MAGIC + " " + FORMAT_END_IS_LAST + "' nor '"
+                    + MAGIC + " " + FORMAT + "'");
         }
         Long systemId = null;
         Long segmentSize = null;
@@ -192,11 +232,11 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
         for (String[] r : wal) {
             ranges.add(new Range(WalSegmentName.parse(r[0], segmentSize), WalSegmentName.parse(r[1], segmentSize)));
         }
-        RecoveryExpectation e = new RecoveryExpectation(systemId, segmentSize, ranges, histories);
-        if (!e.end().fileName().equals(end)) {
+        WalSegmentName endSegment = WalSegmentName.parse(end, segmentSize);
+        if (endIsLast && !endSegment.equals(ranges.get(ranges.size() - 1).last())) {
             throw new IllegalArgumentException("'end " + end + "' is not the last planned segment");
         }
-        return e;
+        return new RecoveryExpectation(systemId, segmentSize, ranges, histories, endSegment);
     }
 
     private static String field(String[] f, int i) {

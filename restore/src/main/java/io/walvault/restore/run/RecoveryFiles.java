@@ -8,6 +8,8 @@ import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.restore.plan.RestorePlan;
+import io.walvault.restore.plan.TargetPlanning;
+import io.walvault.restore.plan.TargetResolver;
 import io.walvault.restore.recovery.RecoveryConfigWriter;
 import io.walvault.restore.recovery.RecoveryExpectation;
 import io.walvault.restore.recovery.RecoveryMode;
@@ -45,8 +47,9 @@ final class RecoveryFiles {
      * restore_command's private files, the recovery plan, the recovery settings and, last,
      * backup_label under its own name. Returns the commands written.
      */
-    RecoveryAccess.Commands write(BackupCatalog catalog, long systemId, RestorePlan plan, ManifestSpool manifest, TablespaceLayout layout,
-               Path launcher) throws IOException {
+    RecoveryAccess.Commands write(BackupCatalog catalog, long systemId, TargetPlanning.Planned planned, ManifestSpool manifest,
+                                  TablespaceLayout layout, Path launcher) throws IOException {
+        RestorePlan plan = planned.plan();
         Path data = options.dataDirectory();
         BackupInfo info = manifest.info();
         if (Boolean.TRUE.equals(info.serverManifest())) {
@@ -86,7 +89,8 @@ final class RecoveryFiles {
             // what archive-get holds recovery to: every planned segment delivered, no promotion before the last
             // (a standby never ends recovery on its own, and may stream what the archive lacks from its primary)
             RecoveryExpectation.of(systemId, plan.segmentSize(), plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(),
-                    plan.backup().timeline(), plan.targetTimeline()).write(data);
+                    plan.backup().timeline(), plan.targetTimeline(), planned.resolution().map(TargetResolver.Resolution::replayedUntil))
+                    .write(data);
         }
         RecoveryConfigWriter.write(data, new RecoverySettings(commands.restoreCommand(), commands.recoveryEndCommand(),
                 plan.target(), options.inclusive(), options.action(),

@@ -364,7 +364,7 @@ public final class Restore {
                 report.printResolution(planned);
             }
             RecoveryAccess.Commands commands = new RecoveryFiles(options, settings, repositorySettings)
-                    .write(catalog, cluster.systemId(), planned.plan(), manifest, layout, launcher);
+                    .write(catalog, cluster.systemId(), planned, manifest, layout, launcher);
             int n = ahead.finish(commands, planned.plan());
             if (n > 0) {
                 out.println("fetched ahead: the first " + n + " WAL segments recovery needs are in pg_wal/.walvault/get");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
@@ -39,6 +40,26 @@ class MissingAnswerTest {
         assertEquals(MissingAnswer.Kind.NOT_ARCHIVED, MissingAnswer.of(PLAN, probe, Optional.empty()), "the start of a run");
         assertEquals(MissingAnswer.Kind.ENDS_SHORT, MissingAnswer.of(PLAN, probe, Optional.of(s("000000010000000000000012"))));
         assertEquals(MissingAnswer.Kind.NOT_ARCHIVED, MissingAnswer.of(PLAN, probe, Optional.of(s("000000010000000000000015"))));
+    }
+
+    @Test
+    void aStopBeforeARecordThatContinuesIntoTheLastSegmentEndsInTheSegmentBefore() {
+        // recovery stops before a commit record at 1/0x13... that runs on into 1/0x14: it reads 0x14 to decide, replays up
+        // to the record before, and reads that record's segment once more as it ends
+        Lsn stopRecordStart = Lsn.of(0x13L * SEG + SEG - 4096);
+        Optional<RecoveryExpectation> plan = Optional.of(RecoveryExpectation.of(7, SEG,
+                List.of(f("000000010000000000000010"), f("000000010000000000000011"), f("000000010000000000000012"),
+                        f("000000010000000000000013"), f("000000010000000000000014")), TimelineId.of(1), TimelineId.of(1),
+                Optional.of(stopRecordStart)));
+        WalFileName probe = f("00000002.history");
+        assertEquals(MissingAnswer.Kind.NOT_ARCHIVED, MissingAnswer.of(plan, probe, Optional.of(s("000000010000000000000013"))),
+                "the end it reads once more");
+        assertEquals(MissingAnswer.Kind.ENDS_SHORT, MissingAnswer.of(plan, probe, Optional.of(s("000000010000000000000012"))));
+        assertEquals(MissingAnswer.Kind.GAP, MissingAnswer.of(plan, f("000000010000000000000014"),
+                Optional.of(s("000000010000000000000013"))), "the stop record's end is still needed");
+        // a record that ends exactly at the segment's end: that segment, not the next
+        assertEquals(s("000000010000000000000013"), RecoveryExpectation.of(7, SEG, List.of(f("000000010000000000000013"),
+                f("000000010000000000000014")), TimelineId.of(1), TimelineId.of(1), Optional.of(Lsn.of(0x14L * SEG))).end());
     }
 
     @Test

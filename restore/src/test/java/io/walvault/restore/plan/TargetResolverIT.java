@@ -83,10 +83,14 @@ class TargetResolverIT {
         CorruptDataException refused = assertThrows(CorruptDataException.class, () -> TargetResolver.resolve(toEnd, damaged, t, true));
         assertTrue(refused.getMessage().contains("failed its check"), refused.getMessage());
         assertTrue(byTime.stopsBefore());
+        // stopping before the commit, recovery replays up to the end of the record before it
+        assertTrue(byTime.replayedUntil().compareTo(byTime.stopRecord()) <= 0
+                && byTime.stopRecord().value() - byTime.replayedUntil().value() < 8 + 40, byTime.toString());
         RecoveryTarget.Xid fourth = new RecoveryTarget.Xid(xids.get(3)[0]);
         TargetResolver.Resolution byXid = TargetResolver.resolve(toEnd, source, fourth, true);
         assertEquals(byTime.stopRecord(), byXid.stopRecord(), "the 4th commit is where both stop");
         assertFalse(byXid.stopsBefore(), "inclusive xid: after the commit");
+        assertEquals(byXid.walNeededUntil(), byXid.replayedUntil(), "inclusive: the stop record is replayed");
         assertTrue(TargetResolver.resolve(toEnd, source, fourth, false).stopsBefore(), "exclusive xid: before the commit");
         assertTrue(byTime.lastCommitTime().orElseThrow().isBefore(afterEach.get(2)));
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.core.error.CorruptDataException;
+import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
@@ -60,6 +61,32 @@ class RecoveryExpectationTest {
     }
 
     @Test
+    void anEndBeforeTheLastSegmentIsWrittenAsVersionTwoAndAnOlderFileIsRead(@TempDir Path data) throws Exception {
+        // recovery stops before a record that began in 2/0x13 and continues into 2/0x14
+        RecoveryExpectation e = RecoveryExpectation.of(7, SEG, List.of(f("000000010000000000000010"), f("000000010000000000000011"),
+                f("000000020000000000000012"), f("000000020000000000000013"), f("000000020000000000000014")),
+                TimelineId.of(1), TimelineId.of(2), Optional.of(Lsn.of(0x13L * SEG + 4096)));
+        assertEquals(s("000000020000000000000013"), e.end());
+        assertEquals(s("000000020000000000000014"), e.lastPlanned());
+        assertTrue(e.covers(s("000000020000000000000014")));
+        assertTrue(e.reachedBy(s("000000020000000000000013")));
+        e.write(data);
+        List<String> lines = Files.readAllLines(data.resolve(RecoveryExpectation.FILE));
+        assertEquals("walvault-recovery-plan 2", lines.get(0));
+        assertEquals("end 000000020000000000000013", lines.get(1), "bin/walvault reads the second line");
+        assertEquals(e, RecoveryExpectation.read(data).orElseThrow());
+        // a version 1 file (what every restore wrote before) means its last segment
+        Files.write(data.resolve(RecoveryExpectation.FILE), List.of("walvault-recovery-plan 1", "end 000000010000000000000011",
+                "system-identifier 7", "segment-size " + SEG, "wal 000000010000000000000010 000000010000000000000011"));
+        assertEquals(s("000000010000000000000011"), RecoveryExpectation.read(data).orElseThrow().end());
+        // an end that is not planned, in either version, is damage
+        Files.write(data.resolve(RecoveryExpectation.FILE), List.of("walvault-recovery-plan 2", "end 000000010000000000000012",
+                "system-identifier 7", "segment-size " + SEG, "wal 000000010000000000000010 000000010000000000000011"));
+        CorruptDataException past = assertThrows(CorruptDataException.class, () -> RecoveryExpectation.read(data));
+        assertTrue(past.getMessage().contains("not one of the planned segments"), past.getMessage());
+    }
+
+    @Test
     void aDamagedFileIsAnErrorNotAMissingPlan(@TempDir Path data) throws Exception {
         acrossASwitch().write(data);
         Path file = data.resolve(RecoveryExpectation.FILE);
@@ -67,7 +94,7 @@ class RecoveryExpectationTest {
         Files.write(file, List.of(lines.get(0), "end 000000020000000000000015", lines.get(2), lines.get(3), lines.get(4)));
         CorruptDataException e = assertThrows(CorruptDataException.class, () -> RecoveryExpectation.read(data));
         assertTrue(e.getMessage().contains("not the last planned segment"), e.getMessage());
-        Files.write(file, List.of("walvault-recovery-plan 2"));
+        Files.write(file, List.of("walvault-recovery-plan 3"));
         assertThrows(CorruptDataException.class, () -> RecoveryExpectation.read(data));
         Files.write(file, List.of("walvault-recovery-plan 1", "end 000000020000000000000014", "surprise 1"));
         assertThrows(CorruptDataException.class, () -> RecoveryExpectation.read(data));

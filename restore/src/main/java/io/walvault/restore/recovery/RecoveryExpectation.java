@@ -56,6 +56,8 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
     /** Version 1: the end is the last planned segment; version 2 (written only when it is not) may name an earlier one. */
     private static final int FORMAT = 2;
     private static final int FORMAT_END_IS_LAST = 1;
+    /** The page header at the start of a segment (MAXALIGN(SizeOfXLogLongPHD)). */
+    private static final long LONG_PAGE_HEADER = 40;
 
     /** Segments {@code first} to {@code last} of one timeline, both included. */
     public record Range(WalSegmentName first, WalSegmentName last) {
@@ -136,6 +138,18 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
             }
         }
         return new RecoveryExpectation(systemId, segmentSize, ranges, histories, end);
+    }
+
+    /**
+     * How far the last record replayed can reach when recovery stops before the first record
+     * that starts at or after {@code target} (an exclusive LSN target, which the restore does not
+     * look for in the WAL): up to {@code target}, or, when {@code target} lies within the long page
+     * header that opens its segment (a round LSN such as 0/5000000), only to the segment's
+     * start: the record before the segment's first may end in the previous segment.
+     */
+    public static Lsn replayedBefore(Lsn target, long segmentSize) {
+        Lsn start = target.segmentStart(segmentSize);
+        return target.value() - start.value() <= LONG_PAGE_HEADER ? start : target;
     }
 
     /** The segment recovery ends in (reads last, and once more as it ends): it must reach it before it may end. */

@@ -7,12 +7,14 @@ import io.walvault.core.config.Settings;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.wal.Lsn;
 import io.walvault.restore.plan.RestorePlan;
 import io.walvault.restore.plan.TargetPlanning;
 import io.walvault.restore.plan.TargetResolver;
 import io.walvault.restore.recovery.RecoveryConfigWriter;
 import io.walvault.restore.recovery.RecoveryExpectation;
 import io.walvault.restore.recovery.RecoveryMode;
+import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.RecoverySettings;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -40,6 +43,17 @@ final class RecoveryFiles {
         this.options = requireNonNull(options, "options is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.repositorySettings = requireNonNull(repositorySettings, "repositorySettings is null");
+    }
+
+    /** Where the last record recovery replays ends, as far as the restore knows. */
+    private Optional<Lsn> replayedUntil(TargetPlanning.Planned planned) {
+        if (planned.resolution().isPresent()) {
+            return planned.resolution().map(TargetResolver.Resolution::replayedUntil);
+        }
+        if (planned.plan().target() instanceof RecoveryTarget.AtLsn l && !options.inclusive()) {
+            return Optional.of(RecoveryExpectation.replayedBefore(l.lsn(), planned.plan().segmentSize()));
+        }
+        return Optional.empty();
     }
 
     /**
@@ -89,7 +103,7 @@ final class RecoveryFiles {
             // what archive-get holds recovery to: every planned segment delivered, no promotion before the last
             // (a standby never ends recovery on its own, and may stream what the archive lacks from its primary)
             RecoveryExpectation.of(systemId, plan.segmentSize(), plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(),
-                    plan.backup().timeline(), plan.targetTimeline(), planned.resolution().map(TargetResolver.Resolution::replayedUntil))
+                    plan.backup().timeline(), plan.targetTimeline(), replayedUntil(planned))
                     .write(data);
         }
         RecoveryConfigWriter.write(data, new RecoverySettings(commands.restoreCommand(), commands.recoveryEndCommand(),

@@ -87,6 +87,21 @@ class RecoveryExpectationTest {
     }
 
     @Test
+    void anExclusiveLsnAtASegmentsStartEndsRecoveryInTheSegmentBefore() {
+        List<WalFileName> planned = List.of(f("000000010000000000000004"), f("000000010000000000000005"));
+        // 0/5000000 and the first record's start 0/5000028: the record before may end in segment 4
+        for (Lsn target : List.of(Lsn.of(5 * SEG), Lsn.of(5 * SEG + 40))) {
+            RecoveryExpectation e = RecoveryExpectation.of(7, SEG, planned, TimelineId.of(1), TimelineId.of(1),
+                    Optional.of(RecoveryExpectation.replayedBefore(target, SEG)));
+            assertEquals(s("000000010000000000000004"), e.end(), target.toString());
+            assertTrue(e.covers(s("000000010000000000000005")), "the segment holding the record it stops before");
+        }
+        // past the header, a record of this segment is the last replayed
+        assertEquals(s("000000010000000000000005"), RecoveryExpectation.of(7, SEG, planned, TimelineId.of(1), TimelineId.of(1),
+                Optional.of(RecoveryExpectation.replayedBefore(Lsn.of(5 * SEG + 48), SEG))).end());
+    }
+
+    @Test
     void aDamagedFileIsAnErrorNotAMissingPlan(@TempDir Path data) throws Exception {
         acrossASwitch().write(data);
         Path file = data.resolve(RecoveryExpectation.FILE);

@@ -176,12 +176,15 @@ class WalvaultExecutableIT {
         assertEquals(3, pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007").exitCode());
         Files.setLastModifiedTime(segment, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
 
-        // the worker's command line, the file ready and unchanged: 0 without Java, the answer taken
+        // the worker's command line, the file ready and unchanged: 0 without Java; the .ok stays (no process to
+        // remove it: the worker removes it once PostgreSQL has marked the file done), and answers a repeated call alike
         Result pushed = pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007");
         assertEquals(0, pushed.exitCode(), pushed.out());
-        assertTrue(Files.notExists(ok));
+        assertTrue(Files.exists(ok));
+        assertEquals(0, pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007").exitCode());
 
-        // the worker's failure: its exit code and message, at once, taken too
+        // the worker's failure (of a file it has not pushed): its exit code and message, at once, taken
+        Files.delete(ok);
         Path error = Files.writeString(spool.resolve("000000010000000000000007.error"), "44\ncannot reach the store: timeout\n");
         Result failed = pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007");
         assertEquals(44, failed.exitCode(), failed.out());
@@ -211,6 +214,7 @@ class WalvaultExecutableIT {
         Result waited = pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007");
         later.join();
         assertEquals(0, waited.exitCode(), waited.out());
+        Files.delete(spool.resolve("000000010000000000000007.ok")); // as the worker does once PostgreSQL marks it done
 
         // the worker does not answer in time: Java is asked, and what goes wrong there reaches PostgreSQL's log
         // (the launcher's first wait must not silence its standard error)

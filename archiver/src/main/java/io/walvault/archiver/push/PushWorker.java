@@ -108,7 +108,7 @@ final class PushWorker {
                     }
                     List<Path> pending = new ArrayList<>();
                     List<Path> ready = ReadyFiles.list(walDir);
-                    // pushed, but PostgreSQL has not yet taken the answer (its call removes the .ok first)
+                    // pushed, and PostgreSQL has not yet marked it done (the .ok answers its call until then)
                     durable.retainAll(ready.stream().map(p -> p.getFileName().toString()).toList());
                     for (Path p : ready) {
                         String n = p.getFileName().toString();

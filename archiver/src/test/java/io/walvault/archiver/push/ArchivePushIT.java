@@ -212,14 +212,26 @@ class ArchivePushIT {
         assertEquals(failed.message(), e.getMessage());
         assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "the call fails as fast as the worker did");
 
-        // the calls for the pushed files return at once
-        for (Path p : ready) {
+        // the Java calls for the pushed files return at once
+        for (Path p : ready.subList(1, ready.size())) {
             assertEquals(ArchivePush.Outcome.PUSHED_AHEAD, push.run(p).outcome());
             Files.move(walDir.resolve("archive_status/" + p.getFileName() + ".ready"),
                     walDir.resolve("archive_status/" + p.getFileName() + ".done"));
         }
         Files.delete(bad);
         Files.delete(walDir.resolve("archive_status/000000010000000000000005.ready"));
+
+        // bin/walvault answers from an .ok and leaves it: once PostgreSQL has marked the file done, the worker removes it
+        // (within a second of its next look: after the failing file's pause)
+        Path answered = ready.get(0);
+        Files.move(walDir.resolve("archive_status/" + answered.getFileName() + ".ready"),
+                walDir.resolve("archive_status/" + answered.getFileName() + ".done"));
+        for (int i = 0; i < 2000 && spool.status(HookSpool.Role.PUSH, answered.getFileName().toString()).isPresent(); i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.PUSH, answered.getFileName().toString()),
+                "the .ok of a file no longer ready");
+        assertTrue(Files.exists(spool.root().resolve("push.caller")), "removed by the worker's look, not by its end");
 
         // the server stops: the worker ends, and takes its statuses and its claim with it
         Files.delete(data.resolve("postmaster.pid"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.cli.WalvaultProcess.Result;
+import io.walvault.core.wal.Lsn;
 import io.walvault.restore.recovery.ShellQuote;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
@@ -32,8 +33,9 @@ import java.util.stream.Stream;
  * exactly the data of that moment, nothing after it and nothing missing. Then the restored
  * server, promoted onto a new timeline and archiving, writes more, and a restore to a point on
  * that new timeline follows it. The targets PostgreSQL reads alike on every major (the end of the
- * backup, an LSN, a transaction id with pause) run on the newest major of the run only; time,
- * restore point and the new timeline on every major.
+ * backup, an LSN, the start of a segment excluded, a transaction id with pause) run on the newest
+ * major of the run only; time, restore point and the new timeline on every major. The first commit
+ * after the time target is a record of more than 1 MiB that continues into the next segment.
  *
  * <p>Everything a DBA would run goes through the built executable ({@code bin/walvault}); the
  * restored servers fetch their WAL through {@code walvault archive-get} as restore_command, run
@@ -94,6 +96,11 @@ class PointInTimeRecoveryIT {
         String atT1 = source.queryString(CHECKSUMS);
         String targetLsn = source.queryString("SELECT pg_create_restore_point('wv_before_delete')");
         String targetTime = source.queryString("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
+        // and a fifth way: the start of the next segment, excluded (recovery stops before that segment's first record
+        // and ends in the segment before, where it replayed its last)
+        long segmentSize = 16L << 20;
+        Lsn switched = Lsn.parse(source.queryString("SELECT pg_switch_wal()"));
+        Lsn nextSegment = Lsn.of((switched.value() + segmentSize - 1) / segmentSize * segmentSize);
         Thread.sleep(50);
 
         // the first commit after T1 is a record over 1 MiB: the time search must read its commit time to stop there
@@ -144,6 +151,10 @@ class PointInTimeRecoveryIT {
                     "--target-lsn", targetLsn, "--target-action", "promote");
             assertEquals(atT1, byLsn.queryString(CHECKSUMS));
             byLsn.close();
+            PgCluster bySegmentStart = restoreAndStart(pg, jar, conf, "segment-start", PgCluster.RecoveryOutcome.PROMOTED, false,
+                    "--target-lsn", nextSegment.toString(), "--target-exclusive", "--target-action", "promote");
+            assertEquals(atT1, bySegmentStart.queryString(CHECKSUMS));
+            bySegmentStart.close();
             PgCluster byXid = restoreAndStart(pg, jar, conf, "xid", PgCluster.RecoveryOutcome.PAUSED, false,
                     "--target-xid", targetXid, "--target-action", "pause");
             assertEquals(atT1, byXid.queryString(CHECKSUMS));

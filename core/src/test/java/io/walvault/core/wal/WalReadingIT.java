@@ -133,9 +133,9 @@ class WalReadingIT {
             }
             long next = WalFormat.maxAlign(prev.end().value());
             if (next % SEG == 0) {
-                next += 40;
+                next += WalFormat.LONG_PAGE_HEADER_SIZE;
             } else if (next % 8192 == 0) {
-                next += 24;
+                next += WalFormat.SHORT_PAGE_HEADER_SIZE;
             }
             assertEquals(Lsn.of(next), records.get(i).lsn(), "the record after the one at " + prev.lsn());
         }

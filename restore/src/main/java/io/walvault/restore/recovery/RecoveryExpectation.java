@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
+import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
@@ -45,7 +46,8 @@ import java.util.Optional;
  * @param segmentSize its WAL segment size
  * @param ranges the segments recovery asks for, per timeline, oldest first
  * @param histories the history files recovery needs
- * @param end the segment recovery ends in: one of the planned segments, on the last range's timeline
+ * @param end the segment recovery ends in (reads last, and once more as it ends), one of the last range's
+ *            segments: recovery must reach it before it may end
  */
 public record RecoveryExpectation(long systemId, long segmentSize, List<Range> ranges, List<TimelineId> histories,
                                   WalSegmentName end) {
@@ -56,8 +58,6 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
     /** Version 1: the end is the last planned segment; version 2 (written only when it is not) may name an earlier one. */
     private static final int FORMAT = 2;
     private static final int FORMAT_END_IS_LAST = 1;
-    /** The page header at the start of a segment (MAXALIGN(SizeOfXLogLongPHD)). */
-    private static final long LONG_PAGE_HEADER = 40;
 
     /** Segments {@code first} to {@code last} of one timeline, both included. */
     public record Range(WalSegmentName first, WalSegmentName last) {
@@ -82,9 +82,8 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
             throw new IllegalArgumentException("a recovery plan names at least one segment");
         }
         requireNonNull(end, "end is null");
-        WalSegmentName last = ranges.get(ranges.size() - 1).last();
-        if (!end.timeline().equals(last.timeline()) || end.compareTo(last) > 0 || ranges.stream().noneMatch(r -> r.contains(end))) {
-            throw new IllegalArgumentException("'" + end + "' is not one of the planned segments of the last timeline");
+        if (!ranges.get(ranges.size() - 1).contains(end)) {
+            throw new IllegalArgumentException("'" + end + "' is not one of the planned segments of the last range");
         }
     }
 
@@ -133,7 +132,7 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
         if (replayedUntil.isPresent() && last != null) {
             long endsIn = replayedUntil.get().plus(-1).segmentNumber(segmentSize);
             WalSegmentName candidate = new WalSegmentName(last.timeline(), endsIn, segmentSize);
-            if (endsIn < last.segmentNumber() && ranges.get(ranges.size() - 1).contains(candidate)) {
+            if (ranges.get(ranges.size() - 1).contains(candidate)) {
                 end = candidate;
             }
         }
@@ -149,13 +148,7 @@ public record RecoveryExpectation(long systemId, long segmentSize, List<Range> r
      */
     public static Lsn replayedBefore(Lsn target, long segmentSize) {
         Lsn start = target.segmentStart(segmentSize);
-        return target.value() - start.value() <= LONG_PAGE_HEADER ? start : target;
-    }
-
-    /** The segment recovery ends in (reads last, and once more as it ends): it must reach it before it may end. */
-    @Override
-    public WalSegmentName end() {
-        return end;
+        return target.value() - start.value() <= WalFormat.LONG_PAGE_HEADER_SIZE ? start : target;
     }
 
     /** The timeline the plan ends on. */

@@ -608,6 +608,7 @@ public final class PgCluster implements AutoCloseable {
         private Consumer<PgCluster> onCreate = c -> { };
         private String name;
         private Path existingData;
+        private final List<String> initdbOptions = new ArrayList<>();
 
         Builder(PgInstallation installation) {
             this.installation = requireNonNull(installation, "installation is null");
@@ -649,6 +650,12 @@ public final class PgCluster implements AutoCloseable {
             return this;
         }
 
+        /** An initdb option beyond the harness's own (for example {@code --wal-segsize=1}). */
+        public Builder initdbOption(String option) {
+            initdbOptions.add(requireNonNull(option, "option is null"));
+            return this;
+        }
+
         /** An environment variable for the server and what it runs (archive_command, restore_command). */
         public Builder env(String key, String value) {
             env.put(requireNonNull(key, "key is null"), requireNonNull(value, "value is null"));
@@ -676,9 +683,10 @@ public final class PgCluster implements AutoCloseable {
             } else {
                 Path data = base.resolve("data");
                 c = new PgCluster(installation, n, base, data, true, Map.copyOf(env));
-                List<String> cmd = List.of(installation.bin("initdb").toString(),
+                List<String> cmd = new ArrayList<>(List.of(installation.bin("initdb").toString(),
                         "-D", data.toString(), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C",
-                        "--data-checksums", "--no-sync");
+                        "--data-checksums", "--no-sync"));
+                cmd.addAll(initdbOptions);
                 ProcessRunner.Result r = ProcessRunner.run(cmd, env, base, Duration.ofMinutes(3));
                 if (!r.ok()) {
                     c.close();

@@ -297,9 +297,11 @@ public final class Expire {
                         (a, b) -> new TimelineWal(a.timeline(), min(a.first(), b.first()), max(a.last(), b.last()),
                                 a.files() + 1, a.bytes() + b.bytes()));
                 if (!dryRun) {
-                    batch.add(f.object().key());
-                    if (batch.size() == BATCH) {
-                        remove(batch, lock);
+                    for (String key : wal.keys(n)) { // the file and its index, if it has one
+                        batch.add(key);
+                        if (batch.size() == BATCH) {
+                            remove(batch, lock);
+                        }
                     }
                 }
             }

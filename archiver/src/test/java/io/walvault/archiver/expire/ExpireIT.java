@@ -159,6 +159,11 @@ class ExpireIT {
             Set<String> kept = new TreeSet<>(walBefore);
             kept.removeIf(n -> !n.endsWith(".history") && position(n).compareTo(position(newer.firstWal().orElseThrow().fileName())) < 0);
             assertEquals(kept, walAfter);
+            // the kept segments keep their indexes; the removed ones' went with them
+            Set<String> segmentsBefore = walBefore.stream().filter(n -> n.matches("[0-9A-F]{24}")).collect(Collectors.toCollection(TreeSet::new));
+            assertEquals(segmentsBefore, indexed(everything), "each archived segment was indexed");
+            assertEquals(walAfter.stream().filter(n -> n.matches("[0-9A-F]{24}")).collect(Collectors.toCollection(TreeSet::new)),
+                    indexed(keys(repo)));
 
             // a second run finds nothing more to do
             ExpireReport again = new Expire(repo, systemId, keepOne).run(false);
@@ -303,6 +308,12 @@ class ExpireIT {
         try (Stream<WalFileName> l = wal.list()) {
             return l.map(WalFileName::name).collect(Collectors.toCollection(TreeSet::new));
         }
+    }
+
+    /** The segments whose index is among {@code keys}. */
+    private static Set<String> indexed(Set<String> keys) {
+        return keys.stream().filter(k -> k.contains("/wal-index/"))
+                .map(k -> k.substring(k.lastIndexOf('/') + 1, k.indexOf(".json"))).collect(Collectors.toCollection(TreeSet::new));
     }
 
     private static Set<String> keys(Repository repo) {

@@ -13,6 +13,7 @@ import io.walvault.core.wal.WalFileName;
  * clusters/&lt;system-id&gt;/wal/&lt;TLI&gt;/&lt;TLI+LOG&gt;/&lt;segment&gt;[.partial]&lt;ext&gt;   WAL segments
  * clusters/&lt;system-id&gt;/wal/&lt;TLI&gt;/&lt;TLI+LOG&gt;/&lt;segment&gt;.&lt;offset&gt;.backup&lt;ext&gt;   backup history
  * clusters/&lt;system-id&gt;/wal/history/&lt;TLI&gt;.history&lt;ext&gt;                    timeline history
+ * clusters/&lt;system-id&gt;/wal-index/&lt;TLI&gt;/&lt;TLI+LOG&gt;/&lt;segment&gt;.json&lt;ext&gt;  what a segment holds for recovery targets
  * clusters/&lt;system-id&gt;/backups/&lt;backup-id&gt;/data/&lt;bundle&gt;&lt;ext&gt;            file bundles
  * clusters/&lt;system-id&gt;/backups/&lt;backup-id&gt;/manifest&lt;ext&gt;                 manifest, written last
  * clusters/&lt;system-id&gt;/locks/&lt;name&gt;.lock                                  locks (plain JSON)
@@ -49,6 +50,16 @@ public final class RepositoryLayout {
         }
         String seg = name.segment();
         return base + seg.substring(0, 8) + "/" + seg.substring(0, 16) + "/" + name.name();
+    }
+
+    /** The key of a WAL segment's index ({@link io.walvault.core.wal.SegmentIndex}), without extension. */
+    public static String walIndex(long systemId, WalFileName name) {
+        String seg = name.segment();
+        return walIndexDir(systemId) + seg.substring(0, 8) + "/" + seg.substring(0, 16) + "/" + name.name() + ".json";
+    }
+
+    public static String walIndexDir(long systemId) {
+        return cluster(systemId) + "wal-index/";
     }
 
     public static String walDir(long systemId) {

@@ -8,9 +8,12 @@ import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.pipeline.Pipelines;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.ObjectExistsException;
+import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
 import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.SegmentIndex;
+import io.walvault.core.wal.SegmentIndexStage;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
@@ -28,6 +31,8 @@ import java.util.Optional;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A cluster's archived WAL: segments, {@code .partial} segments, timeline history and backup
@@ -46,6 +51,8 @@ import java.util.stream.Stream;
  * ({@link Source}): the hash was about a third of a push's CPU.
  */
 public final class WalArchive {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WalArchive.class);
 
     /** The content of a WAL file to store, opened once to store it and again only to compare it. */
     @FunctionalInterface
@@ -100,17 +107,75 @@ public final class WalArchive {
             return compareWithStored(name, key, source);
         }
         try (ObjectWriter w = repository.codec().newWriter(key, mode, repository.codec().writersMayNotRead());
-             Sink checked = checked(name, w);
+             SegmentIndexStage indexed = name.kind() == WalFileName.Kind.SEGMENT ? new SegmentIndexStage(w, name) : null;
+             Sink checked = checked(name, indexed != null ? indexed : w);
              InputStream in = source.open()) {
             Pipelines.copy(in, checked);
             try {
                 checked.finish();
+                if (indexed != null) {
+                    indexed.index().ifPresent(i -> storeIndex(name, i));
+                    indexed.failure().ifPresent(f -> LOG.warn("WAL file {} is archived without its index ({}); a restore to a"
+                            + " time or restore point decodes this segment instead", name, f.toString()));
+                }
                 return new PutResult(w.result(), false);
             } catch (ObjectExistsException e) {
                 // another push won the race: same content is fine
                 String sha = w.plainSha256IfKnown();
                 return sha != null ? compareWithStored(name, key, sha, w.plainSize()) : compareWithStored(name, key, source);
             }
+        }
+    }
+
+    /**
+     * Stores the index of a segment just archived, after the segment (which is durable whatever
+     * happens here). An index is an aid to finding recovery targets: one that cannot be written is
+     * left out, with a warning, and restore decodes that segment instead. One already there was
+     * replaced.
+     */
+    private void storeIndex(WalFileName name, SegmentIndex index) {
+        byte[] json = Json.write(SegmentIndexJson.of(name.name(), index));
+        // overwritten: an index left behind by a segment expired before is never kept for new content
+        try (ObjectWriter w = repository.codec().newWriter(indexKey(name), Storage.WriteMode.OVERWRITE, false)) {
+            w.write(json, 0, json.length);
+            w.finish();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("WAL file {} is archived, but its index could not be stored ({}); a restore to a time or restore point"
+                    + " decodes this segment instead", name, e.getMessage());
+        }
+    }
+
+    /** The key of {@code name}'s index. */
+    String indexKey(WalFileName name) {
+        return RepositoryLayout.walIndex(systemId, name) + repository.codec().extension();
+    }
+
+    /**
+     * The index of the archived segment {@code name}: empty when it has none (archived before
+     * indexes existed, its index lost, or not a complete segment) or when the index cannot be
+     * read; either way the segment itself is the answer, and {@link SegmentIndex} only ever saves
+     * reading it.
+     */
+    public Optional<SegmentIndex> index(WalFileName name) {
+        requireNonNull(name, "name is null");
+        if (name.kind() != WalFileName.Kind.SEGMENT) {
+            return Optional.empty();
+        }
+        String key = indexKey(name);
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+            repository.codec().read(key, new OutputStreamSink(bytes, false), false);
+            SegmentIndexJson j = Json.read(bytes.toByteArray(), SegmentIndexJson.class, key);
+            if (!j.segment().equals(name.name())) {
+                LOG.warn("the WAL index '{}' names segment {}: ignored", key, j.segment());
+                return Optional.empty();
+            }
+            return Optional.of(j.index());
+        } catch (ObjectNotFoundException e) {
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("the WAL index '{}' cannot be read ({}): its segment is decoded instead", key, e.getMessage());
+            return Optional.empty();
         }
     }
 
@@ -169,9 +234,15 @@ public final class WalArchive {
         return repository.codec().storedPlainSha256(key(name));
     }
 
-    /** Removes the archived {@code name} (expire); nothing happens if it is not there. */
+    /** Removes the archived {@code name} and its index (expire); nothing happens if it is not there. */
     public void remove(WalFileName name) {
         repository.storage().remove(key(requireNonNull(name, "name is null")));
+        repository.storage().remove(indexKey(name));
+    }
+
+    /** The keys of what archiving {@code name} stored: the file and, for a segment, its index (which may not exist). */
+    public List<String> keys(WalFileName name) {
+        return name.kind() == WalFileName.Kind.SEGMENT ? List.of(key(name), indexKey(name)) : List.of(key(name));
     }
 
     /** History files parsed by this process, per open storage, by key: they never change once archived. */

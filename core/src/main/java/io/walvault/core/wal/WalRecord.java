@@ -27,18 +27,33 @@ public record WalRecord(Lsn lsn, Lsn end, long timeline, long totalLength, long 
 
     /** A transaction commit (plain or of a prepared transaction). */
     public boolean isCommit() {
-        int op = info & WalFormat.XLOG_XACT_OPMASK;
-        return rmid == WalFormat.RM_XACT_ID && (op == WalFormat.XLOG_XACT_COMMIT || op == WalFormat.XLOG_XACT_COMMIT_PREPARED);
+        return isCommit(rmid, info);
     }
 
     /** A transaction abort (plain or of a prepared transaction). */
     public boolean isAbort() {
-        int op = info & WalFormat.XLOG_XACT_OPMASK;
-        return rmid == WalFormat.RM_XACT_ID && (op == WalFormat.XLOG_XACT_ABORT || op == WalFormat.XLOG_XACT_ABORT_PREPARED);
+        return isAbort(rmid, info);
     }
 
     /** A restore point created by pg_create_restore_point. */
     public boolean isRestorePoint() {
+        return isRestorePoint(rmid, info);
+    }
+
+    /** Whether a record of resource manager {@code rmid} and {@code info} is a commit. */
+    static boolean isCommit(int rmid, int info) {
+        int op = info & WalFormat.XLOG_XACT_OPMASK;
+        return rmid == WalFormat.RM_XACT_ID && (op == WalFormat.XLOG_XACT_COMMIT || op == WalFormat.XLOG_XACT_COMMIT_PREPARED);
+    }
+
+    /** Whether a record of resource manager {@code rmid} and {@code info} is an abort. */
+    static boolean isAbort(int rmid, int info) {
+        int op = info & WalFormat.XLOG_XACT_OPMASK;
+        return rmid == WalFormat.RM_XACT_ID && (op == WalFormat.XLOG_XACT_ABORT || op == WalFormat.XLOG_XACT_ABORT_PREPARED);
+    }
+
+    /** Whether a record of resource manager {@code rmid} and {@code info} is a restore point. */
+    static boolean isRestorePoint(int rmid, int info) {
         return rmid == WalFormat.RM_XLOG_ID && (info & 0xF0) == WalFormat.XLOG_RESTORE_POINT;
     }
 

@@ -37,11 +37,17 @@ public final class WalRecordReader {
     public static final int HEAD_CAPTURE = 1 << 20;
     /** Bytes of a record's main data handed to the listener. */
     public static final int MAIN_DATA_CAPTURE = 4096;
+    /** Bytes kept of a record cut at either end of the bytes fed ({@link #continuationHead}, {@link #unfinishedHead}). */
+    public static final int PREFIX_CAPTURE = 128;
 
     private enum Mode { SKIP_CONTINUATION, RECORD, ALIGN, SWITCH_PADDING, END }
 
     private final long segmentSize;
     private final Consumer<WalRecord> listener;
+    private final boolean targetsOnly;
+    private final byte[] headerScratch = new byte[WalFormat.RECORD_HEADER_SIZE];
+    private long lastEnd;
+    private boolean lastEndKnown;
 
     private long pos;
     private int blockSize;
@@ -68,6 +74,10 @@ public final class WalRecordReader {
     private long mainStart = -1;
     private byte[] mainBuf;
     private int mainCaptured;
+    // the first bytes of the record continuing from before the first byte fed
+    private final byte[] continuationHead = new byte[PREFIX_CAPTURE];
+    private int continuationLength;
+    private boolean firstContinuation = true;
 
     /**
      * @param start the segment boundary the first byte fed belongs to
@@ -75,6 +85,26 @@ public final class WalRecordReader {
      * @param listener receives each valid record
      */
     public WalRecordReader(Lsn start, long segmentSize, Consumer<WalRecord> listener) {
+        this(start, segmentSize, listener, false);
+    }
+
+    /**
+     * A reader for what recovery targets refer to: only commits, aborts and restore points reach
+     * the listener; every other record is still CRC-checked, but its bytes beyond the header are
+     * not kept ({@link #endOfPreviousRecord()} tells where the one before a given record ended).
+     */
+    public static WalRecordReader forTargets(Lsn start, long segmentSize, Consumer<WalRecord> listener) {
+        return new WalRecordReader(start, segmentSize, listener, true);
+    }
+
+    private static boolean mayBeTarget(byte[] header) {
+        int info = Byte.toUnsignedInt(header[16]);
+        int rmid = Byte.toUnsignedInt(header[17]);
+        return WalRecord.isCommit(rmid, info) || WalRecord.isAbort(rmid, info) || WalRecord.isRestorePoint(rmid, info);
+    }
+
+    private WalRecordReader(Lsn start, long segmentSize, Consumer<WalRecord> listener, boolean targetsOnly) {
+        this.targetsOnly = targetsOnly;
         requireNonNull(start, "start is null");
         if (start.segmentOffset(segmentSize) != 0) {
             throw new IllegalArgumentException("WAL reading starts at a segment boundary, not at " + start);
@@ -92,6 +122,73 @@ public final class WalRecordReader {
     /** The position of the next byte to be fed. */
     public Lsn position() {
         return Lsn.of(pos);
+    }
+
+    /**
+     * Whether the bytes fed so far end inside a record: one began and continues past them (at a
+     * segment's end, a record that continues into the next segment).
+     */
+    public boolean inRecord() {
+        return mode == Mode.RECORD && recGot > 0;
+    }
+
+    /**
+     * The record the fed bytes end inside ({@link #inRecord()}), decoded from its bytes so far
+     * ({@link #decodePrefix}); its end is the position after the last byte fed. Its CRC cannot be
+     * checked yet. Empty when no record is open or its 24-byte header is not complete.
+     */
+    public Optional<WalRecord> unfinishedRecord() {
+        if (!inRecord() || headLen < WalFormat.RECORD_HEADER_SIZE) {
+            return Optional.empty();
+        }
+        return decodePrefix(head, headLen, major).map(r -> new WalRecord(Lsn.of(recStart), Lsn.of(pos), recTimeline,
+                r.totalLength(), r.xid(), r.rmid(), r.info(), r.mainData()));
+    }
+
+    /**
+     * All bytes so far (page headers left out) of the record the fed bytes end inside, when they
+     * are at most {@link #PREFIX_CAPTURE}; empty if there are more, or no record is open.
+     */
+    public byte[] unfinishedHead() {
+        if (!inRecord() || recGot > PREFIX_CAPTURE) {
+            return new byte[0];
+        }
+        if (head == null) {
+            return Arrays.copyOf(lenBytes, (int) recGot);
+        }
+        return headLen == recGot ? Arrays.copyOf(head, headLen) : new byte[0];
+    }
+
+    /**
+     * The first bytes (at most {@link #PREFIX_CAPTURE}, page headers left out) of the record that
+     * continues from before the first byte fed: what the previous segment's {@link #unfinishedHead}
+     * lacks. Empty when the first page does not begin with a continuation.
+     */
+    public byte[] continuationHead() {
+        return Arrays.copyOf(continuationHead, continuationLength);
+    }
+
+    /**
+     * A record decoded from its first {@code length} bytes (page headers left out): length,
+     * transaction, resource manager, info and as much of the start of its main data as they hold
+     * (possibly none); position and end {@link Lsn#INVALID}, timeline 0. Empty when the 24-byte
+     * header is not complete.
+     *
+     * @param major the server major that wrote it (how compressed block images are flagged)
+     */
+    public static Optional<WalRecord> decodePrefix(byte[] bytes, int length, int major) {
+        if (length < WalFormat.RECORD_HEADER_SIZE) {
+            return Optional.empty();
+        }
+        ByteBuffer h = ByteBuffer.wrap(bytes, 0, length).order(ByteOrder.LITTLE_ENDIAN);
+        long total = Integer.toUnsignedLong(h.getInt(0));
+        long[] main = mainData(bytes, length, total, major);
+        byte[] data = new byte[0];
+        if (main != null && main[0] < length) {
+            data = Arrays.copyOfRange(bytes, (int) main[0], (int) Math.min(length, main[0] + Math.min(main[1], MAIN_DATA_CAPTURE)));
+        }
+        return Optional.of(new WalRecord(Lsn.INVALID, Lsn.INVALID, 0, total, Integer.toUnsignedLong(h.getInt(4)),
+                Byte.toUnsignedInt(h.get(17)), Byte.toUnsignedInt(h.get(16)), data));
     }
 
     /** The server major of the WAL read so far (0 before the first page). */
@@ -137,10 +234,18 @@ public final class WalRecordReader {
             switch (mode) {
                 case SKIP_CONTINUATION -> {
                     int k = (int) Math.min(n, skipRemaining);
+                    if (continuationLength < continuationHead.length && firstContinuation) {
+                        int c = Math.min(k, continuationHead.length - continuationLength);
+                        System.arraycopy(b, i, continuationHead, continuationLength, c);
+                        continuationLength += c;
+                    }
                     i += k;
                     pos += k;
                     skipRemaining -= k;
                     if (skipRemaining == 0) {
+                        firstContinuation = false;
+                        lastEnd = pos; // where the record continued from before ends
+                        lastEndKnown = true;
                         mode = Mode.ALIGN;
                         alignRemaining = WalFormat.maxAlign(pos) - pos;
                     }
@@ -222,6 +327,7 @@ public final class WalRecordReader {
     }
 
     private void startRecord() {
+        firstContinuation = false;
         mode = Mode.RECORD;
         recStart = pos;
         recTimeline = pageTimeline;
@@ -245,22 +351,28 @@ public final class WalRecordReader {
             if (recGot < 4) {
                 return taken;
             }
-            recTotal = Integer.toUnsignedLong(ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getInt());
+            recTotal = Integer.toUnsignedLong(intAt(lenBytes, 0));
             if (recTotal < WalFormat.RECORD_HEADER_SIZE) {
                 end(recStart);
                 return taken;
             }
-            head = new byte[(int) Math.min(recTotal, HEAD_CAPTURE)];
+            head = targetsOnly && recTotal >= WalFormat.RECORD_HEADER_SIZE ? headerScratch
+                    : new byte[(int) Math.min(recTotal, HEAD_CAPTURE)];
             System.arraycopy(lenBytes, 0, head, 0, 4);
             headLen = 4;
         }
         int k = (int) Math.min(recTotal - recGot, n - taken);
         int from = off + taken;
         // keep the head
-        if (headLen < head.length) {
-            int h = Math.min(k, head.length - headLen);
-            System.arraycopy(b, from, head, headLen, h);
+        int kept = 0;
+        while (headLen < head.length && kept < k) {
+            int h = Math.min(k - kept, head.length - headLen);
+            System.arraycopy(b, from + kept, head, headLen, h);
             headLen += h;
+            kept += h;
+            if (targetsOnly && headLen == WalFormat.RECORD_HEADER_SIZE && recTotal > headLen && mayBeTarget(head)) {
+                head = Arrays.copyOf(head, (int) Math.min(recTotal, HEAD_CAPTURE)); // a target's: keep it all
+            }
         }
         // CRC covers the payload after the 24-byte header
         long payloadFrom = Math.max(recGot, WalFormat.RECORD_HEADER_SIZE);
@@ -270,7 +382,7 @@ public final class WalRecordReader {
         }
         // beyond the head: catch the start of the main data as it passes
         if (recTotal > HEAD_CAPTURE) {
-            if (mainStart < 0 && headLen == head.length) {
+            if (mainStart < 0 && headLen == head.length && head.length > WalFormat.RECORD_HEADER_SIZE) {
                 locateMainData(head, headLen);
                 if (mainBuf != null && mainStart < headLen) {
                     // the main data began in bytes already kept in the head (fed by earlier calls)
@@ -296,29 +408,32 @@ public final class WalRecordReader {
     }
 
     private void finishRecord(long end) {
-        ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
         crc.update(head, 0, WalFormat.RECORD_CRC_OFFSET);
-        int stored = h.getInt(20);
-        if ((int) crc.getValue() != stored) {
+        if ((int) crc.getValue() != intAt(head, 20)) {
             end(recStart);
             return;
         }
-        long xid = Integer.toUnsignedLong(h.getInt(4));
-        int info = Byte.toUnsignedInt(h.get(16));
-        int rmid = Byte.toUnsignedInt(h.get(17));
-        byte[] main;
-        if (recTotal <= HEAD_CAPTURE) {
-            locateMainData(head, headLen);
-            main = mainBuf == null ? new byte[0] : mainBuf;
-            if (mainBuf != null) {
-                System.arraycopy(head, (int) mainStart, mainBuf, 0, mainBuf.length);
+        int info = Byte.toUnsignedInt(head[16]);
+        int rmid = Byte.toUnsignedInt(head[17]);
+        boolean isSwitch = rmid == WalFormat.RM_XLOG_ID && (info & 0xF0) == WalFormat.XLOG_SWITCH;
+        if (!targetsOnly || WalRecord.isCommit(rmid, info) || WalRecord.isAbort(rmid, info)
+                || WalRecord.isRestorePoint(rmid, info)) {
+            byte[] main;
+            if (recTotal <= HEAD_CAPTURE) {
+                locateMainData(head, headLen);
+                main = mainBuf == null ? new byte[0] : mainBuf;
+                if (mainBuf != null) {
+                    System.arraycopy(head, (int) mainStart, mainBuf, 0, mainBuf.length);
+                }
+            } else {
+                main = mainBuf == null ? new byte[0] : Arrays.copyOf(mainBuf, mainCaptured);
             }
-        } else {
-            main = mainBuf == null ? new byte[0] : Arrays.copyOf(mainBuf, mainCaptured);
+            long xid = Integer.toUnsignedLong(intAt(head, 4));
+            listener.accept(new WalRecord(Lsn.of(recStart), Lsn.of(end), recTimeline, recTotal, xid, rmid, info, main));
         }
-        WalRecord r = new WalRecord(Lsn.of(recStart), Lsn.of(end), recTimeline, recTotal, xid, rmid, info, main);
-        listener.accept(r);
-        if (r.isSwitch()) {
+        lastEnd = end;
+        lastEndKnown = true;
+        if (isSwitch) {
             mode = Mode.SWITCH_PADDING;
         } else {
             mode = Mode.ALIGN;
@@ -327,11 +442,38 @@ public final class WalRecordReader {
         head = null;
     }
 
-    /** Parses the fragment headers (xlogreader.c DecodeXLogRecord) to find the main data. */
+    private static int intAt(byte[] b, int at) {
+        return (b[at] & 0xFF) | (b[at + 1] & 0xFF) << 8 | (b[at + 2] & 0xFF) << 16 | (b[at + 3] & 0xFF) << 24;
+    }
+
+    /**
+     * During the listener's call, the end of the record before the one it is given: a reader for
+     * targets gives the listener only some records, so this is how it learns where the one before
+     * them ended. Empty when that record began before the bytes fed and did not continue into
+     * them (the reader cannot know where it ended).
+     */
+    public Optional<Lsn> endOfPreviousRecord() {
+        return lastEndKnown ? Optional.of(Lsn.of(lastEnd)) : Optional.empty();
+    }
+
+    /** Finds the main data of the record being assembled in its first {@code available} bytes. */
     private void locateMainData(byte[] rec, int available) {
+        long[] m = mainData(rec, available, recTotal, major);
+        if (m != null) {
+            mainStart = m[0];
+            mainBuf = new byte[(int) Math.min(m[1], MAIN_DATA_CAPTURE)];
+        }
+    }
+
+    /**
+     * Parses the fragment headers (xlogreader.c DecodeXLogRecord) of a record of {@code total}
+     * bytes from its first {@code available}: its main data's offset and length, or null when it
+     * has none or the headers run past those bytes.
+     */
+    private static long[] mainData(byte[] rec, int available, long total, int major) {
         ByteBuffer b = ByteBuffer.wrap(rec, 0, available).order(ByteOrder.LITTLE_ENDIAN);
         b.position(WalFormat.RECORD_HEADER_SIZE);
-        long remaining = recTotal - WalFormat.RECORD_HEADER_SIZE;
+        long remaining = total - WalFormat.RECORD_HEADER_SIZE;
         long dataTotal = 0;
         long mainLen = 0;
         int compressedMask = WalFormat.imageCompressedMask(major);
@@ -376,16 +518,16 @@ public final class WalRecordReader {
                     b.getInt(); // block number
                     remaining -= 4;
                 } else {
-                    return; // unknown fragment: no main data to offer
+                    return null; // unknown fragment: no main data to offer
                 }
             }
-        } catch (BufferUnderflowException e) {
-            return;
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            return null; // the fragment headers run past the bytes held (a record cut at the bytes fed, or a damaged one)
         }
-        if (mainLen > 0 && mainLen <= recTotal - WalFormat.RECORD_HEADER_SIZE) {
-            mainStart = recTotal - mainLen;
-            mainBuf = new byte[(int) Math.min(mainLen, MAIN_DATA_CAPTURE)];
+        if (mainLen > 0 && mainLen <= total - WalFormat.RECORD_HEADER_SIZE) {
+            return new long[] {total - mainLen, mainLen};
         }
+        return null;
     }
 
     private void end(long at) {

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walvault.core.pipeline.DiscardSink;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
 import io.walvault.testkit.PgVersion;
+import io.walvault.testkit.WalBoundary;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,7 +21,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 
 /** WAL validation and record decoding against segments a real server wrote. */
 class WalReadingIT {
@@ -139,6 +143,113 @@ class WalReadingIT {
             }
             assertEquals(Lsn.of(next), records.get(i).lsn(), "the record after the one at " + prev.lsn());
         }
+    }
+
+    /**
+     * Each segment's index, made from that segment alone as it is archived, says what decoding the
+     * whole run of segments says of the records that begin in it (of the one continuing into the
+     * next segment, what its bytes there tell: a large commit's time), and flags the segments whose
+     * last record continues into the next and may be a stop it cannot tell (a restore point whose
+     * name is cut, a commit whose header is), but not one ending inside a large message.
+     */
+    @PgTest
+    void segmentIndexesAgreeWithDecodingTheWholeRun(PgHarness pg) throws Exception {
+        PgCluster server = pg.cluster().setting("wal_keep_size", "1GB").start();
+        Lsn start = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
+        try (Connection c = server.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id int, v text)");
+            for (int i = 0; i < 6; i++) {
+                s.execute("INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 100) g");
+                s.execute("SELECT pg_create_restore_point('point " + i + "')");
+                if (i % 2 == 0) {
+                    s.execute("SELECT pg_switch_wal()");
+                }
+            }
+            s.execute("SELECT pg_logical_emit_message(true, 'walvault', repeat('x', 20 * 1024 * 1024))");
+            WalBoundary.leaveBeforeSegmentEnd(c, SEG, 32, 95);
+            s.execute("SELECT pg_create_restore_point('straddling')"); // 98 bytes: its header fits, the rest does not
+            c.setAutoCommit(false);
+            s.execute("INSERT INTO t VALUES (-1, 'straddling commit')");
+            WalBoundary.leaveBeforeSegmentEnd(c, SEG, 8, 23);
+            c.commit(); // its 24-byte header does not fit
+            s.execute("CREATE TABLE big_commit_straddles (id int, v text)"); // a commit of hundreds of bytes (invalidations)
+            WalBoundary.leaveBeforeSegmentEnd(c, SEG, 48, 95);
+            c.commit(); // its header and time fit, the rest does not
+            c.setAutoCommit(true);
+            WalBoundary.leaveBeforeSegmentEnd(c, SEG, 32, 47);
+            s.execute("INSERT INTO t VALUES (-3, 'cut inside its block reference')"); // header fits, block reference does not
+            s.execute("INSERT INTO t VALUES (-2, 'after')");
+            s.execute("SELECT pg_switch_wal()");
+        }
+        Lsn end = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
+        Path walDir = server.dataDirectory().resolve("pg_wal");
+        WalSegmentName first = WalSegmentName.of(TimelineId.FIRST, start, SEG);
+        WalSegmentName last = WalSegmentName.of(TimelineId.FIRST, end.plus(-1), SEG);
+        List<WalRecord> records = new ArrayList<>();
+        WalRecordReader reader = new WalRecordReader(first.startLsn(), SEG, records::add);
+        Map<WalSegmentName, SegmentIndex> indexes = new TreeMap<>();
+        for (WalSegmentName n = first; n.compareTo(last) <= 0; n = n.next()) {
+            byte[] bytes = Files.readAllBytes(walDir.resolve(n.fileName()));
+            reader.feed(bytes, 0, bytes.length);
+            SegmentIndexStage stage = new SegmentIndexStage(new DiscardSink(),
+                    WalFileName.parse(n.fileName()));
+            stage.write(bytes, 0, WalFormat.LONG_PAGE_HEADER_SIZE); // as the segment check passes it on
+            for (int off = WalFormat.LONG_PAGE_HEADER_SIZE; off < bytes.length; off += 65536) {
+                stage.write(bytes, off, Math.min(65536, bytes.length - off));
+            }
+            stage.finish();
+            WalSegmentName name = n;
+            indexes.put(n, stage.index().orElseThrow(() -> new AssertionError(name + " has no index")));
+        }
+        int flagged = 0;
+        int knownCrossingCommits = 0;
+        int toldByNext = 0;
+        boolean endsInsideLargeRecord = false;
+        for (Map.Entry<WalSegmentName, SegmentIndex> e : indexes.entrySet()) {
+            long from = e.getKey().startLsn().value();
+            long to = e.getKey().endLsn().value();
+            List<WalRecord> inside = new ArrayList<>(records.stream().filter(r -> r.lsn().value() >= from && r.end().value() <= to).toList());
+            Optional<WalRecord> crossing = records.stream()
+                    .filter(r -> r.lsn().value() >= from && r.lsn().value() < to && r.end().value() > to).findFirst();
+            // what of the record continuing into the next segment lies here: a commit's time, a restore point's name?
+            boolean told = false;
+            boolean cannotTell = false;
+            if (crossing.isPresent()) {
+                WalRecord r = crossing.get();
+                long here = to - r.lsn().value();
+                long mainStart = r.totalLength() - r.mainData().length; // whole main data: these are small records
+                told = (r.isCommit() || r.isAbort()) && here >= mainStart + 8;
+                cannotTell = here < WalFormat.RECORD_HEADER_SIZE || (r.isCommit() || r.isAbort() || r.isRestorePoint()) && !told;
+                if (told) {
+                    inside.add(r);
+                    knownCrossingCommits++;
+                }
+            }
+            SegmentIndex expected = new SegmentIndex(
+                    inside.stream().filter(r -> r.isCommit() || r.isAbort()).map(r -> r.timestamp().orElseThrow())
+                            .max(Instant::compareTo),
+                    inside.stream().filter(WalRecord::isCommit).map(r -> r.timestamp().orElseThrow()).reduce((a, b) -> b),
+                    inside.stream().filter(WalRecord::isRestorePoint).map(r -> r.restorePointName().orElseThrow()).toList(),
+                    false,
+                    cannotTell, e.getValue().serverMajor(), e.getValue().unfinishedHead(), e.getValue().continuationHead());
+            assertEquals(expected, e.getValue(), "index of " + e.getKey());
+            if (cannotTell) { // the next segment's index completes what this one could not tell
+                WalRecord whole = crossing.orElseThrow();
+                WalRecord joined = e.getValue().unfinishedRecord(indexes.get(e.getKey().next())).orElseThrow();
+                assertEquals(List.of(whole.totalLength(), whole.xid(), whole.rmid(), whole.info(), whole.timestamp(),
+                        whole.restorePointName()), List.of(joined.totalLength(), joined.xid(), joined.rmid(), joined.info(),
+                        joined.timestamp(), joined.restorePointName()), "the record " + e.getKey() + " ends inside");
+                toldByNext++;
+            }
+            flagged += e.getValue().endsInPossibleStop() ? 1 : 0;
+            endsInsideLargeRecord |= crossing.filter(r -> r.totalLength() > SEG).isPresent();
+        }
+        assertEquals(2, flagged, "the straddling restore point and the commit whose header is cut: " + indexes);
+        assertEquals(1, knownCrossingCommits, "the large commit whose time lies before the boundary");
+        assertEquals(flagged, toldByNext, "each flagged record told by the next segment's index");
+        assertTrue(endsInsideLargeRecord, "a segment ends inside the 20 MiB message, and is not flagged for it");
+        assertTrue(indexes.values().stream().filter(i -> i.restorePoints().contains("straddling")).findAny().isEmpty(),
+                "the straddling restore point is in no segment's list");
     }
 
     @PgTest(min = 18)

@@ -6,10 +6,12 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Futures;
 import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ClusterCatalog;
 import io.walvault.core.repo.Repository;
+import io.walvault.core.wal.SegmentIndex;
 import io.walvault.core.wal.TimelineHistory;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
@@ -144,9 +146,19 @@ public record ClusterState(ClusterCatalog cluster, List<BackupInfo> backups, Lis
         return backups.stream().filter(b -> b.id().equals(id)).findFirst();
     }
 
-    /** Archived WAL, decoded as it is read (bounded memory, no staging). */
+    /** Archived WAL, decoded as it is read (bounded memory, no staging), and the segments' indexes. */
     public WalSource walSource() {
-        return (file, out) -> cluster.wal().get(file, out);
+        return new WalSource() {
+            @Override
+            public void read(WalFileName file, Sink out) throws IOException {
+                cluster.wal().get(file, out);
+            }
+
+            @Override
+            public Optional<SegmentIndex> index(WalFileName file) {
+                return cluster.wal().index(file);
+            }
+        };
     }
 
     private static byte[] read(ClusterCatalog cluster, WalFileName name) throws IOException {

@@ -6,14 +6,19 @@ import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.SegmentIndex;
+import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalRecord;
 import io.walvault.core.wal.WalRecordReader;
 import io.walvault.restore.recovery.RecoveryTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Finds, in the archived WAL, the record where recovery to a time, transaction or restore
@@ -52,29 +57,107 @@ public final class TargetResolver {
 
     /**
      * Scans the WAL of {@code plan} (planned to the end of the archive) for the stop record of
-     * {@code target}.
+     * {@code target}. For time and restore-point targets the segments' indexes ({@link
+     * WalSource#index}) stand in for the segments that cannot hold the stop record: a segment is
+     * decoded only when it has no index or its records may hold the stop, and then the next one
+     * too while the stop may be the record that continues into it. Without indexes every segment from the backup on is decoded. Both find the same record.
      */
     public static Resolution resolve(RestorePlan plan, WalSource source, RecoveryTarget target, boolean inclusive) {
         requireNonNull(plan, "plan is null");
-        Finder finder = new Finder(target, inclusive);
         if (plan.wal().isEmpty()) {
             throw new RestorePlanException(ErrorCode.WAL_GAP, "no archived WAL follows backup '" + plan.backup().id() + "'");
         }
+        boolean indexed = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Name;
+        Optional<Resolution> r = scan(plan, indexed ? source::index : f -> Optional.empty(), source, target, inclusive);
+        if (r.isEmpty()) { // the record before the stop lies in a segment that was not decoded: decode them all
+            r = scan(plan, f -> Optional.empty(), source, target, inclusive);
+        }
+        return r.orElseThrow();
+    }
+
+    /** Whether a record decoded from its first bytes says all a target needs: a commit's time, a restore point's name. */
+    private static boolean told(WalRecord r) {
+        if (r.isCommit() || r.isAbort()) {
+            return r.timestamp().isPresent();
+        }
+        return !r.isRestorePoint() || r.mainData().length >= 8 + WalFormat.RESTORE_POINT_NAME_LENGTH;
+    }
+
+    /** Whether the records that begin in an indexed segment include the stop record, as far as its index tells. */
+    private static boolean holdsStop(SegmentIndex index, RecoveryTarget target, boolean inclusive) {
+        if (target instanceof RecoveryTarget.Time t) {
+            return index.newestTransactionEnd().map(when -> inclusive ? when.isAfter(t.time()) : !when.isBefore(t.time()))
+                    .orElse(false);
+        }
+        return target instanceof RecoveryTarget.Name n && index.mayHoldRestorePoint(n.name());
+    }
+
+    /**
+     * Decodes runs of consecutive segments, skipping those {@code indexes} clear; empty when the
+     * stop record is the first record of a run that did not start at the backup (the record
+     * before it, whose end recovery replays to, was not decoded).
+     */
+    private static Optional<Resolution> scan(RestorePlan plan, Function<WalFileName, Optional<SegmentIndex>> indexes,
+                                             WalSource source, RecoveryTarget target, boolean inclusive) {
+        Finder finder = new Finder(target, inclusive);
         long segmentSize = plan.segmentSize();
-        WalRecordReader reader = new WalRecordReader(plan.backup().startLsn().segmentStart(segmentSize), segmentSize, finder);
-        Sink records = Sink.of((b, off, len) -> {
-            if (finder.found == null) { // the rest of the file is decoded (and so checked), not read
-                reader.feed(b, off, len);
+        List<RestorePlan.PlannedWal> wal = plan.wal();
+        boolean endOfWal = false;
+        int i = 0;
+        Optional<SegmentIndex> next = Optional.empty(); // the index of segment i, when read ahead
+        while (i < wal.size() && finder.found == null && !endOfWal) {
+            Optional<SegmentIndex> index = next.isPresent() ? next : indexes.apply(wal.get(i).file());
+            next = Optional.empty();
+            if (index.isPresent() && !holdsStop(index.get(), target, inclusive)) {
+                if (!index.get().endsInPossibleStop()) {
+                    finder.lastCommit = index.get().lastCommit().orElse(finder.lastCommit); // skipped
+                    i++;
+                    continue;
+                }
+                // the record it ends inside, told by the next segment's index: skipped too unless it is the stop
+                next = i + 1 < wal.size() ? indexes.apply(wal.get(i + 1).file()) : Optional.empty();
+                Optional<WalRecord> last = next.flatMap(index.get()::unfinishedRecord).filter(TargetResolver::told);
+                if (last.isPresent() && !finder.stopsAt(last.get())) {
+                    finder.lastCommit = index.get().lastCommit().orElse(finder.lastCommit);
+                    finder.lastCommit = last.get().isCommit() ? last.get().timestamp().orElseThrow() : finder.lastCommit;
+                    i++;
+                    continue;
+                }
+                next = Optional.empty();
             }
-        });
-        for (RestorePlan.PlannedWal w : plan.wal()) {
-            try {
-                source.read(w.file(), records);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read WAL file '" + w.file() + "' while looking for the target", e);
+            // a run: from this segment's start, on while a segment's last record may be the stop or it has no index
+            Lsn from = i == 0 ? plan.backup().startLsn().segmentStart(segmentSize)
+                    : wal.get(i).file().segmentName(segmentSize).orElseThrow().startLsn();
+            WalRecordReader reader = WalRecordReader.forTargets(from, segmentSize, finder);
+            finder.reader = reader;
+            Sink records = Sink.of((b, off, len) -> {
+                if (finder.found == null) { // the rest of the file is decoded (and so checked), not read
+                    reader.feed(b, off, len);
+                }
+            });
+            int runStart = i;
+            while (i < wal.size()) {
+                RestorePlan.PlannedWal w = wal.get(i);
+                try {
+                    source.read(w.file(), records);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read WAL file '" + w.file() + "' while looking for the target", e);
+                }
+                i++;
+                endOfWal = reader.endOfWal().isPresent();
+                // the run goes on while the stop may be the record this segment ends inside
+                if (finder.found != null || endOfWal) {
+                    break;
+                }
+                if (index.isPresent() && !index.get().endsInPossibleStop() && !holdsStop(index.get(), target, inclusive)) {
+                    // the record it ends inside is no stop; if it is a commit, the index knows its time
+                    finder.lastCommit = index.get().lastCommit().orElse(finder.lastCommit);
+                    break;
+                }
+                index = i < wal.size() ? indexes.apply(wal.get(i).file()) : Optional.empty();
             }
-            if (finder.found != null || reader.endOfWal().isPresent()) {
-                break;
+            if (finder.found != null && finder.stopsBefore && finder.previousEnd == null && runStart > 0) {
+                return Optional.empty();
             }
         }
         if (finder.found == null) {
@@ -94,7 +177,7 @@ public final class TargetResolver {
                     + plan.backup().id() + "' HINT: restore from an older backup (--backup)");
         }
         Lsn replayedUntil = before ? Optional.ofNullable(finder.previousEnd).orElse(r.lsn()) : r.end();
-        return new Resolution(r.lsn(), before, r.end(), replayedUntil, Optional.ofNullable(finder.lastCommit));
+        return Optional.of(new Resolution(r.lsn(), before, r.end(), replayedUntil, Optional.ofNullable(finder.lastCommit)));
     }
 
     /** Watches records for the stop condition. */
@@ -105,10 +188,23 @@ public final class TargetResolver {
         boolean stopsBefore;
         Instant lastCommit;
         Lsn previousEnd;
+        WalRecordReader reader;
 
         Finder(RecoveryTarget target, boolean inclusive) {
             this.target = target;
             this.inclusive = inclusive;
+        }
+
+        /** Whether recovery stops at {@code r}. */
+        boolean stopsAt(WalRecord r) {
+            boolean xact = r.isCommit() || r.isAbort();
+            if (target instanceof RecoveryTarget.Time t && xact) {
+                Instant when = r.timestamp().orElseThrow();
+                return inclusive ? when.isAfter(t.time()) : !when.isBefore(t.time());
+            } else if (target instanceof RecoveryTarget.Xid x && xact) {
+                return r.xid() == (x.xid() & 0xFFFFFFFFL);
+            }
+            return target instanceof RecoveryTarget.Name n && r.isRestorePoint() && n.name().equals(r.restorePointName().orElse(null));
         }
 
         @Override
@@ -116,29 +212,16 @@ public final class TargetResolver {
             if (found != null) {
                 return;
             }
-            boolean xact = r.isCommit() || r.isAbort();
-            if (target instanceof RecoveryTarget.Time t && xact) {
-                Instant when = r.timestamp().orElseThrow();
-                boolean stop = inclusive ? when.isAfter(t.time()) : !when.isBefore(t.time());
-                if (stop) {
-                    found = r;
-                    stopsBefore = true;
-                    return;
-                }
-            } else if (target instanceof RecoveryTarget.Xid x && xact && r.xid() == (x.xid() & 0xFFFFFFFFL)) {
+            if (stopsAt(r)) {
                 found = r;
-                stopsBefore = !inclusive;
-                return;
-            } else if (target instanceof RecoveryTarget.Name n && r.isRestorePoint()
-                    && n.name().equals(r.restorePointName().orElse(null))) {
-                found = r;
-                stopsBefore = false;
+                previousEnd = reader.endOfPreviousRecord().orElse(null);
+                // recovery stops before a commit or abort at a time, and after a restore point; at a transaction as asked
+                stopsBefore = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Xid && !inclusive;
                 return;
             }
             if (r.isCommit()) {
                 lastCommit = r.timestamp().orElse(lastCommit);
             }
-            previousEnd = r.end();
         }
     }
 }

@@ -7,16 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.pipeline.DiscardSink;
 import io.walvault.core.pipeline.Pipelines;
+import io.walvault.core.pipeline.Sink;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.SegmentIndex;
+import io.walvault.core.wal.SegmentIndexStage;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
+import io.walvault.core.wal.WalRecord;
+import io.walvault.core.wal.WalRecordReader;
 import io.walvault.core.wal.WalSegmentName;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
 import io.walvault.testkit.PgTest;
+import io.walvault.testkit.WalBoundary;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +33,19 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /** Targets are found in WAL a real server wrote, with PostgreSQL's stop rules. */
 class TargetResolverIT {
 
     private static final long SEG = WalSegmentName.DEFAULT_SEGMENT_SIZE;
+    private static final long MB = 1 << 20;
 
     @PgTest
     void timeXidAndNameTargetsResolveToTheRecordsRecoveryStopsAt(PgHarness pg) throws Exception {
@@ -117,6 +132,141 @@ class TargetResolverIT {
         RestorePlan fromLate = RestorePlanner.plan(List.of(late), listing, RestorePlanner.Request.of(new RecoveryTarget.EndOfArchive()));
         RestorePlanException early = assertThrows(RestorePlanException.class, () -> TargetResolver.resolve(fromLate, source, fourth, true));
         assertTrue(early.getMessage().contains("before the consistent point"), early.getMessage());
+    }
+
+    /**
+     * With the segments' indexes the resolver reads only the segments around the stop, and finds
+     * exactly what decoding every segment finds: at, just before and just after every commit's
+     * time, inclusive or not, for every restore point, for commits and a restore point that begin
+     * in one segment and end in the next (one whose time the index could tell), with some indexes
+     * missing, and for targets not there.
+     */
+    @PgTest
+    void indexesFindTheSameStopReadingAFewSegments(PgHarness pg) throws Exception {
+        PgCluster server = pg.cluster().initdbOption("--wal-segsize=1").setting("wal_keep_size", "1GB").start();
+        Lsn start = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
+        try (Connection c = server.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id int)");
+            for (int i = 0; i < 8; i++) {
+                s.execute("INSERT INTO t VALUES (" + i + ")");
+                s.execute("SELECT pg_create_restore_point('point " + i + "')");
+                if (i % 2 == 1) { // a segment with no commit follows: the indexes skip it
+                    s.execute("SELECT pg_logical_emit_message(false, 'walvault', repeat('x', 1200000))");
+                }
+                s.execute("SELECT pg_switch_wal()");
+            }
+            WalBoundary.leaveBeforeSegmentEnd(c, MB, 32, 95);
+            s.execute("SELECT pg_create_restore_point('straddling')");
+            c.setAutoCommit(false);
+            s.execute("INSERT INTO t VALUES (100)");
+            WalBoundary.leaveBeforeSegmentEnd(c, MB, 8, 23);
+            c.commit();
+            s.execute("CREATE TABLE big_commit_straddles (id int)"); // its commit's header and time fit, the rest does not
+            WalBoundary.leaveBeforeSegmentEnd(c, MB, 48, 95);
+            c.commit();
+            c.setAutoCommit(true);
+            for (int i = 0; i < 8; i++) {
+                s.execute("INSERT INTO t VALUES (" + (200 + i) + ")");
+                s.execute("SELECT pg_switch_wal()");
+            }
+            s.execute("SELECT pg_create_restore_point('last')");
+            s.execute("SELECT pg_switch_wal()");
+        }
+        Lsn end = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
+        Path walDir = server.dataDirectory().resolve("pg_wal");
+        WalArchiveListing listing = new WalArchiveListing(MB);
+        Map<String, SegmentIndex> indexes = new HashMap<>();
+        List<WalRecord> records = new ArrayList<>();
+        WalRecordReader all = new WalRecordReader(start.segmentStart(MB), MB, records::add);
+        for (long n = start.segmentNumber(MB); n <= end.plus(-1).segmentNumber(MB); n++) {
+            String name = new WalSegmentName(TimelineId.FIRST, n, MB).fileName();
+            byte[] bytes = Files.readAllBytes(walDir.resolve(name));
+            listing.add(WalFileName.parse(name), bytes.length);
+            all.feed(bytes, 0, bytes.length);
+            SegmentIndexStage stage = new SegmentIndexStage(new DiscardSink(), WalFileName.parse(name));
+            stage.write(bytes, 0, bytes.length);
+            stage.finish();
+            indexes.put(name, stage.index().orElseThrow());
+        }
+        assertEquals(2, indexes.values().stream().filter(SegmentIndex::endsInPossibleStop).count(),
+                "a restore point and a commit continue into the next segment");
+        BackupInfo backup = backup("20260101T000000Z-b1", start, start.plus(8), Instant.now());
+        RestorePlan toEnd = RestorePlanner.plan(List.of(backup), listing, RestorePlanner.Request.of(new RecoveryTarget.EndOfArchive()));
+        List<String> read = new ArrayList<>();
+        WalSource plain = (f, out) -> {
+            read.add(f.name());
+            try (InputStream in = Files.newInputStream(walDir.resolve(f.segment()))) {
+                Pipelines.copy(in, out);
+            }
+            out.finish();
+        };
+        Set<String> unindexed = new HashSet<>();
+        WalSource indexed = new WalSource() {
+            @Override
+            public void read(WalFileName file, Sink out) throws IOException {
+                plain.read(file, out);
+            }
+
+            @Override
+            public Optional<SegmentIndex> index(WalFileName file) {
+                return unindexed.contains(file.name()) ? Optional.empty() : Optional.ofNullable(indexes.get(file.name()));
+            }
+        };
+        List<RecoveryTarget> targets = new ArrayList<>();
+        for (WalRecord r : records) {
+            if (r.isCommit()) {
+                Instant t = r.timestamp().orElseThrow();
+                targets.add(new RecoveryTarget.Time(t));
+                targets.add(new RecoveryTarget.Time(t.minusNanos(1000)));
+                targets.add(new RecoveryTarget.Time(t.plusNanos(1000)));
+            } else if (r.isRestorePoint()) {
+                targets.add(new RecoveryTarget.Name(r.restorePointName().orElseThrow()));
+            }
+        }
+        targets.add(new RecoveryTarget.Time(Instant.now().plusSeconds(3600)));
+        targets.add(new RecoveryTarget.Name("never made"));
+        int segments = toEnd.wal().size();
+        Map<String, Object> expectedOutcomes = new HashMap<>();
+        int readByIndexed = 0;
+        for (Set<String> missing : List.of(Set.<String>of(), Set.of(toEnd.wal().get(segments / 2).file().name()))) {
+            unindexed.clear();
+            unindexed.addAll(missing);
+            for (RecoveryTarget target : targets) {
+                for (boolean inclusive : new boolean[] {true, false}) {
+                    Object expected = expectedOutcomes.computeIfAbsent(target.describe() + inclusive, k -> {
+                        read.clear();
+                        return List.of(outcome(() -> TargetResolver.resolve(toEnd, plain, target, inclusive)), read.size());
+                    });
+                    int readByPlain = (Integer) ((List<?>) expected).get(1);
+                    read.clear();
+                    Object got = outcome(() -> TargetResolver.resolve(toEnd, indexed, target, inclusive));
+                    if (got instanceof TargetResolver.Resolution r && r.stopsBefore()) { // as decoding every record says
+                        int at = records.stream().map(WalRecord::lsn).toList().indexOf(r.stopRecord());
+                        assertEquals(records.get(at - 1).end(), r.replayedUntil(), "the end of the record before the stop");
+                    }
+                    assertEquals(((List<?>) expected).get(0), got, target.describe() + (inclusive ? "" : ", exclusive") + ", unindexed " + missing);
+                    assertTrue(read.size() <= readByPlain, read + " read for " + target.describe());
+                    readByIndexed += read.size();
+                }
+            }
+        }
+        // a target in the last segments, after the two that end inside a record their own bytes cannot tell (the next
+        // segment's index tells it): the indexed resolver reads only the stop's segment
+        read.clear();
+        unindexed.clear();
+        TargetResolver.resolve(toEnd, indexed, new RecoveryTarget.Name("last"), true);
+        assertEquals(1, read.size(), "read " + read);
+        assertTrue(segments >= 12, segments + " segments");
+        assertTrue(readByIndexed < targets.size() * 2 * 2 * segments / 3, readByIndexed + " segments read in all");
+    }
+
+    /** A resolution, or the refusal's code and message. */
+    private static Object outcome(Supplier<TargetResolver.Resolution> resolve) {
+        try {
+            return resolve.get();
+        } catch (RestorePlanException e) {
+            return e.code() + ": " + e.getMessage();
+        }
     }
 
     private static BackupInfo backup(String id, Lsn start, Lsn end, Instant ended) {

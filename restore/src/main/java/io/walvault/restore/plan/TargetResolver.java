@@ -7,7 +7,6 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.SegmentIndex;
-import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalRecord;
 import io.walvault.core.wal.WalRecordReader;
@@ -18,7 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Finds, in the archived WAL, the record where recovery to a time, transaction or restore
@@ -60,7 +59,8 @@ public final class TargetResolver {
      * {@code target}. For time and restore-point targets the segments' indexes ({@link
      * WalSource#index}) stand in for the segments that cannot hold the stop record: a segment is
      * decoded only when it has no index or its records may hold the stop, and then the next one
-     * too while the stop may be the record that continues into it. Without indexes every segment from the backup on is decoded. Both find the same record.
+     * too while the stop may be the record that continues into it. Without indexes every segment
+     * from the backup on is decoded. Both find the same record.
      */
     public static Resolution resolve(RestorePlan plan, WalSource source, RecoveryTarget target, boolean inclusive) {
         requireNonNull(plan, "plan is null");
@@ -68,9 +68,12 @@ public final class TargetResolver {
             throw new RestorePlanException(ErrorCode.WAL_GAP, "no archived WAL follows backup '" + plan.backup().id() + "'");
         }
         boolean indexed = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Name;
-        Optional<Resolution> r = scan(plan, indexed ? source::index : f -> Optional.empty(), source, target, inclusive);
+        Optional<Resolution> r;
+        try (IndexWindow window = new IndexWindow(plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), source)) {
+            r = scan(plan, indexed ? window::at : i -> Optional.empty(), source, target, inclusive);
+        }
         if (r.isEmpty()) { // the record before the stop lies in a segment that was not decoded: decode them all
-            r = scan(plan, f -> Optional.empty(), source, target, inclusive);
+            r = scan(plan, i -> Optional.empty(), source, target, inclusive);
         }
         return r.orElseThrow();
     }
@@ -97,7 +100,7 @@ public final class TargetResolver {
      * stop record is the first record of a run that did not start at the backup (the record
      * before it, whose end recovery replays to, was not decoded).
      */
-    private static Optional<Resolution> scan(RestorePlan plan, Function<WalFileName, Optional<SegmentIndex>> indexes,
+    private static Optional<Resolution> scan(RestorePlan plan, IntFunction<Optional<SegmentIndex>> indexes,
                                              WalSource source, RecoveryTarget target, boolean inclusive) {
         Finder finder = new Finder(target, inclusive);
         long segmentSize = plan.segmentSize();
@@ -106,7 +109,7 @@ public final class TargetResolver {
         int i = 0;
         Optional<SegmentIndex> next = Optional.empty(); // the index of segment i, when read ahead
         while (i < wal.size() && finder.found == null && !endOfWal) {
-            Optional<SegmentIndex> index = next.isPresent() ? next : indexes.apply(wal.get(i).file());
+            Optional<SegmentIndex> index = next.isPresent() ? next : indexes.apply(i);
             next = Optional.empty();
             if (index.isPresent() && !holdsStop(index.get(), target, inclusive)) {
                 if (!index.get().endsInPossibleStop()) {
@@ -115,7 +118,7 @@ public final class TargetResolver {
                     continue;
                 }
                 // the record it ends inside, told by the next segment's index: skipped too unless it is the stop
-                next = i + 1 < wal.size() ? indexes.apply(wal.get(i + 1).file()) : Optional.empty();
+                next = i + 1 < wal.size() ? indexes.apply(i + 1) : Optional.empty();
                 Optional<WalRecord> last = next.flatMap(index.get()::unfinishedRecord).filter(TargetResolver::told);
                 if (last.isPresent() && !finder.stopsAt(last.get())) {
                     finder.lastCommit = index.get().lastCommit().orElse(finder.lastCommit);
@@ -154,7 +157,7 @@ public final class TargetResolver {
                     finder.lastCommit = index.get().lastCommit().orElse(finder.lastCommit);
                     break;
                 }
-                index = i < wal.size() ? indexes.apply(wal.get(i).file()) : Optional.empty();
+                index = i < wal.size() ? indexes.apply(i) : Optional.empty();
             }
             if (finder.found != null && finder.stopsBefore && finder.previousEnd == null && runStart > 0) {
                 return Optional.empty();

@@ -59,6 +59,11 @@ public record WalRecord(Lsn lsn, Lsn end, long timeline, long totalLength, long 
 
     /** A WAL switch: the rest of the segment is padding. */
     public boolean isSwitch() {
+        return isSwitch(rmid, info);
+    }
+
+    /** Whether a record of resource manager {@code rmid} and {@code info} is a WAL switch. */
+    static boolean isSwitch(int rmid, int info) {
         return rmid == WalFormat.RM_XLOG_ID && (info & 0xF0) == WalFormat.XLOG_SWITCH;
     }
 

@@ -356,8 +356,7 @@ public final class WalRecordReader {
                 end(recStart);
                 return taken;
             }
-            head = targetsOnly && recTotal >= WalFormat.RECORD_HEADER_SIZE ? headerScratch
-                    : new byte[(int) Math.min(recTotal, HEAD_CAPTURE)];
+            head = targetsOnly ? headerScratch : new byte[(int) Math.min(recTotal, HEAD_CAPTURE)];
             System.arraycopy(lenBytes, 0, head, 0, 4);
             headLen = 4;
         }
@@ -415,9 +414,8 @@ public final class WalRecordReader {
         }
         int info = Byte.toUnsignedInt(head[16]);
         int rmid = Byte.toUnsignedInt(head[17]);
-        boolean isSwitch = rmid == WalFormat.RM_XLOG_ID && (info & 0xF0) == WalFormat.XLOG_SWITCH;
-        if (!targetsOnly || WalRecord.isCommit(rmid, info) || WalRecord.isAbort(rmid, info)
-                || WalRecord.isRestorePoint(rmid, info)) {
+        boolean isSwitch = WalRecord.isSwitch(rmid, info);
+        if (!targetsOnly || mayBeTarget(head)) {
             byte[] main;
             if (recTotal <= HEAD_CAPTURE) {
                 locateMainData(head, headLen);

@@ -354,6 +354,74 @@ class WalvaultExecutableIT {
     }
 
     @Test
+    void archiveGetStartsTheWorkerTheRestoreAskedForOnceInTheBackground(@TempDir Path dir) throws Exception {
+        Path spool = Files.createDirectories(dir.resolve("pg_wal/.walvault/get"));
+        Files.writeString(spool.resolve("../get.caller"), "archive-get --repo file:///r\n");
+        Path request = Files.writeString(spool.resolve("../get.start"), ""); // what walvault restore leaves
+        Files.writeString(spool.resolve("000000010000000000000009"), "segment 09");
+        Files.writeString(spool.resolve("00000001000000000000000A"), "segment 0A");
+        // a "java" that records its arguments, and takes its time as a JVM does: the call must not wait for it
+        Path args = dir.resolve("java-args");
+        Path java = Files.writeString(dir.resolve("java"), "#!/bin/sh\nsleep 2\nprintf '%s\\n' \"$@\" > " + args + ".tmp && mv "
+                + args + ".tmp " + args + "\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwx------"));
+        Map<String, String> env = Map.of("WALVAULT_JAVA", java.toString(), "WALVAULT_JAR",
+                Files.writeString(dir.resolve("walvault.jar"), "").toString());
+
+        long t0 = System.nanoTime();
+        Result first = run(dir, env, "archive-get", "--repo", "file:///r", "000000010000000000000009", "pg_wal/RECOVERYXLOG");
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertEquals(0, first.exitCode(), first.out());
+        assertEquals("segment 09", Files.readString(dir.resolve("pg_wal/RECOVERYXLOG")));
+        assertFalse(Files.exists(request), "the request is taken");
+        assertTrue(tookMs < 1800, "the call waited for the worker it started: " + tookMs + " ms");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Files.notExists(args)) {
+            assertTrue(System.nanoTime() < deadline, "no worker was started");
+            Thread.sleep(20);
+        }
+        List<String> argv = Files.readAllLines(args);
+        assertEquals(List.of("archive-get", "--repo", "file:///r", "000000010000000000000009", "pg_wal/RECOVERYXLOG", "--worker"),
+                argv.subList(argv.indexOf("-jar") + 2, argv.size()), "the call's own arguments, as a Java call starts it");
+        Files.delete(args);
+
+        Result second = run(dir, env, "archive-get", "--repo", "file:///r", "00000001000000000000000A", "pg_wal/RECOVERYXLOG");
+        assertEquals(0, second.exitCode(), second.out());
+        Thread.sleep(3000);
+        assertFalse(Files.exists(args), "a worker is started once per request");
+    }
+
+    @Test
+    void theEndOfRecoveryRemovesTheSpoolAndTheRestoresPrivateFilesWithoutStartingJava(@TempDir Path dir) throws Exception {
+        Path walDir = Files.createDirectories(dir.resolve("pg_wal"));
+        Files.createDirectories(walDir.resolve(".walvault/get"));
+        Files.writeString(walDir.resolve(".walvault/get/000000010000000000000009"), "segment");
+        Files.writeString(walDir.resolve(".walvault/get.caller"), "archive-get --repo file:///r\n");
+        for (String f : List.of(".walvault-restore.conf", ".walvault-restore.passphrase", ".walvault-restore.plan")) {
+            Files.writeString(walDir.resolve(f), "private");
+        }
+        Files.createDirectories(walDir.resolve("archive_status"));
+        Files.writeString(walDir.resolve("000000020000000000000009"), "the server's own WAL");
+
+        Result r = run(dir, "archive-get", "--end-of-recovery"); // the jar is missing: Java would fail
+        assertEquals(0, r.exitCode(), r.out());
+        assertTrue(r.out().contains("recovery ended"), r.out());
+        try (var left = Files.list(walDir)) {
+            assertEquals(List.of("000000020000000000000009", "archive_status"),
+                    left.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        // run again (PostgreSQL may): nothing left to remove is no failure
+        assertEquals(0, run(dir, "archive-get", "--end-of-recovery").exitCode());
+        // not in a data directory: Java says what is wrong
+        assertJavaAskedWhateverTheStatus(run(dir.resolve("pg_wal"), "archive-get", "--end-of-recovery"));
+    }
+
+    /** The call went to Java (the missing jar's message), with whatever status the launcher gives it. */
+    private static void assertJavaAskedWhateverTheStatus(Result r) {
+        assertTrue(r.out().contains("is missing or unreadable"), r.out());
+    }
+
+    @Test
     void archiveGetWaitsForASegmentTheWorkerIsFetching(@TempDir Path dir) throws Exception {
         Path spool = Files.createDirectories(dir.resolve("pg_wal/.walvault/get"));
         Files.writeString(spool.resolve("../get.caller"), "archive-get --repo file:///r\n");

@@ -41,13 +41,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * .walvault/open.lock         held while {@link #open} checks FORMAT and origin (one opener at a time)
  * .walvault/ROLE.caller       the arguments of the command line the worker serves, before the WAL file's
  * .walvault/ROLE.pid          the worker's pid, for operators (its liveness is the lock alone)
+ * .walvault/ROLE.start        a worker is wanted: the next call that answers from the spool starts one
  * .walvault/ROLE.log          the worker's log (kept under 1 MiB, one older copy as ROLE.log.1)
  * </pre>
  *
  * bin/walvault reads only the status file of the WAL file it was called for, and only when
  * {@code ROLE.caller} is its own command line; it consumes what it answers with:
  * renames a ready file to %p, or removes an {@code .ok}, {@code .missing} or {@code .error}
- * after answering with it; every other decision is Java's. Everything is written to a
+ * after answering with it; and when it finds {@code ROLE.start}, removes it and starts the
+ * worker in the background, without waiting for it; every other decision is Java's. Everything is written to a
  * temporary name ({@code .NAME.<pid>-<n>.tmp}) and renamed, so a reader sees a whole file or
  * none. Thread-safe.
  *
@@ -150,6 +152,22 @@ public final class HookSpool {
         }
         replace(root.resolve(role.directoryName() + ".pid"), Long.toString(ProcessHandle.current().pid()));
         replace(root.resolve(role.directoryName() + ".caller"), caller.replace('\n', ' '));
+        Files.deleteIfExists(startRequest(role)); // wanted, and here
+    }
+
+    /**
+     * Asks for {@code role}'s worker without starting it: the next call that bin/walvault answers
+     * from the spool starts it in the background, so that it is at work before the answers
+     * already in the spool run out. {@code walvault restore} asks this way after it filled the
+     * spool: the server may start minutes later, and a worker waiting for it would have given up.
+     */
+    public void requestWorker(Role role) throws IOException {
+        replace(startRequest(role), "");
+    }
+
+    /** The file that {@link #requestWorker} writes and {@link #claim} removes. */
+    public Path startRequest(Role role) {
+        return root.resolve(role.directoryName() + ".start");
     }
 
     /**

@@ -116,10 +116,13 @@ class HookSpoolTest {
     }
 
     @Test
-    void claimNamesTheWorkerAndItsCommandLine(@TempDir Path walDir) throws Exception {
+    void claimNamesTheWorkerAndItsCommandLineAndMeetsARequestForIt(@TempDir Path walDir) throws Exception {
         HookSpool spool = new HookSpool(walDir);
         spool.open("o");
+        spool.requestWorker(HookSpool.Role.GET);
+        assertTrue(Files.exists(spool.root().resolve("get.start")), "the name bin/walvault looks for");
         spool.claim(HookSpool.Role.GET, "archive-get --config c");
+        assertFalse(Files.exists(spool.root().resolve("get.start")), "a worker came: the request is met");
         assertEquals(List.of("archive-get --config c"), Files.readAllLines(spool.root().resolve("get.caller")));
         assertEquals(List.of(Long.toString(ProcessHandle.current().pid())), Files.readAllLines(spool.root().resolve("get.pid")));
         spool.release(HookSpool.Role.GET);

@@ -28,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -113,6 +114,7 @@ public final class ArchiveGet {
     private final Path dataDirectory;
     private final Supplier<Repository> opener;
     private final WorkerStart workerStart;
+    private Duration endOfArchiveLook = GetWorker.END_OF_ARCHIVE_LOOK;
 
     /**
      * @param dataDirectory the data directory (restore_command's working directory), where
@@ -135,6 +137,12 @@ public final class ArchiveGet {
         this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
         this.workerStart = requireNonNull(workerStart, "workerStart is null");
         this.opener = requireNonNull(opener, "opener is null");
+    }
+
+    /** How often this instance's worker looks again at the end of the archive (default a second). */
+    ArchiveGet endOfArchiveLook(Duration look) {
+        this.endOfArchiveLook = requireNonNull(look, "look is null");
+        return this;
     }
 
     /**
@@ -322,7 +330,7 @@ public final class ArchiveGet {
         String origin = origin(known.getAsLong());
         spool.open(origin);
         return new GetWorker(settings, spool, dataDirectory, known.getAsLong(), caller,
-                new WorkerTenure(spool, origin, caller.configFile(), GetWorker.LIFETIME), () -> {
+                new WorkerTenure(spool, origin, caller.configFile(), GetWorker.LIFETIME), endOfArchiveLook, () -> {
             Repository repo = opener.get();
             if (repo.codec().encrypted()) {
                 // it decrypts segment after segment for the whole recovery: compiled AES-GCM from the first

@@ -34,6 +34,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -56,7 +57,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * bin/walvault renames ready files to %p and answers from the rest without a JVM. The worker
- * re-checks the end of the archive every second (a standby catches up as WAL arrives), drops
+ * re-checks the end of the archive every second (a standby catches up as WAL arrives), and at
+ * once when a call took its "missing" answer (recovery asks twice for the segment after the
+ * archive's end before it ends: the second call finds the answer again instead of a JVM), drops
  * segments recovery has passed, keeps the spool within its bounds ({@link SpoolFetch#room}),
  * and ends when recovery has taken nothing for {@value #IDLE_SECONDS} s, when its settings may
  * have changed ({@link WorkerTenure}), or when recovery has ended: then it removes what it
@@ -77,6 +80,10 @@ final class GetWorker {
     /** A worker serving a standby for days restarts now and then, and takes changed settings with it. */
     static final Duration LIFETIME = Duration.ofHours(1);
     private static final Duration FIRST_WANT = Duration.ofSeconds(10);
+    /** How often the worker looks again at the end of the archive for WAL archived since (a standby's lag). */
+    static final Duration END_OF_ARCHIVE_LOOK = Duration.ofSeconds(1);
+    /** Pause between looks at whether recovery took a "missing" answer: it asks again at once, and waits for the next answer. */
+    private static final long TAKEN_POLL_MS = 10;
 
     private final ArchiveGetSettings settings;
     private final HookSpool spool;
@@ -85,6 +92,7 @@ final class GetWorker {
     private final Supplier<Repository> opener;
     private final HookCaller caller;
     private final WorkerTenure tenure;
+    private final Duration endOfArchiveLook;
     /** The segments this worker put into the spool and that are still there. */
     private final Set<String> placed = new HashSet<>();
     /** The fetches running, by segment. */
@@ -99,7 +107,7 @@ final class GetWorker {
     private Optional<String> missingAnswered = Optional.empty();
 
     GetWorker(ArchiveGetSettings settings, HookSpool spool, Path dataDirectory, long systemId, HookCaller caller,
-              WorkerTenure tenure, Supplier<Repository> opener) {
+              WorkerTenure tenure, Duration endOfArchiveLook, Supplier<Repository> opener) {
         this.settings = requireNonNull(settings, "settings is null");
         this.spool = requireNonNull(spool, "spool is null");
         this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
@@ -107,6 +115,7 @@ final class GetWorker {
         this.opener = requireNonNull(opener, "opener is null");
         this.caller = requireNonNull(caller, "caller is null");
         this.tenure = requireNonNull(tenure, "tenure is null");
+        this.endOfArchiveLook = requireNonNull(endOfArchiveLook, "endOfArchiveLook is null");
     }
 
     /** What recovery asked a Java call for last: the segment and the segment size. */
@@ -221,9 +230,10 @@ final class GetWorker {
                 answerHistoryProbe(wal, fetch, cursor.timeline(), plan, asked);
                 Round r = fetchAhead(pool, fetch, cursor, plan, asked);
                 if (r.atEnd()) {
-                    sleep(1000); // the end of the archive, for now: look again in a second
-                    if (missingTaken()) {
-                        lastProgress = System.nanoTime(); // a standby asking for the next segment
+                    // the end of the archive, for now: look again in a while, or at once when recovery took the
+                    // "missing" answer (it asks again right away at its end, and a standby every few seconds)
+                    if (missingTakenWithin(endOfArchiveLook, () -> inRecovery && !recovering())) {
+                        lastProgress = System.nanoTime();
                     }
                     clearEndAnswers(cursor);
                 } else if (r.fetched() == 0) {
@@ -256,14 +266,28 @@ final class GetWorker {
         return Optional.ofNullable(newest);
     }
 
-    /** Whether the last "missing" answer was taken by a call (recovery asked for that segment). */
-    private boolean missingTaken() {
-        if (missingAnswered.isEmpty()) {
+    /**
+     * Waits up to {@code look} for a call to take the last "missing" answer (recovery asked for
+     * that segment); returns whether one did. Without such an answer, waits {@code look}. Either
+     * wait ends early when {@code ended} says recovery is over.
+     */
+    private boolean missingTakenWithin(Duration look, BooleanSupplier ended) {
+        long deadline = System.nanoTime() + look.toNanos();
+        try {
+            while (!Thread.currentThread().isInterrupted() && !ended.getAsBoolean()) {
+                if (missingAnswered.isPresent() && spool.status(HookSpool.Role.GET, missingAnswered.get()).isEmpty()) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                sleep(Math.min(missingAnswered.isPresent() ? TAKEN_POLL_MS : IDLE_POLL_MS, TimeUnit.NANOSECONDS.toMillis(left) + 1));
+            }
             return false;
+        } finally {
+            missingAnswered = Optional.empty();
         }
-        boolean taken = spool.status(HookSpool.Role.GET, missingAnswered.get()).isEmpty();
-        missingAnswered = Optional.empty();
-        return taken;
     }
 
     /** The worker ends: its "missing" and failure answers were true only while it looked; ready files stay. */

@@ -18,11 +18,12 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code walvault restore} fills the restored server's spool with the first WAL its recovery
  * will ask for, while it extracts the backup: when the server starts, bin/walvault hands those
- * segments over without a JVM, and the worker that the first call needing Java starts follows
- * from there. Fetched in the plan's order by one thread of its own (extraction keeps the rest
- * of the machine), within the prefetch window and the spool's bounds ({@link SpoolFetch#room});
- * a file it cannot fetch is left to recovery's own call, which answers it as usual. Not
- * thread-safe; {@link #finish} or {@link #close} once.
+ * segments over without a JVM, and starts the worker the restore asks for ({@link
+ * HookSpool#requestWorker}) in the background, which follows from there. Fetched in the plan's
+ * order by one thread of its own (extraction keeps the rest of the machine), within the
+ * prefetch window and the spool's bounds ({@link SpoolFetch#room}); a file it cannot fetch is
+ * left to recovery's own call, which answers it as usual. Not thread-safe; {@link #finish} or
+ * {@link #close} once.
  */
 public final class RestorePrefetch implements AutoCloseable {
 
@@ -96,7 +97,7 @@ public final class RestorePrefetch implements AutoCloseable {
      * server's first call probes for (recovery_target_timeline = latest) when the archive has
      * none, answered "not in the archive" ahead; only that first probe finds the answer (a
      * probe at the end of recovery goes through the plan's checks as usual). Returns the number
-     * of segments fetched.
+     * of segments fetched. When it fetched any, it asks for the worker ({@link HookSpool#requestWorker}).
      */
     public int finish(String caller, Optional<WalFileName> noSuchHistory) throws IOException {
         close();
@@ -112,6 +113,9 @@ public final class RestorePrefetch implements AutoCloseable {
             if (first.segmentNumber() > 0) {
                 GetWorker.writeWant(spool, first.previous());
             }
+            // the server's first call starts the worker in the background, so that it fetches on while recovery
+            // takes these: else the first segment after them waits for a Java call, and the worker that call starts
+            spool.requestWorker(HookSpool.Role.GET);
         }
         return fetched;
     }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.wal.SegmentIndex;
+import io.walvault.core.wal.WalFormat;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -48,17 +49,13 @@ record SegmentIndexJson(int walvaultWalIndex, String segment, Long newestTransac
     }
 
     SegmentIndex index() {
-        return new SegmentIndex(Optional.ofNullable(newestTransactionEndMicros).map(SegmentIndexJson::instant),
-                Optional.ofNullable(lastCommitMicros).map(SegmentIndexJson::instant), restorePoints, moreRestorePoints,
+        return new SegmentIndex(Optional.ofNullable(newestTransactionEndMicros).map(WalFormat::instantOfUnixMicros),
+                Optional.ofNullable(lastCommitMicros).map(WalFormat::instantOfUnixMicros), restorePoints, moreRestorePoints,
                 endsInPossibleStop, serverMajor, new SegmentIndex.Bytes(HexFormat.of().parseHex(unfinishedHead)),
                 new SegmentIndex.Bytes(HexFormat.of().parseHex(continuationHead)));
     }
 
     private static long micros(Instant t) {
         return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
-    }
-
-    private static Instant instant(long micros) {
-        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
     }
 }

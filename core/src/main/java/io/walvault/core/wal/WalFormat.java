@@ -1,5 +1,6 @@
 package io.walvault.core.wal;
 
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -66,6 +67,11 @@ public final class WalFormat {
 
     /** Microseconds between the Unix epoch and PostgreSQL's epoch, 2000-01-01 00:00:00 UTC. */
     public static final long POSTGRES_EPOCH_MICROS = 946_684_800_000_000L;
+
+    /** The instant {@code unixMicros} microseconds after the Unix epoch (before it when negative). */
+    public static Instant instantOfUnixMicros(long unixMicros) {
+        return Instant.ofEpochSecond(Math.floorDiv(unixMicros, 1_000_000L), Math.floorMod(unixMicros, 1_000_000L) * 1000L);
+    }
 
     private static final Map<Integer, Integer> PAGE_MAGIC_BY_MAJOR = Map.of(
             14, 0xD10D,

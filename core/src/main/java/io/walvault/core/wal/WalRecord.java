@@ -73,9 +73,7 @@ public record WalRecord(Lsn lsn, Lsn end, long timeline, long totalLength, long 
             return Optional.empty();
         }
         long pgMicros = ByteBuffer.wrap(mainData, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        long unixMicros = pgMicros + WalFormat.POSTGRES_EPOCH_MICROS;
-        return Optional.of(Instant.ofEpochSecond(Math.floorDiv(unixMicros, 1_000_000L),
-                Math.floorMod(unixMicros, 1_000_000L) * 1000L));
+        return Optional.of(WalFormat.instantOfUnixMicros(pgMicros + WalFormat.POSTGRES_EPOCH_MICROS));
     }
 
     /** The name of a restore point. */

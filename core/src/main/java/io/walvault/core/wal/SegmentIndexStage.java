@@ -128,16 +128,10 @@ public final class SegmentIndexStage extends Stage {
             boolean unknownStop = false;
             if (reader.inRecord()) { // the last record continues into the next segment
                 Optional<WalRecord> last = reader.unfinishedRecord();
-                if (last.isEmpty()) {
-                    unknownStop = true; // not even its header is here
-                } else if (last.get().isCommit() || last.get().isAbort()) {
-                    unknownStop = last.get().timestamp().isEmpty(); // its time did not fit
-                    last.get().timestamp().ifPresent(t -> record(last.get()));
-                } else if (last.get().isRestorePoint()) {
-                    unknownStop = last.get().mainData().length < 8 + WalFormat.RESTORE_POINT_NAME_LENGTH; // its name did not
-                    if (!unknownStop) {
-                        record(last.get());
-                    }
+                // not even its header is here, or a commit's time or a restore point's name did not fit
+                unknownStop = last.isEmpty() || !last.get().tellsTarget();
+                if (!unknownStop) {
+                    record(last.get());
                 }
             }
             index = new SegmentIndex(Optional.ofNullable(newestTransactionEnd), Optional.ofNullable(lastCommit),

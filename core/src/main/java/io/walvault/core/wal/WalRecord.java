@@ -67,6 +67,18 @@ public record WalRecord(Lsn lsn, Lsn end, long timeline, long totalLength, long 
         return rmid == WalFormat.RM_XLOG_ID && (info & 0xF0) == WalFormat.XLOG_SWITCH;
     }
 
+    /**
+     * Whether this record, even cut short (the head of a record that continues in the next
+     * segment), holds what a recovery target is judged by: a commit's or abort's time, a restore
+     * point's whole name. Any other record holds nothing a target needs, and tells it as it is.
+     */
+    public boolean tellsTarget() {
+        if (isCommit() || isAbort()) {
+            return timestamp().isPresent();
+        }
+        return !isRestorePoint() || mainData.length >= 8 + WalFormat.RESTORE_POINT_NAME_LENGTH;
+    }
+
     /** The commit or abort time of a transaction record, or the time of a restore point. */
     public Optional<Instant> timestamp() {
         if (!(isCommit() || isAbort() || isRestorePoint()) || mainData.length < 8) {

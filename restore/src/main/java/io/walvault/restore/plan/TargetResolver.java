@@ -7,7 +7,6 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.SegmentIndex;
-import io.walvault.core.wal.WalFormat;
 import io.walvault.core.wal.WalRecord;
 import io.walvault.core.wal.WalRecordReader;
 import io.walvault.restore.recovery.RecoveryTarget;
@@ -78,14 +77,6 @@ public final class TargetResolver {
         return r.orElseThrow();
     }
 
-    /** Whether a record decoded from its first bytes says all a target needs: a commit's time, a restore point's name. */
-    private static boolean told(WalRecord r) {
-        if (r.isCommit() || r.isAbort()) {
-            return r.timestamp().isPresent();
-        }
-        return !r.isRestorePoint() || r.mainData().length >= 8 + WalFormat.RESTORE_POINT_NAME_LENGTH;
-    }
-
     /** Whether the records that begin in an indexed segment include the stop record, as far as its index tells. */
     private static boolean holdsStop(SegmentIndex index, RecoveryTarget target, boolean inclusive) {
         if (target instanceof RecoveryTarget.Time t) {
@@ -119,7 +110,7 @@ public final class TargetResolver {
                 }
                 // the record it ends inside, told by the next segment's index: skipped too unless it is the stop
                 next = i + 1 < wal.size() ? indexes.apply(i + 1) : Optional.empty();
-                Optional<WalRecord> last = next.flatMap(index.get()::unfinishedRecord).filter(TargetResolver::told);
+                Optional<WalRecord> last = next.flatMap(index.get()::unfinishedRecord).filter(WalRecord::tellsTarget);
                 if (last.isPresent() && !finder.stopsAt(last.get())) {
                     finder.lastCommit = index.get().lastCommit().orElse(finder.lastCommit);
                     finder.lastCommit = last.get().isCommit() ? last.get().timestamp().orElseThrow() : finder.lastCommit;

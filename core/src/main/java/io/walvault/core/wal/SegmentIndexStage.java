@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.pipeline.Stage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +31,7 @@ import java.util.Optional;
 public final class SegmentIndexStage extends Stage {
 
     private final WalFileName file;
-    private final byte[] held = new byte[WalFormat.LONG_PAGE_HEADER_SIZE];
-    private int heldLength;
+    private final FirstPageHeader first = new FirstPageHeader();
     private long segmentSize;
     private long fed;
     private WalRecordReader reader;
@@ -72,19 +70,17 @@ public final class SegmentIndexStage extends Stage {
 
     private void index(byte[] b, int off, int len) {
         if (reader == null) {
-            int take = Math.min(len, held.length - heldLength);
-            System.arraycopy(b, off, held, heldLength, take);
-            heldLength += take;
-            off += take;
-            len -= take;
-            if (heldLength < held.length) {
+            int took = first.take(b, off, len);
+            off += took;
+            len -= took;
+            if (!first.complete()) {
                 return;
             }
-            segmentSize = WalPageHeader.decode(ByteBuffer.wrap(held)).segmentSize();
+            segmentSize = first.header().segmentSize();
             Lsn start = WalSegmentName.parse(file.segment(), segmentSize).startLsn();
             reader = WalRecordReader.forTargets(start, segmentSize, this::record);
-            reader.feed(held, 0, held.length);
-            fed = held.length;
+            reader.feed(first.bytes(), 0, first.length());
+            fed = first.length();
         }
         if (len > 0) {
             reader.feed(b, off, len);

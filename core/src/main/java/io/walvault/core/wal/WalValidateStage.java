@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.pipeline.Stage;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -28,8 +27,7 @@ public final class WalValidateStage extends Stage {
 
     private final WalFileName file;
     private final OptionalLong expectedSystemId;
-    private final byte[] held = new byte[WalFormat.LONG_PAGE_HEADER_SIZE];
-    private int heldLength;
+    private final FirstPageHeader first = new FirstPageHeader();
     private WalSegmentValidator validator;
     private long segmentSize;
     private WalSegmentValidator.Result result;
@@ -52,23 +50,21 @@ public final class WalValidateStage extends Stage {
     public void write(byte[] b, int off, int len) throws IOException {
         checkWritable();
         if (validator == null) {
-            int take = Math.min(len, held.length - heldLength);
-            System.arraycopy(b, off, held, heldLength, take);
-            heldLength += take;
-            off += take;
-            len -= take;
-            if (heldLength < held.length) {
+            int took = first.take(b, off, len);
+            off += took;
+            len -= took;
+            if (!first.complete()) {
                 return;
             }
-            WalPageHeader h = WalPageHeader.decode(ByteBuffer.wrap(held));
+            WalPageHeader h = first.header();
             long size = h.segmentSize();
             if (!h.isLong() || size < 1024 * 1024 || size > 1024L * 1024 * 1024 || Long.bitCount(size) != 1) {
                 throw new InvalidWalException("WAL file '" + file + "' does not start with a valid long page header");
             }
             segmentSize = size;
             validator = new WalSegmentValidator(file, size, expectedSystemId);
-            validator.update(held, 0, held.length);
-            next.write(held, 0, held.length);
+            validator.update(first.bytes(), 0, first.length());
+            next.write(first.bytes(), 0, first.length());
         }
         if (len > 0) {
             validator.update(b, off, len);
@@ -79,7 +75,7 @@ public final class WalValidateStage extends Stage {
     @Override
     protected void onFinish() {
         if (validator == null) {
-            throw new InvalidWalException("WAL file '" + file + "' is only " + heldLength + " bytes long: too short to hold"
+            throw new InvalidWalException("WAL file '" + file + "' is only " + first.length() + " bytes long: too short to hold"
                     + " a WAL page header");
         }
         result = validator.finish();

@@ -49,9 +49,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code ROLE.caller} is its own command line; it consumes what it answers with:
  * renames a ready file to %p, or removes an {@code .ok}, {@code .missing} or {@code .error}
  * after answering with it; and when it finds {@code ROLE.start}, removes it and starts the
- * worker in the background, without waiting for it; every other decision is Java's. Everything is written to a
- * temporary name ({@code .NAME.<pid>-<n>.tmp}) and renamed, so a reader sees a whole file or
- * none. Thread-safe.
+ * worker in the background, without waiting for it; every other decision is Java's.
+ * Everything is written to a temporary name ({@code .NAME.<pid>-<n>.tmp}) and renamed, so a
+ * reader sees a whole file or none. Thread-safe.
  *
  * <p>Length: the spool format has one owner: every kind of file above is written and read here, so
  * the format docs/FORMAT.md describes is in one class.
@@ -166,7 +166,7 @@ public final class HookSpool {
     }
 
     /** The file that {@link #requestWorker} writes and {@link #claim} removes. */
-    public Path startRequest(Role role) {
+    private Path startRequest(Role role) {
         return root.resolve(role.directoryName() + ".start");
     }
 

@@ -2,6 +2,7 @@ package io.walvault.archiver.backup;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.io.ScratchFile;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ChunkId;
@@ -13,12 +14,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -39,7 +35,7 @@ import java.util.function.Consumer;
  * every other file (small files in bundles, files of older backups) comes in full.
  *
  * <p>Memory: a map entry per such file (path and where its chunk records start); the chunks
- * themselves (name, XXH64, CRC-32C: 44 bytes each) are in an owner-only file on local disk,
+ * themselves (name, XXH64, CRC-32C: 44 bytes each) are in a {@link ScratchFile} on local disk,
  * read back one file's worth at a time. Not thread-safe.
  */
 final class IncrementalBasis implements AutoCloseable {
@@ -58,18 +54,21 @@ final class IncrementalBasis implements AutoCloseable {
     }
 
     private final BackupInfo backup;
-    private final Path records;
-    private final FileChannel channel;
-    private final Path upload;
+    private final ScratchFile records;
+    private final ScratchFile upload;
     private final Map<String, PriorFile> files = new HashMap<>();
 
     private IncrementalBasis(BackupInfo backup) throws IOException {
         this.backup = backup;
-        this.records = Files.createTempFile("walvault-basis-", ".chunks",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        this.upload = Files.createTempFile("walvault-basis-", ".manifest",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        this.channel = FileChannel.open(records, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.records = ScratchFile.create("walvault-basis-");
+        ScratchFile u;
+        try {
+            u = ScratchFile.create("walvault-basis-manifest-");
+        } catch (IOException | RuntimeException e) {
+            records.close();
+            throw e;
+        }
+        this.upload = u;
     }
 
     /**
@@ -126,7 +125,7 @@ final class IncrementalBasis implements AutoCloseable {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
-        try (OutputStream out = Files.newOutputStream(upload)) {
+        try (OutputStream out = upload.append()) {
             ManifestOut m = new ManifestOut(out, sha);
             m.line("{ \"PostgreSQL-Backup-Manifest-Version\": 2,\n");
             m.line("\"System-Identifier\": " + Long.toUnsignedString(backup.systemId()) + ",\n");
@@ -143,9 +142,7 @@ final class IncrementalBasis implements AutoCloseable {
                         record.clear();
                         record.put(f.chunks().get(i).bytes()).putLong(f.chunkHash(i).getAsLong()).putInt(f.chunkCrc(i).getAsInt());
                         record.flip();
-                        while (record.hasRemaining()) {
-                            channel.write(record, position[0] + RECORD * (long) i + record.position());
-                        }
+                        records.writeAt(record, position[0] + RECORD * (long) i);
                     }
                     files.put(f.path(), new PriorFile(f.path(), f.size(), f.chunkSize(), f.chunks().size(), position[0]));
                     position[0] += RECORD * (long) f.chunks().size();
@@ -186,7 +183,7 @@ final class IncrementalBasis implements AutoCloseable {
 
     /** The manifest to hand the server (UPLOAD_MANIFEST); the caller closes it. */
     InputStream upload() throws IOException {
-        return Files.newInputStream(upload);
+        return upload.readFrom(0);
     }
 
     /** The earlier backup's copy of {@code path}, if it is one the server may send incrementally. */
@@ -200,12 +197,7 @@ final class IncrementalBasis implements AutoCloseable {
             throw new IndexOutOfBoundsException("chunk " + index + " of " + file.chunks() + " of '" + file.path() + "'");
         }
         ByteBuffer b = ByteBuffer.allocate(RECORD).order(ByteOrder.LITTLE_ENDIAN);
-        long at = file.recordOffset() + RECORD * (long) index;
-        while (b.hasRemaining()) {
-            if (channel.read(b, at + b.position()) < 0) {
-                throw new IOException("the chunk index of the earlier backup ends early");
-            }
-        }
+        records.readFully(b, file.recordOffset() + RECORD * (long) index);
         b.flip();
         byte[] id = new byte[ChunkId.BYTES];
         b.get(id);
@@ -215,15 +207,14 @@ final class IncrementalBasis implements AutoCloseable {
     @Override
     public void close() {
         try {
-            channel.close();
+            records.close();
         } catch (IOException ignored) {
-            // the files go below
+            // nameless: its space is freed when the process ends
         }
         try {
-            Files.deleteIfExists(records);
-            Files.deleteIfExists(upload);
+            upload.close();
         } catch (IOException ignored) {
-            // a temporary file left behind is only disk space
+            // the same
         }
     }
 }

@@ -2,15 +2,12 @@ package io.walvault.core.manifest;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+import io.walvault.core.io.ScratchFile;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,11 +23,11 @@ import java.util.TreeSet;
  *
  * <p>Memory: PostgreSQL lists files in its manifest in the order it sent them, so observations
  * are kept in arrival order and matched in that order: the first {@code inMemoryLimit} in
- * memory, the rest in a temporary file that is read back sequentially. Entries that come out of
+ * memory, the rest in a {@link ScratchFile} that is read back sequentially. Entries that come out of
  * order wait in a map, so memory grows only with the disorder, not with the number of files.
  *
  * <p>Lifecycle: all {@code observed} calls, then {@code check} calls, then {@code finish};
- * {@link #close()} removes the temporary file. Not thread-safe.
+ * {@link #close()} lets the scratch file go. Not thread-safe.
  */
 public final class ManifestVerifier implements AutoCloseable {
 
@@ -60,7 +57,7 @@ public final class ManifestVerifier implements AutoCloseable {
     private final List<Problem> problems = new ArrayList<>();
     private long problemCount;
     private long spilled;
-    private Path spillFile;
+    private ScratchFile spillFile;
     private DataOutputStream spillOut;
     private DataInputStream spillIn;
     private boolean checking;
@@ -90,8 +87,8 @@ public final class ManifestVerifier implements AutoCloseable {
         }
         try {
             if (spillOut == null) {
-                spillFile = Files.createTempFile("walvault-received-", ".list");
-                spillOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(spillFile), 1 << 16));
+                spillFile = ScratchFile.create("walvault-received-");
+                spillOut = new DataOutputStream(spillFile.append());
             }
             spillOut.writeUTF(path);
             spillOut.writeLong(size);
@@ -99,7 +96,8 @@ public final class ManifestVerifier implements AutoCloseable {
             spillOut.writeUTF(checksumHex);
             spilled++;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the list of received files to '" + spillFile + "'", e);
+            throw new UncheckedIOException("cannot write the list of received files to "
+                    + (spillFile == null ? "a scratch file in '" + System.getProperty("java.io.tmpdir") + "'" : spillFile), e);
         }
     }
 
@@ -148,9 +146,9 @@ public final class ManifestVerifier implements AutoCloseable {
         if (spillOut != null) {
             try {
                 spillOut.close();
-                spillIn = new DataInputStream(new BufferedInputStream(Files.newInputStream(spillFile), 1 << 16));
+                spillIn = new DataInputStream(spillFile.readFrom(0));
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read back the list of received files from '" + spillFile + "'", e);
+                throw new UncheckedIOException("cannot read back the list of received files from " + spillFile, e);
             }
         }
     }
@@ -165,7 +163,7 @@ public final class ManifestVerifier implements AutoCloseable {
         } catch (EOFException e) {
             return null;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read back the list of received files from '" + spillFile + "'", e);
+            throw new UncheckedIOException("cannot read back the list of received files from " + spillFile, e);
         }
     }
 
@@ -186,7 +184,7 @@ public final class ManifestVerifier implements AutoCloseable {
         return maxOutOfOrder;
     }
 
-    /** Received files that went to the temporary file (for tests and metrics). */
+    /** Received files that went to the scratch file (for tests and metrics). */
     public long spilled() {
         return spilled;
     }
@@ -213,7 +211,7 @@ public final class ManifestVerifier implements AutoCloseable {
         return problemCount;
     }
 
-    /** Removes the temporary file, if any. */
+    /** Closes the scratch file, if any (its bytes go with it). */
     @Override
     public void close() {
         try {
@@ -224,10 +222,10 @@ public final class ManifestVerifier implements AutoCloseable {
                 spillIn.close();
             }
             if (spillFile != null) {
-                Files.deleteIfExists(spillFile);
+                spillFile.close();
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot remove '" + spillFile + "'", e);
+            throw new UncheckedIOException("cannot close " + spillFile, e);
         } finally {
             spillOut = null;
             spillIn = null;

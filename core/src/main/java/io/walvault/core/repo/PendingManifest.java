@@ -2,23 +2,20 @@ package io.walvault.core.repo;
 
 import static java.util.Objects.requireNonNull;
 
-import java.io.BufferedOutputStream;
+import io.walvault.core.io.ScratchFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A backup's manifest entries collected while the backup runs, before its {@link BackupInfo}
- * (stop position, sizes) is known: they go to a private temporary file (0600, removed on close),
- * so millions of files never sit in memory, and {@link #publish} writes the manifest last. One
- * thread at a time.
+ * (stop position, sizes) is known: they go to a {@link ScratchFile} (private, nameless, gone with
+ * the process however it ends), so millions of files never sit in memory, and {@link #publish}
+ * writes the manifest last. One thread at a time.
  */
 public final class PendingManifest implements AutoCloseable {
     private final BackupCatalog catalog;
-    private final Path file;
+    private final ScratchFile file;
     private final OutputStream out;
     private long files;
     private long bytes;
@@ -27,10 +24,8 @@ public final class PendingManifest implements AutoCloseable {
 
     PendingManifest(BackupCatalog catalog) throws IOException {
         this.catalog = catalog;
-        this.file = Files.createTempFile("walvault-manifest-", ".jsonl",
-                PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")));
-        this.out = new BufferedOutputStream(Files.newOutputStream(file), 64 * 1024);
+        this.file = ScratchFile.create("walvault-manifest-");
+        this.out = file.append();
     }
 
     public void add(ManifestFile entry) throws IOException {
@@ -60,7 +55,7 @@ public final class PendingManifest implements AutoCloseable {
     public ObjectResult publish(BackupInfo info) throws IOException {
         out.flush();
         try (ManifestWriter m = catalog.newManifest(info);
-             InputStream in = Files.newInputStream(file)) {
+             InputStream in = file.readFrom(0)) {
             m.addLines(in, files, bytes);
             return m.finish();
         }
@@ -71,7 +66,7 @@ public final class PendingManifest implements AutoCloseable {
         try {
             out.close();
         } finally {
-            Files.deleteIfExists(file);
+            file.close();
         }
     }
 }

@@ -2,12 +2,11 @@ package io.walvault.restore.run;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.io.ScratchFile;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.ChunkId;
 import io.walvault.core.repo.ManifestFile;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataInputStream;
@@ -15,11 +14,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,7 +26,7 @@ import java.util.function.Consumer;
 /**
  * A backup's manifest read once and kept so that a restore or a verify can take the files of
  * one bundle at a time without holding millions of entries in memory: regular files go to a
- * private temporary file (0600, removed on close), with, per bundle, only the positions of its
+ * {@link ScratchFile} (private, nameless, gone with the process however it ends), with, per bundle, only the positions of its
  * entries (8 bytes a file), and the positions of the files stored as chunks; directories, links and the top-level files walvault treats
  * specially (backup_label, tablespace_map) stay in memory.
  *
@@ -40,7 +34,7 @@ import java.util.function.Consumer;
  */
 final class ManifestSpool implements AutoCloseable {
 
-    private final Path file;
+    private final ScratchFile file;
     private final Map<Integer, long[]> positions = new TreeMap<>();
     private final Map<Integer, Integer> counts = new HashMap<>();
     /** Positions of the files stored as chunks (each read on its own), in manifest order. */
@@ -56,14 +50,13 @@ final class ManifestSpool implements AutoCloseable {
     private long bytes;
 
     private ManifestSpool() throws IOException {
-        file = Files.createTempFile("walvault-restore-", ".entries",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        file = ScratchFile.create("walvault-restore-");
     }
 
     /** Reads the manifest of {@code backupId} from {@code catalog}. */
     static ManifestSpool read(BackupCatalog catalog, String backupId) throws IOException {
         ManifestSpool s = new ManifestSpool();
-        try (BufferedOutputStream out = new BufferedOutputStream(Files.newOutputStream(s.file), 64 * 1024)) {
+        try (OutputStream out = s.file.append()) {
             long[] written = {0};
             s.info = catalog.readManifest(backupId, f -> {
                 try {
@@ -188,9 +181,8 @@ final class ManifestSpool implements AutoCloseable {
         if (i < 0 || i >= chunkedCount) {
             throw new IndexOutOfBoundsException(i);
         }
-        try (FileChannel ch = FileChannel.open(file)) {
-            ch.position(chunked[i]);
-            return readEntry(new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 8192)));
+        try (DataInputStream in = new DataInputStream(file.readFrom(chunked[i], 8192))) {
+            return readEntry(in);
         }
     }
 
@@ -227,9 +219,7 @@ final class ManifestSpool implements AutoCloseable {
         List<ManifestFile> out = new ArrayList<>(n);
         long[] sorted = Arrays.copyOf(p, n);
         Arrays.sort(sorted);
-        try (FileChannel ch = FileChannel.open(file)) {
-            ch.position(sorted[0]);
-            DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 64 * 1024));
+        try (DataInputStream in = new DataInputStream(file.readFrom(sorted[0]))) {
             // the buffered stream reads ahead: count what the entries consumed, not what was read
             long at = sorted[0];
             for (int i = 0; i < n; i++) {
@@ -254,7 +244,7 @@ final class ManifestSpool implements AutoCloseable {
 
     /** Every regular file, in manifest order. */
     void forEachFile(Consumer<ManifestFile> each) throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 64 * 1024))) {
+        try (DataInputStream in = new DataInputStream(file.readFrom(0))) {
             for (long i = 0; i < files; i++) {
                 each.accept(readEntry(in));
             }
@@ -263,6 +253,6 @@ final class ManifestSpool implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        Files.deleteIfExists(file);
+        file.close();
     }
 }

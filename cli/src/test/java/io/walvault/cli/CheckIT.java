@@ -48,6 +48,15 @@ class CheckIT {
             assertTrue(ok.out().contains(line), line + "\n" + ok.out());
         }
         assertEquals(harness.version().major() >= 17, ok.out().contains("summarize_wal"), ok.out());
+        // the same through the server's Unix-domain socket (the conninfo's host a directory): the SQL checks run as well
+        f.pg.execute("INSERT INTO t SELECT g, 1 FROM generate_series(60001, 60100) g");
+        Result socket = check(f, Map.of(), "host=" + f.pg.socketDirectory() + " port=" + f.pg.port() + " user=wv_backup",
+                "--slot", "wv_slot");
+        assertEquals(0, socket.exitCode(), socket.out());
+        for (String line : new String[] {"ok      replication connection", "ok      slot 'wv_slot': physical, holds WAL from",
+                "ok      repository owner: not checked: role 'wv_backup' may not read data_directory", "ok      archiving end to end"}) {
+            assertTrue(socket.out().contains(line), line + "\n" + socket.out());
+        }
         f.pg.execute("GRANT pg_read_all_settings TO wv_backup");
 
         // no grant for pg_switch_wal: the end-to-end check fails with the GRANT to run

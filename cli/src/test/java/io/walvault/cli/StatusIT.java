@@ -106,6 +106,14 @@ class StatusIT {
         assertTrue(caughtUp >= 0 && caughtUp < SEG, "the server is in the segment after the last archived one: " + s);
         assertEquals(1, s.get("recoveryWindows").size(), s.toString());
         assertEquals(0, s.get("gaps").size(), s.toString());
+        // the same through the server's Unix-domain socket (the conninfo's host a directory), as a DBA's peer login has it
+        Run socket = walvault("status", "--config", config, "--pg", "host=" + pg.socketDirectory() + " port=" + pg.port()
+                + " user=wv_backup", "--max-archive-age", "1h", "--max-backup-age", "1d", "--json");
+        assertEquals(0, socket.code(), socket.out() + socket.err());
+        JsonNode overSocket = socket.json();
+        assertTrue(overSocket.get("healthy").asBoolean(), overSocket.toString());
+        assertTrue(overSocket.get("server").get("lsn").asText().matches("[0-9A-F]+/[0-9A-F]+"), overSocket.toString());
+        assertTrue(overSocket.get("rpo").get("bytes").asLong() >= 0, overSocket.toString());
 
         // the middle one disappears from the repository: a gap, and the window ends before it
         try (Stream<Path> files = Files.walk(dir.resolve("repo"))) {

@@ -17,7 +17,7 @@ import java.util.Properties;
 
 /**
  * The SQL side of {@code walvault check}, over JDBC with the same conninfo as the replication
- * connection (TCP endpoints only): pg_stat_archiver, the replication slot the agent streams from,
+ * connection (over TCP, or a Unix-domain socket through {@link UnixSocketFactory}): pg_stat_archiver, the replication slot the agent streams from,
  * the data directory (to know the server's OS user), and a WAL switch for the end-to-end check.
  * {@code pg_switch_wal()} needs a grant a REPLICATION role does not have by default; its absence
  * is a failure with the GRANT to run. Also the server's WAL position, for {@code walvault status}.
@@ -53,18 +53,23 @@ final class ServerSql implements AutoCloseable {
 
     static ServerSql open(ConnectionSettings s) throws SqlFailure {
         Endpoint e = s.endpoints().get(0);
-        if (e.host().startsWith("/")) {
-            throw new SqlFailure("the SQL checks need a TCP connection, and the conninfo names a Unix socket ('" + e.host() + "')",
-                    "give host=127.0.0.1 (or the server's name) in the conninfo", null);
-        }
         String database = s.database().equals("replication") || s.database().isEmpty() ? "postgres" : s.database();
         Properties p = new Properties();
         p.setProperty("user", s.user());
         s.passwordFor(e).ifPresent(pw -> p.setProperty("password", pw)); // the conninfo's, PGPASSWORD or the password file's
-        p.setProperty("sslmode", sslMode(s.sslMode()));
         p.setProperty("ApplicationName", s.applicationName());
         p.setProperty("connectTimeout", Long.toString(s.connectTimeout().toSeconds()));
-        String host = e.address().contains(":") ? "[" + e.address() + "]" : e.address();
+        String host;
+        if (e.isUnixSocket()) {
+            // the driver speaks TCP only: its socket factory reaches the socket file instead of the host and port it is given
+            p.setProperty("socketFactory", UnixSocketFactory.class.getName());
+            p.setProperty("socketFactoryArg", e.socketFile().toString());
+            p.setProperty("sslmode", "disable"); // as libpq: never TLS over a Unix-domain socket
+            host = "localhost";
+        } else {
+            p.setProperty("sslmode", sslMode(s.sslMode()));
+            host = e.address().contains(":") ? "[" + e.address() + "]" : e.address();
+        }
         try {
             return new ServerSql(DriverManager.getConnection("jdbc:postgresql://" + host + ":" + e.port() + "/" + database, p),
                     s.user());

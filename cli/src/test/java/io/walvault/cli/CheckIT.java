@@ -239,6 +239,30 @@ class CheckIT {
         }
     }
 
+    /**
+     * With archive_mode off no segment can come through archive_command: the end-to-end line
+     * fails at once, without switching the server to a new WAL segment and without waiting out
+     * --archive-timeout for a segment that cannot arrive.
+     */
+    @PgTest(slot = 1)
+    void doesNotWaitForArchivingWhenTheServerArchivesNothing(PgHarness harness) throws Exception {
+        Path scratch = harness.scratchDirectory("unarchived");
+        Path conf = scratch.resolve("walvault.conf");
+        Files.writeString(conf, "repo = " + scratch.resolve("repo").toUri() + "\nencryption = none\n");
+        assertEquals(0, inProcess("init", "--config", conf.toString()).exitCode());
+        PgCluster pg = harness.cluster().name("unarchived").setting("archive_mode", "off").start();
+        pg.execute("CREATE TABLE t AS SELECT generate_series(1, 1000) AS id"); // WAL a switch would leave
+        String segment = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        Result r = inProcess("check", "--config", conf.toString(), "--pg", "host=" + pg.socketDirectory() + " port=" + pg.port()
+                + " user=" + PgCluster.SUPERUSER, "--archive-timeout", "600");
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), r.exitCode(), r.out());
+        for (String line : new String[] {"FAILED  archive_mode: off",
+                "FAILED  archiving end to end: not tried: archive_mode is off, so the server runs no archive_command"}) {
+            assertTrue(r.out().contains(line), line + "\n" + r.out());
+        }
+        assertEquals(segment, pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())"), "no WAL switch");
+    }
+
     private static Result inProcess(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

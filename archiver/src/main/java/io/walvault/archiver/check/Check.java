@@ -68,7 +68,13 @@ public final class Check {
     }
 
     /** What the replication connection found: the cluster, the major, and the slot settings' lines for after the slot's. */
-    private record Server(SystemIdentity id, int major, List<CheckResult> slotSettings) {
+    /**
+     * What the replication connection found.
+     *
+     * @param archivingOff archive_mode is off while WAL should come through archive_command: no
+     *                     segment can reach the repository that way
+     */
+    private record Server(SystemIdentity id, int major, List<CheckResult> slotSettings, boolean archivingOff) {
     }
 
     private final ConnectionSettings connection;
@@ -106,7 +112,11 @@ public final class Check {
             if (server.isPresent() && repo.isPresent() && options.expectArchiveCommand()) {
                 owner(server.get().id(), repo.get(), sql, sqlFailure).ifPresent(out::add);
             }
-            if (server.isPresent() && repo.isPresent() && sql != null) {
+            if (server.isPresent() && server.get().archivingOff()) {
+                // no WAL switch and no wait: with archive_mode off the server archives nothing
+                out.add(CheckResult.failed("archiving end to end", "not tried: archive_mode is off, so the server runs no"
+                        + " archive_command", "fix archive_mode first (above)"));
+            } else if (server.isPresent() && repo.isPresent() && sql != null) {
                 archiving(server.get().id(), repo.get(), sql, out);
             } else if (server.isPresent() && repo.isPresent()) {
                 out.add(CheckResult.failed("archiving end to end", sqlFailure.getMessage(), sqlFailure.hint()));
@@ -143,8 +153,10 @@ public final class Check {
             out.add(senders < 2 ? CheckResult.failed("max_wal_senders", Integer.toString(senders),
                     "a backup uses two walsenders and the agent one: set max_wal_senders to at least 3 and restart")
                     : CheckResult.ok("max_wal_senders", Integer.toString(senders)));
+            boolean archivingOff = false;
             if (options.expectArchiveCommand()) {
                 String mode = c.show("archive_mode").trim();
+                archivingOff = mode.equals("off");
                 out.add(mode.equals("off") ? CheckResult.failed("archive_mode", mode,
                         "set archive_mode = on and restart the server (or stream WAL with 'walvault agent' and check with"
                                 + " --no-archive-command)")
@@ -163,7 +175,7 @@ public final class Check {
             if (options.slot().isPresent()) {
                 slotSettings.addAll(slotSettings(c, options.slot().get(), major));
             }
-            return Optional.of(new Server(id, major, slotSettings));
+            return Optional.of(new Server(id, major, slotSettings, archivingOff));
         } catch (WalvaultException e) {
             if (e.code() == ErrorCode.CLUSTER_MISMATCH) {
                 throw e; // the configuration is another server's: nothing here is worth checking against it

@@ -114,7 +114,7 @@ public final class ArchiveGet {
     private final Path dataDirectory;
     private final Supplier<Repository> opener;
     private final WorkerStart workerStart;
-    private Duration endOfArchiveLook = GetWorker.END_OF_ARCHIVE_LOOK;
+    private final Duration endOfArchiveLook;
 
     /**
      * @param dataDirectory the data directory (restore_command's working directory), where
@@ -122,7 +122,8 @@ public final class ArchiveGet {
      */
     public ArchiveGet(RepositorySettings repositorySettings, ArchiveGetSettings settings, Path dataDirectory,
                       WorkerStart workerStart) {
-        this(repositorySettings, settings, dataDirectory, workerStart, () -> Repositories.open(repositorySettings));
+        this(repositorySettings, settings, dataDirectory, workerStart, () -> Repositories.open(repositorySettings),
+                GetWorker.END_OF_ARCHIVE_LOOK);
     }
 
     /** Without a worker (in-process callers). */
@@ -130,19 +131,18 @@ public final class ArchiveGet {
         this(repositorySettings, settings, dataDirectory, WorkerStart.none());
     }
 
+    /**
+     * @param endOfArchiveLook how often the worker looks again at the end of the archive on its own
+     *                         (a second in production; far apart in a test of what recovery's calls do)
+     */
     ArchiveGet(RepositorySettings repositorySettings, ArchiveGetSettings settings, Path dataDirectory, WorkerStart workerStart,
-               Supplier<Repository> opener) {
+               Supplier<Repository> opener, Duration endOfArchiveLook) {
         this.repositorySettings = requireNonNull(repositorySettings, "repositorySettings is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
         this.workerStart = requireNonNull(workerStart, "workerStart is null");
         this.opener = requireNonNull(opener, "opener is null");
-    }
-
-    /** How often this instance's worker looks again at the end of the archive (default a second). */
-    ArchiveGet endOfArchiveLook(Duration look) {
-        this.endOfArchiveLook = requireNonNull(look, "look is null");
-        return this;
+        this.endOfArchiveLook = requireNonNull(endOfArchiveLook, "endOfArchiveLook is null");
     }
 
     /**

@@ -151,7 +151,7 @@ class ArchiveGetIT {
         }
         // its own looks at the end of the archive far apart: what it answers there, it answers because recovery asked
         ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 3, 2), data,
-                ArchiveGet.WorkerStart.none()).endOfArchiveLook(Duration.ofMinutes(10));
+                ArchiveGet.WorkerStart.none(), () -> Repositories.open(rs), Duration.ofMinutes(10));
         HookSpool spool = new HookSpool(walDir);
         CompletableFuture<Integer> worker = OwnThread.start("worker",
                 () -> get.worker(walDir, new HookCaller("archive-get --config c", Optional.empty())));

@@ -236,13 +236,17 @@ public final class WalArchive {
 
     /** Removes the archived {@code name} and its index (expire); nothing happens if it is not there. */
     public void remove(WalFileName name) {
-        repository.storage().remove(key(requireNonNull(name, "name is null")));
-        repository.storage().remove(indexKey(name));
+        keys(requireNonNull(name, "name is null")).forEach(repository.storage()::remove);
     }
 
-    /** The keys of what archiving {@code name} stored: the file and, for a segment, its index (which may not exist). */
+    /**
+     * The keys of what archiving {@code name} stored, in the order to remove them: for a segment
+     * its index (which may not exist) first, then the file. Removal stopped between the two then
+     * leaves a listed segment without an index (read by decoding, removed by the next expire),
+     * never an index that no listing shows.
+     */
     public List<String> keys(WalFileName name) {
-        return name.kind() == WalFileName.Kind.SEGMENT ? List.of(key(name), indexKey(name)) : List.of(key(name));
+        return name.kind() == WalFileName.Kind.SEGMENT ? List.of(indexKey(name), key(name)) : List.of(key(name));
     }
 
     /** History files parsed by this process, per open storage, by key: they never change once archived. */

@@ -82,6 +82,15 @@ class WalIndexIT {
         reader.remove(names.get(0));
         assertFalse(storage.info(reader.indexKey(names.get(0))).isPresent());
         assertTrue(reader.index(names.get(0)).isEmpty());
+        // expire removes keys(name) in order: stopped after the first, what is left is still listed, so its rerun
+        // removes the rest (an index alone would be listed by nothing and stay forever)
+        List<String> keys = reader.keys(names.get(2));
+        assertEquals(2, keys.size(), keys.toString());
+        storage.remove(keys.get(0));
+        try (var listed = reader.listObjects()) {
+            assertTrue(listed.anyMatch(f -> f.name().equals(names.get(2))), "the segment is still listed");
+        }
+        assertTrue(reader.index(names.get(2)).isEmpty(), "read by decoding from now on");
 
         // damaged, or moved under another segment's name: as if there were none
         try (var w = storage.newWrite(key, Storage.WriteMode.OVERWRITE)) {

@@ -291,7 +291,9 @@ final class IncrementalRebuild {
     /**
      * Puts the earlier backup's bytes of {@code chunk} below the truncation length into the
      * scratch buffer, zeros after; when the increment rewrites all of those bytes, they are
-     * not read (the scratch buffer then holds bytes the increment's blocks replace).
+     * not read (the scratch buffer then holds bytes the increment's blocks replace). Only the
+     * bytes no block of the increment will cover are zeroed: a chunk the increment rewrites whole
+     * is not cleared first (a megabyte of writes per chunk, most of a cold JVM's rebuild time).
      */
     private void fillBase(int chunk) throws IOException {
         int len = chunkLength(chunk);
@@ -306,7 +308,18 @@ final class IncrementalRebuild {
         } else if (scratch == null) {
             scratch = new byte[chunkSize];
         }
-        Arrays.fill(scratch, (int) keep, len, (byte) 0);
+        // the increment's blocks in this chunk start at nextBlock when it is opened for them (none otherwise)
+        int from = (int) keep;
+        for (int i = nextBlock; i < blocks.length && blocks[i] / chunkBlocks == chunk; i++) {
+            int at = (blocks[i] % chunkBlocks) * BLOCK;
+            if (at > from) {
+                Arrays.fill(scratch, from, Math.min(at, len), (byte) 0);
+            }
+            from = Math.max(from, at + BLOCK);
+        }
+        if (from < len) {
+            Arrays.fill(scratch, from, len, (byte) 0);
+        }
     }
 
     /** An earlier chunk's plaintext, checked against its length and XXH64; on a reader thread. */

@@ -92,6 +92,23 @@ class IncrementalRebuildTest {
     }
 
     @Test
+    void blocksTheIncrementDoesNotSendPastTheEarlierCopyAreZerosWhateverTheChunkBeforeHeld() throws IOException {
+        // the file grew from 35 to 44 blocks: the fifth chunk (32 to 39) is rebuilt from the earlier copy and new blocks,
+        // then the sixth (40 to 43), which the earlier copy does not reach, from blocks 40 and 42 alone: 41 and 43 are zeros
+        int[] changed = {33, 36, 37, 38, 39, 40, 42};
+        byte[][] blocks = new byte[changed.length][];
+        byte[] expected = new byte[44 * BLOCK];
+        System.arraycopy(prior, 0, expected, 0, prior.length);
+        for (int i = 0; i < changed.length; i++) {
+            blocks[i] = bytes(BLOCK);
+            System.arraycopy(blocks[i], 0, expected, changed[i] * BLOCK, BLOCK);
+        }
+        Rebuilt r = rebuild(increment(44, changed, blocks));
+        assertArrayEquals(expected, r.bytes);
+        assertEquals(crc(expected), r.fileCrc);
+    }
+
+    @Test
     void aTruncatedFileKeepsTheEarlierBlocksBelowTheTruncationLength() throws IOException {
         Rebuilt r = rebuild(increment(12, new int[0], new byte[0][]));
         assertArrayEquals(Arrays.copyOf(prior, 12 * BLOCK), r.bytes);

@@ -186,13 +186,25 @@ public final class Repository implements AutoCloseable {
         return new ClusterCatalog(this, systemId);
     }
 
-    /** The system identifiers of the clusters in this repository. */
+    /**
+     * The system identifiers of the clusters in this repository: the names one level below
+     * {@code clusters/} ({@link Storage#listChildren}: one listing of that level, not of every
+     * chunk and WAL file below it); anything there that is not a cluster's number is not one.
+     */
     public Stream<Long> clusters() {
-        return storage.list(RepositoryLayout.CLUSTERS_DIR)
-                .map(i -> i.key().substring(RepositoryLayout.CLUSTERS_DIR.length()))
-                .map(k -> k.substring(0, k.indexOf('/')))
-                .distinct()
-                .map(Long::parseUnsignedLong);
+        return storage.listChildren(RepositoryLayout.CLUSTERS_DIR)
+                .flatMap(Repository::clusterNumber);
+    }
+
+    private static Stream<Long> clusterNumber(String name) {
+        if (name.isEmpty() || !name.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return Stream.empty();
+        }
+        try {
+            return Stream.of(Long.parseUnsignedLong(name));
+        } catch (NumberFormatException e) {
+            return Stream.empty(); // past 64 bits
+        }
     }
 
     /**

@@ -45,6 +45,11 @@ public abstract class ForwardingStorage implements Storage {
     }
 
     @Override
+    public Stream<String> listChildren(String prefix) {
+        return inner.listChildren(prefix);
+    }
+
+    @Override
     public void remove(String key) {
         inner.remove(key);
     }

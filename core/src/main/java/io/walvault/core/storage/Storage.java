@@ -90,6 +90,22 @@ public interface Storage extends AutoCloseable {
      */
     Stream<ObjectInfo> list(String prefix);
 
+    /**
+     * The names one level below {@code prefix}, which ends with {@code /}: for each object whose
+     * key starts with it, the rest of its key up to the next {@code /} (or to its end), each name
+     * once, in order. What {@link #list} would give, cut and made distinct, without reading every
+     * key below: S3 asks with a delimiter, a local directory is read one level deep. Callers
+     * finding which clusters a repository holds use it: {@code list("clusters/")} would read
+     * every chunk and WAL file of every cluster, thousands of requests on a large repository.
+     * The stream may be lazy and must be closed.
+     */
+    default Stream<String> listChildren(String prefix) {
+        if (!StorageKeys.checkPrefix(prefix).endsWith("/")) {
+            throw new IllegalArgumentException("prefix '" + prefix + "' does not end with '/'");
+        }
+        return list(prefix).map(i -> StorageKeys.child(prefix, i.key())).distinct();
+    }
+
     /** Removes the object; nothing happens if it does not exist. */
     void remove(String key);
 

@@ -52,6 +52,15 @@ public final class StorageKeys {
         return prefix;
     }
 
+    /** The name one level below {@code prefix} (ending with {@code /}) that {@code key}, below it, lies in. */
+    public static String child(String prefix, String key) {
+        if (!key.startsWith(prefix) || key.length() == prefix.length()) {
+            throw new IllegalArgumentException("key '" + key + "' is not below '" + prefix + "'");
+        }
+        int slash = key.indexOf('/', prefix.length());
+        return slash < 0 ? key.substring(prefix.length()) : key.substring(prefix.length(), slash);
+    }
+
     private static WalvaultException invalid(String key, String why) {
         return new WalvaultException(ErrorCode.INTERNAL, "object key '" + key + "' is invalid: it " + why);
     }

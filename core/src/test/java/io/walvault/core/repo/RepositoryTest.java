@@ -15,6 +15,7 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.core.error.WrongKeyException;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.storage.ForwardingStorage;
+import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.ObjectNotFoundException;
 import io.walvault.core.storage.Storage;
 import io.walvault.core.storage.memory.MemoryStorage;
@@ -23,12 +24,14 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.TimelineId;
@@ -88,6 +91,29 @@ class RepositoryTest {
         // a cluster written before these records existed (objects, no record) is one the repository knows
         storage.remove(RepositoryLayout.clusterRecord(SYSID));
         Repository.open(storage, KeyMaterial.none()).cluster(SYSID).admitWriter(false);
+    }
+
+    @Test
+    void theClustersAreFoundWithoutListingTheirObjects() throws IOException {
+        Repository repo = create(EncryptionMode.NONE, null);
+        put(repo, SEG1, segment(1));
+        put(repo, SEG2, segment(SEG2, 2));
+        long second = SYSID + 1;
+        repo.cluster(second).admitWriter(true);
+        storage.newWrite("clusters/notes.txt").finish(); // not a cluster
+        List<String> listed = new ArrayList<>();
+        Storage counting = new ForwardingStorage(storage) {
+            @Override
+            public Stream<ObjectInfo> list(String prefix) {
+                return super.list(prefix).peek(i -> listed.add(i.key()));
+            }
+        };
+        Repository again = Repository.open(counting, KeyMaterial.none());
+        try (Stream<Long> c = again.clusters()) {
+            assertEquals(List.of(SYSID, second), c.sorted().toList());
+        }
+        assertEquals(List.of(), listed.stream().filter(k -> k.startsWith("clusters/")).toList(),
+                "no WAL file, chunk or backup object of a cluster is read to find the clusters");
     }
 
     @Test

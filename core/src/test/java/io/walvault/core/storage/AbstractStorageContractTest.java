@@ -190,6 +190,39 @@ public abstract class AbstractStorageContractTest {
     }
 
     @Test
+    void listsTheNamesOneLevelBelowAPrefixAsTheFullListingWouldCutThem() throws IOException {
+        Storage s = storage();
+        for (String k : List.of("clusters/7/wal/00000001/000000010000000000000001", "clusters/7/cluster.json",
+                "clusters/42/chunks/ab/abcd", "clusters/4-2/x", "clusters/4/y", "clusters/readme", "clustersx/1/z",
+                "other/9/w")) {
+            put(s, k, k.getBytes());
+        }
+        List<String> children;
+        try (Stream<String> c = s.listChildren("clusters/")) {
+            children = c.toList();
+        }
+        List<String> cut;
+        try (Stream<ObjectInfo> l = s.list("clusters/")) {
+            cut = l.map(i -> i.key().substring("clusters/".length()))
+                    .map(k -> k.contains("/") ? k.substring(0, k.indexOf('/')) : k).distinct().toList();
+        }
+        // in key order: "4-2/x" before "4/y" ('-' before '/'), "42/..." before "7/...", a file ("readme") a name too
+        assertEquals(List.of("4-2", "4", "42", "7", "readme"), children);
+        assertEquals(cut, children, "the same names as cutting the full listing, in the same order");
+        try (Stream<String> c = s.listChildren("clusters/42/chunks/")) {
+            assertEquals(List.of("ab"), c.toList());
+        }
+        try (Stream<String> c = s.listChildren("nothing/")) {
+            assertEquals(List.of(), c.toList());
+        }
+        s.remove("clusters/4/y"); // its name goes with its last object
+        try (Stream<String> c = s.listChildren("clusters/")) {
+            assertEquals(List.of("4-2", "42", "7", "readme"), c.toList());
+        }
+        assertThrows(IllegalArgumentException.class, () -> s.listChildren("clusters"));
+    }
+
+    @Test
     void removes() throws IOException {
         Storage s = storage();
         put(s, "d/one", new byte[] {1});

@@ -19,6 +19,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -56,6 +57,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
@@ -330,6 +332,32 @@ public final class S3Storage implements Storage {
                 // directory markers (S3Proxy's filesystem store and some consoles show them) are not objects
                 .filter(o -> !o.key().endsWith("/"))
                 .map(o -> new ObjectInfo(o.key().substring(keyPrefix.length()), o.size(), o.lastModified()));
+    }
+
+    /**
+     * ListObjectsV2 with {@code /} as delimiter: a page holds the common prefixes (one per name
+     * below which objects lie) and the objects directly at this level, never the keys further
+     * down.
+     */
+    @Override
+    public Stream<String> listChildren(String prefix) {
+        if (!StorageKeys.checkPrefix(prefix).endsWith("/")) {
+            throw new IllegalArgumentException("prefix '" + prefix + "' does not end with '/'");
+        }
+        String full = keyPrefix + prefix;
+        List<String> names = new ArrayList<>();
+        try {
+            for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket()).prefix(full).delimiter("/"))) {
+                page.commonPrefixes().forEach(c -> names.add(c.prefix().substring(full.length())));
+                page.contents().stream().filter(o -> !o.key().endsWith("/"))
+                        .forEach(o -> names.add(o.key().substring(full.length())));
+            }
+        } catch (SdkException e) {
+            throw failed("list", prefix, e);
+        }
+        // a page lists its prefixes and its objects apart: sorted together as keys compare (a prefix as "name/")
+        names.sort(null);
+        return names.stream().map(n -> n.endsWith("/") ? n.substring(0, n.length() - 1) : n).distinct();
     }
 
     @Override

@@ -223,10 +223,7 @@ class CheckIT {
 
     @PgTest(slot = 1)
     void namesAServerThatCannotReplicate(PgHarness harness) throws Exception {
-        Path scratch = harness.scratchDirectory("minimal");
-        Path conf = scratch.resolve("walvault.conf");
-        Files.writeString(conf, "repo = " + scratch.resolve("repo").toUri() + "\nencryption = none\n");
-        assertEquals(0, inProcess("init", "--config", conf.toString()).exitCode());
+        Path conf = initializedRepository(harness, "minimal");
         PgCluster pg = harness.cluster().name("minimal").setting("wal_level", "minimal").setting("max_wal_senders", 0).start();
         pg.execute("CREATE ROLE wv_min LOGIN REPLICATION");
         Result r = inProcess("check", "--config", conf.toString(), "--pg", "host=127.0.0.1 port=" + pg.port()
@@ -246,10 +243,7 @@ class CheckIT {
      */
     @PgTest(slot = 1)
     void doesNotWaitForArchivingWhenTheServerArchivesNothing(PgHarness harness) throws Exception {
-        Path scratch = harness.scratchDirectory("unarchived");
-        Path conf = scratch.resolve("walvault.conf");
-        Files.writeString(conf, "repo = " + scratch.resolve("repo").toUri() + "\nencryption = none\n");
-        assertEquals(0, inProcess("init", "--config", conf.toString()).exitCode());
+        Path conf = initializedRepository(harness, "unarchived");
         PgCluster pg = harness.cluster().name("unarchived").setting("archive_mode", "off").start();
         pg.execute("CREATE TABLE t AS SELECT generate_series(1, 1000) AS id"); // WAL a switch would leave
         String segment = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
@@ -261,6 +255,15 @@ class CheckIT {
             assertTrue(r.out().contains(line), line + "\n" + r.out());
         }
         assertEquals(segment, pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())"), "no WAL switch");
+    }
+
+    /** A config file naming a new unencrypted repository in the scratch directory {@code name}. */
+    private static Path initializedRepository(PgHarness harness, String name) throws Exception {
+        Path scratch = harness.scratchDirectory(name);
+        Path conf = scratch.resolve("walvault.conf");
+        Files.writeString(conf, "repo = " + scratch.resolve("repo").toUri() + "\nencryption = none\n");
+        assertEquals(0, inProcess("init", "--config", conf.toString()).exitCode());
+        return conf;
     }
 
     private static Result inProcess(String... args) {

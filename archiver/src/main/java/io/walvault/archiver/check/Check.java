@@ -67,9 +67,9 @@ public final class Check {
         }
     }
 
-    /** What the replication connection found: the cluster, the major, and the slot settings' lines for after the slot's. */
     /**
-     * What the replication connection found.
+     * What the replication connection found: the cluster, the major, and the slot settings' lines
+     * for after the slot's.
      *
      * @param archivingOff archive_mode is off while WAL should come through archive_command: no
      *                     segment can reach the repository that way
@@ -157,7 +157,7 @@ public final class Check {
             if (options.expectArchiveCommand()) {
                 String mode = c.show("archive_mode").trim();
                 archivingOff = mode.equals("off");
-                out.add(mode.equals("off") ? CheckResult.failed("archive_mode", mode,
+                out.add(archivingOff ? CheckResult.failed("archive_mode", mode,
                         "set archive_mode = on and restart the server (or stream WAL with 'walvault agent' and check with"
                                 + " --no-archive-command)")
                         : CheckResult.ok("archive_mode", mode));

@@ -17,8 +17,9 @@ import java.util.Properties;
 
 /**
  * The SQL side of {@code walvault check}, over JDBC with the same conninfo as the replication
- * connection (over TCP, or a Unix-domain socket through {@link UnixSocketFactory}): pg_stat_archiver, the replication slot the agent streams from,
- * the data directory (to know the server's OS user), and a WAL switch for the end-to-end check.
+ * connection (over TCP, or a Unix-domain socket through {@link UnixSocketFactory}):
+ * pg_stat_archiver, the replication slot the agent streams from, the data directory (to know
+ * the server's OS user), and a WAL switch for the end-to-end check.
  * {@code pg_switch_wal()} needs a grant a REPLICATION role does not have by default; its absence
  * is a failure with the GRANT to run. Also the server's WAL position, for {@code walvault status}.
  */

@@ -23,8 +23,9 @@ import java.util.TreeSet;
  *
  * <p>Memory: PostgreSQL lists files in its manifest in the order it sent them, so observations
  * are kept in arrival order and matched in that order: the first {@code inMemoryLimit} in
- * memory, the rest in a {@link ScratchFile} that is read back sequentially. Entries that come out of
- * order wait in a map, so memory grows only with the disorder, not with the number of files.
+ * memory, the rest in a {@link ScratchFile} that is read back sequentially. Entries that come
+ * out of order wait in a map, so memory grows only with the disorder, not with the number of
+ * files.
  *
  * <p>Lifecycle: all {@code observed} calls, then {@code check} calls, then {@code finish};
  * {@link #close()} lets the scratch file go. Not thread-safe.

@@ -100,9 +100,7 @@ public interface Storage extends AutoCloseable {
      * The stream may be lazy and must be closed.
      */
     default Stream<String> listChildren(String prefix) {
-        if (!StorageKeys.checkPrefix(prefix).endsWith("/")) {
-            throw new IllegalArgumentException("prefix '" + prefix + "' does not end with '/'");
-        }
+        StorageKeys.checkParent(prefix);
         return list(prefix).map(i -> StorageKeys.child(prefix, i.key())).distinct();
     }
 

@@ -52,6 +52,14 @@ public final class StorageKeys {
         return prefix;
     }
 
+    /** Checks a prefix whose children are asked for ({@link Storage#listChildren}): a valid one ending with {@code /}. */
+    public static String checkParent(String prefix) {
+        if (!checkPrefix(prefix).endsWith("/")) {
+            throw new IllegalArgumentException("prefix '" + prefix + "' does not end with '/'");
+        }
+        return prefix;
+    }
+
     /** The name one level below {@code prefix} (ending with {@code /}) that {@code key}, below it, lies in. */
     public static String child(String prefix, String key) {
         if (!key.startsWith(prefix) || key.length() == prefix.length()) {

@@ -26,9 +26,10 @@ import java.util.function.Consumer;
 /**
  * A backup's manifest read once and kept so that a restore or a verify can take the files of
  * one bundle at a time without holding millions of entries in memory: regular files go to a
- * {@link ScratchFile} (private, nameless, gone with the process however it ends), with, per bundle, only the positions of its
- * entries (8 bytes a file), and the positions of the files stored as chunks; directories, links and the top-level files walvault treats
- * specially (backup_label, tablespace_map) stay in memory.
+ * {@link ScratchFile} (private, nameless, gone with the process however it ends), with, per
+ * bundle, only the positions of its entries (8 bytes a file), and the positions of the files
+ * stored as chunks; directories, links and the top-level files walvault treats specially
+ * (backup_label, tablespace_map) stay in memory.
  *
  * <p>Built by one thread; then {@link #filesOf} may be called from several threads at once.
  */

@@ -32,10 +32,8 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.Optional;
@@ -229,38 +227,16 @@ public final class PosixStorage implements Storage {
     }
 
     /**
-     * One directory read: its files, and its directories that hold at least one object (the
-     * first file a walk of each finds), as {@link #list} would name them; hidden entries
-     * (temporary files) are skipped as there.
+     * One directory read ({@link SortedWalk#children}): its files, and its directories that hold
+     * at least one object, as {@link #list} would name them.
      */
     @Override
     public Stream<String> listChildren(String prefix) {
-        if (!StorageKeys.checkPrefix(prefix).endsWith("/")) {
-            throw new IllegalArgumentException("prefix '" + prefix + "' does not end with '/'");
-        }
-        Path dir = prefixDirectory(prefix);
+        Path dir = prefixDirectory(StorageKeys.checkParent(prefix));
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return Stream.empty();
         }
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            for (Path p : entries) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".")) {
-                    continue;
-                }
-                BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                if (a.isRegularFile()) {
-                    names.add(name);
-                } else if (a.isDirectory() && new SortedWalk(root, location(), p, "").hasNext()) {
-                    names.add(name + "/");
-                }
-            }
-        } catch (IOException e) {
-            throw StorageErrors.failed("list", prefix, location(), e);
-        }
-        names.sort(null); // a directory as "name/", as keys compare
-        return names.stream().map(n -> n.endsWith("/") ? n.substring(0, n.length() - 1) : n);
+        return SortedWalk.children(root, location(), dir).stream();
     }
 
     /** The directory a (checked) prefix's keys lie in: {@code a/b/c} and {@code a/b/} are in {@code a/b}. */

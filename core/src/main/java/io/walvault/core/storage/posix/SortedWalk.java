@@ -42,12 +42,27 @@ final class SortedWalk implements Iterator<ObjectInfo> {
     SortedWalk(Path root, String location, Path start, String namePrefix) {
         this.root = root;
         this.location = location;
-        List<Entry> top = entries(start);
+        List<Entry> top = entries(root, location, start);
         top.removeIf(e -> !(e.sortName().startsWith(namePrefix) || namePrefix.startsWith(e.sortName())));
         stack.push(top.iterator());
     }
 
-    private List<Entry> entries(Path dir) {
+    /**
+     * The names directly in {@code dir} as the keys below it would give them, in key order: its
+     * files, and its directories in which a walk finds a file (an empty one, or one holding only
+     * temporary files, names no object).
+     */
+    static List<String> children(Path root, String location, Path dir) {
+        List<String> names = new ArrayList<>();
+        for (Entry e : entries(root, location, dir)) {
+            if (!e.attributes().isDirectory() || new SortedWalk(root, location, e.path(), "").hasNext()) {
+                names.add(e.path().getFileName().toString());
+            }
+        }
+        return names;
+    }
+
+    private static List<Entry> entries(Path root, String location, Path dir) {
         List<Entry> list = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -86,7 +101,7 @@ final class SortedWalk implements Iterator<ObjectInfo> {
             }
             Entry e = top.next();
             if (e.attributes().isDirectory()) {
-                stack.push(entries(e.path()).iterator());
+                stack.push(entries(root, location, e.path()).iterator());
             } else {
                 String key = root.relativize(e.path()).toString().replace(e.path().getFileSystem().getSeparator(), "/");
                 next = new ObjectInfo(key, e.attributes().size(), e.attributes().lastModifiedTime().toInstant());

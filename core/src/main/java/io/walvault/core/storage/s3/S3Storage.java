@@ -341,9 +341,7 @@ public final class S3Storage implements Storage {
      */
     @Override
     public Stream<String> listChildren(String prefix) {
-        if (!StorageKeys.checkPrefix(prefix).endsWith("/")) {
-            throw new IllegalArgumentException("prefix '" + prefix + "' does not end with '/'");
-        }
+        StorageKeys.checkParent(prefix);
         String full = keyPrefix + prefix;
         List<String> names = new ArrayList<>();
         try {

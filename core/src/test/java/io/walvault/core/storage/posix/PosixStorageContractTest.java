@@ -10,6 +10,7 @@ import io.walvault.core.error.WalvaultException;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.AbandonedWrites;
 import io.walvault.core.storage.AbstractStorageContractTest;
+import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +40,23 @@ class PosixStorageContractTest extends AbstractStorageContractTest {
     private static List<String> allFiles(Path root) throws IOException {
         try (Stream<Path> w = Files.walk(root)) {
             return w.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void aDirectoryWithNoObjectIsNoChildAsItIsInNoListing() throws IOException {
+        Storage s = storage();
+        put(s, "clusters/1/cluster.json", new byte[] {1});
+        Path root = dir.resolve("repo");
+        Files.createDirectories(root.resolve("clusters/2/wal")); // empty, however deep
+        Files.createDirectories(root.resolve("clusters/3"));
+        Files.write(root.resolve("clusters/3/.cluster.json.1a2b.tmp"), new byte[] {1}); // a killed write's remains
+        Files.write(root.resolve("clusters/.4.tmp"), new byte[] {1});
+        try (Stream<String> c = s.listChildren("clusters/")) {
+            assertEquals(List.of("1"), c.toList());
+        }
+        try (Stream<ObjectInfo> l = s.list("clusters/")) {
+            assertEquals(List.of("clusters/1/cluster.json"), l.map(ObjectInfo::key).toList());
         }
     }
 

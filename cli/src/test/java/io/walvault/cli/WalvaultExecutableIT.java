@@ -17,7 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,6 +147,23 @@ class WalvaultExecutableIT {
             assertEquals(0, p.exitValue(), place + ": " + out);
             assertTrue(out.contains(Version.get()), place + ": " + out);
         }
+    }
+
+    @Test
+    void onJava24AndNewerNoCommandWarnsOnStandardErrorAboutNativeCodeOrUnsafe(@TempDir Path dir) throws Exception {
+        // Java 22+ warns when a library loads native code (lz4-java, Netty's epoll) and 24+ when Netty
+        // uses sun.misc.Unsafe: lines on standard error, so in PostgreSQL's log for every hook call
+        Optional<Path> java = NewerJava.find(24);
+        Assumptions.assumeTrue(java.isPresent(), "no Java 24 or newer on this machine (" + NewerJava.WHERE + ")");
+        Result init = WalvaultProcess.of("init", "--repo", dir.resolve("repo").toUri().toString(), "--encryption", "none")
+                .env("WALVAULT_JAVA", java.get().toString()).withoutEnvStartingWith("WALVAULT_CDS").timeout(SHORT).run();
+        assertEquals(0, init.exitCode(), init.out());
+        // Netty's event loop is set up before the connection is refused
+        Result check = WalvaultProcess.of("check", "--repo", dir.resolve("repo").toUri().toString(),
+                        "--pg", "host=127.0.0.1 port=1 user=walvault connect_timeout=5")
+                .env("WALVAULT_JAVA", java.get().toString()).env("WALVAULT_CDS_DIR", "off").timeout(SHORT).run();
+        assertTrue(check.out().contains("FAILED  replication connection"), check.out());
+        assertFalse(check.out().contains("WARNING"), java.get() + ": " + check.out());
     }
 
     @Test

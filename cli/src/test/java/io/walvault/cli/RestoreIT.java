@@ -107,9 +107,14 @@ class RestoreIT {
 
         /** Writes rows after the backup and waits until their WAL is archived. */
         void writeAfterBackupAndArchive() throws Exception {
-            pg.execute("INSERT INTO after_backup SELECT generate_series(1, 1000)", "SELECT pg_switch_wal()",
+            writeAndArchive("INSERT INTO after_backup SELECT generate_series(1, 1000)", "SELECT pg_switch_wal()",
                     "SELECT pg_create_restore_point('after-first-thousand')",
                     "INSERT INTO after_backup SELECT generate_series(1001, 2000)");
+        }
+
+        /** Runs {@code sql}, switches to a new WAL segment and waits until the one written last is archived. */
+        void writeAndArchive(String... sql) throws Exception {
+            pg.execute(sql);
             String last = pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())");
             pg.execute("SELECT pg_switch_wal()");
             Instant deadline = Instant.now().plusSeconds(120);
@@ -258,9 +263,14 @@ class RestoreIT {
         assertTrue(bad.out().contains("will not start"), bad.out());
         assertUnstartable(corrupt);
 
-        // a WAL segment missing after the backup: named at plan time, nothing written
+        // a WAL segment missing after the backup: named at plan time, nothing written (two more segments archived
+        // first, so that the gap lies after the restore point's segment and before the archive's end)
+        String afterPoint = f.pg.queryString("SELECT pg_walfile_name(pg_current_wal_lsn())"); // the restore point's was switched from
+        f.writeAndArchive("INSERT INTO after_backup SELECT generate_series(2001, 2100)", "SELECT pg_switch_wal()",
+                "INSERT INTO after_backup SELECT generate_series(2101, 2200)");
         List<String> segments = walObjects(f.repoDir.resolve("clusters"));
         String victim = segments.get(segments.size() - 2);
+        assertTrue(victim.compareTo(afterPoint) >= 0, victim + " " + afterPoint + " " + segments);
         Path victimObject;
         try (Stream<Path> s = Files.walk(f.repoDir.resolve("clusters"))) {
             victimObject = s.filter(p -> p.getFileName().toString().startsWith(victim)).findFirst().orElseThrow();
@@ -271,6 +281,17 @@ class RestoreIT {
         assertEquals(ErrorCode.WAL_GAP.exitCode(), missing.exitCode(), missing.out());
         assertTrue(missing.out().contains("'" + victim + "'"), missing.out());
         assertFalse(Files.exists(gap), "planning a restore that cannot succeed wrote its directory");
+        // a target before the gap is reached as ever (it used to be refused: the search for it planned to the archive's end)
+        Result beforeGap = f.restore(gap, "--dry-run", "--target-name", "after-first-thousand", "--tablespace-map",
+                f.tablespace + "=" + gap + "-ts");
+        assertEquals(0, beforeGap.exitCode(), beforeGap.out());
+        assertTrue(beforeGap.out().contains("restore point 'after-first-thousand': recovery stops after the record at"),
+                beforeGap.out());
+        // one the WAL before the gap does not hold: the gap is why
+        Result pastGap = f.restore(gap, "--dry-run", "--target-name", "no-such-point", "--tablespace-map", f.tablespace + "=" + gap + "-ts");
+        assertEquals(ErrorCode.WAL_GAP.exitCode(), pastGap.exitCode(), pastGap.out());
+        assertTrue(pastGap.out().contains("up to WAL segment '" + victim + "', which is missing from the archive"), pastGap.out());
+        assertFalse(Files.exists(gap), "a dry run created the data directory");
     }
 
     /** What a successful restore leaves: startable, owner-only, accounted for. */

@@ -24,8 +24,8 @@ import java.util.Optional;
  * @param bytesToFetch the backup's and the WAL's stored bytes
  * @param warnings things the person restoring should know (stray timelines, data after a gap)
  * @param segmentSize the cluster's WAL segment size
- * @param gap for {@link RestorePlanner#reach} only: the missing segment where the plan stops though
- *            later WAL is archived
+ * @param gap for {@link RestorePlanner#reach} and {@link RestorePlanner#planForSearch} only: the
+ *            missing segment where the plan stops though later WAL is archived
  */
 public record RestorePlan(BackupInfo backup, RecoveryTarget target, TimelineId targetTimeline,
                           List<TimelineId> timelinePath, List<PlannedWal> wal, Lsn walEnd, long bytesToFetch,

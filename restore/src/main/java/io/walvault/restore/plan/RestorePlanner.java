@@ -81,6 +81,20 @@ public final class RestorePlanner {
     }
 
     public static RestorePlan plan(List<BackupInfo> backups, WalArchiveListing archive, Request request) {
+        return plan(backups, archive, request, false);
+    }
+
+    /**
+     * {@link #plan} for a target that is still to be found in the WAL (time, transaction, restore
+     * point; no stop resolved yet): the plan runs to the end of the archive or to its first gap
+     * ({@link RestorePlan#gap()}), since the target may lie before the gap. The plan made with
+     * the resolved stop refuses a gap before the stop as usual.
+     */
+    public static RestorePlan planForSearch(List<BackupInfo> backups, WalArchiveListing archive, Request request) {
+        return plan(backups, archive, request, true);
+    }
+
+    private static RestorePlan plan(List<BackupInfo> backups, WalArchiveListing archive, Request request, boolean stopAtGap) {
         List<BackupInfo> candidates = candidates(backups, request);
         RestorePlanException firstTimelineProblem = null;
         for (BackupInfo b : candidates) {
@@ -97,7 +111,7 @@ public final class RestorePlanner {
                 }
                 continue;
             }
-            return walPlan(b, archive, request, target, warnings, false);
+            return walPlan(b, archive, request, target, warnings, stopAtGap);
         }
         if (firstTimelineProblem != null) {
             throw firstTimelineProblem;

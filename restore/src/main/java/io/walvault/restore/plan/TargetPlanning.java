@@ -48,7 +48,7 @@ public final class TargetPlanning {
 
     /**
      * For a time target: the backup to try first (the one given, else the newest that ended
-     * before the target), and its plan to the end of the archive, made without reading WAL; the
+     * before the target), and its plan to the end of the archive (or its first gap), made without reading WAL; the
      * restore extracts it while {@link #resolve} reads the WAL for the stop record. Empty for
      * other targets, whose plan is made at once (none reads WAL, or a restore point or
      * transaction may lie before the newest backup, which only reading the WAL tells).
@@ -63,15 +63,18 @@ public final class TargetPlanning {
         if (candidates.isEmpty()) {
             return Optional.empty(); // plan() explains
         }
-        return Optional.of(RestorePlanner.plan(state.backups(), state.listing(),
+        return Optional.of(RestorePlanner.planForSearch(state.backups(), state.listing(),
                 new RestorePlanner.Request(target, timeline, Optional.of(candidates.get(0)), Optional.empty())));
     }
 
-    /** Finds the stop record of {@code target} in the WAL after {@code backupId}, and the plan that ends there. */
+    /**
+     * Finds the stop record of {@code target} in the WAL after {@code backupId} (up to the end of
+     * the archive or its first gap), and the plan that ends there.
+     */
     public static Planned resolve(ClusterState state, RecoveryTarget target, TargetTimeline timeline, String backupId,
                                   boolean inclusive) {
         List<BackupInfo> backups = state.backups();
-        RestorePlan toEnd = RestorePlanner.plan(backups, state.listing(),
+        RestorePlan toEnd = RestorePlanner.planForSearch(backups, state.listing(),
                 new RestorePlanner.Request(target, timeline, Optional.of(backupId), Optional.empty()));
         TargetResolver.Resolution r = TargetResolver.resolve(toEnd, state.walSource(), target, inclusive);
         RestorePlan plan = RestorePlanner.plan(backups, state.listing(),

@@ -9,6 +9,7 @@ import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.SegmentIndex;
 import io.walvault.core.wal.WalRecord;
 import io.walvault.core.wal.WalRecordReader;
+import io.walvault.core.wal.WalSegmentName;
 import io.walvault.restore.recovery.RecoveryTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -153,6 +154,16 @@ public final class TargetResolver {
             if (finder.found != null && finder.stopsBefore && finder.previousEnd == null && runStart > 0) {
                 return Optional.empty();
             }
+        }
+        if (finder.found == null && plan.gap().isPresent()) {
+            WalSegmentName gap = plan.gap().get();
+            String last = finder.lastCommit == null ? "no transaction committed after the backup before it"
+                    : "the newest commit before it is at " + finder.lastCommit;
+            throw new RestorePlanException(ErrorCode.WAL_GAP, "the target " + target.describe() + " is not in the archived"
+                    + " WAL after backup '" + plan.backup().id() + "' up to WAL segment '" + gap + "', which is missing from"
+                    + " the archive though later WAL exists (" + last + "); recovery cannot pass it HINT: the archive has a"
+                    + " gap; put the segment back (archive-push it from the pg_wal that still holds it), or choose a"
+                    + " target before " + gap.startLsn());
         }
         if (finder.found == null) {
             String last = finder.lastCommit == null ? "no transaction committed in the archived WAL after the backup"

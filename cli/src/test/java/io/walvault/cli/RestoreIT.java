@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.cli.WalvaultProcess.Result;
 import io.walvault.core.error.ErrorCode;
+import io.walvault.core.wal.Lsn;
+import io.walvault.core.wal.WalSegmentName;
 import io.walvault.restore.recovery.ShellQuote;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
@@ -281,6 +283,14 @@ class RestoreIT {
         assertEquals(ErrorCode.WAL_GAP.exitCode(), missing.exitCode(), missing.out());
         assertTrue(missing.out().contains("'" + victim + "'"), missing.out());
         assertFalse(Files.exists(gap), "planning a restore that cannot succeed wrote its directory");
+        // the refusal says how to recover everything before the gap: a target at the last whole record there
+        java.util.regex.Matcher lsn = java.util.regex.Pattern.compile("restore with --target-lsn ([0-9A-F]+/[0-9A-F]+) ")
+                .matcher(missing.out());
+        assertTrue(lsn.find(), missing.out());
+        Result toLast = f.restore(gap, "--dry-run", "--target-lsn", lsn.group(1), "--tablespace-map", f.tablespace + "=" + gap + "-ts");
+        assertEquals(0, toLast.exitCode(), toLast.out());
+        assertTrue(Lsn.parse(lsn.group(1)).isBefore(WalSegmentName.parse(victim, WalSegmentName.DEFAULT_SEGMENT_SIZE).startLsn()),
+                lsn.group(1) + " " + victim);
         // a target before the gap is reached as ever (it used to be refused: the search for it planned to the archive's end)
         Result beforeGap = f.restore(gap, "--dry-run", "--target-name", "after-first-thousand", "--tablespace-map",
                 f.tablespace + "=" + gap + "-ts");

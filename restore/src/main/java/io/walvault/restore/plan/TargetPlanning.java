@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.wal.Lsn;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetTimeline;
 import java.util.ArrayList;
@@ -91,8 +92,15 @@ public final class TargetPlanning {
         requireNonNull(state, "state is null");
         List<BackupInfo> backups = state.backups();
         if (!readsWal(target)) {
-            return new Planned(RestorePlanner.plan(backups, state.listing(),
-                    new RestorePlanner.Request(target, timeline, backupId, Optional.empty())), Optional.empty());
+            RestorePlanner.Request request = new RestorePlanner.Request(target, timeline, backupId, Optional.empty());
+            try {
+                return new Planned(RestorePlanner.plan(backups, state.listing(), request), Optional.empty());
+            } catch (RestorePlanException e) {
+                if (e.code() != ErrorCode.WAL_GAP || !(target instanceof RecoveryTarget.EndOfArchive)) {
+                    throw e;
+                }
+                throw reachBeforeGap(state, request, e);
+            }
         }
         List<String> candidates = new ArrayList<>(candidates(backups, target, backupId));
         if (candidates.isEmpty()) {
@@ -118,6 +126,34 @@ public final class TargetPlanning {
             throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "no backup reaches " + target.describe());
         }
         throw last;
+    }
+
+    /**
+     * The refusal {@code gap} of a restore to the end of an archive that has a gap, with what
+     * recovers everything before it: an LSN target at the last whole record before the gap (a time
+     * target at the newest commit would have recovery look for the first commit after it, past the
+     * gap), and that commit's time. The refusal as it was when nothing after the backup can be replayed.
+     */
+    private static RestorePlanException reachBeforeGap(ClusterState state, RestorePlanner.Request request, RestorePlanException gap) {
+        RestorePlan toGap;
+        try {
+            toGap = RestorePlanner.planForSearch(state.backups(), state.listing(), request);
+        } catch (RestorePlanException e) {
+            return gap; // the backup's own WAL has the gap
+        }
+        if (toGap.gap().isEmpty()) {
+            return gap;
+        }
+        Optional<Lsn> last = TargetResolver.lastWholeRecord(toGap, state.walSource());
+        if (last.isEmpty()) {
+            return gap;
+        }
+        String newest = TargetResolver.newestCommit(toGap, state.walSource()).map(t -> "the newest commit before it is at " + t)
+                .orElse("no transaction committed between the backup and it");
+        return new RestorePlanException(ErrorCode.WAL_GAP, gap.what() + " (" + newest + ") HINT: the archive has a gap; to"
+                + " recover everything archived before it, restore with --target-lsn " + last.get() + " (the last whole"
+                + " record before '" + toGap.gap().get() + "', from backup '" + toGap.backup().id() + "'); or put the segment"
+                + " back (archive-push it from a pg_wal that still holds it) and restore again");
     }
 
     /** Whether a backup other than {@code tried} could be tried for {@code target} (none chosen by hand). */

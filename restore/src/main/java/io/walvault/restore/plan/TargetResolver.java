@@ -68,14 +68,65 @@ public final class TargetResolver {
             throw new RestorePlanException(ErrorCode.WAL_GAP, "no archived WAL follows backup '" + plan.backup().id() + "'");
         }
         boolean indexed = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Name;
-        Optional<Resolution> r;
+        Optional<Finder> f;
         try (IndexWindow window = new IndexWindow(plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), source)) {
-            r = scan(plan, indexed ? window::at : i -> Optional.empty(), source, target, inclusive);
+            f = scan(plan, indexed ? window::at : i -> Optional.empty(), source, target, inclusive);
         }
-        if (r.isEmpty()) { // the record before the stop lies in a segment that was not decoded: decode them all
-            r = scan(plan, i -> Optional.empty(), source, target, inclusive);
+        if (f.isEmpty()) { // the record before the stop lies in a segment that was not decoded: decode them all
+            f = scan(plan, i -> Optional.empty(), source, target, inclusive);
         }
-        return r.orElseThrow();
+        return outcome(plan, target, f.orElseThrow());
+    }
+
+    /**
+     * The commit time of the newest transaction in the WAL of {@code plan}, read from the
+     * segments' indexes where they have one (a segment without decoded), or empty when none
+     * committed there: how far a time target can reach, for a plan that stops at a gap.
+     */
+    public static Optional<Instant> newestCommit(RestorePlan plan, WalSource source) {
+        requireNonNull(plan, "plan is null");
+        if (plan.wal().isEmpty()) {
+            return Optional.empty();
+        }
+        Finder f;
+        try (IndexWindow window = new IndexWindow(plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), source)) {
+            // no transaction ends after the end of time: every segment is passed, its commits counted
+            f = scan(plan, window::at, source, new RecoveryTarget.Time(Instant.MAX), true).orElseThrow();
+        }
+        return Optional.ofNullable(f.lastCommit);
+    }
+
+    /**
+     * Where the last record that is whole in the WAL of {@code plan} begins: a target at it
+     * ({@code recovery_target_lsn}, inclusive) has recovery replay everything the plan's WAL holds
+     * and stop there, where the WAL after it is missing. Decodes the plan's last segments, from
+     * the newest back, until one holds the start of a whole record; empty when none does.
+     */
+    public static Optional<Lsn> lastWholeRecord(RestorePlan plan, WalSource source) {
+        requireNonNull(plan, "plan is null");
+        long segmentSize = plan.segmentSize();
+        List<RestorePlan.PlannedWal> wal = plan.wal();
+        for (int i = wal.size() - 1; i >= 0; i--) {
+            Optional<WalSegmentName> name = wal.get(i).file().segmentName(segmentSize);
+            if (name.isEmpty()) {
+                continue;
+            }
+            Lsn[] last = {null};
+            // one segment fed from its start: a record continuing into it from the one before is not whole here
+            WalRecordReader reader = new WalRecordReader(name.get().startLsn(), segmentSize, r -> last[0] = r.lsn());
+            try {
+                source.read(wal.get(i).file(), Sink.of(reader::feed));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read WAL file '" + wal.get(i).file() + "'", e);
+            }
+            if (last[0] != null && !last[0].isBefore(plan.backup().stopLsn())) {
+                return Optional.of(last[0]);
+            }
+            if (last[0] != null) {
+                return Optional.empty(); // the backup's own WAL: nothing to replay past its consistent point
+            }
+        }
+        return Optional.empty();
     }
 
     /** Whether the records that begin in an indexed segment include the stop record, as far as its index tells. */
@@ -92,7 +143,7 @@ public final class TargetResolver {
      * stop record is the first record of a run that did not start at the backup (the record
      * before it, whose end recovery replays to, was not decoded).
      */
-    private static Optional<Resolution> scan(RestorePlan plan, IntFunction<Optional<SegmentIndex>> indexes,
+    private static Optional<Finder> scan(RestorePlan plan, IntFunction<Optional<SegmentIndex>> indexes,
                                              WalSource source, RecoveryTarget target, boolean inclusive) {
         Finder finder = new Finder(target, inclusive);
         long segmentSize = plan.segmentSize();
@@ -155,6 +206,11 @@ public final class TargetResolver {
                 return Optional.empty();
             }
         }
+        return Optional.of(finder);
+    }
+
+    /** The resolution a finished scan found, or why there is none. */
+    private static Resolution outcome(RestorePlan plan, RecoveryTarget target, Finder finder) {
         if (finder.found == null && plan.gap().isPresent()) {
             WalSegmentName gap = plan.gap().get();
             String last = finder.lastCommit == null ? "no transaction committed after the backup before it"
@@ -182,7 +238,7 @@ public final class TargetResolver {
                     + plan.backup().id() + "' HINT: restore from an older backup (--backup)");
         }
         Lsn replayedUntil = before ? Optional.ofNullable(finder.previousEnd).orElse(r.lsn()) : r.end();
-        return Optional.of(new Resolution(r.lsn(), before, r.end(), replayedUntil, Optional.ofNullable(finder.lastCommit)));
+        return new Resolution(r.lsn(), before, r.end(), replayedUntil, Optional.ofNullable(finder.lastCommit));
     }
 
     /** Watches records for the stop condition. */

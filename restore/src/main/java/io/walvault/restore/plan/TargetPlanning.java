@@ -49,8 +49,8 @@ public final class TargetPlanning {
 
     /**
      * For a time target: the backup to try first (the one given, else the newest that ended
-     * before the target), and its plan to the end of the archive (or its first gap), made without reading WAL; the
-     * restore extracts it while {@link #resolve} reads the WAL for the stop record. Empty for
+     * before the target), and its plan to the end of the archive or its first gap, made without
+     * reading WAL; the restore extracts it while {@link #resolve} reads the WAL for the stop record. Empty for
      * other targets, whose plan is made at once (none reads WAL, or a restore point or
      * transaction may lie before the newest backup, which only reading the WAL tells).
      */
@@ -108,7 +108,11 @@ public final class TargetPlanning {
             RestorePlanner.plan(backups, state.listing(), new RestorePlanner.Request(target, timeline, backupId, Optional.empty()));
             throw new IllegalStateException("unreachable: the planner accepted a target no backup precedes");
         }
+        // when none reaches the target: the oldest backup's search read the most WAL, so its "not in the archived
+        // WAL" says the most; but a gap met by a newer backup's search is what stands between the target and the
+        // backup nearest to it (an older one's search stops at the same gap or an earlier one)
         RestorePlanException last = null;
+        RestorePlanException newestGap = null;
         for (String id : candidates) {
             if (tried.isPresent() && tried.get().equals(id)) {
                 continue;
@@ -120,12 +124,15 @@ public final class TargetPlanning {
                     throw e;
                 }
                 last = e;
+                if (newestGap == null && e.code() == ErrorCode.WAL_GAP) {
+                    newestGap = e;
+                }
             }
         }
         if (last == null) {
             throw new RestorePlanException(ErrorCode.TARGET_UNREACHABLE, "no backup reaches " + target.describe());
         }
-        throw last;
+        throw newestGap != null ? newestGap : last;
     }
 
     /**

@@ -80,8 +80,8 @@ public final class TargetResolver {
 
     /**
      * The commit time of the newest transaction in the WAL of {@code plan}, read from the
-     * segments' indexes where they have one (a segment without decoded), or empty when none
-     * committed there: how far a time target can reach, for a plan that stops at a gap.
+     * segments' indexes where they have one (a segment without one is decoded), or empty when
+     * none committed there: for a plan that stops at a gap, the last transaction before it.
      */
     public static Optional<Instant> newestCommit(RestorePlan plan, WalSource source) {
         requireNonNull(plan, "plan is null");

@@ -7,26 +7,18 @@ import io.walvault.core.compress.Compression;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.repo.EncryptionMode;
-import io.walvault.core.repo.ManifestFile;
-import io.walvault.core.repo.ManifestWriter;
-import io.walvault.core.repo.ObjectResult;
-import io.walvault.core.repo.ObjectWriter;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.storage.ForwardingStorage;
 import io.walvault.core.storage.ObjectInfo;
 import io.walvault.core.storage.memory.MemoryStorage;
 import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
-import io.walvault.core.wal.WalSegmentName;
 import io.walvault.testkit.WalSegments;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -85,7 +77,7 @@ class ClusterStateTest {
         Repository repo = Repository.create(probe, new Repository.InitOptions(Compression.LZ4, EncryptionMode.NONE, null, null,
                 null));
         BackupCatalog catalog = repo.cluster(SYSID).backups();
-        List<BackupInfo> written = List.of(backup(catalog, "20261121T063000Z", 2), backup(catalog, "20261122T063000Z", 4));
+        List<BackupInfo> written = List.of(CommittedBackups.add(catalog, SYSID, "20261121T063000Z", 2), CommittedBackups.add(catalog, SYSID, "20261122T063000Z", 4));
         for (int seg = 2; seg <= 6; seg++) {
             String name = String.format("0000000100000000%08X", seg);
             byte[] bytes = WalSegments.segment(name, SEG, SYSID, seg);
@@ -115,26 +107,5 @@ class ClusterStateTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** A committed backup whose WAL is segment {@code walSegment} of timeline 1. */
-    private static BackupInfo backup(BackupCatalog catalog, String id, int walSegment) throws IOException {
-        ObjectResult bundle;
-        try (ObjectWriter w = catalog.newBundle(id, 0)) {
-            w.write(new byte[1000], 0, 1000);
-            bundle = w.finishWithResult();
-        }
-        WalSegmentName wal = WalSegmentName.parse(String.format("0000000100000000%08X", walSegment), SEG);
-        Instant start = Instant.parse(id.substring(0, 4) + "-" + id.substring(4, 6) + "-" + id.substring(6, 8) + "T06:30:00Z");
-        BackupInfo info = new BackupInfo(id, SYSID, 180001, "18.1", "nightly", TimelineId.of(1), wal.startLsn().plus(0x28),
-                TimelineId.of(1), wal.startLsn().plus(0x100), start, start.plusSeconds(60), OptionalLong.of(SEG), Optional.of(wal),
-                Optional.of(wal), 1L, 1000L, bundle.storedSize(), 1, false);
-        ObjectResult manifest;
-        try (ManifestWriter m = catalog.newManifest(info)) {
-            m.add(ManifestFile.file("base/1/1259", 1000, 0600, 1_700_000_000L, "CRC32C:0badf00d", 0, 0));
-            manifest = m.finish();
-        }
-        catalog.commit(info, manifest, null, List.of(bundle));
-        return info;
     }
 }

@@ -94,9 +94,17 @@ public final class Status {
                     + " 'walvault info' says why; take a new backup with 'walvault backup'"));
         }
         for (TimelineWal.Gap g : gaps) {
+            // a backup that began after the gap on its timeline: what follows the gap is recoverable already
+            Optional<BackupInfo> after = report.backups().stream()
+                    .filter(b -> b.timeline().equals(g.to().timeline()) && !b.startLsn().isBefore(g.to().endLsn()))
+                    .min(Comparator.comparing(BackupInfo::startLsn));
+            String hint = after.map(b -> "what follows it is recoverable from backup '" + b.id() + "'; the gap stays"
+                    + " in the recovery windows until 'walvault expire' removes the backups before it, or until the segment"
+                    + " is put back (archive-push it from a pg_wal that still holds it)")
+                    .orElse("take a new backup so that what follows it can be");
             problems.add(new StatusProblem(Kind.WAL_GAP, "WAL " + g.from() + (g.count() == 1 ? "" : " to " + g.to()) + " ("
                     + g.count() + (g.count() == 1 ? " segment" : " segments") + ") is missing from the archive: no point in it"
-                    + " can be recovered to HINT: take a new backup so that what follows it can be"));
+                    + " can be recovered to HINT: " + hint));
         }
         for (RecoveryWindow w : report.windows()) {
             w.endsAtGap().filter(missing -> gaps.stream().noneMatch(g -> within(missing, g))).ifPresent(missing ->

@@ -36,9 +36,14 @@ class StatusTest {
             Instant.parse("2026-11-21T11:58:00Z"));
 
     private static BackupInfo backup(String id, Instant end) {
-        WalSegmentName two = new WalSegmentName(TimelineId.FIRST, 2, SEG);
-        return new BackupInfo(id, SYSID, 170004, "17.4", "nightly", TimelineId.FIRST, Lsn.of(2 * SEG + 40), TimelineId.FIRST,
-                Lsn.of(2 * SEG + 1000), end.minusSeconds(60), end, OptionalLong.of(SEG), Optional.of(two), Optional.of(two),
+        return backup(id, end, 2);
+    }
+
+    /** A backup whose WAL is segment {@code segment} of timeline 1. */
+    private static BackupInfo backup(String id, Instant end, long segment) {
+        WalSegmentName wal = new WalSegmentName(TimelineId.FIRST, segment, SEG);
+        return new BackupInfo(id, SYSID, 170004, "17.4", "nightly", TimelineId.FIRST, Lsn.of(segment * SEG + 40), TimelineId.FIRST,
+                Lsn.of(segment * SEG + 1000), end.minusSeconds(60), end, OptionalLong.of(SEG), Optional.of(wal), Optional.of(wal),
                 10, 1000, 500, 1, true);
     }
 
@@ -128,6 +133,24 @@ class StatusTest {
         assertTrue(r.problems().get(0).message().startsWith("WAL 000000010000000000000004 (1 segment) is missing"),
                 r.problems().get(0).message());
         assertEquals(List.of("info's warning"), r.warnings());
+    }
+
+    @Test
+    void aGapABackupWasTakenAfterSaysSoInsteadOfAskingForOne() {
+        List<TimelineWal> wal = List.of(TimelineWal.of(TimelineId.FIRST, new TreeSet<>(List.of(2L, 3L, 5L, 6L)), Optional.empty(), SEG));
+        ClusterReport before = new ClusterReport(SYSID, List.of(backup("20261121T092900Z", BACKUP_END)), wal,
+                Optional.of("start"), Optional.of("end"), List.of(), List.of(window(Optional.of(new WalSegmentName(TimelineId.FIRST, 4, SEG)))));
+        String only = assess(before, ServerReading.notAsked(), StatusThresholds.NONE).problems().get(0).message();
+        assertTrue(only.endsWith("HINT: take a new backup so that what follows it can be"), only);
+
+        ClusterReport after = new ClusterReport(SYSID, List.of(backup("20261121T092900Z", BACKUP_END),
+                backup("20261121T120000Z", BACKUP_END.plusSeconds(3600), 5)), wal, Optional.of("start"), Optional.of("end"),
+                List.of(), List.of(window(Optional.of(new WalSegmentName(TimelineId.FIRST, 4, SEG)))));
+        StatusReport r = assess(after, ServerReading.notAsked(), StatusThresholds.NONE);
+        assertEquals(Kind.WAL_GAP, r.problems().get(0).kind(), "a gap is still a gap: no point in it can be recovered to");
+        assertTrue(r.problems().get(0).message().contains("HINT: what follows it is recoverable from backup '20261121T120000Z';"
+                + " the gap stays in the recovery windows until 'walvault expire' removes the backups before it"),
+                r.problems().get(0).message());
     }
 
     @Test

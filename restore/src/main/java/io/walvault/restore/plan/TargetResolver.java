@@ -69,7 +69,7 @@ public final class TargetResolver {
         }
         boolean indexed = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Name;
         Optional<Finder> f;
-        try (IndexWindow window = new IndexWindow(plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), source)) {
+        try (IndexWindow window = indexWindow(plan, source)) {
             f = scan(plan, indexed ? window::at : i -> Optional.empty(), source, target, inclusive);
         }
         if (f.isEmpty()) { // the record before the stop lies in a segment that was not decoded: decode them all
@@ -89,7 +89,7 @@ public final class TargetResolver {
             return Optional.empty();
         }
         Finder f;
-        try (IndexWindow window = new IndexWindow(plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), source)) {
+        try (IndexWindow window = indexWindow(plan, source)) {
             // no transaction ends after the end of time: every segment is passed, its commits counted
             f = scan(plan, window::at, source, new RecoveryTarget.Time(Instant.MAX), true).orElseThrow();
         }
@@ -119,14 +119,17 @@ public final class TargetResolver {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read WAL file '" + wal.get(i).file() + "'", e);
             }
-            if (last[0] != null && !last[0].isBefore(plan.backup().stopLsn())) {
-                return Optional.of(last[0]);
-            }
             if (last[0] != null) {
-                return Optional.empty(); // the backup's own WAL: nothing to replay past its consistent point
+                // before the backup's consistent point: its own WAL, nothing to replay past it
+                return last[0].isBefore(plan.backup().stopLsn()) ? Optional.empty() : Optional.of(last[0]);
             }
         }
         return Optional.empty();
+    }
+
+    /** The segments' indexes of {@code plan}'s WAL, read ahead as a scan asks for them. */
+    private static IndexWindow indexWindow(RestorePlan plan, WalSource source) {
+        return new IndexWindow(plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), source);
     }
 
     /** Whether the records that begin in an indexed segment include the stop record, as far as its index tells. */

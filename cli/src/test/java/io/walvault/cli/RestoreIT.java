@@ -302,6 +302,26 @@ class RestoreIT {
         assertEquals(ErrorCode.WAL_GAP.exitCode(), pastGap.exitCode(), pastGap.out());
         assertTrue(pastGap.out().contains("up to WAL segment '" + victim + "', which is missing from the archive"), pastGap.out());
         assertFalse(Files.exists(gap), "a dry run created the data directory");
+
+        // and both, restored and started: the restore point's rows, and every row archived before the gap
+        Path pointTs = harness.scratchDirectory("before-gap-ts");
+        Path point = harness.scratchDirectory("before-gap").resolve("data");
+        Result atPoint = f.restore(point, "--target-name", "after-first-thousand", "--target-action", "promote",
+                "--tablespace-map", f.tablespace + "=" + pointTs);
+        assertEquals(0, atPoint.exitCode(), atPoint.out());
+        PgCluster p = f.start("before-gap", point, pointTs);
+        assertEquals("1000", p.queryString("SELECT count(*) FROM after_backup"));
+        p.stop();
+        Path lastTs = harness.scratchDirectory("to-gap-ts");
+        Path last = harness.scratchDirectory("to-gap").resolve("data");
+        Result toGap = f.restore(last, "--target-lsn", lsn.group(1), "--target-action", "promote",
+                "--tablespace-map", f.tablespace + "=" + lastTs);
+        assertEquals(0, toGap.exitCode(), toGap.out());
+        PgCluster l = f.start("to-gap", last, lastTs);
+        // the rows of the segment the gap is (2001-2100) and after it are not there; all before it are
+        assertEquals("2000", l.queryString("SELECT count(*) FROM after_backup"));
+        assertEquals(t2, l.queryString("SELECT count(*) || ':' || md5(string_agg(v, ',' ORDER BY id)) FROM t2"));
+        l.stop();
     }
 
     /** What a successful restore leaves: startable, owner-only, accounted for. */

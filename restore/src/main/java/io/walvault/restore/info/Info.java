@@ -62,6 +62,7 @@ public final class Info {
             }
         }
         List<String> problems = new ArrayList<>();
+        List<String> walGaps = new ArrayList<>(); // also in problems
         for (BackupCatalog.Entry e : state.damaged()) {
             problems.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
         }
@@ -99,9 +100,10 @@ public final class Info {
             windows.set(i, new RecoveryWindow(w.startTime(), w.startLsn(), w.fromBackup(), w.endLsn(), w.endTimeline(), commit,
                     w.lastWal(), w.endsAtGap()));
             if (w.endsAtGap().isPresent()) {
-                problems.add("WAL segment '" + w.endsAtGap().get() + "' is missing from the archive: no point between "
+                walGaps.add("WAL segment '" + w.endsAtGap().get() + "' is missing from the archive: no point between "
                         + w.endLsn() + " and " + (i + 1 < windows.size() ? windows.get(i + 1).startLsn() + " (the end of backup '"
                         + windows.get(i + 1).fromBackup() + "')" : "the end of the archive") + " can be recovered to");
+                problems.add(walGaps.get(walGaps.size() - 1));
             }
         }
         if (backups.isEmpty()) {
@@ -109,13 +111,14 @@ public final class Info {
         }
         TimelineDivergence.in(listing).forEach(d -> problems.add(d.describe()));
         for (ArchiveGaps.Gap g : cluster.gaps().list()) {
-            problems.add("WAL " + g.first() + (g.first().equals(g.last()) ? "" : " to " + g.last()) + " (" + g.files()
+            walGaps.add("WAL " + g.first() + (g.first().equals(g.last()) ? "" : " to " + g.last()) + " (" + g.files()
                     + (g.files() == 1 ? " file, " : " files, ") + g.bytes() / (1024 * 1024) + " MiB) was given up unarchived by"
                     + " archive-push on " + g.host() + " at " + g.at() + ": " + g.reason() + " HINT: no point in it can be"
                     + " recovered to; take a new backup so that what follows it can be");
+            problems.add(walGaps.get(walGaps.size() - 1));
         }
         Optional<String> earliest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(0).describeStart());
         Optional<String> latest = windows.isEmpty() ? Optional.empty() : Optional.of(windows.get(windows.size() - 1).describeEnd());
-        return new ClusterReport(cluster.systemId(), backups, wal, earliest, latest, problems, windows);
+        return new ClusterReport(cluster.systemId(), backups, wal, earliest, latest, problems, windows, walGaps);
     }
 }

@@ -76,7 +76,7 @@ public final class Status {
         Rto rto = Rto.estimate(latest, latest.flatMap(w -> report.backups().stream().filter(b -> b.id().equals(w.fromBackup()))
                 .findFirst()), timings);
         StatusReport shape = new StatusReport(now, report.systemId(), server, Optional.empty(), rto, newestWal, newestBackup,
-                report.windows(), gaps, List.of(), report.problems());
+                report.windows(), gaps, List.of(), report.problemsBesideWalGaps());
         Optional<Rpo> rpo = server.position().flatMap(p -> latest.map(w -> rpo(p, w, windowEnd, shape)));
 
         List<StatusProblem> problems = new ArrayList<>();
@@ -127,7 +127,7 @@ public final class Status {
                         + human(age) + " ago, more than --max-backup-age " + human(max) + " HINT: take one with 'walvault"
                         + " backup' (or check why the scheduled one did not run)"))));
         return new StatusReport(now, report.systemId(), server, rpo, rto, newestWal, newestBackup, report.windows(), gaps,
-                problems, report.problems());
+                problems, report.problemsBesideWalGaps()); // its gaps are among the problems, with what to do
     }
 
     private static Rpo rpo(ServerWalPosition server, RecoveryWindow latest, Optional<ArchivedFile> windowEnd, StatusReport at) {

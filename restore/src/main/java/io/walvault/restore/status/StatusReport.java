@@ -24,7 +24,8 @@ import java.util.Optional;
  * @param windows      the recoverable windows, as {@code info} computes them
  * @param gaps         WAL segments missing between archived ones, as {@code info} finds them
  * @param problems     why the cluster is not healthy (none: healthy)
- * @param warnings     what {@code info} warns of for the cluster, for people
+ * @param warnings     what {@code info} warns of for the cluster, for people, but the WAL missing from
+ *                     the archive, which {@code problems} state
  */
 public record StatusReport(Instant at, long systemId, ServerReading server, Optional<Rpo> rpo, Rto rto,
                            Optional<ArchivedFile> newestWal,

@@ -125,14 +125,16 @@ class StatusTest {
     void aGapInTheArchivedWalIsNotHealthy() {
         ClusterReport gap = new ClusterReport(SYSID, healthy().backups(),
                 List.of(TimelineWal.of(TimelineId.FIRST, new TreeSet<>(List.of(2L, 3L, 5L)), Optional.empty(), SEG)),
-                Optional.of("start"), Optional.of("end"), List.of("info's warning"),
-                List.of(window(Optional.of(new WalSegmentName(TimelineId.FIRST, 4, SEG)))));
+                Optional.of("start"), Optional.of("end"), List.of("info's warning", "info's words for the gap"),
+                List.of(window(Optional.of(new WalSegmentName(TimelineId.FIRST, 4, SEG)))), List.of("info's words for the gap"));
         StatusReport r = assess(gap, ServerReading.notAsked(), StatusThresholds.NONE);
         assertEquals(List.of(Kind.WAL_GAP), kinds(r), "the window's missing segment is the same gap, reported once");
         assertEquals(1, r.gaps().size());
         assertTrue(r.problems().get(0).message().startsWith("WAL 000000010000000000000004 (1 segment) is missing"),
                 r.problems().get(0).message());
-        assertEquals(List.of("info's warning"), r.warnings());
+        assertEquals(List.of("info's warning"), r.warnings(), "the gap is not repeated as a warning");
+        assertThrows(IllegalArgumentException.class, () -> new ClusterReport(SYSID, List.of(), List.of(), Optional.empty(),
+                Optional.empty(), List.of(), List.of(), List.of("a gap among no problems")));
     }
 
     @Test

@@ -20,8 +20,11 @@ import io.walvault.cli.restore.VerifyCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -71,8 +74,27 @@ public final class Main implements Runnable {
         String[] line = commandFirst(log.args()); // the signal handlers depend on the command, wherever it stood
         // SIGINT/SIGTERM: exit code 4 after cleanup, not the JVM's 130/143 (the agent keeps 143 for SIGTERM)
         Signals.install(line.length > 0 ? line[0] : "", Thread.currentThread(), err);
-        int code = run(line, new PrintWriter(System.out, true), err);
-        System.exit(Signals.returned(code));
+        int code = Signals.returned(run(line, new PrintWriter(System.out, true), err));
+        markClassesLearnt(code);
+        System.exit(code);
+    }
+
+    /**
+     * bin/walvault records the classes a command's first run loads, to add them to its class-data
+     * archive once this JVM has exited, but only those of a run that succeeded: a failed one may
+     * have loaded few of them (an archive-get that found nothing, say). It learns that from
+     * LIST.ok beside the list it named in {@code walvault.classes.learnt}.
+     */
+    private static void markClassesLearnt(int code) {
+        String list = System.getProperty("walvault.classes.learnt");
+        if (code != 0 || list == null) {
+            return;
+        }
+        try {
+            Files.write(Path.of(list + ".ok"), new byte[0]);
+        } catch (IOException | RuntimeException e) {
+            // not learnt this time; the next run of the command records its classes again
+        }
     }
 
     /** Whether an error prints the exceptions behind its message ({@code --log-level debug}). */

@@ -52,7 +52,7 @@ class ArchiveHooksIT {
     @PgTest
     void archivesEverySegmentThroughKillsAndRecoversACopyFromTheArchive(PgHarness pg) throws Exception {
         Path scratch = pg.scratchDirectory("hooks");
-        Path jar = Files.copy(WalvaultProcess.jar(), scratch.resolve("walvault.jar"));
+        Path jar = WalvaultProcess.sharedJar();
         Path repoDir = scratch.resolve("repo");
         String repoUri = repoDir.toUri().toString();
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", repoUri, "encryption", "none"), null, Map.of()));
@@ -89,7 +89,7 @@ class ArchiveHooksIT {
                 .setting("archive_command", ShellQuote.word(archiveScript.toString()) + " %p")
                 .setting("wal_keep_size", "1GB")
                 .env("WALVAULT_JAR", jar.toString())
-                .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString())
+                .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString())
                 .start();
         source.execute("CREATE TABLE t (id int, pad text)");
         load(source, 0, 4);
@@ -112,10 +112,18 @@ class ArchiveHooksIT {
         long systemId = Long.parseUnsignedLong(source.queryString("SELECT system_identifier FROM pg_control_system()"));
         source.stop();
 
-        // the first call dumped the hooks' classes for the later calls to share
-        try (Stream<Path> cds = Files.list(scratch.resolve("cds"))) {
-            assertEquals(1, cds.filter(p -> p.getFileName().toString().matches("walvault-[0-9-]+\\.jsa")).count());
+        // the first successful call recorded the hooks' classes, and a class archive of them was
+        // dumped in the background for the later calls to map
+        Path cds = WalvaultProcess.sharedClassArchives();
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (classArchives(cds).stream().noneMatch(p -> p.getFileName().toString().endsWith(".jsa"))
+                && Instant.now().isBefore(deadline)) {
+            Thread.sleep(100);
         }
+        List<Path> learnt = classArchives(cds);
+        assertEquals(1, learnt.stream().filter(p -> p.getFileName().toString().endsWith(".jsa")).count(), learnt.toString());
+        Path classList = learnt.stream().filter(p -> p.getFileName().toString().endsWith(".classlist")).findFirst().orElseThrow();
+        assertTrue(Files.readAllLines(classList).contains("# command: archive-push"), classList.toString());
 
         // two pushes were killed in the middle and retried by PostgreSQL
         List<String> killed = Files.readAllLines(scratch.resolve("killed.log"));
@@ -232,4 +240,11 @@ class ArchiveHooksIT {
         }
     }
 
+
+    /** The class archives and lists of the shared jar (bin/walvault names them walvault-JAR-JAVA.*). */
+    private static List<Path> classArchives(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().matches("walvault-[0-9-]+\\.(jsa|classlist)")).toList();
+        }
+    }
 }

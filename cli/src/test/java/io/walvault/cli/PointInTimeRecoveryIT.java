@@ -57,7 +57,7 @@ class PointInTimeRecoveryIT {
     @PgTest
     void restoresExactlyTheMomentBeforeTheDeleteByEveryKindOfTarget(PgHarness pg) throws Exception {
         Path scratch = pg.scratchDirectory("pitr");
-        Path jar = Files.copy(WalvaultProcess.jar(), scratch.resolve("walvault.jar"));
+        Path jar = WalvaultProcess.sharedJar();
         Path pass = scratch.resolve("passphrase");
         Files.writeString(pass, "correct horse battery staple, twice\n");
         Path conf = scratch.resolve("walvault.conf");
@@ -75,7 +75,7 @@ class PointInTimeRecoveryIT {
                 .setting("archive_command", archiveCommand)
                 .setting("wal_level", "replica")
                 .env("WALVAULT_JAR", jar.toString())
-                .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString())
+                .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString())
                 .start();
         source.execute("CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'",
                 "CREATE TABLE accounts (id int PRIMARY KEY, balance bigint NOT NULL, note text NOT NULL)",

@@ -59,7 +59,7 @@ class RestoreIT {
         Fixture(PgHarness harness) throws Exception {
             this.harness = harness;
             scratch = harness.scratchDirectory("restore");
-            jar = Files.copy(WalvaultProcess.jar(), scratch.resolve("walvault.jar"));
+            jar = WalvaultProcess.sharedJar();
             repoDir = scratch.resolve("repo");
             repoUri = repoDir.toUri().toString();
             Path pass = scratch.resolve("pass");
@@ -77,7 +77,7 @@ class RestoreIT {
                     .setting("archive_mode", "on")
                     .setting("archive_command", walvault + " archive-push --config " + ShellQuote.word(conf.toString()) + " %p")
                     .env("WALVAULT_JAR", jar.toString())
-                    .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString())
+                    .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString())
                     .start();
             pg.execute("CREATE TABLESPACE wv_ts LOCATION '" + tablespace + "'",
                     "CREATE TABLE t (id int PRIMARY KEY, v int NOT NULL)",
@@ -156,7 +156,7 @@ class RestoreIT {
         PgCluster start(String name, Path data, Path tablespace) {
             ServerUser.get().adopt(tablespace);
             PgCluster c = harness.cluster().name(name).dataDirectory(data).env("WALVAULT_JAR", jar.toString())
-                    .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString()).create();
+                    .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString()).create();
             c.startNoWait();
             PgCluster.RecoveryOutcome outcome = c.awaitRecoveryEnd(Duration.ofSeconds(180));
             assertEquals(PgCluster.RecoveryOutcome.PROMOTED, outcome, c.logSinceStart());

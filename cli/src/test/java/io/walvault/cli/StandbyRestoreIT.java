@@ -86,7 +86,7 @@ class StandbyRestoreIT {
     private static PgCluster startStandby(PgHarness harness, RestoreIT.Fixture f, String name, Path data, Path ts) {
         ServerUser.get().adopt(ts);
         PgCluster c = harness.cluster().name(name).dataDirectory(data).env("WALVAULT_JAR", f.jar.toString())
-                .env("WALVAULT_CDS_DIR", f.scratch.resolve("cds").toString()).create();
+                .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString()).create();
         c.start(); // a hot standby accepts read-only connections once consistent
         return c;
     }

@@ -272,12 +272,29 @@ class WalvaultExecutableIT {
     }
 
     @Test
-    void everyCommandMapsTheClassArchiveOfTheHooksButOnlyAHookDumpsItReplacingEarlierJarsOnes(@TempDir Path dir) throws Exception {
+    void eachCommandsFirstSuccessfulRunAddsItsClassesToTheArchiveWhichEveryLaterRunMaps(@TempDir Path dir) throws Exception {
         Path calls = dir.resolve("calls");
         Path fakeJava = dir.resolve("java");
-        // records its options; asked to dump a class archive, writes one
-        Files.writeString(fakeJava, "#!/bin/sh\necho \"$*\" >> '" + calls + "'\nfor a in \"$@\"; do case \"$a\" in"
-                + " -XX:ArchiveClassesAtExit=*) printf x > \"${a#-XX:ArchiveClassesAtExit=}\";; esac; done\n");
+        // records its options; asked for the loaded classes, lists two (with a comment of its own,
+        // as the JVM does); asked for a dump, writes the class list it was given as the archive;
+        // 'status' fails with exit code 3
+        Files.writeString(fakeJava, """
+                #!/bin/bash
+                echo "$*" >> 'CALLS'
+                dump=0; list=; archive=; learn=; ok=
+                for a in "$@"; do case "$a" in
+                    -Xshare:dump) dump=1;;
+                    -XX:SharedClassListFile=*) list="${a#*=}";;
+                    -XX:SharedArchiveFile=*) archive="${a#*=}";;
+                    -XX:DumpLoadedClassList=*) learn="${a#*=}";;
+                    -Dwalvault.classes.learnt=*) ok="${a#*=}.ok";;
+                esac; done
+                if [[ $dump == 1 ]]; then cat "$list" > "$archive"; exit 0; fi
+                if [[ -n $learn ]]; then printf '# NOTE: generated\\nio/walvault/cli/Main\\njava/lang/Object\\n' > "$learn"; fi
+                if [[ " $* " == *" status "* ]]; then exit 3; fi
+                if [[ -n $ok ]]; then : > "$ok"; fi
+                exit 0
+                """.replace("CALLS", calls.toString()));
         Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwx------"));
         Path jar = Files.writeString(dir.resolve("walvault.jar"), "");
         Path cds = dir.resolve("cds");
@@ -285,27 +302,105 @@ class WalvaultExecutableIT {
                 "WALVAULT_CDS_DIR", cds.toString());
         Files.createDirectories(dir.resolve("pg_wal"));
         Files.write(dir.resolve("pg_wal/000000010000000000000007"), new byte[8192]);
-        Path earlierJars = Files.writeString(Files.createDirectories(cds).resolve("walvault-1-2-3.jsa"), "x");
-        Files.setLastModifiedTime(earlierJars, java.nio.file.attribute.FileTime.from(java.time.Instant.now()
-                .minus(java.time.Duration.ofDays(40))));
-        Path anotherInstallation = Files.writeString(cds.resolve("walvault-4-5-6.jsa"), "x");
+        Path earlierJars = Files.writeString(Files.createDirectories(cds).resolve("walvault-1-2-3-4.jsa"), "x");
+        Files.setLastModifiedTime(earlierJars, FileTime.from(java.time.Instant.now().minus(Duration.ofDays(40))));
+        Files.writeString(cds.resolve("walvault-4-5-6-7.jsa"), "x");
+        Path killedHalfway = Files.writeString(cds.resolve(".walvault-1-2-3-4.99.classlist"), "java/lang/Object\n");
+        Files.setLastModifiedTime(killedHalfway, FileTime.from(java.time.Instant.now().minus(Duration.ofDays(2))));
 
+        // --help is not learnt, and there is nothing to map yet
         assertEquals(0, WalvaultProcess.of("restore", "--help").in(dir).env(env).timeout(SHORT).run().exitCode());
-        assertEquals(0, WalvaultProcess.of("archive-push", "--repo", "file:///r", "pg_wal/000000010000000000000007").in(dir)
-                .env(env).timeout(SHORT).run().exitCode());
-        assertEquals(0, WalvaultProcess.of("backup", "--help").in(dir).env(env).timeout(SHORT).run().exitCode());
+        assertEquals(1, Files.readAllLines(calls).size());
+        assertFalse(Files.readAllLines(calls).get(0).contains("DumpLoadedClassList")
+                || Files.readAllLines(calls).get(0).contains("SharedArchiveFile"), Files.readAllLines(calls).toString());
+
+        // the first successful info records its classes, and an archive is dumped from them in the background
+        assertEquals(0, WalvaultProcess.of("info", "--repo", "file:///r").in(dir).env(env).timeout(SHORT).run().exitCode());
+        Path jsa = awaitArchive(cds, List.of("# command: info", "io/walvault/cli/Main", "java/lang/Object"), earlierJars);
+        Path classList = cds.resolve(jsa.getFileName().toString().replace(".jsa", ".classlist"));
         List<String> started = Files.readAllLines(calls);
         assertEquals(3, started.size(), started.toString());
-        assertTrue(!started.get(0).contains("-XX:ArchiveClassesAtExit") && !started.get(0).contains("-XX:SharedArchiveFile"),
-                "a restore on a host without an archive neither dumps nor maps one: " + started.get(0));
-        assertTrue(started.get(1).contains("-XX:ArchiveClassesAtExit=" + cds), "the first hook call dumps it: " + started.get(1));
-        try (var archives = Files.list(cds)) {
-            List<Path> jsa = archives.filter(f -> f.getFileName().toString().endsWith(".jsa"))
-                    .filter(f -> !f.equals(anotherInstallation)).toList();
-            assertEquals(1, jsa.size(), "the new archive alone, an earlier jar's left for 40 days removed: " + jsa);
-            assertTrue(!jsa.contains(earlierJars), jsa.toString());
-            assertTrue(Files.exists(anotherInstallation), "a recent archive of another jar stays");
-            assertTrue(started.get(2).contains("-XX:SharedArchiveFile=" + jsa.get(0)), "a backup maps it: " + started.get(2));
+        assertTrue(started.get(1).contains("-XX:DumpLoadedClassList=" + cds) && !started.get(1).contains("-XX:SharedArchiveFile"),
+                started.get(1));
+        assertTrue(started.get(2).contains("-Xshare:dump -XX:SharedClassListFile=" + classList), started.get(2));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(classList)), "owner-only");
+
+        // a later info maps the archive and learns nothing more
+        assertEquals(0, WalvaultProcess.of("info", "--repo", "file:///r").in(dir).env(env).timeout(SHORT).run().exitCode());
+        started = Files.readAllLines(calls);
+        assertEquals(4, started.size(), started.toString());
+        assertTrue(started.get(3).contains("-XX:SharedArchiveFile=" + jsa) && !started.get(3).contains("DumpLoadedClassList"),
+                started.get(3));
+
+        // a failed run is not learnt: the next run of that command records its classes again
+        for (int i = 0; i < 2; i++) {
+            assertEquals(3, WalvaultProcess.of("status", "--repo", "file:///r").in(dir).env(env).timeout(SHORT).run().exitCode());
+        }
+        started = Files.readAllLines(calls);
+        assertEquals(6, started.size(), started.toString());
+        assertTrue(started.get(4).contains("DumpLoadedClassList") && started.get(5).contains("DumpLoadedClassList"), started.toString());
+
+        // the first archive-push maps the archive, adds its classes (each class once) and a new archive replaces the old
+        assertEquals(0, WalvaultProcess.of("archive-push", "--repo", "file:///r", "pg_wal/000000010000000000000007").in(dir)
+                .env(env).timeout(SHORT).run().exitCode());
+        assertEquals(jsa, awaitArchive(cds, List.of("# command: info", "io/walvault/cli/Main", "java/lang/Object",
+                "# command: archive-push"), earlierJars));
+        started = Files.readAllLines(calls);
+        assertTrue(started.get(6).contains("-XX:SharedArchiveFile=" + jsa) && started.get(6).contains("DumpLoadedClassList"),
+                started.get(6));
+        try (var files = Files.list(cds)) {
+            List<String> left = files.map(f -> f.getFileName().toString()).sorted().toList();
+            assertEquals(List.of(classList.getFileName().toString(), jsa.getFileName().toString(), "walvault-4-5-6-7.jsa"), left,
+                    "an earlier jar's archive left for 40 days is removed, a recent one of another installation stays,"
+                            + " and no temporary file is left, not even that of a learning killed two days ago");
+        }
+    }
+
+    /**
+     * Waits for the launcher's background dump to have written the archive of a class list that
+     * reads {@code classes}, and to have removed {@code stale} after it.
+     */
+    private static Path awaitArchive(Path cds, List<String> classes, Path stale) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            try (var files = Files.list(cds)) {
+                Optional<Path> list = files.filter(f -> f.getFileName().toString().matches("walvault-([0-9]+-){5}[0-9]+\\.classlist"))
+                        .findFirst();
+                if (list.isPresent() && Files.readAllLines(list.get()).equals(classes) && !Files.exists(stale)) {
+                    Path jsa = cds.resolve(list.get().getFileName().toString().replace(".classlist", ".jsa"));
+                    if (Files.exists(jsa) && Files.readAllLines(jsa).equals(classes)) {
+                        return jsa;
+                    }
+                }
+            }
+            Thread.sleep(50);
+        }
+        try (var files = Files.list(cds)) {
+            throw new AssertionError("no class archive of " + classes + " in " + cds + ": " + files.toList());
+        }
+    }
+
+    @Test
+    void theClassArchiveHoldsPicocliSoThatACommandLineIsParsedFromMappedClasses(@TempDir Path dir) throws Exception {
+        Path cds = dir.resolve("cds");
+        Result init = WalvaultProcess.of("init", "--repo", dir.resolve("repo").toUri().toString(), "--encryption", "none")
+                .env("WALVAULT_CDS_DIR", cds.toString()).withoutEnv("WALVAULT_JAVA_OPTS").timeout(SHORT).run();
+        assertEquals(0, init.exitCode(), init.out());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!hasArchive(cds) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(hasArchive(cds), "no class archive in " + cds);
+        // -Xshare:on: the JVM refuses to start unless it maps the archive
+        Result version = WalvaultProcess.of("--version").env("WALVAULT_CDS_DIR", cds.toString())
+                .env("WALVAULT_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info").timeout(SHORT).run();
+        assertEquals(0, version.exitCode(), version.out());
+        assertTrue(version.out().contains("picocli.CommandLine$Model$CommandSpec source: shared objects file"), version.out());
+    }
+
+    private static boolean hasArchive(Path cds) throws IOException {
+        try (var files = Files.list(cds)) {
+            return files.anyMatch(f -> f.getFileName().toString().matches("walvault-.*\\.jsa"));
         }
     }
 

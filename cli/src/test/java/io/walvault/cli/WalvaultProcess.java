@@ -4,15 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.walvault.testkit.ServerUser;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * {@code bin/walvault} started as a child process, as a user, a script or PostgreSQL starts it:
@@ -41,6 +45,45 @@ public final class WalvaultProcess {
     /** The jar the build packages, which {@link #executable()} runs unless {@code WALVAULT_JAR} names another. */
     public static Path jar() {
         return SourceTree.ROOT.resolve("cli/target/walvault.jar");
+    }
+
+    /**
+     * A copy of {@link #jar()} that the servers' operating-system user can read, made once per test
+     * JVM, beside a class-archive directory ({@link #sharedClassArchives()}) that user may write:
+     * the executable learns its class archive once per jar and command (bin/walvault), so the tests
+     * that run it as that user share one jar and one archive instead of learning their own.
+     */
+    public static Path sharedJar() {
+        return Shared.DIRECTORY.resolve("walvault.jar");
+    }
+
+    /** The {@code WALVAULT_CDS_DIR} to use with {@link #sharedJar()}. */
+    public static Path sharedClassArchives() {
+        return Shared.DIRECTORY.resolve("cds");
+    }
+
+    /** Made on first use; removed when the JVM exits, whatever a background dump still writes into it. */
+    private static final class Shared {
+        static final Path DIRECTORY = create();
+
+        private static Path create() {
+            try {
+                Path dir = Files.createTempDirectory("walvault-shared-jar-");
+                Files.copy(jar(), dir.resolve("walvault.jar"));
+                Files.createDirectories(dir.resolve("cds"));
+                ServerUser.get().adopt(dir);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try (Stream<Path> all = Files.walk(dir)) {
+                        all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    } catch (IOException | UncheckedIOException e) {
+                        // a temporary directory: what is left of it, the system's cleanup removes
+                    }
+                }));
+                return dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     /** How a command ended: its exit code, and its standard output and error together. */

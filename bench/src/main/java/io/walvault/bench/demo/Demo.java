@@ -102,7 +102,7 @@ public final class Demo {
                 .setting("archive_mode", "on")
                 .setting("archive_command", archiveCommand)
                 .env("WALVAULT_JAR", jar.toString())
-                .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString())
+                .env("WALVAULT_CDS_DIR", "off") // no class archive learnt in the background into a directory removed at the end
                 .start()) {
             step("PostgreSQL " + pg.queryString("SHOW server_version") + " on 127.0.0.1:" + pg.port()
                     + ", archive_command = " + archiveCommand);
@@ -141,7 +141,7 @@ public final class Demo {
 
             step("start PostgreSQL on the restored directory: it replays the WAL through walvault archive-get");
             try (PgCluster restored = PgCluster.builder(version).name("demo-restored").dataDirectory(data)
-                    .env("WALVAULT_JAR", jar.toString()).env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString()).create()) {
+                    .env("WALVAULT_JAR", jar.toString()).env("WALVAULT_CDS_DIR", "off").create()) {
                 restored.startNoWait();
                 PgCluster.RecoveryOutcome outcome = restored.awaitRecoveryEnd(Duration.ofMinutes(5));
                 System.out.println("   recovery ended: " + outcome);

@@ -157,6 +157,10 @@ final class WalBench implements AutoCloseable {
      * clients write as fast as they can for {@code seconds}; then until nothing is left to archive.
      */
     void pushUnderLoad(int seconds) throws Exception {
+        try (Stream<Path> s = Files.list(pgWal())) {
+            untimedPush("load-warm", s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted()
+                    .findFirst().orElseThrow(() -> new IllegalStateException("no segment in pg_wal")));
+        }
         Path times = walvault.dir().resolve("times-load");
         archiveCommand(timedPush(times));
         Lsn before = lsn();
@@ -197,8 +201,8 @@ final class WalBench implements AutoCloseable {
             report.add("archive_push_peak_rss_MB", rss.subList(1, rss.size()).stream().mapToLong(Long::longValue).max()
                     .orElseThrow() / 1024.0, "MB", "largest `/usr/bin/time -f %M` (max RSS) of the archive_command calls"
                     + " under load but the first: the JVM of a call that pushed its own segment, not the detached worker");
-            report.add("archive_push_first_call_rss_MB", rss.get(0) / 1024.0, "MB", "max RSS of the first call, which"
-                    + " also dumps the class-data archive (-XX:ArchiveClassesAtExit; once per jar)");
+            report.add("archive_push_first_call_rss_MB", rss.get(0) / 1024.0, "MB", "max RSS of the first call under load"
+                    + " (the class-data archive already learnt, by an untimed push before the load)");
         } else {
             report.unavailable("archive_push_peak_rss_MB", "MB", Files.isExecutable(TIME) ? "fewer than 2 calls"
                     : "/usr/bin/time is missing", "max RSS of archive_command calls");
@@ -226,16 +230,12 @@ final class WalBench implements AutoCloseable {
                         + " /bin/true (its archiver's own cost per file: a shell, the status rename and its fsyncs), %.1f s",
                 limit.files(), limit.seconds()));
         backlog(segments);
-        // one untimed call first, on a copy of a backlog segment into a repository of its own: the
-        // first call of a jar dumps its class-data archive (earlier sections have made it, unless
-        // --only left them out)
+        // one untimed call first, on a copy of a backlog segment (earlier sections have made the
+        // class archive, unless --only left them out)
         try (Stream<Path> s = Files.list(pgWal())) {
-            String one = s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted()
+            untimedPush("drain-warm", s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}")).sorted()
                     .filter(n -> Files.exists(pgWal().resolve("archive_status").resolve(n + ".ready"))).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no ready segment in the backlog"));
-            Path scratch = walvault.dir().resolve("drain-warm-repo");
-            Repositories.create(settings(scratch.toUri().toString(), config)).close();
-            pushAlone(walvault.dir().resolve("drain-warm"), scratch, one);
+                    .orElseThrow(() -> new IllegalStateException("no ready segment in the backlog")));
         }
         // the plain hook, as a server runs it: the timing wrapper's own processes (a shell, two dates,
         // /usr/bin/time) would cost PostgreSQL's serial archiver more than the answered calls do
@@ -325,6 +325,17 @@ final class WalBench implements AutoCloseable {
         pg.stop();
         Walvault.stopWorkers(pgWal());
 
+        // one untimed archive-get of the first segment after the backup, as the server's
+        // restore_command runs it but without a worker: the first successful run of a command
+        // adds its classes to the class-data archive, dumped in the background, not beside redo
+        Path warm = Files.createDirectories(walvault.dir().resolve("get-warm"));
+        ServerUser.get().adopt(warm);
+        Walvault.Run get = walvault.run(ServerUser.get().wrap(List.of(exe, "archive-get", "--repo", repoUri, "--config",
+                config.toString(), "--prefetch", "0", baseFirstSegment, warm.resolve(baseFirstSegment).toString())), Map.of(), warm, 300);
+        if (get.exitCode() != 0) {
+            throw new IllegalStateException("archive-get of '" + baseFirstSegment + "' failed (exit " + get.exitCode() + "):\n"
+                    + get.output());
+        }
         Path pitrData = walvault.dir().resolve("bench-pitr").resolve("data");
         Walvault.Run pitrRestore = restore(exe, pitrData, List.of("--target-time", target, "--target-action", "promote"));
         Recovery pitr = start("bench-pitr", pitrData);
@@ -428,8 +439,8 @@ final class WalBench implements AutoCloseable {
             s.map(p -> p.getFileName().toString()).filter(n -> n.matches("[0-9A-F]{24}\\.done")).sorted()
                     .forEach(n -> segments.add(n.substring(0, 24)));
         }
-        // one call more, first and untimed: the first call of a jar dumps its class-data archive
-        // (earlier sections have made it, unless --only left them out)
+        // one call more, first and untimed: the first successful run of a command adds its classes
+        // to the class-data archive (earlier sections have, unless --only left them out)
         if (segments.size() < calls + 2) {
             throw new IllegalStateException("only " + segments.size() + " archived segments in pg_wal");
         }
@@ -459,6 +470,18 @@ final class WalBench implements AutoCloseable {
      * {@code segment}, alone in {@code work/pg_wal} with its .ready, into the local repository
      * {@code repo}; its max RSS goes to {@code work/rss} when /usr/bin/time is there.
      */
+    /**
+     * One untimed archive-push of a copy of {@code segment} into a repository of its own: the first
+     * successful run of a command adds its classes to the class-data archive and a new archive is
+     * dumped in the background (bin/walvault), which must happen before the timed calls, not
+     * among them.
+     */
+    private void untimedPush(String name, String segment) throws Exception {
+        Path scratch = walvault.dir().resolve(name + "-repo");
+        Repositories.create(settings(scratch.toUri().toString(), config)).close();
+        pushAlone(walvault.dir().resolve(name), scratch, segment);
+    }
+
     private Walvault.Run pushAlone(Path work, Path repo, String segment) throws Exception {
         Path wal = Files.createDirectories(work.resolve("pg_wal").resolve("archive_status")).getParent();
         Files.copy(pgWal().resolve(segment), wal.resolve(segment));

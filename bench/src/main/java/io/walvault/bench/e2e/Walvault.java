@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The built executable as the end-to-end run uses it: {@code bin/walvault} with a copy of the
@@ -151,9 +152,28 @@ final class Walvault implements AutoCloseable {
                 }
             }
             long nanos = System.nanoTime() - t0;
+            awaitClassArchive();
             return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), nanos);
         } finally {
             Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * Waits (up to 30 s) until no command's classes are being learnt in the class-data directory:
+     * after a command's first successful run, bin/walvault adds its classes to the class list and
+     * dumps a new archive in the background, which must not run beside what the bench times next.
+     * A learning in progress shows as a temporary file, {@code .walvault-*}.
+     */
+    void awaitClassArchive() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try (Stream<Path> files = Files.list(dir.resolve("cds"))) {
+                if (files.noneMatch(f -> f.getFileName().toString().startsWith(".walvault-"))) {
+                    return;
+                }
+            }
+            Thread.sleep(50);
         }
     }
 

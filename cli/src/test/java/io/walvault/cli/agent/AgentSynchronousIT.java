@@ -89,13 +89,14 @@ class AgentSynchronousIT {
             assertTrue(rc == 0 || rc == 143, agent.output());
 
             // the copy recovers from the repository alone (through archive-get, which serves the partial segment)
-            Path jar = Files.copy(WalvaultProcess.jar(), work.resolve("walvault.jar"));
+            Path jar = WalvaultProcess.sharedJar();
             String walvault = WalvaultProcess.executable().toString();
             ServerUser.get().adopt(work);
             RecoveryConfigWriter.write(copy, new RecoverySettings(ShellQuote.word(walvault) + " archive-get --repo "
                     + ShellQuote.word(repoUri) + " %f %p", "", new RecoveryTarget.EndOfArchive(), true, TargetAction.PROMOTE,
                     TargetTimeline.latest(), true));
-            PgCluster restored = harness.cluster().name("restored").dataDirectory(copy).env("WALVAULT_JAR", jar.toString()).create();
+            PgCluster restored = harness.cluster().name("restored").dataDirectory(copy).env("WALVAULT_JAR", jar.toString())
+                    .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString()).create();
             restored.startNoWait();
             assertEquals(PgCluster.RecoveryOutcome.PROMOTED, restored.awaitRecoveryEnd(Duration.ofSeconds(120)), restored.logSinceStart());
             String missing = restored.queryString("SELECT count(*) FROM unnest('{" + String.join(",",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.walvault.cli.WalvaultProcess;
 import io.walvault.restore.recovery.ShellQuote;
 import io.walvault.testkit.CommitLog;
 import io.walvault.testkit.FaultRule;
@@ -64,7 +65,7 @@ final class Rig {
         this.scratch = scratch;
         this.repoUri = repoUri;
         this.repoDir = repoDir;
-        this.jar = Files.copy(ROOT.resolve("cli/target/walvault.jar"), scratch.resolve("walvault.jar"));
+        this.jar = WalvaultProcess.sharedJar();
         Path pass = scratch.resolve("passphrase");
         Files.writeString(pass, PASSPHRASE + "\n");
         conf = scratch.resolve("walvault.conf");
@@ -119,7 +120,7 @@ final class Rig {
                 .setting("archive_mode", archiveCommand == null ? "off" : "on")
                 .setting("wal_keep_size", "1GB")
                 .env("WALVAULT_JAR", jar.toString())
-                .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString());
+                .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString());
         if (archiveCommand != null) {
             b.setting("archive_command", archiveCommand);
         }
@@ -220,7 +221,7 @@ final class Rig {
     /** A server on a restored data directory, started without waiting (recovery may stop it). */
     PgCluster startRestored(String name, Path data, String... env) {
         PgCluster.Builder b = pg.cluster().name(name).dataDirectory(data).env("WALVAULT_JAR", jar.toString())
-                .env("WALVAULT_CDS_DIR", scratch.resolve("cds").toString());
+                .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString());
         for (int i = 0; i + 1 < env.length; i += 2) {
             b.env(env[i], env[i + 1]);
         }
@@ -290,7 +291,7 @@ final class Rig {
         cmd.addAll(List.of(args).subList(1, args.length));
         ProcessBuilder pb = new ProcessBuilder(ServerUser.get().wrap(cmd)).directory(scratch.toFile()).redirectErrorStream(true);
         pb.environment().put("WALVAULT_JAR", jar.toString());
-        pb.environment().put("WALVAULT_CDS_DIR", scratch.resolve("cds").toString());
+        pb.environment().put("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString());
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -306,7 +307,7 @@ final class Rig {
         ProcessBuilder pb = new ProcessBuilder(ServerUser.get().wrap(cmd)).directory(scratch.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("WALVAULT_JAR", jar.toString());
-        pb.environment().put("WALVAULT_CDS_DIR", scratch.resolve("cds").toString());
+        pb.environment().put("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString());
         pb.environment().putAll(env);
         return pb.start();
     }

@@ -287,6 +287,13 @@ class RestoreIT {
         java.util.regex.Matcher lsn = java.util.regex.Pattern.compile("restore with --target-lsn ([0-9A-F]+/[0-9A-F]+) ")
                 .matcher(missing.out());
         assertTrue(lsn.find(), missing.out());
+        // with the newest commit before the gap, which the rows written just before it are
+        java.util.regex.Matcher newest = java.util.regex.Pattern.compile("the newest commit before it is at ([0-9TZ:.-]+)\\)")
+                .matcher(missing.out());
+        assertTrue(newest.find(), missing.out());
+        java.time.Instant newestCommit = java.time.Instant.parse(newest.group(1));
+        assertTrue(newestCommit.isAfter(java.time.Instant.now().minus(java.time.Duration.ofMinutes(10)))
+                && !newestCommit.isAfter(java.time.Instant.now()), newest.group(1));
         Result toLast = f.restore(gap, "--dry-run", "--target-lsn", lsn.group(1), "--tablespace-map", f.tablespace + "=" + gap + "-ts");
         assertEquals(0, toLast.exitCode(), toLast.out());
         assertTrue(Lsn.parse(lsn.group(1)).isBefore(WalSegmentName.parse(victim, WalSegmentName.DEFAULT_SEGMENT_SIZE).startLsn()),

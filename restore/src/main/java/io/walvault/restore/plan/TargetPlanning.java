@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.repo.BackupInfo;
-import io.walvault.core.wal.Lsn;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetTimeline;
 import java.util.ArrayList;
@@ -151,16 +150,16 @@ public final class TargetPlanning {
         if (toGap.gap().isEmpty()) {
             return gap;
         }
-        Optional<Lsn> last = TargetResolver.lastWholeRecord(toGap, state.walSource());
-        if (last.isEmpty()) {
+        Optional<TargetResolver.WholeEnd> end = TargetResolver.wholeEnd(toGap, state.walSource());
+        if (end.isEmpty()) {
             return gap;
         }
-        String newest = TargetResolver.newestCommit(toGap, state.walSource()).map(t -> "the newest commit before it is at " + t)
+        String newest = end.get().newestCommit().map(t -> "the newest commit before it is at " + t)
                 .orElse("no transaction committed between the backup and it");
         return new RestorePlanException(ErrorCode.WAL_GAP, gap.what() + " (" + newest + ") HINT: the archive has a gap; to"
-                + " recover everything archived before it, restore with --target-lsn " + last.get() + " (the last whole"
+                + " recover everything archived before it, restore with --target-lsn " + end.get().lastWholeRecord() + " (the last whole"
                 + " record before '" + toGap.gap().get() + "', from backup '" + toGap.backup().id() + "'); or put the segment"
-                + " back (archive-push it from a pg_wal that still holds it) and restore again");
+                + " back (" + RestorePlanException.PUT_BACK + ") and restore again");
     }
 
     /** Whether a backup other than {@code tried} could be tried for {@code target} (none chosen by hand). */

@@ -79,30 +79,30 @@ public final class TargetResolver {
     }
 
     /**
-     * The commit time of the newest transaction in the WAL of {@code plan}, read from the
-     * segments' indexes where they have one (a segment without one is decoded), or empty when
-     * none committed there: for a plan that stops at a gap, the last transaction before it.
+     * Where the WAL of a plan that stops at a gap ends for recovery.
+     *
+     * @param lastWholeRecord where its last whole record begins: a target at it
+     *                        ({@code recovery_target_lsn}, inclusive) has recovery replay
+     *                        everything the plan's WAL holds and stop there, where the WAL after
+     *                        it is missing
+     * @param newestCommit    the commit time of the newest transaction up to it, empty when none
+     *                        committed after the backup
      */
-    public static Optional<Instant> newestCommit(RestorePlan plan, WalSource source) {
-        requireNonNull(plan, "plan is null");
-        if (plan.wal().isEmpty()) {
-            return Optional.empty();
+    public record WholeEnd(Lsn lastWholeRecord, Optional<Instant> newestCommit) {
+        public WholeEnd {
+            requireNonNull(lastWholeRecord, "lastWholeRecord is null");
+            requireNonNull(newestCommit, "newestCommit is null");
         }
-        Finder f;
-        try (IndexWindow window = indexWindow(plan, source)) {
-            // no transaction ends after the end of time: every segment is passed, its commits counted
-            f = scan(plan, window::at, source, new RecoveryTarget.Time(Instant.MAX), true).orElseThrow();
-        }
-        return Optional.ofNullable(f.lastCommit);
     }
 
     /**
-     * Where the last record that is whole in the WAL of {@code plan} begins: a target at it
-     * ({@code recovery_target_lsn}, inclusive) has recovery replay everything the plan's WAL holds
-     * and stop there, where the WAL after it is missing. Decodes the plan's last segments, from
-     * the newest back, until one holds the start of a whole record; empty when none does.
+     * The end of {@code plan}'s WAL for recovery ({@link WholeEnd}). Decodes the plan's last
+     * segments, from the newest back, until one holds the start of a whole record; the newest
+     * commit is that segment's last, or when it holds none, the segments' indexes tell (a segment
+     * without one is decoded). Empty when no segment after the backup's consistent point holds
+     * the start of a whole record.
      */
-    public static Optional<Lsn> lastWholeRecord(RestorePlan plan, WalSource source) {
+    public static Optional<WholeEnd> wholeEnd(RestorePlan plan, WalSource source) {
         requireNonNull(plan, "plan is null");
         long segmentSize = plan.segmentSize();
         List<RestorePlan.PlannedWal> wal = plan.wal();
@@ -112,19 +112,41 @@ public final class TargetResolver {
                 continue;
             }
             Lsn[] last = {null};
+            Instant[] commit = {null};
             // one segment fed from its start: a record continuing into it from the one before is not whole here
-            WalRecordReader reader = new WalRecordReader(name.get().startLsn(), segmentSize, r -> last[0] = r.lsn());
+            WalRecordReader reader = new WalRecordReader(name.get().startLsn(), segmentSize, r -> {
+                last[0] = r.lsn();
+                if (r.isCommit()) {
+                    commit[0] = r.timestamp().orElse(commit[0]);
+                }
+            });
             try {
                 source.read(wal.get(i).file(), Sink.of(reader::feed));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read WAL file '" + wal.get(i).file() + "'", e);
             }
             if (last[0] != null) {
-                // before the backup's consistent point: its own WAL, nothing to replay past it
-                return last[0].isBefore(plan.backup().stopLsn()) ? Optional.empty() : Optional.of(last[0]);
+                if (last[0].isBefore(plan.backup().stopLsn())) {
+                    return Optional.empty(); // before the backup's consistent point: its own WAL, nothing to replay past it
+                }
+                return Optional.of(new WholeEnd(last[0], commit[0] != null ? Optional.of(commit[0]) : newestCommit(plan, source)));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The commit time of the newest transaction in the WAL of {@code plan}, read from the
+     * segments' indexes where they have one (a segment without one is decoded), or empty when
+     * none committed there.
+     */
+    private static Optional<Instant> newestCommit(RestorePlan plan, WalSource source) {
+        Finder f;
+        try (IndexWindow window = indexWindow(plan, source)) {
+            // no transaction ends after the end of time: every segment is passed, its commits counted
+            f = scan(plan, window::at, source, new RecoveryTarget.Time(Instant.MAX), true).orElseThrow();
+        }
+        return Optional.ofNullable(f.lastCommit);
     }
 
     /** The segments' indexes of {@code plan}'s WAL, read ahead as a scan asks for them. */
@@ -221,7 +243,7 @@ public final class TargetResolver {
             throw new RestorePlanException(ErrorCode.WAL_GAP, "the target " + target.describe() + " is not in the archived"
                     + " WAL after backup '" + plan.backup().id() + "' up to WAL segment '" + gap + "', which is missing from"
                     + " the archive though later WAL exists (" + last + "); recovery cannot pass it HINT: the archive has a"
-                    + " gap; put the segment back (archive-push it from the pg_wal that still holds it), or choose a"
+                    + " gap; put the segment back (" + RestorePlanException.PUT_BACK + "), or choose a"
                     + " target before " + gap.startLsn());
         }
         if (finder.found == null) {

@@ -12,6 +12,7 @@ import io.walvault.restore.info.ClusterReport;
 import io.walvault.restore.info.Info;
 import io.walvault.restore.info.RecoveryWindow;
 import io.walvault.restore.info.TimelineWal;
+import io.walvault.restore.plan.RestorePlanException;
 import io.walvault.restore.status.StatusProblem.Kind;
 import java.time.Duration;
 import java.time.Instant;
@@ -100,7 +101,7 @@ public final class Status {
                     .min(Comparator.comparing(BackupInfo::startLsn));
             String hint = after.map(b -> "what follows it is recoverable from backup '" + b.id() + "'; the gap stays"
                     + " in the recovery windows until 'walvault expire' removes the backups before it, or until the segment"
-                    + " is put back (archive-push it from a pg_wal that still holds it)")
+                    + " is put back (" + RestorePlanException.PUT_BACK + ")")
                     .orElse("take a new backup so that what follows it can be");
             problems.add(new StatusProblem(Kind.WAL_GAP, "WAL " + g.from() + (g.count() == 1 ? "" : " to " + g.to()) + " ("
                     + g.count() + (g.count() == 1 ? " segment" : " segments") + ") is missing from the archive: no point in it"

@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * What one archived WAL segment holds that a recovery target can stop at, taken from its records
  * when it is archived ({@link SegmentIndexStage}), so that finding a time or restore-point target
- * reads a few small indexes instead of decoding every segment after the backup.
+ * reads a few small indexes instead of decoding every segment after the backup (and so does a
+ * transaction-id target, by the ids of the transactions that end in it).
  *
  * <p>It describes the records that begin in the segment: those that end in it CRC-checked, and
  * the one that continues into the next segment as far as its bytes here tell (its CRC covers
@@ -20,6 +21,9 @@ import java.util.Optional;
  * a segment whose records all decoded up to its end (no end of valid WAL inside it).
  *
  * @param newestTransactionEnd the latest time among its commit and abort records (plain and prepared), if any
+ * @param transactionEndXids the transaction ids of those records, present exactly when they are ({@link XidSpan#ANY}
+ *                           when one of them ends a prepared transaction, or when the index was written before the
+ *                           ids were kept)
  * @param lastCommit the time of its last commit record in WAL order, if any
  * @param restorePoints the names of its restore points, in WAL order, at most {@link #MAX_RESTORE_POINTS}
  * @param moreRestorePoints whether it holds more restore points than {@code restorePoints} lists
@@ -33,7 +37,8 @@ import java.util.Optional;
  *                         WalRecordReader#PREFIX_CAPTURE}, page headers left out), empty when it starts with a record:
  *                         what the previous segment's {@code unfinishedHead} lacks
  */
-public record SegmentIndex(Optional<Instant> newestTransactionEnd, Optional<Instant> lastCommit, List<String> restorePoints,
+public record SegmentIndex(Optional<Instant> newestTransactionEnd, Optional<XidSpan> transactionEndXids,
+                           Optional<Instant> lastCommit, List<String> restorePoints,
                            boolean moreRestorePoints, boolean endsInPossibleStop, int serverMajor, Bytes unfinishedHead,
                            Bytes continuationHead) {
 
@@ -75,6 +80,10 @@ public record SegmentIndex(Optional<Instant> newestTransactionEnd, Optional<Inst
 
     public SegmentIndex {
         requireNonNull(newestTransactionEnd, "newestTransactionEnd is null");
+        requireNonNull(transactionEndXids, "transactionEndXids is null");
+        if (transactionEndXids.isPresent() != newestTransactionEnd.isPresent()) {
+            throw new IllegalArgumentException("transaction ids " + transactionEndXids + " for transaction ends " + newestTransactionEnd);
+        }
         requireNonNull(lastCommit, "lastCommit is null");
         restorePoints = List.copyOf(restorePoints);
         requireNonNull(unfinishedHead, "unfinishedHead is null");
@@ -102,6 +111,11 @@ public record SegmentIndex(Optional<Instant> newestTransactionEnd, Optional<Inst
         byte[] joined = Arrays.copyOf(head, head.length + rest.length);
         System.arraycopy(rest, 0, joined, head.length, rest.length);
         return WalRecordReader.decodePrefix(joined, joined.length, serverMajor);
+    }
+
+    /** Whether a commit or abort of transaction {@code xid} may be in the segment. */
+    public boolean mayEndTransaction(long xid) {
+        return transactionEndXids.map(s -> s.mayHold(xid)).orElse(false);
     }
 
     /** Whether a restore point named {@code name} may be in the segment (listed, or beyond the list). */

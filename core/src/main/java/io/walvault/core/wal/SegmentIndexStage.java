@@ -36,6 +36,7 @@ public final class SegmentIndexStage extends Stage {
     private long fed;
     private WalRecordReader reader;
     private Instant newestTransactionEnd;
+    private XidSpan transactionEndXids;
     private Instant lastCommit;
     private final List<String> restorePoints = new ArrayList<>();
     private boolean moreRestorePoints;
@@ -95,6 +96,9 @@ public final class SegmentIndexStage extends Stage {
                 if (newestTransactionEnd == null || t.get().isAfter(newestTransactionEnd)) {
                     newestTransactionEnd = t.get();
                 }
+                // a prepared transaction's commit or abort names its transaction in its data, not in xl_xid
+                transactionEndXids = r.isOfPreparedTransaction() ? XidSpan.ANY
+                        : transactionEndXids == null ? XidSpan.of(r.xid()) : transactionEndXids.with(r.xid());
                 if (r.isCommit()) {
                     lastCommit = t.get();
                 }
@@ -130,7 +134,8 @@ public final class SegmentIndexStage extends Stage {
                     record(last.get());
                 }
             }
-            index = new SegmentIndex(Optional.ofNullable(newestTransactionEnd), Optional.ofNullable(lastCommit),
+            index = new SegmentIndex(Optional.ofNullable(newestTransactionEnd), Optional.ofNullable(transactionEndXids),
+                    Optional.ofNullable(lastCommit),
                     restorePoints, moreRestorePoints, unknownStop, reader.serverMajor(),
                     unknownStop ? new SegmentIndex.Bytes(reader.unfinishedHead()) : SegmentIndex.Bytes.NONE,
                     new SegmentIndex.Bytes(reader.continuationHead()));

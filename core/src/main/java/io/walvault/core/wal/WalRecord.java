@@ -35,6 +35,12 @@ public record WalRecord(Lsn lsn, Lsn end, long timeline, long totalLength, long 
         return isAbort(rmid, info);
     }
 
+    /** The commit or abort of a prepared transaction (COMMIT PREPARED, ROLLBACK PREPARED). */
+    public boolean isOfPreparedTransaction() {
+        int op = info & WalFormat.XLOG_XACT_OPMASK;
+        return rmid == WalFormat.RM_XACT_ID && (op == WalFormat.XLOG_XACT_COMMIT_PREPARED || op == WalFormat.XLOG_XACT_ABORT_PREPARED);
+    }
+
     /** A restore point created by pg_create_restore_point. */
     public boolean isRestorePoint() {
         return isRestorePoint(rmid, info);

@@ -154,10 +154,16 @@ class WalReadingIT {
      */
     @PgTest
     void segmentIndexesAgreeWithDecodingTheWholeRun(PgHarness pg) throws Exception {
-        PgCluster server = pg.cluster().setting("wal_keep_size", "1GB").start();
+        PgCluster server = pg.cluster().setting("wal_keep_size", "1GB").setting("max_prepared_transactions", "2").start();
         Lsn start = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
         try (Connection c = server.connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t (id int, v text)");
+            // a prepared transaction's commit names its transaction in its data: its segment may end any id
+            s.execute("BEGIN");
+            s.execute("INSERT INTO t VALUES (-4, 'prepared')");
+            s.execute("PREPARE TRANSACTION 'walvault'");
+            s.execute("COMMIT PREPARED 'walvault'");
+            s.execute("SELECT pg_switch_wal()");
             for (int i = 0; i < 6; i++) {
                 s.execute("INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 100) g");
                 s.execute("SELECT pg_create_restore_point('point " + i + "')");
@@ -225,9 +231,12 @@ class WalReadingIT {
                     knownCrossingCommits++;
                 }
             }
+            List<WalRecord> ends = inside.stream().filter(r -> r.isCommit() || r.isAbort()).toList();
             SegmentIndex expected = new SegmentIndex(
-                    inside.stream().filter(r -> r.isCommit() || r.isAbort()).map(r -> r.timestamp().orElseThrow())
-                            .max(Instant::compareTo),
+                    ends.stream().map(r -> r.timestamp().orElseThrow()).max(Instant::compareTo),
+                    ends.isEmpty() ? Optional.empty() : Optional.of(ends.stream().anyMatch(WalRecord::isOfPreparedTransaction)
+                            ? XidSpan.ANY : new XidSpan(ends.stream().mapToLong(WalRecord::xid).min().orElseThrow(),
+                            ends.stream().mapToLong(WalRecord::xid).max().orElseThrow(), false)),
                     inside.stream().filter(WalRecord::isCommit).map(r -> r.timestamp().orElseThrow()).reduce((a, b) -> b),
                     inside.stream().filter(WalRecord::isRestorePoint).map(r -> r.restorePointName().orElseThrow()).toList(),
                     false,
@@ -245,6 +254,10 @@ class WalReadingIT {
             endsInsideLargeRecord |= crossing.filter(r -> r.totalLength() > SEG).isPresent();
         }
         assertEquals(2, flagged, "the straddling restore point and the commit whose header is cut: " + indexes);
+        assertEquals(1, indexes.values().stream().filter(i -> i.transactionEndXids().equals(Optional.of(XidSpan.ANY))).count(),
+                "the prepared transaction's segment: " + indexes);
+        assertTrue(indexes.values().stream().filter(i -> i.transactionEndXids().isPresent() && !i.transactionEndXids().get().any())
+                .count() >= 3, indexes.toString());
         assertEquals(1, knownCrossingCommits, "the large commit whose time lies before the boundary");
         assertEquals(flagged, toldByNext, "each flagged record told by the next segment's index");
         assertTrue(endsInsideLargeRecord, "a segment ends inside the 20 MiB message, and is not flagged for it");

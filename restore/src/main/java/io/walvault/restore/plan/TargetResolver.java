@@ -56,7 +56,7 @@ public final class TargetResolver {
 
     /**
      * Scans the WAL of {@code plan} (planned to the end of the archive) for the stop record of
-     * {@code target}. For time and restore-point targets the segments' indexes ({@link
+     * {@code target}. For time, restore-point and transaction-id targets the segments' indexes ({@link
      * WalSource#index}) stand in for the segments that cannot hold the stop record: a segment is
      * decoded only when it has no index or its records may hold the stop, and then the next one
      * too while the stop may be the record that continues into it. Without indexes every segment
@@ -67,7 +67,8 @@ public final class TargetResolver {
         if (plan.wal().isEmpty()) {
             throw new RestorePlanException(ErrorCode.WAL_GAP, "no archived WAL follows backup '" + plan.backup().id() + "'");
         }
-        boolean indexed = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Name;
+        boolean indexed = target instanceof RecoveryTarget.Time || target instanceof RecoveryTarget.Name
+                || target instanceof RecoveryTarget.Xid;
         Optional<Finder> f;
         try (IndexWindow window = indexWindow(plan, source)) {
             f = scan(plan, indexed ? window::at : i -> Optional.empty(), source, target, inclusive);
@@ -159,6 +160,9 @@ public final class TargetResolver {
         if (target instanceof RecoveryTarget.Time t) {
             return index.newestTransactionEnd().map(when -> inclusive ? when.isAfter(t.time()) : !when.isBefore(t.time()))
                     .orElse(false);
+        }
+        if (target instanceof RecoveryTarget.Xid x) {
+            return index.mayEndTransaction(x.xid());
         }
         return target instanceof RecoveryTarget.Name n && index.mayHoldRestorePoint(n.name());
     }

@@ -50,7 +50,7 @@ class IndexWindowTest {
 
     private static SegmentIndex indexOf(WalFileName file) {
         long n = WalSegmentName.parse(file.name(), SEG).segmentNumber();
-        return new SegmentIndex(Optional.empty(), Optional.empty(), List.of("segment " + n), false, false, 18,
+        return new SegmentIndex(Optional.empty(), Optional.empty(), Optional.empty(), List.of("segment " + n), false, false, 18,
                 SegmentIndex.Bytes.NONE, SegmentIndex.Bytes.NONE);
     }
 

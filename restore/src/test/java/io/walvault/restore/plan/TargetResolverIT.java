@@ -138,8 +138,8 @@ class TargetResolverIT {
      * With the segments' indexes the resolver reads only the segments around the stop, and finds
      * exactly what decoding every segment finds: at, just before and just after every commit's
      * time, inclusive or not, for every restore point, for commits and a restore point that begin
-     * in one segment and end in the next (one whose time the index could tell), with some indexes
-     * missing, and for targets not there.
+     * in one segment and end in the next (one whose time the index could tell), for every
+     * transaction id that ends, with some indexes missing, and for targets not there.
      */
     @PgTest
     void indexesFindTheSameStopReadingAFewSegments(PgHarness pg) throws Exception {
@@ -222,9 +222,13 @@ class TargetResolverIT {
             } else if (r.isRestorePoint()) {
                 targets.add(new RecoveryTarget.Name(r.restorePointName().orElseThrow()));
             }
+            if ((r.isCommit() || r.isAbort()) && r.xid() >= 3) {
+                targets.add(new RecoveryTarget.Xid(r.xid()));
+            }
         }
         targets.add(new RecoveryTarget.Time(Instant.now().plusSeconds(3600)));
         targets.add(new RecoveryTarget.Name("never made"));
+        targets.add(new RecoveryTarget.Xid(records.stream().mapToLong(WalRecord::xid).max().orElseThrow() + 1000));
         int segments = toEnd.wal().size();
         Map<String, Object> expectedOutcomes = new HashMap<>();
         int readByIndexed = 0;
@@ -256,6 +260,11 @@ class TargetResolverIT {
         unindexed.clear();
         TargetResolver.resolve(toEnd, indexed, new RecoveryTarget.Name("last"), true);
         assertEquals(1, read.size(), "read " + read);
+        // and so does a transaction id there: the last insert's
+        long lastInsert = records.stream().filter(WalRecord::isCommit).reduce((a, b) -> b).orElseThrow().xid();
+        read.clear();
+        TargetResolver.resolve(toEnd, indexed, new RecoveryTarget.Xid(lastInsert), true);
+        assertTrue(read.size() <= 2, "read " + read);
         assertTrue(segments >= 12, segments + " segments");
         assertTrue(readByIndexed < targets.size() * 2 * 2 * segments / 3, readByIndexed + " segments read in all");
     }

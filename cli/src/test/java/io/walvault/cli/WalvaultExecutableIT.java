@@ -358,7 +358,8 @@ class WalvaultExecutableIT {
 
     /**
      * Waits for the launcher's background dump to have written the archive of a class list that
-     * reads {@code classes}, and to have removed {@code stale} after it.
+     * reads {@code classes}, and for the learning to have ended: its own temporary files and
+     * {@code stale} removed, which it does after the archive's rename.
      */
     private static Path awaitArchive(Path cds, List<String> classes, Path stale) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -368,7 +369,11 @@ class WalvaultExecutableIT {
                         .findFirst();
                 if (list.isPresent() && Files.readAllLines(list.get()).equals(classes) && !Files.exists(stale)) {
                     Path jsa = cds.resolve(list.get().getFileName().toString().replace(".classlist", ".jsa"));
-                    if (Files.exists(jsa) && Files.readAllLines(jsa).equals(classes)) {
+                    boolean ended;
+                    try (var temporary = Files.list(cds)) {
+                        ended = temporary.noneMatch(f -> f.getFileName().toString().startsWith("."));
+                    }
+                    if (ended && Files.exists(jsa) && Files.readAllLines(jsa).equals(classes)) {
                         return jsa;
                     }
                 }

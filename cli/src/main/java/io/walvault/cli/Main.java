@@ -20,11 +20,13 @@ import io.walvault.cli.restore.VerifyCommand;
 import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.replication.wire.Transport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -75,6 +77,7 @@ public final class Main implements Runnable {
         // SIGINT/SIGTERM: exit code 4 after cleanup, not the JVM's 130/143 (the agent keeps 143 for SIGTERM)
         Signals.install(line.length > 0 ? line[0] : "", Thread.currentThread(), err);
         int code = Signals.returned(run(line, new PrintWriter(System.out, true), err));
+        Transport.shutdownEventLoops(Duration.ofSeconds(2)); // else the JVM's exit waits 0.3 s for their threads
         markClassesLearnt(code);
         System.exit(code);
     }

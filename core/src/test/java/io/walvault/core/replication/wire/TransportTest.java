@@ -70,6 +70,31 @@ class TransportTest {
     }
 
     @Test
+    void theEventLoopsStopBeforeTheProcessExitsAndComeBackForANewConnection() throws Exception {
+        byte[] ready = {'Z', 0, 0, 0, 5, 'I'};
+        try (Peer p = new Peer(ready); Transport t = p.connect()) {
+            t.startFraming();
+            t.receive(Duration.ofSeconds(5)).close();
+        }
+        assertTrue(eventLoopThreads() > 0, "a connection runs on the event loops");
+        Transport.shutdownEventLoops(Duration.ofSeconds(5));
+        // a thread left waiting in epoll_wait would hold the JVM's exit back by 0.3 s
+        assertEquals(0, eventLoopThreads(), "event loop threads left after the shutdown");
+        try (Peer p = new Peer(ready); Transport t = p.connect()) {
+            t.startFraming();
+            try (BackendMessage z = t.receive(Duration.ofSeconds(5))) {
+                assertEquals('Z', z.type());
+            }
+        }
+    }
+
+    private static long eventLoopThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(th -> th.getName().startsWith("walvault-pg-io-") && !th.getName().startsWith("walvault-pg-io-prepare"))
+                .filter(Thread::isAlive).count();
+    }
+
+    @Test
     void framesAreSplitWhateverTheReads() throws Exception {
         byte[] two = {'Z', 0, 0, 0, 5, 'I', 'C', 0, 0, 0, 9, 'S', 'H', 'O', 'W', 0};
         try (Peer p = new Peer(two); Transport t = p.connect()) {

@@ -21,11 +21,8 @@ import io.walvault.core.Version;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.replication.wire.Transport;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -78,26 +75,8 @@ public final class Main implements Runnable {
         Signals.install(line.length > 0 ? line[0] : "", Thread.currentThread(), err);
         int code = Signals.returned(run(line, new PrintWriter(System.out, true), err));
         Transport.shutdownEventLoops(Duration.ofSeconds(2)); // else the JVM's exit waits 0.3 s for their threads
-        markClassesLearnt(code);
+        LearntClasses.markLearnt(code);
         System.exit(code);
-    }
-
-    /**
-     * bin/walvault records the classes a command's first run loads, to add them to its class-data
-     * archive once this JVM has exited, but only those of a run that succeeded: a failed one may
-     * have loaded few of them (an archive-get that found nothing, say). It learns that from
-     * LIST.ok beside the list it named in {@code walvault.classes.learnt}.
-     */
-    private static void markClassesLearnt(int code) {
-        String list = System.getProperty("walvault.classes.learnt");
-        if (code != 0 || list == null) {
-            return;
-        }
-        try {
-            Files.write(Path.of(list + ".ok"), new byte[0]);
-        } catch (IOException | RuntimeException e) {
-            // not learnt this time; the next run of the command records its classes again
-        }
     }
 
     /** Whether an error prints the exceptions behind its message ({@code --log-level debug}). */

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -396,6 +397,19 @@ class WalvaultExecutableIT {
             Thread.sleep(100);
         }
         assertTrue(hasArchive(cds), "no class archive in " + cds);
+        // init loads classes the jar holds in two versions (Bouncy Castle's): mapped from the archive, a Java
+        // agent or the flight recorder would be handed the wrong bytes, or crash the JVM for a class that has no
+        // unversioned copy (the JDBC driver's LazyCleanerImpl$CleanableWrapper did, in backup and status)
+        Set<String> versioned = LearntClasses.versionedClasses(Optional.of(WalvaultProcess.jar()));
+        assertTrue(versioned.contains("org/bouncycastle/util/Arrays"), "the jar is no longer multi-release: " + versioned.size());
+        List<String> listed;
+        try (var files = Files.list(cds)) {
+            Path list = files.filter(f -> f.getFileName().toString().matches("walvault-.*\\.classlist")).findFirst().orElseThrow();
+            listed = Files.readAllLines(list);
+        }
+        assertTrue(listed.size() > 1000 && listed.contains("picocli/CommandLine"), "init's classes: " + listed.size());
+        assertEquals(List.of(), listed.stream().filter(line -> versioned.stream().anyMatch(line::contains)).toList(),
+                "classes of META-INF/versions/ in the class list");
         // -Xshare:on: the JVM refuses to start unless it maps the archive
         Result version = WalvaultProcess.of("--version").env("WALVAULT_CDS_DIR", cds.toString())
                 .env("WALVAULT_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info").timeout(SHORT).run();

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault archive-push %p}: PostgreSQL's archive_command. Parses and delegates to {@link ArchivePush}. */
 @Command(name = "archive-push", mixinStandardHelpOptions = true,
-        footerHeading = "%nExample:%n", footer = {"  archive_command = '/opt/walvault/bin/walvault archive-push \\", "      --config /etc/walvault/main.conf %p'"},
+        footerHeading = "%nExample:%n", footer = {"  archive_command = '/opt/walvault/bin/walvault archive-push \\", "      --config /etc/walvault/main.conf %%p'"},
         header = "Archive one WAL file durably (PostgreSQL's archive_command).",
         description = {"Archive one WAL file; for PostgreSQL's archive_command:",
                 "  archive_command = 'walvault archive-push --repo URI %%p'",

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code walvault archive-get %f %p}: PostgreSQL's restore_command. Parses and delegates to {@link ArchiveGet}. */
 @Command(name = "archive-get", mixinStandardHelpOptions = true,
-        footerHeading = "%nExample:%n", footer = {"  restore_command = '/opt/walvault/bin/walvault archive-get \\", "      --config /etc/walvault/main.conf %f %p' (restore writes it)"},
+        footerHeading = "%nExample:%n", footer = {"  restore_command = '/opt/walvault/bin/walvault archive-get \\", "      --config /etc/walvault/main.conf %%f %%p' (restore writes it)"},
         header = "Restore one archived WAL file (PostgreSQL's restore_command).",
         description = {"Restore one archived WAL file; for PostgreSQL's restore_command:",
                 "  restore_command = 'walvault archive-get --repo URI %%f %%p'",

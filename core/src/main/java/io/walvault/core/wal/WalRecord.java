@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * One WAL record as {@link WalRecordReader} decodes it: where it is, its resource manager and
@@ -21,9 +22,10 @@ import java.util.Optional;
  * @param rmid resource manager id
  * @param info xl_info
  * @param mainData the first bytes of the record's main data (at most {@link WalRecordReader#MAIN_DATA_CAPTURE})
+ * @param major the PostgreSQL major version that wrote it (the layout of some records' data depends on it)
  */
 public record WalRecord(Lsn lsn, Lsn end, long timeline, long totalLength, long xid, int rmid, int info,
-                        byte[] mainData) {
+                        byte[] mainData, int major) {
 
     /** A transaction commit (plain or of a prepared transaction). */
     public boolean isCommit() {
@@ -39,6 +41,20 @@ public record WalRecord(Lsn lsn, Lsn end, long timeline, long totalLength, long 
     public boolean isOfPreparedTransaction() {
         int op = info & WalFormat.XLOG_XACT_OPMASK;
         return rmid == WalFormat.RM_XACT_ID && (op == WalFormat.XLOG_XACT_COMMIT_PREPARED || op == WalFormat.XLOG_XACT_ABORT_PREPARED);
+    }
+
+    /**
+     * The transaction a commit or abort ends, as recovery_target_xid is compared with it: xl_xid,
+     * except for COMMIT PREPARED and ROLLBACK PREPARED, whose record belongs to the session that ran
+     * them and names the prepared transaction in its data ({@link XactRecordData#preparedXid}).
+     * Empty for other records, and for a prepared transaction's end whose data was cut before that
+     * name (more than {@link WalRecordReader#MAIN_DATA_CAPTURE} bytes of invalidations before it).
+     */
+    public OptionalLong transactionXid() {
+        if (!(isCommit() || isAbort())) {
+            return OptionalLong.empty();
+        }
+        return isOfPreparedTransaction() ? XactRecordData.preparedXid(mainData, info, isCommit(), major) : OptionalLong.of(xid);
     }
 
     /** A restore point created by pg_create_restore_point. */

@@ -142,7 +142,7 @@ public final class WalRecordReader {
             return Optional.empty();
         }
         return decodePrefix(head, headLen, major).map(r -> new WalRecord(Lsn.of(recStart), Lsn.of(pos), recTimeline,
-                r.totalLength(), r.xid(), r.rmid(), r.info(), r.mainData()));
+                r.totalLength(), r.xid(), r.rmid(), r.info(), r.mainData(), major));
     }
 
     /**
@@ -188,7 +188,7 @@ public final class WalRecordReader {
             data = Arrays.copyOfRange(bytes, (int) main[0], (int) Math.min(length, main[0] + Math.min(main[1], MAIN_DATA_CAPTURE)));
         }
         return Optional.of(new WalRecord(Lsn.INVALID, Lsn.INVALID, 0, total, Integer.toUnsignedLong(h.getInt(4)),
-                Byte.toUnsignedInt(h.get(17)), Byte.toUnsignedInt(h.get(16)), data));
+                Byte.toUnsignedInt(h.get(17)), Byte.toUnsignedInt(h.get(16)), data, major));
     }
 
     /** The server major of the WAL read so far (0 before the first page). */
@@ -427,7 +427,7 @@ public final class WalRecordReader {
                 main = mainBuf == null ? new byte[0] : Arrays.copyOf(mainBuf, mainCaptured);
             }
             long xid = Integer.toUnsignedLong(intAt(head, 4));
-            listener.accept(new WalRecord(Lsn.of(recStart), Lsn.of(end), recTimeline, recTotal, xid, rmid, info, main));
+            listener.accept(new WalRecord(Lsn.of(recStart), Lsn.of(end), recTimeline, recTotal, xid, rmid, info, main, major));
         }
         lastEnd = end;
         lastEndKnown = true;

@@ -292,7 +292,7 @@ public final class TargetResolver {
                 Instant when = r.timestamp().orElseThrow();
                 return inclusive ? when.isAfter(t.time()) : !when.isBefore(t.time());
             } else if (target instanceof RecoveryTarget.Xid x && xact) {
-                return r.xid() == (x.xid() & 0xFFFFFFFFL);
+                return r.transactionXid().orElse(-1) == (x.xid() & 0xFFFFFFFFL);
             }
             return target instanceof RecoveryTarget.Name n && r.isRestorePoint() && n.name().equals(r.restorePointName().orElse(null));
         }

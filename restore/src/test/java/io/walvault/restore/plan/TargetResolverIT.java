@@ -49,11 +49,13 @@ class TargetResolverIT {
 
     @PgTest
     void timeXidAndNameTargetsResolveToTheRecordsRecoveryStopsAt(PgHarness pg) throws Exception {
-        PgCluster server = pg.cluster().setting("wal_keep_size", "1GB").start();
+        PgCluster server = pg.cluster().setting("wal_keep_size", "1GB").setting("max_prepared_transactions", "2").start();
         Lsn start = Lsn.parse(server.queryString("SELECT pg_current_wal_lsn()"));
         Instant backupEnd = Instant.now();
         List<long[]> xids = new ArrayList<>();
         List<Instant> afterEach = new ArrayList<>();
+        long[] prepared = new long[2];
+        Lsn[] aroundPreparedEnds = new Lsn[4];
         try (Connection c = server.connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t (id int)");
             for (int i = 0; i < 6; i++) {
@@ -67,6 +69,26 @@ class TargetResolverIT {
                 Thread.sleep(30);
                 afterEach.add(Instant.now());
                 Thread.sleep(30);
+            }
+            // prepared transactions with subtransactions that drop a table (its files, its statistics, invalidations
+            // in the commit record before the transaction's id): COMMIT and ROLLBACK PREPARED run in sessions without a
+            // transaction id of their own, and recovery_target_xid names the prepared one, which their data carries
+            s.execute("CREATE TABLE dropped_in_prepared (id int)");
+            s.execute("CREATE TABLE dropped_in_rolled_back (id int)");
+            s.execute("INSERT INTO dropped_in_prepared SELECT generate_series(1, 100)");
+            for (int i = 0; i < 2; i++) {
+                s.execute("BEGIN");
+                ResultSet rs = s.executeQuery("SELECT txid_current()");
+                rs.next();
+                prepared[i] = rs.getLong(1);
+                s.execute("SAVEPOINT a");
+                s.execute("INSERT INTO t VALUES (" + (100 + i) + ")");
+                s.execute("SAVEPOINT b");
+                s.execute("DROP TABLE " + (i == 0 ? "dropped_in_prepared" : "dropped_in_rolled_back"));
+                s.execute("PREPARE TRANSACTION 'walvault-" + i + "'");
+                aroundPreparedEnds[2 * i] = Lsn.parse(server.queryString("SELECT pg_current_wal_insert_lsn()"));
+                s.execute((i == 0 ? "COMMIT" : "ROLLBACK") + " PREPARED 'walvault-" + i + "'");
+                aroundPreparedEnds[2 * i + 1] = Lsn.parse(server.queryString("SELECT pg_current_wal_insert_lsn()"));
             }
             s.execute("SELECT pg_create_restore_point('after six')");
             s.execute("SELECT pg_switch_wal()");
@@ -108,6 +130,15 @@ class TargetResolverIT {
         assertEquals(byXid.walNeededUntil(), byXid.replayedUntil(), "inclusive: the stop record is replayed");
         assertTrue(TargetResolver.resolve(toEnd, source, fourth, false).stopsBefore(), "exclusive xid: before the commit");
         assertTrue(byTime.lastCommitTime().orElseThrow().isBefore(afterEach.get(2)));
+
+        for (int i = 0; i < 2; i++) {
+            TargetResolver.Resolution byPrepared = TargetResolver.resolve(toEnd, source, new RecoveryTarget.Xid(prepared[i]), true);
+            assertTrue(byPrepared.stopRecord().compareTo(aroundPreparedEnds[2 * i]) >= 0
+                    && byPrepared.stopRecord().compareTo(aroundPreparedEnds[2 * i + 1]) < 0,
+                    (i == 0 ? "COMMIT" : "ROLLBACK") + " PREPARED between " + aroundPreparedEnds[2 * i] + " and "
+                            + aroundPreparedEnds[2 * i + 1] + ": " + byPrepared);
+            assertFalse(byPrepared.stopsBefore());
+        }
 
         TargetResolver.Resolution byName = TargetResolver.resolve(toEnd, source, new RecoveryTarget.Name("after six"), true);
         assertTrue(byName.stopRecord().isAfter(byXid.stopRecord()));

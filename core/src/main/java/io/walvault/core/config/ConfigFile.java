@@ -5,10 +5,12 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,9 +66,15 @@ public final class ConfigFile {
         requireNonNull(known, "known is null");
         List<String> lines;
         try {
-            lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+            lines = new ArrayList<>(Files.readAllLines(path, StandardCharsets.UTF_8));
+        } catch (CharacterCodingException e) {
+            throw new WalvaultException(ErrorCode.CONFIG, "config file '" + path + "' is not UTF-8 text HINT: save it as UTF-8"
+                    + " (names and values are ASCII but for paths and labels)", e);
         } catch (IOException e) {
             throw new WalvaultException(ErrorCode.CONFIG, "cannot read config file '" + path + "': " + e.getMessage(), e);
+        }
+        if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+            lines.set(0, lines.get(0).substring(1)); // the byte-order mark some editors write first
         }
         Map<String, Entry> global = new LinkedHashMap<>();
         Map<String, Map<String, Entry>> sections = new LinkedHashMap<>();

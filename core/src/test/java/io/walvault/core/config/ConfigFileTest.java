@@ -42,6 +42,23 @@ class ConfigFileTest {
     }
 
     @Test
+    void aFileSavedWithAByteOrderMarkOrWindowsLineEndsReadsTheSame() throws Exception {
+        Path p = file("\uFEFFrepo = /srv/repo\r\ncheckpoint = fast\r\n");
+        ConfigFile c = ConfigFile.read(p, NAMES);
+        assertEquals(Optional.of(new ConfigFile.Entry("/srv/repo", 1, null)), c.global("repo"));
+        assertEquals(Optional.of(new ConfigFile.Entry("fast", 2, null)), c.global("checkpoint"));
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsRefusedAsSuch() throws Exception {
+        Path p = file("");
+        Files.write(p, "label = caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        WalvaultException e = assertThrows(WalvaultException.class, () -> ConfigFile.read(p, SettingNames.of("label")));
+        assertEquals(ErrorCode.CONFIG, e.code());
+        assertTrue(e.getMessage().contains("is not UTF-8 text HINT: save it as UTF-8"), e.getMessage());
+    }
+
+    @Test
     void anUnknownNameIsRefusedWithItsLineAndTheClosestKnownName() throws Exception {
         Path p = file("repo = /srv/repo\n[cluster main]\narchive-push-lookahead = 8\n");
         WalvaultException e = assertThrows(WalvaultException.class, () -> ConfigFile.read(p, NAMES));

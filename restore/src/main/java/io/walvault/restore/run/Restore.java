@@ -49,7 +49,7 @@ import java.util.TreeMap;
  *            (a time target: the newest backup before it planned to the end of the archive, and its stop record
  *            searched for during the extraction by TargetResolution)
  *            (--db-include/--db-exclude: SkippedDatabases, the names read from the backup's pg_database)
- *  checks:   TargetDirectory: data directory and tablespace directories new or empty
+ *  checks:   TargetDirectory: data directory and tablespace directories new or empty; FreeSpace: room for the files
  *            (--delta: DeltaTarget.check: the same cluster, no server running)
  *  write:    TargetDirectory.create (marker) ─▶ (--delta: DeltaTarget removes pg_control, then what the backup lacks)
  *            ─▶ makeDirectories (directories, tablespace links)
@@ -278,6 +278,7 @@ public final class Restore {
                 new DeltaTarget(options.dataDirectory(), layout).check(cluster.systemId());
             } else {
                 target.checkEmpty();
+                FreeSpace.check(manifest, layout, skipped, FreeSpace.FILE_STORES);
             }
             Path launcher = options.dryRun() ? null : options.launcher().orElseGet(() -> RecoveryAccess.launcher(Optional.empty()));
             if (options.dryRun()) {
@@ -393,13 +394,12 @@ public final class Restore {
             out.setStackTrace(w.getStackTrace());
             return out;
         }
-        if (e instanceof IOException io) {
+        if (e instanceof IOException || e instanceof UncheckedIOException) {
+            IOException io = e instanceof IOException i ? i : ((UncheckedIOException) e).getCause();
+            String why = io.getMessage() != null ? io.getMessage() : io.toString();
+            boolean full = why.contains("No space left on device") || why.contains("Disk quota exceeded");
             return new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, "restore failed: cannot write the restored files: "
-                    + io + where, redo, io);
-        }
-        if (e instanceof UncheckedIOException io) {
-            return new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, "restore failed: cannot write the restored files: "
-                    + io.getCause() + where, redo, io.getCause());
+                    + why + where, (full ? "free space on that file system or restore into a larger one; then " : "") + redo, io);
         }
         return new WalvaultException(ErrorCode.INTERNAL, "restore failed: " + e + where, redo, e);
     }

@@ -236,6 +236,13 @@ public final class Transport implements AutoCloseable {
             String hint = endpoint.isUnixSocket()
                     ? " HINT: is the server running locally and accepting connections on that socket?"
                     : " HINT: is the server running on that host and accepting TCP/IP connections on that port?";
+            if (cause instanceof java.net.UnknownHostException || cause instanceof java.nio.channels.UnresolvedAddressException) {
+                why = "the host name does not resolve to an address";
+                hint = " HINT: check the host in the connection settings (--pg, pg in the config file)";
+            } else if (endpoint.isUnixSocket() && cause instanceof java.io.FileNotFoundException) {
+                why = "no socket file there: no server listens on that port in that directory";
+                hint = " HINT: check the port and the socket directory (host=DIR) in the connection settings, and that the server runs";
+            }
             throw new WalvaultException(ErrorCode.CONNECTION_FAILED,
                     "cannot connect to '" + endpoint + "': " + why + hint, cause);
         }

@@ -95,6 +95,21 @@ class TransportTest {
     }
 
     @Test
+    void aHostThatDoesNotResolveAndASocketThatIsNotThereAreSaidSo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        WalvaultException dns = assertThrows(WalvaultException.class,
+                () -> Transport.connect(Endpoint.of("no-such-host.invalid", 5432), Duration.ofSeconds(5)));
+        assertEquals(ErrorCode.CONNECTION_FAILED, dns.code());
+        assertTrue(dns.getMessage().contains("'no-such-host.invalid:5432': the host name does not resolve to an address"
+                + " HINT: check the host in the connection settings"), dns.getMessage());
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "Unix sockets need epoll");
+        WalvaultException socket = assertThrows(WalvaultException.class,
+                () -> Transport.connect(Endpoint.of(dir.toString(), 5999), Duration.ofSeconds(5)));
+        assertTrue(socket.getMessage().contains("no socket file there: no server listens on that port in that directory"),
+                socket.getMessage());
+        assertTrue(!socket.getMessage().contains("Exception"), socket.getMessage());
+    }
+
+    @Test
     void framesAreSplitWhateverTheReads() throws Exception {
         byte[] two = {'Z', 0, 0, 0, 5, 'I', 'C', 0, 0, 0, 9, 'S', 'H', 'O', 'W', 0};
         try (Peer p = new Peer(two); Transport t = p.connect()) {

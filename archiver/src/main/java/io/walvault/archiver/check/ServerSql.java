@@ -75,10 +75,37 @@ final class ServerSql implements AutoCloseable {
             return new ServerSql(DriverManager.getConnection("jdbc:postgresql://" + host + ":" + e.port() + "/" + database, p),
                     s.user());
         } catch (SQLException x) {
+            if (x.getSQLState() != null && x.getSQLState().startsWith("08")) {
+                // nothing answered: the role's rights and pg_hba.conf are not the question yet
+                throw new SqlFailure("cannot connect for the SQL checks to '" + e + "': " + unreachable(x), e.isUnixSocket()
+                        ? "check the port and the socket directory (host=DIR) in the connection settings, and that the server runs"
+                        : "check the host and port in the connection settings, and that the server runs and accepts TCP/IP"
+                                + " connections there", x);
+            }
             throw new SqlFailure("cannot connect for the SQL checks to database '" + database + "': " + x.getMessage(),
                     "walvault's role needs CONNECT on database '" + database + "' (dbname= in the conninfo chooses another)"
                             + " and a pg_hba.conf line for it", x);
         }
+    }
+
+    /** Why a connection attempt reached no server, from the driver's exception and what caused it. */
+    private static String unreachable(SQLException x) {
+        for (Throwable t = x; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException) {
+                return "the host name does not resolve to an address";
+            }
+            if (t instanceof java.io.FileNotFoundException || t instanceof java.net.SocketException && t.getMessage() != null
+                    && t.getMessage().endsWith("No such file or directory")) { // UnixSocketFactory's, with the system's words
+                return "no socket file there: no server listens on that port in that directory";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused";
+            }
+            if (t instanceof java.net.SocketTimeoutException) {
+                return "no answer in time";
+            }
+        }
+        return x.getMessage();
     }
 
     private static String sslMode(SslMode mode) {

@@ -153,6 +153,19 @@ class ConfigurationTest {
     }
 
     @Test
+    void aServerThatIsNotThereIsSaidSoNotBlamedOnTheRolesRights() throws Exception {
+        Path c = config("repo = " + dir.resolve("repo") + "\nencryption = none\n");
+        assertEquals(0, run("init", "--config", c.toString()).exitCode());
+        Path sockets = Files.createDirectories(dir.resolve("sockets"));
+        Run r = run("check", "--config", c.toString(), "--pg", "host=" + sockets + " port=5999 user=walvault", "--archive-timeout", "1");
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), r.exitCode(), r.out() + r.err());
+        assertTrue(r.out().contains("FAILED  replication connection: cannot connect to '" + sockets.resolve(".s.PGSQL.5999")
+                + "': no socket file there: no server listens on that port in that directory"), r.out());
+        assertTrue(r.out().contains("HINT: check the port and the socket directory"), r.out());
+        assertTrue(!r.out().contains("LOGIN and REPLICATION") && !r.out().contains("CONNECT on database"), r.out());
+    }
+
+    @Test
     void aRequiredOptionMayComeFromTheFile() throws Exception {
         Path c = config("repo = " + dir.resolve("repo") + "\nencryption = none\n[cluster main]\npgdata = " + dir.resolve("data") + "\n");
         assertEquals(0, run("init", "--config", c.toString()).exitCode());

@@ -180,8 +180,13 @@ public final class Check {
             if (e.code() == ErrorCode.CLUSTER_MISMATCH) {
                 throw e; // the configuration is another server's: nothing here is worth checking against it
             }
-            out.add(CheckResult.failed("replication connection", e.getMessage(), "walvault's role needs LOGIN and"
-                    + " REPLICATION, and a pg_hba.conf line for the replication database"));
+            if (e.code() == ErrorCode.CONNECTION_FAILED) {
+                // nothing answered, or the server does not take connections yet: its own hint, not the role's rights
+                out.add(CheckResult.failed("replication connection", e.what(), e.hint().orElse("check the conninfo")));
+            } else {
+                out.add(CheckResult.failed("replication connection", e.getMessage(), "walvault's role needs LOGIN and"
+                        + " REPLICATION, and a pg_hba.conf line for the replication database"));
+            }
             replicationSettingsOverSql(out);
             return Optional.empty();
         } catch (RuntimeException e) {

@@ -5,6 +5,11 @@ import io.walvault.core.replication.conn.Endpoint;
 import io.walvault.core.replication.conn.SslMode;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.ServerWalPosition;
+import java.io.FileNotFoundException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -91,17 +96,17 @@ final class ServerSql implements AutoCloseable {
     /** Why a connection attempt reached no server, from the driver's exception and what caused it. */
     private static String unreachable(SQLException x) {
         for (Throwable t = x; t != null; t = t.getCause()) {
-            if (t instanceof java.net.UnknownHostException) {
+            if (t instanceof UnknownHostException) {
                 return "the host name does not resolve to an address";
             }
-            if (t instanceof java.io.FileNotFoundException || t instanceof java.net.SocketException && t.getMessage() != null
+            if (t instanceof FileNotFoundException || t instanceof SocketException && t.getMessage() != null
                     && t.getMessage().endsWith("No such file or directory")) { // UnixSocketFactory's, with the system's words
                 return "no socket file there: no server listens on that port in that directory";
             }
-            if (t instanceof java.net.ConnectException) {
+            if (t instanceof ConnectException) {
                 return "connection refused";
             }
-            if (t instanceof java.net.SocketTimeoutException) {
+            if (t instanceof SocketTimeoutException) {
                 return "no answer in time";
             }
         }

@@ -11,6 +11,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -60,7 +61,7 @@ final class FreeSpace {
             throws IOException {
         for (Need n : needs(manifest, layout, skipped, probe).values()) {
             if (n.bytes() > n.usable()) {
-                throw new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, String.format(java.util.Locale.ROOT,
+                throw new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, String.format(Locale.ROOT,
                         "the file system of '%s' has %s free, and the restore writes %s there; nothing was written"
                                 + " HINT: free space there, or restore into a larger file system (--pgdata, --tablespace-map"
                                 + " OLD=NEW); PostgreSQL also needs room for the WAL it recovers", n.directory(),

@@ -35,9 +35,12 @@ import io.walvault.core.pipeline.Futures;
 import io.walvault.core.replication.ConnectionLostException;
 import io.walvault.core.replication.ProtocolException;
 import io.walvault.core.replication.conn.Endpoint;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -236,10 +239,10 @@ public final class Transport implements AutoCloseable {
             String hint = endpoint.isUnixSocket()
                     ? " HINT: is the server running locally and accepting connections on that socket?"
                     : " HINT: is the server running on that host and accepting TCP/IP connections on that port?";
-            if (cause instanceof java.net.UnknownHostException || cause instanceof java.nio.channels.UnresolvedAddressException) {
+            if (cause instanceof UnknownHostException || cause instanceof UnresolvedAddressException) {
                 why = "the host name does not resolve to an address";
                 hint = " HINT: check the host in the connection settings (--pg, pg in the config file)";
-            } else if (endpoint.isUnixSocket() && cause instanceof java.io.FileNotFoundException) {
+            } else if (endpoint.isUnixSocket() && cause instanceof FileNotFoundException) {
                 why = "no socket file there: no server listens on that port in that directory";
                 hint = " HINT: check the port and the socket directory (host=DIR) in the connection settings, and that the server runs";
             }

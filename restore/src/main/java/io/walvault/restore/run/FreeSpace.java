@@ -1,7 +1,5 @@
 package io.walvault.restore.run;
 
-import static java.util.Objects.requireNonNull;
-
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.ManifestFile;
@@ -82,9 +80,12 @@ final class FreeSpace {
                     return;
                 }
                 String root = rootOf(f);
+                if (!root.isEmpty() && !layout.locations().containsKey(root)) {
+                    layout.place(f.path()); // refuses it: the backup does not say where that tablespace lives
+                }
                 Space space = spaceOfRoot.computeIfAbsent(root, r -> {
                     Path dir = r.isEmpty() ? layout.place("PG_VERSION").getParent() : layout.locations().get(r);
-                    roots.put(r, requireNonNull(dir, "tablespace " + r + " has no location"));
+                    roots.put(r, dir);
                     try {
                         return probe.of(dir);
                     } catch (IOException e) {

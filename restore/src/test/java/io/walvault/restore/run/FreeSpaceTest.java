@@ -62,4 +62,17 @@ class FreeSpaceTest {
         }
         assertTrue(Files.notExists(data), "nothing written");
     }
+
+    @Test
+    void aTablespaceTheBackupGivesNoLocationForIsRefusedAsTheRestoreWouldRefuseIt() throws Exception {
+        Path data = dir.resolve("data");
+        TablespaceLayout layout = TablespaceLayout.of(data, Map.of(), Map.of());
+        try (ManifestSpool m = manifest()) {
+            WalvaultException e = assertThrows(WalvaultException.class,
+                    () -> FreeSpace.check(m, layout, SkippedDatabases.none(), twoFileSystems(data, 10_000 * MB)));
+            assertEquals(ErrorCode.CORRUPT_DATA, e.code());
+            assertTrue(e.getMessage().contains("neither its tablespace_map nor a pg_tblspc link says where tablespace 16390 lives"),
+                    e.getMessage());
+        }
+    }
 }

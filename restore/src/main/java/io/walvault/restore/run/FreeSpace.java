@@ -2,7 +2,6 @@ package io.walvault.restore.run;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.repo.ManifestFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileStore;
@@ -71,46 +70,28 @@ final class FreeSpace {
     /** The bytes each file system receives. */
     static Map<Object, Need> needs(ManifestSpool manifest, TablespaceLayout layout, SkippedDatabases skipped, Probe probe)
             throws IOException {
-        Map<String, Path> roots = new LinkedHashMap<>(); // "" for the data directory, else a tablespace's oid
-        Map<String, Space> spaceOfRoot = new LinkedHashMap<>();
+        Map<Path, Space> spaceOfRoot = new LinkedHashMap<>(); // the data directory's, and each tablespace location's
         Map<Object, Need> needs = new LinkedHashMap<>();
         try {
             manifest.forEachFile(f -> {
                 if (skipped.zeroes(f)) {
                     return;
                 }
-                String root = rootOf(f);
-                if (!root.isEmpty() && !layout.locations().containsKey(root)) {
-                    layout.place(f.path()); // refuses it: the backup does not say where that tablespace lives
-                }
+                Path root = layout.root(f.path()); // refuses a tablespace the backup gives no location for
                 Space space = spaceOfRoot.computeIfAbsent(root, r -> {
-                    Path dir = r.isEmpty() ? layout.place("PG_VERSION").getParent() : layout.locations().get(r);
-                    roots.put(r, dir);
                     try {
-                        return probe.of(dir);
+                        return probe.of(r);
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 });
                 long blocks = (f.size() + BLOCK - 1) / BLOCK * BLOCK;
-                needs.merge(space.fileSystem(), new Need(roots.get(root), space.usable(), blocks),
+                needs.merge(space.fileSystem(), new Need(root, space.usable(), blocks),
                         (a, b) -> new Need(a.directory(), a.usable(), a.bytes() + b.bytes()));
             });
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
         return needs;
-    }
-
-    /** "" for a file of the data directory, the tablespace's oid for one of a tablespace. */
-    private static String rootOf(ManifestFile f) {
-        String p = f.path();
-        if (p.startsWith("pg_tblspc/")) {
-            int slash = p.indexOf('/', "pg_tblspc/".length());
-            if (slash > 0) {
-                return p.substring("pg_tblspc/".length(), slash);
-            }
-        }
-        return "";
     }
 }

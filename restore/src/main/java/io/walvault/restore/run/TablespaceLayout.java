@@ -108,6 +108,21 @@ final class TablespaceLayout {
 
     /** Where the manifest path {@code path} goes. */
     Path place(String path) {
+        Path root = root(path);
+        if (root != dataDirectory) { // a tablespace's file: pg_tblspc/<oid>/ gives way to its location
+            return root.resolve(path.substring(path.indexOf('/', "pg_tblspc/".length()) + 1));
+        }
+        if (path.equals("backup_label")) {
+            return dataDirectory.resolve(PENDING_BACKUP_LABEL);
+        }
+        return dataDirectory.resolve(path);
+    }
+
+    /**
+     * The directory the manifest path {@code path} goes under: its tablespace's location, or the
+     * data directory itself (this very instance).
+     */
+    Path root(String path) {
         if (path.startsWith("pg_tblspc/")) {
             int slash = path.indexOf('/', "pg_tblspc/".length());
             if (slash > 0) {
@@ -117,13 +132,10 @@ final class TablespaceLayout {
                     throw new WalvaultException(ErrorCode.CORRUPT_DATA, "the backup holds '" + path + "', but neither its"
                             + " tablespace_map nor a pg_tblspc link says where tablespace " + oid + " lives");
                 }
-                return loc.resolve(path.substring(slash + 1));
+                return loc;
             }
         }
-        if (path.equals("backup_label")) {
-            return dataDirectory.resolve(PENDING_BACKUP_LABEL);
-        }
-        return dataDirectory.resolve(path);
+        return dataDirectory;
     }
 
     /** A tablespace_map with the locations the restore uses (PostgreSQL's escaping of \n, \r and \\). */

@@ -3,13 +3,11 @@ package io.walvault.archiver.check;
 import io.walvault.core.replication.conn.ConnectionSettings;
 import io.walvault.core.replication.conn.Endpoint;
 import io.walvault.core.replication.conn.SslMode;
+import io.walvault.core.replication.conn.Unreachable;
 import io.walvault.core.wal.Lsn;
 import io.walvault.core.wal.ServerWalPosition;
-import java.io.FileNotFoundException;
 import java.net.ConnectException;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -95,14 +93,11 @@ final class ServerSql implements AutoCloseable {
 
     /** Why a connection attempt reached no server, from the driver's exception and what caused it. */
     private static String unreachable(SQLException x) {
+        Optional<Unreachable> known = Unreachable.of(x);
+        if (known.isPresent()) {
+            return known.get().reason();
+        }
         for (Throwable t = x; t != null; t = t.getCause()) {
-            if (t instanceof UnknownHostException) {
-                return "the host name does not resolve to an address";
-            }
-            if (t instanceof FileNotFoundException || t instanceof SocketException && t.getMessage() != null
-                    && t.getMessage().endsWith("No such file or directory")) { // UnixSocketFactory's, with the system's words
-                return "no socket file there: no server listens on that port in that directory";
-            }
             if (t instanceof ConnectException) {
                 return "connection refused";
             }

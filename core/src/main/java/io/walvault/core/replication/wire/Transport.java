@@ -35,12 +35,10 @@ import io.walvault.core.pipeline.Futures;
 import io.walvault.core.replication.ConnectionLostException;
 import io.walvault.core.replication.ProtocolException;
 import io.walvault.core.replication.conn.Endpoint;
-import java.io.FileNotFoundException;
+import io.walvault.core.replication.conn.Unreachable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnknownHostException;
-import java.nio.channels.UnresolvedAddressException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -239,12 +237,12 @@ public final class Transport implements AutoCloseable {
             String hint = endpoint.isUnixSocket()
                     ? " HINT: is the server running locally and accepting connections on that socket?"
                     : " HINT: is the server running on that host and accepting TCP/IP connections on that port?";
-            if (cause instanceof UnknownHostException || cause instanceof UnresolvedAddressException) {
-                why = "the host name does not resolve to an address";
-                hint = " HINT: check the host in the connection settings (--pg, pg in the config file)";
-            } else if (endpoint.isUnixSocket() && cause instanceof FileNotFoundException) {
-                why = "no socket file there: no server listens on that port in that directory";
-                hint = " HINT: check the port and the socket directory (host=DIR) in the connection settings, and that the server runs";
+            Optional<Unreachable> known = Unreachable.of(cause);
+            if (known.isPresent()) {
+                why = known.get().reason();
+                hint = known.get() == Unreachable.NO_SUCH_HOST
+                        ? " HINT: check the host in the connection settings (--pg, pg in the config file)"
+                        : " HINT: check the port and the socket directory (host=DIR) in the connection settings, and that the server runs";
             }
             throw new WalvaultException(ErrorCode.CONNECTION_FAILED,
                     "cannot connect to '" + endpoint + "': " + why + hint, cause);

@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -396,7 +397,8 @@ public final class Restore {
         }
         if (e instanceof IOException || e instanceof UncheckedIOException) {
             IOException io = e instanceof IOException i ? i : ((UncheckedIOException) e).getCause();
-            String why = io.getMessage() != null ? io.getMessage() : io.toString();
+            // a file-system exception's message is only the file: its type says what happened to it
+            String why = io.getMessage() == null || io instanceof FileSystemException ? io.toString() : io.getMessage();
             boolean full = why.contains("No space left on device") || why.contains("Disk quota exceeded");
             return new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, "restore failed: cannot write the restored files: "
                     + why + where, (full ? "free space on that file system or restore into a larger one; then " : "") + redo, io);

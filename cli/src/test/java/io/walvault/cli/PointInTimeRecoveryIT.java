@@ -74,6 +74,7 @@ class PointInTimeRecoveryIT {
                 .setting("archive_mode", "on")
                 .setting("archive_command", archiveCommand)
                 .setting("wal_level", "replica")
+                .setting("max_prepared_transactions", "2")
                 .env("WALVAULT_JAR", jar.toString())
                 .env("WALVAULT_CDS_DIR", WalvaultProcess.sharedClassArchives().toString())
                 .start();
@@ -92,6 +93,21 @@ class PointInTimeRecoveryIT {
         String targetXid = writeTransactions(source, 0, 300);
         source.execute("SELECT pg_switch_wal()");
         targetXid = writeTransactions(source, 300, 400);
+        String atTargetXid = source.queryString(CHECKSUMS);
+        // the last transaction before T1 is a prepared one: COMMIT PREPARED runs in a session without a transaction
+        // id of its own and names the prepared transaction in its record's data, which recovery_target_xid matches
+        String preparedXid;
+        try (Connection c = source.connect(); Statement s = c.createStatement()) {
+            s.execute("BEGIN");
+            try (ResultSet rs = s.executeQuery("SELECT pg_current_xact_id()::text")) {
+                rs.next();
+                preparedXid = rs.getString(1);
+            }
+            s.execute("SAVEPOINT a");
+            s.executeUpdate("UPDATE accounts SET balance = balance + 1000 WHERE id = 1");
+            s.execute("PREPARE TRANSACTION 'wv_before_t1'");
+            s.execute("COMMIT PREPARED 'wv_before_t1'");
+        }
 
         // T1: the moment to come back to, recorded four ways, with the data's exact checksums
         String atT1 = source.queryString(CHECKSUMS);
@@ -158,9 +174,13 @@ class PointInTimeRecoveryIT {
             bySegmentStart.close();
             PgCluster byXid = restoreAndStart(pg, jar, conf, "xid", PgCluster.RecoveryOutcome.PAUSED, false,
                     "--target-xid", targetXid, "--target-action", "pause");
-            assertEquals(atT1, byXid.queryString(CHECKSUMS));
+            assertEquals(atTargetXid, byXid.queryString(CHECKSUMS));
             assertEquals("t", byXid.queryString("SELECT pg_is_in_recovery()"));
             byXid.close();
+            PgCluster byPreparedXid = restoreAndStart(pg, jar, conf, "prepared-xid", PgCluster.RecoveryOutcome.PROMOTED, false,
+                    "--target-xid", preparedXid, "--target-action", "promote");
+            assertEquals(atT1, byPreparedXid.queryString(CHECKSUMS));
+            byPreparedXid.close();
         }
 
         // T1 by restore point; this server, promoted onto a new timeline, archives into the repository

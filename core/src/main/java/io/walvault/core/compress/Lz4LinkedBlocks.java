@@ -1,6 +1,9 @@
 package io.walvault.core.compress;
 
 import io.walvault.core.error.CorruptDataException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Decodes the blocks of an LZ4 frame whose blocks are linked (a match may reach up to 64 KiB
@@ -17,6 +20,9 @@ final class Lz4LinkedBlocks {
     /** How far back a match may reach (the LZ4 block format's 16-bit offsets). */
     static final int HISTORY = 64 * 1024;
     private static final int MIN_MATCH = 4;
+    /** The bytes a short literal run or match is copied in (two longs), scratch included. */
+    private static final int WILD = 16;
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final byte[] window;
     private final int blockMax;
@@ -71,6 +77,12 @@ final class Lz4LinkedBlocks {
      * The LZ4 block format: sequences of a token (literal length, match length), the literals,
      * a two-byte little-endian offset and extra match length bytes; the last sequence has
      * literals only. Matches may reach back to {@code low} and may overlap what they write.
+     *
+     * <p>Most sequences are short (a few literals, a match of a few bytes): those are copied in
+     * 8-byte words, which may write a few bytes of scratch past the sequence's end, never past
+     * {@code dOff + dMax} (the next sequence overwrites them), and read literals only inside the
+     * block; a short match copied so is at least 8 bytes back, so each word reads only bytes
+     * written before it. Everything else takes the bounds-checked copies.
      */
     static int decode(byte[] src, int off, int len, byte[] dst, int dOff, int dMax, int low) {
         int s = off;
@@ -83,20 +95,26 @@ final class Lz4LinkedBlocks {
         while (true) {
             int token = src[s++] & 0xFF;
             int literals = token >>> 4;
-            if (literals == 15) {
-                int b;
-                do {
-                    if (s >= sEnd) {
-                        throw malformed("a literal length past the end of the block");
-                    }
-                    b = src[s++] & 0xFF;
-                    literals += b;
-                } while (b == 255 && literals < dMax);
+            if (literals < 15 && sEnd - s >= WILD && dEnd - d >= WILD) {
+                // up to 14 literals, with room on both sides: one 16-byte copy
+                LONGS.set(dst, d, (long) LONGS.get(src, s));
+                LONGS.set(dst, d + 8, (long) LONGS.get(src, s + 8));
+            } else {
+                if (literals == 15) {
+                    int b;
+                    do {
+                        if (s >= sEnd) {
+                            throw malformed("a literal length past the end of the block");
+                        }
+                        b = src[s++] & 0xFF;
+                        literals += b;
+                    } while (b == 255 && literals < dMax);
+                }
+                if (literals > sEnd - s || literals > dEnd - d) {
+                    throw malformed("literals past the end of the block");
+                }
+                System.arraycopy(src, s, dst, d, literals);
             }
-            if (literals > sEnd - s || literals > dEnd - d) {
-                throw malformed("literals past the end of the block");
-            }
-            System.arraycopy(src, s, dst, d, literals);
             s += literals;
             d += literals;
             if (s == sEnd) {
@@ -126,8 +144,16 @@ final class Lz4LinkedBlocks {
                 throw malformed("a match past the end of the block's maximum size");
             }
             int from = d - offset;
-            if (offset >= match) {
+            if (offset >= 8 && match <= WILD + MIN_MATCH && dEnd - d >= WILD + 8) {
+                // a short match at least 8 bytes back: each 8-byte copy reads only bytes written before it
+                LONGS.set(dst, d, (long) LONGS.get(dst, from));
+                LONGS.set(dst, d + 8, (long) LONGS.get(dst, from + 8));
+                if (match > WILD) {
+                    LONGS.set(dst, d + 16, (long) LONGS.get(dst, from + 16));
+                }
+            } else if (offset >= match) {
                 System.arraycopy(dst, from, dst, d, match);
+
             } else {
                 // overlapping: the bytes repeat with period offset; copy whole periods, doubling
                 int copied = 0;

@@ -1,6 +1,7 @@
 package io.walvault.core.compress;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -13,6 +14,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.xxhash.XXHashFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,5 +199,81 @@ class Lz4LinkedBlocksTest {
                 .redirectErrorStream(true).start();
         assertTrue(p.waitFor() == 0, new String(p.getInputStream().readAllBytes()));
         assertArrayEquals(data, decode(Files.readAllBytes(out), 100_000));
+    }
+
+    /** Data of several shapes: random, page-like, short repeats (offsets below 8), long runs. */
+    private static byte[] shaped(Random r, int shape, int size) {
+        byte[] b = new byte[size];
+        switch (shape) {
+            case 0 -> r.nextBytes(b);
+            case 1 -> {
+                for (int i = 0; i < size; i++) {
+                    b[i] = (byte) (i % 8192 < 3000 ? r.nextInt(6) : i % 97 == 0 ? r.nextInt() : 0);
+                }
+            }
+            case 2 -> {
+                for (int i = 0; i < size; ) {
+                    int period = 1 + r.nextInt(12);
+                    int run = 4 + r.nextInt(40);
+                    for (int k = 0; k < run && i < size; k++, i++) {
+                        b[i] = (byte) (k < period ? r.nextInt() : b[i - period]);
+                    }
+                }
+            }
+            default -> {
+                for (int i = 0; i < size; i++) {
+                    b[i] = (byte) (r.nextInt(100) < 3 ? r.nextInt() : i / 3000);
+                }
+            }
+        }
+        return b;
+    }
+
+    @Test
+    void decodesWhatTheLz4LibraryWritesAndWritesNothingPastTheBlock() {
+        Random r = new Random(11);
+        LZ4Factory f = LZ4Factory.safeInstance();
+        for (int i = 0; i < 400; i++) {
+            byte[] data = shaped(r, i % 4, 1 + r.nextInt(i % 10 == 0 ? 300_000 : 3000));
+            LZ4Compressor c = i % 3 == 0 ? f.highCompressor() : f.fastCompressor();
+            byte[] z = c.compress(data);
+            // the block decoded at an offset of a larger array, with sentinels on both sides
+            byte[] dst = new byte[data.length + 64];
+            java.util.Arrays.fill(dst, (byte) 0x5A);
+            int n = Lz4LinkedBlocks.decode(z, 0, z.length, dst, 16, data.length, 16);
+            assertEquals(data.length, n);
+            assertArrayEquals(data, java.util.Arrays.copyOfRange(dst, 16, 16 + n), "shape " + i % 4);
+            for (int k = 0; k < 16; k++) {
+                assertEquals((byte) 0x5A, dst[k], "written before the block");
+                assertEquals((byte) 0x5A, dst[16 + data.length + k], "written past the block's maximum size");
+            }
+        }
+    }
+
+    @Test
+    void aDamagedBlockIsRefusedAsCorruptNeverWithAnotherError() {
+        Random r = new Random(13);
+        LZ4Compressor c = LZ4Factory.safeInstance().fastCompressor();
+        int refused = 0;
+        for (int i = 0; i < 3000; i++) {
+            byte[] data = shaped(r, i % 4, 1 + r.nextInt(5000));
+            byte[] z = c.compress(data);
+            for (int k = 1 + r.nextInt(3); k > 0; k--) {
+                z[r.nextInt(z.length)] = (byte) r.nextInt();
+            }
+            int len = r.nextInt(4) == 0 ? r.nextInt(z.length) + 1 : z.length;
+            byte[] dst = new byte[data.length + 32];
+            try {
+                int n = Lz4LinkedBlocks.decode(z, 0, len, dst, 0, data.length, 0);
+                assertTrue(n <= data.length);
+            } catch (CorruptDataException e) {
+                assertTrue(e.getMessage().startsWith("malformed LZ4 block ("), e.getMessage());
+                refused++;
+            }
+            for (int k = data.length; k < dst.length; k++) {
+                assertEquals(0, dst[k], "written past the block's maximum size");
+            }
+        }
+        assertTrue(refused > 500, "only " + refused + " damaged blocks refused");
     }
 }

@@ -44,21 +44,24 @@ public final class RestorePrefetch implements AutoCloseable {
     /**
      * Starts fetching {@code planned} (the plan's WAL files, in order) into the spool of
      * {@code walDirectory}, opened for {@code origin} (as archive-get opens it: the repository
-     * location and the cluster).
+     * location and the cluster). {@code reserved}: the bytes the restore writes on the file
+     * system of {@code walDirectory}, which the fetched WAL must leave free (checked before each
+     * segment, the first one with {@code segmentSize}, the size the backup recorded; as the files
+     * are written the check only gets stricter, never lets WAL take their room).
      */
     public static RestorePrefetch start(WalArchive wal, Path walDirectory, long systemId, String origin, List<WalFileName> planned,
-                                        ArchiveGetSettings settings) throws IOException {
+                                        ArchiveGetSettings settings, long reserved, long segmentSize) throws IOException {
         requireNonNull(wal, "wal is null");
         HookSpool spool = new HookSpool(walDirectory);
         spool.open(origin);
         SpoolFetch fetch = new SpoolFetch(wal, spool, OptionalLong.of(systemId));
         RestorePrefetch[] self = new RestorePrefetch[1];
-        self[0] = new RestorePrefetch(spool, () -> self[0].fill(fetch, planned, settings));
+        self[0] = new RestorePrefetch(spool, () -> self[0].fill(fetch, planned, settings, reserved, segmentSize));
         self[0].thread.start();
         return self[0];
     }
 
-    private void fill(SpoolFetch fetch, List<WalFileName> planned, ArchiveGetSettings settings) {
+    private void fill(SpoolFetch fetch, List<WalFileName> planned, ArchiveGetSettings settings, long reserved, long segmentSize) {
         int segments = 0;
         for (WalFileName n : planned) {
             if (stop || segments >= settings.prefetch()) {
@@ -70,13 +73,14 @@ public final class RestorePrefetch implements AutoCloseable {
             try {
                 if (first == null) {
                     // the segment size comes with the first fetched segment's header
-                    if (fetch.fetch(n) != SpoolFetch.Outcome.FETCHED) {
+                    if (SpoolFetch.room(spool, segmentSize, settings.spoolMax(), reserved) < 1
+                            || fetch.fetch(n) != SpoolFetch.Outcome.FETCHED) {
                         return;
                     }
                     first = WalSegmentName.parse(n.name(), WalPageHeader.readFirst(spool.ready(n.name()), n)
                             .segmentSize());
                 } else {
-                    if (SpoolFetch.room(spool, first.segmentSize(), settings.spoolMax()) < 1
+                    if (SpoolFetch.room(spool, first.segmentSize(), settings.spoolMax(), reserved) < 1
                             || fetch.fetch(n) != SpoolFetch.Outcome.FETCHED) {
                         return;
                     }

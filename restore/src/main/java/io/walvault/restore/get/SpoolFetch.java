@@ -61,6 +61,14 @@ final class SpoolFetch {
      * shared with PostgreSQL, keeps less than a tenth of itself (at most 1 GiB) plus four segments free.
      */
     static int room(HookSpool spool, long segmentSize, long spoolMax) {
+        return room(spool, segmentSize, spoolMax, 0);
+    }
+
+    /**
+     * Like {@link #room(HookSpool, long, long)}, with {@code reserved} bytes of the file system
+     * kept for others beyond that (what a restore still has to write there).
+     */
+    static int room(HookSpool spool, long segmentSize, long spoolMax, long reserved) {
         try {
             long used = 0;
             try (var ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "[0-9A-F]*")) {
@@ -72,7 +80,7 @@ final class SpoolFetch {
             }
             FileStore fs = Files.getFileStore(spool.dir(HookSpool.Role.GET));
             long reserve = Math.min(1L << 30, fs.getTotalSpace() / 10) + 4 * segmentSize;
-            long byDisk = (fs.getUsableSpace() - reserve) / segmentSize;
+            long byDisk = (fs.getUsableSpace() - reserve - reserved) / segmentSize;
             long byBound = (spoolMax - used) / segmentSize;
             return (int) Math.max(0, Math.min(Integer.MAX_VALUE, Math.min(byDisk, byBound)));
         } catch (IOException e) {

@@ -14,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -117,6 +119,20 @@ final class DeltaTarget {
 
     /** Removes every file, directory and link of the directories that the backup does not list. */
     Removed removeUnlisted(ManifestSpool manifest) throws IOException {
+        Walk walk = walk(manifest, true);
+        return new Removed(walk.removedFiles, walk.removedDirectories, walk.removedLinks);
+    }
+
+    /**
+     * The bytes {@link #removeUnlisted} would free, each file's size in whole 4 KiB blocks, by the
+     * directory it is under: the data directory, the directory a pg_wal link points to, each
+     * tablespace's location. Nothing is removed.
+     */
+    Map<Path, Long> unlistedBytes(ManifestSpool manifest) throws IOException {
+        return walk(manifest, false).bytes;
+    }
+
+    private Walk walk(ManifestSpool manifest, boolean remove) throws IOException {
         long[] files = new long[(int) manifest.files()];
         Set<String> directories = new HashSet<>();
         int[] n = {0};
@@ -134,13 +150,18 @@ final class DeltaTarget {
             }
         }
         Arrays.sort(files);
-        Walk walk = new Walk(files, directories);
+        Walk walk = new Walk(files, directories, remove);
+        if (!Files.isDirectory(data, LinkOption.NOFOLLOW_LINKS)) {
+            return walk; // a new directory: nothing to remove
+        }
+        walk.root = data;
         walk.directory(data, "");
         for (Map.Entry<String, Path> t : layout.locations().entrySet()) {
             Path loc = t.getValue();
             if (!Files.isDirectory(loc, LinkOption.NOFOLLOW_LINKS)) {
                 continue;
             }
+            walk.root = loc;
             try (DirectoryStream<Path> s = Files.newDirectoryStream(loc)) {
                 for (Path version : s) {
                     String rel = "pg_tblspc/" + t.getKey() + "/" + version.getFileName();
@@ -150,7 +171,7 @@ final class DeltaTarget {
                 }
             }
         }
-        return new Removed(walk.removedFiles, walk.removedDirectories, walk.removedLinks);
+        return walk;
     }
 
     /** A 64-bit FNV-1a hash of a manifest path: a collision keeps one stray file, which the final accounting finds. */
@@ -168,17 +189,22 @@ final class DeltaTarget {
         return slash < 0 ? null : path.substring(0, slash);
     }
 
-    /** One pass over a directory tree, removing what the manifest does not list. */
+    /** One pass over a directory tree, removing (or only counting) what the manifest does not list. */
     private final class Walk {
         private final long[] files;
         private final Set<String> directories;
+        private final boolean remove;
+        final Map<Path, Long> bytes = new LinkedHashMap<>();
+        /** The directory the entries walked now are under, for {@link #bytes}. */
+        Path root;
         long removedFiles;
         long removedDirectories;
         long removedLinks;
 
-        Walk(long[] files, Set<String> directories) {
+        Walk(long[] files, Set<String> directories, boolean remove) {
             this.files = files;
             this.directories = directories;
+            this.remove = remove;
         }
 
         void directory(Path dir, String rel) throws IOException {
@@ -197,11 +223,13 @@ final class DeltaTarget {
         void entry(Path p, String rel) throws IOException {
             if (Files.isSymbolicLink(p)) {
                 if (rel.equals("pg_wal") && Files.isDirectory(p)) {
-                    directory(p, rel); // WAL on another disk: keep the link, empty what it holds
+                    Path under = root;
+                    root = p.toRealPath(); // WAL on another disk: keep the link, empty what it holds
+                    directory(p, rel);
+                    root = under;
                     return;
                 }
-                Files.delete(p);
-                removedLinks++;
+                removeLink(p);
             } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 if (directories.contains(rel)) {
                     directory(p, rel);
@@ -209,8 +237,7 @@ final class DeltaTarget {
                     removeTree(p);
                 }
             } else if (Arrays.binarySearch(files, hash(rel)) < 0) {
-                Files.delete(p);
-                removedFiles++;
+                removeFile(p);
             }
         }
 
@@ -220,16 +247,33 @@ final class DeltaTarget {
                     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                         removeTree(p);
                     } else if (Files.isSymbolicLink(p)) {
-                        Files.delete(p);
-                        removedLinks++;
+                        removeLink(p);
                     } else {
-                        Files.delete(p);
-                        removedFiles++;
+                        removeFile(p);
                     }
                 }
             }
-            Files.delete(dir);
+            if (remove) {
+                Files.delete(dir);
+            }
             removedDirectories++;
+        }
+
+        private void removeLink(Path p) throws IOException {
+            if (remove) {
+                Files.delete(p);
+            }
+            removedLinks++;
+        }
+
+        private void removeFile(Path p) throws IOException {
+            if (remove) {
+                Files.delete(p);
+            } else {
+                long size = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
+                bytes.merge(root, (size + 4095) / 4096 * 4096, Long::sum);
+            }
+            removedFiles++;
         }
     }
 }

@@ -51,7 +51,7 @@ import java.util.TreeMap;
  *            searched for during the extraction by TargetResolution)
  *            (--db-include/--db-exclude: SkippedDatabases, the names read from the backup's pg_database)
  *  checks:   TargetDirectory: data directory and tablespace directories new or empty; FreeSpace: room for the files
- *            (--delta: DeltaTarget.check: the same cluster, no server running)
+ *            (--delta: DeltaTarget.check: the same cluster, no server running; FreeSpace.checkDelta: room for what grows)
  *  write:    TargetDirectory.create (marker) ─▶ (--delta: DeltaTarget removes pg_control, then what the backup lacks)
  *            ─▶ makeDirectories (directories, tablespace links)
  *  extract:  BundleExtraction, --jobs bundles at a time: FileSelection (kept, zeroed, or extracted)
@@ -275,11 +275,14 @@ public final class Restore {
             RestoreReport report = new RestoreReport(options, repositorySettings, out);
             report.printPlan(cluster.systemId(), plan, planned.resolution(), manifest, layout, resolution != null, skipped);
             TargetDirectory target = new TargetDirectory(options.dataDirectory(), layout);
+            Map<Object, FreeSpace.Need> needs;
             if (options.delta()) {
-                new DeltaTarget(options.dataDirectory(), layout).check(cluster.systemId());
+                DeltaTarget delta = new DeltaTarget(options.dataDirectory(), layout);
+                delta.check(cluster.systemId());
+                needs = FreeSpace.checkDelta(manifest, layout, skipped, delta.unlistedBytes(manifest), FreeSpace.FILE_STORES);
             } else {
                 target.checkEmpty();
-                FreeSpace.check(manifest, layout, skipped, FreeSpace.FILE_STORES);
+                needs = FreeSpace.check(manifest, layout, skipped, FreeSpace.FILE_STORES);
             }
             Path launcher = options.dryRun() ? null : options.launcher().orElseGet(() -> RecoveryAccess.launcher(Optional.empty()));
             if (options.dryRun()) {
@@ -288,8 +291,9 @@ public final class Restore {
                 return new Summary(cluster.systemId(), plan, planned.resolution(), 0, 0, 0,
                         Duration.between(started, Instant.now()), layout.locations(), 0, skipped.names());
             }
+            long walRoom = FreeSpace.writtenOn(needs, options.dataDirectory().resolve("pg_wal"), FreeSpace.FILE_STORES);
             Restored done = restore(target, cluster, planned, resolution, manifest, layout, skipped, launcher, repositorySettings,
-                    report);
+                    report, walRoom);
             Duration took = Duration.between(started, Instant.now());
             Summary s = new Summary(cluster.systemId(), done.planned().plan(), done.planned().resolution(), done.extracted().files(),
                     done.extracted().bytes(), done.extracted().fetchedBytes(), took, layout.locations(),
@@ -333,7 +337,7 @@ public final class Restore {
     private Restored restore(TargetDirectory target, ClusterCatalog cluster, TargetPlanning.Planned planned,
                              TargetResolution resolution, ManifestSpool manifest, TablespaceLayout layout,
                              SkippedDatabases skipped, Path launcher, RepositorySettings repositorySettings,
-                             RestoreReport report) throws IOException {
+                             RestoreReport report, long walRoom) throws IOException {
         Path data = options.dataDirectory();
         BackupCatalog catalog = cluster.backups();
         target.create(planned.plan().backup().id(), cluster.systemId());
@@ -346,7 +350,8 @@ public final class Restore {
                 removed = Optional.of(delta.removeUnlisted(manifest));
             }
             target.makeDirectories(manifest);
-            ahead = ServerWalAhead.start(settings, cluster, planned.plan(), data, repositorySettings, options.timeline(), out);
+            ahead = ServerWalAhead.start(settings, cluster, planned.plan(), data, repositorySettings, options.timeline(), walRoom,
+                    out);
             BundleExtraction.Extracted written = new BundleExtraction(options.jobs(), out).extract(catalog, cluster.chunks(), manifest,
                     layout, new FileSelection(layout, skipped, options.delta()));
             RestoreAccounting.check(manifest, layout, data, options.delta());

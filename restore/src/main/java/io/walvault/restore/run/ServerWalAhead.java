@@ -25,6 +25,9 @@ import java.util.Optional;
  */
 final class ServerWalAhead implements AutoCloseable {
 
+    /** PostgreSQL's default WAL segment size, for a backup that did not record its cluster's. */
+    private static final long DEFAULT_SEGMENT = 16L << 20;
+
     private final RestorePrefetch prefetch; // null: nothing fetched ahead
     private final ClusterCatalog cluster;
     private final TargetTimeline timeline;
@@ -35,9 +38,12 @@ final class ServerWalAhead implements AutoCloseable {
         this.timeline = timeline;
     }
 
-    /** Starts fetching the first WAL of {@code plan} into the spool of {@code data}'s pg_wal. */
+    /**
+     * Starts fetching the first WAL of {@code plan} into the spool of {@code data}'s pg_wal,
+     * leaving {@code reserved} bytes of its file system free (what the restore writes there).
+     */
     static ServerWalAhead start(Settings settings, ClusterCatalog cluster, RestorePlan plan, Path data,
-                                RepositorySettings repositorySettings, TargetTimeline timeline, PrintWriter out) {
+                                RepositorySettings repositorySettings, TargetTimeline timeline, long reserved, PrintWriter out) {
         requireNonNull(cluster, "cluster is null");
         ArchiveGetSettings get = ArchiveGetSettings.from(settings);
         if (get.prefetch() == 0 || plan.wal().isEmpty()) {
@@ -46,7 +52,8 @@ final class ServerWalAhead implements AutoCloseable {
         try {
             return new ServerWalAhead(RestorePrefetch.start(cluster.wal(), data.resolve("pg_wal"), cluster.systemId(),
                     repositorySettings.location() + " " + Long.toUnsignedString(cluster.systemId()),
-                    plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), get), cluster, timeline);
+                    plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), get, reserved,
+                    plan.backup().walSegmentSize().orElse(DEFAULT_SEGMENT)), cluster, timeline);
         } catch (IOException | RuntimeException e) {
             out.println("not fetching WAL ahead (recovery fetches it itself): " + e);
             return new ServerWalAhead(null, cluster, timeline);

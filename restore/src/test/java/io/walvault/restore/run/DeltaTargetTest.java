@@ -98,6 +98,10 @@ class DeltaTargetTest {
                 ManifestFile.directory("pg_tblspc/16400/PG_18_202406281", 0700, 1),
                 ManifestFile.file("base/1/1259", 4, 0600, 1, crc("kept".getBytes()), 0, 0),
                 ManifestFile.file("pg_tblspc/16400/PG_18_202406281/1/16401", 4, 0600, 1, crc("kept".getBytes()), 0, 4))) {
+            // counted first, removing nothing: each file in whole 4 KiB blocks, by the directory it is under
+            assertEquals(Map.of(data, 4 * 4096L, ts, 4096L), new DeltaTarget(data, layout).unlistedBytes(m));
+            assertTrue(Files.exists(data.resolve("base/1/99999")) && Files.exists(ts.resolve("PG_18_202406281/1/16402")));
+
             DeltaTarget.Removed r = new DeltaTarget(data, layout).removeUnlisted(m);
             assertEquals("not the cluster's", Files.readString(outside.resolve("precious")), "a link is removed, never followed");
             assertFalse(Files.exists(data.resolve("base/1/link-out"), LinkOption.NOFOLLOW_LINKS));
@@ -118,6 +122,23 @@ class DeltaTargetTest {
             // what is left is accounted for, the other version's directory aside
             new TargetDirectory(data, layout).makeDirectories(m);
             RestoreAccounting.check(m, layout, data, true);
+        }
+    }
+
+    @Test
+    void theWalOfAPgWalLinkCountsOnTheDiskItIsOn() throws Exception {
+        Path data = dir.resolve("data");
+        Path walDisk = dir.resolve("wal-disk");
+        Files.createDirectories(walDisk);
+        Files.write(walDisk.resolve("000000010000000000000007"), new byte[5000]);
+        Files.createDirectories(data.resolve("base/1"));
+        Files.createSymbolicLink(data.resolve("pg_wal"), walDisk);
+        Files.write(data.resolve("base/1/99999"), new byte[10]);
+        TablespaceLayout layout = TablespaceLayout.of(data, Map.of(), Map.of());
+        try (ManifestSpool m = TargetDirectoryTest.manifest(ManifestFile.directory("base", 0700, 1),
+                ManifestFile.directory("base/1", 0700, 1), ManifestFile.directory("pg_wal", 0700, 1))) {
+            assertEquals(Map.of(data, 4096L, walDisk.toRealPath(), 8192L), new DeltaTarget(data, layout).unlistedBytes(m));
+            assertEquals(Map.of(), new DeltaTarget(dir.resolve("new"), layout).unlistedBytes(m), "a new directory frees nothing");
         }
     }
 

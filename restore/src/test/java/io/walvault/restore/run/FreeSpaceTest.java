@@ -75,4 +75,56 @@ class FreeSpaceTest {
                     e.getMessage());
         }
     }
+
+    @Test
+    void aDeltaRestoreNeedsRoomOnlyForWhatGrowsLessWhatItRemovesFirst() throws Exception {
+        Path data = dir.resolve("data");
+        Path ts = dir.resolve("ts");
+        TablespaceLayout layout = TablespaceLayout.of(data, Map.of("16390", "/old/ts"), Map.of("/old/ts", ts.toString()));
+        Files.createDirectories(data.resolve("base/5"));
+        Files.createDirectories(data.resolve("base/16400"));
+        Files.createDirectories(ts.resolve("PG_15_202209061/5"));
+        // the copy in place: sparse files of the sizes an older copy had (their size is what counts)
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(data.resolve("base/5/16384").toFile(), "rw")) {
+            f.setLength(60 * MB); // grows by 40 MB
+        }
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(data.resolve("base/16400/16500").toFile(), "rw")) {
+            f.setLength(500 * MB); // the same size
+        }
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(
+                ts.resolve("PG_15_202209061/5/16391").toFile(), "rw")) {
+            f.setLength(2_100 * MB); // shrinks by 100 MB
+        }
+        long grows = blocks(100 * MB) - blocks(60 * MB) + 4096; // and the absent _vm's block
+        try (ManifestSpool m = manifest()) {
+            Map<Object, FreeSpace.Need> needs = FreeSpace.deltaNeeds(m, layout, SkippedDatabases.none(), Map.of(),
+                    twoFileSystems(data, 0));
+            assertEquals(grows, needs.get("data-fs").bytes());
+            assertEquals(0, needs.get("ts-fs").bytes(), "a file that shrinks gives its room back only while the restore writes");
+
+            // what the restore removes first counts for its file system; what it then writes there is the growth
+            Map<Path, Long> removed = Map.of(data, 30 * MB);
+            Map<Object, FreeSpace.Need> after = FreeSpace.deltaNeeds(m, layout, SkippedDatabases.none(), removed,
+                    twoFileSystems(data, 0));
+            assertEquals(grows - 30 * MB, after.get("data-fs").bytes());
+            assertEquals(grows, FreeSpace.writtenOn(after, data.resolve("pg_wal"), twoFileSystems(data, 0)));
+            FreeSpace.checkDelta(m, layout, SkippedDatabases.none(), removed, twoFileSystems(data, grows - 30 * MB));
+            WalvaultException full = assertThrows(WalvaultException.class, () -> FreeSpace.checkDelta(m, layout,
+                    SkippedDatabases.none(), removed, twoFileSystems(data, grows - 31 * MB)));
+            assertEquals(ErrorCode.RESTORE_WRITE_FAILED, full.code());
+            assertTrue(full.getMessage().contains("the file system of '" + data + "' has ") && full.getMessage().contains(
+                    "and the delta restore needs 10.0 MB more there than the copy in place takes"), full.getMessage());
+
+            // a skipped database's files become sparse while the restore writes: they add nothing, and free nothing first
+            SkippedDatabases skipped = SkippedDatabases.choose(DatabaseChoice.of(List.of(), List.of("main")),
+                    Map.of("main", 16400L, "postgres", 5L), Map.of(16400L, 500 * MB, 5L, 100 * MB), "b");
+            Files.delete(data.resolve("base/16400/16500"));
+            assertEquals(grows, FreeSpace.deltaNeeds(m, layout, skipped, Map.of(), twoFileSystems(data, 0))
+                    .get("data-fs").bytes());
+        }
+    }
+
+    private static long blocks(long size) {
+        return (size + 4095) / 4096 * 4096;
+    }
 }

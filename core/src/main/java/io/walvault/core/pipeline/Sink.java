@@ -33,6 +33,15 @@ public interface Sink extends AutoCloseable {
         write(b, 0, b.length);
     }
 
+    /**
+     * Pushes bytes that the destination already holds where they go (read from it, and found to
+     * be the source's): a sink that writes a file over an older copy of it may skip writing and
+     * comparing them; any other sink takes them as a {@link #write}.
+     */
+    default void writeInPlace(byte[] b, int off, int len) throws IOException {
+        write(b, off, len);
+    }
+
     /** Completes the data and passes {@code finish} down the chain; called at most once. */
     void finish() throws IOException;
 

@@ -179,7 +179,8 @@ public final class ChunkStore {
     /**
      * The same, over an older copy of the file at {@code localCopy} (a delta restore): a chunk
      * whose range of the copy has the chunk's name is taken from the copy instead of the store,
-     * so only the chunks that changed are downloaded and decoded.
+     * so only the chunks that changed are downloaded and decoded; it goes to {@code out} as
+     * {@link Sink#writeInPlace}.
      */
     public long readFile(ManifestFile file, Sink out, ExecutorService readers, int window, Optional<Path> localCopy)
             throws IOException {
@@ -208,7 +209,11 @@ public final class ChunkStore {
                 Piece p = await(ahead.poll());
                 long expected = Math.min(left, file.chunkSize());
                 checkSize(file, ids.get(i), p.size(), expected);
-                out.write(p.bytes(), 0, p.size());
+                if (p.inPlace()) {
+                    out.writeInPlace(p.bytes(), 0, p.size());
+                } else {
+                    out.write(p.bytes(), 0, p.size());
+                }
                 free.add(p.bytes());
                 stored += Math.max(0, p.storedSize());
                 left -= expected;
@@ -225,8 +230,8 @@ public final class ChunkStore {
         return stored;
     }
 
-    /** A chunk read ahead: its plaintext in a buffer of the file's chunk size. */
-    private record Piece(byte[] bytes, int size, long storedSize) {
+    /** A chunk read ahead: its plaintext in a buffer of the file's chunk size; {@code inPlace}: read from the copy. */
+    private record Piece(byte[] bytes, int size, long storedSize, boolean inPlace) {
     }
 
     private Future<Piece> fetch(ExecutorService readers, ManifestFile file, int index, ChunkId id, BlockingQueue<byte[]> free,
@@ -236,11 +241,11 @@ public final class ChunkStore {
             if (localCopy.isPresent()) {
                 int len = (int) Math.min(file.chunkSize(), file.size() - (long) index * file.chunkSize());
                 if (readLocal(localCopy.get(), (long) index * file.chunkSize(), buffer, len) && sameAs(file, index, id, buffer, len)) {
-                    return new Piece(buffer, len, 0); // in place already: nothing downloaded
+                    return new Piece(buffer, len, 0, true); // in place already: nothing downloaded
                 }
             }
             ObjectResult r = readChunk(file, id, new ArraySink(id, buffer, file.path()));
-            return new Piece(buffer, (int) r.size(), r.storedSize());
+            return new Piece(buffer, (int) r.size(), r.storedSize(), false);
         });
     }
 

@@ -11,6 +11,7 @@ import io.walvault.core.compress.Compression;
 import io.walvault.core.crypto.X25519Keys;
 import io.walvault.core.error.CorruptDataException;
 import io.walvault.core.pipeline.OutputStreamSink;
+import io.walvault.core.pipeline.Sink;
 import io.walvault.core.storage.memory.MemoryStorage;
 import io.walvault.core.storage.posix.PosixStorage;
 import java.io.ByteArrayOutputStream;
@@ -160,8 +161,33 @@ class ChunkStoreTest {
                 assertEquals(OptionalLong.of(hashes[2]), hashed.chunkHash(2));
                 assertEquals(hashed, Json.read(Json.write(hashed), ManifestFile.class, "k"));
                 ByteArrayOutputStream byHash = new ByteArrayOutputStream();
-                store.readFile(hashed, new OutputStreamSink(byHash, false), readers, 2, Optional.of(copy));
+                long[] inPlace = {0};
+                OutputStreamSink bytes = new OutputStreamSink(byHash, false);
+                Sink marking = new Sink() { // what came from the copy is handed over as in place
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        bytes.write(b, off, len);
+                    }
+
+                    @Override
+                    public void writeInPlace(byte[] b, int off, int len) throws IOException {
+                        inPlace[0] += len;
+                        bytes.write(b, off, len);
+                    }
+
+                    @Override
+                    public void finish() throws IOException {
+                        bytes.finish();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        bytes.close();
+                    }
+                };
+                store.readFile(hashed, marking, readers, 2, Optional.of(copy));
                 assertArrayEquals(file, byHash.toByteArray());
+                assertEquals(file.length - chunkSize, inPlace[0], "every chunk but the changed one came from the copy");
                 store.put(ids.get(0), chunk0, chunkSize);
             } finally {
                 Files.deleteIfExists(copy);

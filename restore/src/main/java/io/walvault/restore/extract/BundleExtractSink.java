@@ -54,6 +54,7 @@ public final class BundleExtractSink implements Sink {
     private Predicate<ManifestFile> inPlace = f -> false;
     private ChangedPages changedPages;
     private long bytesUnchanged;
+    private long bytesInPlace;
 
     /**
      * @param bundleKey the bundle's object key, for messages
@@ -132,8 +133,27 @@ public final class BundleExtractSink implements Sink {
         return bytesUnchanged;
     }
 
+    /** Of {@link #bytesUnchanged()}, the bytes handed over as already in place ({@link #writeInPlace}), never compared. */
+    public long bytesInPlace() {
+        return bytesInPlace;
+    }
+
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        take(b, off, len, false);
+    }
+
+    /**
+     * Bytes read from the older copy where they go and found to be the backup's (a delta
+     * restore's chunk already in place): checked as part of the file's checksum like any, but
+     * neither compared nor written again. Only for a file rewritten in place; elsewhere a write.
+     */
+    @Override
+    public void writeInPlace(byte[] b, int off, int len) throws IOException {
+        take(b, off, len, true);
+    }
+
+    private void take(byte[] b, int off, int len, boolean inPlaceAlready) throws IOException {
         int i = off;
         int end = off + len;
         while (i < end) {
@@ -154,7 +174,10 @@ public final class BundleExtractSink implements Sink {
             int n = (int) Math.min(f.size() - writtenOfCurrent, end - i);
             ByteBuffer buf = ByteBuffer.wrap(b, i, n);
             checksum.update(ByteBuffer.wrap(b, i, n));
-            if (changedPages != null) {
+            if (changedPages != null && inPlaceAlready) {
+                bytesUnchanged += n;
+                bytesInPlace += n;
+            } else if (changedPages != null) {
                 changedPages.write(b, i, n, writtenOfCurrent);
             } else {
                 while (current != null && buf.hasRemaining()) {

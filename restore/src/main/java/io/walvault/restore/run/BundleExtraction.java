@@ -176,6 +176,14 @@ final class BundleExtraction {
                             }
 
                             @Override
+                            public void writeInPlace(byte[] b, int off, int len) throws IOException {
+                                if (failure.get() != null) {
+                                    throw new InterruptedIOException("another bundle failed");
+                                }
+                                sink.writeInPlace(b, off, len);
+                            }
+
+                            @Override
                             public void finish() throws IOException {
                                 sink.finish();
                             }
@@ -191,7 +199,7 @@ final class BundleExtraction {
                         } else {
                             chunkBytesRead.addAndGet(read[1]);
                         }
-                        unpacked.addAndGet(read[0]);
+                        unpacked.addAndGet(read[0] - sink.bytesInPlace()); // a chunk taken from the copy is not unpacked
                         files.addAndGet(sink.filesDone());
                         unchanged.addAndGet(sink.bytesUnchanged());
                         doneBytes.addAndGet(sink.bytesWritten());

@@ -142,4 +142,41 @@ class BundleExtractSinkTest {
             assertEquals(0, s.count());
         }
     }
+
+    @Test
+    void bytesHandedOverAsInPlaceAreCheckedButNeitherComparedNorWritten(@TempDir Path dir) throws Exception {
+        byte[] want = random(5 * 8192, 4);
+        Path place = dir.resolve("base/5/16384");
+        Files.createDirectories(place.getParent());
+        byte[] older = want.clone();
+        older[100] ^= 1; // page 0 differs: handed over as a write, so compared and written
+        older[3 * 8192 + 7] ^= 1; // page 3 differs too, but its bytes come "in place": the file is trusted, not written
+        Files.write(place, older);
+        ManifestFile f = ManifestFile.file("base/5/16384", want.length, 1_700_000_000L, sha(want), 3, 0);
+        try (BundleExtractSink sink = new BundleExtractSink("chunked file #0", List.of(f), x -> place, new Flusher(1),
+                x -> true)) {
+            sink.write(want, 0, 2 * 8192);
+            sink.writeInPlace(want, 2 * 8192, 2 * 8192);
+            sink.write(want, 4 * 8192, 8192);
+            sink.finish();
+            assertEquals(want.length, sink.bytesWritten());
+            assertEquals(2 * 8192, sink.bytesInPlace());
+            assertEquals(4 * 8192, sink.bytesUnchanged(), "pages 1 and 4 compared equal, pages 2 and 3 in place");
+        }
+        byte[] now = Files.readAllBytes(place);
+        assertEquals(want[100], now[100], "a differing page written");
+        assertEquals(older[3 * 8192 + 7], now[3 * 8192 + 7], "bytes in place are not written");
+
+        // and what is handed over in place still counts for the file's checksum
+        byte[] wrong = want.clone();
+        wrong[2 * 8192] ^= 1;
+        Files.write(place, want);
+        try (BundleExtractSink sink = new BundleExtractSink("chunked file #0", List.of(f), x -> place, new Flusher(1),
+                x -> true)) {
+            sink.write(want, 0, 2 * 8192);
+            // the last bytes complete the file, which is checked then
+            CorruptDataException e = assertThrows(CorruptDataException.class, () -> sink.writeInPlace(wrong, 2 * 8192, 3 * 8192));
+            assertTrue(e.getMessage().contains("file 'base/5/16384'"), e.getMessage());
+        }
+    }
 }

@@ -2,7 +2,6 @@ package io.walvault.restore.run;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.repo.ManifestFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileStore;
@@ -137,7 +136,7 @@ final class FreeSpace {
                 a = null;
             }
             long there = a != null && a.isRegularFile() ? blocks(a.size()) : 0;
-            return skipped.zeroes(f) ? 0 : Math.max(0, blocks(f.size()) - there);
+            return skipped.zeroes(f.path()) ? 0 : Math.max(0, blocks(f.size()) - there);
         });
     }
 
@@ -149,7 +148,7 @@ final class FreeSpace {
     /** What one file of the backup adds to its file system, given where it goes. */
     @FunctionalInterface
     private interface Growth {
-        long of(ManifestFile f, Path place) throws IOException;
+        long of(ManifestSpool.FileHead f, Path place) throws IOException;
     }
 
     private static Map<Object, Need> tally(ManifestSpool manifest, TablespaceLayout layout, SkippedDatabases skipped,
@@ -157,8 +156,8 @@ final class FreeSpace {
         Map<Path, Space> spaceOfRoot = new LinkedHashMap<>(); // the data directory's, and each tablespace location's
         Map<Object, Need> needs = new LinkedHashMap<>();
         try {
-            manifest.forEachFile(f -> {
-                if (skipped.zeroes(f)) {
+            manifest.forEachHead(f -> {
+                if (skipped.zeroes(f.path())) {
                     return;
                 }
                 Path root = layout.root(f.path()); // refuses a tablespace the backup gives no location for

@@ -243,6 +243,34 @@ final class ManifestSpool implements AutoCloseable {
         return b.size();
     }
 
+    /** A regular file's path and size: what a pass over every file often needs, without its chunks' names. */
+    record FileHead(String path, long size) {
+    }
+
+    /** Every regular file's {@link FileHead}, in manifest order: the chunks' names and hashes are skipped, not decoded. */
+    void forEachHead(Consumer<FileHead> each) throws IOException {
+        try (DataInputStream in = new DataInputStream(file.readFrom(0))) {
+            for (long i = 0; i < files; i++) {
+                String path = in.readUTF();
+                long size = in.readLong();
+                in.readInt(); // mode
+                in.readLong(); // mtime
+                in.readUTF(); // sha
+                in.readUTF(); // checksum
+                in.readInt(); // bundle
+                in.readLong(); // offset
+                if (in.readInt() > 0) { // chunk size: the chunks' names, then maybe their hashes
+                    int n = in.readInt();
+                    in.skipNBytes((long) n * ChunkId.BYTES);
+                    if (in.readBoolean()) {
+                        in.skipNBytes((long) n * Long.BYTES);
+                    }
+                }
+                each.accept(new FileHead(path, size));
+            }
+        }
+    }
+
     /** Every regular file, in manifest order. */
     void forEachFile(Consumer<ManifestFile> each) throws IOException {
         try (DataInputStream in = new DataInputStream(file.readFrom(0))) {

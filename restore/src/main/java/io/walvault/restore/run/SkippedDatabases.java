@@ -134,10 +134,15 @@ final class SkippedDatabases {
 
     /** Whether {@code f} is a relation file of a skipped database: written as zeroes of its size. */
     boolean zeroes(ManifestFile f) {
+        return zeroes(f.path());
+    }
+
+    /** {@link #zeroes(ManifestFile)} by the file's path. */
+    boolean zeroes(String path) {
         if (skipped.isEmpty()) {
             return false;
         }
-        Matcher m = DATABASE_FILE.matcher(f.path());
+        Matcher m = DATABASE_FILE.matcher(path);
         return m.matches() && skipped.containsKey(Long.parseLong(m.group(1))) && RELATION_FILE.matcher(m.group(2)).matches();
     }
 

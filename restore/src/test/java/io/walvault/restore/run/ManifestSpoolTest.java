@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.walvault.core.compress.Compression;
 import io.walvault.core.repo.BackupCatalog;
 import io.walvault.core.repo.BackupInfo;
+import io.walvault.core.repo.ChunkId;
 import io.walvault.core.repo.EncryptionMode;
 import io.walvault.core.repo.ManifestFile;
 import io.walvault.core.repo.ManifestWriter;
@@ -52,6 +53,28 @@ class ManifestSpoolTest {
             List<ManifestFile> all = new ArrayList<>();
             s.forEachFile(all::add);
             assertEquals(entries.stream().filter(ManifestFile::isFile).toList(), all);
+        }
+    }
+
+    @Test
+    void theFilesHeadsSkipTheChunksAndStayInStep() throws Exception {
+        List<ChunkId> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(ChunkId.fromBytes(new byte[32]));
+        }
+        try (ManifestSpool s = TargetDirectoryTest.manifest(
+                ManifestFile.file("backup_label", 10, 0600, 1, "CRC32C:00000001", 0, 0),
+                ManifestFile.chunked("base/5/16384", 5 * 8192, 0600, 1, "CRC32C:00000002", 8192, ids,
+                        new long[] {1, 2, 3, 4, 5}),
+                ManifestFile.file("base/5/16385", 7, 0600, 1, "CRC32C:00000003", 0, 10),
+                ManifestFile.chunked("base/5/16386", 5 * 8192, 0600, 1, "CRC32C:00000004", 8192, ids),
+                ManifestFile.file("global/pg_control", 8192, 0600, 1, "CRC32C:00000005", 0, 17))) {
+            List<ManifestSpool.FileHead> heads = new ArrayList<>();
+            s.forEachHead(heads::add);
+            List<ManifestSpool.FileHead> want = new ArrayList<>();
+            s.forEachFile(f -> want.add(new ManifestSpool.FileHead(f.path(), f.size())));
+            assertEquals(5, want.size());
+            assertEquals(want, heads);
         }
     }
 }

@@ -15,11 +15,8 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -34,7 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Extracts a backup's bundles into the restored directories, {@code jobs} bundles at a time:
  * storage ─▶ decrypt ─▶ decompress ─▶ {@link BundleExtractSink} (each file checked against its
  * checksum as it is written, fsynced on a {@link Flusher} pool beside extraction). The first
- * failure stops the others; progress is printed every tenth of the bytes.
+ * failure stops the others; progress is printed every tenth of the bytes ({@link ExtractionProgress}).
  */
 final class BundleExtraction {
 
@@ -120,6 +117,7 @@ final class BundleExtraction {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong files = new AtomicLong();
         AtomicLong doneBytes = new AtomicLong(); // written, kept and zeroed
+        AtomicLong writtenBytes = new AtomicLong(); // of those, written (not kept, zeroed or found in place page by page)
         AtomicLong unpacked = new AtomicLong();
         AtomicLong chunkBytesRead = new AtomicLong();
         AtomicLong unchanged = new AtomicLong();
@@ -130,8 +128,7 @@ final class BundleExtraction {
         AtomicInteger bundlesRead = new AtomicInteger();
         AtomicInteger unitsDone = new AtomicInteger();
         long totalBytes = manifest.bytes();
-        AtomicInteger reportedTenth = new AtomicInteger();
-        Instant start = Instant.now();
+        ExtractionProgress progress = new ExtractionProgress(out, totalBytes, System::nanoTime);
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(jobs, Math.max(1, units.size())), r -> {
             Thread t = new Thread(r, "walvault-restore-bundle");
             t.setDaemon(true);
@@ -159,8 +156,8 @@ final class BundleExtraction {
                     List<ManifestFile> entries = chosen.extract();
                     long handled = chosen.keptBytes() + chosen.zeroedBytes();
                     if (entries.isEmpty()) {
-                        progress(unitsDone.incrementAndGet(), units.size(), doneBytes.addAndGet(handled), totalBytes,
-                                reportedTenth, start);
+                        progress.unitDone(unitsDone.incrementAndGet(), units.size(), doneBytes.addAndGet(handled),
+                                writtenBytes.get());
                         return null;
                     }
                     Set<String> inPlace = chosen.inPlace();
@@ -203,8 +200,8 @@ final class BundleExtraction {
                         files.addAndGet(sink.filesDone());
                         unchanged.addAndGet(sink.bytesUnchanged());
                         doneBytes.addAndGet(sink.bytesWritten());
-                        progress(unitsDone.incrementAndGet(), units.size(), doneBytes.addAndGet(handled), totalBytes,
-                                reportedTenth, start);
+                        long written = writtenBytes.addAndGet(sink.bytesWritten() - sink.bytesUnchanged());
+                        progress.unitDone(unitsDone.incrementAndGet(), units.size(), doneBytes.addAndGet(handled), written);
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
                         throw t;
@@ -252,19 +249,5 @@ final class BundleExtraction {
                 keptFiles.get(),
                 keptBytes.get(), zeroedFiles.get(), zeroedBytes.get(), bundlesRead.get(), bundles.size(),
                 unchanged.get());
-    }
-
-    /** Prints progress every tenth of the bytes ({@code done} counts files written, kept and zeroed). */
-    private void progress(int n, int of, long done, long totalBytes, AtomicInteger reportedTenth, Instant start) {
-        int tenth = totalBytes == 0 ? 10 : (int) Math.min(10, done * 10 / totalBytes);
-        int seen = reportedTenth.get();
-        if (tenth > seen && reportedTenth.compareAndSet(seen, tenth)) {
-            double secs = Math.max(0.001, Duration.between(start, Instant.now()).toMillis() / 1000.0);
-            synchronized (out) {
-                out.printf(Locale.ROOT, "restored %d of %d bundles and chunked files, %s of %s (%.1f MB/s)%n", n, of,
-                        RestoreReport.mb(done), RestoreReport.mb(totalBytes), done / 1e6 / secs);
-                out.flush();
-            }
-        }
     }
 }

@@ -153,7 +153,6 @@ final class Lz4LinkedBlocks {
                 }
             } else if (offset >= match) {
                 System.arraycopy(dst, from, dst, d, match);
-
             } else {
                 // overlapping: the bytes repeat with period offset; copy whole periods, doubling
                 int copied = 0;

@@ -46,7 +46,7 @@ public final class RestorePrefetch implements AutoCloseable {
      * {@code walDirectory}, opened for {@code origin} (as archive-get opens it: the repository
      * location and the cluster). {@code reserved}: the bytes the restore writes on the file
      * system of {@code walDirectory}, which the fetched WAL must leave free (checked before each
-     * segment, the first one with {@code segmentSize}, the size the backup recorded; as the files
+     * segment, the first one with {@code segmentSize}, the plan's; as the files
      * are written the check only gets stricter, never lets WAL take their room).
      */
     public static RestorePrefetch start(WalArchive wal, Path walDirectory, long systemId, String origin, List<WalFileName> planned,
@@ -71,19 +71,13 @@ public final class RestorePrefetch implements AutoCloseable {
                 continue; // history files and .partial: recovery's own calls
             }
             try {
+                long size = first == null ? segmentSize : first.segmentSize();
+                if (SpoolFetch.room(spool, size, settings.spoolMax(), reserved) < 1 || fetch.fetch(n) != SpoolFetch.Outcome.FETCHED) {
+                    return;
+                }
                 if (first == null) {
                     // the segment size comes with the first fetched segment's header
-                    if (SpoolFetch.room(spool, segmentSize, settings.spoolMax(), reserved) < 1
-                            || fetch.fetch(n) != SpoolFetch.Outcome.FETCHED) {
-                        return;
-                    }
-                    first = WalSegmentName.parse(n.name(), WalPageHeader.readFirst(spool.ready(n.name()), n)
-                            .segmentSize());
-                } else {
-                    if (SpoolFetch.room(spool, first.segmentSize(), settings.spoolMax(), reserved) < 1
-                            || fetch.fetch(n) != SpoolFetch.Outcome.FETCHED) {
-                        return;
-                    }
+                    first = WalSegmentName.parse(n.name(), WalPageHeader.readFirst(spool.ready(n.name()), n).segmentSize());
                 }
                 segments++;
                 fetched = segments;

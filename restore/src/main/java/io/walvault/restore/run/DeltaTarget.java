@@ -271,7 +271,7 @@ final class DeltaTarget {
                 Files.delete(p);
             } else {
                 long size = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
-                bytes.merge(root, (size + 4095) / 4096 * 4096, Long::sum);
+                bytes.merge(root, FreeSpace.blocks(size), Long::sum);
             }
             removedFiles++;
         }

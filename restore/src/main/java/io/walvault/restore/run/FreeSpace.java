@@ -69,17 +69,8 @@ final class FreeSpace {
      */
     static Map<Object, Need> check(ManifestSpool manifest, TablespaceLayout layout, SkippedDatabases skipped, Probe probe)
             throws IOException {
-        Map<Object, Need> needs = needs(manifest, layout, skipped, probe);
-        for (Need n : needs.values()) {
-            if (n.bytes() > n.usable()) {
-                throw new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, String.format(Locale.ROOT,
-                        "the file system of '%s' has %s free, and the restore writes %s there; nothing was written"
-                                + " HINT: free space there, or restore into a larger file system (--pgdata, --tablespace-map"
-                                + " OLD=NEW); PostgreSQL also needs room for the WAL it recovers", n.directory(),
-                        RestoreReport.mb(n.usable()), RestoreReport.mb(n.bytes())));
-            }
-        }
-        return needs;
+        return refuseShort(needs(manifest, layout, skipped, probe), "the restore writes %s there; nothing was written"
+                + " HINT: free space there, or restore into a larger file system (--pgdata, --tablespace-map OLD=NEW)");
     }
 
     /**
@@ -91,15 +82,21 @@ final class FreeSpace {
      */
     static Map<Object, Need> checkDelta(ManifestSpool manifest, TablespaceLayout layout, SkippedDatabases skipped,
                                         Map<Path, Long> removed, Probe probe) throws IOException {
-        Map<Object, Need> needs = deltaNeeds(manifest, layout, skipped, removed, probe);
+        return refuseShort(deltaNeeds(manifest, layout, skipped, removed, probe), "the delta restore needs %s more there"
+                + " than the copy in place takes (after removing what the backup does not have); nothing was written"
+                + " HINT: free space there, or restore without --delta into a larger file system");
+    }
+
+    /**
+     * Returns {@code needs}, or refuses the first file system with less room than it must have:
+     * "the file system of DIR has N MB free, and " {@code what} (its %s the bytes needed).
+     */
+    private static Map<Object, Need> refuseShort(Map<Object, Need> needs, String what) {
         for (Need n : needs.values()) {
             if (n.bytes() > n.usable()) {
                 throw new WalvaultException(ErrorCode.RESTORE_WRITE_FAILED, String.format(Locale.ROOT,
-                        "the file system of '%s' has %s free, and the delta restore needs %s more there than the copy in"
-                                + " place takes (after removing what the backup does not have); nothing was written"
-                                + " HINT: free space there, or restore without --delta into a larger file system; PostgreSQL"
-                                + " also needs room for the WAL it recovers", n.directory(), RestoreReport.mb(n.usable()),
-                        RestoreReport.mb(n.bytes())));
+                        "the file system of '%s' has %s free, and " + what + "; PostgreSQL also needs room for the WAL it"
+                                + " recovers", n.directory(), RestoreReport.mb(n.usable()), RestoreReport.mb(n.bytes())));
             }
         }
         return needs;
@@ -140,8 +137,8 @@ final class FreeSpace {
         });
     }
 
-    /** A file's bytes on disk: its size in whole blocks. */
-    private static long blocks(long size) {
+    /** A file's bytes on disk: its size in whole 4 KiB blocks. */
+    static long blocks(long size) {
         return (size + BLOCK - 1) / BLOCK * BLOCK;
     }
 

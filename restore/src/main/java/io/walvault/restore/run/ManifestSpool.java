@@ -131,18 +131,10 @@ final class ManifestSpool implements AutoCloseable {
     }
 
     private static ManifestFile readEntry(DataInput in) throws IOException {
-        String path = in.readUTF();
-        long size = in.readLong();
-        int mode = in.readInt();
-        long mtime = in.readLong();
-        String sha = in.readUTF();
-        String checksum = in.readUTF();
-        int bundle = in.readInt();
-        long offset = in.readLong();
-        int chunkSize = in.readInt();
+        Fixed e = Fixed.read(in);
         List<ChunkId> chunks = null;
         String hashes = null;
-        if (chunkSize > 0) {
+        if (e.chunkSize() > 0) {
             int n = in.readInt();
             chunks = new ArrayList<>(n);
             byte[] b = new byte[ChunkId.BYTES];
@@ -158,8 +150,19 @@ final class ManifestSpool implements AutoCloseable {
                 hashes = ManifestFile.hashesHex(h);
             }
         }
-        return new ManifestFile(path, ManifestFile.FILE, size, mode < 0 ? null : mode, mtime, sha.isEmpty() ? null : sha,
-                checksum.isEmpty() ? null : checksum, null, bundle, offset, chunkSize > 0 ? chunkSize : null, chunks, hashes, null);
+        return new ManifestFile(e.path(), ManifestFile.FILE, e.size(), e.mode() < 0 ? null : e.mode(), e.mtime(),
+                e.sha().isEmpty() ? null : e.sha(), e.checksum().isEmpty() ? null : e.checksum(), null, e.bundle(), e.offset(),
+                e.chunkSize() > 0 ? e.chunkSize() : null, chunks, hashes, null);
+    }
+
+    /** An entry's fields before its chunks' names and hashes (those follow when {@code chunkSize} > 0). */
+    private record Fixed(String path, long size, int mode, long mtime, String sha, String checksum, int bundle, long offset,
+                         int chunkSize) {
+
+        static Fixed read(DataInput in) throws IOException {
+            return new Fixed(in.readUTF(), in.readLong(), in.readInt(), in.readLong(), in.readUTF(), in.readUTF(), in.readInt(),
+                    in.readLong(), in.readInt());
+        }
     }
 
     /** The backup's header record. */
@@ -251,22 +254,15 @@ final class ManifestSpool implements AutoCloseable {
     void forEachHead(Consumer<FileHead> each) throws IOException {
         try (DataInputStream in = new DataInputStream(file.readFrom(0))) {
             for (long i = 0; i < files; i++) {
-                String path = in.readUTF();
-                long size = in.readLong();
-                in.readInt(); // mode
-                in.readLong(); // mtime
-                in.readUTF(); // sha
-                in.readUTF(); // checksum
-                in.readInt(); // bundle
-                in.readLong(); // offset
-                if (in.readInt() > 0) { // chunk size: the chunks' names, then maybe their hashes
+                Fixed e = Fixed.read(in);
+                if (e.chunkSize() > 0) { // the chunks' names, then maybe their hashes
                     int n = in.readInt();
                     in.skipNBytes((long) n * ChunkId.BYTES);
                     if (in.readBoolean()) {
                         in.skipNBytes((long) n * Long.BYTES);
                     }
                 }
-                each.accept(new FileHead(path, size));
+                each.accept(new FileHead(e.path(), e.size()));
             }
         }
     }

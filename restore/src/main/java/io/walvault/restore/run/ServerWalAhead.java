@@ -25,9 +25,6 @@ import java.util.Optional;
  */
 final class ServerWalAhead implements AutoCloseable {
 
-    /** PostgreSQL's default WAL segment size, for a backup that did not record its cluster's. */
-    private static final long DEFAULT_SEGMENT = 16L << 20;
-
     private final RestorePrefetch prefetch; // null: nothing fetched ahead
     private final ClusterCatalog cluster;
     private final TargetTimeline timeline;
@@ -52,8 +49,8 @@ final class ServerWalAhead implements AutoCloseable {
         try {
             return new ServerWalAhead(RestorePrefetch.start(cluster.wal(), data.resolve("pg_wal"), cluster.systemId(),
                     repositorySettings.location() + " " + Long.toUnsignedString(cluster.systemId()),
-                    plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), get, reserved,
-                    plan.backup().walSegmentSize().orElse(DEFAULT_SEGMENT)), cluster, timeline);
+                    plan.wal().stream().map(RestorePlan.PlannedWal::file).toList(), get, reserved, plan.segmentSize()),
+                    cluster, timeline);
         } catch (IOException | RuntimeException e) {
             out.println("not fetching WAL ahead (recovery fetches it itself): " + e);
             return new ServerWalAhead(null, cluster, timeline);

@@ -45,8 +45,12 @@ class VerifyIT {
         if (ServerUser.jvmIsRoot()) {
             drill.addAll(List.of("--run-as", ServerUser.get().name()));
         }
-        WalvaultProcess.Result drilled = f.walvault(Map.of(), drill.toArray(String[]::new));
+        List<String> logged = new ArrayList<>(drill);
+        logged.addAll(List.of("--log-level", "debug"));
+        WalvaultProcess.Result drilled = f.walvault(Map.of(), logged.toArray(String[]::new));
         assertEquals(0, drilled.exitCode(), drilled.out());
+        // verification, restore and the drill's record share one opened repository: the passphrase's slow key is derived once
+        assertEquals(1, drilled.out().lines().filter(l -> l.contains("from its passphrase (argon2id")).count(), drilled.out());
         assertTrue(drilled.out().contains("drill: recovery ended (promoted)"), drilled.out());
         assertTrue(drilled.out().contains("drill: check 'SELECT count(*) FROM after_backup' returned '2000'"), drilled.out());
         assertTrue(drilled.out().contains("drill: check 'SELECT count(*) FROM t2' returned '20000'"), drilled.out());

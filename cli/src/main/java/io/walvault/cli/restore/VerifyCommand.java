@@ -7,6 +7,8 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.Repositories;
+import io.walvault.core.repo.Repository;
 import io.walvault.restore.run.Restore;
 import io.walvault.restore.verify.Verify;
 import io.walvault.restore.verify.VerifyDrill;
@@ -114,16 +116,17 @@ public final class VerifyCommand implements Callable<Integer> {
         Map<String, String> own = new LinkedHashMap<>();
         own.put("system-identifier", systemIdentifier);
         Settings settings = repository.settings(own, System.getenv());
-        try (RepositorySettings rs = RepositorySettings.from(settings)) {
-            return verify(settings, rs);
+        Path launcher = drill ? Restore.launcher(Optional.ofNullable(System.getenv("WALVAULT_LAUNCHER"))) : null;
+        // one repository for the verification, the drill's restore and its record: a passphrase's key is derived once
+        try (RepositorySettings rs = RepositorySettings.from(settings); Repository repo = Repositories.open(rs)) {
+            return verify(settings, rs, repo, launcher);
         }
     }
 
-    private int verify(Settings settings, RepositorySettings rs) throws IOException {
-        Path launcher = drill ? Restore.launcher(Optional.ofNullable(System.getenv("WALVAULT_LAUNCHER"))) : null;
+    private int verify(Settings settings, RepositorySettings rs, Repository repo, Path launcher) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         Verify.Report report = new Verify(rs, new Verify.Options(settings.get("system-identifier"), Optional.ofNullable(backup), all,
-                target.target(), target.timeline(), target.inclusive(), jobs), out).run();
+                target.target(), target.timeline(), target.inclusive(), jobs), out).run(repo);
         if (!report.failures().isEmpty()) {
             StringBuilder sb = new StringBuilder("verification failed: " + report.failures().size() + " problem"
                     + (report.failures().size() == 1 ? "" : "s") + ":");
@@ -136,7 +139,7 @@ public final class VerifyCommand implements Callable<Integer> {
         out.flush();
         if (drill) {
             String id = report.backups().get(0);
-            VerifyDrill.run(settings, report.systemId(), id, VerifyDrill.pgMajor(rs, report.systemId(), id), target.target(),
+            VerifyDrill.run(settings, rs, repo, report.systemId(), id, VerifyDrill.pgMajor(repo, report.systemId(), id), target.target(),
                     target.timeline(), target.inclusive(), jobs, launcher, new VerifyDrill.Options(Optional.ofNullable(scratch), keep,
                             Optional.ofNullable(pgBin), Optional.ofNullable(runAs), dbUser, sql, Duration.ofSeconds(drillTimeout),
                             databases.choice(), standby),

@@ -217,7 +217,10 @@ final class Keyring {
         } catch (IllegalArgumentException e) {
             throw new CorruptDataException("object '" + key + "' is corrupt: " + e.getMessage(), e);
         }
+        long deriving = System.nanoTime();
         byte[] kek = deriveKek.apply(kdf, passphrase);
+        LOG.debug("derived the key that opens the keyring of repository '{}' from its passphrase ({}) in {} ms",
+                storage.location(), kdf, (System.nanoTime() - deriving) / 1_000_000);
         byte[] plain;
         try {
             plain = Crypto.open(kek, sealed, aad(d.id()));

@@ -195,34 +195,53 @@ public final class Restore {
 
     /** Restores; the repository settings (and the passphrase they hold) last as long as this call. */
     public Summary run() throws IOException {
+        Instant started = checkDirectoryFirst();
+        try (RepositorySettings repositorySettings = RepositorySettings.from(settings);
+             Repository repo = Repositories.open(repositorySettings)) {
+            return run(repositorySettings, repo, started);
+        }
+    }
+
+    /**
+     * Restores from {@code repo}, opened by the caller with {@code repositorySettings} (carried
+     * into the restored server's restore_command): a drill opens the repository once for its
+     * verification, its restore and its record, so a passphrase's key is derived once.
+     */
+    public Summary run(RepositorySettings repositorySettings, Repository repo) throws IOException {
+        return run(repositorySettings, repo, checkDirectoryFirst());
+    }
+
+    /** The start of the restore, once an ordinary restore's data directory is known to be empty. */
+    private Instant checkDirectoryFirst() throws IOException {
         Instant started = Instant.now();
         if (!options.delta() && !options.dryRun()) {
             // at once, before keys, plan and manifest (the tablespaces' directories once the manifest names them);
             // a dry run shows its plan first, then says what would stop the restore
             TargetDirectory.checkEmpty(options.dataDirectory(), "data directory");
         }
-        try (RepositorySettings repositorySettings = RepositorySettings.from(settings);
-             Repository repo = Repositories.open(repositorySettings)) {
-            if (repo.codec().encrypted() && (!options.dryRun() || TargetPlanning.readsWal(options.target()))) {
-                // compiled AES-GCM from the first bundle on, while the plan is made; a dry run decrypts
-                // in bulk only when it searches the archived WAL for its target
-                GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-restore-warmup");
-            }
-            ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());
-            ClusterState state = ClusterState.load(cluster);
-            Optional<String> tried = Optional.empty();
-            while (true) {
-                try {
-                    return attempt(cluster, state, tried, repositorySettings, started);
-                } catch (Unreachable u) {
-                    if (!TargetPlanning.othersToTry(state, options.target(), u.backupId)) {
-                        throw (RestorePlanException) u.getCause(); // as planning first would have refused it
-                    }
-                    out.println("the target is not reachable from backup '" + u.backupId + "' (" + u.getCause().getMessage()
-                            + "): what was written is removed, and the older backups are tried");
-                    out.flush();
-                    tried = Optional.of(u.backupId);
+        return started;
+    }
+
+    private Summary run(RepositorySettings repositorySettings, Repository repo, Instant started) throws IOException {
+        if (repo.codec().encrypted() && (!options.dryRun() || TargetPlanning.readsWal(options.target()))) {
+            // compiled AES-GCM from the first bundle on, while the plan is made; a dry run decrypts
+            // in bulk only when it searches the archived WAL for its target
+            GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-restore-warmup");
+        }
+        ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());
+        ClusterState state = ClusterState.load(cluster);
+        Optional<String> tried = Optional.empty();
+        while (true) {
+            try {
+                return attempt(cluster, state, tried, repositorySettings, started);
+            } catch (Unreachable u) {
+                if (!TargetPlanning.othersToTry(state, options.target(), u.backupId)) {
+                    throw (RestorePlanException) u.getCause(); // as planning first would have refused it
                 }
+                out.println("the target is not reachable from backup '" + u.backupId + "' (" + u.getCause().getMessage()
+                        + "): what was written is removed, and the older backups are tried");
+                out.flush();
+                tried = Optional.of(u.backupId);
             }
         }
     }

@@ -113,63 +113,68 @@ public final class Verify {
     /** Checks everything and returns the report; failures are in the report, not thrown. */
     public Report run() throws IOException {
         try (Repository repo = Repositories.open(repositorySettings)) {
-            if (repo.codec().encrypted()) {
-                GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-verify-warmup");
-            }
-            ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());
-            ClusterState state = ClusterState.load(cluster);
-            List<BackupInfo> chosen = choose(state);
-            List<String> failures = Collections.synchronizedList(new ArrayList<>());
-            Set<String> walDone = Collections.synchronizedSet(new LinkedHashSet<>());
-            ExecutorService pool = Executors.newFixedThreadPool(options.jobs(), r -> {
-                Thread t = new Thread(r, "walvault-verify");
-                t.setDaemon(true);
-                return t;
-            });
-            List<String> checked = new ArrayList<>(chosen.stream().map(BackupInfo::id).toList());
-            try {
-                if (options.all() || options.backupId().isPresent()) {
-                    // backups the catalog already judged damaged: reported with what is wrong, never skipped in silence
-                    for (BackupCatalog.Entry e : cluster.backups().entries()) {
-                        if (e.state() == BackupCatalog.State.DAMAGED
-                                && (options.all() || options.backupId().get().equals(e.id()))) {
-                            failures.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
-                            checked.add(e.id());
-                            synchronized (out) {
-                                out.println("backup '" + e.id() + "': FAILED: " + e.problem().orElseThrow());
-                            }
-                        }
-                    }
-                }
-                try (ChunkMarks marks = ChunkMarks.create()) {
-                    List<String> tags = new ArrayList<>();
-                    for (BackupInfo b : chosen) {
-                        tags.add(b.id());
-                        verifyBackup(cluster, b, marks, tags.size() - 1, pool, failures);
-                        verifyWal(state, b, pool, failures, walDone);
-                    }
-                    if (marks.marks() > 0) {
-                        ChunkCheck.Result c = new ChunkCheck(cluster.chunks(), pool).run(marks, tags, failures);
-                        synchronized (out) {
-                            out.printf(Locale.ROOT, "chunks of %s: %d distinct chunks, %.1f MB, each checked once: %s%n",
-                                    tags.size() == 1 ? "backup '" + tags.get(0) + "'" : tags.size() + " backups", c.chunks(),
-                                    c.bytes() / 1e6, c.failed() == 0 ? "ok" : c.failed() + " FAILED");
-                            out.flush();
-                        }
-                    }
-                }
-            } finally {
-                pool.shutdownNow();
-            }
-            List<String> warnings = TimelineDivergence.in(state.listing()).stream().map(TimelineDivergence::describe).toList();
-            warnings.forEach(w -> out.println("warning: " + w));
-            out.flush();
-            if (checked.isEmpty()) {
-                throw new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET, "the repository holds no backup of cluster "
-                        + Long.toUnsignedString(cluster.systemId()) + " to verify HINT: take one with 'walvault backup'");
-            }
-            return new Report(cluster.systemId(), checked, failures, warnings);
+            return run(repo);
         }
+    }
+
+    /** {@link #run()} on {@code repo}, opened by the caller with this verification's repository settings. */
+    public Report run(Repository repo) throws IOException {
+        if (repo.codec().encrypted()) {
+            GcmWarmUp.startInBackground(GcmWarmUp.Direction.DECRYPT, "walvault-verify-warmup");
+        }
+        ClusterCatalog cluster = ClusterState.chooseCluster(repo, options.systemIdentifier());
+        ClusterState state = ClusterState.load(cluster);
+        List<BackupInfo> chosen = choose(state);
+        List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        Set<String> walDone = Collections.synchronizedSet(new LinkedHashSet<>());
+        ExecutorService pool = Executors.newFixedThreadPool(options.jobs(), r -> {
+            Thread t = new Thread(r, "walvault-verify");
+            t.setDaemon(true);
+            return t;
+        });
+        List<String> checked = new ArrayList<>(chosen.stream().map(BackupInfo::id).toList());
+        try {
+            if (options.all() || options.backupId().isPresent()) {
+                // backups the catalog already judged damaged: reported with what is wrong, never skipped in silence
+                for (BackupCatalog.Entry e : cluster.backups().entries()) {
+                    if (e.state() == BackupCatalog.State.DAMAGED
+                            && (options.all() || options.backupId().get().equals(e.id()))) {
+                        failures.add("backup '" + e.id() + "' is damaged: " + e.problem().orElseThrow());
+                        checked.add(e.id());
+                        synchronized (out) {
+                            out.println("backup '" + e.id() + "': FAILED: " + e.problem().orElseThrow());
+                        }
+                    }
+                }
+            }
+            try (ChunkMarks marks = ChunkMarks.create()) {
+                List<String> tags = new ArrayList<>();
+                for (BackupInfo b : chosen) {
+                    tags.add(b.id());
+                    verifyBackup(cluster, b, marks, tags.size() - 1, pool, failures);
+                    verifyWal(state, b, pool, failures, walDone);
+                }
+                if (marks.marks() > 0) {
+                    ChunkCheck.Result c = new ChunkCheck(cluster.chunks(), pool).run(marks, tags, failures);
+                    synchronized (out) {
+                        out.printf(Locale.ROOT, "chunks of %s: %d distinct chunks, %.1f MB, each checked once: %s%n",
+                                tags.size() == 1 ? "backup '" + tags.get(0) + "'" : tags.size() + " backups", c.chunks(),
+                                c.bytes() / 1e6, c.failed() == 0 ? "ok" : c.failed() + " FAILED");
+                        out.flush();
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<String> warnings = TimelineDivergence.in(state.listing()).stream().map(TimelineDivergence::describe).toList();
+        warnings.forEach(w -> out.println("warning: " + w));
+        out.flush();
+        if (checked.isEmpty()) {
+            throw new WalvaultException(ErrorCode.NO_BACKUP_FOR_TARGET, "the repository holds no backup of cluster "
+                    + Long.toUnsignedString(cluster.systemId()) + " to verify HINT: take one with 'walvault backup'");
+        }
+        return new Report(cluster.systemId(), checked, failures, warnings);
     }
 
     private List<BackupInfo> choose(ClusterState state) {

@@ -6,13 +6,11 @@ import io.walvault.core.config.RepositorySettings;
 import io.walvault.core.config.Settings;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
-import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.restore.drill.Drill;
 import io.walvault.os.OsUser;
 import io.walvault.restore.drill.DrillReport;
 import io.walvault.restore.drill.ServerBinaries;
-import io.walvault.restore.plan.ClusterState;
 import io.walvault.restore.recovery.RecoveryTarget;
 import io.walvault.restore.recovery.TargetAction;
 import io.walvault.restore.recovery.TargetTimeline;
@@ -87,20 +85,20 @@ public final class VerifyDrill {
     }
 
     /** The PostgreSQL major version of backup {@code backupId} of the cluster {@code systemId}, which must exist. */
-    public static int pgMajor(RepositorySettings repository, long systemId, String backupId) {
-        try (Repository repo = Repositories.open(repository)) {
-            return ClusterState.load(repo.cluster(systemId)).backup(backupId).orElseThrow().pgVersion() / 10000;
-        }
+    public static int pgMajor(Repository repo, long systemId, String backupId) throws IOException {
+        return repo.cluster(systemId).backups().info(backupId).pgVersion() / 10000;
     }
 
     /**
      * Runs the drill on backup {@code backupId} of the cluster {@code systemId}.
      *
+     * @param repositorySettings the repository's settings, carried into the drill server's restore_command
+     * @param repo the repository, opened with them
      * @param pgMajor the backup's PostgreSQL major version
      */
-    public static DrillReport run(Settings settings, long systemId, String backupId, int pgMajor, RecoveryTarget target,
-                                  TargetTimeline timeline, boolean inclusive, int jobs, Path launcher, Options o,
-                                  PrintWriter out) throws IOException {
+    public static DrillReport run(Settings settings, RepositorySettings repositorySettings, Repository repo, long systemId,
+                                  String backupId, int pgMajor, RecoveryTarget target, TargetTimeline timeline,
+                                  boolean inclusive, int jobs, Path launcher, Options o, PrintWriter out) throws IOException {
         ServerBinaries binaries = ServerBinaries.find(o.pgBin(), pgMajor);
         Optional<OsUser> runAs = o.runAs().map(name -> OsUser.find(name).orElseThrow(() -> new WalvaultException(
                 ErrorCode.DRILL_NO_SERVER, "operating-system user '" + name + "' does not exist"
@@ -120,7 +118,7 @@ public final class VerifyDrill {
                     TargetAction.PROMOTE, timeline, Optional.of(backupId), Map.of(), false, jobs, Optional.of(launcher), true,
                     Optional.of(root.resolve("tablespaces")), o.standby() ? new RecoveryMode.Standby(Optional.empty())
                     : new RecoveryMode.Targeted(), List.of(), false, o.databases());
-            Restore.Summary restored = new Restore(settings, ro, out).run();
+            Restore.Summary restored = new Restore(settings, ro, out).run(repositorySettings, repo);
             runAs.ifPresent(u -> u.adopt(root));
             Optional<Lsn> catchUp = Optional.empty();
             if (o.standby()) {
@@ -140,7 +138,7 @@ public final class VerifyDrill {
             }
             print(report, out);
             if (!o.standby() && o.databases().all() && report.outcome() != DrillReport.Outcome.STANDBY_CAUGHT_UP) {
-                recordReplay(settings, systemId, restored.plan(), report);
+                recordReplay(repo, systemId, restored.plan(), report);
             }
             ok = true;
             return report;
@@ -159,7 +157,7 @@ public final class VerifyDrill {
      * where replay ended (the plan's end when the server does not say), over the time from the
      * server's start until recovery ended.
      */
-    private static void recordReplay(Settings settings, long systemId, RestorePlan plan, DrillReport report) {
+    private static void recordReplay(Repository repo, long systemId, RestorePlan plan, DrillReport report) {
         Lsn end;
         try {
             end = Lsn.parse(report.replayedUntil().trim());
@@ -167,7 +165,7 @@ public final class VerifyDrill {
             end = plan.walEnd();
         }
         long walBytes = Math.max(0, end.minus(plan.backup().startLsn()));
-        try (RepositorySettings rs = RepositorySettings.from(settings); Repository repo = Repositories.open(rs)) {
+        try {
             RtoRecorder.drill(repo.cluster(systemId), walBytes, report.recoveryTime());
         } catch (RuntimeException e) {
             LOG.warn("cannot record this drill's throughput in the repository: {}", e.getMessage());

@@ -232,7 +232,13 @@ final class GetWorker {
                 if (r.atEnd()) {
                     // the end of the archive, for now: look again in a while, or at once when recovery took the
                     // "missing" answer (it asks again right away at its end, and a standby every few seconds)
-                    if (missingTakenWithin(endOfArchiveLook, () -> inRecovery && !recovering())) {
+                    // recovery asking for another segment wakes it too: once it asked for the plan's last one, the
+                    // probe for the next timeline's history file, which comes right after redo, is answered here,
+                    // not by a JVM started between redo and promotion
+                    Optional<WalSegmentName> askedBefore = asked;
+                    long segmentSize = cursor.segmentSize();
+                    if (missingTakenWithin(endOfArchiveLook, () -> inRecovery && !recovering()
+                            || !RecoveryProgress.lastAskedInThisRun(dataDirectory, segmentSize).equals(askedBefore))) {
                         lastProgress = System.nanoTime();
                     }
                     clearEndAnswers(cursor);
@@ -269,12 +275,13 @@ final class GetWorker {
     /**
      * Waits up to {@code look} for a call to take the last "missing" answer (recovery asked for
      * that segment); returns whether one did. Without such an answer, waits {@code look}. Either
-     * wait ends early when {@code ended} says recovery is over.
+     * wait ends early when {@code wake} says there is something else to do (recovery is over, or
+     * it asked for another segment).
      */
-    private boolean missingTakenWithin(Duration look, BooleanSupplier ended) {
+    private boolean missingTakenWithin(Duration look, BooleanSupplier wake) {
         long deadline = System.nanoTime() + look.toNanos();
         try {
-            while (!Thread.currentThread().isInterrupted() && !ended.getAsBoolean()) {
+            while (!Thread.currentThread().isInterrupted() && !wake.getAsBoolean()) {
                 if (missingAnswered.isPresent() && spool.status(HookSpool.Role.GET, missingAnswered.get()).isEmpty()) {
                     return true;
                 }

@@ -15,8 +15,10 @@ import io.walvault.core.hook.HookSpool;
 import io.walvault.core.repo.Repositories;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.WalArchive;
+import io.walvault.core.wal.TimelineId;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalSegmentName;
+import io.walvault.restore.recovery.RecoveryExpectation;
 import io.walvault.testkit.OwnThread;
 import io.walvault.testkit.PgCluster;
 import io.walvault.testkit.PgHarness;
@@ -218,6 +220,71 @@ class ArchiveGetIT {
         assertEquals(12, worker.get(30, TimeUnit.SECONDS), "the 11 after the first, and the one archived later");
         assertFalse(Files.exists(spool.root().resolve("get.caller")));
         assertEquals(0, readySegments(spool));
+    }
+
+    @Test
+    void aWorkerAtTheEndOfTheArchiveAnswersTheNextTimelinesProbeOnceRecoveryAsksForThePlansEnd(@TempDir Path scratch)
+            throws Exception {
+        long systemId = 7_000_000_000_000_000_790L;
+        long seg = 1L << 20;
+        Path data = scratch.resolve("data");
+        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("recovery.signal"), "");
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", scratch.resolve("repo").toUri().toString(),
+                "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        List<String> names = new ArrayList<>();
+        try (Repository repo = Repositories.open(rs)) {
+            for (int i = 1; i <= 6; i++) {
+                String n = String.format("00000001%08X%08X", 0, i);
+                byte[] b = WalSegments.segment(n, seg, systemId, i);
+                repo.cluster(systemId).wal().put(WalFileName.parse(n), () -> new ByteArrayInputStream(b));
+                names.add(n);
+            }
+        }
+        // a point-in-time recovery whose target lies in the fourth of six archived segments
+        RecoveryExpectation.of(systemId, seg, names.subList(0, 4).stream().map(WalFileName::parse).toList(),
+                TimelineId.of(1), TimelineId.of(1)).write(data);
+        // the worker's own looks at the end of the archive ten minutes apart: only recovery's progress wakes it
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 8, 2), data,
+                ArchiveGet.WorkerStart.none(), () -> Repositories.open(rs), Duration.ofMinutes(10));
+        HookSpool spool = new HookSpool(walDir);
+        CompletableFuture<Integer> worker = OwnThread.start("worker",
+                () -> get.worker(walDir, new HookCaller("archive-get --config c", Optional.empty())));
+        long claimed = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Files.notExists(spool.root().resolve("get.caller"))) {
+            assertTrue(System.nanoTime() < claimed, "the worker did not start");
+            Thread.sleep(5);
+        }
+        Path target = walDir.resolve("RECOVERYXLOG");
+        assertEquals(ArchiveGet.Outcome.FETCHED, get.run(names.get(0), target).outcome());
+        // it fetches to the end of the archive and answers the segment after it: then it waits there
+        String afterEnd = String.format("00000001%08X%08X", 0, 7);
+        long atEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(spool.status(HookSpool.Role.GET, afterEnd).orElse(null) instanceof HookSpool.Status.Missing)) {
+            assertTrue(System.nanoTime() < atEnd, "the worker did not reach the end of the archive");
+            Thread.sleep(5);
+        }
+        String probe = "00000002.history";
+        for (int i = 1; i < 4; i++) {
+            // as bin/walvault hands a ready segment over: what recovery asked for first, then the rename
+            Files.writeString(walDir.resolve(".walvault-restore.asked"), names.get(i) + " 0\n");
+            Files.move(spool.ready(names.get(i)), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (i < 3) {
+                Thread.sleep(200);
+                assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, probe),
+                        "before the plan's end, a probe for the next timeline goes to a Java call, which may stop recovery");
+            }
+        }
+        // redo ends in the plan's last segment and PostgreSQL probes for timeline 2 at once: the answer must be there
+        long answered = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!(spool.status(HookSpool.Role.GET, probe).orElse(null) instanceof HookSpool.Status.Missing)) {
+            assertTrue(System.nanoTime() < answered, "the worker did not answer the probe for " + probe
+                    + " while it waited at the end of the archive");
+            Thread.sleep(5);
+        }
+        Files.delete(data.resolve("recovery.signal"));
+        worker.get(30, TimeUnit.SECONDS);
     }
 
     private static int readySegments(HookSpool spool) throws IOException {

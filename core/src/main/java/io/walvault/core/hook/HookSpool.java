@@ -403,10 +403,21 @@ public final class HookSpool {
     /** A WAL file name, as PostgreSQL passes %f: letters, digits and dots only (no path). */
     static String checkName(String name) {
         requireNonNull(name, "name is null");
-        if (name.isEmpty() || name.startsWith(".") || !name.matches("[0-9A-Za-z.]+")) {
+        if (name.isEmpty() || name.charAt(0) == '.' || !lettersDigitsDots(name)) {
             throw new IllegalArgumentException("'" + name + "' is not a WAL file name");
         }
         return name;
+    }
+
+    /** Whether {@code s} holds ASCII letters, digits and dots only (a loop: this runs on every spool look). */
+    private static boolean lettersDigitsDots(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -33,7 +33,9 @@ public record TimelineId(long value) implements Comparable<TimelineId> {
 
     /** The 8-digit uppercase hex form used in file names. */
     public String hex() {
-        return String.format("%08X", value);
+        char[] hex = new char[8];
+        WalSegmentName.hex8(value, hex, 0);
+        return new String(hex);
     }
 
     /** The name of this timeline's history file, {@code 00000002.history}. */

@@ -168,8 +168,12 @@ class HookSpoolTest {
     @Test
     void onlyWalFileNames(@TempDir Path walDir) {
         HookSpool spool = new HookSpool(walDir);
-        for (String bad : new String[] {"../x", "a/b", ".hidden", "", "x y"}) {
+        for (String bad : new String[] {"../x", "a/b", ".hidden", "", "x y", "caf\u00e9", "x\u0660", "a\\b", "a:b", "a-b", "a_b"}) {
             assertThrows(IllegalArgumentException.class, () -> spool.ready(bad), bad);
+        }
+        for (String good : new String[] {"000000010000000000000001", "00000002.history", "0000000100000000000000A1.00000028.backup",
+                "000000010000000000000001.partial", "a.b", "Zz09"}) {
+            assertEquals(walDir.resolve(".walvault/get").resolve(good), spool.ready(good), good);
         }
     }
 }

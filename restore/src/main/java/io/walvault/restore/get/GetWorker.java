@@ -513,9 +513,13 @@ final class GetWorker {
 
     /** Forgets end-of-archive answers after {@code cursor}, so they are checked again (WAL may have arrived). */
     private void clearEndAnswers(WalSegmentName cursor) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "*.missing")) {
+        // no glob: each would be compiled into a regular expression, every look (the loop's code stays cold)
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET))) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
+                if (!n.endsWith(".missing")) {
+                    continue;
+                }
                 String base = n.substring(0, n.length() - ".missing".length());
                 if (WalSegmentName.isSegmentName(base) && base.compareTo(cursor.fileName()) > 0) {
                     Files.deleteIfExists(p);

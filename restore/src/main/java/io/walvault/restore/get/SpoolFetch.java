@@ -71,7 +71,7 @@ final class SpoolFetch {
     static int room(HookSpool spool, long segmentSize, long spoolMax, long reserved) {
         try {
             long used = 0;
-            try (var ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "[0-9A-F]*")) {
+            try (var ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET))) { // no glob: a regular expression per call
                 for (Path p : ds) {
                     if (WalSegmentName.isSegmentName(p.getFileName().toString())) {
                         used += Files.size(p);

@@ -9,6 +9,7 @@ import io.walvault.core.repo.HostName;
 import io.walvault.core.repo.Repository;
 import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalPageHeader;
+import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ final class GapRecords {
 
     private static Path firstSegment(List<Waiting> lost) {
         for (Waiting w : lost) {
-            if (w.file().getFileName().toString().matches("[0-9A-F]{24}")) {
+            if (WalSegmentName.isSegmentName(w.file().getFileName().toString())) {
                 return w.file();
             }
         }

@@ -246,9 +246,12 @@ final class PushWorker {
      * never a later push by hand.
      */
     private void removeStaleOks(Path walDir) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.PUSH), "*.ok")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.PUSH))) { // no glob, as ReadyFiles
             for (Path ok : ds) {
                 String n = ok.getFileName().toString();
+                if (!n.endsWith(".ok")) {
+                    continue;
+                }
                 if (!ArchivePush.ready(walDir.resolve(n.substring(0, n.length() - ".ok".length())))) {
                     Files.deleteIfExists(ok);
                 }

@@ -22,9 +22,12 @@ final class ReadyFiles {
     static List<Path> list(Path walDirectory) {
         Path status = walDirectory.resolve("archive_status");
         List<WalFileName> ready = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(status, "*.ready")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(status)) { // no glob: a regular expression per look
             for (Path p : ds) {
                 String n = p.getFileName().toString();
+                if (!n.endsWith(".ready")) {
+                    continue;
+                }
                 WalFileName.tryParse(n.substring(0, n.length() - ".ready".length())).ifPresent(ready::add);
             }
         } catch (IOException e) {

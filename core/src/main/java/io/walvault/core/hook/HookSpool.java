@@ -348,7 +348,12 @@ public final class HookSpool {
 
     /** Whether a temporary file of {@code name} is in {@code role}'s directory: a worker is writing it. */
     public boolean inFlight(Role role, String name) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(role), "." + checkName(name) + ".*.tmp")) {
+        String prefix = "." + checkName(name) + ".";
+        // .NAME.*.tmp, matched by hand: a glob is compiled into a regular expression on every call
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir(role), p -> {
+            String n = p.getFileName().toString();
+            return n.length() >= prefix.length() + ".tmp".length() && n.startsWith(prefix) && n.endsWith(".tmp");
+        })) {
             return ds.iterator().hasNext();
         } catch (IOException e) {
             return false;

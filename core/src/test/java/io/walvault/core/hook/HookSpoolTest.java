@@ -135,6 +135,11 @@ class HookSpoolTest {
         HookSpool spool = new HookSpool(walDir);
         spool.open("o");
         assertFalse(spool.inFlight(HookSpool.Role.GET, SEG));
+        for (String near : new String[] {"." + SEG + ".tmp", "." + SEG + ".1.tmp.x", SEG + ".1.tmp", "." + SEG + "1.2.tmp"}) {
+            Files.writeString(spool.dir(HookSpool.Role.GET).resolve(near), "");
+            assertFalse(spool.inFlight(HookSpool.Role.GET, SEG), near + " is not a temporary file of " + SEG);
+            Files.delete(spool.dir(HookSpool.Role.GET).resolve(near));
+        }
         Path tmp = spool.temporary(HookSpool.Role.GET, SEG);
         Files.writeString(tmp, "half");
         assertTrue(spool.inFlight(HookSpool.Role.GET, SEG));

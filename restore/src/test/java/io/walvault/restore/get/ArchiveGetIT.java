@@ -32,6 +32,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -138,31 +139,15 @@ class ArchiveGetIT {
         Path data = scratch.resolve("data");
         Path walDir = Files.createDirectories(data.resolve("pg_wal"));
         Files.writeString(data.resolve("standby.signal"), "");
-        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", scratch.resolve("repo").toUri().toString(),
-                "encryption", "none"), null, Map.of()));
-        Repositories.create(rs).close();
-        Map<String, byte[]> archived = new java.util.HashMap<>();
-        try (Repository repo = Repositories.open(rs)) {
-            for (int i = 1; i <= 12; i++) {
-                String n = String.format("00000001%08X%08X", 0, i);
-                byte[] b = WalSegments.segment(n, seg, systemId, i);
-                repo.cluster(systemId).wal().put(WalFileName.parse(n), () -> new ByteArrayInputStream(b));
-                names.add(n);
-                archived.put(n, b);
-            }
-        }
+        RepositorySettings rs = localRepository(scratch);
+        Map<String, byte[]> archived = archive(rs, systemId, seg, 12);
+        names.addAll(archived.keySet());
         // its own looks at the end of the archive far apart: what it answers there, it answers because recovery asked
         ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 3, 2), data,
                 ArchiveGet.WorkerStart.none(), () -> Repositories.open(rs), Duration.ofMinutes(10));
         HookSpool spool = new HookSpool(walDir);
-        CompletableFuture<Integer> worker = OwnThread.start("worker",
-                () -> get.worker(walDir, new HookCaller("archive-get --config c", Optional.empty())));
         // it waits for recovery's first call, which says where recovery is
-        long claimed = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (Files.notExists(spool.root().resolve("get.caller"))) {
-            assertTrue(System.nanoTime() < claimed, "the worker did not start");
-            Thread.sleep(5);
-        }
+        CompletableFuture<Integer> worker = startWorker(get, walDir, spool);
         assertEquals(List.of("archive-get --config c"), Files.readAllLines(spool.root().resolve("get.caller")));
         Thread.sleep(300);
         assertEquals(0, readySegments(spool), "the worker fetched before recovery said where it is");
@@ -230,18 +215,8 @@ class ArchiveGetIT {
         Path data = scratch.resolve("data");
         Path walDir = Files.createDirectories(data.resolve("pg_wal"));
         Files.writeString(data.resolve("recovery.signal"), "");
-        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", scratch.resolve("repo").toUri().toString(),
-                "encryption", "none"), null, Map.of()));
-        Repositories.create(rs).close();
-        List<String> names = new ArrayList<>();
-        try (Repository repo = Repositories.open(rs)) {
-            for (int i = 1; i <= 6; i++) {
-                String n = String.format("00000001%08X%08X", 0, i);
-                byte[] b = WalSegments.segment(n, seg, systemId, i);
-                repo.cluster(systemId).wal().put(WalFileName.parse(n), () -> new ByteArrayInputStream(b));
-                names.add(n);
-            }
-        }
+        RepositorySettings rs = localRepository(scratch);
+        List<String> names = new ArrayList<>(archive(rs, systemId, seg, 6).keySet());
         // a point-in-time recovery whose target lies in the fourth of six archived segments
         RecoveryExpectation.of(systemId, seg, names.subList(0, 4).stream().map(WalFileName::parse).toList(),
                 TimelineId.of(1), TimelineId.of(1)).write(data);
@@ -249,13 +224,7 @@ class ArchiveGetIT {
         ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 8, 2), data,
                 ArchiveGet.WorkerStart.none(), () -> Repositories.open(rs), Duration.ofMinutes(10));
         HookSpool spool = new HookSpool(walDir);
-        CompletableFuture<Integer> worker = OwnThread.start("worker",
-                () -> get.worker(walDir, new HookCaller("archive-get --config c", Optional.empty())));
-        long claimed = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (Files.notExists(spool.root().resolve("get.caller"))) {
-            assertTrue(System.nanoTime() < claimed, "the worker did not start");
-            Thread.sleep(5);
-        }
+        CompletableFuture<Integer> worker = startWorker(get, walDir, spool);
         Path target = walDir.resolve("RECOVERYXLOG");
         assertEquals(ArchiveGet.Outcome.FETCHED, get.run(names.get(0), target).outcome());
         // it fetches to the end of the archive and answers the segment after it: then it waits there
@@ -285,6 +254,40 @@ class ArchiveGetIT {
         }
         Files.delete(data.resolve("recovery.signal"));
         worker.get(30, TimeUnit.SECONDS);
+    }
+
+    /** A new unencrypted repository in {@code scratch}/repo. */
+    private static RepositorySettings localRepository(Path scratch) {
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", scratch.resolve("repo").toUri().toString(),
+                "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        return rs;
+    }
+
+    /** Archives segments 1 to {@code count} of timeline 1; their names and bytes, in order. */
+    private static Map<String, byte[]> archive(RepositorySettings rs, long systemId, long segmentSize, int count) throws IOException {
+        Map<String, byte[]> archived = new LinkedHashMap<>();
+        try (Repository repo = Repositories.open(rs)) {
+            for (int i = 1; i <= count; i++) {
+                String n = String.format("00000001%08X%08X", 0, i);
+                byte[] b = WalSegments.segment(n, segmentSize, systemId, i);
+                repo.cluster(systemId).wal().put(WalFileName.parse(n), () -> new ByteArrayInputStream(b));
+                archived.put(n, b);
+            }
+        }
+        return archived;
+    }
+
+    /** Starts {@code get}'s worker for {@code walDir} on a thread of its own, once it has claimed the spool. */
+    private static CompletableFuture<Integer> startWorker(ArchiveGet get, Path walDir, HookSpool spool) throws InterruptedException {
+        CompletableFuture<Integer> worker = OwnThread.start("worker",
+                () -> get.worker(walDir, new HookCaller("archive-get --config c", Optional.empty())));
+        long claimed = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (Files.notExists(spool.root().resolve("get.caller"))) {
+            assertTrue(System.nanoTime() < claimed, "the worker did not start");
+            Thread.sleep(5);
+        }
+        return worker;
     }
 
     private static int readySegments(HookSpool spool) throws IOException {

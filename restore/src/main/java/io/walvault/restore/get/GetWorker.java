@@ -237,11 +237,16 @@ final class GetWorker {
                     // not by a JVM started between redo and promotion
                     Optional<WalSegmentName> askedBefore = asked;
                     long segmentSize = cursor.segmentSize();
-                    if (missingTakenWithin(endOfArchiveLook, () -> inRecovery && !recovering()
-                            || !RecoveryProgress.lastAskedInThisRun(dataDirectory, segmentSize).equals(askedBefore))) {
+                    BooleanSupplier askedAnother = () -> !RecoveryProgress.lastAskedInThisRun(dataDirectory, segmentSize)
+                            .equals(askedBefore);
+                    if (missingTakenWithin(endOfArchiveLook, () -> inRecovery && !recovering() || askedAnother.getAsBoolean())) {
                         lastProgress = System.nanoTime();
                     }
-                    clearEndAnswers(cursor);
+                    if (!askedAnother.getAsBoolean()) {
+                        // the look is due: WAL may have arrived (woken early, the answers stay: recovery asks for the
+                        // segment after the end right after it replayed the last one)
+                        clearEndAnswers(cursor);
+                    }
                 } else if (r.fetched() == 0) {
                     sleep(IDLE_POLL_MS); // each look is some 100 system calls: redo needs the CPU more
                 }

@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -235,6 +236,8 @@ class ArchiveGetIT {
             Thread.sleep(5);
         }
         String probe = "00000002.history";
+        Path endAnswer = spool.dir(HookSpool.Role.GET).resolve(afterEnd + ".missing");
+        FileTime answeredAt = Files.getLastModifiedTime(endAnswer);
         for (int i = 1; i < 4; i++) {
             // as bin/walvault hands a ready segment over: what recovery asked for first, then the rename
             Files.writeString(walDir.resolve(".walvault-restore.asked"), names.get(i) + " 0\n");
@@ -252,6 +255,9 @@ class ArchiveGetIT {
                     + " while it waited at the end of the archive");
             Thread.sleep(5);
         }
+        // waking for recovery's progress is not the look that re-checks the end: that answer stayed as it was
+        assertTrue(Files.exists(endAnswer), "the end-of-archive answer was withdrawn");
+        assertEquals(answeredAt, Files.getLastModifiedTime(endAnswer), "the end-of-archive answer was withdrawn and written again");
         Files.delete(data.resolve("recovery.signal"));
         worker.get(30, TimeUnit.SECONDS);
     }

@@ -173,6 +173,7 @@ final class GetWorker {
             WalSegmentName cursor = first.get().segment();
             Optional<Want> lastWant = first;
             long lastProgress = System.nanoTime();
+            OptionalLong endLookDue = OptionalLong.empty(); // when the end of the archive is looked at again
             int readyBefore = -1;
             while (true) {
                 if (inRecovery && !recovering()) {
@@ -230,25 +231,32 @@ final class GetWorker {
                 answerHistoryProbe(wal, fetch, cursor.timeline(), plan, asked);
                 Round r = fetchAhead(pool, fetch, cursor, plan, asked);
                 if (r.atEnd()) {
-                    // the end of the archive, for now: look again in a while, or at once when recovery took the
-                    // "missing" answer (it asks again right away at its end, and a standby every few seconds)
-                    // recovery asking for another segment wakes it too: once it asked for the plan's last one, the
-                    // probe for the next timeline's history file, which comes right after redo, is answered here,
-                    // not by a JVM started between redo and promotion
+                    // the end of the archive, for now: look again when the look is due, or at once when recovery took
+                    // the "missing" answer (it asks again right away at its end, and a standby every few seconds).
+                    // Recovery asking for another segment wakes it without a look: once it asked for the plan's last
+                    // one, the probe for the next timeline's history file, which comes right after redo, is answered
+                    // here, not by a JVM between redo and promotion; the end answers stay until the look is due, as
+                    // recovery asks for the segment after the end right after it replayed the last one.
                     Optional<WalSegmentName> askedBefore = asked;
                     long segmentSize = cursor.segmentSize();
-                    BooleanSupplier askedAnother = () -> !RecoveryProgress.lastAskedInThisRun(dataDirectory, segmentSize)
-                            .equals(askedBefore);
-                    if (missingTakenWithin(endOfArchiveLook, () -> inRecovery && !recovering() || askedAnother.getAsBoolean())) {
+                    if (endLookDue.isEmpty()) {
+                        endLookDue = OptionalLong.of(System.nanoTime() + endOfArchiveLook.toNanos());
+                    }
+                    boolean missingTaken = missingTakenWithin(Duration.ofNanos(Math.max(0, endLookDue.getAsLong() - System.nanoTime())),
+                            () -> inRecovery && !recovering()
+                                    || !RecoveryProgress.lastAskedInThisRun(dataDirectory, segmentSize).equals(askedBefore));
+                    if (missingTaken) {
                         lastProgress = System.nanoTime();
                     }
-                    if (!askedAnother.getAsBoolean()) {
-                        // the look is due: WAL may have arrived (woken early, the answers stay: recovery asks for the
-                        // segment after the end right after it replayed the last one)
-                        clearEndAnswers(cursor);
+                    if (missingTaken || System.nanoTime() - endLookDue.getAsLong() >= 0) {
+                        clearEndAnswers(cursor); // WAL may have arrived
+                        endLookDue = OptionalLong.empty();
                     }
-                } else if (r.fetched() == 0) {
-                    sleep(IDLE_POLL_MS); // each look is some 100 system calls: redo needs the CPU more
+                } else {
+                    endLookDue = OptionalLong.empty();
+                    if (r.fetched() == 0) {
+                        sleep(IDLE_POLL_MS); // each look is some 100 system calls: redo needs the CPU more
+                    }
                 }
             }
         }

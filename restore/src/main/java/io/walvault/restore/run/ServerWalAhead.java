@@ -74,7 +74,7 @@ final class ServerWalAhead implements AutoCloseable {
         if (!timeline.equals(TargetTimeline.latest()) || !plan.targetTimeline().equals(plan.backup().timeline())) {
             return Optional.empty();
         }
-        WalFileName next = WalFileName.parse(String.format("%08X.history", plan.backup().timeline().value() + 1));
+        WalFileName next = WalFileName.parse(plan.backup().timeline().next().historyFileName());
         return cluster.wal().info(next).isPresent() ? Optional.empty() : Optional.of(next);
     }
 

@@ -253,6 +253,37 @@ class WalvaultExecutableIT {
     }
 
     @Test
+    void shortLivedCommandsAskForTransparentHugePagesWhereTheKernelLeavesThemToTheProgram(@TempDir Path dir)
+            throws Exception {
+        Path thp = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        boolean madvise = Files.isReadable(thp) && Files.readString(thp).contains("[madvise]");
+        Path fakeJava = dir.resolve("java");
+        Files.writeString(fakeJava, "#!/bin/sh\necho \"$@\"\n");
+        Files.setPosixFilePermissions(fakeJava, PosixFilePermissions.fromString("rwx------"));
+        Path jar = Files.writeString(dir.resolve("walvault.jar"), "");
+        Files.createDirectories(dir.resolve("pg_wal"));
+        Files.write(dir.resolve("pg_wal/000000010000000000000007"), new byte[8192]);
+        Map<List<String>, Boolean> asks = Map.of(
+                List.of("backup", "--help"), madvise,
+                List.of("restore", "--help"), madvise,
+                List.of("info", "--help"), madvise,
+                List.of("archive-push", "--repo", "file:///r", "pg_wal/000000010000000000000007"), madvise,
+                // long-lived: the first touch of their heap does not count, their RSS does
+                List.of("agent", "--help"), false,
+                List.of("archive-push", "--worker", "--repo", "file:///r", "pg_wal/000000010000000000000007"), false);
+        for (Map.Entry<List<String>, Boolean> e : asks.entrySet()) {
+            List<String> args = e.getKey();
+            Result r = WalvaultProcess.of(args.toArray(String[]::new)).in(dir)
+                    .env(Map.of("WALVAULT_JAVA", fakeJava.toString(), "WALVAULT_JAR", jar.toString(), "WALVAULT_CDS_DIR", "off"))
+                    .withoutEnv("WALVAULT_JAVA_OPTS").timeout(SHORT).run();
+            assertEquals(0, r.exitCode(), r.out());
+            assertTrue(r.out().contains("-jar " + jar + " " + String.join(" ", args)), r.out());
+            assertEquals(e.getValue(), r.out().contains("-XX:+UseTransparentHugePages"), args + " (madvise: " + madvise + "): "
+                    + r.out());
+        }
+    }
+
+    @Test
     void theHooksRunWithABoundedHeapAndTheirArgumentsUnchanged(@TempDir Path dir) throws Exception {
         Path calls = dir.resolve("calls");
         Path fakeJava = dir.resolve("java");

@@ -90,7 +90,7 @@ public final class BackupRun {
             throws IOException, InterruptedException {
         // extra options for the backup's JVM only, such as a flight recording
         String extra = System.getenv("WALVAULT_BENCH_BACKUP_OPTS");
-        List<String> options = new ArrayList<>(List.of(Walvault.LAUNCHER_GC)); // as bin/walvault starts it
+        List<String> options = new ArrayList<>(Walvault.LAUNCHER_MEMORY); // as bin/walvault starts it
         if (extra != null && !extra.isBlank()) {
             options.addAll(List.of(extra.trim().split("\\s+")));
         }

@@ -185,8 +185,10 @@ final class Walvault implements AutoCloseable {
     ChildResult childJvm(String heap, List<String> args, long timeoutSeconds) throws IOException, InterruptedException {
         Path hwm = Files.createTempFile("walvault-bench-hwm", ".txt");
         try {
-            List<String> cmd = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx" + heap, LAUNCHER_GC, "-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(),
-                    hwm.toString(), "io.walvault.cli.Main"));
+            List<String> cmd = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx" + heap));
+            cmd.addAll(LAUNCHER_MEMORY);
+            cmd.addAll(List.of("-cp", jar + File.pathSeparator + benchClasses(), HwmMain.class.getName(), hwm.toString(),
+                    "io.walvault.cli.Main"));
             cmd.addAll(args);
             // restore writes a restore_command naming the launcher, which bin/walvault would have exported
             Run r = run(cmd, Map.of("WALVAULT_LAUNCHER", executable().toString(), "WALVAULT_JAR", jar.toString()), dir, timeoutSeconds);
@@ -197,13 +199,28 @@ final class Walvault implements AutoCloseable {
         }
     }
 
-    /** A child JVM's outcome and peak RSS. */
     /**
-     * The collector bin/walvault starts every command with: child JVMs measured in process use it
-     * too ({@code WALVAULT_BENCH_GC} names another, such as {@code -XX:+UseG1GC}, to compare).
+     * The memory flags bin/walvault starts a short-lived command with: its collector
+     * ({@code WALVAULT_BENCH_GC} names another, such as {@code -XX:+UseG1GC}, to compare), and
+     * transparent huge pages for the heap where the kernel leaves them to the program (madvise).
+     * Child JVMs measured in process use them too.
      */
-    static final String LAUNCHER_GC = System.getenv().getOrDefault("WALVAULT_BENCH_GC", "-XX:+UseSerialGC");
+    static final List<String> LAUNCHER_MEMORY = launcherMemory();
 
+    private static List<String> launcherMemory() {
+        List<String> flags = new ArrayList<>(List.of(System.getenv().getOrDefault("WALVAULT_BENCH_GC", "-XX:+UseSerialGC")));
+        try {
+            if (Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"), StandardCharsets.US_ASCII)
+                    .contains("[madvise]")) {
+                flags.add("-XX:+UseTransparentHugePages");
+            }
+        } catch (IOException e) {
+            // no such file: not Linux, or no transparent huge pages; bin/walvault adds nothing either
+        }
+        return List.copyOf(flags);
+    }
+
+    /** A child JVM's outcome and peak RSS. */
     record ChildResult(Run run, long peakRssKb) {
     }
 

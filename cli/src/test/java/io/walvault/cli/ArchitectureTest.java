@@ -97,6 +97,7 @@ class ArchitectureTest {
             new Library("JDK HTTP server", List.of("com.sun.net.httpserver"), List.of("io.walvault.archiver.stream",
                     "io.walvault.bench.e2e")), // the agent's /metrics
             new Library("JDK signals", List.of("sun.misc"), List.of("io.walvault.cli")), // Signals
+            new Library("JDK socket options", List.of("jdk.net"), List.of("io.walvault.core.replication.wire")), // TCP keepalive
             new Library("JDK management", List.of("com.sun.management"), List.of("io.walvault.bench.e2e")), // CPU time
             new Library("Commons Compress", List.of("org.apache.commons.compress"), List.of("io.walvault.testkit",
                     "io.walvault.bench.protocol")),

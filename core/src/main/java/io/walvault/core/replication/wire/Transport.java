@@ -20,6 +20,8 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.DecoderException;
@@ -39,6 +41,7 @@ import io.walvault.core.replication.conn.Unreachable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -56,6 +59,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,6 +92,11 @@ public final class Transport implements AutoCloseable {
     public static final int HIGH_WATER_BYTES = 512 * 1024;
     /** The largest message accepted; CopyData messages are at most a few hundred kB. */
     public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    /** TCP keepalive: the first probe after a minute of silence, then every 10 s, six unanswered probes end it. */
+    private static final int KEEPALIVE_IDLE_S = 60;
+    private static final int KEEPALIVE_INTERVAL_S = 10;
+    private static final int KEEPALIVE_PROBES = 6;
 
     private static final Object CLOSED = new Object();
     private static volatile EventLoopGroup group;
@@ -153,7 +162,13 @@ public final class Transport implements AutoCloseable {
                 g = group;
                 if (g == null) {
                     DefaultThreadFactory tf = new DefaultThreadFactory("walvault-pg-io", true);
-                    g = Epoll.isAvailable() ? new EpollEventLoopGroup(2, tf) : new NioEventLoopGroup(2, tf);
+                    if (Epoll.isAvailable()) {
+                        g = new EpollEventLoopGroup(2, tf);
+                    } else {
+                        LOG.debug("Netty's native transport is not available here ({}): connecting with the JDK's sockets",
+                                Epoll.unavailabilityCause().toString());
+                        g = new NioEventLoopGroup(2, tf);
+                    }
                     group = g;
                 }
             }
@@ -204,23 +219,28 @@ public final class Transport implements AutoCloseable {
                 });
         SocketAddress address;
         if (endpoint.isUnixSocket()) {
-            if (!Epoll.isAvailable()) {
-                throw new WalvaultException(ErrorCode.CONNECTION_FAILED, "cannot connect to '" + endpoint
-                        + "': Unix sockets need Netty's native epoll transport, which is not available here"
-                        + " HINT: connect over TCP (host=127.0.0.1)");
-            }
-            b.channel(EpollDomainSocketChannel.class);
-            address = new DomainSocketAddress(endpoint.socketFile().toString());
-        } else {
             if (g instanceof EpollEventLoopGroup) {
-                // a peer that vanished (host down, network cut) is noticed in about two minutes,
-                // not the kernel's default two hours: a streaming client would otherwise wait that long
-                b.channel(EpollSocketChannel.class)
-                        .option(EpollChannelOption.TCP_KEEPIDLE, 60)
-                        .option(EpollChannelOption.TCP_KEEPINTVL, 10)
-                        .option(EpollChannelOption.TCP_KEEPCNT, 6);
+                b.channel(EpollDomainSocketChannel.class);
+                address = new DomainSocketAddress(endpoint.socketFile().toString());
             } else {
-                b.channel(NioSocketChannel.class);
+                // without Netty's native library (none for this CPU, or the temporary directory it is
+                // unpacked into mounted noexec): the JDK's own Unix-domain sockets
+                b.channel(NioDomainSocketChannel.class);
+                address = UnixDomainSocketAddress.of(endpoint.socketFile());
+            }
+        } else {
+            // a peer that vanished (host down, network cut) is noticed in about two minutes,
+            // not the kernel's default two hours: a streaming client would otherwise wait that long
+            if (g instanceof EpollEventLoopGroup) {
+                b.channel(EpollSocketChannel.class)
+                        .option(EpollChannelOption.TCP_KEEPIDLE, KEEPALIVE_IDLE_S)
+                        .option(EpollChannelOption.TCP_KEEPINTVL, KEEPALIVE_INTERVAL_S)
+                        .option(EpollChannelOption.TCP_KEEPCNT, KEEPALIVE_PROBES);
+            } else {
+                b.channel(NioSocketChannel.class)
+                        .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), KEEPALIVE_IDLE_S)
+                        .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), KEEPALIVE_INTERVAL_S)
+                        .option(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), KEEPALIVE_PROBES);
             }
             b.option(ChannelOption.TCP_NODELAY, true)
                     // a window large enough that the server keeps sending while the consumer works

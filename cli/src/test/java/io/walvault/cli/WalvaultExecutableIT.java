@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.cli.WalvaultProcess.Result;
 import io.walvault.core.Version;
+import io.walvault.core.error.ErrorCode;
+import io.walvault.testkit.WalSegments;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -281,6 +283,29 @@ class WalvaultExecutableIT {
             assertEquals(e.getValue(), r.out().contains("-XX:+UseTransparentHugePages"), args + " (madvise: " + madvise + "): "
                     + r.out());
         }
+    }
+
+    @Test
+    void aZstdLibraryThatCannotLoadIsAConfigurationErrorThatSaysWhereAndWhatToDo(@TempDir Path dir) throws Exception {
+        String repo = dir.resolve("repo").toUri().toString();
+        Result init = WalvaultProcess.of("init", "--repo", repo, "--encryption", "none", "--compression", "zstd")
+                .timeout(SHORT).run();
+        assertEquals(0, init.exitCode(), init.out());
+        String name = "000000010000000000000003";
+        Files.createDirectories(dir.resolve("pg_wal"));
+        Files.write(dir.resolve("pg_wal").resolve(name), WalSegments.segment(name, 16L << 20, 7L, 3));
+        // zstd-jni unpacks its native library here first: a directory it cannot use, as /tmp mounted noexec is
+        Path unusable = dir.resolve("no-such-directory");
+        Result failed = WalvaultProcess.of("archive-push", "--repo", repo, "--look-ahead", "0", "pg_wal/" + name).in(dir)
+                .env("WALVAULT_JAVA_OPTS", "-DZstdTempFolder=" + unusable).timeout(SHORT).run();
+        assertEquals(ErrorCode.CONFIG.exitCode(), failed.exitCode(), failed.out());
+        assertTrue(failed.out().contains("the zstd library's native code cannot be loaded"), failed.out());
+        assertTrue(failed.out().contains("'" + unusable + "'"), failed.out());
+        assertTrue(failed.out().contains("HINT: set WALVAULT_JAVA_OPTS=-DZstdTempFolder=DIR"), failed.out());
+        assertFalse(failed.out().contains("Exception in thread"), failed.out());
+        Result pushed = WalvaultProcess.of("archive-push", "--repo", repo, "--look-ahead", "0", "pg_wal/" + name).in(dir)
+                .withoutEnv("WALVAULT_JAVA_OPTS").timeout(SHORT).run();
+        assertEquals(0, pushed.exitCode(), pushed.out());
     }
 
     @Test

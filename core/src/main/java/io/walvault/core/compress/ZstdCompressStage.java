@@ -23,7 +23,7 @@ public final class ZstdCompressStage extends Stage {
     /** Level 1: on WAL it compresses 1.65 times better than LZ4 at 60% of its speed. */
     static final int LEVEL = 1;
 
-    private final ZstdCompressCtx ctx = new ZstdCompressCtx();
+    private final ZstdCompressCtx ctx = ZstdLibrary.compressCtx();
     private final ByteBuffer in = ByteBuffer.allocateDirect(128 * 1024);
     private final ByteBuffer out = ByteBuffer.allocateDirect((int) ZstdOutputStreamNoFinalizer.recommendedCOutSize());
     private final byte[] copy = new byte[out.capacity()];

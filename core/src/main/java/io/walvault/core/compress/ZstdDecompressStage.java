@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
 public final class ZstdDecompressStage extends Stage {
 
     private final String subject;
-    private final ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+    private final ZstdDecompressCtx ctx = ZstdLibrary.decompressCtx();
     private final ByteBuffer in = ByteBuffer.allocateDirect((int) ZstdInputStreamNoFinalizer.recommendedDInSize());
     private final ByteBuffer out = ByteBuffer.allocateDirect((int) ZstdInputStreamNoFinalizer.recommendedDOutSize());
     private final byte[] copy = new byte[out.capacity()];

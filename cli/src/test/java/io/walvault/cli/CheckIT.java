@@ -115,6 +115,24 @@ class CheckIT {
         assertTrue(wrongKey.out().contains("FAILED  repository"), wrongKey.out());
         assertTrue(wrongKey.out().contains("ok      wal_level"), wrongKey.out());
 
+        // a zstd repository where zstd's native code cannot load (as on a /tmp mounted noexec): the repository
+        // check stores an object as WAL is stored, so it fails here, with the way out, not at the first archive_command
+        Path zstd = harness.scratchDirectory("zstd").resolve("repo");
+        assertEquals(0, f.walvault(Map.of(), "init", "--repo", zstd.toUri().toString(), "--encryption", "passphrase",
+                "--compression", "zstd").exitCode());
+        String[] zstdCheck = {"check", "--repo", zstd.toUri().toString(), "--encryption", "passphrase", "--pg", role,
+                "--archive-timeout", "5"};
+        Result noZstd = f.walvault(Map.of("WALVAULT_JAVA_OPTS", "-Xmx96m -DZstdTempFolder=" + zstd.resolve("no-such-directory")),
+                zstdCheck);
+        assertEquals(ErrorCode.CHECK_FAILED.exitCode(), noZstd.exitCode(), noZstd.out());
+        assertTrue(noZstd.out().contains("FAILED  repository: "), noZstd.out());
+        assertTrue(noZstd.out().contains("the zstd library's native code cannot be loaded"), noZstd.out());
+        assertTrue(noZstd.out().contains("-DZstdTempFolder=DIR"), noZstd.out());
+        assertTrue(noZstd.out().contains("ok      wal_level"), noZstd.out());
+        Result withZstd = f.walvault(Map.of(), zstdCheck);
+        assertTrue(withZstd.out().contains(": opened with its key, took a write, and an object compressed, encrypted and read"
+                + " back"), withZstd.out());
+
         // a role without REPLICATION
         f.pg.execute("CREATE ROLE wv_plain LOGIN PASSWORD 'plain pw'");
         Result plain = check(f, Map.of(), "host=127.0.0.1 port=" + f.pg.port() + " user=wv_plain password='plain pw' sslmode=disable");

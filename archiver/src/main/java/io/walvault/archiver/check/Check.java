@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.config.ClusterGuard;
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.pipeline.Sink;
 import io.walvault.core.replication.ReplicationConnection;
 import io.walvault.core.replication.SystemIdentity;
@@ -13,22 +14,28 @@ import io.walvault.core.repo.Repository;
 import io.walvault.core.repo.RepositoryLayout;
 import io.walvault.core.storage.Storage;
 import io.walvault.core.wal.WalFileName;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code walvault check}: proves that a server's WAL reaches the repository, one line per fact.
@@ -36,13 +43,16 @@ import java.util.stream.Stream;
  * wal_level, max_wal_senders, archive_mode and archive_command, summarize_wal (17+, for
  * information), and where a slot is checked the settings that let the server invalidate it
  * (max_slot_wal_keep_size, idle_replication_slot_timeout on 18+). The repository: it opens with
- * the key given and takes a write. Over SQL ({@link ServerSql}): the slot (pg_replication_slots),
+ * the key given, takes a write, and stores an object through its codec (compression and
+ * encryption as WAL's), read back where the key may read. Over SQL ({@link ServerSql}): the slot (pg_replication_slots),
  * for a local repository fed by archive_command whether the server's OS user (the owner of its
  * data directory) can write it, archiving is not failing (pg_stat_archiver), and end to end, a WAL
  * switch whose segment must appear in the repository within the timeout. Every check runs even
  * after one fails, so one run lists every problem.
  */
 public final class Check {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Check.class);
 
     /**
      * What to check.
@@ -415,13 +425,55 @@ public final class Check {
                 s.finish();
             }
             storage.remove(key);
-            out.add(CheckResult.ok("repository", storage.location() + ": opened with its key, took a write"));
-            return Optional.of(repo);
         } catch (IOException | RuntimeException e) {
             out.add(CheckResult.failed("repository", storage.location() + ": cannot write: " + e.getMessage(),
                     "the user archive_command runs as (the server's OS user) must be able to write the repository"));
             repo.close();
             return Optional.empty();
+        }
+        Optional<WalvaultException> codec = objectRoundTrip(repo);
+        if (codec.isPresent()) {
+            out.add(CheckResult.failed("repository", storage.location() + ": cannot store an object as its WAL and backups"
+                    + " are stored: " + codec.get().what(), codec.get().hint().orElse("see the message")));
+            repo.close();
+            return Optional.empty();
+        }
+        out.add(CheckResult.ok("repository", storage.location() + ": opened with its key, took a write, and an object "
+                + (repo.codec().writersMayNotRead() ? "compressed and encrypted as its WAL is" : "compressed, encrypted and read back")));
+        return Optional.of(repo);
+    }
+
+    /**
+     * Writes a small object through the repository's codec (its compression's native code, its
+     * encryption) and reads it back where this key may read; removed afterwards. Empty when it
+     * worked, else why not: a zstd library that cannot load on this host fails here, before the
+     * first archive_command does.
+     */
+    private static Optional<WalvaultException> objectRoundTrip(Repository repo) {
+        String key = "check/" + UUID.randomUUID() + repo.codec().extension();
+        byte[] probe = ("walvault check " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        try {
+            repo.codec().put(key, new ByteArrayInputStream(probe), Storage.WriteMode.CREATE, false);
+            if (!repo.codec().writersMayNotRead()) {
+                ByteArrayOutputStream back = new ByteArrayOutputStream();
+                repo.codec().read(key, new OutputStreamSink(back, false), false);
+                if (!Arrays.equals(probe, back.toByteArray())) {
+                    return Optional.of(new WalvaultException(ErrorCode.CORRUPT_DATA, "the object read back differs from"
+                            + " the one written", "run 'walvault storage-check' against the store", null));
+                }
+            }
+            return Optional.empty();
+        } catch (WalvaultException e) {
+            return Optional.of(e);
+        } catch (IOException | RuntimeException e) {
+            return Optional.of(new WalvaultException(ErrorCode.STORAGE, String.valueOf(e.getMessage()),
+                    "run 'walvault storage-check' against the store", e));
+        } finally {
+            try {
+                repo.storage().remove(key);
+            } catch (RuntimeException e) {
+                LOG.debug("could not remove the check's object '{}': {}", key, e.toString());
+            }
         }
     }
 

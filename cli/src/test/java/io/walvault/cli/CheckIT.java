@@ -133,6 +133,13 @@ class CheckIT {
         assertTrue(withZstd.out().contains(": opened with its key, took a write, and an object compressed, encrypted and read"
                 + " back"), withZstd.out());
 
+        // lz4 without its native code (its library cannot be unpacked: java.io.tmpdir below a regular file) works, slower: said
+        Path notADirectory = Files.writeString(harness.scratchDirectory("tmp").resolve("file"), "");
+        Result lz4InJava = check(f, Map.of("WALVAULT_JAVA_OPTS", "-Xmx96m -Djava.io.tmpdir=" + notADirectory.resolve("x")), role);
+        assertTrue(lz4InJava.out().contains("ok      repository: "), lz4InJava.out());
+        assertTrue(lz4InJava.out().contains("lz4 runs in Java here"), lz4InJava.out());
+        assertFalse(ok.out().contains("lz4 runs in Java here"), ok.out());
+
         // a role without REPLICATION
         f.pg.execute("CREATE ROLE wv_plain LOGIN PASSWORD 'plain pw'");
         Result plain = check(f, Map.of(), "host=127.0.0.1 port=" + f.pg.port() + " user=wv_plain password='plain pw' sslmode=disable");

@@ -438,8 +438,13 @@ public final class Check {
             repo.close();
             return Optional.empty();
         }
+        String slow = repo.codec().compression().inJava() ? "; lz4 runs in Java here, slower than its native code, which did"
+                + " not load (it is unpacked into java.io.tmpdir, '" + System.getProperty("java.io.tmpdir") + "', first: a"
+                + " directory that cannot be written or is mounted noexec prevents it; WALVAULT_JAVA_OPTS=-Djava.io.tmpdir=DIR"
+                + " moves it)" : "";
         out.add(CheckResult.ok("repository", storage.location() + ": opened with its key, took a write, and an object "
-                + (repo.codec().writersMayNotRead() ? "compressed and encrypted as its WAL is" : "compressed, encrypted and read back")));
+                + (repo.codec().writersMayNotRead() ? "compressed and encrypted as its WAL is" : "compressed, encrypted and read back")
+                + slow));
         return Optional.of(repo);
     }
 

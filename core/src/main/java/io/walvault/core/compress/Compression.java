@@ -2,6 +2,8 @@ package io.walvault.core.compress;
 
 import io.walvault.core.pipeline.Sink;
 import java.util.Locale;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.util.Native;
 
 /**
  * How a repository compresses its objects. Chosen when the repository is created and recorded
@@ -52,6 +54,20 @@ public enum Compression {
             case ZSTD -> new ZstdDecompressStage(next, source);
             case NONE -> next;
         };
+    }
+
+    /**
+     * Whether this compression runs without its native code here: lz4-java falls back to its Java
+     * implementation, slower, where its library cannot load (it is unpacked into the temporary
+     * directory first, which may be mounted noexec; or the jar has none for this CPU). zstd has no
+     * such fallback: it fails instead ({@code ZstdLibrary}).
+     */
+    public boolean inJava() {
+        if (this != LZ4) {
+            return false;
+        }
+        LZ4Factory.fastestInstance(); // tries the native library once
+        return !Native.isLoaded();
     }
 
     /** The compression an object key's extension names ({@code x.lz4.enc} is LZ4), after {@code .enc}. */

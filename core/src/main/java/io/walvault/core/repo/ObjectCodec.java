@@ -72,6 +72,11 @@ public final class ObjectCodec {
         }
     }
 
+    /** How this repository compresses its objects. */
+    public Compression compression() {
+        return compression;
+    }
+
     /** The extension of objects this codec writes: {@code .lz4}, {@code .lz4.enc}, {@code .enc} or none. */
     public String extension() {
         return compression.extension() + (keys != null ? ".enc" : "");

@@ -114,10 +114,11 @@ class ArchiveHooksIT {
 
         // the first successful call recorded the hooks' classes, and a class archive of them was
         // dumped in the background for the later calls to map
+        // (other tests' commands may have dumped an archive into the shared directory before: wait
+        // for this command's classes, not for any archive)
         Path cds = WalvaultProcess.sharedClassArchives();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (classArchives(cds).stream().noneMatch(p -> p.getFileName().toString().endsWith(".jsa"))
-                && Instant.now().isBefore(deadline)) {
+        while (!learnt(cds, "archive-push") && Instant.now().isBefore(deadline)) {
             Thread.sleep(100);
         }
         List<Path> learnt = classArchives(cds);
@@ -242,6 +243,20 @@ class ArchiveHooksIT {
 
 
     /** The class archives and lists of the shared jar (bin/walvault names them walvault-JAR-JAVA.*). */
+    /** Whether the class list in {@code cds} holds {@code command}'s classes and an archive was dumped. */
+    private static boolean learnt(Path cds, String command) throws IOException {
+        List<Path> files = classArchives(cds);
+        if (files.stream().noneMatch(p -> p.getFileName().toString().endsWith(".jsa"))) {
+            return false;
+        }
+        for (Path p : files) {
+            if (p.getFileName().toString().endsWith(".classlist") && Files.readAllLines(p).contains("# command: " + command)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static List<Path> classArchives(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().matches("walvault-[0-9-]+\\.(jsa|classlist)")).toList();

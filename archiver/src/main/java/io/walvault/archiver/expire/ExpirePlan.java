@@ -2,6 +2,8 @@ package io.walvault.archiver.expire;
 
 import static java.util.Objects.requireNonNull;
 
+import io.walvault.core.error.ErrorCode;
+import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.BackupCatalog.StoredBackup;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.wal.Lsn;
@@ -21,7 +23,9 @@ import java.util.Optional;
  *
  * <p><b>Backups</b> are ordered by the wall-clock time they ended ({@code stopTime}, then id),
  * never by timeline or LSN. A backup is kept when the policy keeps it ({@link RetentionPolicy}),
- * and the newest one always is.
+ * and the newest one always is. A policy of named backups ({@code --remove}) keeps every backup
+ * it does not name, and refuses a name that is not a complete backup, or is the newest
+ * restorable one ({@link ErrorCode#EXPIRE_BACKUP_REFUSED}); a damaged backup goes when named.
  *
  * <p><b>WAL.</b> Each backup needs the WAL from its start segment on (on its timeline and those
  * that follow). A WAL file is removed when its segment number is below the start segment of
@@ -176,6 +180,14 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
         for (int i = 0; i < n; i++) {
             reasons.add(new ArrayList<>());
         }
+        if (!policy.named().isEmpty()) {
+            checkNamed(policy.named(), byEnd, stored, damaged);
+            for (int i = 0; i < n; i++) {
+                if (!policy.named().contains(byEnd.get(i).id())) {
+                    reasons.get(i).add("not named by --remove");
+                }
+            }
+        }
         if (policy.retainFull() > 0) {
             String why = "newest " + policy.retainFull() + " full backup" + (policy.retainFull() == 1 ? "" : "s");
             for (int i = Math.max(0, n - policy.retainFull()); i < n; i++) {
@@ -235,6 +247,12 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
                 .min(Comparator.naturalOrder()).orElse(null);
         List<DamagedDecision> damagedDecisions = new ArrayList<>();
         for (DamagedBackup d : damaged) {
+            if (!policy.named().isEmpty()) {
+                boolean named = policy.named().contains(d.id());
+                damagedDecisions.add(new DamagedDecision(d, named, "damaged (" + d.problem() + ")"
+                        + (named ? ", named by --remove" : "; not named by --remove")));
+                continue;
+            }
             boolean remove = oldestKeptEnd != null && d.ended().isBefore(oldestKeptEnd);
             damagedDecisions.add(new DamagedDecision(d, remove, remove
                     ? "damaged (" + d.problem() + "), and older than every kept backup"
@@ -242,6 +260,33 @@ public record ExpirePlan(RetentionPolicy policy, Instant now, List<BackupDecisio
                             + (oldestKeptEnd == null ? ": no backup can be restored, so expire removes nothing" : "")));
         }
         return new ExpirePlan(policy, now, decisions, orphans, Optional.ofNullable(keptFrom), damagedDecisions);
+    }
+
+    /**
+     * Refuses, before anything is removed, a name that is not a backup expire may remove: none of
+     * the cluster's, an interrupted or running backup (no commit record: the grace period decides
+     * for those), or the newest restorable backup (always kept).
+     */
+    private static void checkNamed(List<String> named, List<BackupInfo> byEnd, List<StoredBackup> stored,
+                                   List<DamagedBackup> damaged) {
+        for (String id : named) {
+            boolean restorable = byEnd.stream().anyMatch(b -> b.id().equals(id));
+            boolean isDamaged = damaged.stream().anyMatch(d -> d.id().equals(id));
+            Optional<StoredBackup> dir = stored.stream().filter(s -> s.id().equals(id)).findFirst();
+            if (!restorable && !isDamaged) {
+                throw new WalvaultException(ErrorCode.EXPIRE_BACKUP_REFUSED, dir.isPresent()
+                        ? "backup '" + id + "' has no commit record (an interrupted backup, or one still running): --remove"
+                                + " names complete backups only; nothing was removed HINT: expire removes interrupted backups"
+                                + " once nothing in them was written for --orphan-grace"
+                        : "the cluster has no backup '" + id + "'; nothing was removed HINT: 'walvault info' lists the"
+                                + " backups");
+            }
+        }
+        if (!byEnd.isEmpty() && named.contains(byEnd.get(byEnd.size() - 1).id())) {
+            throw new WalvaultException(ErrorCode.EXPIRE_BACKUP_REFUSED, "backup '" + byEnd.get(byEnd.size() - 1).id()
+                    + "' is the newest restorable backup, which expire never removes; nothing was removed HINT: take a"
+                    + " new backup first, then remove this one");
+        }
     }
 
     public List<DamagedDecision> removedDamaged() {

@@ -4,8 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
+import io.walvault.core.repo.BackupIds;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,6 +25,8 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * With both, a backup either keeps is kept. The newest complete backup is always kept.
+ * Or, instead of a count or a window, {@code named} backups ({@code expire --remove ID}): every
+ * backup but those is kept (the newest restorable one cannot be named).
  * {@code orphanGrace} is how old the newest object of a backup without a manifest (what a
  * killed backup leaves) must be before it is removed. Neither count nor window:
  * {@link ErrorCode#RETENTION_NOT_SET}.
@@ -28,8 +34,9 @@ import java.util.regex.Pattern;
  * @param retainFull   newest complete backups to keep; 0 when not set
  * @param retainWindow recovery window to keep; null when not set
  * @param orphanGrace  minimum age of an orphan before it is removed (zero: any)
+ * @param named        backups to remove, every other one kept; empty when the policy is a count or a window
  */
-public record RetentionPolicy(int retainFull, Duration retainWindow, Duration orphanGrace) {
+public record RetentionPolicy(int retainFull, Duration retainWindow, Duration orphanGrace, List<String> named) {
 
     /** The default {@code orphanGrace}: an orphan untouched for a day is no running backup's. */
     public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofDays(1);
@@ -38,6 +45,10 @@ public record RetentionPolicy(int retainFull, Duration retainWindow, Duration or
 
     public RetentionPolicy {
         requireNonNull(orphanGrace, "orphanGrace is null");
+        named = List.copyOf(new TreeSet<>(named));
+        if (!named.isEmpty() && (retainFull != 0 || retainWindow != null)) {
+            throw new IllegalArgumentException("named backups and a count or window do not combine");
+        }
         if (retainFull < 0) {
             throw new IllegalArgumentException("retain-full " + retainFull + " is negative");
         }
@@ -47,11 +58,29 @@ public record RetentionPolicy(int retainFull, Duration retainWindow, Duration or
         if (orphanGrace.isNegative()) {
             throw new IllegalArgumentException("orphan grace " + orphanGrace + " is negative");
         }
-        if (retainFull == 0 && retainWindow == null) {
+        if (retainFull == 0 && retainWindow == null && named.isEmpty()) {
             throw new WalvaultException(ErrorCode.RETENTION_NOT_SET, "no retention given: expire removes nothing without"
                     + " an explicit policy HINT: pass --retain-full N (the newest N full backups) and/or --retain-window"
                     + " DURATION (e.g. 7d: whatever recovery to any point of the last 7 days needs)");
         }
+    }
+
+    /** A count and/or a window (no named backups). */
+    public RetentionPolicy(int retainFull, Duration retainWindow, Duration orphanGrace) {
+        this(retainFull, retainWindow, orphanGrace, List.of());
+    }
+
+    /**
+     * Removes the backups {@code ids} (each a backup id) and keeps every other one.
+     *
+     * @throws IllegalArgumentException if {@code ids} is empty or holds something that is not a backup id
+     */
+    public static RetentionPolicy named(Collection<String> ids, Duration orphanGrace) {
+        if (ids.isEmpty()) {
+            throw new IllegalArgumentException("no backup named");
+        }
+        ids.forEach(BackupIds::check);
+        return new RetentionPolicy(0, null, orphanGrace, List.copyOf(ids));
     }
 
     /** Keeps the newest {@code n} full backups. */
@@ -74,7 +103,7 @@ public record RetentionPolicy(int retainFull, Duration retainWindow, Duration or
 
     /** This policy with another orphan grace period. */
     public RetentionPolicy withOrphanGrace(Duration grace) {
-        return new RetentionPolicy(retainFull, retainWindow, grace);
+        return new RetentionPolicy(retainFull, retainWindow, grace, named);
     }
 
     public Optional<Duration> window() {
@@ -112,6 +141,9 @@ public record RetentionPolicy(int retainFull, Duration retainWindow, Duration or
 
     /** For messages: {@code newest 2 full backups, 7d window}. */
     public String describe() {
+        if (!named.isEmpty()) {
+            return "only the backup" + (named.size() == 1 ? " " : "s ") + String.join(", ", named) + " named by --remove";
+        }
         StringBuilder sb = new StringBuilder();
         if (retainFull > 0) {
             sb.append("newest ").append(retainFull).append(" full backup").append(retainFull == 1 ? "" : "s");

@@ -174,6 +174,103 @@ class ExpireIT {
     }
 
     /**
+     * {@code expire --remove ID}: three backups of a table that grows and changes between them;
+     * the middle one named goes with the chunks only it used, the others stay whole and no WAL
+     * goes; names expire may not remove are refused before anything is removed; the oldest
+     * named takes the WAL before the next kept backup with it.
+     */
+    @PgTest
+    void aNamedBackupGoesWithWhatOnlyItUsedAndEveryOtherOneStays(PgHarness harness) throws Exception {
+        PgCluster pg = harness.cluster().setting("wal_keep_size", "1GB").start();
+        pg.execute("CREATE TABLE t (id int, pad text)", "CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'",
+                "INSERT INTO t SELECT g, md5(g::text) || repeat('x', 200) FROM generate_series(1, 20000) g");
+        long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
+        RepositorySettings rs = RepositorySettings.from(Settings.load(
+                Map.of("repo", dir.resolve("repo").toUri().toString(), "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        try (Repository repo = Repositories.open(rs)) {
+            BackupCatalog backups = repo.cluster(systemId).backups();
+            WalArchive wal = repo.cluster(systemId).wal();
+            BackupInfo first = backup(pg, repo);
+            pg.execute("UPDATE t SET pad = md5(pad) || repeat('y', 200) WHERE id % 3 = 0", "SELECT pg_switch_wal()");
+            BackupInfo second = backup(pg, repo);
+            pg.execute("UPDATE t SET pad = md5(pad) || repeat('z', 200) WHERE id % 5 = 0", "SELECT pg_switch_wal()");
+            BackupInfo third = backup(pg, repo);
+            archiveAsArchiveCommandWould(pg, wal);
+            Set<String> chunksOfFirstAndThird = new TreeSet<>(chunkKeys(repo, systemId, first.id()));
+            chunksOfFirstAndThird.addAll(chunkKeys(repo, systemId, third.id()));
+            Set<String> onlySecond = new TreeSet<>(chunkKeys(repo, systemId, second.id()));
+            onlySecond.removeAll(chunksOfFirstAndThird);
+            assertFalse(onlySecond.isEmpty(), "the update between the first and the second backup left chunks only the second uses");
+
+            // refused, removing nothing: the newest restorable backup, an id the cluster lacks
+            Set<String> everything = keys(repo);
+            for (List<String> names : List.of(List.of(second.id(), third.id()), List.of("20200101T000000Z"))) {
+                WalvaultException e = assertThrows(WalvaultException.class,
+                        () -> new Expire(repo, systemId, RetentionPolicy.named(names, Duration.ZERO)).run(false));
+                assertEquals(ErrorCode.EXPIRE_BACKUP_REFUSED, e.code(), e.getMessage());
+                assertEquals(everything, keys(repo), "a refused expire removes nothing: " + names);
+            }
+
+            RetentionPolicy middle = RetentionPolicy.named(List.of(second.id()), Duration.ZERO);
+            ExpireReport dry = new Expire(repo, systemId, middle).run(true);
+            assertEquals(everything, keys(repo), "a dry run removes nothing");
+            String dryText = String.join("\n", dry.lines());
+            assertTrue(dryText.contains("retention: only the backup " + second.id() + " named by --remove"), dryText);
+            assertTrue(dryText.contains("would remove: backup " + second.id()), dryText);
+            assertTrue(dryText.contains("kept: backup " + first.id()) && dryText.contains("not named by --remove"), dryText);
+
+            Set<String> walBefore = walNames(wal);
+            ExpireReport r = new Expire(repo, systemId, middle).run(false);
+            assertEquals(List.of(second.id()), r.removedBackups().stream().map(BackupInfo::id).toList());
+            assertEquals(List.of(first.id(), third.id()), backups.list());
+            Set<String> walFromFirst = walBefore.stream().filter(n -> n.endsWith(".history")
+                    || position(n).compareTo(position(first.firstWal().orElseThrow().fileName())) >= 0)
+                    .collect(Collectors.toCollection(TreeSet::new));
+            assertTrue(walFromFirst.contains(second.firstWal().orElseThrow().fileName()), walFromFirst.toString());
+            assertEquals(walFromFirst, walNames(wal), "the oldest backup is kept: no WAL from its start on goes");
+            Set<String> chunksLeft = keys(repo).stream().filter(k -> k.contains("/chunks/")).collect(Collectors.toCollection(TreeSet::new));
+            assertEquals(chunksOfFirstAndThird, chunksLeft, "exactly the chunks the kept backups use are left");
+            assertEquals(onlySecond.size(), r.chunksRemoved());
+            byte[] buffer = new byte[4 * 1024 * 1024];
+            for (BackupInfo kept : List.of(first, third)) {
+                assertEquals(kept, backups.readManifest(kept.id(), f -> {
+                    if (f.chunks() != null) {
+                        for (ChunkId c : f.chunks()) {
+                            try {
+                                repo.cluster(systemId).chunks().readInto(c, buffer, f.path());
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }
+                    }
+                }));
+            }
+
+            // the oldest named: the WAL before the kept backup's start goes with it
+            ExpireReport oldest = new Expire(repo, systemId, RetentionPolicy.named(List.of(first.id()), Duration.ZERO)).run(false);
+            assertEquals(List.of(first.id()), oldest.removedBackups().stream().map(BackupInfo::id).toList());
+            assertEquals(List.of(third.id()), backups.list());
+            assertTrue(oldest.walFilesRemoved() > 0, String.join("\n", oldest.lines()));
+            for (String n : walNames(wal)) {
+                assertTrue(n.endsWith(".history") || position(n).compareTo(position(third.firstWal().orElseThrow().fileName())) >= 0,
+                        n + " is before the kept backup's start " + third.firstWal().orElseThrow().fileName());
+            }
+            assertTrue(walNames(wal).contains(third.lastWal().orElseThrow().fileName()));
+        }
+    }
+
+    private static Set<String> chunkKeys(Repository repo, long systemId, String backupId) throws Exception {
+        Set<String> out = new TreeSet<>();
+        repo.cluster(systemId).backups().readManifest(backupId, f -> {
+            if (f.chunks() != null) {
+                f.chunks().forEach(c -> out.add(repo.cluster(systemId).chunks().key(c)));
+            }
+        });
+        return out;
+    }
+
+    /**
      * Expire beside a running backup (PostgreSQL 18 with WAL summaries, so the running backup
      * reads incrementally and reuses the earlier backup's chunks): the backup is held just before
      * it writes its manifest, when the chunks it wrote and reuses are named by no stored

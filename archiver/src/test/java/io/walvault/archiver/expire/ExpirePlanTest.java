@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walvault.archiver.expire.ExpirePlan.BackupDecision;
 import io.walvault.archiver.expire.ExpirePlan.OrphanDecision;
+import io.walvault.core.error.WalvaultException;
 import io.walvault.core.repo.BackupCatalog.StoredBackup;
 import io.walvault.core.repo.BackupInfo;
 import io.walvault.core.wal.WalFileName;
@@ -57,6 +58,65 @@ class ExpirePlanTest {
             backup("20261111T000000Z", Duration.ofDays(10), 1, 0x20),
             backup("20261115T000000Z", Duration.ofDays(6), 1, 0x30),
             backup("20261120T000000Z", Duration.ofDays(1), 1, 0x40));
+
+    @Test
+    void namedBackupsGoAndEveryOtherOneStays() {
+        ExpirePlan middle = ExpirePlan.of(RetentionPolicy.named(List.of("20261111T000000Z"), Duration.ofDays(1)), NOW, FOUR,
+                List.of());
+        assertEquals(List.of("20261111T000000Z"), ids(middle.removedBackups()));
+        assertEquals(List.of("20261101T000000Z", "20261115T000000Z", "20261120T000000Z"), ids(middle.keptBackups()));
+        assertEquals(List.of("not named by --remove"), middle.keptBackups().get(0).reasons());
+        // the oldest kept backup still starts the kept WAL: removing one in the middle removes no WAL
+        assertEquals(Optional.of("000000010000000000000010"), middle.walKeptFrom().map(ExpirePlan.KeptFrom::segment));
+
+        // the oldest named: the WAL before the next kept backup goes with it, as with any policy
+        ExpirePlan oldest = ExpirePlan.of(RetentionPolicy.named(List.of("20261101T000000Z", "20261115T000000Z"),
+                Duration.ofDays(1)), NOW, reversed(FOUR), List.of());
+        assertEquals(List.of("20261101T000000Z", "20261115T000000Z"), ids(oldest.removedBackups()));
+        assertEquals(Optional.of("000000010000000000000020"), oldest.walKeptFrom().map(ExpirePlan.KeptFrom::segment));
+        assertTrue(oldest.removesWal(wal("00000001000000000000001F")));
+        assertFalse(oldest.removesWal(wal("000000010000000000000020")));
+        assertTrue(oldest.policy().describe().contains("20261101T000000Z, 20261115T000000Z named by --remove"),
+                oldest.policy().describe());
+
+        // a damaged backup goes only when named
+        ExpirePlan.DamagedBackup damaged = new ExpirePlan.DamagedBackup("20261031T000000Z", NOW.minus(Duration.ofDays(21)),
+                "'data/00000000.lz4' is missing");
+        ExpirePlan notNamed = ExpirePlan.of(RetentionPolicy.named(List.of("20261111T000000Z"), Duration.ofDays(1)), NOW, FOUR,
+                List.of(), List.of(damaged));
+        assertEquals(List.of(), notNamed.removedDamaged(), "by a count it would go, being older than every kept backup");
+        ExpirePlan named = ExpirePlan.of(RetentionPolicy.named(List.of("20261031T000000Z"), Duration.ofDays(1)), NOW, FOUR,
+                List.of(), List.of(damaged));
+        assertEquals(List.of("20261031T000000Z"), named.removedDamaged().stream().map(d -> d.backup().id()).toList());
+        assertEquals(List.of(), named.removedBackups());
+    }
+
+    @Test
+    void aNameExpireMayNotRemoveIsRefusedBeforeAnythingIsDecided() {
+        WalvaultException newest = assertThrows(WalvaultException.class,
+                () -> ExpirePlan.of(RetentionPolicy.named(List.of("20261111T000000Z", "20261120T000000Z"), Duration.ofDays(1)),
+                        NOW, FOUR, List.of()));
+        assertEquals(65, newest.code().exitCode());
+        assertTrue(newest.getMessage().contains("'20261120T000000Z' is the newest restorable backup"), newest.getMessage());
+
+        WalvaultException unknown = assertThrows(WalvaultException.class,
+                () -> ExpirePlan.of(RetentionPolicy.named(List.of("20261112T000000Z"), Duration.ofDays(1)), NOW, FOUR, List.of()));
+        assertEquals(65, unknown.code().exitCode());
+        assertTrue(unknown.getMessage().contains("no backup '20261112T000000Z'") && unknown.getMessage().contains("walvault info"),
+                unknown.getMessage());
+
+        WalvaultException running = assertThrows(WalvaultException.class,
+                () -> ExpirePlan.of(RetentionPolicy.named(List.of("20261121T110000Z"), Duration.ofDays(1)), NOW, FOUR,
+                        List.of(orphan("20261121T110000Z", Duration.ofMinutes(5)))));
+        assertEquals(65, running.code().exitCode());
+        assertTrue(running.getMessage().contains("no commit record") && running.getMessage().contains("--orphan-grace"),
+                running.getMessage());
+
+        assertThrows(IllegalArgumentException.class, () -> RetentionPolicy.named(List.of("yesterday"), Duration.ofDays(1)));
+        assertThrows(IllegalArgumentException.class, () -> RetentionPolicy.named(List.of(), Duration.ofDays(1)));
+        assertThrows(IllegalArgumentException.class, () -> new RetentionPolicy(2, null, Duration.ZERO,
+                List.of("20261111T000000Z")), "a count and names do not combine");
+    }
 
     @Test
     void damagedBackupsAreNeverCountedSoTheLastRestorableOneStays() {

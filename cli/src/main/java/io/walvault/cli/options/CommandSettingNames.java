@@ -34,11 +34,12 @@ public final class CommandSettingNames {
             "target-time", "target-lsn", "target-xid", "target-name", "target", "target-timeline", "target-exclusive");
 
     /**
-     * Options that are no setting: which file and section to read, the hooks' modes, and where
-     * {@code cat} writes; a file or variable must not turn a command into something else.
+     * Options that are no setting: which file and section to read, the hooks' modes, where
+     * {@code cat} writes, and the backups {@code expire --remove} removes; a file or variable must
+     * not turn a command into something else.
      */
     public static final Set<String> NOT_SETTINGS = Set.of("config", "cluster", "worker", "end-of-recovery", "output", "as",
-            "help", "version");
+            "remove", "help", "version");
 
     private CommandSettingNames() {
     }

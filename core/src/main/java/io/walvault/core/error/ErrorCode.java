@@ -113,6 +113,11 @@ public enum ErrorCode {
     RETENTION_NOT_SET(63, "no retention policy given"),
     /** expire: a backup or another expire of the cluster holds its {@code backup} lock. */
     EXPIRE_LOCKED(64, "another expire of the cluster runs: expire refused"),
+    /**
+     * expire --remove: a named backup cannot be removed (the cluster has none of that id, it has
+     * no commit record, or it is the newest restorable backup); nothing was removed.
+     */
+    EXPIRE_BACKUP_REFUSED(65, "the named backup cannot be removed"),
 
 
 

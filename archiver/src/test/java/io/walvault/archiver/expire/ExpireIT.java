@@ -181,13 +181,9 @@ class ExpireIT {
      */
     @PgTest
     void aNamedBackupGoesWithWhatOnlyItUsedAndEveryOtherOneStays(PgHarness harness) throws Exception {
-        PgCluster pg = harness.cluster().setting("wal_keep_size", "1GB").start();
-        pg.execute("CREATE TABLE t (id int, pad text)", "CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'",
-                "INSERT INTO t SELECT g, md5(g::text) || repeat('x', 200) FROM generate_series(1, 20000) g");
+        PgCluster pg = tableOf(harness.cluster().setting("wal_keep_size", "1GB").start(), 20000);
         long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
-        RepositorySettings rs = RepositorySettings.from(Settings.load(
-                Map.of("repo", dir.resolve("repo").toUri().toString(), "encryption", "none"), null, Map.of()));
-        Repositories.create(rs).close();
+        RepositorySettings rs = localRepository();
         try (Repository repo = Repositories.open(rs)) {
             BackupCatalog backups = repo.cluster(systemId).backups();
             WalArchive wal = repo.cluster(systemId).wal();
@@ -260,6 +256,21 @@ class ExpireIT {
         }
     }
 
+    /** {@code pg} with the backup role and a table {@code t} of {@code rows} rows of ~230 bytes. */
+    private static PgCluster tableOf(PgCluster pg, int rows) throws Exception {
+        pg.execute("CREATE TABLE t (id int, pad text)", "CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'",
+                "INSERT INTO t SELECT g, md5(g::text) || repeat('x', 200) FROM generate_series(1, " + rows + ") g");
+        return pg;
+    }
+
+    /** A new unencrypted repository in the test's directory. */
+    private RepositorySettings localRepository() throws Exception {
+        RepositorySettings rs = RepositorySettings.from(Settings.load(
+                Map.of("repo", dir.resolve("repo").toUri().toString(), "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        return rs;
+    }
+
     private static Set<String> chunkKeys(Repository repo, long systemId, String backupId) throws Exception {
         Set<String> out = new TreeSet<>();
         repo.cluster(systemId).backups().readManifest(backupId, f -> {
@@ -280,13 +291,9 @@ class ExpireIT {
      */
     @PgTest(min = 18)
     void expireBesideARunningBackupRemovesNothingTheBackupNeeds(PgHarness harness) throws Exception {
-        PgCluster pg = harness.cluster().setting("wal_keep_size", "1GB").setting("summarize_wal", "on").start();
-        pg.execute("CREATE TABLE t (id int, pad text)", "CREATE ROLE wv_backup LOGIN REPLICATION PASSWORD 'backup pw'",
-                "INSERT INTO t SELECT g, md5(g::text) || repeat('x', 200) FROM generate_series(1, 40000) g");
+        PgCluster pg = tableOf(harness.cluster().setting("wal_keep_size", "1GB").setting("summarize_wal", "on").start(), 40000);
         long systemId = Long.parseUnsignedLong(pg.queryString("SELECT system_identifier FROM pg_control_system()"));
-        RepositorySettings rs = RepositorySettings.from(Settings.load(
-                Map.of("repo", dir.resolve("repo").toUri().toString(), "encryption", "none"), null, Map.of()));
-        Repositories.create(rs).close();
+        RepositorySettings rs = localRepository();
         HoldingStorage held = new HoldingStorage(Repositories.storage(rs));
         RetentionPolicy keepOne = RetentionPolicy.full(1).withOrphanGrace(Duration.ZERO);
         try (Repository repo = Repositories.open(rs); Repository holdingRepo = Repository.open(held, Repositories.keys(rs))) {

@@ -105,6 +105,12 @@ final class GetWorker {
     private final AtomicInteger fetchedTotal = new AtomicInteger();
     /** The last segment answered "missing", while that answer waits to be taken. */
     private Optional<String> missingAnswered = Optional.empty();
+    /**
+     * The restore's plan exists but could not be read: "not in the archive" could end recovery
+     * before the point the plan promised, so the worker answers no file "missing", and leaves
+     * those to the calls (Java refuses to answer without the plan it cannot read).
+     */
+    private boolean planUnreadable;
 
     GetWorker(ArchiveGetSettings settings, HookSpool spool, Path dataDirectory, long systemId, HookCaller caller,
               WorkerTenure tenure, Duration endOfArchiveLook, Supplier<Repository> opener) {
@@ -481,6 +487,10 @@ final class GetWorker {
 
     /** The archive lacks {@code n}: "missing" unless the plan needs it. */
     private void answerMissing(WalFileName n, Optional<RecoveryExpectation> plan, Optional<WalSegmentName> asked) throws IOException {
+        if (planUnreadable) {
+            spool.unmarkPending(HookSpool.Role.GET, n.name()); // the call decides, in Java
+            return;
+        }
         MissingAnswer.Kind k = MissingAnswer.of(plan, n, asked);
         if (k == MissingAnswer.Kind.NOT_ARCHIVED) {
             spool.markMissing(n.name());
@@ -507,7 +517,7 @@ final class GetWorker {
         }
         try {
             SpoolFetch.Outcome o = fetch.fetch(h);
-            boolean allowed = plan.isEmpty() || asked.isPresent() && plan.get().reachedBy(asked.get());
+            boolean allowed = !planUnreadable && (plan.isEmpty() || asked.isPresent() && plan.get().reachedBy(asked.get()));
             if (o == SpoolFetch.Outcome.NOT_ARCHIVED && allowed) {
                 spool.markMissing(h.name());
             }
@@ -580,7 +590,9 @@ final class GetWorker {
         try {
             return RecoveryExpectation.read(dataDirectory);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot read the restore's plan ({}): calls decide alone what is missing", e.toString());
+            planUnreadable = true;
+            LOG.warn("cannot read the restore's plan ({}): the worker answers no file \"not in the archive\"; each such call"
+                    + " asks Java, which stops recovery rather than end it without the plan's checks", e.toString());
             return Optional.empty();
         }
     }

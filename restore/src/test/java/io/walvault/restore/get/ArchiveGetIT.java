@@ -262,6 +262,38 @@ class ArchiveGetIT {
         worker.get(30, TimeUnit.SECONDS);
     }
 
+    @Test
+    void aWorkerThatCannotReadThePlanAnswersNoFileMissing(@TempDir Path scratch) throws Exception {
+        long systemId = 7_000_000_000_000_000_791L;
+        long seg = 1L << 20;
+        Path data = scratch.resolve("data");
+        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("recovery.signal"), "");
+        RepositorySettings rs = localRepository(scratch);
+        List<String> names = new ArrayList<>(archive(rs, systemId, seg, 3).keySet());
+        // the restore's plan, damaged: what the archive lacks may be a gap the plan would have refused to end in
+        Files.writeString(data.resolve(RecoveryExpectation.FILE), "walvault-restore-plan 99\nend 00000001000000000000000A\n");
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 8, 2), data,
+                ArchiveGet.WorkerStart.none(), () -> Repositories.open(rs), Duration.ofMillis(200));
+        HookSpool spool = new HookSpool(walDir);
+        CompletableFuture<Integer> worker = startWorker(get, walDir, spool);
+        GetWorker.writeWant(spool, WalSegmentName.parse(names.get(0), seg)); // recovery took the first segment
+        long fetched = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (readySegments(spool) < 2) {
+            assertTrue(System.nanoTime() < fetched, "the worker did not fetch the archived segments");
+            Thread.sleep(5);
+        }
+        Thread.sleep(1500); // several looks at the end of the archive
+        String afterEnd = String.format("00000001%08X%08X", 0, 4);
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, afterEnd),
+                "without the plan, the end of the archive is the call's to answer");
+        assertEquals(Optional.empty(), spool.status(HookSpool.Role.GET, "00000002.history"));
+        // the call, in Java, stops recovery: it cannot tell a gap the plan forbids from the end
+        assertEquals(ErrorCode.RECOVERY_STOPPED, code(() -> get.run(afterEnd, walDir.resolve("RECOVERYXLOG"))));
+        Files.delete(data.resolve("recovery.signal"));
+        worker.get(30, TimeUnit.SECONDS);
+    }
+
     /** A new unencrypted repository in {@code scratch}/repo. */
     private static RepositorySettings localRepository(Path scratch) {
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", scratch.resolve("repo").toUri().toString(),

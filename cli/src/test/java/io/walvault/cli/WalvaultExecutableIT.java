@@ -519,14 +519,20 @@ class WalvaultExecutableIT {
         assertEquals(150, stopped.exitCode(), stopped.out());
         assertTrue(stopped.out().contains("checksum mismatch"), stopped.out());
 
-        // a restored server's hand-over records what recovery asked for, with the postmaster's pid
+        // a restored server's hand-over records what recovery asked for, with the postmaster's pid and start time
         Files.writeString(dir.resolve("pg_wal/.walvault-restore.plan"), "walvault-recovery-plan 1\n"
                 + "end 00000001000000000000000E\n");
+        Files.writeString(dir.resolve("postmaster.pid"), "1\n" + dir + "\n1765152000\n5432\n");
+        Files.writeString(spool.resolve("00000001000000000000000C"), "segment 0C");
+        Result taken = run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000C", "pg_wal/RECOVERYXLOG");
+        assertEquals(0, taken.exitCode(), taken.out());
+        assertEquals("00000001000000000000000C 1 1765152000\n", Files.readString(dir.resolve("pg_wal/.walvault-restore.asked")));
+        // a postmaster.pid shorter than the server's: the fields it lacks are 0, and the hand-over still happens
         Files.writeString(dir.resolve("postmaster.pid"), "4242\n" + dir + "\n");
         Files.writeString(spool.resolve("00000001000000000000000D"), "segment 0D");
-        Result taken = run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000D", "pg_wal/RECOVERYXLOG");
+        taken = run(dir, "archive-get", "--repo", "file:///r", "00000001000000000000000D", "pg_wal/RECOVERYXLOG");
         assertEquals(0, taken.exitCode(), taken.out());
-        assertEquals("00000001000000000000000D 4242\n", Files.readString(dir.resolve("pg_wal/.walvault-restore.asked")));
+        assertEquals("00000001000000000000000D 4242 0\n", Files.readString(dir.resolve("pg_wal/.walvault-restore.asked")));
         assertTrue(Files.notExists(spool.resolve("00000001000000000000000D")));
         // the plan's last segment is copied, not moved: recovery reads it once more at its end
         Files.writeString(spool.resolve("00000001000000000000000E"), "segment 0E");

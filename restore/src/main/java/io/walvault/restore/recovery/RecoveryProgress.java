@@ -9,17 +9,19 @@ import java.util.Optional;
 
 /**
  * The WAL segment recovery asked for last, and under which postmaster: {@value #FILE} in the
- * restored data directory, one line {@code NAME POSTMASTER-PID}. Every path that answers
- * restore_command for a segment writes it before answering: archive-get in Java, and
+ * restored data directory, one line {@code NAME POSTMASTER-PID POSTMASTER-START}. Every path that
+ * answers restore_command for a segment writes it before answering: archive-get in Java, and
  * bin/walvault's no-JVM hand-over from the prefetch spool (the same line, by a shell
  * {@code printf}). PostgreSQL asks for segments one at a time, in order, so the line is where
  * recovery is. Read when recovery probes for the history file of a new timeline, which it does
  * right before it ends and promotes: a restore's recovery that last asked for a segment before
  * its plan's end is ending short ({@link RecoveryExpectation#reachedBy}).
  *
- * <p>The postmaster's pid (the first line of {@code postmaster.pid}) tells this run of the
- * server from an earlier one: the probe at the start of a run, before any segment was asked for,
- * must not be judged by what the previous run asked for.
+ * <p>The postmaster's pid and start time (the first and third lines of {@code postmaster.pid})
+ * tell this run of the server from an earlier one: the probe at the start of a run, before any
+ * segment was asked for, must not be judged by what the previous run asked for. The pid alone
+ * would not do: a server in a container is pid 1 in every run. A line of two fields (written
+ * by an earlier walvault) is judged by the pid alone.
  */
 public final class RecoveryProgress {
 
@@ -31,7 +33,8 @@ public final class RecoveryProgress {
 
     /** Records that recovery asked for segment {@code name} (a 24-digit segment name). */
     public static void record(Path dataDirectory, String name) throws IOException {
-        Files.writeString(dataDirectory.resolve(FILE), name + " " + postmasterPid(dataDirectory) + "\n", StandardCharsets.UTF_8);
+        Postmaster p = Postmaster.of(dataDirectory);
+        Files.writeString(dataDirectory.resolve(FILE), name + " " + p.pid() + " " + p.start() + "\n", StandardCharsets.UTF_8);
     }
 
     /** The segment this run of the server asked for last, if it asked for any. */
@@ -42,19 +45,34 @@ public final class RecoveryProgress {
         } catch (IOException e) {
             return Optional.empty();
         }
-        if (f.length != 2 || !WalSegmentName.isSegmentName(f[0]) || !f[1].equals(postmasterPid(dataDirectory))) {
+        if (f.length < 2 || f.length > 3 || !WalSegmentName.isSegmentName(f[0])) {
+            return Optional.empty();
+        }
+        Postmaster now = Postmaster.of(dataDirectory);
+        if (!f[1].equals(now.pid()) || f.length == 3 && !f[2].equals(now.start())) {
             return Optional.empty();
         }
         return Optional.of(WalSegmentName.parse(f[0], segmentSize));
     }
 
-    /** The first line of the data directory's postmaster.pid, or "0" when there is none. */
-    static String postmasterPid(Path dataDirectory) {
-        try (var r = Files.newBufferedReader(dataDirectory.resolve("postmaster.pid"), StandardCharsets.UTF_8)) {
-            String line = r.readLine();
+    /**
+     * The running postmaster as its {@code postmaster.pid} names it: its pid (first line) and
+     * start time in seconds since the epoch (third line); "0" for what the file lacks.
+     */
+    record Postmaster(String pid, String start) {
+        static Postmaster of(Path dataDirectory) {
+            try (var r = Files.newBufferedReader(dataDirectory.resolve("postmaster.pid"), StandardCharsets.UTF_8)) {
+                String pid = r.readLine();
+                r.readLine();
+                String start = r.readLine();
+                return new Postmaster(field(pid), field(start));
+            } catch (IOException e) {
+                return new Postmaster("0", "0");
+            }
+        }
+
+        private static String field(String line) {
             return line == null || line.isBlank() ? "0" : line.strip();
-        } catch (IOException e) {
-            return "0";
         }
     }
 }

@@ -125,9 +125,23 @@ class RecoveryExpectationTest {
         // the server started again: what the last run asked for says nothing about this one
         Files.writeString(data.resolve("postmaster.pid"), "4343\n/srv/data\n");
         assertEquals(Optional.empty(), RecoveryProgress.lastAskedInThisRun(data, SEG));
-        // the line bin/walvault writes is the same
+        // the line bin/walvault writes is the same; an earlier walvault's line has no start time
+        Files.writeString(data.resolve(RecoveryProgress.FILE), "000000020000000000000014 4343 0\n");
+        assertEquals(Optional.of(s("000000020000000000000014")), RecoveryProgress.lastAskedInThisRun(data, SEG));
         Files.writeString(data.resolve(RecoveryProgress.FILE), "000000020000000000000014 4343\n");
         assertEquals(Optional.of(s("000000020000000000000014")), RecoveryProgress.lastAskedInThisRun(data, SEG));
+    }
+
+    @Test
+    void aServerThatIsPidOneInEveryRunIsToldApartByItsStartTime(@TempDir Path data) throws Exception {
+        Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("postmaster.pid"), "1\n/srv/data\n1765152000\n5432\n/run/postgresql\n*\n");
+        RecoveryProgress.record(data, "000000010000000000000013");
+        assertEquals("000000010000000000000013 1 1765152000\n", Files.readString(data.resolve(RecoveryProgress.FILE)));
+        assertEquals(Optional.of(s("000000010000000000000013")), RecoveryProgress.lastAskedInThisRun(data, SEG));
+        // the container started again: pid 1 once more, a later start
+        Files.writeString(data.resolve("postmaster.pid"), "1\n/srv/data\n1765152090\n5432\n/run/postgresql\n*\n");
+        assertEquals(Optional.empty(), RecoveryProgress.lastAskedInThisRun(data, SEG));
     }
 
     private static WalFileName f(String name) {

@@ -20,6 +20,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -151,6 +152,9 @@ final class GetWorker {
         }
         try (WorkerLock held = lock.get()) {
             spool.claim(HookSpool.Role.GET, caller.arguments());
+            // answers a worker of an earlier run of the server left (killed before it could remove them) were
+            // true for that run: the launcher would serve them to this one unchecked
+            RecoveryProgress.postmasterStart(dataDirectory).ifPresent(this::forgetAnswersBefore);
             try {
                 return serve();
             } finally {
@@ -317,6 +321,20 @@ final class GetWorker {
     }
 
     /** The worker ends: its "missing" and failure answers were true only while it looked; ready files stay. */
+    /** Removes the "missing" and error answers written before {@code start}. */
+    private void forgetAnswersBefore(Instant start) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "*.{missing,error}")) {
+            for (Path p : ds) {
+                if (Files.getLastModifiedTime(p).toInstant().isBefore(start)) {
+                    Files.deleteIfExists(p);
+                    LOG.debug("removed '{}', an answer from before this run of the server", p.getFileName());
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot remove the answers of an earlier run from '{}': {}", spool, e.toString());
+        }
+    }
+
     private void forgetAnswers() {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "*.{missing,error}")) {
             for (Path p : ds) {

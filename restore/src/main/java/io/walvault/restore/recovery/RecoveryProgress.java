@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -53,6 +54,16 @@ public final class RecoveryProgress {
             return Optional.empty();
         }
         return Optional.of(WalSegmentName.parse(f[0], segmentSize));
+    }
+
+    /** When the data directory's running postmaster started (the third line of postmaster.pid), if it says. */
+    public static Optional<Instant> postmasterStart(Path dataDirectory) {
+        try {
+            long seconds = Long.parseLong(Postmaster.of(dataDirectory).start());
+            return seconds > 0 ? Optional.of(Instant.ofEpochSecond(seconds)) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /**

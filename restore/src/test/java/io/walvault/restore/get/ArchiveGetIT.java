@@ -294,6 +294,46 @@ class ArchiveGetIT {
         worker.get(30, TimeUnit.SECONDS);
     }
 
+    @Test
+    void aNewWorkerForgetsTheAnswersOfAnEarlierRunOfTheServer(@TempDir Path scratch) throws Exception {
+        long systemId = 7_000_000_000_000_000_792L;
+        Path data = scratch.resolve("data");
+        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("standby.signal"), "");
+        RepositorySettings rs = localRepository(scratch);
+        archive(rs, systemId, 1L << 20, 2);
+        long started = System.currentTimeMillis() / 1000 - 60;
+        Files.writeString(data.resolve("postmaster.pid"), "1\n" + data + "\n" + started + "\n5432\n");
+        HookSpool spool = new HookSpool(walDir);
+        ArchiveGet archiveGet = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 8, 2), data,
+                ArchiveGet.WorkerStart.none(), () -> Repositories.open(rs), Duration.ofMinutes(10));
+        // a worker of the run before this one opened the spool for this repository and cluster ...
+        CompletableFuture<Integer> earlier = startWorker(archiveGet, walDir, spool);
+        GetWorker.writeWant(spool, WalSegmentName.parse("000000010000000000000001", 1L << 20));
+        Files.delete(data.resolve("standby.signal"));
+        earlier.get(60, TimeUnit.SECONDS);
+        Files.writeString(data.resolve("standby.signal"), "");
+        // ... and was killed after it answered these: true then, perhaps not now
+        Path get = spool.dir(HookSpool.Role.GET);
+        FileTime before = FileTime.fromMillis((started - 3600) * 1000);
+        Path staleHistory = Files.writeString(get.resolve("00000002.history.missing"), "");
+        Path staleSegment = Files.writeString(get.resolve("000000010000000000000009.missing"), "");
+        Files.setLastModifiedTime(staleHistory, before);
+        Files.setLastModifiedTime(staleSegment, before);
+        // written in this run
+        Path current = Files.writeString(get.resolve("00000003.history.missing"), "");
+        CompletableFuture<Integer> worker = startWorker(archiveGet, walDir, spool);
+        long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Files.exists(staleHistory) || Files.exists(staleSegment)) {
+            assertTrue(System.nanoTime() < gone, "the worker kept the answers of an earlier run");
+            Thread.sleep(5);
+        }
+        assertTrue(Files.exists(current), "an answer of this run stays");
+        GetWorker.writeWant(spool, WalSegmentName.parse("000000010000000000000001", 1L << 20));
+        Files.delete(data.resolve("standby.signal"));
+        worker.get(60, TimeUnit.SECONDS);
+    }
+
     /** A new unencrypted repository in {@code scratch}/repo. */
     private static RepositorySettings localRepository(Path scratch) {
         RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", scratch.resolve("repo").toUri().toString(),

@@ -39,7 +39,7 @@ public final class WorkerTenure {
         this.configFile = requireNonNull(configFile, "configFile is null");
         Path data = spool.walDirectory().getParent();
         this.postmasterPid = data == null ? Path.of("/nonexistent/postmaster.pid") : data.resolve("postmaster.pid");
-        this.postmaster = firstLine(postmasterPid);
+        this.postmaster = postmasterRun(postmasterPid);
         this.configStamp = configFile.map(WorkerTenure::stamp);
         this.deadline = System.nanoTime() + lifetime.toNanos();
     }
@@ -54,7 +54,7 @@ public final class WorkerTenure {
         if (System.nanoTime() - deadline > 0) {
             return Optional.of("its lifetime is over");
         }
-        if (!postmaster.isEmpty() && !postmaster.equals(firstLine(postmasterPid))) {
+        if (!postmaster.isEmpty() && !postmaster.equals(postmasterRun(postmasterPid))) {
             return Optional.of("the server it served has stopped or restarted");
         }
         if (configFile.isPresent() && !configStamp.equals(Optional.ofNullable(stamp(configFile.get())))) {
@@ -74,10 +74,16 @@ public final class WorkerTenure {
         }
     }
 
-    private static String firstLine(Path file) {
+    /**
+     * The postmaster's pid and start time (the first and third lines, which PostgreSQL writes when
+     * it creates the file): the pid alone repeats, a server in a container being pid 1 in every run.
+     */
+    private static String postmasterRun(Path file) {
         try (var r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line = r.readLine();
-            return line == null ? "" : line.strip();
+            String pid = r.readLine();
+            r.readLine();
+            String start = r.readLine();
+            return pid == null ? "" : pid.strip() + " " + (start == null ? "" : start.strip());
         } catch (IOException e) {
             return "";
         }

@@ -18,12 +18,15 @@ class WorkerTenureTest {
     @Test
     void endsWhenTheServerRestarts(@TempDir Path data) throws Exception {
         HookSpool spool = spool(data);
-        Files.writeString(data.resolve("postmaster.pid"), "100\n/data\n");
+        Files.writeString(data.resolve("postmaster.pid"), "100\n/data\n1765152000\n5432\n");
         WorkerTenure t = new WorkerTenure(spool, "o", Optional.empty(), Duration.ofMinutes(1));
         assertTrue(t.current());
-        Files.writeString(data.resolve("postmaster.pid"), "100\n/data\nmore lines\n");
-        assertTrue(t.current(), "the same postmaster");
-        Files.writeString(data.resolve("postmaster.pid"), "200\n/data\n");
+        Files.writeString(data.resolve("postmaster.pid"), "100\n/data\n1765152000\n5432\n/run/postgresql\n*\nready\n");
+        assertTrue(t.current(), "the same postmaster, its later lines written");
+        Files.writeString(data.resolve("postmaster.pid"), "100\n/data\n1765152090\n5432\n");
+        assertEquals(Optional.of("the server it served has stopped or restarted"), t.reason(),
+                "the same pid, started again (pid 1 in a container)");
+        Files.writeString(data.resolve("postmaster.pid"), "200\n/data\n1765152000\n5432\n");
         assertEquals(Optional.of("the server it served has stopped or restarted"), t.reason());
         Files.delete(data.resolve("postmaster.pid"));
         assertFalse(t.current());

@@ -552,7 +552,11 @@ final class GetWorker {
         }
     }
 
-    /** Forgets end-of-archive answers after {@code cursor}, so they are checked again (WAL may have arrived). */
+    /**
+     * Forgets end-of-archive answers after {@code cursor}, and the next timeline's history file
+     * answered missing, so they are checked again (WAL may have arrived; another server may have
+     * promoted and archived its history file): none is served more than a look old.
+     */
     private void clearEndAnswers(WalSegmentName cursor) {
         // no glob: each would be compiled into a regular expression, every look (the loop's code stays cold)
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET))) {
@@ -562,7 +566,7 @@ final class GetWorker {
                     continue;
                 }
                 String base = n.substring(0, n.length() - ".missing".length());
-                if (WalSegmentName.isSegmentName(base) && base.compareTo(cursor.fileName()) > 0) {
+                if (WalSegmentName.isSegmentName(base) && base.compareTo(cursor.fileName()) > 0 || base.endsWith(".history")) {
                     Files.deleteIfExists(p);
                 }
             }

@@ -26,6 +26,7 @@ import io.walvault.testkit.PgTest;
 import io.walvault.testkit.WalSegments;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -291,6 +292,42 @@ class ArchiveGetIT {
         // the call, in Java, stops recovery: it cannot tell a gap the plan forbids from the end
         assertEquals(ErrorCode.RECOVERY_STOPPED, code(() -> get.run(afterEnd, walDir.resolve("RECOVERYXLOG"))));
         Files.delete(data.resolve("recovery.signal"));
+        worker.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aStandbysWorkerLooksAgainForTheNextTimelinesHistoryFile(@TempDir Path scratch) throws Exception {
+        long systemId = 7_000_000_000_000_000_793L;
+        long seg = 1L << 20;
+        Path data = scratch.resolve("data");
+        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve("standby.signal"), "");
+        RepositorySettings rs = localRepository(scratch);
+        List<String> names = new ArrayList<>(archive(rs, systemId, seg, 2).keySet());
+        ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 8, 2), data,
+                ArchiveGet.WorkerStart.none(), () -> Repositories.open(rs), Duration.ofMillis(200));
+        HookSpool spool = new HookSpool(walDir);
+        CompletableFuture<Integer> worker = startWorker(get, walDir, spool);
+        GetWorker.writeWant(spool, WalSegmentName.parse(names.get(0), seg));
+        String probe = "00000002.history";
+        long answered = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!(spool.status(HookSpool.Role.GET, probe).orElse(null) instanceof HookSpool.Status.Missing)) {
+            assertTrue(System.nanoTime() < answered, "the worker did not answer the probe for " + probe);
+            Thread.sleep(5);
+        }
+        // another server of the cluster promotes and archives its timeline's history file: the standby's promotion
+        // must not take timeline 2 as free on an answer given before
+        byte[] history = "1\t0/2000000\tno recovery target specified\n".getBytes(StandardCharsets.UTF_8);
+        try (Repository repo = Repositories.open(rs)) {
+            repo.cluster(systemId).wal().put(WalFileName.parse(probe), () -> new ByteArrayInputStream(history));
+        }
+        long fetched = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!(spool.status(HookSpool.Role.GET, probe).orElse(null) instanceof HookSpool.Status.Ready)) {
+            assertTrue(System.nanoTime() < fetched, "the worker kept answering " + probe + " missing");
+            Thread.sleep(5);
+        }
+        assertArrayEquals(history, Files.readAllBytes(spool.ready(probe)));
+        Files.delete(data.resolve("standby.signal"));
         worker.get(30, TimeUnit.SECONDS);
     }
 

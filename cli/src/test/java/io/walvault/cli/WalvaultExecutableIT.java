@@ -212,6 +212,11 @@ class WalvaultExecutableIT {
         assertEquals(44, failed.exitCode(), failed.out());
         assertTrue(failed.out().contains("walvault: cannot reach the store: timeout"), failed.out());
         assertTrue(Files.notExists(error));
+
+        // an error beside an .ok (a push of the file again that failed): the error, as Java reads the spool
+        Files.writeString(spool.resolve("000000010000000000000007.ok"), "");
+        Files.writeString(spool.resolve("000000010000000000000007.error"), "44\ncannot reach the store: timeout\n");
+        assertEquals(44, pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007").exitCode());
     }
 
     @Test

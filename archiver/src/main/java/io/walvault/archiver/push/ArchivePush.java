@@ -124,7 +124,7 @@ public final class ArchivePush {
         }
         HookSpool spool = new HookSpool(file.toAbsolutePath().getParent());
         spool.open(origin(systemId));
-        if (spool.status(HookSpool.Role.PUSH, name.name()).orElse(null) instanceof HookSpool.Status.Ok) {
+        if (okFor(spool, file)) {
             spool.clear(HookSpool.Role.PUSH, name.name());
             return new Report(Outcome.PUSHED_AHEAD, false);
         }
@@ -177,12 +177,30 @@ public final class ArchivePush {
         return Files.exists(dir.resolve("archive_status").resolve(file.getFileName() + ".ready"));
     }
 
+    /**
+     * Whether the worker's {@code .ok} answers for {@code file}: there is one, no error since, and
+     * the file is not newer than it (a file rewritten under the same name after its push is pushed
+     * again), the rule bin/walvault applies.
+     */
+    static boolean okFor(HookSpool spool, Path file) throws IOException {
+        String n = file.getFileName().toString();
+        if (!(spool.status(HookSpool.Role.PUSH, n).orElse(null) instanceof HookSpool.Status.Ok)) {
+            return false;
+        }
+        try {
+            return Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(spool.dir(HookSpool.Role.PUSH)
+                    .resolve(n + ".ok"))) <= 0;
+        } catch (NoSuchFileException e) {
+            return false; // taken meanwhile, or the file is gone: the push decides
+        }
+    }
+
     /** The worker's outcome for {@code name}, waited for; empty if it has none in time (the call then pushes itself). */
     private Optional<Report> awaitWorker(HookSpool spool, WalFileName name) throws IOException {
         long deadline = System.nanoTime() + WAIT_FOR_WORKER.toNanos();
         while (System.nanoTime() < deadline) {
             Optional<HookSpool.Status> s = spool.status(HookSpool.Role.PUSH, name.name());
-            if (s.isPresent() && s.get() instanceof HookSpool.Status.Ok && ready(spool.walDirectory().resolve(name.name()))) {
+            if (okFor(spool, spool.walDirectory().resolve(name.name())) && ready(spool.walDirectory().resolve(name.name()))) {
                 spool.clear(HookSpool.Role.PUSH, name.name());
                 return Optional.of(new Report(Outcome.PUSHED_AHEAD, false));
             }

@@ -11,6 +11,8 @@ import io.walvault.core.wal.WalFileName;
 import io.walvault.core.wal.WalPageHeader;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -50,7 +52,21 @@ final class GapRecords {
         long bytes = lost.stream().mapToLong(Waiting::bytes).sum();
         String line = Long.toUnsignedString(systemId) + " " + first.getFileName() + " " + lost.get(lost.size() - 1).file().getFileName()
                 + " " + lost.size() + " " + bytes + " " + maxBytes + " " + Instant.now() + "\n";
-        Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        // durable before the files are acknowledged: after a power loss the record must still be there to reach the
+        // repository, or the gap would be known to no one
+        boolean created = Files.notExists(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            ByteBuffer b = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        if (created) {
+            try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            }
+        }
     }
 
     private static Path firstSegment(List<Waiting> lost) {

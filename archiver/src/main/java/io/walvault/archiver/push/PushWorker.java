@@ -188,6 +188,13 @@ final class PushWorker {
             String name = batch.get(i).getFileName().toString();
             try {
                 ArchivePushFile.Result r = futures.get(i).get();
+                if (!tenure.current()) {
+                    // the spool was opened for other settings (another repository) while this push ran: an .ok
+                    // would answer a call of those settings for a file durable only where this worker pushed it
+                    LOG.info("archived '{}', but the worker's settings are no longer the spool's ({}): not answered"
+                            + " from the spool", name, tenure.reason().orElse(""));
+                    continue;
+                }
                 spool.markOk(name); // only now: the push is durable
                 durable.add(name);
                 ok++;

@@ -101,6 +101,11 @@ class ArchivePushIT {
             Files.setLastModifiedTime(segments.get(2), java.nio.file.attribute.FileTime.fromMillis(0));
             assertEquals(ArchivePush.Outcome.PUSHED, push.run(segments.get(2)).outcome());
 
+            // an .ok older than the file it stands for (rewritten after the push) answers nothing: the call pushes
+            spool.markOk(name(segments.get(2)).name());
+            Files.setLastModifiedTime(segments.get(2), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+            assertEquals(ArchivePush.Outcome.ALREADY_ARCHIVED, push.run(segments.get(2)).outcome());
+
             // every stored segment decodes to the server's bytes
             for (int i = 0; i < 3; i++) {
                 assertArrayEquals(Files.readAllBytes(segments.get(i)), decode(wal, name(segments.get(i))));

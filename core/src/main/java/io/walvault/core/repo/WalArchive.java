@@ -212,6 +212,8 @@ public final class WalArchive {
                     + " HINT: another cluster, or a restored copy of this one, may be archiving to the same place;"
                     + " check the system identifier and archive settings before removing anything");
         }
+        // the writer that stored it may have been stopped before it made its name durable: this answer promises it is
+        repository.storage().syncName(key);
         return new PutResult(new ObjectResult(key, size, sha256,
                 repository.storage().info(key).map(ObjectInfo::size).orElse(-1L)), true);
     }

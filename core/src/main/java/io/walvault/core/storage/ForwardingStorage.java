@@ -3,6 +3,7 @@ package io.walvault.core.storage;
 import static java.util.Objects.requireNonNull;
 
 import io.walvault.core.pipeline.Sink;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Collection;
@@ -37,6 +38,11 @@ public abstract class ForwardingStorage implements Storage {
     @Override
     public Optional<ObjectInfo> info(String key) {
         return inner.info(key);
+    }
+
+    @Override
+    public void syncName(String key) throws IOException {
+        inner.syncName(key);
     }
 
     @Override

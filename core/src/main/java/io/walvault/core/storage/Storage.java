@@ -1,6 +1,7 @@
 package io.walvault.core.storage;
 
 import io.walvault.core.pipeline.Sink;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.Collection;
@@ -102,6 +103,15 @@ public interface Storage extends AutoCloseable {
     default Stream<String> listChildren(String prefix) {
         StorageKeys.checkParent(prefix);
         return list(prefix).map(i -> StorageKeys.child(prefix, i.key())).distinct();
+    }
+
+    /**
+     * Makes an existing object's name durable, as a write does before it returns: for a caller
+     * that found the object another writer stored, which may have been stopped before it did
+     * (a local directory: the object's directory and that directory's own entry are fsynced; an
+     * object store needs nothing). Nothing happens if the object does not exist.
+     */
+    default void syncName(String key) throws IOException {
     }
 
     /** Removes the object; nothing happens if it does not exist. */

@@ -179,6 +179,26 @@ class RepositoryTest {
     }
 
     @Test
+    void aPushThatFindsItsFileStoredMakesTheNameDurableBeforeItSucceeds() throws IOException {
+        Repository.create(storage, new Repository.InitOptions(Compression.LZ4, EncryptionMode.NONE, null, null, null));
+        byte[] seg = segment(2);
+        List<String> synced = new ArrayList<>();
+        Storage recording = new ForwardingStorage(storage) {
+            @Override
+            public void syncName(String key) throws IOException {
+                synced.add(key);
+                super.syncName(key);
+            }
+        };
+        Repository repo = Repository.open(recording, KeyMaterial.none());
+        WalArchive.PutResult first = put(repo, SEG1, seg);
+        assertEquals(List.of(), synced, "a write makes its own name durable");
+        // a writer stopped between its link and its directory's fsync leaves a name a power loss may take
+        assertTrue(put(repo, SEG1, seg).alreadyPresent());
+        assertEquals(List.of(first.object().key()), synced);
+    }
+
+    @Test
     void duplicatePushOfIdenticalContentSucceedsAndDifferentContentFails() throws IOException {
         Repository repo = create(EncryptionMode.PASSPHRASE, null);
         byte[] seg = segment(2);

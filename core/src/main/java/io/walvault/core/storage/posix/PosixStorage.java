@@ -359,6 +359,17 @@ public final class PosixStorage implements Storage {
         }
     }
 
+    @Override
+    public void syncName(String key) throws IOException {
+        Path dir = path(key).getParent();
+        if (Files.isDirectory(dir)) {
+            fsyncDirectory(dir); // the object's entry
+            if (dir.getParent() != null && !dir.equals(root)) {
+                fsyncDirectory(dir.getParent()); // the directory's own entry, if another writer just created it
+            }
+        }
+    }
+
     static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);

@@ -44,6 +44,16 @@ class PosixStorageContractTest extends AbstractStorageContractTest {
     }
 
     @Test
+    void syncNameTakesAnObjectAnotherWriterStoredAndIgnoresAMissingOne() throws IOException {
+        Storage s = storage();
+        put(s, "clusters/1/wal/00000001/000000010000000000000001.lz4", new byte[] {1});
+        s.syncName("clusters/1/wal/00000001/000000010000000000000001.lz4");
+        s.syncName("clusters/1/wal/00000001/000000010000000000000002.lz4");
+        s.syncName("clusters/9/wal/00000001/000000010000000000000001.lz4");
+        assertThrows(WalvaultException.class, () -> s.syncName("../outside"), "a key outside the repository");
+    }
+
+    @Test
     void aDirectoryWithNoObjectIsNoChildAsItIsInNoListing() throws IOException {
         Storage s = storage();
         put(s, "clusters/1/cluster.json", new byte[] {1});

@@ -183,8 +183,17 @@ class WalvaultExecutableIT {
         Files.setLastModifiedTime(segment, FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         Files.createFile(wal.resolve("000000010000000000000007.ready"));
         Path spool = Files.createDirectories(dir.resolve("pg_wal/.walvault/push"));
-        Files.writeString(spool.resolve("../push.caller"), "archive-push --repo file:///r\n");
+        Files.writeString(dir.resolve("postmaster.pid"), "1\n" + dir + "\n1765152000\n5432\n");
+        Files.writeString(spool.resolve("../push.caller"), "archive-push --repo file:///r\n1 1765152000\n");
         Path ok = Files.writeString(spool.resolve("000000010000000000000007.ok"), "");
+
+        // a worker of an earlier run of the server (killed, its answers left): not its answer; nor one that names none
+        Files.writeString(dir.resolve("postmaster.pid"), "1\n" + dir + "\n1765152090\n5432\n");
+        assertEquals(3, pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007").exitCode());
+        Files.writeString(dir.resolve("postmaster.pid"), "1\n" + dir + "\n1765152000\n5432\n");
+        Files.writeString(spool.resolve("../push.caller"), "archive-push --repo file:///r\n");
+        assertEquals(3, pushWithoutJar(dir, "--repo", "file:///r", "pg_wal/000000010000000000000007").exitCode());
+        Files.writeString(spool.resolve("../push.caller"), "archive-push --repo file:///r\n1 1765152000\n");
 
         // a worker of another command line: not its answer (the missing jar shows that Java was asked)
         assertEquals(3, pushWithoutJar(dir, "--repo", "file:///other", "pg_wal/000000010000000000000007").exitCode());
@@ -226,7 +235,8 @@ class WalvaultExecutableIT {
         Files.setLastModifiedTime(dir.resolve("pg_wal/000000010000000000000007"), FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         Files.createFile(wal.resolve("000000010000000000000007.ready"));
         Path spool = Files.createDirectories(dir.resolve("pg_wal/.walvault/push"));
-        Files.writeString(spool.resolve("../push.caller"), "archive-push --repo file:///r\n");
+        Files.writeString(dir.resolve("postmaster.pid"), "77\n" + dir + "\n1765152000\n");
+        Files.writeString(spool.resolve("../push.caller"), "archive-push --repo file:///r\n77 1765152000\n");
         Path pending = Files.writeString(spool.resolve("000000010000000000000007.pending"), "");
         Thread later = new Thread(() -> {
             try {

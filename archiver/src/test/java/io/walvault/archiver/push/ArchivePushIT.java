@@ -12,6 +12,7 @@ import io.walvault.core.error.ErrorCode;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.hook.HookCaller;
 import io.walvault.core.hook.HookSpool;
+import io.walvault.core.hook.PostmasterRun;
 import io.walvault.core.pipeline.OutputStreamSink;
 import io.walvault.core.repo.ArchiveGaps;
 import io.walvault.core.repo.Repositories;
@@ -199,8 +200,9 @@ class ArchivePushIT {
         for (Path p : ready) {
             awaitStatus(spool, p);
         }
-        assertEquals(List.of("archive-push --repo " + location), Files.readAllLines(spool.root().resolve("push.caller")),
-                "bin/walvault answers only the command line the worker serves");
+        assertEquals(List.of("archive-push --repo " + location, PostmasterRun.of(walDir.getParent()).text()),
+                Files.readAllLines(spool.root().resolve("push.caller")),
+                "bin/walvault answers only the command line the worker serves, in the server's run it started in");
         assertEquals(-1, push.worker(ready.get(0), caller), "one worker per pg_wal");
 
         // the worker's failure reaches the call for that file, with its exit code and message, at once

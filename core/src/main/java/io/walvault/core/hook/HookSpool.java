@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * .walvault/get/want         the segment recovery asked a Java call for last, and the segment size
  * .walvault/ROLE.lock         held by the role's one worker (liveness is this lock, nothing else)
  * .walvault/open.lock         held while {@link #open} checks FORMAT and origin (one opener at a time)
- * .walvault/ROLE.caller       the arguments of the command line the worker serves, before the WAL file's
+ * .walvault/ROLE.caller       the arguments of the command line the worker serves, before the WAL file's;
+ *                             push: a second line, the server's run ({@link PostmasterRun#text})
  * .walvault/ROLE.pid          the worker's pid, for operators (its liveness is the lock alone)
  * .walvault/ROLE.start        a worker is wanted: the next call that answers from the spool starts one
  * .walvault/ROLE.log          the worker's log (kept under 1 MiB, one older copy as ROLE.log.1)
@@ -151,7 +152,11 @@ public final class HookSpool {
             }
         }
         replace(root.resolve(role.directoryName() + ".pid"), Long.toString(ProcessHandle.current().pid()));
-        replace(root.resolve(role.directoryName() + ".caller"), caller.replace('\n', ' '));
+        // push: the second line names the server's run, so that the answers of a push worker killed in an earlier run
+        // (perhaps with other settings in its environment) are no answers in this one
+        Path data = walDirectory.getParent();
+        replace(root.resolve(role.directoryName() + ".caller"), caller.replace('\n', ' ') + (role == Role.PUSH
+                ? "\n" + (data == null ? PostmasterRun.NONE : PostmasterRun.of(data)).text() : ""));
         Files.deleteIfExists(startRequest(role)); // wanted, and here
     }
 

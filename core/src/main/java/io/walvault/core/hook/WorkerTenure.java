@@ -39,7 +39,7 @@ public final class WorkerTenure {
         this.configFile = requireNonNull(configFile, "configFile is null");
         Path data = spool.walDirectory().getParent();
         this.postmasterPid = data == null ? Path.of("/nonexistent/postmaster.pid") : data.resolve("postmaster.pid");
-        this.postmaster = postmasterRun(postmasterPid);
+        this.postmaster = run(postmasterPid);
         this.configStamp = configFile.map(WorkerTenure::stamp);
         this.deadline = System.nanoTime() + lifetime.toNanos();
     }
@@ -54,7 +54,7 @@ public final class WorkerTenure {
         if (System.nanoTime() - deadline > 0) {
             return Optional.of("its lifetime is over");
         }
-        if (!postmaster.isEmpty() && !postmaster.equals(postmasterRun(postmasterPid))) {
+        if (!postmaster.isEmpty() && !postmaster.equals(run(postmasterPid))) {
             return Optional.of("the server it served has stopped or restarted");
         }
         if (configFile.isPresent() && !configStamp.equals(Optional.ofNullable(stamp(configFile.get())))) {
@@ -74,18 +74,8 @@ public final class WorkerTenure {
         }
     }
 
-    /**
-     * The postmaster's pid and start time (the first and third lines, which PostgreSQL writes when
-     * it creates the file): the pid alone repeats, a server in a container being pid 1 in every run.
-     */
-    private static String postmasterRun(Path file) {
-        try (var r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String pid = r.readLine();
-            r.readLine();
-            String start = r.readLine();
-            return pid == null ? "" : pid.strip() + " " + (start == null ? "" : start.strip());
-        } catch (IOException e) {
-            return "";
-        }
+    /** The server's run as {@link PostmasterRun} names it, or "" when there is no postmaster.pid. */
+    private static String run(Path postmasterPid) {
+        return Files.exists(postmasterPid) ? PostmasterRun.of(postmasterPid.getParent()).text() : "";
     }
 }

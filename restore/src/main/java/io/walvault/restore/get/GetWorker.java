@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.walvault.core.error.WalvaultException;
 import io.walvault.core.hook.HookCaller;
 import io.walvault.core.hook.HookSpool;
+import io.walvault.core.hook.PostmasterRun;
 import io.walvault.core.hook.WorkerLock;
 import io.walvault.core.hook.WorkerTenure;
 import io.walvault.core.hook.WorkerThreads;
@@ -154,7 +155,7 @@ final class GetWorker {
             spool.claim(HookSpool.Role.GET, caller.arguments());
             // answers a worker of an earlier run of the server left (killed before it could remove them) were
             // true for that run: the launcher would serve them to this one unchecked
-            RecoveryProgress.postmasterStart(dataDirectory).ifPresent(this::forgetAnswersBefore);
+            PostmasterRun.of(dataDirectory).startTime().ifPresent(this::forgetAnswersBefore);
             try {
                 return serve();
             } finally {

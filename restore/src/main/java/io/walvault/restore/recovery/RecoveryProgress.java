@@ -1,11 +1,11 @@
 package io.walvault.restore.recovery;
 
+import io.walvault.core.hook.PostmasterRun;
 import io.walvault.core.wal.WalSegmentName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -34,7 +34,7 @@ public final class RecoveryProgress {
 
     /** Records that recovery asked for segment {@code name} (a 24-digit segment name). */
     public static void record(Path dataDirectory, String name) throws IOException {
-        Postmaster p = Postmaster.of(dataDirectory);
+        PostmasterRun p = PostmasterRun.of(dataDirectory);
         Files.writeString(dataDirectory.resolve(FILE), name + " " + p.pid() + " " + p.start() + "\n", StandardCharsets.UTF_8);
     }
 
@@ -49,41 +49,10 @@ public final class RecoveryProgress {
         if (f.length < 2 || f.length > 3 || !WalSegmentName.isSegmentName(f[0])) {
             return Optional.empty();
         }
-        Postmaster now = Postmaster.of(dataDirectory);
+        PostmasterRun now = PostmasterRun.of(dataDirectory);
         if (!f[1].equals(now.pid()) || f.length == 3 && !f[2].equals(now.start())) {
             return Optional.empty();
         }
         return Optional.of(WalSegmentName.parse(f[0], segmentSize));
-    }
-
-    /** When the data directory's running postmaster started (the third line of postmaster.pid), if it says. */
-    public static Optional<Instant> postmasterStart(Path dataDirectory) {
-        try {
-            long seconds = Long.parseLong(Postmaster.of(dataDirectory).start());
-            return seconds > 0 ? Optional.of(Instant.ofEpochSecond(seconds)) : Optional.empty();
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
-    /**
-     * The running postmaster as its {@code postmaster.pid} names it: its pid (first line) and
-     * start time in seconds since the epoch (third line); "0" for what the file lacks.
-     */
-    record Postmaster(String pid, String start) {
-        static Postmaster of(Path dataDirectory) {
-            try (var r = Files.newBufferedReader(dataDirectory.resolve("postmaster.pid"), StandardCharsets.UTF_8)) {
-                String pid = r.readLine();
-                r.readLine();
-                String start = r.readLine();
-                return new Postmaster(field(pid), field(start));
-            } catch (IOException e) {
-                return new Postmaster("0", "0");
-            }
-        }
-
-        private static String field(String line) {
-            return line == null || line.isBlank() ? "0" : line.strip();
-        }
     }
 }

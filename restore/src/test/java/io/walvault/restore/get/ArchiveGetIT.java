@@ -138,9 +138,8 @@ class ArchiveGetIT {
         long systemId = 7_000_000_000_000_000_789L;
         long seg = 1L << 20;
         List<String> names = new ArrayList<>();
-        Path data = scratch.resolve("data");
-        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
-        Files.writeString(data.resolve("standby.signal"), "");
+        Path data = recoveringDataDirectory(scratch, "standby.signal");
+        Path walDir = data.resolve("pg_wal");
         RepositorySettings rs = localRepository(scratch);
         Map<String, byte[]> archived = archive(rs, systemId, seg, 12);
         names.addAll(archived.keySet());
@@ -214,9 +213,8 @@ class ArchiveGetIT {
             throws Exception {
         long systemId = 7_000_000_000_000_000_790L;
         long seg = 1L << 20;
-        Path data = scratch.resolve("data");
-        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
-        Files.writeString(data.resolve("recovery.signal"), "");
+        Path data = recoveringDataDirectory(scratch, "recovery.signal");
+        Path walDir = data.resolve("pg_wal");
         RepositorySettings rs = localRepository(scratch);
         List<String> names = new ArrayList<>(archive(rs, systemId, seg, 6).keySet());
         // a point-in-time recovery whose target lies in the fourth of six archived segments
@@ -267,9 +265,8 @@ class ArchiveGetIT {
     void aWorkerThatCannotReadThePlanAnswersNoFileMissing(@TempDir Path scratch) throws Exception {
         long systemId = 7_000_000_000_000_000_791L;
         long seg = 1L << 20;
-        Path data = scratch.resolve("data");
-        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
-        Files.writeString(data.resolve("recovery.signal"), "");
+        Path data = recoveringDataDirectory(scratch, "recovery.signal");
+        Path walDir = data.resolve("pg_wal");
         RepositorySettings rs = localRepository(scratch);
         List<String> names = new ArrayList<>(archive(rs, systemId, seg, 3).keySet());
         // the restore's plan, damaged: what the archive lacks may be a gap the plan would have refused to end in
@@ -299,9 +296,8 @@ class ArchiveGetIT {
     void aStandbysWorkerLooksAgainForTheNextTimelinesHistoryFile(@TempDir Path scratch) throws Exception {
         long systemId = 7_000_000_000_000_000_793L;
         long seg = 1L << 20;
-        Path data = scratch.resolve("data");
-        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
-        Files.writeString(data.resolve("standby.signal"), "");
+        Path data = recoveringDataDirectory(scratch, "standby.signal");
+        Path walDir = data.resolve("pg_wal");
         RepositorySettings rs = localRepository(scratch);
         List<String> names = new ArrayList<>(archive(rs, systemId, seg, 2).keySet());
         ArchiveGet get = new ArchiveGet(rs, new ArchiveGetSettings(OptionalLong.of(systemId), 8, 2), data,
@@ -334,9 +330,8 @@ class ArchiveGetIT {
     @Test
     void aNewWorkerForgetsTheAnswersOfAnEarlierRunOfTheServer(@TempDir Path scratch) throws Exception {
         long systemId = 7_000_000_000_000_000_792L;
-        Path data = scratch.resolve("data");
-        Path walDir = Files.createDirectories(data.resolve("pg_wal"));
-        Files.writeString(data.resolve("standby.signal"), "");
+        Path data = recoveringDataDirectory(scratch, "standby.signal");
+        Path walDir = data.resolve("pg_wal");
         RepositorySettings rs = localRepository(scratch);
         archive(rs, systemId, 1L << 20, 2);
         long started = System.currentTimeMillis() / 1000 - 60;
@@ -369,6 +364,14 @@ class ArchiveGetIT {
         GetWorker.writeWant(spool, WalSegmentName.parse("000000010000000000000001", 1L << 20));
         Files.delete(data.resolve("standby.signal"));
         worker.get(60, TimeUnit.SECONDS);
+    }
+
+    /** {@code scratch}/data with its pg_wal and {@code signal} (recovery.signal or standby.signal): a server in recovery. */
+    private static Path recoveringDataDirectory(Path scratch, String signal) throws IOException {
+        Path data = scratch.resolve("data");
+        Files.createDirectories(data.resolve("pg_wal"));
+        Files.writeString(data.resolve(signal), "");
+        return data;
     }
 
     /** A new unencrypted repository in {@code scratch}/repo. */

@@ -68,6 +68,13 @@ final class PushWorker {
     private final WorkerTenure tenure;
     /** The ready files this worker has pushed durably (PostgreSQL's call may have taken the {@code .ok} already). */
     private final Set<String> durable = ConcurrentHashMap.newKeySet();
+    /**
+     * Whether a push of the last batch failed for the store itself ({@link ErrorCode#STORAGE}: out
+     * of reach, refusing, failing): only that lets {@code archive-push-queue-max} give WAL up. A
+     * file refused for what it is (another file stored under its name, an abandoned timeline) must
+     * stay in pg_wal, whatever waits behind it.
+     */
+    private boolean storeFailedInBatch;
 
     /**
      * @param leftToCaller the file of the call that started this worker, which pushes it itself:
@@ -96,6 +103,7 @@ final class PushWorker {
             long lastWork = System.nanoTime();
             int pushed = 0;
             int failures = 0;
+            boolean storeFailing = false; // the last batch failed for the store (not, say, for a file's content)
             long started = System.nanoTime();
             long lastTidy = 0;
             QueueLimit limit = new QueueLimit(settings.queueMax());
@@ -128,7 +136,7 @@ final class PushWorker {
                         continue;
                     }
                     lastWork = System.nanoTime();
-                    giveUp(limit, pending, failures > 0, repo);
+                    giveUp(limit, pending, storeFailing, repo);
                     if (failures == 0) {
                         promise(pending);
                     }
@@ -141,6 +149,7 @@ final class PushWorker {
                     } else {
                         failures = 0;
                     }
+                    storeFailing = ok < batch.size() && storeFailedInBatch;
                 }
             } finally {
                 spool.release(HookSpool.Role.PUSH);
@@ -170,6 +179,7 @@ final class PushWorker {
 
     /** Pushes {@code batch} in parallel and marks each outcome; returns how many are durable. */
     private int pushBatch(WorkerThreads pool, Repository repo, List<Path> batch) {
+        storeFailedInBatch = false;
         List<Future<ArchivePushFile.Result>> futures = new ArrayList<>();
         for (Path p : batch) {
             try {
@@ -203,6 +213,7 @@ final class PushWorker {
                 WalvaultException w = e.getCause() instanceof WalvaultException we ? we
                         : new WalvaultException(ErrorCode.STORAGE, "cannot archive '" + name + "': " + e.getCause(), e.getCause());
                 LOG.warn("cannot archive '{}' (PostgreSQL's next call for it reports this): {}", name, w.getMessage());
+                storeFailedInBatch |= w.code() == ErrorCode.STORAGE;
                 try {
                     spool.markError(HookSpool.Role.PUSH, name, w.code().exitCode(), w.getMessage());
                 } catch (IOException io) {

@@ -312,6 +312,45 @@ class ArchivePushIT {
         }
     }
 
+    @Test
+    void withAQueueLimitAFileRefusedForItsContentIsNeverGivenUp(@TempDir Path scratch) throws Exception {
+        Path data = Files.createDirectories(scratch.resolve("data"));
+        Path walDir = Files.createDirectories(data.resolve("pg_wal/archive_status")).getParent();
+        Files.writeString(data.resolve("postmaster.pid"), "4244\n");
+        long systemId = 7_000_000_000_000_000_457L;
+        List<Path> ready = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            ready.add(ready(walDir, segmentName(i), systemId, i));
+        }
+        String location = scratch.resolve("repo").toUri().toString();
+        RepositorySettings rs = RepositorySettings.from(Settings.load(Map.of("repo", location, "encryption", "none"), null, Map.of()));
+        Repositories.create(rs).close();
+        // another file is archived under the oldest one's name: its push is refused (41), the store is fine
+        byte[] other = WalSegments.segment(segmentName(1), SEGMENT, systemId, 99);
+        try (Repository repo = Repositories.open(rs)) {
+            repo.cluster(systemId).admitWriter(false);
+            repo.cluster(systemId).wal().put(name(ready.get(0)), () -> new java.io.ByteArrayInputStream(other));
+        }
+        ArchivePushSettings settings = new ArchivePushSettings(OptionalLong.empty(), 64, 2, OptionalLong.of(SEGMENT));
+        ArchivePush push = new ArchivePush(rs, settings, ArchivePush.WorkerStart.none());
+        Path call = Files.write(walDir.resolve(segmentName(9)), WalSegments.segment(segmentName(9), SEGMENT, systemId, 9));
+        CompletableFuture<Integer> worker = OwnThread.start("worker",
+                () -> push.worker(call, new HookCaller("archive-push", Optional.empty())));
+        HookSpool spool = new HookSpool(walDir);
+        for (Path p : ready.subList(1, 4)) {
+            awaitOk(spool, p);
+        }
+        awaitStatus(spool, ready.get(0));
+        Thread.sleep(3000); // more rounds, with three segments' worth waiting behind a limit of one
+        HookSpool.Status first = spool.status(HookSpool.Role.PUSH, ready.get(0).getFileName().toString()).orElseThrow();
+        assertTrue(first instanceof HookSpool.Status.Error e && e.exitCode() == 41, "refused, and still waiting: " + first);
+        try (Repository repo = Repositories.open(rs)) {
+            assertEquals(List.of(), repo.cluster(systemId).gaps().list(), "nothing given up");
+        }
+        Files.delete(data.resolve("postmaster.pid"));
+        worker.get(60, TimeUnit.SECONDS);
+    }
+
     private static final long SEGMENT = 1L << 20;
 
     private static String segmentName(int n) {

@@ -203,6 +203,7 @@ final class PushWorker {
                     // would answer a call of those settings for a file durable only where this worker pushed it
                     LOG.info("archived '{}', but the worker's settings are no longer the spool's ({}): not answered"
                             + " from the spool", name, tenure.reason().orElse(""));
+                    spool.unmarkPending(HookSpool.Role.PUSH, name); // the call does not wait for an answer that will not come
                     continue;
                 }
                 spool.markOk(name); // only now: the push is durable

@@ -321,7 +321,6 @@ final class GetWorker {
         }
     }
 
-    /** The worker ends: its "missing" and failure answers were true only while it looked; ready files stay. */
     /** Removes the "missing" and error answers written before {@code start}. */
     private void forgetAnswersBefore(Instant start) {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "*.{missing,error}")) {
@@ -336,6 +335,7 @@ final class GetWorker {
         }
     }
 
+    /** The worker ends: its "missing" and failure answers were true only while it looked; ready files stay. */
     private void forgetAnswers() {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(spool.dir(HookSpool.Role.GET), "*.{missing,error}")) {
             for (Path p : ds) {
